@@ -1,0 +1,53 @@
+import { describe, expect, test } from 'vitest'
+import { packValues, unpackValues, valuesPerWord, wordCount } from './pack.js'
+
+describe('packing (design.md test vectors)', () => {
+  test('b = 8, [-128, -1, 0, 1, 127] packs into one word', () => {
+    expect(packValues([-128, -1, 0, 1, 127], 8)).toEqual([1097389342464n])
+    expect(packValues([-128, -1, 0, 1, 127], 8)[0]!.toString(16)).toBe('ff81807f00')
+  })
+
+  test('b = 16, [-32768, 32767, 5] packs into one word', () => {
+    expect(packValues([-32768, 32767, 5], 16)).toEqual([140763258093568n])
+  })
+
+  test('b = 8, -16..16 packs 31 values into the first word and 2 into the second', () => {
+    const values = Array.from({ length: 33 }, (_, i) => i - 16)
+    expect(valuesPerWord(8)).toBe(31)
+    expect(packValues(values, 8)).toEqual([
+      251869218521360902062432826087296980455777397801217030907867146010099872112n,
+      37007n,
+    ])
+    expect(packValues(values, 8)[0]!.toString(16)).toBe('8e8d8c8b8a898887868584838281807f7e7d7c7b7a79787776757473727170')
+  })
+
+  test('unpacking inverts packing for random values of every width', () => {
+    for (const bits of [2, 3, 7, 8, 13, 16, 31, 32, 64, 124, 248]) {
+      const lo = -(1n << BigInt(bits - 1))
+      const span = 1n << BigInt(bits)
+      const values = Array.from({ length: 70 }, (_, i) => lo + ((BigInt(i) * 0x9e3779b97f4a7c15n) % span))
+      const words = packValues(values, bits)
+      expect(words.length).toBe(wordCount(values.length, bits))
+      for (const w of words) expect(w < 1n << 248n).toBe(true)
+      expect(unpackValues(words, values.length, bits)).toEqual(values)
+    }
+  })
+
+  test('rejects a value outside the signed range, naming it and its index', () => {
+    expect(() => packValues([0, 128], 8)).toThrowErrorMatchingInlineSnapshot(`
+      [ValueOutOfRangeError: Value 128 at index 1 does not fit in 8 signed bits.
+
+      Details: Quantized values must lie in [-128, 127]. Scale the input down or compile the model with a wider input bit width.]
+    `)
+  })
+
+  test('rejects a wrong word count and stray high bits', () => {
+    expect(() => unpackValues([1n, 2n], 5, 8)).toThrow('Expected 1 packed words for 5 values of 8 bits, received 2.')
+    expect(() => unpackValues([1n << 40n], 5, 8)).toThrow('Packed word 0')
+  })
+
+  test('rejects an unsupported bit width', () => {
+    expect(() => packValues([0], 1)).toThrow('Bit width 1 is not supported.')
+    expect(() => packValues([0], 249)).toThrow('Bit width 249 is not supported.')
+  })
+})

@@ -1,0 +1,41 @@
+import { BaseError } from './base.js'
+
+export class InvalidBitWidthError extends BaseError {
+  override name = 'InvalidBitWidthError'
+  constructor({ bits }: { bits: number }) {
+    super(`Bit width ${bits} is not supported.`, {
+      details: 'A packed value needs an integer bit width from 2 to 248.',
+    })
+  }
+}
+
+export class ValueOutOfRangeError extends BaseError {
+  override name = 'ValueOutOfRangeError'
+  readonly index: number
+  readonly value: bigint
+  constructor({ index, value, bits }: { index: number; value: bigint; bits: number }) {
+    const lo = -(1n << BigInt(bits - 1))
+    const hi = (1n << BigInt(bits - 1)) - 1n
+    super(`Value ${value} at index ${index} does not fit in ${bits} signed bits.`, {
+      details: `Quantized values must lie in [${lo}, ${hi}]. Scale the input down or compile the model with a wider input bit width.`,
+    })
+    this.index = index
+    this.value = value
+  }
+}
+
+export class WordCountMismatchError extends BaseError {
+  override name = 'WordCountMismatchError'
+  constructor({ expected, received, count, bits }: { expected: number; received: number; count: number; bits: number }) {
+    super(`Expected ${expected} packed words for ${count} values of ${bits} bits, received ${received}.`)
+  }
+}
+
+export class WordOutOfRangeError extends BaseError {
+  override name = 'WordOutOfRangeError'
+  constructor({ index, word, bits }: { index: number; word: bigint; bits: number }) {
+    super(`Packed word ${index} (${word}) is larger than its ${bits} bits allow.`, {
+      details: 'Unused high bits of a packed word must be zero.',
+    })
+  }
+}
