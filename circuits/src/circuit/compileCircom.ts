@@ -1,0 +1,60 @@
+import { spawn } from 'node:child_process'
+import { createRequire } from 'node:module'
+import { basename, join } from 'node:path'
+import { CircomCompileError } from '../errors/circuit.js'
+import { nodeModulesWith, TEMPLATES_DIR } from './paths.js'
+
+export type CircomStats = {
+  nonLinearConstraints: number
+  linearConstraints: number
+  publicInputs: number
+  privateInputs: number
+  wires: number
+  labels: number
+}
+
+export type CompileCircomParameters = {
+  /** The .circom file; may include the templates in circuits/templates and circomlib. */
+  file: string
+  outDir: string
+  /** circom's simplification level: 2 (default) removes every linear constraint. */
+  optimization?: 0 | 1 | 2
+}
+
+export type CompileCircomReturnType = { r1cs: string; wasm: string; sym: string; stats: CircomStats; seconds: number }
+
+const require = createRequire(import.meta.url)
+
+/** Runs circom (the circom2 WebAssembly build) in a child process: r1cs, wasm witness generator and symbols. */
+export async function compileCircom({ file, outDir, optimization = 2 }: CompileCircomParameters): Promise<CompileCircomReturnType> {
+  const cli = require.resolve('circom2/cli.js')
+  const args = [cli, file, '--r1cs', '--wasm', '--sym', `--O${optimization}`, '-l', TEMPLATES_DIR, '-l', nodeModulesWith('circomlib'), '-o', outDir]
+  const started = performance.now()
+  const { code, output } = await new Promise<{ code: number | null; output: string }>((done, fail) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()))
+    child.on('error', fail)
+    child.on('close', (code) => done({ code, output }))
+  })
+  // eslint-disable-next-line no-control-regex
+  const plain = output.replace(/\u001b\[[0-9;]*m/g, '')
+  if (code !== 0 || !plain.includes('Everything went okay')) throw new CircomCompileError({ file, output: plain, code })
+  const stat = (label: string) => Number(plain.match(new RegExp(`${label}: (\\d+)`))?.[1] ?? 0)
+  const name = basename(file, '.circom')
+  return {
+    r1cs: join(outDir, `${name}.r1cs`),
+    wasm: join(outDir, `${name}_js`, `${name}.wasm`),
+    sym: join(outDir, `${name}.sym`),
+    stats: {
+      nonLinearConstraints: stat('non-linear constraints'),
+      linearConstraints: stat('linear constraints'),
+      publicInputs: stat('public inputs'),
+      privateInputs: stat('private inputs'),
+      wires: stat('wires'),
+      labels: stat('labels'),
+    },
+    seconds: (performance.now() - started) / 1000,
+  }
+}

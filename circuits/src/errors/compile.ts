@@ -1,0 +1,91 @@
+import { BaseError } from './base.js'
+
+export const SUPPORTED_OPS = [
+  'Gemm', 'MatMul', 'Add', 'Sub', 'Mul', 'Div', 'Relu', 'LeakyRelu', 'Flatten', 'Reshape', 'Squeeze',
+  'Unsqueeze', 'Transpose', 'Identity', 'Dropout', 'Constant', 'Conv', 'AveragePool', 'MaxPool',
+  'GlobalAveragePool', 'BatchNormalization', 'ArgMax', 'Softmax (final, dropped)',
+] as const
+
+type NodeRef = { node: string; op: string }
+
+function nodeLabel({ node, op }: NodeRef): string {
+  return `node "${node}" (${op})`
+}
+
+export class MalformedOnnxError extends BaseError {
+  override name = 'MalformedOnnxError'
+  constructor({ reason, cause }: { reason: string; cause?: unknown }) {
+    super(`The file is not a valid ONNX model: ${reason}.`, {
+      details: 'Check that the file was written completely (a truncated download or copy gives this error) and that it is an ONNX ModelProto.',
+      cause,
+    })
+  }
+}
+
+export class UnsupportedOpError extends BaseError {
+  override name = 'UnsupportedOpError'
+  readonly node: string
+  readonly op: string
+  constructor({ node, op, reason }: NodeRef & { reason?: string }) {
+    super(`Unsupported op at ${nodeLabel({ node, op })}${reason ? `: ${reason}` : ''}.`, {
+      details: `Supported ops: ${SUPPORTED_OPS.join(', ')}.`,
+    })
+    this.node = node
+    this.op = op
+  }
+}
+
+export class UnsupportedAttributeError extends BaseError {
+  override name = 'UnsupportedAttributeError'
+  constructor({ node, op, attribute, value, supported }: NodeRef & { attribute: string; value: unknown; supported: string }) {
+    super(`${nodeLabel({ node, op })} has ${attribute} = ${JSON.stringify(value)}, which is not supported.`, {
+      details: `Supported: ${supported}.`,
+    })
+  }
+}
+
+export class DynamicShapeError extends BaseError {
+  override name = 'DynamicShapeError'
+  constructor({ tensor, shape }: { tensor: string; shape: readonly (number | string)[] | undefined }) {
+    super(
+      shape === undefined
+        ? `Tensor "${tensor}" has no shape.`
+        : `Tensor "${tensor}" has a dynamic shape [${shape.map((d) => (typeof d === 'string' ? `"${d}"` : d)).join(', ')}].`,
+      {
+        details: 'A circuit has a fixed size: export the model with static dimensions (for example a fixed batch size of 1; in PyTorch, torch.onnx.export without dynamic_axes).',
+      },
+    )
+  }
+}
+
+export class UnsupportedGraphError extends BaseError {
+  override name = 'UnsupportedGraphError'
+  constructor({ reason, details }: { reason: string; details?: string }) {
+    super(`Unsupported model graph: ${reason}.`, {
+      details: details ?? 'The compiler takes a chain of ops with one input and one output, where every op other than the first reads one activation tensor and constants.',
+    })
+  }
+}
+
+export class ShapeMismatchError extends BaseError {
+  override name = 'ShapeMismatchError'
+  constructor({ node, op, reason }: NodeRef & { reason: string }) {
+    super(`Shape mismatch at ${nodeLabel({ node, op })}: ${reason}.`)
+  }
+}
+
+export class BitWidthExceededError extends BaseError {
+  override name = 'BitWidthExceededError'
+  constructor({ stage, bits, maxBits, scale }: { stage: string; bits: number; maxBits: number; scale: number }) {
+    super(`Values after ${stage} need ${bits} bits at scale 2^${scale}, more than the maximum of ${maxBits}.`, {
+      details: 'Compile with a smaller --scale (fewer fractional bits) or raise --max-bits (each bit costs one constraint per value).',
+    })
+  }
+}
+
+export class InvalidCompileOptionError extends BaseError {
+  override name = 'InvalidCompileOptionError'
+  constructor({ option, value, expected }: { option: string; value: unknown; expected: string }) {
+    super(`Invalid option ${option} = ${JSON.stringify(value)}: expected ${expected}.`)
+  }
+}

@@ -1,0 +1,40 @@
+import type { ModelIR, Stage } from './stages.js'
+
+/** Runs the IR in float64: the lowering's meaning, to compare with onnxruntime and the quantized executor. */
+export function evaluateFloat(ir: ModelIR, input: ArrayLike<number>): Float64Array {
+  let x: Float64Array = Float64Array.from(input)
+  for (const stage of ir.stages) x = evaluateStage(stage, x)
+  return x
+}
+
+function evaluateStage(stage: Stage, x: Float64Array): Float64Array {
+  switch (stage.kind) {
+    case 'linear': {
+      const { offsets, indices } = stage.rows
+      const out = new Float64Array(stage.bias.length)
+      for (let r = 0; r < out.length; r++) {
+        let acc = stage.bias[r]!
+        for (let t = offsets[r]!; t < offsets[r + 1]!; t++) acc += stage.weights[t]! * x[indices[t]!]!
+        out[r] = acc
+      }
+      return out
+    }
+    case 'relu':
+      return x.map((v) => (v > 0 ? v : 0))
+    case 'leakyRelu':
+      return x.map((v) => (v >= 0 ? v : stage.alpha * v))
+    case 'gather':
+      return Float64Array.from(stage.index, (i) => x[i]!)
+    case 'maxPool':
+    case 'argMax': {
+      const { offsets, indices } = stage.kind === 'maxPool' ? stage.windows : stage.groups
+      const out = new Float64Array(offsets.length - 1)
+      for (let r = 0; r < out.length; r++) {
+        let best = offsets[r]!
+        for (let t = best + 1; t < offsets[r + 1]!; t++) if (x[indices[t]!]! > x[indices[best]!]!) best = t
+        out[r] = stage.kind === 'maxPool' ? x[indices[best]!]! : best - offsets[r]!
+      }
+      return out
+    }
+  }
+}

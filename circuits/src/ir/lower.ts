@@ -1,0 +1,631 @@
+import { ShapeMismatchError, UnsupportedAttributeError, UnsupportedGraphError, UnsupportedOpError } from '../errors/compile.js'
+import type { AttributeValue, ConstTensor, OnnxGraph, OnnxNode } from '../onnx/graph.js'
+import { sizeOf } from '../onnx/graph.js'
+import { broadcastIndex, broadcastShapes, stridesOf, transposeIndex } from './shapes.js'
+import { rowsFromLists, type ModelIR, type SparseRows, type Stage } from './stages.js'
+
+/** A linear stage under construction: per output element, its (input index, weight) terms. */
+type LinearRows = { indices: number[][]; weights: number[][]; bias: Float64Array }
+
+const SHAPE_OPS = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout'])
+
+/** Lowers an ONNX graph into the compiler's chain of stages (see stages.ts). */
+export function lowerGraph(graph: OnnxGraph): ModelIR {
+  const constants = new Map(graph.constants)
+  const stages: Stage[] = []
+  const notes: string[] = []
+  const ops: string[] = []
+  let current = { name: graph.input.name, shape: [...graph.input.shape] }
+  let terminal: string | undefined
+
+  graph.nodes.forEach((node, position) => {
+    ops.push(node.op)
+    const activationInputs = node.inputs.filter((name) => name !== '' && !constants.has(name))
+    if (activationInputs.length === 0) {
+      foldConstantNode(node, constants, graph.opset)
+      return
+    }
+    if (activationInputs.some((name) => name !== current.name) || activationInputs.length > 1)
+      throw new UnsupportedGraphError({
+        reason: `node "${node.name}" (${node.op}) reads ${activationInputs.map((n) => `"${n}"`).join(' and ')}, but the only live activation is "${current.name}"`,
+      })
+    if (terminal && !SHAPE_OPS.has(node.op))
+      throw new UnsupportedGraphError({ reason: `node "${node.name}" (${node.op}) follows ${terminal}, which must be the last op` })
+
+    const ctx = new NodeContext(node, constants, current.shape, graph.opset)
+    const emit = (stage: Stage) => pushStage(stages, stage)
+    let shape: number[]
+    switch (node.op) {
+      case 'Identity':
+      case 'Dropout':
+        if (node.outputs.length > 1 && node.outputs[1]) ctx.unsupported('the mask output of Dropout is not supported')
+        shape = ctx.shape
+        break
+      case 'Reshape':
+        shape = reshapeTarget(ctx, ctx.constInput(1).data, ctx.intAttr('allowzero', 0) === 1)
+        break
+      case 'Flatten': {
+        const axis = normalizeAxis(ctx, ctx.intAttr('axis', 1), ctx.shape.length + 1)
+        shape = [sizeOf(ctx.shape.slice(0, axis)), sizeOf(ctx.shape.slice(axis))]
+        break
+      }
+      case 'Squeeze':
+      case 'Unsqueeze':
+        shape = squeezeShape(ctx, node.op === 'Squeeze')
+        break
+      case 'Transpose': {
+        const perm = ctx.intsAttr('perm', ctx.shape.map((_, i) => ctx.shape.length - 1 - i))
+        const t = transposeIndex(ctx.shape, perm)
+        emit({ kind: 'gather', sources: [node.name], shape: t.shape, index: t.index })
+        shape = t.shape
+        break
+      }
+      case 'Relu':
+        shape = ctx.shape
+        emit({ kind: 'relu', sources: [node.name], shape })
+        break
+      case 'LeakyRelu':
+        shape = ctx.shape
+        emit({ kind: 'leakyRelu', sources: [node.name], shape, alpha: ctx.floatAttr('alpha', 0.01) })
+        break
+      case 'Gemm':
+      case 'MatMul': {
+        const lowered = node.op === 'Gemm' ? lowerGemm(ctx) : lowerMatMul(ctx)
+        shape = lowered.shape
+        emit(linearStage(node.name, shape, lowered.rows))
+        break
+      }
+      case 'Add':
+      case 'Sub':
+      case 'Mul':
+      case 'Div': {
+        const lowered = lowerElementwise(ctx)
+        shape = lowered.shape
+        emit(linearStage(node.name, shape, lowered.rows))
+        break
+      }
+      case 'BatchNormalization': {
+        shape = ctx.shape
+        emit(linearStage(node.name, shape, lowerBatchNorm(ctx)))
+        break
+      }
+      case 'Conv': {
+        const lowered = lowerConv(ctx)
+        shape = lowered.shape
+        emit(linearStage(node.name, shape, lowered.rows))
+        break
+      }
+      case 'AveragePool':
+      case 'GlobalAveragePool':
+      case 'MaxPool': {
+        const pool = poolWindows(ctx, node.op === 'GlobalAveragePool')
+        shape = pool.shape
+        if (node.op === 'MaxPool') {
+          if (node.outputs.length > 1 && node.outputs[1]) ctx.unsupported('the Indices output of MaxPool is not supported')
+          emit({ kind: 'maxPool', sources: [node.name], shape, windows: rowsFromLists(pool.windows.map((w) => w.inside)) })
+        } else {
+          const includePad = node.op === 'AveragePool' && ctx.intAttr('count_include_pad', 0) === 1
+          const rows: LinearRows = { indices: [], weights: [], bias: new Float64Array(pool.windows.length) }
+          for (const w of pool.windows) {
+            const count = includePad ? w.padded : w.inside.length
+            rows.indices.push(w.inside)
+            rows.weights.push(w.inside.map(() => 1 / count))
+          }
+          emit(linearStage(node.name, shape, rows))
+        }
+        break
+      }
+      case 'Softmax':
+      case 'LogSoftmax': {
+        const rest = graph.nodes.slice(position + 1).filter((n) => !SHAPE_OPS.has(n.op))
+        if (rest.length > 1 || (rest.length === 1 && rest[0]!.op !== 'ArgMax'))
+          ctx.unsupported(`${node.op} is supported only as the last op (or just before a final ArgMax), where it is dropped`)
+        notes.push(
+          rest.length === 0
+            ? `${node.op} "${node.name}" at the end was dropped: outputs are the logits before it (it does not change the ranking of classes).`
+            : `${node.op} "${node.name}" before ArgMax was dropped: it does not change which class is largest.`,
+        )
+        shape = ctx.shape
+        break
+      }
+      case 'ArgMax': {
+        const lowered = lowerArgMax(ctx)
+        shape = lowered.shape
+        emit({ kind: 'argMax', sources: [node.name], shape, groups: lowered.groups })
+        terminal = `ArgMax "${node.name}"`
+        break
+      }
+      default:
+        throw new UnsupportedOpError({ node: node.name, op: node.op })
+    }
+    current = { name: node.outputs[0] ?? '', shape }
+  })
+
+  if (current.name !== graph.output.name)
+    throw new UnsupportedGraphError({ reason: `the graph output "${graph.output.name}" is not the end of the op chain ("${current.name}")` })
+  if (stages.length === 0)
+    throw new UnsupportedGraphError({ reason: 'the model computes nothing from its input', details: 'Only shape ops were found.' })
+  return { inputShape: [...graph.input.shape], outputShape: current.shape, stages, ops, notes }
+}
+
+class NodeContext {
+  constructor(
+    readonly node: OnnxNode,
+    readonly constants: Map<string, ConstTensor>,
+    readonly shape: number[],
+    readonly opset: number,
+  ) {}
+
+  unsupported(reason: string): never {
+    throw new UnsupportedOpError({ node: this.node.name, op: this.node.op, reason })
+  }
+
+  mismatch(reason: string): never {
+    throw new ShapeMismatchError({ node: this.node.name, op: this.node.op, reason })
+  }
+
+  isConst(i: number): boolean {
+    const name = this.node.inputs[i]
+    return name !== undefined && name !== '' && this.constants.has(name)
+  }
+
+  hasInput(i: number): boolean {
+    const name = this.node.inputs[i]
+    return name !== undefined && name !== ''
+  }
+
+  constInput(i: number): ConstTensor {
+    const name = this.node.inputs[i]
+    const value = name ? this.constants.get(name) : undefined
+    if (!value) this.unsupported(`input ${i} ("${name ?? ''}") must be a constant (an initializer or a Constant node)`)
+    return value
+  }
+
+  attr(name: string): AttributeValue | undefined {
+    return this.node.attributes[name]
+  }
+
+  intAttr(name: string, fallback: number): number {
+    const v = this.attr(name)
+    return typeof v === 'number' ? v : fallback
+  }
+
+  floatAttr(name: string, fallback: number): number {
+    return this.intAttr(name, fallback)
+  }
+
+  intsAttr(name: string, fallback: number[]): number[] {
+    const v = this.attr(name)
+    return Array.isArray(v) ? v : fallback
+  }
+
+  stringAttr(name: string, fallback: string): string {
+    const v = this.attr(name)
+    return typeof v === 'string' ? v : fallback
+  }
+
+  reject(attribute: string, value: unknown, supported: string): never {
+    throw new UnsupportedAttributeError({ node: this.node.name, op: this.node.op, attribute, value, supported })
+  }
+}
+
+function normalizeAxis(ctx: NodeContext, axis: number, rank: number): number {
+  const a = axis < 0 ? axis + rank : axis
+  if (a < 0 || a >= rank) ctx.reject('axis', axis, `an axis in [${-rank}, ${rank - 1}]`)
+  return a
+}
+
+function linearStage(source: string, shape: number[], rows: LinearRows): Stage {
+  const offsets = new Int32Array(rows.indices.length + 1)
+  let total = 0
+  rows.indices.forEach((r, i) => {
+    total += r.length
+    offsets[i + 1] = total
+  })
+  const indices = new Int32Array(total)
+  const weights = new Float64Array(total)
+  rows.indices.forEach((r, i) => {
+    indices.set(r, offsets[i]!)
+    weights.set(rows.weights[i]!, offsets[i]!)
+  })
+  return { kind: 'linear', sources: [source], shape, rows: { offsets, indices }, weights, bias: rows.bias }
+}
+
+/** Appends a stage, composing it with the previous one where that is exact and free. */
+function pushStage(stages: Stage[], stage: Stage): void {
+  const prev = stages[stages.length - 1]
+  if (prev?.kind === 'linear' && stage.kind === 'linear') {
+    stages[stages.length - 1] = composeLinear(prev, stage)
+    return
+  }
+  if (prev?.kind === 'gather' && stage.kind === 'linear') {
+    const indices = stage.rows.indices.map((i) => prev.index[i]!)
+    stages[stages.length - 1] = { ...stage, sources: [...prev.sources, ...stage.sources], rows: { offsets: stage.rows.offsets, indices } }
+    return
+  }
+  if (prev?.kind === 'gather' && stage.kind === 'gather') {
+    stages[stages.length - 1] = { ...stage, sources: [...prev.sources, ...stage.sources], index: stage.index.map((i) => prev.index[i]!) }
+    return
+  }
+  stages.push(stage)
+}
+
+/** second(first(x)) as one linear map: weights multiply, biases carry through. */
+function composeLinear(first: Extract<Stage, { kind: 'linear' }>, second: Extract<Stage, { kind: 'linear' }>): Stage {
+  const inSize = first.rows.indices.reduce((m, i) => Math.max(m, i + 1), 0)
+  const dense = new Float64Array(inSize)
+  const touched = new Uint8Array(inSize)
+  const rows: LinearRows = { indices: [], weights: [], bias: new Float64Array(second.bias.length) }
+  for (let r = 0; r < second.bias.length; r++) {
+    const used: number[] = []
+    let bias = second.bias[r]!
+    for (let t = second.rows.offsets[r]!; t < second.rows.offsets[r + 1]!; t++) {
+      const k = second.rows.indices[t]!
+      const w = second.weights[t]!
+      bias += w * first.bias[k]!
+      for (let u = first.rows.offsets[k]!; u < first.rows.offsets[k + 1]!; u++) {
+        const i = first.rows.indices[u]!
+        if (!touched[i]) {
+          touched[i] = 1
+          used.push(i)
+        }
+        dense[i] = dense[i]! + w * first.weights[u]!
+      }
+    }
+    used.sort((a, b) => a - b)
+    rows.indices.push(used)
+    rows.weights.push(used.map((i) => dense[i]!))
+    for (const i of used) {
+      dense[i] = 0
+      touched[i] = 0
+    }
+    rows.bias[r] = bias
+  }
+  const composed = linearStage('', second.shape, rows)
+  return { ...composed, sources: [...first.sources, ...second.sources] }
+}
+
+function reshapeTarget(ctx: NodeContext, target: Float64Array, allowZero: boolean): number[] {
+  const total = sizeOf(ctx.shape)
+  const shape = Array.from(target, (d, i) => (d === 0 && !allowZero ? (ctx.shape[i] ?? ctx.mismatch(`dimension ${i} is 0 (copy) but the input has rank ${ctx.shape.length}`)) : d))
+  const unknown = shape.indexOf(-1)
+  if (unknown >= 0) {
+    const known = sizeOf(shape.filter((_, i) => i !== unknown))
+    if (known === 0 || total % known !== 0) ctx.mismatch(`cannot infer -1 in [${Array.from(target).join(', ')}] for ${total} values`)
+    shape[unknown] = total / known
+  }
+  if (sizeOf(shape) !== total) ctx.mismatch(`cannot reshape [${ctx.shape.join(', ')}] into [${shape.join(', ')}]`)
+  return shape
+}
+
+function squeezeShape(ctx: NodeContext, squeeze: boolean): number[] {
+  const axes = ctx.hasInput(1) ? Array.from(ctx.constInput(1).data) : ctx.intsAttr('axes', [])
+  if (squeeze) {
+    const rank = ctx.shape.length
+    const drop = new Set(axes.length > 0 ? axes.map((a) => normalizeAxis(ctx, a, rank)) : ctx.shape.flatMap((d, i) => (d === 1 ? [i] : [])))
+    for (const a of drop) if (ctx.shape[a] !== 1) ctx.mismatch(`cannot squeeze axis ${a} of size ${ctx.shape[a]}`)
+    return ctx.shape.filter((_, i) => !drop.has(i))
+  }
+  const rank = ctx.shape.length + axes.length
+  const add = new Set(axes.map((a) => normalizeAxis(ctx, a, rank)))
+  const out: number[] = []
+  let k = 0
+  for (let i = 0; i < rank; i++) out.push(add.has(i) ? 1 : ctx.shape[k++]!)
+  return out
+}
+
+/** Rows of A·B where one operand is the activation (shape `act`) and the other a 2-D constant. */
+function matmulRows(ctx: NodeContext, act: number[], constant: ConstTensor, actIsLeft: boolean, transConst: boolean, alpha: number): { shape: number[]; rows: LinearRows } {
+  if (constant.dims.length !== 2 && !(constant.dims.length === 1 && !transConst))
+    ctx.unsupported(`the constant operand must be 1-D or 2-D, got [${constant.dims.join(', ')}]`)
+  const c2 = constant.dims.length === 1 ? (actIsLeft ? [constant.dims[0]!, 1] : [1, constant.dims[0]!]) : constant.dims
+  const [c0, c1] = transConst ? [c2[1]!, c2[0]!] : [c2[0]!, c2[1]!]
+  const cAt = (r: number, c: number) => (transConst ? constant.data[c * c2[1]! + r]! : constant.data[r * c2[1]! + c]!)
+  const vectorAct = act.length === 1
+  const a = vectorAct ? (actIsLeft ? [1, act[0]!] : [act[0]!, 1]) : act
+  const batch = a.slice(0, -2)
+  const [m, n] = [a[a.length - 2]!, a[a.length - 1]!]
+  const rows: LinearRows = { indices: [], weights: [], bias: new Float64Array(0) }
+  let outRows: number
+  let outCols: number
+  if (actIsLeft) {
+    if (n !== c0) ctx.mismatch(`activation [${act.join(', ')}] times constant [${constant.dims.join(', ')}]: inner dimensions ${n} and ${c0} differ`)
+    ;[outRows, outCols] = [m, c1]
+  } else {
+    if (c1 !== m) ctx.mismatch(`constant [${constant.dims.join(', ')}] times activation [${act.join(', ')}]: inner dimensions ${c1} and ${m} differ`)
+    ;[outRows, outCols] = [c0, n]
+  }
+  const batches = sizeOf(batch)
+  for (let b = 0; b < batches; b++) {
+    const base = b * m * n
+    for (let i = 0; i < outRows; i++) {
+      for (let j = 0; j < outCols; j++) {
+        const idx: number[] = []
+        const w: number[] = []
+        const inner = actIsLeft ? n : m
+        for (let k = 0; k < inner; k++) {
+          const weight = alpha * (actIsLeft ? cAt(k, j) : cAt(i, k))
+          if (weight === 0) continue
+          idx.push(base + (actIsLeft ? i * n + k : k * n + j))
+          w.push(weight)
+        }
+        rows.indices.push(idx)
+        rows.weights.push(w)
+      }
+    }
+  }
+  rows.bias = new Float64Array(rows.indices.length)
+  let shape = [...batch, outRows, outCols]
+  if (vectorAct) shape = actIsLeft ? [outCols] : [outRows]
+  else if (constant.dims.length === 1) shape = actIsLeft ? [...batch, outRows] : [...batch, outCols]
+  return { shape, rows }
+}
+
+function lowerMatMul(ctx: NodeContext): { shape: number[]; rows: LinearRows } {
+  const actIsLeft = !ctx.isConst(0)
+  return matmulRows(ctx, ctx.shape, ctx.constInput(actIsLeft ? 1 : 0), actIsLeft, false, 1)
+}
+
+function lowerGemm(ctx: NodeContext): { shape: number[]; rows: LinearRows } {
+  if (ctx.shape.length !== 2) ctx.mismatch(`Gemm needs a 2-D activation, got [${ctx.shape.join(', ')}]`)
+  const alpha = ctx.floatAttr('alpha', 1)
+  const beta = ctx.floatAttr('beta', 1)
+  const transA = ctx.intAttr('transA', 0) === 1
+  const transB = ctx.intAttr('transB', 0) === 1
+  const actIsLeft = !ctx.isConst(0)
+  let act = ctx.shape
+  let transposeAct: Int32Array | undefined
+  if ((actIsLeft && transA) || (!actIsLeft && transB)) {
+    const t = transposeIndex(act, [1, 0])
+    act = t.shape
+    transposeAct = t.index
+  }
+  const lowered = matmulRows(ctx, act, ctx.constInput(actIsLeft ? 1 : 0), actIsLeft, actIsLeft ? transB : transA, alpha)
+  if (transposeAct) lowered.rows.indices = lowered.rows.indices.map((r) => r.map((i) => transposeAct[i]!))
+  if (ctx.hasInput(2) && beta !== 0) {
+    const c = ctx.constInput(2)
+    if (!broadcastShapes(lowered.shape, c.dims)?.every((d, i) => d === lowered.shape[i]))
+      ctx.mismatch(`bias C [${c.dims.join(', ')}] does not broadcast to the output [${lowered.shape.join(', ')}]`)
+    const index = broadcastIndex(lowered.shape, c.dims)
+    for (let r = 0; r < lowered.rows.bias.length; r++) lowered.rows.bias[r] = beta * c.data[index[r]!]!
+  }
+  return lowered
+}
+
+function lowerElementwise(ctx: NodeContext): { shape: number[]; rows: LinearRows } {
+  const op = ctx.node.op
+  const actFirst = !ctx.isConst(0)
+  const c = ctx.constInput(actFirst ? 1 : 0)
+  const shape = broadcastShapes(ctx.shape, c.dims)
+  if (!shape) ctx.mismatch(`shapes [${ctx.shape.join(', ')}] and [${c.dims.join(', ')}] do not broadcast`)
+  if (op === 'Div' && !actFirst) ctx.unsupported('dividing a constant by the activation is not linear')
+  const xIndex = broadcastIndex(shape, ctx.shape)
+  const cIndex = broadcastIndex(shape, c.dims)
+  const rows: LinearRows = { indices: [], weights: [], bias: new Float64Array(xIndex.length) }
+  for (let r = 0; r < xIndex.length; r++) {
+    const cv = c.data[cIndex[r]!]!
+    let w = 1
+    let b = 0
+    if (op === 'Add') b = cv
+    else if (op === 'Sub') [w, b] = actFirst ? [1, -cv] : [-1, cv]
+    else if (op === 'Mul') w = cv
+    else {
+      if (cv === 0) ctx.unsupported('division by a constant zero')
+      w = 1 / cv
+    }
+    rows.indices.push(w === 0 ? [] : [xIndex[r]!])
+    rows.weights.push(w === 0 ? [] : [w])
+    rows.bias[r] = b
+  }
+  return { shape, rows }
+}
+
+function lowerBatchNorm(ctx: NodeContext): LinearRows {
+  if (ctx.intAttr('training_mode', 0) !== 0) ctx.reject('training_mode', 1, '0 (inference)')
+  if (ctx.node.outputs.filter((o) => o !== '').length > 1) ctx.unsupported('only the inference form with one output is supported')
+  const [scale, bias, mean, variance] = [1, 2, 3, 4].map((i) => ctx.constInput(i).data)
+  const eps = ctx.floatAttr('epsilon', 1e-5)
+  const channels = ctx.shape[1]
+  if (channels === undefined || scale!.length !== channels) ctx.mismatch(`expected ${channels} channel parameters, got ${scale!.length}`)
+  const inner = sizeOf(ctx.shape.slice(2))
+  const total = sizeOf(ctx.shape)
+  const rows: LinearRows = { indices: [], weights: [], bias: new Float64Array(total) }
+  for (let r = 0; r < total; r++) {
+    const ch = Math.floor(r / inner) % channels
+    const k = scale![ch]! / Math.sqrt(variance![ch]! + eps)
+    rows.indices.push([r])
+    rows.weights.push([k])
+    rows.bias[r] = bias![ch]! - mean![ch]! * k
+  }
+  return rows
+}
+
+type Window2D = { kernel: number[]; strides: number[]; dilations: number[]; pads: number[] }
+
+function spatialOutput(ctx: NodeContext, inDims: number[], w: Window2D, ceil: boolean): number[] {
+  return inDims.map((d, i) => {
+    const span = (w.kernel[i]! - 1) * w.dilations[i]! + 1
+    const padded = d + w.pads[i]! + w.pads[i + inDims.length]!
+    if (padded < span) ctx.mismatch(`kernel extent ${span} exceeds the padded input ${padded} on spatial axis ${i}`)
+    let out = (ceil ? Math.ceil : Math.floor)((padded - span) / w.strides[i]!) + 1
+    if (ceil && (out - 1) * w.strides[i]! >= d + w.pads[i]!) out--
+    return out
+  })
+}
+
+function windowAttributes(ctx: NodeContext, spatial: number[], kernel: number[]): Window2D {
+  const rank = spatial.length
+  const strides = ctx.intsAttr('strides', new Array(rank).fill(1))
+  const dilations = ctx.intsAttr('dilations', new Array(rank).fill(1))
+  let pads = ctx.intsAttr('pads', new Array(rank * 2).fill(0))
+  const autoPad = ctx.stringAttr('auto_pad', 'NOTSET')
+  if (autoPad === 'VALID') pads = new Array(rank * 2).fill(0)
+  else if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
+    pads = new Array(rank * 2).fill(0)
+    spatial.forEach((d, i) => {
+      const out = Math.ceil(d / strides[i]!)
+      const total = Math.max(0, (out - 1) * strides[i]! + (kernel[i]! - 1) * dilations[i]! + 1 - d)
+      const small = Math.floor(total / 2)
+      pads[i] = autoPad === 'SAME_UPPER' ? small : total - small
+      pads[i + rank] = total - pads[i]!
+    })
+  } else if (autoPad !== 'NOTSET') ctx.reject('auto_pad', autoPad, 'NOTSET, VALID, SAME_UPPER, SAME_LOWER')
+  if (strides.length !== rank || dilations.length !== rank || pads.length !== rank * 2)
+    ctx.mismatch(`strides/dilations/pads must have ${rank}/${rank}/${rank * 2} entries`)
+  return { kernel, strides, dilations, pads }
+}
+
+function lowerConv(ctx: NodeContext): { shape: number[]; rows: LinearRows } {
+  const weight = ctx.constInput(1)
+  if (ctx.shape.length !== 4 || weight.dims.length !== 4) ctx.unsupported(`only 2-D convolution (4-D input and weight) is supported, got input [${ctx.shape.join(', ')}]`)
+  const [n, c, h, w] = ctx.shape as [number, number, number, number]
+  const [m, cg, kh, kw] = weight.dims as [number, number, number, number]
+  const group = ctx.intAttr('group', 1)
+  if (c % group !== 0 || m % group !== 0 || cg !== c / group)
+    ctx.mismatch(`input channels ${c}, output channels ${m} and weight [${weight.dims.join(', ')}] do not fit group ${group}`)
+  const kernel = ctx.intsAttr('kernel_shape', [kh, kw])
+  if (kernel[0] !== kh || kernel[1] !== kw) ctx.mismatch(`kernel_shape [${kernel.join(', ')}] differs from the weight's [${kh}, ${kw}]`)
+  const win = windowAttributes(ctx, [h, w], kernel)
+  const [oh, ow] = spatialOutput(ctx, [h, w], win, false) as [number, number]
+  const bias = ctx.hasInput(2) ? ctx.constInput(2).data : undefined
+  const mg = m / group
+  const rows: LinearRows = { indices: [], weights: [], bias: new Float64Array(n * m * oh * ow) }
+  let r = 0
+  for (let b = 0; b < n; b++)
+    for (let oc = 0; oc < m; oc++) {
+      const g = Math.floor(oc / mg)
+      for (let y = 0; y < oh; y++)
+        for (let x = 0; x < ow; x++) {
+          const idx: number[] = []
+          const wts: number[] = []
+          for (let ic = 0; ic < cg; ic++)
+            for (let ky = 0; ky < kh; ky++) {
+              const iy = y * win.strides[0]! - win.pads[0]! + ky * win.dilations[0]!
+              if (iy < 0 || iy >= h) continue
+              for (let kx = 0; kx < kw; kx++) {
+                const ix = x * win.strides[1]! - win.pads[1]! + kx * win.dilations[1]!
+                if (ix < 0 || ix >= w) continue
+                const wv = weight.data[((oc * cg + ic) * kh + ky) * kw + kx]!
+                if (wv === 0) continue
+                idx.push(((b * c + g * cg + ic) * h + iy) * w + ix)
+                wts.push(wv)
+              }
+            }
+          rows.indices.push(idx)
+          rows.weights.push(wts)
+          rows.bias[r++] = bias ? bias[oc]! : 0
+        }
+    }
+  return { shape: [n, m, oh, ow], rows }
+}
+
+/** Pooling windows over the spatial axes of an [N, C, ...] input: the elements inside, and the padded count. */
+function poolWindows(ctx: NodeContext, global: boolean): { shape: number[]; windows: { inside: number[]; padded: number }[] } {
+  if (ctx.shape.length !== 4) ctx.unsupported(`only 2-D pooling (4-D input) is supported, got [${ctx.shape.join(', ')}]`)
+  const [n, c, h, w] = ctx.shape as [number, number, number, number]
+  let win: Window2D
+  let ceil = false
+  if (global) win = { kernel: [h, w], strides: [1, 1], dilations: [1, 1], pads: [0, 0, 0, 0] }
+  else {
+    const kernel = ctx.intsAttr('kernel_shape', [])
+    if (kernel.length !== 2) ctx.reject('kernel_shape', kernel, 'two spatial sizes')
+    win = windowAttributes(ctx, [h, w], kernel)
+    ceil = ctx.intAttr('ceil_mode', 0) === 1
+  }
+  const [oh, ow] = spatialOutput(ctx, [h, w], win, ceil) as [number, number]
+  const windows: { inside: number[]; padded: number }[] = []
+  for (let b = 0; b < n; b++)
+    for (let ch = 0; ch < c; ch++)
+      for (let y = 0; y < oh; y++)
+        for (let x = 0; x < ow; x++) {
+          const inside: number[] = []
+          let padded = 0
+          for (let ky = 0; ky < win.kernel[0]!; ky++) {
+            const iy = y * win.strides[0]! - win.pads[0]! + ky * win.dilations[0]!
+            for (let kx = 0; kx < win.kernel[1]!; kx++) {
+              const ix = x * win.strides[1]! - win.pads[1]! + kx * win.dilations[1]!
+              if (iy < h + win.pads[2]! && ix < w + win.pads[3]!) padded++
+              if (iy >= 0 && iy < h && ix >= 0 && ix < w) inside.push(((b * c + ch) * h + iy) * w + ix)
+            }
+          }
+          if (inside.length === 0) ctx.mismatch(`pooling window (${y}, ${x}) lies entirely in the padding`)
+          windows.push({ inside, padded })
+        }
+  return { shape: [n, c, oh, ow], windows }
+}
+
+function lowerArgMax(ctx: NodeContext): { shape: number[]; groups: SparseRows } {
+  if (ctx.intAttr('select_last_index', 0) !== 0) ctx.reject('select_last_index', 1, '0 (the first maximum wins)')
+  const rank = ctx.shape.length
+  const axis = normalizeAxis(ctx, ctx.intAttr('axis', 0), rank)
+  const keep = ctx.intAttr('keepdims', 1) === 1
+  const strides = stridesOf(ctx.shape)
+  const outShape = ctx.shape.map((d, i) => (i === axis ? 1 : d))
+  const total = sizeOf(outShape)
+  const outStrides = stridesOf(outShape)
+  const lists: number[][] = []
+  for (let r = 0; r < total; r++) {
+    let base = 0
+    let rest = r
+    for (let d = 0; d < rank; d++) {
+      const coord = Math.floor(rest / outStrides[d]!)
+      rest -= coord * outStrides[d]!
+      base += coord * strides[d]!
+    }
+    lists.push(Array.from({ length: ctx.shape[axis]! }, (_, k) => base + k * strides[axis]!))
+  }
+  return { shape: keep ? outShape : outShape.filter((_, i) => i !== axis), groups: rowsFromLists(lists) }
+}
+
+/** Evaluates a node whose inputs are all constants (weights pre-processing in exported graphs). */
+function foldConstantNode(node: OnnxNode, constants: Map<string, ConstTensor>, opset: number): void {
+  const ctx = new NodeContext(node, constants, [], opset)
+  const x = () => ctx.constInput(0)
+  let out: ConstTensor
+  switch (node.op) {
+    case 'Identity':
+    case 'Dropout':
+      out = x()
+      break
+    case 'Transpose': {
+      const t = x()
+      const perm = ctx.intsAttr('perm', t.dims.map((_, i) => t.dims.length - 1 - i))
+      const tr = transposeIndex(t.dims, perm)
+      out = { dims: tr.shape, data: Float64Array.from(tr.index, (i) => t.data[i]!) }
+      break
+    }
+    case 'Reshape':
+    case 'Flatten':
+    case 'Squeeze':
+    case 'Unsqueeze': {
+      const t = x()
+      const shaped = new NodeContext(node, constants, t.dims, opset)
+      const dims =
+        node.op === 'Reshape'
+          ? reshapeTarget(shaped, ctx.constInput(1).data, ctx.intAttr('allowzero', 0) === 1)
+          : node.op === 'Flatten'
+            ? (() => {
+                const axis = normalizeAxis(shaped, ctx.intAttr('axis', 1), t.dims.length + 1)
+                return [sizeOf(t.dims.slice(0, axis)), sizeOf(t.dims.slice(axis))]
+              })()
+            : squeezeShape(shaped, node.op === 'Squeeze')
+      out = { dims, data: t.data }
+      break
+    }
+    case 'Add':
+    case 'Sub':
+    case 'Mul':
+    case 'Div': {
+      const [a, b] = [x(), ctx.constInput(1)]
+      const dims = broadcastShapes(a.dims, b.dims) ?? ctx.mismatch(`shapes [${a.dims.join(', ')}] and [${b.dims.join(', ')}] do not broadcast`)
+      const ai = broadcastIndex(dims, a.dims)
+      const bi = broadcastIndex(dims, b.dims)
+      const f = { Add: (p: number, q: number) => p + q, Sub: (p: number, q: number) => p - q, Mul: (p: number, q: number) => p * q, Div: (p: number, q: number) => p / q }[node.op]
+      out = { dims, data: Float64Array.from(ai, (i, r) => f(a.data[i]!, b.data[bi[r]!]!)) }
+      break
+    }
+    default:
+      return ctx.unsupported('this op is supported on constants only as Identity, Transpose, Reshape, Flatten, Squeeze, Unsqueeze, Add, Sub, Mul or Div')
+  }
+  for (const name of node.outputs) if (name) constants.set(name, out)
+}

@@ -1,0 +1,34 @@
+import type { SparseRows } from '../ir/stages.js'
+
+type Common = { sources: string[]; shape: number[]; /** Declared signed bit width of this stage's output values. */ bits: number }
+
+/**
+ * acc = Σ w·x + bias (all integers), then y = floor((acc + 2^(shift-1)) / 2^shift): round half up.
+ * The circuit range-checks y to `bits` signed bits and the remainder to `shift` bits.
+ */
+export type QuantizedLinear = Common & { kind: 'linear'; rows: SparseRows; weights: bigint[]; bias: bigint[]; shift: number }
+export type QuantizedRelu = Common & { kind: 'relu' }
+/** y = x for x >= 0, else floor((alpha·x + 2^(shift-1)) / 2^shift), that branch range-checked to `negBits`. */
+export type QuantizedLeakyRelu = Common & { kind: 'leakyRelu'; alpha: bigint; shift: number; negBits: number }
+export type QuantizedMaxPool = Common & { kind: 'maxPool'; windows: SparseRows }
+/** Output: index of the first maximum in each group; comparisons run on `inBits`-bit inputs. */
+export type QuantizedArgMax = Common & { kind: 'argMax'; groups: SparseRows; inBits: number }
+export type QuantizedGather = Common & { kind: 'gather'; index: Int32Array }
+
+export type QuantizedStage = QuantizedLinear | QuantizedRelu | QuantizedLeakyRelu | QuantizedMaxPool | QuantizedArgMax | QuantizedGather
+
+/** The integer model: what the circuit computes and the reference executor reproduces exactly. */
+export type QuantizedModel = {
+  /** Fixed-point exponent of weights and activations: q = round(x · 2^scale). */
+  scale: number
+  inputScale: number
+  inputBits: number
+  inputShape: number[]
+  outputShape: number[]
+  /** Exponent to divide outputs by (0 for class indices). */
+  outputScale: number
+  outputBits: number
+  stages: QuantizedStage[]
+}
+
+export type QuantizationSettings = { scale: number; inputScale: number; inputBits: number; maxBits: number }

@@ -1,0 +1,151 @@
+import { BitWidthExceededError, InvalidCompileOptionError } from '../errors/compile.js'
+import type { ModelIR, Stage } from '../ir/stages.js'
+import type { QuantizationSettings, QuantizedModel, QuantizedStage } from './model.js'
+
+/** The largest field element is ~2^253.6: an accumulator plus its rescale must stay well below. */
+const FIELD_SAFE_BITS = 250
+
+export function signedBits(lo: bigint, hi: bigint): number {
+  let bits = 2
+  while (lo < -(1n << BigInt(bits - 1)) || hi > (1n << BigInt(bits - 1)) - 1n) bits++
+  return bits
+}
+
+const floorShift = (v: bigint, shift: number) => (shift === 0 ? v : (v + (1n << BigInt(shift - 1))) >> BigInt(shift))
+
+export function quantizeReal(x: number, scale: number): bigint {
+  return BigInt(Math.round(x * 2 ** scale))
+}
+
+/**
+ * Quantizes the IR at fixed scales. Every declared bit width is derived from interval bounds
+ * over all inputs that fit in `inputBits`, so no intermediate can exceed its width for any
+ * valid input: the circuit always has a witness, and the witness is unique.
+ */
+export function quantizeIR(ir: ModelIR, settings: QuantizationSettings): QuantizedModel {
+  const { scale, inputScale, inputBits, maxBits } = settings
+  for (const [option, value, min, max] of [
+    ['scale', scale, 0, 32],
+    ['inputScale', inputScale, 0, 32],
+    ['inputBits', inputBits, 2, 64],
+    ['maxBits', maxBits, 8, 200],
+  ] as const)
+    if (!Number.isInteger(value) || value < min || value > max)
+      throw new InvalidCompileOptionError({ option, value, expected: `an integer from ${min} to ${max}` })
+
+  const inputSize = ir.inputShape.reduce((a, b) => a * b, 1)
+  let lo = new Array<bigint>(inputSize).fill(-(1n << BigInt(inputBits - 1)))
+  let hi = new Array<bigint>(inputSize).fill((1n << BigInt(inputBits - 1)) - 1n)
+  let bits = inputBits
+  let currentScale = inputScale
+  const stages: QuantizedStage[] = []
+
+  const check = (stage: Stage, needed: number, extra = 0) => {
+    if (needed > maxBits || needed + extra > FIELD_SAFE_BITS)
+      throw new BitWidthExceededError({ stage: `${stage.kind} [${stage.sources.join(', ')}]`, bits: needed, maxBits, scale })
+  }
+
+  for (const stage of ir.stages) {
+    const base = { sources: stage.sources, shape: stage.shape }
+    switch (stage.kind) {
+      case 'linear': {
+        const weights = Array.from(stage.weights, (w) => quantizeReal(w, scale))
+        const bias = Array.from(stage.bias, (b) => quantizeReal(b, currentScale + scale))
+        const shift = currentScale
+        const { offsets, indices } = stage.rows
+        const nlo: bigint[] = []
+        const nhi: bigint[] = []
+        let accBits = 0
+        for (let r = 0; r < bias.length; r++) {
+          let a = bias[r]!
+          let b = bias[r]!
+          for (let t = offsets[r]!; t < offsets[r + 1]!; t++) {
+            const w = weights[t]!
+            const i = indices[t]!
+            if (w >= 0n) {
+              a += w * lo[i]!
+              b += w * hi[i]!
+            } else {
+              a += w * hi[i]!
+              b += w * lo[i]!
+            }
+          }
+          accBits = Math.max(accBits, signedBits(a, b))
+          nlo.push(floorShift(a, shift))
+          nhi.push(floorShift(b, shift))
+        }
+        bits = nlo.reduce((m, l, r) => Math.max(m, signedBits(l, nhi[r]!)), 2)
+        check(stage, bits, Math.max(accBits, shift + bits) - bits + 1)
+        ;[lo, hi] = [nlo, nhi]
+        currentScale = scale
+        stages.push({ ...base, kind: 'linear', rows: stage.rows, weights, bias, shift, bits })
+        break
+      }
+      case 'relu':
+        lo = lo.map((v) => (v > 0n ? v : 0n))
+        hi = hi.map((v) => (v > 0n ? v : 0n))
+        stages.push({ ...base, kind: 'relu', bits })
+        break
+      case 'leakyRelu': {
+        const alpha = quantizeReal(stage.alpha, scale)
+        const negLo = lo.map((l, i) => floorShift(alpha >= 0n ? alpha * l : alpha * hi[i]!, scale))
+        const negHi = hi.map((h, i) => floorShift(alpha >= 0n ? alpha * h : alpha * lo[i]!, scale))
+        const negBits = negLo.reduce((m, l, i) => Math.max(m, signedBits(l, negHi[i]!)), 2)
+        check(stage, negBits, scale + 1)
+        const outLo = lo.map((l, i) => (l < 0n ? (negLo[i]! < l ? negLo[i]! : l) : l))
+        const outHi = hi.map((h, i) => (negHi[i]! > h ? negHi[i]! : h))
+        bits = Math.max(bits, negBits)
+        ;[lo, hi] = [outLo, outHi]
+        stages.push({ ...base, kind: 'leakyRelu', alpha, shift: scale, negBits, bits })
+        break
+      }
+      case 'gather':
+        lo = Array.from(stage.index, (i) => lo[i]!)
+        hi = Array.from(stage.index, (i) => hi[i]!)
+        stages.push({ ...base, kind: 'gather', index: stage.index, bits })
+        break
+      case 'maxPool': {
+        const { offsets, indices } = stage.windows
+        const nlo: bigint[] = []
+        const nhi: bigint[] = []
+        for (let r = 0; r + 1 < offsets.length; r++) {
+          let a = lo[indices[offsets[r]!]!]!
+          let b = hi[indices[offsets[r]!]!]!
+          for (let t = offsets[r]! + 1; t < offsets[r + 1]!; t++) {
+            if (lo[indices[t]!]! > a) a = lo[indices[t]!]!
+            if (hi[indices[t]!]! > b) b = hi[indices[t]!]!
+          }
+          nlo.push(a)
+          nhi.push(b)
+        }
+        ;[lo, hi] = [nlo, nhi]
+        stages.push({ ...base, kind: 'maxPool', windows: stage.windows, bits })
+        break
+      }
+      case 'argMax': {
+        const { offsets } = stage.groups
+        const groups = offsets.length - 1
+        let widest = 1
+        for (let r = 0; r < groups; r++) widest = Math.max(widest, offsets[r + 1]! - offsets[r]!)
+        const inBits = bits
+        bits = signedBits(0n, BigInt(widest - 1))
+        lo = new Array<bigint>(groups).fill(0n)
+        hi = new Array<bigint>(groups).fill(BigInt(widest - 1))
+        currentScale = 0
+        stages.push({ ...base, kind: 'argMax', groups: stage.groups, inBits, bits })
+        break
+      }
+    }
+  }
+
+  return {
+    scale,
+    inputScale,
+    inputBits,
+    inputShape: ir.inputShape,
+    outputShape: ir.outputShape,
+    outputScale: currentScale,
+    outputBits: bits,
+    stages,
+  }
+}

@@ -1,0 +1,12 @@
+pragma circom 2.1.6;
+
+// All Veridict op templates; generated model circuits include this file.
+include "Unpack.circom";
+include "Pack.circom";
+include "Linear.circom";
+include "Rescale.circom";
+include "Sign.circom";
+include "Relu.circom";
+include "LeakyRelu.circom";
+include "MaxPool.circom";
+include "ArgMax.circom";
