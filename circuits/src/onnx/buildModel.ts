@@ -1,5 +1,5 @@
 import onnxProto from 'onnx-proto'
-import { BaseError } from '../../../sdk/src/errors/base.js'
+import { BaseError } from '../errors/base.js'
 
 const { onnx } = onnxProto
 
