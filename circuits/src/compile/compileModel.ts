@@ -1,0 +1,132 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { basename, join, resolve } from 'node:path'
+import { keccak256, toHex } from 'viem'
+import { compileCircom } from '../circuit/compileCircom.js'
+import { generateCircuit } from '../circuit/generateCircuit.js'
+import { MalformedOnnxError } from '../errors/compile.js'
+import { lowerGraph } from '../ir/lower.js'
+import {
+  MANIFEST_FORMAT,
+  quantizationHash,
+  ROUNDING_RULE,
+  stageSummaries,
+  tensorLayout,
+  writeJsonAtomic,
+  type ModelManifest,
+} from '../manifest/manifest.js'
+import { loadModel } from '../onnx/loadModel.js'
+import { chooseQuantization, type QuantizeOptions } from '../quantize/calibrate.js'
+import { quantizedModelToJson } from '../quantize/serialize.js'
+import { COMPILER_VERSION } from '../version.js'
+
+export type CompileProgress = { step: 'load' | 'quantize' | 'generate' | 'circom' | 'done'; message: string }
+
+export type CompileModelParameters = QuantizeOptions & {
+  /** Path to the .onnx file, or its bytes. */
+  onnx: string | Uint8Array
+  outDir: string
+  /** Names the circuit and verifier contract; defaults to the file name. */
+  name?: string | undefined
+  /** false: quantize and write the manifest only, for a model served in ATTESTED mode (too large for a circuit). */
+  circuit?: boolean | undefined
+  onProgress?: ((progress: CompileProgress) => void) | undefined
+}
+
+export type CompileModelReturnType = { dir: string; manifest: ModelManifest }
+
+/** ONNX -> quantized integer graph -> circom -> r1cs + wasm, with the manifest. Run setupModel next for keys. */
+export async function compileModel(parameters: CompileModelParameters): Promise<CompileModelReturnType> {
+  const started = performance.now()
+  const progress = parameters.onProgress ?? (() => {})
+  const dir = resolve(parameters.outDir)
+  const bytes = typeof parameters.onnx === 'string' ? await readOnnx(parameters.onnx) : parameters.onnx
+  const name = sanitizeName(parameters.name ?? (typeof parameters.onnx === 'string' ? basename(parameters.onnx, '.onnx') : 'model'))
+
+  progress({ step: 'load', message: `loading ONNX (${bytes.length} bytes)` })
+  const graph = loadModel(bytes)
+  const ir = lowerGraph(graph)
+
+  progress({ step: 'quantize', message: parameters.scale === undefined ? `calibrating the scale on ${parameters.calibration?.length ?? 0} samples` : `quantizing at scale 2^${parameters.scale}` })
+  const { model, settings, report, chosenBy } = chooseQuantization(ir, parameters)
+
+  await mkdir(dir, { recursive: true })
+  await writeFile(join(dir, 'model.onnx'), bytes)
+  await writeJsonAtomic(join(dir, 'quantized.json'), quantizedModelToJson(model))
+
+  const classOutput = model.stages[model.stages.length - 1]?.kind === 'argMax'
+  const input = tensorLayout(model.inputShape, model.inputScale, model.inputBits)
+  const output = tensorLayout(model.outputShape, model.outputScale, model.outputBits)
+  const manifest: ModelManifest = {
+    format: MANIFEST_FORMAT,
+    name,
+    modelId: undefined,
+    onnx: { file: 'model.onnx', keccak256: keccak256(bytes), bytes: bytes.length, opset: graph.opset, producer: graph.producer, ops: ir.ops },
+    quantization: { ...settings, keccak256: quantizationHash(settings), chosenBy, rounding: ROUNDING_RULE },
+    input,
+    output: { ...output, kind: classOutput ? 'class-index' : 'values' },
+    publicSignals: { count: input.words + output.words, layout: [`inWords[0..${input.words})`, `outWords[0..${output.words})`] },
+    stages: stageSummaries(model),
+    notes: ir.notes,
+    calibration: report,
+    circuit: undefined,
+    setup: undefined,
+    artifacts: { onnx: 'model.onnx', quantized: 'quantized.json' },
+    compiler: { version: COMPILER_VERSION, seconds: { compile: 0 } },
+  }
+
+  if (parameters.circuit !== false) {
+    const templateName = `${pascalCase(name)}Model`
+    progress({ step: 'generate', message: `generating circom for ${model.stages.length} stages` })
+    await writeFile(join(dir, 'model.circom'), generateCircuit({ model, templateName }))
+    progress({ step: 'circom', message: 'compiling with circom (r1cs, wasm)' })
+    await rm(join(dir, 'model_js'), { recursive: true, force: true })
+    const compiled = await compileCircom({ file: join(dir, 'model.circom'), outDir: dir })
+    const r1csBytes = await readFile(compiled.r1cs)
+    manifest.circuit = {
+      templateName,
+      constraints: r1csBytes.readUInt32LE(r1csHeaderOffset(r1csBytes) + 24),
+      wires: compiled.stats.wires,
+      publicInputs: compiled.stats.publicInputs,
+      keccak256: keccak256(toHex(r1csBytes)),
+    }
+    manifest.artifacts = { ...manifest.artifacts, circom: 'model.circom', r1cs: 'model.r1cs', wasm: 'model_js/model.wasm', sym: 'model.sym' }
+  }
+  manifest.compiler.seconds.compile = round((performance.now() - started) / 1000)
+  await writeJsonAtomic(join(dir, 'manifest.json'), manifest)
+  progress({ step: 'done', message: manifest.circuit ? `${manifest.circuit.constraints} constraints` : 'attested-only model (no circuit)' })
+  return { dir, manifest }
+}
+
+async function readOnnx(path: string): Promise<Uint8Array> {
+  try {
+    return await readFile(path)
+  } catch (cause) {
+    throw new MalformedOnnxError({ reason: `${path} cannot be read (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, cause })
+  }
+}
+
+/** Byte offset of the header fields after the prime in an r1cs file. */
+function r1csHeaderOffset(buf: Buffer): number {
+  let pos = 12
+  for (;;) {
+    const type = buf.readUInt32LE(pos)
+    const size = Number(buf.readBigUInt64LE(pos + 4))
+    if (type === 1) return pos + 12 + 4 + buf.readUInt32LE(pos + 12)
+    pos += 12 + size
+  }
+}
+
+export function sanitizeName(name: string): string {
+  const cleaned = name.replace(/[^A-Za-z0-9_]/g, '_').replace(/^[^A-Za-z]+/, '')
+  return cleaned || 'model'
+}
+
+export function pascalCase(name: string): string {
+  return name
+    .split(/[_\W]+/)
+    .filter(Boolean)
+    .map((p) => p[0]!.toUpperCase() + p.slice(1))
+    .join('')
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000
