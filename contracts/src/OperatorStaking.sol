@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IOperatorStaking} from "./interfaces/IOperatorStaking.sol";
+
+/// @title OperatorStaking
+/// @notice ETH stakes of attesting operators. The contract's balance is always totalStaked: every
+///         wei is some operator's active or unbonding stake until it is withdrawn or slashed (sent
+///         to the oracle, which splits it). Operators are kept by index, the compact id the oracle
+///         stores for each signer of a pending attestation.
+contract OperatorStaking is IOperatorStaking {
+    uint32 public constant MAX_OPERATORS = type(uint24).max;
+
+    uint256 public immutable MIN_STAKE;
+    uint256 public immutable UNBONDING_PERIOD;
+    address public immutable ORACLE;
+
+    mapping(uint32 index => Operator) private _operators;
+    mapping(address account => uint32 index) public indexOf;
+    uint32 public operatorCount;
+    uint256 public totalStaked;
+
+    /// @param oracle The InferenceOracle, deployed right after this contract (its address is known
+    ///        in advance); the oracle checks at construction that it is the one named here.
+    constructor(address oracle, uint256 minStake, uint256 unbondingPeriod) {
+        if (oracle == address(0) || minStake == 0 || minStake > type(uint88).max || unbondingPeriod == 0) {
+            revert InvalidConfiguration();
+        }
+        ORACLE = oracle;
+        MIN_STAKE = minStake;
+        UNBONDING_PERIOD = unbondingPeriod;
+    }
+
+    /// @notice Registers the caller as an operator with `msg.value` (at least MIN_STAKE) as stake.
+    function register() external payable {
+        if (indexOf[msg.sender] != 0) revert OperatorAlreadyRegistered(msg.sender);
+        if (msg.value < MIN_STAKE) revert StakeBelowMinimum(msg.value, MIN_STAKE);
+        if (msg.value > type(uint88).max) revert StakeTooLarge(msg.value);
+        if (operatorCount == MAX_OPERATORS) revert OperatorLimitReached(MAX_OPERATORS);
+
+        uint32 index = ++operatorCount;
+        indexOf[msg.sender] = index;
+        _operators[index] = Operator({
+            account: msg.sender,
+            stake: uint88(msg.value),
+            slashed: false,
+            unbonding: 0,
+            unbondingEnd: 0
+        });
+        totalStaked += msg.value;
+        emit OperatorRegistered(msg.sender, index, msg.value);
+    }
+
+    /// @notice Adds `msg.value` to the caller's active stake.
+    function addStake() external payable {
+        Operator storage operator = _unslashedOperator(msg.sender);
+        if (msg.value == 0) revert ZeroAmount();
+        uint256 stake = operator.stake + msg.value;
+        if (stake > type(uint88).max) revert StakeTooLarge(stake);
+        operator.stake = uint88(stake);
+        totalStaked += msg.value;
+        emit StakeAdded(msg.sender, msg.value, stake);
+    }
+
+    /// @notice Moves `amount` of active stake into unbonding; the unbonding clock restarts for all of it.
+    function requestUnstake(uint256 amount) external {
+        Operator storage operator = _unslashedOperator(msg.sender);
+        if (amount == 0) revert ZeroAmount();
+        if (amount > operator.stake) revert InsufficientStake(amount, operator.stake);
+        operator.stake -= uint88(amount);
+        uint256 unbonding = operator.unbonding + amount;
+        uint256 unbondingEnd = block.timestamp + UNBONDING_PERIOD;
+        operator.unbonding = uint88(unbonding);
+        operator.unbondingEnd = uint40(unbondingEnd);
+        emit UnstakeRequested(msg.sender, amount, unbonding, unbondingEnd);
+    }
+
+    /// @notice Sends the caller's unbonded stake to it once the unbonding period is over.
+    function withdrawStake() external {
+        uint32 index = indexOf[msg.sender];
+        if (index == 0) revert OperatorNotRegistered(msg.sender);
+        Operator storage operator = _operators[index];
+        uint256 amount = operator.unbonding;
+        if (amount == 0) revert NothingUnbonding(msg.sender);
+        if (block.timestamp < operator.unbondingEnd) revert UnbondingNotFinished(operator.unbondingEnd);
+
+        operator.unbonding = 0;
+        totalStaked -= amount;
+        emit StakeWithdrawn(msg.sender, amount);
+        _send(msg.sender, amount);
+    }
+
+    /// @notice Takes all of `account`'s stake, marks it slashed and sends the ETH to the oracle.
+    ///         Only the oracle may call it. Returns 0 if there is nothing to take.
+    function slash(address account) external returns (uint256 amount) {
+        if (msg.sender != ORACLE) revert CallerNotOracle(msg.sender);
+        uint32 index = indexOf[account];
+        if (index == 0) return 0;
+        Operator storage operator = _operators[index];
+        amount = uint256(operator.stake) + operator.unbonding;
+        if (operator.slashed || amount == 0) return 0;
+
+        operator.slashed = true;
+        operator.stake = 0;
+        operator.unbonding = 0;
+        totalStaked -= amount;
+        emit OperatorSlashed(account, amount);
+        _send(ORACLE, amount);
+    }
+
+    /// @notice The operator registered at `index` (zero fields if none).
+    function getOperatorAt(uint32 index) external view returns (Operator memory operator) {
+        return _operators[index];
+    }
+
+    /// @notice The operator record of `account` (zero fields if none).
+    function getOperator(address account) external view returns (Operator memory operator) {
+        uint32 index = indexOf[account];
+        if (index != 0) operator = _operators[index];
+    }
+
+    /// @notice Whether `account`'s signature counts now: registered, not slashed, stake >= MIN_STAKE.
+    function isActive(address account) external view returns (bool) {
+        return _activeIndex(account) != 0;
+    }
+
+    /// @notice For each account, its index if active, else 0.
+    function activeIndices(address[] calldata accounts) external view returns (uint32[] memory indices) {
+        indices = new uint32[](accounts.length);
+        for (uint256 i; i < accounts.length; ++i) {
+            indices[i] = _activeIndex(accounts[i]);
+        }
+    }
+
+    /// @notice For each index, the operator's address and whether it has been slashed.
+    function accountsAt(uint32[] calldata indices)
+        external
+        view
+        returns (address[] memory accounts, bool[] memory slashed)
+    {
+        accounts = new address[](indices.length);
+        slashed = new bool[](indices.length);
+        for (uint256 i; i < indices.length; ++i) {
+            Operator storage operator = _operators[indices[i]];
+            accounts[i] = operator.account;
+            slashed[i] = operator.slashed;
+        }
+    }
+
+    function _activeIndex(address account) private view returns (uint32 index) {
+        index = indexOf[account];
+        if (index == 0) return 0;
+        Operator storage operator = _operators[index];
+        if (operator.slashed || operator.stake < MIN_STAKE) return 0;
+    }
+
+    function _unslashedOperator(address account) private view returns (Operator storage operator) {
+        uint32 index = indexOf[account];
+        if (index == 0) revert OperatorNotRegistered(account);
+        operator = _operators[index];
+        if (operator.slashed) revert OperatorIsSlashed(account);
+    }
+
+    function _send(address to, uint256 amount) private {
+        (bool success,) = to.call{value: amount}("");
+        if (!success) revert EtherTransferFailed(to, amount);
+    }
+}

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Test} from "forge-std/Test.sol";
+
+import {InferenceOracle} from "../../src/InferenceOracle.sol";
+import {ModelRegistry} from "../../src/ModelRegistry.sol";
+import {OperatorStaking} from "../../src/OperatorStaking.sol";
+import {IInferenceOracle} from "../../src/interfaces/IInferenceOracle.sol";
+import {IModelRegistry} from "../../src/interfaces/IModelRegistry.sol";
+import {Groth16VerifierAdapter} from "../../src/verifiers/Groth16VerifierAdapter.sol";
+import {SquarePlusThreeVerifier} from "../../src/verifiers/SquarePlusThreeVerifier.sol";
+
+/// @dev Deploys the protocol the way contracts/script/deploy.ts does, registers two models and five
+///      staked operators, and loads the real Groth16 fixture (out = in * in + 3, in = 7).
+abstract contract VeridictTest is Test {
+    uint256 internal constant MIN_STAKE = 1 ether;
+    uint256 internal constant UNBONDING_PERIOD = 7 days;
+    uint256 internal constant CHALLENGE_WINDOW = 1 days;
+    uint96 internal constant FEE = 0.01 ether;
+    uint256 internal constant OPERATOR_COUNT = 5;
+    string internal constant FIXTURE = "contracts/test/fixtures/square/fixture.json";
+
+    /// @dev 1 input value of 16 bits and 1 output value of 32 bits: one word each, proved.
+    bytes32 internal constant SQUARE_MODEL = keccak256("veridict.test.square-plus-three");
+    /// @dev 40 inputs of 8 bits (2 words), 10 outputs of 16 bits (1 word): no verifier, ATTESTED only.
+    bytes32 internal constant LARGE_MODEL = keccak256("veridict.test.large-attested-only");
+
+    ModelRegistry internal registry;
+    OperatorStaking internal staking;
+    InferenceOracle internal oracle;
+    SquarePlusThreeVerifier internal groth16;
+    Groth16VerifierAdapter internal adapter;
+
+    address internal treasury = makeAddr("treasury");
+    address internal modelOwner = makeAddr("modelOwner");
+    address internal requester = makeAddr("requester");
+    address internal fulfiller = makeAddr("fulfiller");
+    address internal disputer = makeAddr("disputer");
+
+    /// @dev Sorted by address, as submitAttestations wants the signatures.
+    address[] internal operators;
+    uint256[] internal operatorKeys;
+
+    uint256[] internal squareInput;
+    uint256[] internal squareOutput;
+    bytes internal squareProof;
+    uint256[] internal largeInput;
+    uint256[] internal largeOutput;
+
+    function setUp() public virtual {
+        registry = new ModelRegistry();
+        address predictedOracle = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 1);
+        staking = new OperatorStaking(predictedOracle, MIN_STAKE, UNBONDING_PERIOD);
+        oracle = new InferenceOracle(registry, staking, treasury, CHALLENGE_WINDOW);
+        groth16 = new SquarePlusThreeVerifier();
+        adapter = new Groth16VerifierAdapter(address(groth16), 2);
+
+        vm.startPrank(modelOwner);
+        registry.registerModel(SQUARE_MODEL, _squareParams());
+        registry.registerModel(LARGE_MODEL, _largeParams());
+        vm.stopPrank();
+
+        for (uint256 i; i < OPERATOR_COUNT; ++i) {
+            (address account, uint256 key) = makeAddrAndKey(string.concat("operator", vm.toString(i)));
+            operators.push(account);
+            operatorKeys.push(key);
+        }
+        _sortOperators();
+        for (uint256 i; i < OPERATOR_COUNT; ++i) {
+            vm.deal(operators[i], 10 ether);
+            vm.prank(operators[i]);
+            staking.register{value: 2 ether}();
+        }
+
+        _loadFixture();
+        largeInput = new uint256[](2);
+        largeInput[0] = 0x8e8d8c8b8a898887868584838281807f7e7d7c7b7a79787776757473727170;
+        largeInput[1] = 0x91908f;
+        largeOutput = new uint256[](1);
+        largeOutput[0] = 0x12345678;
+
+        vm.deal(requester, 100 ether);
+        vm.deal(disputer, 1 ether);
+        vm.warp(1_700_000_000);
+    }
+
+    function _squareParams() internal view returns (IModelRegistry.ModelParams memory) {
+        return IModelRegistry.ModelParams({
+            verifier: address(adapter),
+            inputValues: 1,
+            inputBits: 16,
+            outputValues: 1,
+            outputBits: 32,
+            fee: FEE,
+            metadataURI: "ipfs://square-plus-three"
+        });
+    }
+
+    function _largeParams() internal pure returns (IModelRegistry.ModelParams memory) {
+        return IModelRegistry.ModelParams({
+            verifier: address(0),
+            inputValues: 40,
+            inputBits: 8,
+            outputValues: 10,
+            outputBits: 16,
+            fee: FEE,
+            metadataURI: "ipfs://large"
+        });
+    }
+
+    function _loadFixture() internal {
+        string memory json = vm.readFile(FIXTURE);
+        uint256[] memory a = vm.parseJsonUintArray(json, ".a");
+        uint256[] memory b0 = vm.parseJsonUintArray(json, ".b[0]");
+        uint256[] memory b1 = vm.parseJsonUintArray(json, ".b[1]");
+        uint256[] memory c = vm.parseJsonUintArray(json, ".c");
+        squareInput = vm.parseJsonUintArray(json, ".inputWords");
+        squareOutput = vm.parseJsonUintArray(json, ".outputWords");
+        squareProof = abi.encode(
+            [a[0], a[1]], [[b0[0], b0[1]], [b1[0], b1[1]]], [c[0], c[1]]
+        );
+    }
+
+    function _sortOperators() private {
+        for (uint256 i = 1; i < OPERATOR_COUNT; ++i) {
+            for (uint256 j = i; j > 0 && operators[j] < operators[j - 1]; --j) {
+                (operators[j], operators[j - 1]) = (operators[j - 1], operators[j]);
+                (operatorKeys[j], operatorKeys[j - 1]) = (operatorKeys[j - 1], operatorKeys[j]);
+            }
+        }
+    }
+
+    function _deadline() internal view returns (uint64) {
+        return uint64(block.timestamp + 1 hours);
+    }
+
+    function _requestSquare(IInferenceOracle.Mode mode, uint8 quorum) internal returns (uint256) {
+        return _requestSquare(mode, quorum, address(0), 0);
+    }
+
+    function _requestSquare(IInferenceOracle.Mode mode, uint8 quorum, address callback, uint32 gasLimit)
+        internal
+        returns (uint256)
+    {
+        vm.prank(requester);
+        return oracle.requestInference{value: FEE}(
+            SQUARE_MODEL, squareInput, mode, quorum, callback, gasLimit, _deadline()
+        );
+    }
+
+    function _requestLarge(uint8 quorum) internal returns (uint256) {
+        vm.prank(requester);
+        return oracle.requestInference{value: FEE}(
+            LARGE_MODEL, largeInput, IInferenceOracle.Mode.ATTESTED, quorum, address(0), 0, _deadline()
+        );
+    }
+
+    function _hashWords(uint256[] memory words) internal pure returns (bytes32) {
+        return keccak256(abi.encodePacked(words));
+    }
+
+    function _words(uint256 word) internal pure returns (uint256[] memory words) {
+        words = new uint256[](1);
+        words[0] = word;
+    }
+
+    function _sign(uint256 key, IInferenceOracle.Attestation memory attestation)
+        internal
+        view
+        returns (bytes memory)
+    {
+        return _signWith(oracle, key, attestation);
+    }
+
+    function _signWith(InferenceOracle target, uint256 key, IInferenceOracle.Attestation memory attestation)
+        internal
+        view
+        returns (bytes memory)
+    {
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, target.hashAttestation(attestation));
+        return abi.encodePacked(r, s, v);
+    }
+
+    function _attestation(uint256 requestId, bytes32 modelId, uint256[] memory inputWords, uint256[] memory outputWords)
+        internal
+        pure
+        returns (IInferenceOracle.Attestation memory)
+    {
+        return IInferenceOracle.Attestation({
+            requestId: requestId,
+            modelId: modelId,
+            inputHash: keccak256(abi.encodePacked(inputWords)),
+            outputHash: keccak256(abi.encodePacked(outputWords))
+        });
+    }
+
+    /// @dev Signatures of the first `count` operators (ascending addresses) over the output.
+    function _signatures(
+        uint256 requestId,
+        bytes32 modelId,
+        uint256[] memory inputWords,
+        uint256[] memory outputWords,
+        uint256 count
+    ) internal view returns (bytes[] memory signatures) {
+        IInferenceOracle.Attestation memory attestation = _attestation(requestId, modelId, inputWords, outputWords);
+        signatures = new bytes[](count);
+        for (uint256 i; i < count; ++i) {
+            signatures[i] = _sign(operatorKeys[i], attestation);
+        }
+    }
+
+    function _attestSquare(uint256 requestId, uint256[] memory outputWords, uint256 count) internal {
+        oracle.submitAttestations(
+            requestId, outputWords, _signatures(requestId, SQUARE_MODEL, squareInput, outputWords, count)
+        );
+    }
+}
