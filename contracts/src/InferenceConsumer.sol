@@ -7,10 +7,13 @@ import {IInferenceOracle} from "./interfaces/IInferenceOracle.sol";
 /// @title InferenceConsumer
 /// @notice Base for contracts that request inferences and act on the results. Only the oracle may
 ///         call the hook, and only for requests this contract made: anyone can name any contract as
-///         a request's callback, so a result for a request made elsewhere is refused.
+///         a request's callback, so a result for a request made elsewhere is refused. Each result
+///         is acted on once; if the oracle's callback failed (too little gas, a revert), anyone can
+///         hand the final output words in again with deliverResult.
 abstract contract InferenceConsumer is IInferenceConsumer {
     error CallerNotOracle(address caller);
     error UnknownRequest(uint256 requestId);
+    error OutputHashMismatch(uint256 requestId, bytes32 expected, bytes32 received);
 
     /// @notice The oracle this consumer requests from.
     IInferenceOracle public immutable ORACLE;
@@ -27,6 +30,22 @@ abstract contract InferenceConsumer is IInferenceConsumer {
         if (!_pending[requestId]) revert UnknownRequest(requestId);
         delete _pending[requestId];
         _onInferenceResult(requestId, outputWords);
+    }
+
+    /// @notice Acts on the final result of one of this contract's requests whose callback failed.
+    ///         Anyone may call: the words must hash to the output hash the oracle keeps.
+    function deliverResult(uint256 requestId, uint256[] calldata outputWords) external {
+        if (!_pending[requestId]) revert UnknownRequest(requestId);
+        (, bytes32 outputHash) = ORACLE.getResult(requestId);
+        bytes32 supplied = keccak256(abi.encodePacked(outputWords));
+        if (supplied != outputHash) revert OutputHashMismatch(requestId, outputHash, supplied);
+        delete _pending[requestId];
+        _onInferenceResult(requestId, outputWords);
+    }
+
+    /// @notice Whether this contract is still waiting for the result of `requestId`.
+    function isPending(uint256 requestId) external view returns (bool) {
+        return _pending[requestId];
     }
 
     /// @dev Requests with this contract as the callback, paying `payment`.

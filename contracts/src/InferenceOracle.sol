@@ -123,7 +123,7 @@ contract InferenceOracle is IInferenceOracle {
             deadline: uint32(deadline),
             callbackGasLimit: uint24(callbackGasLimit),
             quorum: quorum,
-            inputHash: keccak256(abi.encodePacked(inputWords))
+            dataHash: keccak256(abi.encodePacked(inputWords))
         });
         _requests[requestId] = request;
         _emitRequested(requestId, modelId, request, inputWords);
@@ -140,10 +140,12 @@ contract InferenceOracle is IInferenceOracle {
         _requireOpen(requestId, request);
         _verifyProof(requestId, request, inputWords, outputWords, proof);
 
-        _requests[requestId].status = Status.Fulfilled;
-        _storeOutput(requestId, outputWords);
+        bytes32 outputHash = keccak256(abi.encodePacked(outputWords));
+        Request storage stored = _requests[requestId];
+        stored.status = Status.Fulfilled;
+        stored.dataHash = outputHash;
         balanceOf[msg.sender] += request.fee;
-        emit ResultFulfilled(requestId, msg.sender, keccak256(abi.encodePacked(outputWords)), outputWords);
+        emit ResultFulfilled(requestId, msg.sender, outputHash, outputWords);
         _deliver(requestId, request, outputWords);
     }
 
@@ -163,7 +165,7 @@ contract InferenceOracle is IInferenceOracle {
 
         bytes32 outputHash = keccak256(abi.encodePacked(outputWords));
         address[] memory signers = _recoverSigners(
-            _hashTypedData(keccak256(abi.encode(ATTESTATION_TYPEHASH, requestId, modelId, request.inputHash, outputHash))),
+            _hashTypedData(keccak256(abi.encode(ATTESTATION_TYPEHASH, requestId, modelId, request.dataHash, outputHash))),
             signatures
         );
         uint256 challengeEnd = block.timestamp + CHALLENGE_WINDOW;
@@ -175,8 +177,9 @@ contract InferenceOracle is IInferenceOracle {
         emit AttestationSubmitted(requestId, msg.sender, outputHash, outputWords, signers, uint64(challengeEnd));
     }
 
-    /// @notice Makes an attested result final once its challenge window is over, pays the unslashed
-    ///         signers and runs the callback; voids it if slashed signers leave it short of its quorum.
+    /// @notice Makes an attested result final once its challenge window is over, credits the fee to
+    ///         the unslashed signers and runs the callback; voids it if slashed signers leave it short
+    ///         of its quorum.
     function finalize(uint256 requestId) external nonReentrant {
         Request memory request = _requests[requestId];
         _requireAttested(requestId, request.status);
@@ -184,27 +187,13 @@ contract InferenceOracle is IInferenceOracle {
         uint256 challengeEnd = uint32(packed);
         if (block.timestamp < challengeEnd) revert ChallengeWindowOpen(requestId, challengeEnd);
 
-        (address[] memory signers, bool[] memory slashed) = STAKING.accountsAt(_signerIndices(packed));
-        address[] memory paid = new address[](signers.length);
-        uint256 unslashed;
-        for (uint256 i; i < signers.length; ++i) {
-            if (!slashed[i]) paid[unslashed++] = signers[i];
-        }
-        if (unslashed < request.quorum) {
+        uint256 paid = STAKING.creditRewards{value: request.fee}(_signerIndices(packed), request.quorum);
+        if (paid < request.quorum) {
             _requests[requestId].status = Status.Requested;
-            emit AttestationVoided(requestId, unslashed, request.quorum);
+            emit AttestationVoided(requestId, paid, request.quorum);
             return;
         }
-        assembly ("memory-safe") {
-            mstore(paid, unslashed)
-        }
-
         _requests[requestId].status = Status.Finalized;
-        uint256 share = request.fee / unslashed;
-        balanceOf[paid[0]] += request.fee - share * (unslashed - 1);
-        for (uint256 i = 1; i < unslashed; ++i) {
-            balanceOf[paid[i]] += share;
-        }
         uint256[] memory outputWords = _loadOutput(requestId, uint16(packed >> 32));
         emit ResultFinalized(requestId, keccak256(abi.encodePacked(outputWords)), paid);
         _deliver(requestId, request, outputWords);
@@ -226,8 +215,9 @@ contract InferenceOracle is IInferenceOracle {
         if (provenHash == attestedHash) revert OutputNotDifferent(requestId, provenHash);
         _verifyProof(requestId, request, inputWords, outputWords, proof);
 
-        _requests[requestId].status = Status.Fulfilled;
-        _storeOutput(requestId, outputWords);
+        Request storage stored = _requests[requestId];
+        stored.status = Status.Fulfilled;
+        stored.dataHash = provenHash;
         balanceOf[request.requester] += request.fee;
         (address[] memory signers,) = STAKING.accountsAt(_signerIndices(packed));
         uint256 slashed;
@@ -330,14 +320,16 @@ contract InferenceOracle is IInferenceOracle {
         if (request.status == Status.None) revert RequestNotFound(requestId);
     }
 
-    /// @notice The output words of a final result (Fulfilled or Finalized); reverts otherwise.
-    function getResult(uint256 requestId) external view returns (Status status, uint256[] memory outputWords) {
+    /// @notice The status and output hash of a final result (Fulfilled or Finalized); reverts otherwise.
+    function getResult(uint256 requestId) external view returns (Status status, bytes32 outputHash) {
         Request storage request = _requests[requestId];
         status = request.status;
+        if (status == Status.Fulfilled) return (status, request.dataHash);
+        if (status == Status.Finalized) {
+            return (status, keccak256(abi.encodePacked(_loadOutput(requestId, uint16(_attestations[requestId] >> 32)))));
+        }
         if (status == Status.None) revert RequestNotFound(requestId);
-        if (status != Status.Fulfilled && status != Status.Finalized) revert ResultNotFinal(requestId, status);
-        (, IModelRegistry.ModelTerms memory terms,) = REGISTRY.getModelAt(request.modelIndex);
-        outputWords = _loadOutput(requestId, WordPacking.wordCount(terms.outputValues, terms.outputBits));
+        revert ResultNotFinal(requestId, status);
     }
 
     /// @notice The latest attestation of `requestId`: when its window ends and who signed it.
@@ -411,7 +403,7 @@ contract InferenceOracle is IInferenceOracle {
             REGISTRY.getModelAt(request.modelIndex);
         if (verifier == address(0)) revert ModelHasNoVerifier(modelId);
         bytes32 suppliedHash = keccak256(abi.encodePacked(inputWords));
-        if (suppliedHash != request.inputHash) revert InputHashMismatch(requestId, request.inputHash, suppliedHash);
+        if (suppliedHash != request.dataHash) revert InputHashMismatch(requestId, request.dataHash, suppliedHash);
         _checkOutputWords(outputWords, terms.outputValues, terms.outputBits);
 
         uint256 inputCount = inputWords.length;

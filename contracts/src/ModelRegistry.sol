@@ -14,7 +14,8 @@ contract ModelRegistry is IModelRegistry {
     uint256 public constant MAX_WORDS = type(uint16).max;
 
     mapping(bytes32 modelId => Model) private _models;
-    bytes32[] private _modelIds;
+    mapping(uint32 index => bytes32 modelId) private _modelIdAt;
+    uint32 public modelCount;
 
     /// @notice Registers `modelId` with the caller as owner.
     function registerModel(bytes32 modelId, ModelParams calldata params) external {
@@ -62,11 +63,6 @@ contract ModelRegistry is IModelRegistry {
         emit ModelOwnershipTransferred(modelId, msg.sender, newOwner);
     }
 
-    /// @notice Number of registered models; indexes run from 1 to this.
-    function modelCount() external view returns (uint32) {
-        return uint32(_modelIds.length);
-    }
-
     /// @notice Everything about `modelId`; reverts ModelNotFound if unknown.
     function getModel(bytes32 modelId) external view returns (Model memory model) {
         model = _models[modelId];
@@ -84,8 +80,8 @@ contract ModelRegistry is IModelRegistry {
         view
         returns (bytes32 modelId, ModelTerms memory terms, address verifier)
     {
-        if (index == 0 || index > _modelIds.length) revert ModelIndexNotFound(index);
-        modelId = _modelIds[index - 1];
+        modelId = _modelIdAt[index];
+        if (modelId == bytes32(0)) revert ModelIndexNotFound(index);
         Model storage model = _models[modelId];
         return (modelId, model.terms, model.verifier);
     }
@@ -100,8 +96,8 @@ contract ModelRegistry is IModelRegistry {
             revert VerifierNotContract(params.verifier);
         }
 
-        _modelIds.push(modelId);
-        uint32 index = uint32(_modelIds.length);
+        uint32 index = ++modelCount;
+        _modelIdAt[index] = modelId;
         _models[modelId] = Model({
             terms: ModelTerms({
                 fee: params.fee,

@@ -4,10 +4,11 @@ pragma solidity 0.8.28;
 import {IOperatorStaking} from "./interfaces/IOperatorStaking.sol";
 
 /// @title OperatorStaking
-/// @notice ETH stakes of attesting operators. The contract's balance is always totalStaked: every
-///         wei is some operator's active or unbonding stake until it is withdrawn or slashed (sent
-///         to the oracle, which splits it). Operators are kept by index, the compact id the oracle
-///         stores for each signer of a pending attestation.
+/// @notice ETH stakes and earned fees of attesting operators. The contract's balance is always
+///         totalStaked plus every operator's rewards: each wei is some operator's active stake,
+///         unbonding stake or reward until it is withdrawn or slashed (sent to the oracle, which
+///         splits it). Operators are kept by index, the compact id the oracle stores for each signer
+///         of a pending attestation.
 contract OperatorStaking is IOperatorStaking {
     uint32 public constant MAX_OPERATORS = type(uint24).max;
 
@@ -19,6 +20,11 @@ contract OperatorStaking is IOperatorStaking {
     mapping(address account => uint32 index) public indexOf;
     uint32 public operatorCount;
     uint256 public totalStaked;
+
+    modifier onlyOracle() {
+        if (msg.sender != ORACLE) revert CallerNotOracle(msg.sender);
+        _;
+    }
 
     /// @param oracle The InferenceOracle, deployed right after this contract (its address is known
     ///        in advance); the oracle checks at construction that it is the one named here.
@@ -41,11 +47,12 @@ contract OperatorStaking is IOperatorStaking {
         uint32 index = ++operatorCount;
         indexOf[msg.sender] = index;
         _operators[index] = Operator({
-            account: msg.sender,
             stake: uint88(msg.value),
+            rewards: 0,
             slashed: false,
-            unbonding: 0,
-            unbondingEnd: 0
+            unbondingEnd: 0,
+            account: msg.sender,
+            unbonding: 0
         });
         totalStaked += msg.value;
         emit OperatorRegistered(msg.sender, index, msg.value);
@@ -90,10 +97,47 @@ contract OperatorStaking is IOperatorStaking {
         _send(msg.sender, amount);
     }
 
+    /// @notice Sends the caller's earned fees to it.
+    function withdrawRewards() external {
+        uint32 index = indexOf[msg.sender];
+        if (index == 0) revert OperatorNotRegistered(msg.sender);
+        Operator storage operator = _operators[index];
+        uint256 amount = operator.rewards;
+        if (amount == 0) revert NoRewards(msg.sender);
+        operator.rewards = 0;
+        emit RewardsWithdrawn(msg.sender, amount);
+        _send(msg.sender, amount);
+    }
+
+    /// @notice Splits msg.value equally between the unslashed operators at `indices`; if fewer than
+    ///         `quorum`, pays no one and sends msg.value back. Only the oracle may call it.
+    function creditRewards(uint32[] calldata indices, uint256 quorum)
+        external
+        payable
+        onlyOracle
+        returns (uint256 unslashed)
+    {
+        for (uint256 i; i < indices.length; ++i) {
+            if (!_operators[indices[i]].slashed) ++unslashed;
+        }
+        if (unslashed < quorum || unslashed == 0) {
+            if (msg.value != 0) _send(ORACLE, msg.value);
+            return unslashed;
+        }
+        uint256 share = msg.value / unslashed;
+        uint256 remainder = msg.value - share * unslashed;
+        for (uint256 i; i < indices.length; ++i) {
+            Operator storage operator = _operators[indices[i]];
+            if (operator.slashed) continue;
+            // Cannot overflow in practice: all the ETH there is fits 88 bits.
+            operator.rewards += uint88(share + remainder);
+            remainder = 0;
+        }
+    }
+
     /// @notice Takes all of `account`'s stake, marks it slashed and sends the ETH to the oracle.
     ///         Only the oracle may call it. Returns 0 if there is nothing to take.
-    function slash(address account) external returns (uint256 amount) {
-        if (msg.sender != ORACLE) revert CallerNotOracle(msg.sender);
+    function slash(address account) external onlyOracle returns (uint256 amount) {
         uint32 index = indexOf[account];
         if (index == 0) return 0;
         Operator storage operator = _operators[index];

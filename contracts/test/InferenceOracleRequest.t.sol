@@ -30,7 +30,7 @@ contract InferenceOracleRequestTest is VeridictTest {
         assertEq(request.deadline, deadline);
         assertEq(request.callbackGasLimit, 100_000);
         assertEq(request.quorum, 0);
-        assertEq(request.inputHash, _hashWords(squareInput));
+        assertEq(request.dataHash, _hashWords(squareInput));
         assertEq(address(oracle).balance, FEE + 1);
     }
 
@@ -207,7 +207,7 @@ contract InferenceOracleRequestTest is VeridictTest {
         }
         uint256 requestId =
             oracle.requestInference(modelId, words, IInferenceOracle.Mode.ATTESTED, 1, address(0), 0, _deadline());
-        assertEq(oracle.getRequest(requestId).inputHash, keccak256(abi.encodePacked(words)));
+        assertEq(oracle.getRequest(requestId).dataHash, keccak256(abi.encodePacked(words)));
 
         uint256 bad = seed % wordCount;
         uint256 badBits = bad == wordCount - 1 ? lastBits : perWord * inputBits;

@@ -7,7 +7,8 @@ import {IOperatorStaking} from "./IOperatorStaking.sol";
 /// @title IInferenceOracle
 /// @notice Requests for model outputs and their delivery, either proved (ZK, final at once) or
 ///         attested by staked operators (final after a challenge window, overturned and slashed by a
-///         proof of a different output). Payments are pulled with withdraw.
+///         proof of a different output). Payments are pulled: withdraw here for fees earned by
+///         proofs, refunds and slashing rewards; operators' attestation fees are credited in STAKING.
 ///
 ///         Slashed stake is split: DISPUTER_SHARE_BPS to whoever proved the fraud (the disputer or the
 ///         equivocation reporter), REQUESTER_SHARE_BPS to the requester of the request concerned (none
@@ -31,6 +32,10 @@ interface IInferenceOracle {
     }
 
     /// @notice A request as stored: three slots, the input kept as its hash only.
+    /// @param dataHash keccak256 of the input words while the request waits for a final result.
+    ///        When a proof makes the result final (Fulfilled) the input hash is no longer needed and
+    ///        its slot takes keccak256 of the output words instead: a proved fulfilment then writes
+    ///        no fresh storage slot. Use getResult for the output hash of any final result.
     struct Request {
         address requester;
         uint80 fee;
@@ -41,7 +46,7 @@ interface IInferenceOracle {
         uint32 deadline;
         uint24 callbackGasLimit;
         uint8 quorum;
-        bytes32 inputHash;
+        bytes32 dataHash;
     }
 
     /// @notice The EIP-712 struct operators sign: hashes are keccak256(abi.encodePacked(words)).
@@ -122,7 +127,7 @@ interface IInferenceOracle {
         address[] signers,
         uint64 challengeEnd
     );
-    event ResultFinalized(uint256 indexed requestId, bytes32 outputHash, address[] paidSigners);
+    event ResultFinalized(uint256 indexed requestId, bytes32 outputHash, uint256 paidSigners);
     event AttestationVoided(uint256 indexed requestId, uint256 unslashedSigners, uint256 quorum);
     event AttestationDisputed(
         uint256 indexed requestId,
@@ -185,8 +190,9 @@ interface IInferenceOracle {
     function submitAttestations(uint256 requestId, uint256[] calldata outputWords, bytes[] calldata signatures)
         external;
 
-    /// @notice Makes an attested result final once its challenge window is over, pays the signers
-    ///         and runs the callback; voids it instead if slashed signers leave it short of its quorum.
+    /// @notice Makes an attested result final once its challenge window is over, credits the fee to
+    ///         the unslashed signers (in STAKING, withdrawn with withdrawRewards) and runs the
+    ///         callback; voids it instead if slashed signers leave it short of its quorum.
     function finalize(uint256 requestId) external;
 
     /// @notice Overturns an attested result during its challenge window with a proof of a different
@@ -266,8 +272,11 @@ interface IInferenceOracle {
     /// @notice The stored request; reverts RequestNotFound if unknown.
     function getRequest(uint256 requestId) external view returns (Request memory request);
 
-    /// @notice The output words of a final result (Fulfilled or Finalized); reverts otherwise.
-    function getResult(uint256 requestId) external view returns (Status status, uint256[] memory outputWords);
+    /// @notice The status and keccak256 of the output words of a final result (Fulfilled or
+    ///         Finalized); reverts otherwise. The words are in the ResultFulfilled, ResultFinalized's
+    ///         AttestationSubmitted or AttestationDisputed event; a consumer whose callback failed can
+    ///         be handed them and check them against this hash (InferenceConsumer.deliverResult).
+    function getResult(uint256 requestId) external view returns (Status status, bytes32 outputHash);
 
     /// @notice The pending attestation of `requestId`: when its window ends and who signed it.
     function getAttestation(uint256 requestId) external view returns (uint64 challengeEnd, address[] memory signers);

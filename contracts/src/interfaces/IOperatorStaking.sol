@@ -2,22 +2,26 @@
 pragma solidity 0.8.28;
 
 /// @title IOperatorStaking
-/// @notice ETH stakes of the operators who sign attestations. Stake leaves only after an unbonding
-///         period longer than the oracle's challenge window, so it can be slashed for any
-///         attestation it backed. Only the oracle slashes; the slashed ETH goes to the oracle,
-///         which splits it between the beneficiaries (see IInferenceOracle).
+/// @notice ETH stakes of the operators who sign attestations, and the fees they earn. Stake leaves
+///         only after an unbonding period longer than the oracle's challenge window, so it can be
+///         slashed for any attestation it backed. Only the oracle slashes; the slashed ETH goes to
+///         the oracle, which splits it between the beneficiaries (see IInferenceOracle). Fees of
+///         finalized attestations are credited here, next to the stake, and withdrawn at any time.
 interface IOperatorStaking {
-    /// @param account The operator's address, which is also its signing key.
     /// @param stake Active stake; signatures count while it is at least MIN_STAKE.
+    /// @param rewards Earned fees, withdrawable at any time and never slashed.
     /// @param slashed Set forever by a slash; a slashed operator's signature never counts.
-    /// @param unbonding Stake on its way out, still slashable.
     /// @param unbondingEnd When `unbonding` can be withdrawn.
+    /// @param account The operator's address, which is also its signing key.
+    /// @param unbonding Stake on its way out, still slashable.
+    /// @dev Two slots; the first holds all that submitting and finalizing an attestation touch.
     struct Operator {
-        address account;
         uint88 stake;
+        uint88 rewards;
         bool slashed;
-        uint88 unbonding;
         uint40 unbondingEnd;
+        address account;
+        uint88 unbonding;
     }
 
     error InvalidConfiguration();
@@ -32,6 +36,7 @@ interface IOperatorStaking {
     error InsufficientStake(uint256 requested, uint256 available);
     error NothingUnbonding(address account);
     error UnbondingNotFinished(uint256 unbondingEnd);
+    error NoRewards(address account);
     error EtherTransferFailed(address to, uint256 amount);
 
     event OperatorRegistered(address indexed account, uint32 indexed index, uint256 stake);
@@ -39,6 +44,7 @@ interface IOperatorStaking {
     event UnstakeRequested(address indexed account, uint256 amount, uint256 unbonding, uint256 unbondingEnd);
     event StakeWithdrawn(address indexed account, uint256 amount);
     event OperatorSlashed(address indexed account, uint256 amount);
+    event RewardsWithdrawn(address indexed account, uint256 amount);
 
     /// @notice Registers the caller as an operator with `msg.value` (at least MIN_STAKE) as stake.
     function register() external payable;
@@ -51,6 +57,14 @@ interface IOperatorStaking {
 
     /// @notice Sends the caller's unbonded stake to it once the unbonding period is over.
     function withdrawStake() external;
+
+    /// @notice Sends the caller's earned fees to it.
+    function withdrawRewards() external;
+
+    /// @notice Splits msg.value equally between the unslashed operators at `indices` (the first gets
+    ///         the rounding remainder) and returns how many there are. If fewer than `quorum`, pays no
+    ///         one and sends msg.value back. Only the oracle may call it.
+    function creditRewards(uint32[] calldata indices, uint256 quorum) external payable returns (uint256 unslashed);
 
     /// @notice Takes all of `account`'s stake (active and unbonding), marks it slashed and sends the
     ///         ETH to the oracle. Only the oracle may call it. Returns 0 if there is nothing to take.
@@ -71,7 +85,7 @@ interface IOperatorStaking {
     /// @notice Number of registered operators; indexes run from 1 to this.
     function operatorCount() external view returns (uint32);
 
-    /// @notice Sum of all active and unbonding stake: the contract's whole balance.
+    /// @notice Sum of all active and unbonding stake; the contract's balance is this plus all rewards.
     function totalStaked() external view returns (uint256);
 
     /// @notice The index of `account`, 0 if it never registered.

@@ -18,7 +18,7 @@ abstract contract VeridictTest is Test {
     uint256 internal constant UNBONDING_PERIOD = 7 days;
     uint256 internal constant CHALLENGE_WINDOW = 1 days;
     uint96 internal constant FEE = 0.01 ether;
-    uint256 internal constant OPERATOR_COUNT = 5;
+    uint256 internal constant OPERATOR_COUNT = 6;
     string internal constant FIXTURE = "contracts/test/fixtures/square/fixture.json";
 
     /// @dev 1 input value of 16 bits and 1 output value of 32 bits: one word each, proved.
@@ -132,7 +132,7 @@ abstract contract VeridictTest is Test {
     }
 
     function _deadline() internal view returns (uint64) {
-        return uint64(block.timestamp + 1 hours);
+        return uint64(block.timestamp + 3 days);
     }
 
     function _requestSquare(IInferenceOracle.Mode mode, uint8 quorum) internal returns (uint256) {
@@ -202,11 +202,23 @@ abstract contract VeridictTest is Test {
         uint256[] memory inputWords,
         uint256[] memory outputWords,
         uint256 count
+    ) internal view returns (bytes[] memory) {
+        return _signaturesFrom(requestId, modelId, inputWords, outputWords, 0, count);
+    }
+
+    /// @dev Signatures of operators first..first+count-1 (ascending addresses) over the output.
+    function _signaturesFrom(
+        uint256 requestId,
+        bytes32 modelId,
+        uint256[] memory inputWords,
+        uint256[] memory outputWords,
+        uint256 first,
+        uint256 count
     ) internal view returns (bytes[] memory signatures) {
         IInferenceOracle.Attestation memory attestation = _attestation(requestId, modelId, inputWords, outputWords);
         signatures = new bytes[](count);
         for (uint256 i; i < count; ++i) {
-            signatures[i] = _sign(operatorKeys[i], attestation);
+            signatures[i] = _sign(operatorKeys[first + i], attestation);
         }
     }
 

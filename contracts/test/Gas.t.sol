@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IInferenceOracle} from "../src/interfaces/IInferenceOracle.sol";
+import {VeridictTest} from "./utils/VeridictTest.sol";
+
+/// @dev The issue's gas targets. Every precondition is set up in setUp, a transaction of its own,
+///      so the measured call starts with cold accounts and storage as on a real chain. Figures are
+///      vm.lastCallGas: the execution gas of the oracle call; a transaction adds 21,000 intrinsic
+///      gas and its calldata. No callback is set: the targets exclude it. Each test asserts its budget.
+contract GasTest is VeridictTest {
+    uint256 internal constant REQUEST_BUDGET = 100_000;
+    uint256 internal constant ZK_FULFIL_BUDGET = 260_000;
+    uint256 internal constant SUBMIT_3_BUDGET = 120_000;
+    uint256 internal constant FINALIZE_BUDGET = 60_000;
+
+    address internal paidFulfiller = makeAddr("paidFulfiller");
+    uint256 internal zkRequest;
+    uint256 internal zkRequestForPaidFulfiller;
+    uint256 internal attestedRequest;
+    uint256 internal pendingPaidSigners;
+    uint256 internal pendingNewSigners;
+
+    function setUp() public override {
+        super.setUp();
+        zkRequest = _requestSquare(IInferenceOracle.Mode.ZK, 0);
+        uint256 paid = _requestSquare(IInferenceOracle.Mode.ZK, 0);
+        vm.prank(paidFulfiller);
+        oracle.fulfillWithProof(paid, squareInput, squareOutput, squareProof);
+        zkRequestForPaidFulfiller = _requestSquare(IInferenceOracle.Mode.ZK, 0);
+
+        attestedRequest = _requestSquare(IInferenceOracle.Mode.ATTESTED, 3);
+
+        uint256 finalized = _requestSquare(IInferenceOracle.Mode.ATTESTED, 3);
+        _attestSquare(finalized, squareOutput, 3);
+        pendingPaidSigners = _requestSquare(IInferenceOracle.Mode.ATTESTED, 3);
+        _attestSquare(pendingPaidSigners, squareOutput, 3);
+        pendingNewSigners = _requestSquare(IInferenceOracle.Mode.ATTESTED, 3);
+        oracle.submitAttestations(
+            pendingNewSigners,
+            squareOutput,
+            _signaturesFrom(pendingNewSigners, SQUARE_MODEL, squareInput, squareOutput, 3, 3)
+        );
+        vm.warp(block.timestamp + CHALLENGE_WINDOW);
+        oracle.finalize(finalized);
+    }
+
+    function test_GasRequestInference() public {
+        vm.prank(requester);
+        oracle.requestInference{value: FEE}(
+            SQUARE_MODEL, squareInput, IInferenceOracle.Mode.ZK, 0, address(0), 0, _deadline()
+        );
+        _report("requestInference (ZK, 1 input word)", REQUEST_BUDGET);
+    }
+
+    function test_GasRequestInferenceAttestedWithCallback() public {
+        vm.prank(requester);
+        oracle.requestInference{value: FEE}(
+            LARGE_MODEL, largeInput, IInferenceOracle.Mode.ATTESTED, 3, makeAddr("consumer"), 200_000, _deadline()
+        );
+        _report("requestInference (ATTESTED, 2 input words, callback)", REQUEST_BUDGET);
+    }
+
+    function test_GasFulfillWithProof() public {
+        vm.prank(fulfiller);
+        oracle.fulfillWithProof(zkRequest, squareInput, squareOutput, squareProof);
+        _report("fulfillWithProof (1 in, 1 out, first payment to the fulfiller)", ZK_FULFIL_BUDGET);
+    }
+
+    function test_GasFulfillWithProofPaidFulfiller() public {
+        vm.prank(paidFulfiller);
+        oracle.fulfillWithProof(zkRequestForPaidFulfiller, squareInput, squareOutput, squareProof);
+        _report("fulfillWithProof (1 in, 1 out, fulfiller already has a balance)", ZK_FULFIL_BUDGET);
+    }
+
+    function test_GasSubmitAttestations3() public {
+        bytes[] memory signatures = _signatures(attestedRequest, SQUARE_MODEL, squareInput, squareOutput, 3);
+        oracle.submitAttestations(attestedRequest, squareOutput, signatures);
+        _report("submitAttestations (3 signatures, 1 output word)", SUBMIT_3_BUDGET);
+    }
+
+    function test_GasFinalize3() public {
+        oracle.finalize(pendingNewSigners);
+        _report("finalize (3 signers never paid before)", FINALIZE_BUDGET);
+    }
+
+    function test_GasFinalize3PaidSigners() public {
+        oracle.finalize(pendingPaidSigners);
+        _report("finalize (3 signers who already have a balance)", FINALIZE_BUDGET);
+    }
+
+    function _report(string memory what, uint256 budget) internal {
+        uint256 used = vm.lastCallGas().gasTotalUsed;
+        emit log_named_uint(what, used);
+        assertLe(used, budget, what);
+    }
+}
