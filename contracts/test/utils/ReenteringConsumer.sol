@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IInferenceConsumer} from "../../src/interfaces/IInferenceConsumer.sol";
+import {IInferenceOracle} from "../../src/interfaces/IInferenceOracle.sol";
+
+/// @dev Tries to re-enter the oracle from its callback: to withdraw, to fulfil again, to finalize
+///      again. Records what the oracle answered so the test can check every attempt failed.
+contract ReenteringConsumer is IInferenceConsumer {
+    IInferenceOracle public immutable ORACLE;
+    bytes public withdrawError;
+    bytes public fulfilError;
+    bytes public finalizeError;
+    uint256 public calls;
+    uint256[] internal _input;
+    bytes internal _proof;
+
+    constructor(IInferenceOracle oracle) {
+        ORACLE = oracle;
+    }
+
+    function arm(uint256[] calldata inputWords, bytes calldata proof) external {
+        _input = inputWords;
+        _proof = proof;
+    }
+
+    function onInferenceResult(uint256 requestId, uint256[] calldata outputWords) external {
+        ++calls;
+        try ORACLE.withdraw(payable(address(this))) {} catch (bytes memory reason) {
+            withdrawError = reason;
+        }
+        try ORACLE.fulfillWithProof(requestId, _input, outputWords, _proof) {} catch (bytes memory reason) {
+            fulfilError = reason;
+        }
+        try ORACLE.finalize(requestId) {} catch (bytes memory reason) {
+            finalizeError = reason;
+        }
+    }
+
+    receive() external payable {}
+}
