@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { basename, join } from 'node:path'
 import { CircomCompileError } from '../errors/circuit.js'
@@ -43,6 +44,8 @@ export async function compileCircom({ file, outDir, optimization = 2 }: CompileC
   if (code !== 0 || !plain.includes('Everything went okay')) throw new CircomCompileError({ file, output: plain, code })
   const stat = (label: string) => Number(plain.match(new RegExp(`${label}: (\\d+)`))?.[1] ?? 0)
   const name = basename(file, '.circom')
+  // circom writes CommonJS witness code; mark its folder so it loads inside "type": "module" packages.
+  await writeFile(join(outDir, `${name}_js`, 'package.json'), '{ "type": "commonjs" }\n')
   return {
     r1cs: join(outDir, `${name}.r1cs`),
     wasm: join(outDir, `${name}_js`, `${name}.wasm`),

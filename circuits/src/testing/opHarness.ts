@@ -1,0 +1,82 @@
+import { mkdtemp } from 'node:fs/promises'
+import { join } from 'node:path'
+import * as ort from 'onnxruntime-node'
+import { packValues } from '../../../sdk/src/encoding/pack.js'
+import { compileCircom, type CompileCircomReturnType } from '../circuit/compileCircom.js'
+import { generateCircuit } from '../circuit/generateCircuit.js'
+import { REPO_ROOT } from '../circuit/paths.js'
+import { calculateWitness, failingConstraints, readR1cs } from '../circuit/r1cs.js'
+import { evaluateFloat } from '../ir/evaluate.js'
+import { lowerGraph } from '../ir/lower.js'
+import type { ModelIR } from '../ir/stages.js'
+import { loadModel } from '../onnx/loadModel.js'
+import type { QuantizationSettings, QuantizedModel } from '../quantize/model.js'
+import { quantizeIR } from '../quantize/quantize.js'
+import { dequantizeOutput, quantizeInput, runReference } from '../reference/runReference.js'
+
+ort.env.logLevel = 'error'
+
+/** A deterministic PRNG (mulberry32) so op tests are reproducible. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+export function randomArray(rand: () => number, n: number, lo = -1, hi = 1): Float32Array {
+  return Float32Array.from({ length: n }, () => lo + (hi - lo) * rand())
+}
+
+export async function testDir(prefix: string): Promise<string> {
+  return mkdtemp(join(REPO_ROOT, '.cache', `test-${prefix}-`))
+}
+
+export type OpCase = {
+  bytes: Uint8Array
+  ir: ModelIR
+  model: QuantizedModel
+  circuit: CompileCircomReturnType
+  inputName: string
+  inputShape: number[]
+}
+
+/** Lowers, quantizes and compiles an ONNX model's circuit (no keys): what every op test needs. */
+export async function compileOpCase(bytes: Uint8Array, settings: QuantizationSettings, name = 'op'): Promise<OpCase> {
+  const graph = loadModel(bytes)
+  const ir = lowerGraph(graph)
+  const model = quantizeIR(ir, settings)
+  const dir = await testDir(name)
+  const file = join(dir, 'model.circom')
+  const { writeFile } = await import('node:fs/promises')
+  await writeFile(file, generateCircuit({ model, templateName: 'OpTest' }))
+  const circuit = await compileCircom({ file, outDir: dir, optimization: 1 })
+  return { bytes, ir, model, circuit, inputName: graph.input.name, inputShape: graph.input.shape }
+}
+
+export type OpRun = { onnxruntime: Float32Array; float: Float64Array; reference: bigint[]; dequantized: number[]; failing: number }
+
+/**
+ * Runs one input through onnxruntime, the float IR, the reference executor and the circuit. The
+ * witness is computed with the reference output as the public output words, so it only exists
+ * when the circuit's output equals the reference exactly; `failing` counts violated constraints.
+ */
+export async function runOpCase(c: OpCase, input: Float32Array): Promise<OpRun> {
+  const session = await ort.InferenceSession.create(c.bytes)
+  const feeds = { [c.inputName]: new ort.Tensor('float32', input, c.inputShape) }
+  const result = await session.run(feeds)
+  const onnxruntime = result[session.outputNames[0]!]!.data as Float32Array
+  const float = evaluateFloat(c.ir, input)
+  const q = quantizeInput(c.model, input)
+  const reference = runReference(c.model, q)
+  const witness = await calculateWitness(c.circuit.wasm, {
+    inWords: packValues(q, c.model.inputBits).map(String),
+    outWords: packValues(reference, c.model.outputBits).map(String),
+  })
+  const failing = failingConstraints(await readR1cs(c.circuit.r1cs), witness).length
+  return { onnxruntime: Float32Array.from(onnxruntime, Number), float, reference, dequantized: dequantizeOutput(c.model, reference), failing }
+}
