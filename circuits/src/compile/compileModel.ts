@@ -3,7 +3,7 @@ import { basename, join, resolve } from 'node:path'
 import { keccak256, toHex } from 'viem'
 import { compileCircom } from '../circuit/compileCircom.js'
 import { generateCircuit } from '../circuit/generateCircuit.js'
-import { MalformedOnnxError } from '../errors/compile.js'
+import { ModelFileError } from '../errors/compile.js'
 import { lowerGraph } from '../ir/lower.js'
 import {
   MANIFEST_FORMAT,
@@ -103,7 +103,7 @@ async function readOnnx(path: string): Promise<Uint8Array> {
   try {
     return await readFile(path)
   } catch (cause) {
-    throw new MalformedOnnxError({ reason: `${path} cannot be read (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, cause })
+    throw new ModelFileError({ path, code: (cause as NodeJS.ErrnoException).code, cause })
   }
 }
 

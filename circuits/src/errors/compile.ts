@@ -22,6 +22,16 @@ export class MalformedOnnxError extends BaseError {
   }
 }
 
+export class ModelFileError extends BaseError {
+  override name = 'ModelFileError'
+  constructor({ path, code, cause }: { path: string; code: string | undefined; cause?: unknown }) {
+    super(code === 'ENOENT' ? `No ONNX file at ${path}.` : `Cannot read the ONNX file ${path} (${code ?? 'unknown error'}).`, {
+      details: 'Pass the path of a .onnx model file.',
+      cause,
+    })
+  }
+}
+
 export class UnsupportedOpError extends BaseError {
   override name = 'UnsupportedOpError'
   readonly node: string

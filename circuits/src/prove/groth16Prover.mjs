@@ -9,7 +9,7 @@ process.on('message', async ({ id, input, wasm, zkey }) => {
   const started = performance.now()
   try {
     const { proof, publicSignals } = await snarkjs.groth16.fullProve(input, wasm, zkey)
-    process.send({ id, proof, publicSignals, seconds: (performance.now() - started) / 1000 })
+    process.send({ id, proof, publicSignals, seconds: (performance.now() - started) / 1000, maxRssKb: process.resourceUsage().maxRSS })
   } catch (error) {
     process.send({ id, error: error instanceof Error ? error.message : String(error) })
   }

@@ -4,7 +4,8 @@ import type { Groth16Proof, PublicSignals } from 'snarkjs'
 import { ProofError } from '../errors/artifacts.js'
 
 export type ProofJob = { input: Record<string, string[]>; wasm: string; zkey: string }
-export type ProofResult = { proof: Groth16Proof; publicSignals: PublicSignals; seconds: number }
+/** `maxRssKb`: the prover process's peak resident memory so far. */
+export type ProofResult = { proof: Groth16Proof; publicSignals: PublicSignals; seconds: number; maxRssKb: number }
 
 type Pending = { job: ProofJob; resolve: (r: ProofResult) => void; reject: (e: Error) => void }
 type Slot = { worker: ChildProcess; busy: Pending | undefined }
@@ -74,7 +75,7 @@ export class ProverPool {
       const pending = slot.busy
       slot.busy = undefined
       if (message.error !== undefined) pending?.reject(new ProofError({ reason: message.error }))
-      else pending?.resolve({ proof: message.proof, publicSignals: message.publicSignals, seconds: message.seconds })
+      else pending?.resolve({ proof: message.proof, publicSignals: message.publicSignals, seconds: message.seconds, maxRssKb: message.maxRssKb })
       this.dispatch()
     })
     const lost = (reason: string) => {

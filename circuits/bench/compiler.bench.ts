@@ -1,0 +1,122 @@
+/**
+ * Compiler benchmark: for each bundled model, constraints, compile / setup / witness / prove /
+ * verify times, peak memory, and float vs quantized accuracy on the held-out test set.
+ * Run: npm run bench:compiler [-- iris digits mnist784] [--proofs N]
+ */
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import * as ort from 'onnxruntime-node'
+import { packValues } from '../../sdk/src/encoding/pack.js'
+import { calculateWitness } from '../src/circuit/r1cs.js'
+import { REPO_ROOT, CIRCUITS_ROOT } from '../src/circuit/paths.js'
+import { compileModel } from '../src/compile/compileModel.js'
+import { prove } from '../src/prove/prove.js'
+import { ProverPool } from '../src/prove/proverPool.js'
+import { verify } from '../src/prove/verify.js'
+import { quantizeInput, runReference } from '../src/reference/runReference.js'
+import { setupModel } from '../src/setup/setupModel.js'
+import { loadCompiledModel } from '../src/prove/loadCompiledModel.js'
+
+type TestSet = { inputs: number[][]; labels: number[]; calibration: { inputs: number[][] } }
+
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { proofs: { type: 'string', default: '5' } } })
+const models = positionals.length > 0 ? positionals : ['iris', 'digits', 'mnist784']
+const proofs = Number(values.proofs)
+ort.env.logLevel = 'error'
+
+const argmax = (v: ArrayLike<number | bigint>) => {
+  let best = 0
+  for (let i = 1; i < v.length; i++) if (v[i]! > v[best]!) best = i
+  return best
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+const mib = (kb: number) => (kb / 1024).toFixed(0)
+
+const rows: Record<string, string | number>[] = []
+for (const name of models) {
+  const onnx = join(CIRCUITS_ROOT, 'models', `${name}.onnx`)
+  const testSet = JSON.parse(await readFile(join(CIRCUITS_ROOT, 'models', `${name}.testset.json`), 'utf8')) as TestSet
+  const dir = join(REPO_ROOT, '.cache', 'bench', name)
+  process.stderr.write(`${name}: compiling\n`)
+  let t = performance.now()
+  const compiled = await compileModel({ onnx, outDir: dir, calibration: testSet.calibration.inputs })
+  const compileSeconds = (performance.now() - t) / 1000
+  process.stderr.write(`${name}: setup (${compiled.manifest.circuit!.constraints} constraints)\n`)
+  t = performance.now()
+  const { manifest } = await setupModel({ dir })
+  const setupSeconds = (performance.now() - t) / 1000
+
+  process.stderr.write(`${name}: accuracy on ${testSet.inputs.length} held-out samples\n`)
+  const { model } = await loadCompiledModel(dir)
+  const session = await ort.InferenceSession.create(onnx)
+  let floatCorrect = 0
+  let quantCorrect = 0
+  let agree = 0
+  let referenceMs = 0
+  for (let i = 0; i < testSet.inputs.length; i++) {
+    const x = testSet.inputs[i]!
+    const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', Float32Array.from(x), manifest.input.shape) })
+    const f = argmax(out[session.outputNames[0]!]!.data as Float32Array)
+    const r0 = performance.now()
+    const q = runReference(model, quantizeInput(model, x))
+    referenceMs += performance.now() - r0
+    const qc = manifest.output.kind === 'class-index' ? Number(q[0]) : argmax(q)
+    floatCorrect += f === testSet.labels[i] ? 1 : 0
+    quantCorrect += qc === testSet.labels[i] ? 1 : 0
+    agree += f === qc ? 1 : 0
+  }
+
+  process.stderr.write(`${name}: witness, ${proofs} proofs, verify\n`)
+  const sample = testSet.inputs[0]!
+  const q = quantizeInput(model, sample)
+  const witnessTimes: number[] = []
+  for (let i = 0; i < 3; i++) {
+    t = performance.now()
+    await calculateWitness(join(dir, manifest.artifacts.wasm!), { inWords: packValues(q, model.inputBits).map(String), outWords: packValues(runReference(model, q), model.outputBits).map(String) })
+    witnessTimes.push((performance.now() - t) / 1000)
+  }
+  const pool = new ProverPool({ concurrency: 1 })
+  const proveTimes: number[] = []
+  const verifyTimes: number[] = []
+  for (let i = 0; i < proofs; i++) {
+    const result = await prove({ dir, input: { values: testSet.inputs[i % testSet.inputs.length]! }, pool })
+    proveTimes.push(result.seconds)
+    t = performance.now()
+    if (!(await verify({ dir, proof: result.proof, publicSignals: result.publicSignals }))) throw new Error('a proof did not verify')
+    verifyTimes.push((performance.now() - t) / 1000)
+  }
+  await pool.close()
+  const proverRss = await (async () => {
+    const solo = new ProverPool({ concurrency: 1 })
+    try {
+      const r = await solo.prove({ input: { inWords: packValues(q, model.inputBits).map(String), outWords: packValues(runReference(model, q), model.outputBits).map(String) }, wasm: join(dir, manifest.artifacts.wasm!), zkey: join(dir, manifest.artifacts.zkey!) })
+      return r.maxRssKb
+    } finally {
+      await solo.close()
+    }
+  })()
+  const n = testSet.inputs.length
+  rows.push({
+    model: `${name} (${manifest.input.count}→${manifest.output.count})`,
+    constraints: manifest.circuit!.constraints,
+    'public signals': manifest.publicSignals.count,
+    'scale/input': `2^${manifest.quantization.scale} / ${manifest.input.bits}b@2^${manifest.input.scale}`,
+    'compile s': compileSeconds.toFixed(1),
+    'setup s': setupSeconds.toFixed(1),
+    'witness s': median(witnessTimes).toFixed(3),
+    'prove s (median, warm)': median(proveTimes).toFixed(2),
+    'prove s (first)': proveTimes[0]!.toFixed(2),
+    'verify s': median(verifyTimes).toFixed(3),
+    'prover peak MiB': mib(proverRss),
+    'float acc %': ((100 * floatCorrect) / n).toFixed(2),
+    'quantized acc %': ((100 * quantCorrect) / n).toFixed(2),
+    'agreement %': ((100 * agree) / n).toFixed(2),
+    'reference ms/inference': (referenceMs / n).toFixed(2),
+  })
+}
+
+console.log(`\nVeridict compiler benchmark (${new Date().toISOString()}, ${(await import('node:os')).cpus().length} cores, Node ${process.version})`)
+console.table(rows)
+console.log(`main process peak RSS: ${mib(process.resourceUsage().maxRSS)} MiB. Setup uses a cached dev ptau (INSECURE, development only).`)
+process.exit(0)
