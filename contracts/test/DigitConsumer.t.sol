@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {InferenceConsumer} from "../src/InferenceConsumer.sol";
+import {DigitConsumer} from "../src/examples/DigitConsumer.sol";
+import {IInferenceOracle} from "../src/interfaces/IInferenceOracle.sol";
+import {IModelRegistry} from "../src/interfaces/IModelRegistry.sol";
+import {VeridictTest} from "./utils/VeridictTest.sol";
+import {WordPackingHarness} from "./utils/WordPackingHarness.sol";
+
+contract DigitConsumerTest is VeridictTest {
+    bytes32 internal constant DIGIT_MODEL = keccak256("veridict.test.digits-14x14");
+
+    DigitConsumer internal consumer;
+    WordPackingHarness internal packing;
+    uint256[] internal image;
+    address internal user = makeAddr("user");
+
+    function setUp() public override {
+        super.setUp();
+        vm.prank(modelOwner);
+        registry.registerModel(
+            DIGIT_MODEL,
+            IModelRegistry.ModelParams({
+                verifier: address(0),
+                inputValues: 196,
+                inputBits: 8,
+                outputValues: 10,
+                outputBits: 16,
+                fee: FEE,
+                metadataURI: "ipfs://digits"
+            })
+        );
+        consumer = new DigitConsumer(oracle, DIGIT_MODEL, 16, IInferenceOracle.Mode.ATTESTED, 2, 150_000);
+        packing = new WordPackingHarness();
+        image = new uint256[](7);
+        vm.deal(user, 1 ether);
+    }
+
+    function _scores(uint256 winner) internal view returns (uint256[] memory) {
+        int256[] memory scores = new int256[](10);
+        for (uint256 i; i < 10; ++i) {
+            scores[i] = -int256(i) * 100;
+        }
+        scores[winner] = 2_000;
+        return packing.pack(scores, 16);
+    }
+
+    function _classify() internal returns (uint256 requestId) {
+        vm.prank(user);
+        requestId = consumer.classify{value: FEE}(image, _deadline());
+    }
+
+    function _attest(uint256 requestId, uint256[] memory output) internal {
+        uint256[] memory input = image;
+        oracle.submitAttestations(requestId, output, _signatures(requestId, DIGIT_MODEL, input, output, 2));
+        vm.warp(block.timestamp + CHALLENGE_WINDOW);
+    }
+
+    function test_ClassifyStoresTheArgmaxDigit() public {
+        uint256 requestId = _classify();
+        assertTrue(consumer.isPending(requestId));
+        assertEq(consumer.requesterOf(requestId), user);
+
+        _attest(requestId, _scores(7));
+        vm.expectEmit(address(consumer));
+        emit DigitConsumer.DigitClassified(requestId, user, 7, 2_000);
+        oracle.finalize(requestId);
+
+        (bool known, uint8 digit) = consumer.digitOf(requestId);
+        assertTrue(known);
+        assertEq(digit, 7);
+        assertEq(consumer.latestDigitOf(user), 7);
+        assertFalse(consumer.isPending(requestId));
+    }
+
+    function test_ArgmaxTakesTheFirstOfEqualScores() public view {
+        int256[] memory scores = new int256[](10);
+        scores[3] = 5;
+        scores[8] = 5;
+        (uint8 digit, int256 score) = consumer.argmax(packing.pack(scores, 16), 16);
+        assertEq(digit, 3);
+        assertEq(score, 5);
+    }
+
+    function test_RevertWhen_StrangerCallsTheHook() public {
+        uint256[] memory output = _scores(1);
+        vm.expectRevert(abi.encodeWithSelector(InferenceConsumer.CallerNotOracle.selector, address(this)));
+        consumer.onInferenceResult(1, output);
+    }
+
+    function test_ResultOfARequestMadeElsewhereIsRefused() public {
+        vm.prank(requester);
+        uint256 requestId = oracle.requestInference{value: FEE}(
+            DIGIT_MODEL, image, IInferenceOracle.Mode.ATTESTED, 2, address(consumer), 150_000, _deadline()
+        );
+        uint256[] memory output = _scores(1);
+        vm.expectRevert(abi.encodeWithSelector(InferenceConsumer.UnknownRequest.selector, requestId));
+        vm.prank(address(oracle));
+        consumer.onInferenceResult(requestId, output);
+
+        _attest(requestId, output);
+        vm.expectEmit(address(oracle));
+        emit IInferenceOracle.CallbackFailed(requestId, address(consumer));
+        oracle.finalize(requestId);
+        (bool known,) = consumer.digitOf(requestId);
+        assertFalse(known);
+    }
+
+    function test_DeliverResultAfterAFailedCallback() public {
+        DigitConsumer stingy = new DigitConsumer(oracle, DIGIT_MODEL, 16, IInferenceOracle.Mode.ATTESTED, 2, 5_000);
+        vm.prank(user);
+        uint256 requestId = stingy.classify{value: FEE}(image, _deadline());
+        uint256[] memory output = _scores(4);
+        _attest(requestId, output);
+        vm.expectEmit(address(oracle));
+        emit IInferenceOracle.CallbackFailed(requestId, address(stingy));
+        oracle.finalize(requestId);
+        assertTrue(stingy.isPending(requestId));
+
+        uint256[] memory forged = _scores(5);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                InferenceConsumer.OutputHashMismatch.selector, requestId, _hashWords(output), _hashWords(forged)
+            )
+        );
+        stingy.deliverResult(requestId, forged);
+
+        stingy.deliverResult(requestId, output);
+        (bool known, uint8 digit) = stingy.digitOf(requestId);
+        assertTrue(known);
+        assertEq(digit, 4);
+        vm.expectRevert(abi.encodeWithSelector(InferenceConsumer.UnknownRequest.selector, requestId));
+        stingy.deliverResult(requestId, output);
+    }
+
+    function test_RevertWhen_DeliveringBeforeTheResultIsFinal() public {
+        uint256 requestId = _classify();
+        uint256[] memory output = _scores(1);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IInferenceOracle.ResultNotFinal.selector, requestId, IInferenceOracle.Status.Requested
+            )
+        );
+        consumer.deliverResult(requestId, output);
+    }
+
+    function test_OwnerWithdrawsRefunds() public {
+        uint256 requestId = _classify();
+        vm.warp(block.timestamp + 4 days);
+        oracle.refund(requestId);
+        assertEq(oracle.balanceOf(address(consumer)), FEE);
+
+        vm.expectRevert(abi.encodeWithSelector(DigitConsumer.NotOwner.selector, user));
+        vm.prank(user);
+        consumer.withdrawRefunds(payable(user));
+
+        address payable to = payable(makeAddr("refunds"));
+        consumer.withdrawRefunds(to);
+        assertEq(to.balance, FEE);
+    }
+
+    function testFuzz_ArgmaxMatchesAPlainScan(uint256 seed) public view {
+        int256[] memory scores = new int256[](10);
+        uint256 best;
+        for (uint256 i; i < 10; ++i) {
+            scores[i] = int256(uint256(keccak256(abi.encode(seed, i))) % 65_536) - 32_768;
+            if (scores[i] > scores[best]) best = i;
+        }
+        (uint8 digit, int256 score) = consumer.argmax(packing.pack(scores, 16), 16);
+        assertEq(digit, best);
+        assertEq(score, scores[best]);
+    }
+}
