@@ -176,6 +176,27 @@ describe('every supported op: circuit = reference executor exactly, close to onn
     })
   }
 
+  test('inputs at the edges of the input range never overflow a declared bit width', async () => {
+    const bytes = buildModel({
+      inputs: [{ name: 'x', shape: [1, 8] }],
+      outputs: [{ name: 'y', shape: [1, 1], type: 'int64' }],
+      initializers: [init('W1', [6, 8], randomArray(rand, 48, -3, 3)), init('W2', [3, 6], randomArray(rand, 18, -3, 3))],
+      nodes: [
+        { op: 'Gemm', inputs: ['x', 'W1'], outputs: ['h'], attributes: { transB: 1 } },
+        { op: 'LeakyRelu', inputs: ['h'], outputs: ['r'], attributes: { alpha: 0.2 } },
+        { op: 'Gemm', inputs: ['r', 'W2'], outputs: ['l'], attributes: { transB: 1 } },
+        { op: 'ArgMax', inputs: ['l'], outputs: ['y'], attributes: { axis: 1 } },
+      ],
+    })
+    const compiled = await compileOpCase(bytes, SETTINGS)
+    const max = (2 ** (SETTINGS.inputBits - 1) - 1) / 2 ** SETTINGS.inputScale
+    const min = -(2 ** (SETTINGS.inputBits - 1)) / 2 ** SETTINGS.inputScale
+    for (let trial = 0; trial < 6; trial++) {
+      const edge = Float32Array.from({ length: 8 }, () => (rand() < 0.5 ? min : max))
+      expect((await runOpCase(compiled, edge)).failing).toBe(0)
+    }
+  })
+
   test('older exports that list initializers as graph inputs compile the same', async () => {
     const parameters: BuildModelParameters = {
       inputs: [{ name: 'x', shape: [1, 3] }],
