@@ -1,0 +1,105 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import { createPublicClient, createWalletClient, http, type Abi, type Hex } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { foundry } from 'viem/chains'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { REPO_ROOT } from './circuit/paths.js'
+import { compileModel } from './compile/compileModel.js'
+import { readManifest, type ModelManifest } from './manifest/manifest.js'
+import { prove, type ProveReturnType } from './prove/prove.js'
+import { verify } from './prove/verify.js'
+import { setupModel } from './setup/setupModel.js'
+import { testDir } from './testing/opHarness.js'
+
+const require = createRequire(import.meta.url)
+const IRIS = join(REPO_ROOT, 'circuits', 'models', 'iris.onnx')
+const ANVIL_KEY: Hex = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80'
+
+let dir: string
+let manifest: ModelManifest
+let proof: ProveReturnType
+
+beforeAll(async () => {
+  const calibration = (JSON.parse(await readFile(join(REPO_ROOT, 'circuits', 'models', 'iris.testset.json'), 'utf8')) as { calibration: { inputs: number[][] } }).calibration.inputs
+  dir = await testDir('iris')
+  await compileModel({ onnx: IRIS, outDir: dir, calibration })
+  manifest = (await setupModel({ dir })).manifest
+  proof = await prove({ dir, input: { values: [6.3, 2.8, 5.1, 1.5] } })
+})
+
+describe('Groth16 proofs of a compiled model', () => {
+  test('a proof verifies, with input words then output words as public signals', async () => {
+    expect(proof.publicSignals).toEqual([...proof.inputWords, ...proof.outputWords].map(String))
+    expect(proof.publicSignals.length).toBe(manifest.publicSignals.count)
+    expect(await verify({ dir, proof: proof.proof, publicSignals: proof.publicSignals })).toBe(true)
+  })
+
+  test('the same proof with any one public signal changed does not verify', async () => {
+    for (let i = 0; i < proof.publicSignals.length; i++) {
+      const tampered = proof.publicSignals.map((s, j) => (j === i ? String(BigInt(s) + 1n) : s))
+      expect(await verify({ dir, proof: proof.proof, publicSignals: tampered })).toBe(false)
+    }
+  })
+
+  test('the manifest commits to the ONNX bytes, the quantization and the verification key', async () => {
+    expect(manifest.modelId).toMatch(/^0x[0-9a-f]{64}$/)
+    expect(manifest.setup?.insecure).toBe(true)
+    const again = await testDir('iris-coarse')
+    await compileModel({ onnx: IRIS, outDir: again, scale: 5, inputScale: 4, inputBits: 8 })
+    const other = (await setupModel({ dir: again })).manifest
+    expect(other.onnx.keccak256).toBe(manifest.onnx.keccak256)
+    expect(other.quantization.keccak256).not.toBe(manifest.quantization.keccak256)
+    expect(other.modelId).not.toBe(manifest.modelId)
+    expect((await readManifest(dir)).modelId).toBe(manifest.modelId)
+  })
+})
+
+describe('the generated Solidity verifier on anvil', () => {
+  let anvil: ChildProcess
+  let rpc: string
+
+  beforeAll(async () => {
+    const port = 20000 + Math.floor(Math.random() * 20000)
+    rpc = `http://127.0.0.1:${port}`
+    anvil = spawn(join(REPO_ROOT, 'node_modules', '.bin', 'anvil'), ['--port', String(port), '--silent'], { stdio: 'ignore' })
+    const client = createPublicClient({ transport: http(rpc) })
+    for (let i = 0; i < 100; i++) {
+      if (await client.getChainId().then(() => true, () => false)) return
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    throw new Error(`anvil did not start on ${rpc}`)
+  })
+
+  afterAll(() => {
+    anvil?.kill()
+  })
+
+  test('accepts the proof and rejects it when an output word changes', async () => {
+    const contract = manifest.setup!.verifierContract
+    const source = await readFile(join(dir, manifest.artifacts.verifier!), 'utf8')
+    const solc = require('solc') as { compile(input: string): string }
+    const output = JSON.parse(
+      solc.compile(JSON.stringify({ language: 'Solidity', sources: { 'V.sol': { content: source } }, settings: { optimizer: { enabled: true, runs: 200 }, outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } } } })),
+    ) as { contracts: Record<string, Record<string, { abi: Abi; evm: { bytecode: { object: string } } }>> }
+    const artifact = output.contracts['V.sol']![contract]!
+    const account = privateKeyToAccount(ANVIL_KEY)
+    const wallet = createWalletClient({ account, chain: foundry, transport: http(rpc) })
+    const client = createPublicClient({ chain: foundry, transport: http(rpc) })
+    const hash = await wallet.deployContract({ abi: artifact.abi, bytecode: `0x${artifact.evm.bytecode.object}` })
+    const address = (await client.waitForTransactionReceipt({ hash })).contractAddress!
+
+    const p = proof.proof
+    const a = [BigInt(p.pi_a[0]!), BigInt(p.pi_a[1]!)]
+    // The EVM pairing precompile takes G2 coordinates as (imaginary, real): swap each pair.
+    const b = [[BigInt(p.pi_b[0]![1]!), BigInt(p.pi_b[0]![0]!)], [BigInt(p.pi_b[1]![1]!), BigInt(p.pi_b[1]![0]!)]]
+    const c = [BigInt(p.pi_c[0]!), BigInt(p.pi_c[1]!)]
+    const call = (signals: bigint[]) => client.readContract({ address, abi: artifact.abi, functionName: 'verifyProof', args: [a, b, c, signals] })
+    const signals = proof.publicSignals.map(BigInt)
+    expect(await call(signals)).toBe(true)
+    const lastOutput = signals.length - 1
+    expect(await call(signals.map((s, i) => (i === lastOutput ? s + 1n : s)))).toBe(false)
+  })
+})
