@@ -1,4 +1,5 @@
 export { compileModel, type CompileModelParameters, type CompileModelReturnType, type CompileProgress } from './compile/compileModel.js'
+export { ensureCompiledModel, type EnsureCompiledModelParameters, type EnsureCompiledModelReturnType } from './compile/ensureCompiledModel.js'
 export { setupModel, requiredPtauPower, type SetupModelParameters, type SetupModelReturnType, type SetupProgress } from './setup/setupModel.js'
 export { ensureDevPtau, writeDevPtau, DEV_PTAU_WARNING } from './setup/devPtau.js'
 export { prove, type ProveParameters, type ProveReturnType } from './prove/prove.js'

@@ -1,0 +1,20 @@
+import { readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { expect, test } from 'vitest'
+import { REPO_ROOT } from '../circuit/paths.js'
+import { testDir } from '../testing/opHarness.js'
+import { ensureCompiledModel } from './ensureCompiledModel.js'
+
+test('builds a model once and serves it from the cache, even to concurrent callers', async () => {
+  const cacheDir = await testDir('model-cache')
+  const parameters = { onnx: join(REPO_ROOT, 'circuits', 'models', 'iris.onnx'), name: 'iris', cacheDir, scale: 6, inputScale: 5, inputBits: 10 }
+  const [a, b] = await Promise.all([ensureCompiledModel(parameters), ensureCompiledModel(parameters)])
+  expect(a.dir).toBe(b.dir)
+  expect(a.manifest.modelId).toBe(b.manifest.modelId)
+  const again = await ensureCompiledModel(parameters)
+  expect(again.cached).toBe(true)
+  expect(again.manifest.modelId).toBe(a.manifest.modelId)
+  expect(await readdir(cacheDir)).toEqual([a.dir.split('/').pop()])
+  const other = await ensureCompiledModel({ ...parameters, scale: 7 })
+  expect(other.dir).not.toBe(a.dir)
+})

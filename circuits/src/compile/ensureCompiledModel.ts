@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto'
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { keccak256, stringToBytes } from 'viem'
+import { REPO_ROOT } from '../circuit/paths.js'
+import { readManifest, type ModelManifest } from '../manifest/manifest.js'
+import type { QuantizeOptions } from '../quantize/calibrate.js'
+import { setupModel, type SetupProgress } from '../setup/setupModel.js'
+import { COMPILER_VERSION } from '../version.js'
+import { compileModel, sanitizeName, type CompileProgress } from './compileModel.js'
+
+export type EnsureCompiledModelParameters = QuantizeOptions & {
+  onnx: string
+  name: string
+  /** Defaults to .cache/models in the repository. */
+  cacheDir?: string | undefined
+  /** false: attested-only (no circuit, no keys). */
+  circuit?: boolean | undefined
+  ptau?: string | undefined
+  onProgress?: ((progress: CompileProgress | SetupProgress) => void) | undefined
+}
+
+export type EnsureCompiledModelReturnType = { dir: string; manifest: ModelManifest; cached: boolean }
+
+/**
+ * A compiled and set-up model folder for this ONNX file and these options, built once and reused:
+ * the folder name commits to the ONNX bytes, the options and the compiler version. Built in a
+ * temporary folder and renamed into place, so a crash or a concurrent build never leaves a
+ * half-made model behind.
+ */
+export async function ensureCompiledModel(parameters: EnsureCompiledModelParameters): Promise<EnsureCompiledModelReturnType> {
+  const { onnx, name, cacheDir = join(REPO_ROOT, '.cache', 'models'), onProgress, ptau, calibration, ...options } = parameters
+  const bytes = await readFile(onnx)
+  const key = keccak256(
+    stringToBytes(JSON.stringify({ onnx: keccak256(bytes), options, calibration: calibration ? keccak256(stringToBytes(JSON.stringify(calibration.map((s) => Array.from(s))))) : null, ptau: ptau ?? null, COMPILER_VERSION })),
+  ).slice(2, 14)
+  const dir = join(cacheDir, `${sanitizeName(name)}-${key}`)
+  if (await isComplete(dir)) return { dir, manifest: await readManifest(dir), cached: true }
+
+  await mkdir(cacheDir, { recursive: true })
+  const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
+  try {
+    await compileModel({ ...options, onnx, name, outDir: tmp, calibration, onProgress })
+    if (parameters.circuit !== false) await setupModel({ dir: tmp, ptau, onProgress })
+    try {
+      await rename(tmp, dir)
+    } catch (error) {
+      // Another process finished the same model first: keep theirs.
+      if (!(await isComplete(dir))) throw error
+    }
+  } finally {
+    await rm(tmp, { recursive: true, force: true })
+  }
+  return { dir, manifest: await readManifest(dir), cached: false }
+}
+
+async function isComplete(dir: string): Promise<boolean> {
+  try {
+    const manifest = await readManifest(dir)
+    if (!manifest.circuit) return true
+    return manifest.artifacts.zkey !== undefined && (await stat(join(dir, manifest.artifacts.zkey))).isFile()
+  } catch {
+    return false
+  }
+}
