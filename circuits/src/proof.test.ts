@@ -37,6 +37,17 @@ describe('Groth16 proofs of a compiled model', () => {
     expect(await verify({ dir, proof: proof.proof, publicSignals: proof.publicSignals })).toBe(true)
   })
 
+  test("proving runs off the caller's thread: the event loop keeps turning meanwhile", async () => {
+    let ticks = 0
+    const timer = setInterval(() => ticks++, 5)
+    try {
+      await prove({ dir, input: { values: [5.0, 3.4, 1.5, 0.2] } })
+    } finally {
+      clearInterval(timer)
+    }
+    expect(ticks).toBeGreaterThan(3)
+  })
+
   test('the same proof with any one public signal changed does not verify', async () => {
     for (let i = 0; i < proof.publicSignals.length; i++) {
       const tampered = proof.publicSignals.map((s, j) => (j === i ? String(BigInt(s) + 1n) : s))
