@@ -1,0 +1,193 @@
+/**
+ * Deploys ModelRegistry, OperatorStaking and InferenceOracle to any RPC and writes their addresses,
+ * the chain id and the deployment block to a JSON file that the node and the SDK read.
+ *
+ *   npx tsx contracts/script/deploy.ts --rpc-url http://127.0.0.1:8545 --out deployments/local.json
+ *
+ * The deployer key is VERIDICT_DEPLOYER_KEY, else anvil's first default account. OperatorStaking
+ * must know the oracle's address at construction, so the three contracts go out with consecutive
+ * nonces and the oracle's address is computed in advance (the oracle checks it at construction).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { pathToFileURL } from 'node:url'
+import {
+  type Address,
+  type Hex,
+  createPublicClient,
+  createWalletClient,
+  getAddress,
+  getContractAddress,
+  http,
+  parseEther,
+} from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+
+import { BaseError } from '../../sdk/src/errors/base.js'
+import { readArtifacts } from './artifacts.js'
+
+/** anvil's first default account: the deployer when no key is given. */
+export const ANVIL_DEFAULT_KEY: Hex = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80'
+
+export type DeployVeridictParameters = {
+  rpcUrl: string
+  /** Deployer key; anvil's first default account when unset. */
+  privateKey?: Hex | undefined
+  /** Minimum operator stake in wei (default 1 ETH). */
+  minStake?: bigint | undefined
+  /** Seconds an unstake takes (default 7 days); must exceed the challenge window. */
+  unbondingPeriod?: bigint | undefined
+  /** Seconds an attested result can be disputed (default 1 day). */
+  challengeWindow?: bigint | undefined
+  /** Receives the treasury share of slashed stake (default: the deployer). */
+  treasury?: Address | undefined
+  /** Writes the deployment as JSON to this path when set. */
+  out?: string | undefined
+}
+
+export type Deployment = {
+  chainId: number
+  deploymentBlock: bigint
+  deployer: Address
+  contracts: {
+    modelRegistry: Address
+    operatorStaking: Address
+    inferenceOracle: Address
+  }
+  parameters: {
+    minStake: bigint
+    unbondingPeriod: bigint
+    challengeWindow: bigint
+    treasury: Address
+  }
+}
+
+export type DeployVeridictReturnType = Deployment
+
+/** A deployment transaction failed or put a contract somewhere unexpected. */
+export class DeploymentError extends BaseError {
+  override name = 'DeploymentError'
+}
+
+/** Deploys the protocol; builds the contracts with forge first if their artifacts are missing. */
+export async function deployVeridict(parameters: DeployVeridictParameters): Promise<DeployVeridictReturnType> {
+  const {
+    rpcUrl,
+    privateKey = ANVIL_DEFAULT_KEY,
+    minStake = parseEther('1'),
+    unbondingPeriod = 7n * 24n * 3600n,
+    challengeWindow = 24n * 3600n,
+    out,
+  } = parameters
+  if (unbondingPeriod <= challengeWindow) {
+    throw new DeploymentError(`Unbonding period ${unbondingPeriod}s is not longer than the challenge window ${challengeWindow}s.`, {
+      details: 'Stake backing a pending attestation must not be able to leave before the window ends.',
+    })
+  }
+  const artifacts = readArtifacts({
+    registry: ['ModelRegistry.sol', 'ModelRegistry'],
+    staking: ['OperatorStaking.sol', 'OperatorStaking'],
+    oracle: ['InferenceOracle.sol', 'InferenceOracle'],
+  })
+  const account = privateKeyToAccount(privateKey)
+  const transport = http(rpcUrl)
+  const publicClient = createPublicClient({ transport })
+  const walletClient = createWalletClient({ account, transport })
+  const chainId = await publicClient.getChainId()
+  const treasury = parameters.treasury ?? account.address
+  const nonce = await publicClient.getTransactionCount({ address: account.address, blockTag: 'pending' })
+  const predictedOracle = getContractAddress({ from: account.address, nonce: BigInt(nonce + 2) })
+
+  const registryHash = await walletClient.deployContract({
+    abi: artifacts.registry.abi,
+    bytecode: artifacts.registry.bytecode,
+    chain: null,
+    nonce,
+  })
+  const stakingHash = await walletClient.deployContract({
+    abi: artifacts.staking.abi,
+    bytecode: artifacts.staking.bytecode,
+    args: [predictedOracle, minStake, unbondingPeriod],
+    chain: null,
+    nonce: nonce + 1,
+  })
+  const registryReceipt = await publicClient.waitForTransactionReceipt({ hash: registryHash })
+  const stakingReceipt = await publicClient.waitForTransactionReceipt({ hash: stakingHash })
+  const modelRegistry = contractAddressOf('ModelRegistry', registryReceipt)
+  const operatorStaking = contractAddressOf('OperatorStaking', stakingReceipt)
+  const oracleHash = await walletClient.deployContract({
+    abi: artifacts.oracle.abi,
+    bytecode: artifacts.oracle.bytecode,
+    args: [modelRegistry, operatorStaking, treasury, challengeWindow],
+    chain: null,
+    nonce: nonce + 2,
+  })
+  const inferenceOracle = contractAddressOf(
+    'InferenceOracle',
+    await publicClient.waitForTransactionReceipt({ hash: oracleHash }),
+  )
+  if (inferenceOracle.toLowerCase() !== predictedOracle.toLowerCase()) {
+    throw new DeploymentError(`InferenceOracle landed at ${inferenceOracle}, not at ${predictedOracle}.`, {
+      details: 'Another transaction from the deployer key went out during the deployment; deploy again.',
+    })
+  }
+
+  const deployment: Deployment = {
+    chainId,
+    deploymentBlock: registryReceipt.blockNumber,
+    deployer: account.address,
+    contracts: { modelRegistry, operatorStaking, inferenceOracle },
+    parameters: { minStake, unbondingPeriod, challengeWindow, treasury },
+  }
+  if (out) writeDeployment(out, deployment)
+  return deployment
+}
+
+/** Writes a deployment as JSON (bigints as decimal strings). */
+export function writeDeployment(path: string, deployment: Deployment): void {
+  mkdirSync(dirname(resolve(path)), { recursive: true })
+  writeFileSync(path, `${JSON.stringify(deployment, (_, value) => (typeof value === 'bigint' ? value.toString() : value), 2)}\n`)
+}
+
+function contractAddressOf(
+  name: string,
+  receipt: { status: string; contractAddress?: Address | null | undefined; transactionHash: Hex },
+): Address {
+  if (receipt.status !== 'success' || !receipt.contractAddress) {
+    throw new DeploymentError(`Deploying ${name} failed (transaction ${receipt.transactionHash}).`)
+  }
+  return getAddress(receipt.contractAddress)
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      'rpc-url': { type: 'string', default: 'http://127.0.0.1:8545' },
+      out: { type: 'string', default: 'deployments/local.json' },
+      'min-stake': { type: 'string' },
+      'unbonding-period': { type: 'string' },
+      'challenge-window': { type: 'string' },
+      treasury: { type: 'string' },
+    },
+  })
+  const deployment = await deployVeridict({
+    rpcUrl: values['rpc-url'],
+    privateKey: process.env.VERIDICT_DEPLOYER_KEY as Hex | undefined,
+    minStake: values['min-stake'] === undefined ? undefined : BigInt(values['min-stake']),
+    unbondingPeriod: values['unbonding-period'] === undefined ? undefined : BigInt(values['unbonding-period']),
+    challengeWindow: values['challenge-window'] === undefined ? undefined : BigInt(values['challenge-window']),
+    treasury: values.treasury as Address | undefined,
+    out: values.out,
+  })
+  console.log(`Veridict deployed on chain ${deployment.chainId} at block ${deployment.deploymentBlock}:`)
+  for (const [name, address] of Object.entries(deployment.contracts)) console.log(`  ${name}: ${address}`)
+  console.log(`written to ${values.out}`)
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error)
+    process.exit(1)
+  })
+}

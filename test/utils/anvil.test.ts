@@ -1,0 +1,166 @@
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import {
+  type Address,
+  type Hex,
+  type PublicClient,
+  createPublicClient,
+  createWalletClient,
+  encodeAbiParameters,
+  http,
+  keccak256,
+  parseEther,
+  encodePacked,
+} from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { foundry } from 'viem/chains'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+
+import { readArtifacts } from '../../contracts/script/artifacts.js'
+import { type Deployment, deployVeridict } from '../../contracts/script/deploy.js'
+import { attestationTypes, eip712DomainName, eip712DomainVersion } from '../../sdk/src/abi/eip712.js'
+import { inferenceOracleAbi } from '../../sdk/src/abi/inferenceOracleAbi.js'
+import { modelRegistryAbi } from '../../sdk/src/abi/modelRegistryAbi.js'
+import { operatorStakingAbi } from '../../sdk/src/abi/operatorStakingAbi.js'
+import { type Anvil, anvilPrivateKeys, startAnvil } from './anvil.js'
+
+const fixture = JSON.parse(
+  readFileSync(new URL('../../contracts/test/fixtures/square/fixture.json', import.meta.url), 'utf8'),
+) as { a: Hex[]; b: Hex[][]; c: Hex[]; inputWords: Hex[]; outputWords: Hex[] }
+const inputWords = fixture.inputWords.map(BigInt)
+const outputWords = fixture.outputWords.map(BigInt)
+const proof = encodeAbiParameters(
+  [{ type: 'uint256[2]' }, { type: 'uint256[2][2]' }, { type: 'uint256[2]' }],
+  [
+    fixture.a.map(BigInt) as [bigint, bigint],
+    fixture.b.map((row) => row.map(BigInt)) as [[bigint, bigint], [bigint, bigint]],
+    fixture.c.map(BigInt) as [bigint, bigint],
+  ],
+)
+const modelId = keccak256(encodePacked(['string'], ['veridict.anvil.square-plus-three']))
+const hashWords = (words: bigint[]) => keccak256(encodePacked(['uint256[]'], [words]))
+
+describe('anvil helper and deployVeridict', () => {
+  let anvil: Anvil
+  let deployment: Deployment
+  let publicClient: PublicClient
+  const outFile = join(mkdtempSync(join(tmpdir(), 'veridict-deploy-')), 'local.json')
+  const deployer = privateKeyToAccount(anvilPrivateKeys[0])
+  const gas: Record<string, bigint> = {}
+
+  beforeAll(async () => {
+    anvil = await startAnvil()
+    publicClient = createPublicClient({ transport: http(anvil.rpcUrl) })
+    deployment = await deployVeridict({ rpcUrl: anvil.rpcUrl, out: outFile })
+  })
+
+  afterAll(async () => {
+    await anvil?.stop()
+    if (Object.keys(gas).length > 0) console.log('transaction gas on anvil (21,000 intrinsic and calldata included):', gas)
+  })
+
+  function wallet(index: number) {
+    return createWalletClient({
+      account: privateKeyToAccount(anvilPrivateKeys[index]!),
+      transport: http(anvil.rpcUrl),
+      chain: foundry,
+    })
+  }
+
+  async function send(label: string | undefined, hash: Promise<Hex>) {
+    const receipt = await publicClient.waitForTransactionReceipt({ hash: await hash })
+    expect(receipt.status).toBe('success')
+    if (label) gas[label] = receipt.gasUsed
+    return receipt
+  }
+
+  test('writes the addresses, chain id and deployment block', () => {
+    const written = JSON.parse(readFileSync(outFile, 'utf8'))
+    expect(written.chainId).toBe(31337)
+    expect(written.deploymentBlock).toBe(deployment.deploymentBlock.toString())
+    expect(written.contracts).toEqual(deployment.contracts)
+    expect(written.deployer).toBe(deployer.address)
+  })
+
+  test('wires the staking contract to the oracle', async () => {
+    const { operatorStaking, inferenceOracle, modelRegistry } = deployment.contracts
+    for (const address of [operatorStaking, inferenceOracle, modelRegistry]) {
+      expect((await publicClient.getCode({ address }))?.length).toBeGreaterThan(2)
+    }
+    const oracle = await publicClient.readContract({ address: operatorStaking, abi: operatorStakingAbi, functionName: 'ORACLE' })
+    expect(oracle).toBe(inferenceOracle)
+    const staking = await publicClient.readContract({ address: inferenceOracle, abi: inferenceOracleAbi, functionName: 'STAKING' })
+    expect(staking).toBe(operatorStaking)
+  })
+
+  test('serves a proved and an attested request end to end', async () => {
+    const { operatorStaking, inferenceOracle, modelRegistry } = deployment.contracts
+    const owner = wallet(0)
+    const { verifier, adapter } = readArtifacts({
+      verifier: ['SquarePlusThreeVerifier.sol', 'SquarePlusThreeVerifier'],
+      adapter: ['Groth16VerifierAdapter.sol', 'Groth16VerifierAdapter'],
+    })
+    const verifierAddress = (await send(undefined, owner.deployContract({ abi: verifier.abi, bytecode: verifier.bytecode })))
+      .contractAddress as Address
+    const adapterAddress = (
+      await send(undefined, owner.deployContract({ abi: adapter.abi, bytecode: adapter.bytecode, args: [verifierAddress, 2n] }))
+    ).contractAddress as Address
+    await send(
+      undefined,
+      owner.writeContract({
+        address: modelRegistry,
+        abi: modelRegistryAbi,
+        functionName: 'registerModel',
+        args: [
+          modelId,
+          { verifier: adapterAddress, inputValues: 1, inputBits: 16, outputValues: 1, outputBits: 32, fee: parseEther('0.01'), metadataURI: '' },
+        ],
+      }),
+    )
+    const operators = [1, 2, 3].map(wallet).sort((x, y) => (x.account.address.toLowerCase() < y.account.address.toLowerCase() ? -1 : 1))
+    for (const operator of operators) {
+      await send(undefined, operator.writeContract({ address: operatorStaking, abi: operatorStakingAbi, functionName: 'register', value: parseEther('2') }))
+    }
+
+    const requester = wallet(4)
+    const block = await publicClient.getBlock()
+    const deadline = block.timestamp + 3600n
+    const request = (mode: number, quorum: number) =>
+      requester.writeContract({
+        address: inferenceOracle,
+        abi: inferenceOracleAbi,
+        functionName: 'requestInference',
+        args: [modelId, inputWords, mode, quorum, '0x0000000000000000000000000000000000000000', 0, deadline],
+        value: parseEther('0.01'),
+      })
+    await send(undefined, request(0, 0))
+    await send('requestInference (second request)', request(0, 0))
+    await send(undefined, request(1, 3))
+
+    await send(
+      'fulfillWithProof (1 in, 1 out)',
+      wallet(5).writeContract({ address: inferenceOracle, abi: inferenceOracleAbi, functionName: 'fulfillWithProof', args: [2n, inputWords, outputWords, proof] }),
+    )
+    const [status, outputHash] = await publicClient.readContract({ address: inferenceOracle, abi: inferenceOracleAbi, functionName: 'getResult', args: [2n] })
+    expect(status).toBe(3)
+    expect(outputHash).toBe(hashWords(outputWords))
+
+    const attestation = { requestId: 3n, modelId, inputHash: hashWords(inputWords), outputHash: hashWords(outputWords) }
+    const domain = { name: eip712DomainName, version: eip712DomainVersion, chainId: 31337, verifyingContract: inferenceOracle }
+    const signatures = await Promise.all(
+      operators.map((operator) => operator.account.signTypedData({ domain, types: attestationTypes, primaryType: 'Attestation', message: attestation })),
+    )
+    await send(
+      'submitAttestations (3 signatures)',
+      wallet(5).writeContract({ address: inferenceOracle, abi: inferenceOracleAbi, functionName: 'submitAttestations', args: [3n, outputWords, signatures] }),
+    )
+    await publicClient.request({ method: 'evm_increaseTime' as never, params: [86_400] as never })
+    await send(
+      'finalize (3 signers)',
+      wallet(5).writeContract({ address: inferenceOracle, abi: inferenceOracleAbi, functionName: 'finalize', args: [3n] }),
+    )
+    const rewards = await publicClient.readContract({ address: operatorStaking, abi: operatorStakingAbi, functionName: 'getOperator', args: [operators[0]!.account.address] })
+    expect(rewards.rewards).toBeGreaterThan(0n)
+  })
+})
