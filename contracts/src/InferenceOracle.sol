@@ -105,11 +105,11 @@ contract InferenceOracle is IInferenceOracle {
             revert InvalidQuorum(mode, quorum);
         }
         if (deadline <= block.timestamp || deadline > type(uint32).max) revert InvalidDeadline(deadline);
-        if (
-            callback == address(0)
+        if (callback == address(0)
                 ? callbackGasLimit != 0
-                : callbackGasLimit == 0 || callbackGasLimit > MAX_CALLBACK_GAS_LIMIT
-        ) revert InvalidCallbackGasLimit(callbackGasLimit, MAX_CALLBACK_GAS_LIMIT);
+                : callbackGasLimit == 0 || callbackGasLimit > MAX_CALLBACK_GAS_LIMIT) revert InvalidCallbackGasLimit(
+            callbackGasLimit, MAX_CALLBACK_GAS_LIMIT
+        );
         _checkInputWords(inputWords, terms.inputValues, terms.inputBits);
 
         requestId = nextRequestId++;
@@ -165,7 +165,9 @@ contract InferenceOracle is IInferenceOracle {
 
         bytes32 outputHash = keccak256(abi.encodePacked(outputWords));
         address[] memory signers = _recoverSigners(
-            _hashTypedData(keccak256(abi.encode(ATTESTATION_TYPEHASH, requestId, modelId, request.dataHash, outputHash))),
+            _hashTypedData(
+                keccak256(abi.encode(ATTESTATION_TYPEHASH, requestId, modelId, request.dataHash, outputHash))
+            ),
             signatures
         );
         uint256 challengeEnd = block.timestamp + CHALLENGE_WINDOW;
@@ -474,7 +476,10 @@ contract InferenceOracle is IInferenceOracle {
         uint256 gasLimit = request.callbackGasLimit;
         uint256 available = gasleft();
         // EIP-150 passes on at most 63/64 of what is left at the call.
-        if (available < _CALLBACK_GAS_MARGIN || available - _CALLBACK_GAS_MARGIN - (available - _CALLBACK_GAS_MARGIN) / 64 <= gasLimit) {
+        if (
+            available < _CALLBACK_GAS_MARGIN
+                || available - _CALLBACK_GAS_MARGIN - (available - _CALLBACK_GAS_MARGIN) / 64 <= gasLimit
+        ) {
             revert InsufficientGasForCallback(gasLimit);
         }
         bool success;

@@ -47,12 +47,7 @@ contract OperatorStaking is IOperatorStaking {
         uint32 index = ++operatorCount;
         indexOf[msg.sender] = index;
         _operators[index] = Operator({
-            stake: uint88(msg.value),
-            rewards: 0,
-            slashed: false,
-            unbondingEnd: 0,
-            account: msg.sender,
-            unbonding: 0
+            stake: uint88(msg.value), rewards: 0, slashed: false, unbondingEnd: 0, account: msg.sender, unbonding: 0
         });
         totalStaked += msg.value;
         emit OperatorRegistered(msg.sender, index, msg.value);

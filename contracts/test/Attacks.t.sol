@@ -134,7 +134,9 @@ contract AttacksTest is VeridictTest {
         _attestSquare(requestId, _words(squareOutput[0] + 1), 1);
         uint256 challengeEnd = block.timestamp + CHALLENGE_WINDOW;
         vm.warp(challengeEnd);
-        vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.ChallengeWindowClosed.selector, requestId, challengeEnd));
+        vm.expectRevert(
+            abi.encodeWithSelector(IInferenceOracle.ChallengeWindowClosed.selector, requestId, challengeEnd)
+        );
         oracle.disputeWithProof(requestId, squareInput, squareOutput, squareProof);
     }
 

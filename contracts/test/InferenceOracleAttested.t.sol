@@ -31,7 +31,9 @@ contract InferenceOracleAttestedTest is VeridictTest {
         assertEq(end, challengeEnd);
         assertEq(stored, signers);
         vm.expectRevert(
-            abi.encodeWithSelector(IInferenceOracle.ResultNotFinal.selector, requestId, IInferenceOracle.Status.Attested)
+            abi.encodeWithSelector(
+                IInferenceOracle.ResultNotFinal.selector, requestId, IInferenceOracle.Status.Attested
+            )
         );
         oracle.getResult(requestId);
 
@@ -196,7 +198,9 @@ contract InferenceOracleAttestedTest is VeridictTest {
         _attestSquare(requestId, squareOutput, 1);
         bytes[] memory signatures = _signatures(requestId, SQUARE_MODEL, squareInput, squareOutput, 1);
         vm.expectRevert(
-            abi.encodeWithSelector(IInferenceOracle.RequestNotPending.selector, requestId, IInferenceOracle.Status.Attested)
+            abi.encodeWithSelector(
+                IInferenceOracle.RequestNotPending.selector, requestId, IInferenceOracle.Status.Attested
+            )
         );
         oracle.submitAttestations(requestId, squareOutput, signatures);
     }
@@ -214,15 +218,16 @@ contract InferenceOracleAttestedTest is VeridictTest {
         oracle.finalize(5);
         uint256 requestId = _requestSquare(IInferenceOracle.Mode.ATTESTED, 1);
         vm.expectRevert(
-            abi.encodeWithSelector(IInferenceOracle.RequestNotAttested.selector, requestId, IInferenceOracle.Status.Requested)
+            abi.encodeWithSelector(
+                IInferenceOracle.RequestNotAttested.selector, requestId, IInferenceOracle.Status.Requested
+            )
         );
         oracle.finalize(requestId);
     }
 
     function test_DisputeSlashesEverySignerAndMakesTheProvenOutputFinal() public {
         RecordingConsumer consumer = new RecordingConsumer();
-        uint256 requestId =
-            _requestSquare(IInferenceOracle.Mode.ATTESTED, 3, address(consumer), 200_000);
+        uint256 requestId = _requestSquare(IInferenceOracle.Mode.ATTESTED, 3, address(consumer), 200_000);
         _attestSquare(requestId, wrongOutput, 3);
 
         uint256 slashed = 3 * 2 ether;
@@ -282,7 +287,9 @@ contract InferenceOracleAttestedTest is VeridictTest {
     function test_RevertWhen_DisputingARequestThatIsNotAttested() public {
         uint256 requestId = _requestSquare(IInferenceOracle.Mode.ATTESTED, 1);
         vm.expectRevert(
-            abi.encodeWithSelector(IInferenceOracle.RequestNotAttested.selector, requestId, IInferenceOracle.Status.Requested)
+            abi.encodeWithSelector(
+                IInferenceOracle.RequestNotAttested.selector, requestId, IInferenceOracle.Status.Requested
+            )
         );
         oracle.disputeWithProof(requestId, squareInput, squareOutput, squareProof);
     }
@@ -310,9 +317,7 @@ contract InferenceOracleAttestedTest is VeridictTest {
         assertEq(address(oracle).balance, FEE + 2 ether);
 
         oracle.submitAttestations(
-            requestId,
-            squareOutput,
-            _signaturesFrom(requestId, SQUARE_MODEL, squareInput, squareOutput, 2, 2)
+            requestId, squareOutput, _signaturesFrom(requestId, SQUARE_MODEL, squareInput, squareOutput, 2, 2)
         );
         vm.warp(block.timestamp + CHALLENGE_WINDOW);
         oracle.finalize(requestId);
@@ -473,8 +478,6 @@ contract InferenceOracleAttestedTest is VeridictTest {
     {
         (bytes32 r, bytes32 s) = abi.decode(signature, (bytes32, bytes32));
         uint8 v = uint8(signature[64]);
-        return ecrecover(
-            oracle.hashAttestation(_attestation(requestId, SQUARE_MODEL, squareInput, output)), v, r, s
-        );
+        return ecrecover(oracle.hashAttestation(_attestation(requestId, SQUARE_MODEL, squareInput, output)), v, r, s);
     }
 }

@@ -55,7 +55,9 @@ contract InferenceOracleRequestTest is VeridictTest {
                 IInferenceOracle.ModelNotRequestable.selector, unknown, IModelRegistry.ModelStatus.None
             )
         );
-        oracle.requestInference{value: FEE}(unknown, squareInput, IInferenceOracle.Mode.ZK, 0, address(0), 0, _deadline());
+        oracle.requestInference{value: FEE}(
+            unknown, squareInput, IInferenceOracle.Mode.ZK, 0, address(0), 0, _deadline()
+        );
     }
 
     function test_RevertWhen_ModelIsDeprecated() public {
@@ -81,9 +83,7 @@ contract InferenceOracleRequestTest is VeridictTest {
     function test_RevertWhen_PaymentDoesNotFitTheRequest() public {
         uint256 payment = uint256(type(uint80).max) + 1;
         vm.deal(address(this), payment);
-        vm.expectRevert(
-            abi.encodeWithSelector(IInferenceOracle.PaymentTooLarge.selector, payment, type(uint80).max)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.PaymentTooLarge.selector, payment, type(uint80).max));
         oracle.requestInference{value: payment}(
             SQUARE_MODEL, squareInput, IInferenceOracle.Mode.ZK, 0, address(0), 0, _deadline()
         );
@@ -91,7 +91,9 @@ contract InferenceOracleRequestTest is VeridictTest {
 
     function test_RevertWhen_ZkRequestForAModelWithoutVerifier() public {
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.ModelHasNoVerifier.selector, LARGE_MODEL));
-        oracle.requestInference{value: FEE}(LARGE_MODEL, largeInput, IInferenceOracle.Mode.ZK, 0, address(0), 0, _deadline());
+        oracle.requestInference{value: FEE}(
+            LARGE_MODEL, largeInput, IInferenceOracle.Mode.ZK, 0, address(0), 0, _deadline()
+        );
     }
 
     function test_RevertWhen_ZkRequestHasAQuorum() public {
@@ -129,7 +131,9 @@ contract InferenceOracleRequestTest is VeridictTest {
     function test_RevertWhen_DeadlineDoesNotFit32Bits() public {
         uint64 deadline = uint64(type(uint32).max) + 1;
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InvalidDeadline.selector, deadline));
-        oracle.requestInference{value: FEE}(SQUARE_MODEL, squareInput, IInferenceOracle.Mode.ZK, 0, address(0), 0, deadline);
+        oracle.requestInference{value: FEE}(
+            SQUARE_MODEL, squareInput, IInferenceOracle.Mode.ZK, 0, address(0), 0, deadline
+        );
     }
 
     function test_RevertWhen_CallbackHasNoGas() public {
@@ -140,9 +144,7 @@ contract InferenceOracleRequestTest is VeridictTest {
     }
 
     function test_RevertWhen_CallbackGasLimitIsTooHigh() public {
-        vm.expectRevert(
-            abi.encodeWithSelector(IInferenceOracle.InvalidCallbackGasLimit.selector, 5_000_001, 5_000_000)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InvalidCallbackGasLimit.selector, 5_000_001, 5_000_000));
         oracle.requestInference{value: FEE}(
             SQUARE_MODEL, squareInput, IInferenceOracle.Mode.ZK, 0, makeAddr("callback"), 5_000_001, _deadline()
         );
@@ -150,7 +152,9 @@ contract InferenceOracleRequestTest is VeridictTest {
 
     function test_RevertWhen_GasLimitWithoutCallback() public {
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InvalidCallbackGasLimit.selector, 1, 5_000_000));
-        oracle.requestInference{value: FEE}(SQUARE_MODEL, squareInput, IInferenceOracle.Mode.ZK, 0, address(0), 1, _deadline());
+        oracle.requestInference{value: FEE}(
+            SQUARE_MODEL, squareInput, IInferenceOracle.Mode.ZK, 0, address(0), 1, _deadline()
+        );
     }
 
     function test_RevertWhen_InputHasTooFewWords() public {
@@ -164,14 +168,18 @@ contract InferenceOracleRequestTest is VeridictTest {
         uint256[] memory input = largeInput;
         input[0] = 1 << 248;
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InputWordOutOfRange.selector, 0, 1 << 248, 248));
-        oracle.requestInference{value: FEE}(LARGE_MODEL, input, IInferenceOracle.Mode.ATTESTED, 1, address(0), 0, _deadline());
+        oracle.requestInference{value: FEE}(
+            LARGE_MODEL, input, IInferenceOracle.Mode.ATTESTED, 1, address(0), 0, _deadline()
+        );
     }
 
     function test_RevertWhen_TheLastInputWordHasBitsAboveItsValues() public {
         uint256[] memory input = largeInput;
         input[1] = 1 << 72;
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InputWordOutOfRange.selector, 1, 1 << 72, 72));
-        oracle.requestInference{value: FEE}(LARGE_MODEL, input, IInferenceOracle.Mode.ATTESTED, 1, address(0), 0, _deadline());
+        oracle.requestInference{value: FEE}(
+            LARGE_MODEL, input, IInferenceOracle.Mode.ATTESTED, 1, address(0), 0, _deadline()
+        );
     }
 
     function test_RevertWhen_GettingAnUnknownRequest() public {

@@ -118,7 +118,9 @@ interface IInferenceOracle {
         uint256 fee,
         uint256[] inputWords
     );
-    event ResultFulfilled(uint256 indexed requestId, address indexed fulfiller, bytes32 outputHash, uint256[] outputWords);
+    event ResultFulfilled(
+        uint256 indexed requestId, address indexed fulfiller, bytes32 outputHash, uint256[] outputWords
+    );
     event AttestationSubmitted(
         uint256 indexed requestId,
         address indexed submitter,
@@ -187,8 +189,7 @@ interface IInferenceOracle {
 
     /// @notice Submits an output signed by distinct active operators (65-byte signatures, signers
     ///         in ascending address order). The result is final after CHALLENGE_WINDOW.
-    function submitAttestations(uint256 requestId, uint256[] calldata outputWords, bytes[] calldata signatures)
-        external;
+    function submitAttestations(uint256 requestId, uint256[] calldata outputWords, bytes[] calldata signatures) external;
 
     /// @notice Makes an attested result final once its challenge window is over, credits the fee to
     ///         the unslashed signers (in STAKING, withdrawn with withdrawRewards) and runs the

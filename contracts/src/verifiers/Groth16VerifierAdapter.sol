@@ -48,7 +48,9 @@ contract Groth16VerifierAdapter is IInferenceVerifier {
 
     function _toDecimal(uint256 value) private pure returns (bytes memory digits) {
         uint256 length = 1;
-        for (uint256 rest = value / 10; rest != 0; rest /= 10) ++length;
+        for (uint256 rest = value / 10; rest != 0; rest /= 10) {
+            ++length;
+        }
         digits = new bytes(length);
         for (uint256 i = length; i > 0; --i) {
             digits[i - 1] = bytes1(uint8(48 + value % 10));

@@ -192,10 +192,7 @@ contract OracleHandler is Test {
             outputHash: keccak256("one")
         });
         IInferenceOracle.Attestation memory second = IInferenceOracle.Attestation({
-            requestId: 0,
-            modelId: SQUARE_MODEL,
-            inputHash: first.inputHash,
-            outputHash: keccak256("other")
+            requestId: 0, modelId: SQUARE_MODEL, inputHash: first.inputHash, outputHash: keccak256("other")
         });
         (uint8 v1, bytes32 r1, bytes32 s1) = vm.sign(_keys[index], ORACLE.hashAttestation(first));
         (uint8 v2, bytes32 r2, bytes32 s2) = vm.sign(_keys[index], ORACLE.hashAttestation(second));

@@ -37,8 +37,10 @@ contract OracleInvariantsTest is VeridictTest {
         uint256 escrowed;
         for (uint256 i; i < handler.requestCount(); ++i) {
             IInferenceOracle.Request memory request = oracle.getRequest(handler.requestIds(i));
-            if (request.status == IInferenceOracle.Status.Requested || request.status == IInferenceOracle.Status.Attested)
-            {
+            if (
+                request.status == IInferenceOracle.Status.Requested
+                    || request.status == IInferenceOracle.Status.Attested
+            ) {
                 escrowed += request.fee;
             }
         }

@@ -26,13 +26,16 @@ contract ReenteringConsumer is IInferenceConsumer {
 
     function onInferenceResult(uint256 requestId, uint256[] calldata outputWords) external {
         ++calls;
-        try ORACLE.withdraw(payable(address(this))) {} catch (bytes memory reason) {
+        try ORACLE.withdraw(payable(address(this))) {}
+        catch (bytes memory reason) {
             withdrawError = reason;
         }
-        try ORACLE.fulfillWithProof(requestId, _input, outputWords, _proof) {} catch (bytes memory reason) {
+        try ORACLE.fulfillWithProof(requestId, _input, outputWords, _proof) {}
+        catch (bytes memory reason) {
             fulfilError = reason;
         }
-        try ORACLE.finalize(requestId) {} catch (bytes memory reason) {
+        try ORACLE.finalize(requestId) {}
+        catch (bytes memory reason) {
             finalizeError = reason;
         }
     }

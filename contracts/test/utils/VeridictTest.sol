@@ -117,9 +117,7 @@ abstract contract VeridictTest is Test {
         uint256[] memory c = vm.parseJsonUintArray(json, ".c");
         squareInput = vm.parseJsonUintArray(json, ".inputWords");
         squareOutput = vm.parseJsonUintArray(json, ".outputWords");
-        squareProof = abi.encode(
-            [a[0], a[1]], [[b0[0], b0[1]], [b1[0], b1[1]]], [c[0], c[1]]
-        );
+        squareProof = abi.encode([a[0], a[1]], [[b0[0], b0[1]], [b1[0], b1[1]]], [c[0], c[1]]);
     }
 
     function _sortOperators() private {
@@ -144,9 +142,10 @@ abstract contract VeridictTest is Test {
         returns (uint256)
     {
         vm.prank(requester);
-        return oracle.requestInference{value: FEE}(
-            SQUARE_MODEL, squareInput, mode, quorum, callback, gasLimit, _deadline()
-        );
+        return
+            oracle.requestInference{value: FEE}(
+                SQUARE_MODEL, squareInput, mode, quorum, callback, gasLimit, _deadline()
+            );
     }
 
     function _requestLarge(uint8 quorum) internal returns (uint256) {
@@ -165,11 +164,7 @@ abstract contract VeridictTest is Test {
         words[0] = word;
     }
 
-    function _sign(uint256 key, IInferenceOracle.Attestation memory attestation)
-        internal
-        view
-        returns (bytes memory)
-    {
+    function _sign(uint256 key, IInferenceOracle.Attestation memory attestation) internal view returns (bytes memory) {
         return _signWith(oracle, key, attestation);
     }
 
