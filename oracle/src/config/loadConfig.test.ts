@@ -1,0 +1,60 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { decryptKeystore } from './keystore.js'
+import { loadConfig } from './loadConfig.js'
+
+const key = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d'
+const base = { rpcUrl: 'http://127.0.0.1:8545', chainId: 31337, oracle: '0x5FbDB2315678afecb367f032d93F642f64180aa3', modelsDir: 'models', dataDir: 'data' }
+
+describe('loadConfig', () => {
+  test('merges file, environment and flags (flags win) and keeps the key out of the config', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'veridict-config-'))
+    const file = join(dir, 'node.json')
+    writeFileSync(file, JSON.stringify({ ...base, httpPort: 1000, confirmations: 3 }))
+    const { config, operatorKey } = loadConfig({ file, env: { VERIDICT_OPERATOR_KEY: key, VERIDICT_HTTP_PORT: '2000', VERIDICT_MODES: 'attested' }, flags: { httpPort: 3000 } })
+    expect(config.httpPort).toBe(3000)
+    expect(config.confirmations).toBe(3)
+    expect(config.modes).toEqual(['attested'])
+    expect(config.modelsDir).toBe(join(dir, 'models'))
+    expect(operatorKey).toBe(key)
+    expect(JSON.stringify(config, (_, v) => (typeof v === 'bigint' ? String(v) : v))).not.toContain(key.slice(2))
+  })
+
+  test('lists every invalid value with its path', () => {
+    expect(() => loadConfig({ env: { VERIDICT_OPERATOR_KEY: key }, flags: { ...base, rpcUrl: 'nope', chainId: -1, executionProvider: 'tpu' } })).toThrowErrorMatchingInlineSnapshot(`
+      [ConfigError: Invalid node configuration (environment and flags).
+
+      - rpcUrl: must be an http(s) or ws(s) URL of an Ethereum JSON-RPC endpoint
+      - chainId: Too small: expected number to be >0
+      - executionProvider: Invalid option: expected one of "auto"|"cuda"|"cpu"
+
+      Details: Fix the values above in the config file, the VERIDICT_* environment variables or the command-line flags.]
+    `)
+  })
+
+  test('rejects a malformed key without printing it', () => {
+    expect(() => loadConfig({ env: { VERIDICT_OPERATOR_KEY: '0xdeadbeef' }, flags: base })).toThrowError(/not 32 bytes of hex \(it has 8 characters/)
+  })
+})
+
+describe('decryptKeystore', () => {
+  // A scrypt keystore of the key above with password "testpassword" (n = 2^12 to keep the test fast).
+  test('decrypts a scrypt keystore and rejects a wrong password', async () => {
+    const { scryptSync, createCipheriv, randomBytes } = await import('node:crypto')
+    const { keccak256, bytesToHex } = await import('viem')
+    const salt = randomBytes(32)
+    const iv = randomBytes(16)
+    const derived = scryptSync('testpassword', salt, 32, { N: 4096, r: 8, p: 1 })
+    const cipher = createCipheriv('aes-128-ctr', derived.subarray(0, 16), iv)
+    const ciphertext = Buffer.concat([cipher.update(Buffer.from(key.slice(2), 'hex')), cipher.final()])
+    const mac = keccak256(new Uint8Array([...derived.subarray(16, 32), ...ciphertext])).slice(2)
+    const json = JSON.stringify({
+      version: 3,
+      crypto: { cipher: 'aes-128-ctr', ciphertext: ciphertext.toString('hex'), cipherparams: { iv: iv.toString('hex') }, kdf: 'scrypt', kdfparams: { dklen: 32, n: 4096, r: 8, p: 1, salt: bytesToHex(salt).slice(2) }, mac },
+    })
+    expect(decryptKeystore(json, 'testpassword')).toBe(key)
+    expect(() => decryptKeystore(json, 'wrong')).toThrowError(/wrong keystore password/)
+  })
+})

@@ -1,0 +1,23 @@
+import { BaseError } from './base.js'
+
+/** The configuration (file, environment or flags) is invalid. */
+export class ConfigError extends BaseError {
+  override name = 'ConfigError'
+  constructor({ problems, source }: { problems: string[]; source: string }) {
+    super(`Invalid node configuration (${source}).`, {
+      metaMessages: problems.map((p) => `- ${p}`),
+      details: 'Fix the values above in the config file, the VERIDICT_* environment variables or the command-line flags.',
+    })
+  }
+}
+
+/** The operator key could not be loaded (missing, malformed, or a keystore that does not decrypt). */
+export class OperatorKeyError extends BaseError {
+  override name = 'OperatorKeyError'
+  constructor({ reason, cause }: { reason: string; cause?: unknown }) {
+    super(`Cannot load the operator key: ${reason}.`, {
+      cause,
+      details: 'Set VERIDICT_OPERATOR_KEY to a 0x-prefixed 32-byte hex key, or point keystore.path at an encrypted JSON keystore and set VERIDICT_KEYSTORE_PASSWORD.',
+    })
+  }
+}

@@ -1,0 +1,279 @@
+import Database from 'better-sqlite3'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Address, Hex } from 'viem'
+
+/**
+ * pending: seen on-chain, not computed yet. inferred: canonical output known (and, for attested
+ * requests, our signature made). proving / proved: a proof is being made / is ready. submitted: a
+ * transaction is out. attested: an attestation is on-chain, inside its challenge window.
+ * done / failed / cancelled are final.
+ */
+export const jobStates = ['pending', 'inferred', 'proving', 'proved', 'submitted', 'attested', 'done', 'failed', 'cancelled'] as const
+export type JobState = (typeof jobStates)[number]
+export const finalStates: readonly JobState[] = ['done', 'failed', 'cancelled']
+
+/** What the node is doing for the request: proving it (ZK), attesting it, or disputing a wrong attestation. */
+export type JobAction = 'fulfill' | 'attest' | 'dispute' | 'finalize'
+
+export type Job = {
+  requestId: bigint
+  modelId: Hex
+  mode: 'zk' | 'attested'
+  quorum: number
+  requester: Address
+  fee: bigint
+  deadline: number
+  inputWords: bigint[]
+  blockNumber: bigint
+  blockHash: Hex
+  state: JobState
+  action: JobAction
+  outputWords: bigint[] | undefined
+  outputHash: Hex | undefined
+  floatOutput: number[] | undefined
+  proof: Hex | undefined
+  attestedOutputHash: Hex | undefined
+  challengeEnd: number | undefined
+  txHash: Hex | undefined
+  attempts: number
+  error: string | undefined
+  createdAt: number
+  updatedAt: number
+}
+
+export type NewJob = Pick<Job, 'requestId' | 'modelId' | 'mode' | 'quorum' | 'requester' | 'fee' | 'deadline' | 'inputWords' | 'blockNumber' | 'blockHash' | 'action'>
+
+export type JobPatch = Partial<Pick<Job, 'action' | 'outputWords' | 'outputHash' | 'floatOutput' | 'proof' | 'attestedOutputHash' | 'challengeEnd' | 'txHash' | 'error' | 'blockNumber' | 'blockHash' | 'attempts'>>
+
+export type StoredSignature = { requestId: bigint; signer: Address; outputHash: Hex; outputWords: bigint[]; signature: Hex }
+
+type Row = Record<string, string | number | null>
+
+const schema = `
+CREATE TABLE IF NOT EXISTS jobs (
+  request_id TEXT PRIMARY KEY,
+  model_id TEXT NOT NULL,
+  mode TEXT NOT NULL,
+  quorum INTEGER NOT NULL,
+  requester TEXT NOT NULL,
+  fee TEXT NOT NULL,
+  deadline INTEGER NOT NULL,
+  input_words TEXT NOT NULL,
+  block_number INTEGER NOT NULL,
+  block_hash TEXT NOT NULL,
+  state TEXT NOT NULL,
+  action TEXT NOT NULL,
+  output_words TEXT,
+  output_hash TEXT,
+  float_output TEXT,
+  proof TEXT,
+  attested_output_hash TEXT,
+  challenge_end INTEGER,
+  tx_hash TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  error TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state);
+CREATE INDEX IF NOT EXISTS jobs_block ON jobs (block_number);
+CREATE TABLE IF NOT EXISTS job_events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  request_id TEXT NOT NULL,
+  from_state TEXT,
+  to_state TEXT NOT NULL,
+  note TEXT,
+  at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS signatures (
+  request_id TEXT NOT NULL,
+  signer TEXT NOT NULL,
+  output_hash TEXT NOT NULL,
+  output_words TEXT NOT NULL,
+  signature TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (request_id, signer, output_hash)
+);
+CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`
+
+const words = (w: bigint[] | undefined) => (w === undefined ? null : JSON.stringify(w.map(String)))
+const parseWords = (s: string | number | null | undefined) => (typeof s === 'string' ? (JSON.parse(s) as string[]).map(BigInt) : undefined)
+const optional = <T>(v: string | number | null | undefined) => (v === null || v === undefined ? undefined : (v as T))
+
+function toJob(row: Row): Job {
+  return {
+    requestId: BigInt(row.request_id as string),
+    modelId: row.model_id as Hex,
+    mode: row.mode as Job['mode'],
+    quorum: row.quorum as number,
+    requester: row.requester as Address,
+    fee: BigInt(row.fee as string),
+    deadline: row.deadline as number,
+    inputWords: parseWords(row.input_words)!,
+    blockNumber: BigInt(row.block_number as number),
+    blockHash: row.block_hash as Hex,
+    state: row.state as JobState,
+    action: row.action as JobAction,
+    outputWords: parseWords(row.output_words),
+    outputHash: optional<Hex>(row.output_hash),
+    floatOutput: typeof row.float_output === 'string' ? (JSON.parse(row.float_output) as number[]) : undefined,
+    proof: optional<Hex>(row.proof),
+    attestedOutputHash: optional<Hex>(row.attested_output_hash),
+    challengeEnd: optional<number>(row.challenge_end),
+    txHash: optional<Hex>(row.tx_hash),
+    attempts: row.attempts as number,
+    error: optional<string>(row.error),
+    createdAt: row.created_at as number,
+    updatedAt: row.updated_at as number,
+  }
+}
+
+const columns: Record<keyof JobPatch, [string, (v: never) => unknown]> = {
+  action: ['action', (v: string) => v],
+  outputWords: ['output_words', words],
+  outputHash: ['output_hash', (v: string | undefined) => v ?? null],
+  floatOutput: ['float_output', (v: number[] | undefined) => (v ? JSON.stringify(v) : null)],
+  proof: ['proof', (v: string | undefined) => v ?? null],
+  attestedOutputHash: ['attested_output_hash', (v: string | undefined) => v ?? null],
+  challengeEnd: ['challenge_end', (v: number | undefined) => v ?? null],
+  txHash: ['tx_hash', (v: string | undefined) => v ?? null],
+  error: ['error', (v: string | undefined) => v ?? null],
+  blockNumber: ['block_number', (v: bigint) => Number(v)],
+  blockHash: ['block_hash', (v: string) => v],
+  attempts: ['attempts', (v: number) => v],
+}
+
+/**
+ * The node's durable state in SQLite (WAL): one row per request, every change of state in one
+ * transaction together with its audit row, signatures from peers, and the follower's cursor.
+ * The request id is the primary key, so a request is never taken twice.
+ */
+export class JobStore {
+  readonly db: Database.Database
+
+  constructor({ dataDir, file = 'node.sqlite' }: { dataDir: string; file?: string }) {
+    mkdirSync(dataDir, { recursive: true })
+    this.db = new Database(join(dataDir, file))
+    this.db.pragma('journal_mode = WAL')
+    this.db.pragma('synchronous = NORMAL')
+    this.db.pragma('busy_timeout = 5000')
+    this.db.exec(schema)
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close()
+  }
+
+  /** Adds a job for a newly seen request; false if the request is already known. */
+  insertJob(job: NewJob): boolean {
+    const now = Date.now()
+    return this.db.transaction(() => {
+      const result = this.db
+        .prepare(
+          `INSERT OR IGNORE INTO jobs (request_id, model_id, mode, quorum, requester, fee, deadline, input_words, block_number, block_hash, state, action, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
+        )
+        .run(String(job.requestId), job.modelId, job.mode, job.quorum, job.requester, String(job.fee), job.deadline, words(job.inputWords), Number(job.blockNumber), job.blockHash, job.action, now, now)
+      if (result.changes === 0) return false
+      this.db.prepare('INSERT INTO job_events (request_id, from_state, to_state, note, at) VALUES (?, NULL, ?, ?, ?)').run(String(job.requestId), 'pending', `block ${job.blockNumber}`, now)
+      return true
+    })()
+  }
+
+  getJob(requestId: bigint): Job | undefined {
+    const row = this.db.prepare('SELECT * FROM jobs WHERE request_id = ?').get(String(requestId)) as Row | undefined
+    return row ? toJob(row) : undefined
+  }
+
+  /** Jobs in the given states, oldest first. */
+  listJobs(states: readonly JobState[], limit = 1000): Job[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM jobs WHERE state IN (${states.map(() => '?').join(',')}) ORDER BY block_number, CAST(request_id AS INTEGER) LIMIT ?`)
+      .all(...states, limit) as Row[]
+    return rows.map(toJob)
+  }
+
+  /** Unfinished jobs requested at or after `blockNumber` (for reorg checks). */
+  jobsSinceBlock(blockNumber: bigint): Job[] {
+    const rows = this.db.prepare(`SELECT * FROM jobs WHERE block_number >= ? AND state NOT IN ('done','failed','cancelled')`).all(Number(blockNumber)) as Row[]
+    return rows.map(toJob)
+  }
+
+  /**
+   * Moves a job to `to` if it is in one of `from` (any unfinished state when omitted), applying
+   * `patch` in the same transaction. Returns the updated job, or undefined when the job was not in
+   * an allowed state (someone else moved it first).
+   */
+  transition(requestId: bigint, to: JobState, { from, patch = {}, note }: { from?: readonly JobState[]; patch?: JobPatch; note?: string } = {}): Job | undefined {
+    const allowed = from ?? jobStates.filter((s) => !finalStates.includes(s))
+    const now = Date.now()
+    return this.db.transaction(() => {
+      const current = this.db.prepare('SELECT state FROM jobs WHERE request_id = ?').get(String(requestId)) as { state: JobState } | undefined
+      if (!current || !allowed.includes(current.state)) return undefined
+      const sets = ['state = ?', 'updated_at = ?']
+      const values: unknown[] = [to, now]
+      for (const [key, value] of Object.entries(patch) as [keyof JobPatch, never][]) {
+        const [column, encode] = columns[key]
+        sets.push(`${column} = ?`)
+        values.push(encode(value))
+      }
+      this.db.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE request_id = ?`).run(...values, String(requestId))
+      this.db.prepare('INSERT INTO job_events (request_id, from_state, to_state, note, at) VALUES (?, ?, ?, ?, ?)').run(String(requestId), current.state, to, note ?? null, now)
+      return this.getJob(requestId)
+    })()
+  }
+
+  /** Job counts by state (every state present, zeros included). */
+  countByState(): Record<JobState, number> {
+    const counts = Object.fromEntries(jobStates.map((s) => [s, 0])) as Record<JobState, number>
+    for (const row of this.db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all() as { state: JobState; n: number }[]) counts[row.state] = row.n
+    return counts
+  }
+
+  /** The state history of a request, oldest first. */
+  history(requestId: bigint): { from: JobState | undefined; to: JobState; note: string | undefined; at: number }[] {
+    const rows = this.db.prepare('SELECT from_state, to_state, note, at FROM job_events WHERE request_id = ? ORDER BY id').all(String(requestId)) as Row[]
+    return rows.map((r) => ({ from: optional<JobState>(r.from_state), to: r.to_state as JobState, note: optional<string>(r.note), at: r.at as number }))
+  }
+
+  /** Stores a signature (ours or a peer's); false if this signer already signed this output. */
+  addSignature(s: StoredSignature): boolean {
+    const result = this.db
+      .prepare('INSERT OR IGNORE INTO signatures (request_id, signer, output_hash, output_words, signature, received_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(String(s.requestId), s.signer, s.outputHash, words(s.outputWords), s.signature, Date.now())
+    return result.changes > 0
+  }
+
+  signatures(requestId: bigint): StoredSignature[] {
+    const rows = this.db.prepare('SELECT * FROM signatures WHERE request_id = ? ORDER BY received_at').all(String(requestId)) as Row[]
+    return rows.map((r) => ({ requestId, signer: r.signer as Address, outputHash: r.output_hash as Hex, outputWords: parseWords(r.output_words)!, signature: r.signature as Hex }))
+  }
+
+  getValue(key: string): string | undefined {
+    const row = this.db.prepare('SELECT value FROM kv WHERE key = ?').get(key) as { value: string } | undefined
+    return row?.value
+  }
+
+  setValue(key: string, value: string): void {
+    this.db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value)
+  }
+
+  /** The last block whose logs are fully processed, with its hash (to notice a reorg under it). */
+  getCursor(): { blockNumber: bigint; blockHash: Hex } | undefined {
+    const v = this.getValue('cursor')
+    if (!v) return undefined
+    const { blockNumber, blockHash } = JSON.parse(v) as { blockNumber: string; blockHash: Hex }
+    return { blockNumber: BigInt(blockNumber), blockHash }
+  }
+
+  setCursor(blockNumber: bigint, blockHash: Hex): void {
+    this.setValue('cursor', JSON.stringify({ blockNumber: String(blockNumber), blockHash }))
+  }
+
+  /** Runs `fn` in one transaction (for changes that must land together, e.g. a batch of logs and the cursor). */
+  atomically<T>(fn: () => T): T {
+    return this.db.transaction(fn)()
+  }
+}
