@@ -1,0 +1,52 @@
+import { type Account, type Address, type Hash, type Hex, parseEventLogs, type TransactionReceipt } from 'viem'
+import { simulateContract, writeContract } from 'viem/actions'
+import { inferenceOracleAbi } from '../abi/inferenceOracleAbi.js'
+import type { VeridictClient } from '../client/createVeridictClient.js'
+import { encodeGroth16Proof } from '../encoding/encodeGroth16Proof.js'
+import type { Groth16Proof, SolidityGroth16Proof } from '../types.js'
+import { sendTransaction, walletOf } from '../utils/sendTransaction.js'
+
+export type DisputeWithProofParameters = {
+  requestId: bigint
+  inputWords: readonly bigint[]
+  /** The proven output words, which must differ from the attested ones. */
+  outputWords: readonly bigint[]
+  proof: Groth16Proof | SolidityGroth16Proof | Hex
+  account?: Account | Address | undefined
+}
+
+export type DisputeWithProofReturnType = {
+  transactionHash: Hash
+  receipt: TransactionReceipt
+  /** Stake taken from the attestation's signers, in wei (split between disputer, requester and treasury). */
+  slashed: bigint
+}
+
+/**
+ * Overturns an attested result during its challenge window with a proof of a different output:
+ * every signer is slashed, the proven output becomes final, the requester is refunded and the
+ * disputer rewarded. Throws NotDisputableError when the request is not attested, the window has
+ * closed or the output is the attested one, InvalidProofError for a rejected proof.
+ *
+ * @example
+ * import { disputeWithProof } from '@veridict/sdk'
+ * import { proveLocally } from '@veridict/sdk/prover'
+ *
+ * const proved = await proveLocally(veridict, { requestId, dir: './models/iris' })
+ * const { slashed } = await disputeWithProof(veridict, { requestId, ...proved })
+ */
+export async function disputeWithProof(client: VeridictClient, parameters: DisputeWithProofParameters): Promise<DisputeWithProofReturnType> {
+  const { wallet, account } = walletOf(client, 'disputeWithProof', parameters.account)
+  const receipt = await sendTransaction(client, 'disputeWithProof', async () => {
+    const { request } = await simulateContract(client.publicClient, {
+      account,
+      address: client.deployment.oracle,
+      abi: inferenceOracleAbi,
+      functionName: 'disputeWithProof',
+      args: [parameters.requestId, [...parameters.inputWords], [...parameters.outputWords], encodeGroth16Proof(parameters.proof)],
+    })
+    return writeContract(wallet, { ...request, chain: wallet.chain ?? null })
+  })
+  const [event] = parseEventLogs({ abi: inferenceOracleAbi, logs: receipt.logs, eventName: 'AttestationDisputed' })
+  return { transactionHash: receipt.transactionHash, receipt, slashed: event?.args.slashed ?? 0n }
+}

@@ -1,0 +1,48 @@
+import type { Account, Address, Hash, Hex, TransactionReceipt } from 'viem'
+import { simulateContract, writeContract } from 'viem/actions'
+import { inferenceOracleAbi } from '../abi/inferenceOracleAbi.js'
+import type { VeridictClient } from '../client/createVeridictClient.js'
+import { encodeGroth16Proof } from '../encoding/encodeGroth16Proof.js'
+import type { Groth16Proof, SolidityGroth16Proof } from '../types.js'
+import { sendTransaction, walletOf } from '../utils/sendTransaction.js'
+
+export type FulfillWithProofParameters = {
+  requestId: bigint
+  /** The request's input words (from getRequest or proveLocally). */
+  inputWords: readonly bigint[]
+  /** The proven output words. */
+  outputWords: readonly bigint[]
+  /** A snarkjs Groth16 proof, or the proof already encoded as bytes. */
+  proof: Groth16Proof | SolidityGroth16Proof | Hex
+  account?: Account | Address | undefined
+}
+
+export type FulfillWithProofReturnType = { transactionHash: Hash; receipt: TransactionReceipt }
+
+/**
+ * Delivers a proved result for a request: anyone may, and the sender earns the request's fee
+ * (withdraw it with `withdraw`). The result is final at once and the consumer callback runs.
+ * Throws InvalidProofError, InputHashMismatchError, RequestNotPendingError or RequestExpiredError
+ * before sending when the oracle would reject the call.
+ *
+ * @example
+ * import { fulfillWithProof } from '@veridict/sdk'
+ * import { proveLocally } from '@veridict/sdk/prover'
+ *
+ * const proved = await proveLocally(veridict, { requestId, dir: './models/iris' })
+ * await fulfillWithProof(veridict, { requestId, ...proved })
+ */
+export async function fulfillWithProof(client: VeridictClient, parameters: FulfillWithProofParameters): Promise<FulfillWithProofReturnType> {
+  const { wallet, account } = walletOf(client, 'fulfillWithProof', parameters.account)
+  const receipt = await sendTransaction(client, 'fulfillWithProof', async () => {
+    const { request } = await simulateContract(client.publicClient, {
+      account,
+      address: client.deployment.oracle,
+      abi: inferenceOracleAbi,
+      functionName: 'fulfillWithProof',
+      args: [parameters.requestId, [...parameters.inputWords], [...parameters.outputWords], encodeGroth16Proof(parameters.proof)],
+    })
+    return writeContract(wallet, { ...request, chain: wallet.chain ?? null })
+  })
+  return { transactionHash: receipt.transactionHash, receipt }
+}

@@ -1,0 +1,109 @@
+import { type Account, type Address, type Hash, parseEventLogs, type TransactionReceipt, zeroAddress, type Hex } from 'viem'
+import { getBlock, simulateContract, writeContract } from 'viem/actions'
+import { inferenceOracleAbi } from '../abi/inferenceOracleAbi.js'
+import type { VeridictClient } from '../client/createVeridictClient.js'
+import { InputShapeMismatchError } from '../errors/input.js'
+import { ModelNotRequestableError } from '../errors/model.js'
+import { InsufficientFeeError } from '../errors/request.js'
+import type { InferenceMode } from '../types.js'
+import { sendTransaction, walletOf } from '../utils/sendTransaction.js'
+import { modeValue } from '../utils/status.js'
+import type { NumberTensor } from '../utils/tensor.js'
+import { encodeInput } from './encodeInput.js'
+import { getModel } from './getModel.js'
+
+/** Gas a callback gets when a request names one and no limit. */
+export const DEFAULT_CALLBACK_GAS_LIMIT = 200_000
+
+/** Seconds a request stays open when no deadline is given. */
+export const DEFAULT_REQUEST_TTL = 3600
+
+export type RequestInferenceParameters = {
+  modelId: Hex
+  /** 'zk' (default when the model has a verifier) or 'attested'. */
+  mode?: InferenceMode | undefined
+  /** Operator signatures an attested request needs (default 1; 0 for zk). */
+  quorum?: number | undefined
+  /** Contract whose onInferenceResult receives the final output. */
+  callback?: Address | undefined
+  /** Gas for the callback (default 200,000 when a callback is set). */
+  callbackGasLimit?: number | undefined
+  /** Unix time (seconds) after which the request can be refunded; default: now + `ttl`. */
+  deadline?: bigint | undefined
+  /** Seconds from the latest block to the deadline when no deadline is given (default 3600). */
+  ttl?: number | undefined
+  /** Payment in wei (default: the model's fee). */
+  value?: bigint | undefined
+  /** Sender; default: the wallet client's account. */
+  account?: Account | Address | undefined
+} & (
+  | { /** Packed input words (encodeInput). */ inputWords: readonly bigint[]; values?: undefined }
+  | { /** Real-valued input; quantized and packed with the model's manifest (loaded from its metadata URI). */ values: NumberTensor; inputWords?: undefined }
+)
+
+export type RequestInferenceReturnType = {
+  requestId: bigint
+  transactionHash: Hash
+  receipt: TransactionReceipt
+  inputWords: bigint[]
+  mode: InferenceMode
+  quorum: number
+  deadline: bigint
+  fee: bigint
+}
+
+/**
+ * Requests a model's output on an input, paying the model's fee. Checks the model, the payment
+ * and the input before sending (ModelNotFoundError, ModelNotRequestableError,
+ * InsufficientFeeError, InputShapeMismatchError, InputOutOfRangeError), then waits for the
+ * transaction and returns the new request id.
+ *
+ * @example
+ * import { requestInference, waitForResult } from '@veridict/sdk'
+ *
+ * const { requestId } = await requestInference(veridict, { modelId, values: [5.1, 3.5, 1.4, 0.2] })
+ * const result = await waitForResult(veridict, { requestId })
+ */
+export async function requestInference(client: VeridictClient, parameters: RequestInferenceParameters): Promise<RequestInferenceReturnType> {
+  const { modelId, callback } = parameters
+  const { wallet, account } = walletOf(client, 'requestInference', parameters.account)
+  const model = await getModel(client, { modelId, manifest: parameters.values !== undefined })
+  if (model.status !== 'active') throw new ModelNotRequestableError({ modelId, reason: 'it is deprecated (its owner may have registered a newer version)' })
+  const mode = parameters.mode ?? model.modes[0]!
+  if (!model.modes.includes(mode)) throw new ModelNotRequestableError({ modelId, reason: 'it has no verifier, so it is served in attested mode only' })
+  const quorum = parameters.quorum ?? (mode === 'zk' ? 0 : 1)
+  const value = parameters.value ?? model.fee
+  if (value < model.fee) throw new InsufficientFeeError({ paid: value, fee: model.fee })
+  const inputWords = parameters.values !== undefined ? encodeInput({ manifest: model.manifest!, values: parameters.values }).words : [...parameters.inputWords]
+  if (inputWords.length !== model.input.words)
+    throw new InputShapeMismatchError({
+      expected: [model.input.words],
+      received: [inputWords.length],
+      reason: `The model takes ${model.input.values} values of ${model.input.bits} bits packed into ${model.input.words} words; encode the input with encodeInput.`,
+    })
+  const callbackGasLimit = callback ? (parameters.callbackGasLimit ?? DEFAULT_CALLBACK_GAS_LIMIT) : 0
+  const deadline = parameters.deadline ?? (await getBlock(client.publicClient)).timestamp + BigInt(parameters.ttl ?? DEFAULT_REQUEST_TTL)
+
+  const receipt = await sendTransaction(client, 'requestInference', async () => {
+    const { request } = await simulateContract(client.publicClient, {
+      account,
+      address: client.deployment.oracle,
+      abi: inferenceOracleAbi,
+      functionName: 'requestInference',
+      args: [modelId, inputWords, modeValue(mode), quorum, callback ?? zeroAddress, callbackGasLimit, deadline],
+      value,
+    })
+    return writeContract(wallet, { ...request, chain: wallet.chain ?? null })
+  })
+  const [event] = parseEventLogs({ abi: inferenceOracleAbi, logs: receipt.logs, eventName: 'InferenceRequested' })
+  return {
+    requestId: event!.args.requestId,
+    transactionHash: receipt.transactionHash,
+    receipt,
+    inputWords,
+    mode,
+    quorum,
+    deadline,
+    fee: value,
+  }
+}

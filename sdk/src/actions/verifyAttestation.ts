@@ -1,0 +1,74 @@
+import { type Address, type Hex, recoverTypedDataAddress } from 'viem'
+import { readContract } from 'viem/actions'
+import { attestationTypes, eip712DomainName, eip712DomainVersion } from '../abi/eip712.js'
+import { operatorStakingAbi } from '../abi/operatorStakingAbi.js'
+import type { VeridictClient } from '../client/createVeridictClient.js'
+import { hashWords } from '../encoding/hashWords.js'
+
+export type VerifyAttestationParameters = {
+  /** The request id (0 for an off-chain attestation served over HTTP). */
+  requestId: bigint
+  modelId: Hex
+  inputWords: readonly bigint[]
+  outputWords: readonly bigint[]
+  /** 65-byte EIP-712 signatures of Attestation(requestId, modelId, inputHash, outputHash). */
+  signatures: readonly Hex[]
+  /** Distinct active operators required (default 1). */
+  quorum?: number | undefined
+  /** The signers the oracle recorded (AttestationSubmitted), which the recovered ones must equal. */
+  expectedSigners?: readonly Address[] | undefined
+  /** Check stakes as of this block (default: latest). */
+  blockNumber?: bigint | undefined
+}
+
+export type VerifyAttestationReturnType = {
+  valid: boolean
+  /** Recovered signer of each signature, in order. */
+  signers: Address[]
+  /** Which signers are staked, unslashed operators with at least the minimum stake. */
+  active: boolean[]
+  /** Why it is not valid; undefined when valid. */
+  reason: string | undefined
+}
+
+/**
+ * Checks attestation signatures off-chain: recovers each EIP-712 signer (domain "Veridict" / "1"
+ * / chain id / oracle), and checks they are distinct operators with active stake, at least
+ * `quorum` of them. Works for on-chain attestations and requestId-0 HTTP attestations alike.
+ *
+ * @example
+ * import { verifyAttestation } from '@veridict/sdk'
+ *
+ * const { valid, signers } = await verifyAttestation(veridict, {
+ *   requestId: 0n, modelId, inputWords, outputWords, signatures, quorum: 2,
+ * })
+ */
+export async function verifyAttestation(client: VeridictClient, parameters: VerifyAttestationParameters): Promise<VerifyAttestationReturnType> {
+  const { requestId, modelId, inputWords, outputWords, signatures, quorum = 1, expectedSigners, blockNumber } = parameters
+  const message = { requestId, modelId, inputHash: hashWords(inputWords), outputHash: hashWords(outputWords) }
+  const domain = { name: eip712DomainName, version: eip712DomainVersion, chainId: client.deployment.chainId, verifyingContract: client.deployment.oracle }
+  const signers = await Promise.all(
+    signatures.map((signature) =>
+      recoverTypedDataAddress({ domain, types: attestationTypes, primaryType: 'Attestation', message, signature }).catch(() => undefined),
+    ),
+  )
+  const recovered = signers.filter((s): s is Address => s !== undefined)
+  const active = await Promise.all(
+    recovered.map((account) =>
+      readContract(client.publicClient, { address: client.deployment.staking, abi: operatorStakingAbi, functionName: 'isActive', args: [account], blockNumber }),
+    ),
+  )
+  const fail = (reason: string) => ({ valid: false, signers: recovered, active, reason })
+  const unreadable = signers.indexOf(undefined)
+  if (unreadable !== -1) return fail(`signature ${unreadable} cannot be recovered`)
+  if (new Set(recovered.map((s) => s.toLowerCase())).size !== recovered.length) return fail('an operator signed twice')
+  const inactive = active.indexOf(false)
+  if (inactive !== -1) return fail(`signer ${recovered[inactive]} is not an active operator`)
+  if (recovered.length < quorum) return fail(`${recovered.length} signatures, quorum is ${quorum}`)
+  if (expectedSigners) {
+    const expected = new Set(expectedSigners.map((s) => s.toLowerCase()))
+    if (expected.size !== recovered.length || recovered.some((s) => !expected.has(s.toLowerCase())))
+      return fail(`the signatures recover [${recovered.join(', ')}], the oracle recorded [${expectedSigners.join(', ')}]`)
+  }
+  return { valid: true, signers: recovered, active, reason: undefined }
+}

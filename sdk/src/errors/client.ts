@@ -1,0 +1,34 @@
+import { BaseError } from './base.js'
+
+/** A write action was called on a client without a wallet client or account. */
+export class AccountNotFoundError extends BaseError {
+  override name = 'AccountNotFoundError'
+  constructor({ action }: { action: string }) {
+    super(`${action} sends a transaction and needs an account.`, {
+      details: 'Create the client with a `walletClient` that has an account, or pass `account`.',
+    })
+  }
+}
+
+/** The clients are connected to another chain than the deployment's. */
+export class ChainMismatchError extends BaseError {
+  override name = 'ChainMismatchError'
+  constructor({ expected, received }: { expected: number; received: number }) {
+    super(`The client is on chain ${received}, but the deployment is on chain ${expected}.`, {
+      details: 'Point the public and wallet clients at the chain the Veridict contracts are deployed on.',
+    })
+  }
+}
+
+/** A contract call reverted for a reason the SDK has no dedicated error for. */
+export class ContractCallError extends BaseError {
+  override name = 'ContractCallError'
+  readonly errorName: string | undefined
+  readonly args: readonly unknown[] | undefined
+  constructor({ functionName, errorName, args, cause }: { functionName: string; errorName?: string | undefined; args?: readonly unknown[] | undefined; cause: unknown }) {
+    const reason = errorName ? `${errorName}(${(args ?? []).map(String).join(', ')})` : ((cause as { shortMessage?: string })?.shortMessage ?? String(cause))
+    super(`${functionName} reverted: ${reason}.`, { cause })
+    this.errorName = errorName
+    this.args = args
+  }
+}

@@ -1,0 +1,48 @@
+import type { Hex } from 'viem'
+import { BaseError } from './base.js'
+
+/** The registry has no model with this id. */
+export class ModelNotFoundError extends BaseError {
+  override name = 'ModelNotFoundError'
+  readonly modelId: Hex
+  constructor({ modelId, cause }: { modelId: Hex; cause?: unknown }) {
+    super(`Model ${modelId} is not registered.`, {
+      details: 'Check the model id (the manifest\'s modelId) and that the client points at the right registry; listModels shows what is registered.',
+      cause,
+    })
+    this.modelId = modelId
+  }
+}
+
+/** The model exists but takes no new requests (deprecated), or cannot serve the mode asked for. */
+export class ModelNotRequestableError extends BaseError {
+  override name = 'ModelNotRequestableError'
+  readonly modelId: Hex
+  constructor({ modelId, reason, cause }: { modelId: Hex; reason: string; cause?: unknown }) {
+    super(`Model ${modelId} cannot be requested: ${reason}.`, { cause })
+    this.modelId = modelId
+  }
+}
+
+/** A manifest could not be fetched or read. */
+export class ManifestNotFoundError extends BaseError {
+  override name = 'ManifestNotFoundError'
+  readonly uri: string
+  constructor({ uri, reason, cause }: { uri: string; reason: string; cause?: unknown }) {
+    super(`The manifest at ${JSON.stringify(uri)} cannot be loaded: ${reason}.`, {
+      details: 'Pass the manifest yourself (the `manifest` parameter), or give the client a `loadManifest` function that can read this URI.',
+      cause,
+    })
+    this.uri = uri
+  }
+}
+
+/** The manifest describes another model, or a layout that disagrees with the registry. */
+export class ManifestMismatchError extends BaseError {
+  override name = 'ManifestMismatchError'
+  constructor({ modelId, reason }: { modelId: Hex; reason: string }) {
+    super(`The manifest does not match model ${modelId}: ${reason}.`, {
+      details: 'Use the manifest.json written when this exact model was compiled and set up.',
+    })
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * `@veridict/sdk`: request, await, read and verify verifiable AI inferences from a dApp.
+ * Plain viem actions, `action(client, parameters)`; no snarkjs or onnxruntime here (proving is in
+ * `@veridict/sdk/prover`, proof verification in `@veridict/sdk/verify`).
+ */
+export {
+  createVeridictClient,
+  type CreateVeridictClientParameters,
+  type DeploymentJson,
+  type VeridictClient,
+  type VeridictPublicClient,
+  type VeridictWalletClient,
+} from './client/createVeridictClient.js'
+
+export { getModel, type GetModelParameters, type GetModelReturnType, type RegisteredLayout, type VeridictModel } from './actions/getModel.js'
+export { listModels, type ListModelsParameters, type ListModelsReturnType } from './actions/listModels.js'
+export { encodeInput, type EncodeInputParameters, type EncodeInputReturnType } from './actions/encodeInput.js'
+export { decodeOutput, type DecodeOutputParameters, type DecodeOutputReturnType } from './actions/decodeOutput.js'
+export { quote, type ModeQuote, type QuoteParameters, type QuoteReturnType } from './actions/quote.js'
+export {
+  requestInference,
+  DEFAULT_CALLBACK_GAS_LIMIT,
+  DEFAULT_REQUEST_TTL,
+  type RequestInferenceParameters,
+  type RequestInferenceReturnType,
+} from './actions/requestInference.js'
+export { getRequest, type GetRequestParameters, type GetRequestReturnType, type VeridictRequest } from './actions/getRequest.js'
+export { getResult, type GetResultParameters, type GetResultReturnType, type VeridictResult } from './actions/getResult.js'
+export { waitForResult, type WaitForResultParameters, type WaitForResultReturnType } from './actions/waitForResult.js'
+export { watchResults, type WatchResultsParameters, type WatchResultsReturnType } from './actions/watchResults.js'
+export { verifyAttestation, type VerifyAttestationParameters, type VerifyAttestationReturnType } from './actions/verifyAttestation.js'
+export { refundExpired, type RefundExpiredParameters, type RefundExpiredReturnType } from './actions/refundExpired.js'
+export { withdraw, type WithdrawParameters, type WithdrawReturnType } from './actions/withdraw.js'
+export { fulfillWithProof, type FulfillWithProofParameters, type FulfillWithProofReturnType } from './actions/fulfillWithProof.js'
+export { disputeWithProof, type DisputeWithProofParameters, type DisputeWithProofReturnType } from './actions/disputeWithProof.js'
+
+export { packValues, unpackValues, valuesPerWord, wordCount, WORD_PAYLOAD_BITS } from './encoding/pack.js'
+export { hashWords } from './encoding/hashWords.js'
+export { encodeGroth16Proof, toSolidityGroth16Proof } from './encoding/encodeGroth16Proof.js'
+
+export { inferenceOracleAbi } from './abi/inferenceOracleAbi.js'
+export { modelRegistryAbi } from './abi/modelRegistryAbi.js'
+export { operatorStakingAbi } from './abi/operatorStakingAbi.js'
+export { inferenceConsumerAbi } from './abi/inferenceConsumerAbi.js'
+export { inferenceVerifierAbi } from './abi/inferenceVerifierAbi.js'
+export { attestationTypes, attestationTypeString, eip712DomainName, eip712DomainVersion } from './abi/eip712.js'
+
+export type {
+  Groth16Proof,
+  InferenceMode,
+  RequestStatus,
+  ResultFulfilment,
+  SolidityGroth16Proof,
+  TensorLayout,
+  VeridictDeployment,
+  VeridictManifest,
+} from './types.js'
+export type { NumberTensor } from './utils/tensor.js'
+
+export { BaseError, type BaseErrorParameters } from './errors/base.js'
+export { InvalidBitWidthError, ValueOutOfRangeError, WordCountMismatchError, WordOutOfRangeError } from './errors/encoding.js'
+export { InputOutOfRangeError, InputShapeMismatchError } from './errors/input.js'
+export { ManifestMismatchError, ManifestNotFoundError, ModelNotFoundError, ModelNotRequestableError } from './errors/model.js'
+export {
+  InputHashMismatchError,
+  InsufficientFeeError,
+  InvalidProofError,
+  NotDisputableError,
+  RequestExpiredError,
+  RequestNotFoundError,
+  RequestNotPendingError,
+  RequestNotRefundableError,
+  ResultNotFinalError,
+  WaitForResultTimeoutError,
+} from './errors/request.js'
+export { AccountNotFoundError, ChainMismatchError, ContractCallError } from './errors/client.js'
+export { NothingToVerifyError, VerificationKeyNotFoundError } from './errors/verify.js'

@@ -1,0 +1,62 @@
+import type { Hex } from 'viem'
+import { readManifest } from '../../../circuits/src/manifest/manifest.js'
+import { prove } from '../../../circuits/src/prove/prove.js'
+import type { ProverPool } from '../../../circuits/src/prove/proverPool.js'
+import { getRequest } from '../actions/getRequest.js'
+import type { VeridictClient } from '../client/createVeridictClient.js'
+import { encodeGroth16Proof } from '../encoding/encodeGroth16Proof.js'
+import { ManifestMismatchError } from '../errors/model.js'
+import type { Groth16Proof } from '../types.js'
+
+export type ProveLocallyParameters = {
+  requestId: bigint
+  /** Folder of the compiled and set-up model (manifest.json, model.zkey, model_js/model.wasm). */
+  dir: string
+  /** Prove in this pool of worker threads (default: one worker for this proof). */
+  pool?: ProverPool | undefined
+}
+
+export type ProveLocallyReturnType = {
+  requestId: bigint
+  inputWords: bigint[]
+  outputWords: bigint[]
+  /** The canonical quantized output values. */
+  output: bigint[]
+  /** The snarkjs proof; fulfillWithProof and disputeWithProof take it as it is. */
+  proof: Groth16Proof
+  /** The proof as the oracle's `proof` bytes. */
+  proofBytes: Hex
+  publicSignals: string[]
+  seconds: number
+}
+
+/**
+ * Proves a request on this machine: reads its input words from the chain, computes the model's
+ * canonical output with the reference executor and proves it with the model's zkey. Pass the
+ * result to fulfillWithProof (a request no operator serves) or disputeWithProof (a wrong
+ * attestation). Throws ManifestMismatchError when the folder holds another model.
+ *
+ * @example
+ * import { fulfillWithProof, getResult } from '@veridict/sdk'
+ * import { proveLocally } from '@veridict/sdk/prover'
+ *
+ * const proved = await proveLocally(veridict, { requestId, dir: './models/iris' })
+ * await fulfillWithProof(veridict, { requestId, ...proved })
+ * const result = await getResult(veridict, { requestId }) // final, fulfilled by you
+ */
+export async function proveLocally(client: VeridictClient, { requestId, dir, pool }: ProveLocallyParameters): Promise<ProveLocallyReturnType> {
+  const [request, manifest] = await Promise.all([getRequest(client, { requestId }), readManifest(dir)])
+  if (manifest.modelId?.toLowerCase() !== request.modelId.toLowerCase())
+    throw new ManifestMismatchError({ modelId: request.modelId, reason: `${dir} holds model ${manifest.modelId ?? '(not set up)'}` })
+  const proved = await prove({ dir, input: { words: request.inputWords }, pool })
+  return {
+    requestId,
+    inputWords: proved.inputWords,
+    outputWords: proved.outputWords,
+    output: proved.output,
+    proof: proved.proof,
+    proofBytes: encodeGroth16Proof(proved.proof),
+    publicSignals: proved.publicSignals.map(String),
+    seconds: proved.seconds,
+  }
+}

@@ -1,0 +1,81 @@
+import type { Address, Hash, Hex } from 'viem'
+
+/** How a request is served: `zk` by a proof only (final at once), `attested` by operator signatures (final after a challenge window) or a proof. */
+export type InferenceMode = 'zk' | 'attested'
+
+/** A request's state on the oracle, as the contract's Status enum. */
+export type RequestStatus = 'requested' | 'attested' | 'fulfilled' | 'finalized' | 'refunded'
+
+/** Where the Veridict contracts live. `fromBlock` (the deployment block) bounds event searches. */
+export type VeridictDeployment = {
+  chainId: number
+  oracle: Address
+  registry: Address
+  staking: Address
+  fromBlock?: bigint | undefined
+}
+
+/** How a tensor is quantized and packed (the manifest's input or output layout). */
+export type TensorLayout = {
+  shape: readonly number[]
+  count: number
+  /** Fixed-point exponent: real value = q / 2^scale. */
+  scale: number
+  bits: number
+  valuesPerWord: number
+  words: number
+}
+
+/**
+ * The part of a compiled model's manifest.json the SDK reads (the circuits package writes the
+ * full file). Any manifest.json of `@veridict/circuits` fits this type.
+ */
+export type VeridictManifest = {
+  format: string
+  name: string
+  modelId: Hex | undefined
+  input: TensorLayout
+  output: TensorLayout & { kind: 'class-index' | 'values' }
+  circuit?: { constraints: number; publicInputs: number } | undefined
+  setup?: { protocol: string; insecure: boolean; vkeyKeccak256: Hex } | undefined
+  artifacts: { vkey?: string | undefined; [name: string]: string | undefined }
+}
+
+/** A snarkjs Groth16 proof (strings of decimal field elements). */
+export type Groth16Proof = {
+  pi_a: readonly string[]
+  pi_b: readonly (readonly string[])[]
+  pi_c: readonly string[]
+  protocol?: string | undefined
+  curve?: string | undefined
+}
+
+/** A Groth16 proof in the order the Solidity verifier takes it (pB's coordinates swapped). */
+export type SolidityGroth16Proof = {
+  a: readonly [bigint, bigint]
+  b: readonly [readonly [bigint, bigint], readonly [bigint, bigint]]
+  c: readonly [bigint, bigint]
+}
+
+/** How a result was delivered. */
+export type ResultFulfilment =
+  | {
+      kind: 'proof'
+      fulfiller: Address
+      /** Whether the proof overturned an attested output (disputeWithProof). */
+      disputed: boolean
+      /** The proof from the fulfilling transaction's calldata; undefined if it went through another contract. */
+      proof: Hex | undefined
+      transactionHash: Hash
+      blockNumber: bigint
+    }
+  | {
+      kind: 'attestation'
+      submitter: Address
+      signers: readonly Address[]
+      /** The 65-byte signatures from the submitting transaction's calldata; undefined if it went through another contract. */
+      signatures: readonly Hex[] | undefined
+      challengeEnd: bigint
+      transactionHash: Hash
+      blockNumber: bigint
+    }

@@ -1,0 +1,94 @@
+import { decodeAbiParameters, type Hex } from 'viem'
+import * as snarkjs from 'snarkjs'
+import { getModel } from '../actions/getModel.js'
+import type { VeridictResult } from '../actions/getResult.js'
+import { verifyAttestation } from '../actions/verifyAttestation.js'
+import type { VeridictClient } from '../client/createVeridictClient.js'
+import { NothingToVerifyError, VerificationKeyNotFoundError } from '../errors/verify.js'
+import type { Groth16Proof } from '../types.js'
+
+/** A snarkjs Groth16 verification key (vkey.json). */
+export type Groth16VerificationKey = { protocol: string; curve: string; nPublic: number; [key: string]: unknown }
+
+export type VerifyResultOffchainParameters = {
+  /** A result from getResult, waitForResult or watchResults. */
+  result: Pick<VeridictResult, 'requestId' | 'modelId' | 'inputWords' | 'outputWords' | 'fulfilment' | 'request'>
+  /** The model's verification key; default: vkey.json next to the manifest at the model's metadata URI. */
+  vkey?: Groth16VerificationKey | undefined
+}
+
+export type VerifyResultOffchainReturnType =
+  | { kind: 'proof'; valid: boolean; reason: string | undefined }
+  | { kind: 'attestation'; valid: boolean; reason: string | undefined; signers: readonly Hex[] }
+
+/**
+ * Verifies a result without trusting the chain's verdict: a proved result's Groth16 proof is
+ * checked against the model's verification key (public signals: the input words, then the output
+ * words), an attested result's signatures are recovered and checked against staked operators (as
+ * of the attestation's block) and the request's quorum.
+ *
+ * @example
+ * import { getResult } from '@veridict/sdk'
+ * import { verifyResultOffchain } from '@veridict/sdk/verify'
+ *
+ * const result = await getResult(veridict, { requestId })
+ * const { valid } = await verifyResultOffchain(veridict, { result, vkey })
+ */
+export async function verifyResultOffchain(client: VeridictClient, { result, vkey }: VerifyResultOffchainParameters): Promise<VerifyResultOffchainReturnType> {
+  const { fulfilment } = result
+  if (fulfilment.kind === 'attestation') {
+    if (!fulfilment.signatures) throw new NothingToVerifyError({ requestId: result.requestId, reason: 'the attestation was submitted through another contract, so its signatures are not in the calldata' })
+    const checked = await verifyAttestation(client, {
+      requestId: result.requestId,
+      modelId: result.modelId,
+      inputWords: result.inputWords,
+      outputWords: result.outputWords,
+      signatures: fulfilment.signatures,
+      quorum: result.request.quorum,
+      expectedSigners: fulfilment.signers,
+      blockNumber: fulfilment.blockNumber,
+    })
+    return { kind: 'attestation', valid: checked.valid, reason: checked.reason, signers: checked.signers }
+  }
+  if (!fulfilment.proof) throw new NothingToVerifyError({ requestId: result.requestId, reason: 'the proof was submitted through another contract, so it is not in the calldata' })
+  const key = vkey ?? (await loadVerificationKey(client, result.modelId))
+  const signals = [...result.inputWords, ...result.outputWords].map(String)
+  if (signals.length !== key.nPublic) return { kind: 'proof', valid: false, reason: `the key takes ${key.nPublic} public signals, the result has ${signals.length}` }
+  const valid = await snarkjs.groth16.verify(key as never, signals, fromProofBytes(fulfilment.proof) as never, silentLogger)
+  return { kind: 'proof', valid, reason: valid ? undefined : 'the proof does not verify against the verification key' }
+}
+
+const silentLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
+
+/** The oracle's proof bytes back in snarkjs's form (pi_b's pairs swapped back). */
+function fromProofBytes(bytes: Hex): Groth16Proof {
+  const [a, b, c] = decodeAbiParameters([{ type: 'uint256[2]' }, { type: 'uint256[2][2]' }, { type: 'uint256[2]' }], bytes)
+  return {
+    pi_a: [a[0].toString(), a[1].toString(), '1'],
+    pi_b: [
+      [b[0][1].toString(), b[0][0].toString()],
+      [b[1][1].toString(), b[1][0].toString()],
+      ['1', '0'],
+    ],
+    pi_c: [c[0].toString(), c[1].toString(), '1'],
+    protocol: 'groth16',
+    curve: 'bn128',
+  }
+}
+
+async function loadVerificationKey(client: VeridictClient, modelId: Hex): Promise<Groth16VerificationKey> {
+  const model = await getModel(client, { modelId, manifest: true })
+  const path = model.manifest?.artifacts.vkey
+  if (!path) throw new VerificationKeyNotFoundError({ reason: `the manifest of model ${modelId} names no vkey (an attested-only model?)` })
+  let uri: string
+  try {
+    uri = new URL(path, model.metadataURI).toString()
+  } catch (cause) {
+    throw new VerificationKeyNotFoundError({ reason: `${path} cannot be resolved against ${model.metadataURI}`, cause })
+  }
+  try {
+    return (await client.loadManifest(uri)) as Groth16VerificationKey
+  } catch (cause) {
+    throw new VerificationKeyNotFoundError({ reason: `${uri} cannot be loaded`, cause })
+  }
+}
