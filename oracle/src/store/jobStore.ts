@@ -13,8 +13,12 @@ export const jobStates = ['pending', 'inferred', 'proving', 'proved', 'submitted
 export type JobState = (typeof jobStates)[number]
 export const finalStates: readonly JobState[] = ['done', 'failed', 'cancelled']
 
-/** What the node is doing for the request: proving it (ZK), attesting it, or disputing a wrong attestation. */
-export type JobAction = 'fulfill' | 'attest' | 'dispute' | 'finalize'
+/**
+ * What the node does for the request: prove it (ZK), attest it, only watch it (attested mode not
+ * served: recompute, dispute if wrong), dispute a wrong attestation, or finalize the attestation it
+ * submitted itself.
+ */
+export type JobAction = 'fulfill' | 'attest' | 'watch' | 'dispute' | 'finalize'
 
 export type Job = {
   requestId: bigint

@@ -1,0 +1,55 @@
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { HTTPException } from 'hono/http-exception'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { BaseError } from '../errors/base.js'
+import type { OracleNode } from '../node/oracleNode.js'
+import { attestationsApp } from './attestations.js'
+import { healthApp } from './health.js'
+import { inferenceApp } from './inference.js'
+import { metricsApp } from './metrics.js'
+import { modelsApp } from './models.js'
+import { openapiApp } from './openapi.js'
+import { requestsApp } from './requests.js'
+
+const statusOf: Record<string, [ContentfulStatusCode, string]> = {
+  RequestValidationError: [400, 'invalid_request'],
+  InvalidInputError: [400, 'invalid_input'],
+  InvalidAttestationError: [400, 'invalid_attestation'],
+  UnknownModelError: [404, 'unknown_model'],
+  RequestNotFoundError: [404, 'request_not_found'],
+  NotProvableError: [422, 'not_provable'],
+}
+
+/** The node's HTTP API: one sub-app per feature, a body size limit, errors as { error: { code, message } }. */
+export function createApp(node: OracleNode): Hono {
+  const app = new Hono()
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: node.config.maxBodyBytes,
+      onError: () => {
+        throw new HTTPException(413, { message: `The request body is larger than ${node.config.maxBodyBytes} bytes.` })
+      },
+    }),
+  )
+  app.route('/', healthApp(node))
+  app.route('/', metricsApp(node))
+  app.route('/', openapiApp())
+  app.route('/v1/models', modelsApp(node))
+  app.route('/v1/inference', inferenceApp(node))
+  app.route('/v1/requests', requestsApp(node))
+  app.route('/v1/attestations', attestationsApp(node))
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}. See GET /openapi.json.` } }, 404))
+  app.onError((error, c) => {
+    if (error instanceof HTTPException) {
+      const code = error.status === 413 ? 'body_too_large' : 'http_error'
+      return c.json({ error: { code, message: error.message } }, error.status)
+    }
+    const mapped = error instanceof BaseError ? statusOf[error.name] : undefined
+    if (mapped) return c.json({ error: { code: mapped[1], message: (error as BaseError).shortMessage + ((error as BaseError).details ? ` ${(error as BaseError).details}` : '') } }, mapped[0])
+    node.logger.error({ err: error.message, path: c.req.path }, 'internal error in the HTTP API')
+    return c.json({ error: { code: 'internal', message: 'Internal error; see the node logs.' } }, 500)
+  })
+  return app
+}

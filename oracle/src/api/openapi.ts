@@ -1,0 +1,48 @@
+import { Hono } from 'hono'
+import { z } from 'zod'
+import { attestationBody, inferenceBody } from './schemas.js'
+
+const error = { type: 'object', properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } }, required: ['code', 'message'] } } }
+const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } })
+const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } })
+
+/** The OpenAPI 3.1 description of the node's API; request bodies come from the same zod schemas that validate them. */
+export const openapiDocument = () => ({
+  openapi: '3.1.0',
+  info: { title: 'Veridict oracle node', version: '0.1.0', description: 'Off-chain inference with attestations and proofs, peer attestation exchange, job status, health and metrics.' },
+  components: {
+    schemas: {
+      Error: error,
+      InferenceRequest: z.toJSONSchema(inferenceBody, { io: 'input' }),
+      PeerAttestation: z.toJSONSchema(attestationBody, { io: 'input' }),
+    },
+  },
+  paths: {
+    '/health': { get: { summary: 'Chain, database and models status', responses: { 200: json({ type: 'object' }), 503: json({ type: 'object' }, 'Degraded') } } },
+    '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'text/plain exposition format', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
+    '/v1/models': { get: { summary: 'Models this node serves', responses: { 200: json({ type: 'object' }) } } },
+    '/v1/inference': {
+      post: {
+        summary: 'Off-chain inference: canonical and float output, an EIP-712 attestation with requestId 0, a proof on request',
+        requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/InferenceRequest' } } } },
+        responses: { 200: json({ type: 'object' }), 400: errorResponse('Invalid body or input'), 404: errorResponse('Unknown model'), 413: errorResponse('Body too large'), 422: errorResponse('Model not provable') },
+      },
+    },
+    '/v1/requests/{id}': {
+      get: {
+        summary: "An on-chain request's job: state, output, signatures and history",
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d+$' } }],
+        responses: { 200: json({ type: 'object' }), 400: errorResponse('Invalid id'), 404: errorResponse('Unknown request') },
+      },
+    },
+    '/v1/attestations': {
+      post: {
+        summary: "A peer operator's signature over an attested request's output",
+        requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/PeerAttestation' } } } },
+        responses: { 200: json({ type: 'object' }, 'Already held'), 201: json({ type: 'object' }, 'Stored'), 400: errorResponse('Invalid or foreign signature') },
+      },
+    },
+  },
+})
+
+export const openapiApp = () => new Hono().get('/openapi.json', (c) => c.json(openapiDocument()))

@@ -1,0 +1,143 @@
+import type { Logger } from 'pino'
+import type { Address, Hex, PublicClient } from 'viem'
+import { inferenceOracleAbi } from '../../../sdk/src/abi/inferenceOracleAbi.js'
+import type { NodeMetrics } from '../metrics/metrics.js'
+import type { JobStore } from '../store/jobStore.js'
+
+const followedEvents = inferenceOracleAbi.filter(
+  (item) =>
+    item.type === 'event' &&
+    ['InferenceRequested', 'ResultFulfilled', 'AttestationSubmitted', 'ResultFinalized', 'AttestationVoided', 'AttestationDisputed', 'RequestRefunded', 'EquivocationReported'].includes(item.name),
+)
+
+export type OracleLog = {
+  eventName: string
+  args: Record<string, unknown>
+  blockNumber: bigint
+  blockHash: Hex
+  logIndex: number
+  transactionHash: Hex
+}
+
+export type ChainFollowerParameters = {
+  client: PublicClient
+  oracle: Address
+  store: JobStore
+  confirmations: number
+  pollIntervalMs: number
+  batchBlocks: number
+  /** First block to read when the store has no cursor. */
+  startBlock: bigint
+  /** Applies a batch of logs; runs inside the same SQLite transaction that moves the cursor. */
+  onLogs: (logs: OracleLog[]) => void
+  /** A request log that was reorged out; its job is cancelled by the caller. */
+  onReorgedOut: (requestId: bigint) => void
+  logger: Logger
+  metrics: NodeMetrics
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms)
+    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true })
+  })
+
+/**
+ * Follows the oracle's events: eth_getLogs from the last processed block (so a restart backfills
+ * everything it missed) up to head - confirmations, applying each batch and the new cursor in one
+ * transaction. If the block under the cursor changed (a reorg deeper than the confirmations), it
+ * rewinds and cancels jobs whose request is no longer on the chain. When the RPC fails it backs off
+ * (up to 10 s) and resumes where it stopped.
+ */
+export class ChainFollower {
+  private readonly abort = new AbortController()
+  private loop: Promise<void> | undefined
+  /** Whether the last RPC round trip worked. */
+  connected = false
+  head: bigint | undefined
+  private failures = 0
+
+  constructor(private readonly p: ChainFollowerParameters) {}
+
+  start(): void {
+    this.loop ??= this.run()
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort()
+    await this.loop
+  }
+
+  /** Processes everything up to the safe head once; returns the number of logs applied. */
+  async poll(): Promise<number> {
+    const { client, store, confirmations, batchBlocks, oracle, metrics } = this.p
+    const head = await client.getBlockNumber({ cacheTime: 0 })
+    this.head = head
+    metrics.headBlock.set(head)
+    const safe = head - BigInt(confirmations)
+    let cursor = store.getCursor()
+    if (cursor && cursor.blockNumber <= head) {
+      const block = await client.getBlock({ blockNumber: cursor.blockNumber })
+      if (block.hash !== cursor.blockHash) cursor = await this.rewind(cursor.blockNumber)
+    }
+    let from = cursor ? cursor.blockNumber + 1n : this.p.startBlock
+    let applied = 0
+    while (from <= safe && !this.abort.signal.aborted) {
+      const to = from + BigInt(batchBlocks) - 1n < safe ? from + BigInt(batchBlocks) - 1n : safe
+      const [logs, toBlock] = await Promise.all([client.getLogs({ address: oracle, events: followedEvents, fromBlock: from, toBlock: to, strict: true }), client.getBlock({ blockNumber: to })])
+      const ordered = (logs as unknown as OracleLog[]).sort((a, b) => (a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1))
+      store.atomically(() => {
+        if (ordered.length) this.p.onLogs(ordered)
+        store.setCursor(to, toBlock.hash)
+      })
+      metrics.lastBlock.set(to)
+      applied += ordered.length
+      from = to + 1n
+    }
+    return applied
+  }
+
+  /** The block under the cursor changed: go back, and cancel requests that vanished. */
+  private async rewind(cursorBlock: bigint): Promise<{ blockNumber: bigint; blockHash: Hex } | undefined> {
+    const { client, store, oracle, logger } = this.p
+    const depth = BigInt(Math.max(64, this.p.confirmations * 4))
+    const back = cursorBlock > depth ? cursorBlock - depth : 0n
+    logger.warn({ cursorBlock, rewindTo: back }, 'chain reorganised under the cursor, rewinding')
+    const head = await client.getBlockNumber({ cacheTime: 0 })
+    for (const job of store.jobsSinceBlock(back)) {
+      const logs = await client.getLogs({ address: oracle, event: followedEvents.find((e) => e.name === 'InferenceRequested')!, args: { requestId: job.requestId } as never, fromBlock: back, toBlock: head })
+      const current = logs[0]
+      if (!current) {
+        logger.warn({ requestId: job.requestId }, 'request reorged out, cancelling its job')
+        this.p.onReorgedOut(job.requestId)
+      } else if (current.blockHash !== job.blockHash) {
+        store.transition(job.requestId, job.state, { from: [job.state], patch: { blockNumber: current.blockNumber, blockHash: current.blockHash }, note: 'reorg: moved to another block' })
+      }
+    }
+    if (back === 0n) return undefined
+    const block = await client.getBlock({ blockNumber: back - 1n })
+    store.setCursor(back - 1n, block.hash)
+    return { blockNumber: back - 1n, blockHash: block.hash }
+  }
+
+  private async run(): Promise<void> {
+    const { logger, metrics, pollIntervalMs } = this.p
+    while (!this.abort.signal.aborted) {
+      try {
+        await this.poll()
+        if (!this.connected) logger.info({ head: this.head }, this.failures ? 'RPC reachable again, caught up' : 'following the chain')
+        this.connected = true
+        this.failures = 0
+        metrics.rpcUp.set(1)
+        await sleep(pollIntervalMs, this.abort.signal)
+      } catch (error) {
+        this.failures++
+        metrics.rpcUp.set(0)
+        const wait = Math.min(10_000, pollIntervalMs * 2 ** Math.min(this.failures, 8))
+        if (this.connected || this.failures === 1) logger.warn({ err: (error as Error).message.split('\n')[0], retryInMs: wait }, 'RPC unavailable, backing off')
+        this.connected = false
+        await sleep(wait, this.abort.signal)
+      }
+    }
+  }
+}

@@ -1,0 +1,28 @@
+import * as ort from 'onnxruntime-node'
+import type { Logger } from 'pino'
+
+export type ExecutionProviderChoice = 'auto' | 'cuda' | 'cpu'
+
+let cudaMissingLogged = false
+
+/**
+ * Opens an onnxruntime session on the chosen provider. CUDA needs onnxruntime-node installed with
+ * ONNXRUNTIME_NODE_INSTALL=cuda12 on a GPU host; when it is not there, 'auto' and 'cuda' fall back to
+ * the bundled CPU provider and say so once.
+ */
+export async function createSession(path: string, choice: ExecutionProviderChoice, logger: Logger): Promise<{ session: ort.InferenceSession; provider: 'cuda' | 'cpu' }> {
+  const options: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', intraOpNumThreads: 1 }
+  if (choice !== 'cpu') {
+    try {
+      return { session: await ort.InferenceSession.create(path, { ...options, executionProviders: ['cuda'] }), provider: 'cuda' }
+    } catch (cause) {
+      if (!cudaMissingLogged) {
+        cudaMissingLogged = true
+        const message = 'CUDA execution provider not available, using CPU (install onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12 on a GPU host)'
+        if (choice === 'cuda') logger.warn({ reason: (cause as Error).message.split('\n')[0] }, message)
+        else logger.info(message)
+      }
+    }
+  }
+  return { session: await ort.InferenceSession.create(path, { ...options, executionProviders: ['cpu'] }), provider: 'cpu' }
+}

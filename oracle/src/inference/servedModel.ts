@@ -1,0 +1,145 @@
+import { existsSync } from 'node:fs'
+import { readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import * as ort from 'onnxruntime-node'
+import type { Logger } from 'pino'
+import { encodePacked, keccak256, type Hex } from 'viem'
+import { loadCompiledModel, runReference, type ModelManifest } from '../../../circuits/src/index.js'
+import type { QuantizedModel } from '../../../circuits/src/quantize/model.js'
+import { packValues, unpackValues } from '../../../sdk/src/encoding/pack.js'
+import { InvalidInputError, ModelLoadError } from '../errors/node.js'
+import { createSession, type ExecutionProviderChoice } from './executionProvider.js'
+
+export type InferenceResult = {
+  /** Canonical output values (what the circuit constrains; rounded onnxruntime output for attested-only models). */
+  output: bigint[]
+  /** onnxruntime's float output on the same (quantized) input. */
+  floatOutput: number[]
+  inputWords: bigint[]
+  outputWords: bigint[]
+  inputHash: Hex
+  outputHash: Hex
+  /** Seconds spent in onnxruntime and in the reference executor. */
+  seconds: { session: number; reference: number }
+}
+
+/** keccak256 of packed uint256 words, as the contracts hash inputs and outputs. */
+export function hashWords(words: readonly bigint[]): Hex {
+  return keccak256(encodePacked(['uint256[]'], [[...words]]))
+}
+
+/** A compiled model this node serves: its manifest, quantized graph and an onnxruntime session. */
+export class ServedModel {
+  readonly name: string
+  readonly modelId: Hex
+  readonly dir: string
+  readonly manifest: ModelManifest
+  readonly quantized: QuantizedModel
+  readonly session: ort.InferenceSession
+  readonly provider: 'cuda' | 'cpu'
+  /** The model has a circuit and proving key: its outputs can be proved (ZK mode, disputes). */
+  readonly provable: boolean
+
+  private constructor(init: { dir: string; manifest: ModelManifest; quantized: QuantizedModel; session: ort.InferenceSession; provider: 'cuda' | 'cpu' }) {
+    this.dir = init.dir
+    this.manifest = init.manifest
+    this.quantized = init.quantized
+    this.session = init.session
+    this.provider = init.provider
+    this.name = init.manifest.name
+    this.modelId = init.manifest.modelId!
+    this.provable = init.manifest.circuit !== undefined && init.manifest.artifacts.zkey !== undefined && existsSync(join(init.dir, init.manifest.artifacts.zkey))
+  }
+
+  static async load(dir: string, provider: ExecutionProviderChoice, logger: Logger): Promise<ServedModel> {
+    let compiled: Awaited<ReturnType<typeof loadCompiledModel>>
+    try {
+      compiled = await loadCompiledModel(dir)
+    } catch (cause) {
+      throw new ModelLoadError({ dir, reason: (cause as Error).message.split('\n')[0]!, cause })
+    }
+    if (!compiled.manifest.modelId) throw new ModelLoadError({ dir, reason: 'its manifest has no modelId; run setup (or compile it for attested mode) first' })
+    const { session, provider: used } = await createSession(join(compiled.dir, compiled.manifest.artifacts.onnx), provider, logger)
+    return new ServedModel({ dir: compiled.dir, manifest: compiled.manifest, quantized: compiled.model, session, provider: used })
+  }
+
+  /** Quantizes real-valued inputs at the model's input scale, checking count and range. */
+  quantize(values: readonly number[]): bigint[] {
+    const { count, scale, bits } = this.manifest.input
+    if (values.length !== count) throw new InvalidInputError({ reason: `model ${this.name} takes ${count} values (shape [${this.manifest.input.shape.join(', ')}]), got ${values.length}` })
+    const limit = 2 ** (bits - 1)
+    return values.map((v, index) => {
+      if (!Number.isFinite(v)) throw new InvalidInputError({ reason: `value ${index} is not a finite number` })
+      const q = Math.round(v * 2 ** scale)
+      if (q < -limit || q >= limit) throw new InvalidInputError({ reason: `value ${index} (${v}) is outside the model's input range [${-limit / 2 ** scale}, ${(limit - 1) / 2 ** scale}]` })
+      return BigInt(q)
+    })
+  }
+
+  /** Unpacks input words (as a request carries them), checking count and payload. */
+  unpackInput(words: readonly bigint[]): bigint[] {
+    try {
+      return unpackValues(words, this.manifest.input.count, this.manifest.input.bits)
+    } catch (cause) {
+      throw new InvalidInputError({ reason: (cause as Error).message.split('\n')[0]!, cause })
+    }
+  }
+
+  /** Runs onnxruntime on the dequantized input (the float reference). */
+  async runSession(quantizedInput: readonly bigint[]): Promise<number[]> {
+    const { shape, scale } = this.manifest.input
+    const data = Float32Array.from(quantizedInput, (q) => Number(q) / 2 ** scale)
+    const feeds = { [this.session.inputNames[0]!]: new ort.Tensor('float32', data, shape) }
+    const results = await this.session.run(feeds)
+    const tensor = results[this.session.outputNames[0]!]!
+    return Array.from(tensor.data as ArrayLike<number | bigint>, Number)
+  }
+
+  /** The canonical output and the float output for one quantized input. */
+  async infer(quantizedInput: readonly bigint[]): Promise<InferenceResult> {
+    const t0 = performance.now()
+    const floatOutput = await this.runSession(quantizedInput)
+    const t1 = performance.now()
+    let output: bigint[]
+    if (this.manifest.circuit) {
+      try {
+        output = runReference(this.quantized, quantizedInput)
+      } catch (cause) {
+        throw new InvalidInputError({ reason: (cause as Error).message.split('\n')[0]!, cause })
+      }
+    } else {
+      // Attested-only: the canonical output is onnxruntime's output rounded to the output scale.
+      output = this.manifest.output.kind === 'class-index' ? floatOutput.map((v) => BigInt(Math.round(v))) : floatOutput.map((v) => BigInt(Math.round(v * 2 ** this.manifest.output.scale)))
+    }
+    const t2 = performance.now()
+    const inputWords = packValues(quantizedInput, this.manifest.input.bits)
+    const outputWords = packValues(output, this.manifest.output.bits)
+    return {
+      output,
+      floatOutput,
+      inputWords,
+      outputWords,
+      inputHash: hashWords(inputWords),
+      outputHash: hashWords(outputWords),
+      seconds: { session: (t1 - t0) / 1000, reference: (t2 - t1) / 1000 },
+    }
+  }
+
+  /** Real values of a canonical output (class indices stay as they are). */
+  dequantize(output: readonly bigint[]): number[] {
+    return this.manifest.output.kind === 'class-index' ? output.map(Number) : output.map((q) => Number(q) / 2 ** this.manifest.output.scale)
+  }
+}
+
+/** Loads every compiled model folder under `modelsDir` (each holding a manifest.json). */
+export async function loadServedModels(modelsDir: string, provider: ExecutionProviderChoice, logger: Logger): Promise<ServedModel[]> {
+  const dirs = existsSync(join(modelsDir, 'manifest.json')) ? [modelsDir] : (await readdir(modelsDir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => join(modelsDir, d.name))
+  const models: ServedModel[] = []
+  for (const dir of dirs) {
+    if (!existsSync(join(dir, 'manifest.json'))) continue
+    const model = await ServedModel.load(dir, provider, logger)
+    logger.info({ model: model.name, modelId: model.modelId, provable: model.provable, provider: model.provider }, 'model loaded')
+    models.push(model)
+  }
+  return models
+}

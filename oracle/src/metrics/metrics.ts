@@ -1,0 +1,109 @@
+type Labels = Record<string, string>
+
+const key = (labels: Labels) => JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)))
+const renderLabels = (labels: Labels) => {
+  const entries = Object.entries(labels)
+  return entries.length ? `{${entries.map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`).join(',')}}` : ''
+}
+const num = (v: number | bigint) => (typeof v === 'bigint' ? v.toString() : Number.isFinite(v) ? String(v) : v > 0 ? '+Inf' : '-Inf')
+
+abstract class Metric {
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly type: 'counter' | 'gauge' | 'histogram',
+  ) {}
+  abstract lines(): string[]
+  render(): string {
+    return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} ${this.type}`, ...this.lines()].join('\n')
+  }
+}
+
+export class Counter extends Metric {
+  private readonly values = new Map<string, { labels: Labels; value: number | bigint }>()
+  constructor(name: string, help: string) {
+    super(name, help, 'counter')
+  }
+  inc(labels: Labels = {}, by: number | bigint = 1): void {
+    const k = key(labels)
+    const current = this.values.get(k)?.value ?? (typeof by === 'bigint' ? 0n : 0)
+    this.values.set(k, { labels, value: typeof by === 'bigint' ? BigInt(current) + by : Number(current) + by })
+  }
+  get(labels: Labels = {}): number | bigint {
+    return this.values.get(key(labels))?.value ?? 0
+  }
+  lines(): string[] {
+    return [...this.values.values()].map(({ labels, value }) => `${this.name}${renderLabels(labels)} ${num(value)}`)
+  }
+}
+
+export class Gauge extends Metric {
+  private readonly values = new Map<string, { labels: Labels; value: number | bigint }>()
+  private collect: (() => { labels: Labels; value: number | bigint }[]) | undefined
+  constructor(name: string, help: string, collect?: () => { labels: Labels; value: number | bigint }[]) {
+    super(name, help, 'gauge')
+    this.collect = collect
+  }
+  set(value: number | bigint, labels: Labels = {}): void {
+    this.values.set(key(labels), { labels, value })
+  }
+  lines(): string[] {
+    const values = this.collect ? this.collect() : [...this.values.values()]
+    return values.map(({ labels, value }) => `${this.name}${renderLabels(labels)} ${num(value)}`)
+  }
+}
+
+export class Histogram extends Metric {
+  private readonly series = new Map<string, { labels: Labels; counts: number[]; sum: number; count: number }>()
+  constructor(
+    name: string,
+    help: string,
+    readonly buckets: readonly number[],
+  ) {
+    super(name, help, 'histogram')
+  }
+  observe(value: number, labels: Labels = {}): void {
+    const k = key(labels)
+    let s = this.series.get(k)
+    if (!s) this.series.set(k, (s = { labels, counts: this.buckets.map(() => 0), sum: 0, count: 0 }))
+    this.buckets.forEach((b, i) => {
+      if (value <= b) s.counts[i]!++
+    })
+    s.sum += value
+    s.count++
+  }
+  lines(): string[] {
+    const out: string[] = []
+    for (const { labels, counts, sum, count } of this.series.values()) {
+      this.buckets.forEach((b, i) => out.push(`${this.name}_bucket${renderLabels({ ...labels, le: String(b) })} ${counts[i]}`))
+      out.push(`${this.name}_bucket${renderLabels({ ...labels, le: '+Inf' })} ${count}`)
+      out.push(`${this.name}_sum${renderLabels(labels)} ${sum}`)
+      out.push(`${this.name}_count${renderLabels(labels)} ${count}`)
+    }
+    return out
+  }
+}
+
+/** The node's Prometheus metrics (text exposition format 0.0.4). */
+export class NodeMetrics {
+  readonly inferenceSeconds = new Histogram('veridict_inference_seconds', 'Time to compute one output (onnxruntime and reference executor).', [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5])
+  readonly proveSeconds = new Histogram('veridict_prove_seconds', 'Time to make one Groth16 proof.', [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120])
+  readonly gasSpentWei = new Counter('veridict_gas_spent_wei_total', 'Wei spent on gas by the operator key.')
+  readonly gasUsed = new Counter('veridict_gas_used_total', 'Gas used by the operator key.')
+  readonly transactions = new Counter('veridict_transactions_total', 'Transactions by kind and result (mined, already, reverted, replaced).')
+  readonly disputes = new Counter('veridict_disputes_total', 'Attested results this node disputed with a proof.')
+  readonly attestationsReceived = new Counter('veridict_peer_attestations_total', 'Attestation signatures received from peers, by result.')
+  readonly lastBlock = new Gauge('veridict_last_processed_block', 'Last block whose logs the node processed.')
+  readonly headBlock = new Gauge('veridict_chain_head_block', 'Latest block the RPC reported.')
+  readonly rpcUp = new Gauge('veridict_rpc_up', '1 when the last RPC call succeeded, else 0.')
+  readonly jobs: Gauge
+
+  constructor(jobsByState: () => Record<string, number>) {
+    this.jobs = new Gauge('veridict_jobs', 'Jobs by state.', () => Object.entries(jobsByState()).map(([state, value]) => ({ labels: { state }, value })))
+  }
+
+  render(): string {
+    const all = [this.jobs, this.inferenceSeconds, this.proveSeconds, this.gasSpentWei, this.gasUsed, this.transactions, this.disputes, this.attestationsReceived, this.lastBlock, this.headBlock, this.rpcUp]
+    return `${all.map((m) => m.render()).join('\n')}\n`
+  }
+}

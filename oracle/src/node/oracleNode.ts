@@ -1,0 +1,448 @@
+import type { Logger } from 'pino'
+import {
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  getAddress,
+  http,
+  keccak256,
+  encodePacked,
+  type Address,
+  type Chain,
+  type Hex,
+  type PrivateKeyAccount,
+  type PublicClient,
+} from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { ProverPool, prove } from '../../../circuits/src/index.js'
+import { packValues } from '../../../sdk/src/encoding/pack.js'
+import { inferenceOracleAbi } from '../../../sdk/src/abi/inferenceOracleAbi.js'
+import { operatorStakingAbi } from '../../../sdk/src/abi/operatorStakingAbi.js'
+import { recoverAttestationSigner, signAttestation, type Attestation, type AttestationDomain } from '../attest/attestation.js'
+import { PeerClient, type PeerAttestation } from '../attest/peerClient.js'
+import { ChainFollower } from '../chain/chainFollower.js'
+import { encodeGroth16Proof } from '../chain/encodeProof.js'
+import { RequestStatus } from '../chain/requestStatus.js'
+import { TxManager } from '../chain/txManager.js'
+import type { ResolvedConfig } from '../config/loadConfig.js'
+import { InvalidAttestationError, InvalidInputError, NotProvableError, RequestNotFoundError, TransactionError, UnknownModelError } from '../errors/node.js'
+import { hashWords, loadServedModels, type ServedModel } from '../inference/servedModel.js'
+import { NodeMetrics } from '../metrics/metrics.js'
+import { JobStore, type Job } from '../store/jobStore.js'
+import { applyLogs } from './applyLogs.js'
+
+export type OracleNodeParameters = { config: ResolvedConfig; operatorKey: Hex; logger: Logger }
+
+export type OffchainInferenceParameters = { model: string; input: { values: number[] } | { quantized: bigint[] }; prove?: boolean | undefined }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+/** Seconds a node that did not submit an attestation waits after its window before finalizing it. */
+const FINALIZE_GRACE_SECONDS = 5
+
+/**
+ * The oracle node: follows the chain, turns requests into jobs, computes, proves or attests, and
+ * delivers each result once. Every step reads the job from SQLite and writes its next state there,
+ * so a node that crashes resumes where it stopped.
+ */
+export class OracleNode {
+  readonly config: ResolvedConfig
+  readonly logger: Logger
+  readonly store: JobStore
+  readonly metrics: NodeMetrics
+  readonly account: PrivateKeyAccount
+  readonly publicClient: PublicClient
+  readonly chain: Chain
+  readonly domain: AttestationDomain
+  readonly models: ServedModel[]
+  readonly txs: TxManager
+  readonly follower: ChainFollower
+  readonly pool: ProverPool
+  staking: Address | undefined
+  private readonly modelsById: Map<string, ServedModel>
+  private readonly peers: PeerClient
+  private readonly busy = new Map<bigint, Promise<void>>()
+  private readonly notBefore = new Map<bigint, number>()
+  private readonly activeCache = new Map<string, { active: boolean; at: number }>()
+  private timer: NodeJS.Timeout | undefined
+  private scheduled = false
+  private stopping = false
+
+  private constructor(p: OracleNodeParameters & { models: ServedModel[] }) {
+    this.config = p.config
+    this.logger = p.logger
+    this.models = p.models
+    this.modelsById = new Map(p.models.map((m) => [m.modelId.toLowerCase(), m]))
+    this.store = new JobStore({ dataDir: p.config.dataDir })
+    this.metrics = new NodeMetrics(() => this.store.countByState())
+    this.account = privateKeyToAccount(p.operatorKey)
+    this.chain = defineChain({ id: p.config.chainId, name: `chain ${p.config.chainId}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [p.config.rpcUrl] } } })
+    const transport = http(p.config.rpcUrl, { retryCount: 1, timeout: 10_000 })
+    this.publicClient = createPublicClient({ chain: this.chain, transport, pollingInterval: 100 })
+    const walletClient = createWalletClient({ account: this.account, chain: this.chain, transport })
+    this.domain = { chainId: p.config.chainId, oracle: p.config.oracle }
+    this.txs = new TxManager({ publicClient: this.publicClient, walletClient, account: this.account, chain: this.chain, headroomPercent: p.config.gasHeadroomPercent, stuckAfterMs: p.config.txStuckAfterMs, logger: p.logger, metrics: this.metrics })
+    this.pool = new ProverPool({ concurrency: p.config.proverConcurrency })
+    this.peers = new PeerClient(p.config.peers, p.logger)
+    this.follower = new ChainFollower({
+      client: this.publicClient,
+      oracle: p.config.oracle,
+      store: this.store,
+      confirmations: p.config.confirmations,
+      pollIntervalMs: p.config.pollIntervalMs,
+      batchBlocks: p.config.logBatchBlocks,
+      startBlock: p.config.startBlock,
+      onLogs: (logs) => {
+        applyLogs(logs, { store: this.store, config: this.config, models: this.modelsById, operator: this.account.address, logger: this.logger })
+        this.wake()
+      },
+      onReorgedOut: (requestId) => this.store.transition(requestId, 'cancelled', { note: 'request reorged out' }),
+      logger: p.logger,
+      metrics: this.metrics,
+    })
+  }
+
+  /** Loads the models and opens the database; nothing runs until start(). */
+  static async create(p: OracleNodeParameters): Promise<OracleNode> {
+    const models = await loadServedModels(p.config.modelsDir, p.config.executionProvider, p.logger)
+    return new OracleNode({ ...p, models })
+  }
+
+  get address(): Address {
+    return this.account.address
+  }
+
+  /** Checks the chain, recovers interrupted jobs and starts following and working. */
+  async start(): Promise<void> {
+    this.recover()
+    void this.connect()
+    this.follower.start()
+    this.timer = setInterval(() => this.wake(), Math.max(200, this.config.pollIntervalMs))
+    this.logger.info({ operator: this.address, oracle: this.config.oracle, modes: this.config.modes, models: this.models.map((m) => m.name), watchtower: this.config.watchtower }, 'node started')
+    this.wake()
+  }
+
+  /** Reads the chain id and the staking address once the RPC answers (retrying in the background). */
+  private async connect(): Promise<void> {
+    for (let attempt = 0; !this.stopping; attempt++) {
+      try {
+        const chainId = await this.publicClient.getChainId()
+        if (chainId !== this.config.chainId) {
+          this.logger.fatal({ expected: this.config.chainId, actual: chainId }, 'the RPC serves another chain; check rpcUrl and chainId')
+          return
+        }
+        this.staking = await this.publicClient.readContract({ address: this.config.oracle, abi: inferenceOracleAbi, functionName: 'STAKING' })
+        return
+      } catch {
+        await sleep(Math.min(5_000, 200 * 2 ** attempt))
+      }
+    }
+  }
+
+  /** After a crash: proofs in flight are lost and sent transactions are re-checked on-chain before anything is resent. */
+  private recover(): void {
+    for (const job of this.store.listJobs(['proving', 'submitted'], 100_000)) {
+      const to = job.state === 'submitted' && job.proof ? 'proved' : 'inferred'
+      this.store.transition(job.requestId, to, { from: [job.state], note: 'recovered after restart' })
+    }
+  }
+
+  /** Stops following, lets running steps end (proofs are checkpointed: they restart from 'inferred'), closes everything. */
+  async stop({ timeoutMs = 10_000 }: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.stopping) return
+    this.stopping = true
+    clearInterval(this.timer)
+    this.peers.close()
+    await this.follower.stop()
+    await this.pool.close()
+    await Promise.race([Promise.allSettled([...this.busy.values()]), sleep(timeoutMs)])
+    this.recover()
+    this.store.close()
+    this.logger.info('node stopped')
+  }
+
+  /** Schedules a pass over the actionable jobs. */
+  wake(): void {
+    if (this.scheduled || this.stopping) return
+    this.scheduled = true
+    setImmediate(() => {
+      this.scheduled = false
+      this.pump()
+    })
+  }
+
+  private pump(): void {
+    if (this.stopping || !this.store.db.open) return
+    const now = Date.now()
+    for (const job of this.store.listJobs(['pending', 'inferred', 'proved', 'attested'], 5_000)) {
+      if (this.busy.has(job.requestId) || (this.notBefore.get(job.requestId) ?? 0) > now) continue
+      const run = this.step(job)
+        .then(() => {
+          this.notBefore.delete(job.requestId)
+        })
+        .catch((error: unknown) => this.stepFailed(job, error))
+        .finally(() => {
+          this.busy.delete(job.requestId)
+          this.wake()
+        })
+      this.busy.set(job.requestId, run)
+    }
+  }
+
+  private stepFailed(job: Job, error: unknown): void {
+    if (this.stopping || !this.store.db.open) return
+    const attempts = job.attempts + 1
+    const message = (error as Error).message.split('\n')[0]!
+    if (attempts >= 12) {
+      this.store.transition(job.requestId, 'failed', { patch: { attempts, error: message }, note: message })
+      this.logger.error({ requestId: job.requestId, err: message }, 'job failed for good')
+      return
+    }
+    const current = this.store.getJob(job.requestId)
+    if (current?.state === 'proving') this.store.transition(job.requestId, 'inferred', { from: ['proving'], patch: { attempts, error: message } })
+    else if (current) this.store.transition(job.requestId, current.state, { from: [current.state], patch: { attempts, error: message } })
+    this.notBefore.set(job.requestId, Date.now() + Math.min(30_000, 500 * 2 ** attempts))
+    this.logger.warn({ requestId: job.requestId, state: job.state, attempts, err: message }, 'job step failed, will retry')
+  }
+
+  private later(requestId: bigint, ms: number): void {
+    this.notBefore.set(requestId, Date.now() + ms)
+  }
+
+  private model(job: Job): ServedModel {
+    const model = this.modelsById.get(job.modelId.toLowerCase())
+    if (!model) throw new UnknownModelError({ model: job.modelId, known: this.models.map((m) => m.name) })
+    return model
+  }
+
+  /** One step of a job's life; each ends in a stored state. */
+  private async step(job: Job): Promise<void> {
+    const model = this.model(job)
+    switch (job.state) {
+      case 'pending':
+        return this.infer(job, model)
+      case 'inferred':
+        if (job.action === 'fulfill' || job.action === 'dispute') return this.proveJob(job, model)
+        if (job.action === 'attest') return this.tryQuorum(job, model)
+        return
+      case 'proved':
+        return this.submitProof(job)
+      case 'attested':
+        return this.watch(job, model)
+    }
+  }
+
+  private async computeOutput(job: Job, model: ServedModel) {
+    const result = await model.infer(model.unpackInput(job.inputWords))
+    this.metrics.inferenceSeconds.observe(result.seconds.session + result.seconds.reference, { model: model.name })
+    let { outputWords, outputHash } = result
+    if (this.config.dishonest && job.action === 'attest') {
+      // Test-only fault injection: attest a different output so watchtowers have something to catch.
+      outputWords = packValues(result.output.map((v, i) => (i === 0 ? (v > 0n ? v - 1n : v + 1n) : v)), model.manifest.output.bits)
+      outputHash = hashWords(outputWords)
+    }
+    return { ...result, outputWords, outputHash }
+  }
+
+  private async infer(job: Job, model: ServedModel): Promise<void> {
+    const result = await this.computeOutput(job, model)
+    const next = this.store.transition(job.requestId, 'inferred', { from: ['pending'], patch: { outputWords: result.outputWords, outputHash: result.outputHash, floatOutput: result.floatOutput } })
+    if (next?.action === 'attest') await this.signAndShare(next)
+  }
+
+  private attestationOf(job: Job): Attestation {
+    return { requestId: job.requestId, modelId: job.modelId, inputHash: hashWords(job.inputWords), outputHash: job.outputHash! }
+  }
+
+  private async signAndShare(job: Job): Promise<void> {
+    const attestation = this.attestationOf(job)
+    const signature = await signAttestation(this.account, this.domain, attestation)
+    this.store.addSignature({ requestId: job.requestId, signer: this.address, outputHash: attestation.outputHash, outputWords: job.outputWords!, signature })
+    this.peers.broadcast(
+      { requestId: String(job.requestId), modelId: job.modelId, inputHash: attestation.inputHash, outputHash: attestation.outputHash, outputWords: job.outputWords!.map(String), signer: this.address, signature },
+      () => this.store.db.open && this.store.getJob(job.requestId)?.state === 'inferred',
+    )
+  }
+
+  private async requestStatus(requestId: bigint): Promise<number> {
+    const request = await this.publicClient.readContract({ address: this.config.oracle, abi: inferenceOracleAbi, functionName: 'getRequest', args: [requestId] })
+    return request.status
+  }
+
+  private async isActive(signers: Address[]): Promise<boolean[]> {
+    if (!this.staking) throw new TransactionError({ action: 'checking operators', reason: 'the node has not reached the chain yet' })
+    const now = Date.now()
+    const unknown = signers.filter((s) => (this.activeCache.get(s.toLowerCase())?.at ?? 0) < now - 30_000)
+    if (unknown.length) {
+      const indices = await this.publicClient.readContract({ address: this.staking, abi: operatorStakingAbi, functionName: 'activeIndices', args: [unknown] })
+      unknown.forEach((s, i) => this.activeCache.set(s.toLowerCase(), { active: indices[i]! !== 0, at: now }))
+    }
+    return signers.map((s) => this.activeCache.get(s.toLowerCase())!.active)
+  }
+
+  /** Submits the attestation once we hold `quorum` valid signatures of our output from active operators. */
+  private async tryQuorum(job: Job, model: ServedModel): Promise<void> {
+    if (job.deadline * 1000 < Date.now()) {
+      this.store.transition(job.requestId, 'cancelled', { from: ['inferred'], note: 'deadline passed without a quorum' })
+      return
+    }
+    const attestation = this.attestationOf(job)
+    const mine = this.store.signatures(job.requestId).filter((s) => s.outputHash === job.outputHash)
+    if (!mine.some((s) => s.signer === this.address)) await this.signAndShare(job)
+    const valid: { signer: Address; signature: Hex }[] = []
+    for (const s of this.store.signatures(job.requestId).filter((x) => x.outputHash === job.outputHash)) {
+      const signer = await recoverAttestationSigner(this.domain, attestation, s.signature).catch(() => undefined)
+      if (signer && signer.toLowerCase() === s.signer.toLowerCase() && !valid.some((v) => v.signer === signer)) valid.push({ signer, signature: s.signature })
+    }
+    if (valid.length < job.quorum) return this.later(job.requestId, 5_000)
+    const active = await this.isActive(valid.map((v) => v.signer))
+    const usable = valid.filter((_, i) => active[i])
+    if (usable.length < job.quorum) return this.later(job.requestId, 5_000)
+    // Stagger the signers so one of them submits and the others see it: rank by hash(requestId, signer).
+    const rank = [...usable]
+      .sort((a, b) => (keccak256(encodePacked(['uint256', 'address'], [job.requestId, a.signer])) < keccak256(encodePacked(['uint256', 'address'], [job.requestId, b.signer])) ? -1 : 1))
+      .findIndex((v) => v.signer === this.address)
+    const waitedMs = Date.now() - job.updatedAt
+    const staggerMs = Math.max(0, rank) * Math.max(1_000, this.config.pollIntervalMs * 3)
+    if (waitedMs < staggerMs) return this.later(job.requestId, staggerMs - waitedMs)
+    const chosen = usable
+      .sort((a, b) => (a.signer === this.address ? -1 : b.signer === this.address ? 1 : 0))
+      .slice(0, job.quorum)
+      .sort((a, b) => (BigInt(a.signer) < BigInt(b.signer) ? -1 : 1))
+    if ((await this.requestStatus(job.requestId)) !== RequestStatus.Requested) return this.later(job.requestId, 2_000)
+    const result = await this.txs.send({
+      kind: 'attest',
+      address: this.config.oracle,
+      abi: inferenceOracleAbi,
+      functionName: 'submitAttestations',
+      args: [job.requestId, job.outputWords!, chosen.map((c) => c.signature)],
+      alreadyDone: ['RequestNotPending'],
+      onSent: (hash) => this.store.transition(job.requestId, 'submitted', { from: ['inferred'], patch: { txHash: hash }, note: `submitAttestations ${hash}` }),
+    })
+    this.logger.info({ requestId: job.requestId, result: result.status, signers: chosen.map((c) => c.signer), model: model.name }, 'attestation submitted')
+    // The AttestationSubmitted event moves the job on; until the follower sees it, wait.
+    if (result.status === 'already') this.later(job.requestId, 2_000)
+  }
+
+  private async proveJob(job: Job, model: ServedModel): Promise<void> {
+    if (!model.provable) throw new NotProvableError({ model: model.name })
+    const status = await this.requestStatus(job.requestId)
+    const expected = job.action === 'dispute' ? RequestStatus.Attested : RequestStatus.Requested
+    if (status !== expected) {
+      this.store.transition(job.requestId, 'done', { from: ['inferred'], note: `on-chain status ${status}: nothing left to do` })
+      return
+    }
+    if (!this.store.transition(job.requestId, 'proving', { from: ['inferred'] })) return
+    const result = await prove({ dir: model.dir, input: { words: job.inputWords }, pool: this.pool })
+    this.metrics.proveSeconds.observe(result.seconds, { model: model.name })
+    this.store.transition(job.requestId, 'proved', { from: ['proving'], patch: { proof: encodeGroth16Proof(result.proof), outputWords: result.outputWords, outputHash: hashWords(result.outputWords) }, note: `proved in ${result.seconds.toFixed(2)} s` })
+    this.logger.info({ requestId: job.requestId, model: model.name, seconds: result.seconds }, 'proof ready')
+  }
+
+  private async submitProof(job: Job): Promise<void> {
+    const dispute = job.action === 'dispute'
+    const result = await this.txs.send({
+      kind: dispute ? 'dispute' : 'fulfill',
+      address: this.config.oracle,
+      abi: inferenceOracleAbi,
+      functionName: dispute ? 'disputeWithProof' : 'fulfillWithProof',
+      args: [job.requestId, job.inputWords, job.outputWords!, job.proof!],
+      alreadyDone: dispute ? ['RequestNotAttested', 'OutputNotDifferent'] : ['RequestNotPending'],
+      onSent: (hash) => this.store.transition(job.requestId, 'submitted', { from: ['proved'], patch: { txHash: hash }, note: `${dispute ? 'disputeWithProof' : 'fulfillWithProof'} ${hash}` }),
+    })
+    if (dispute && result.status === 'mined') this.metrics.disputes.inc({ model: this.model(job).name })
+    this.store.transition(job.requestId, 'done', { note: result.status === 'mined' ? `delivered in ${result.receipt.transactionHash}` : `already done (${result.errorName})` })
+    this.logger.info({ requestId: job.requestId, result: result.status, dispute }, dispute ? 'dispute delivered' : 'proof delivered')
+  }
+
+  /** An attestation is on-chain: check it against our own output; dispute it or finalize it after its window. */
+  private async watch(job: Job, model: ServedModel): Promise<void> {
+    let current = job
+    if (!current.outputHash) {
+      const result = await model.infer(model.unpackInput(job.inputWords))
+      current = this.store.transition(job.requestId, 'attested', { from: ['attested'], patch: { outputWords: result.outputWords, outputHash: result.outputHash, floatOutput: result.floatOutput } }) ?? job
+    }
+    const now = Date.now() / 1000
+    if (current.attestedOutputHash !== current.outputHash && !this.config.dishonest) {
+      if (this.config.watchtower && model.provable && now < (current.challengeEnd ?? 0)) {
+        this.logger.warn({ requestId: job.requestId, attested: current.attestedOutputHash, ours: current.outputHash }, 'attested output differs from ours: proving and disputing')
+        this.store.transition(job.requestId, 'inferred', { from: ['attested'], patch: { action: 'dispute' }, note: 'attested output differs: dispute' })
+        return
+      }
+      if (!model.provable) this.logger.warn({ requestId: job.requestId }, 'attested output differs from ours but the model has no circuit: cannot dispute')
+    }
+    if (!this.config.finalize) return this.later(job.requestId, 60_000)
+    const due = (current.challengeEnd ?? 0) + (current.action === 'finalize' ? 1 : FINALIZE_GRACE_SECONDS)
+    if (now < due) return this.later(job.requestId, Math.min(60_000, (due - now) * 1000))
+    const result = await this.txs.send({ kind: 'finalize', address: this.config.oracle, abi: inferenceOracleAbi, functionName: 'finalize', args: [job.requestId], alreadyDone: ['RequestNotAttested'] }).catch((error: unknown) => {
+      if (/ChallengeWindowOpen/.test(String((error as Error).message))) return undefined
+      throw error
+    })
+    if (!result) return this.later(job.requestId, 1_000)
+    this.store.transition(job.requestId, 'done', { note: result.status === 'mined' ? `finalized in ${result.receipt.transactionHash}` : 'already final' })
+  }
+
+  // ---- API-facing ----
+
+  findModel(nameOrId: string): ServedModel {
+    const model = this.models.find((m) => m.name === nameOrId || m.modelId.toLowerCase() === nameOrId.toLowerCase())
+    if (!model) throw new UnknownModelError({ model: nameOrId, known: this.models.map((m) => `${m.name} (${m.modelId})`) })
+    return model
+  }
+
+  /** Off-chain inference: output, an EIP-712 attestation with requestId 0, and a proof on request. */
+  async inferOffchain({ model: name, input, prove: wantProof }: OffchainInferenceParameters) {
+    const model = this.findModel(name)
+    const quantized = 'values' in input ? model.quantize(input.values) : input.quantized
+    if (quantized.length !== model.manifest.input.count) throw new InvalidInputError({ reason: `model ${model.name} takes ${model.manifest.input.count} values, got ${quantized.length}` })
+    const result = await model.infer(quantized)
+    this.metrics.inferenceSeconds.observe(result.seconds.session + result.seconds.reference, { model: model.name })
+    const attestation: Attestation = { requestId: 0n, modelId: model.modelId, inputHash: result.inputHash, outputHash: result.outputHash }
+    const signature = await signAttestation(this.account, this.domain, attestation)
+    let proof: { proof: Hex; publicSignals: string[]; seconds: number } | undefined
+    if (wantProof) {
+      if (!model.provable) throw new NotProvableError({ model: model.name })
+      const proved = await prove({ dir: model.dir, input: { quantized }, pool: this.pool })
+      this.metrics.proveSeconds.observe(proved.seconds, { model: model.name })
+      proof = { proof: encodeGroth16Proof(proved.proof), publicSignals: proved.publicSignals, seconds: proved.seconds }
+    }
+    return { model, result, attestation, signature, proof }
+  }
+
+  /** A peer's signature over an attested request's output. */
+  async receiveAttestation(body: PeerAttestation): Promise<{ stored: boolean }> {
+    const requestId = BigInt(body.requestId)
+    if (requestId === 0n) throw new InvalidAttestationError({ reason: 'requestId 0 is for off-chain attestations, which are not exchanged' })
+    const outputWords = body.outputWords.map(BigInt)
+    if (hashWords(outputWords) !== body.outputHash) throw new InvalidAttestationError({ reason: `outputHash ${body.outputHash} is not keccak256 of the output words` })
+    const attestation: Attestation = { requestId, modelId: body.modelId, inputHash: body.inputHash, outputHash: body.outputHash }
+    const signer = await recoverAttestationSigner(this.domain, attestation, body.signature).catch(() => undefined)
+    if (!signer || getAddress(signer) !== getAddress(body.signer)) throw new InvalidAttestationError({ reason: `the signature was not made by ${body.signer}` })
+    const job = this.store.getJob(requestId)
+    if (job && (job.modelId.toLowerCase() !== body.modelId.toLowerCase() || hashWords(job.inputWords) !== body.inputHash))
+      throw new InvalidAttestationError({ reason: `it names a different model or input than request ${requestId} on-chain` })
+    const [active] = await this.isActive([signer])
+    this.metrics.attestationsReceived.inc({ result: active ? 'accepted' : 'inactive' })
+    if (!active) throw new InvalidAttestationError({ reason: `${signer} is not an active operator` })
+    const stored = this.store.addSignature({ requestId, signer, outputHash: body.outputHash, outputWords, signature: body.signature })
+    if (stored) this.wake()
+    return { stored }
+  }
+
+  getRequest(requestId: bigint) {
+    const job = this.store.getJob(requestId)
+    if (!job) throw new RequestNotFoundError({ requestId })
+    return { job, history: this.store.history(requestId), signatures: this.store.signatures(requestId) }
+  }
+
+  health() {
+    let database = true
+    try {
+      this.store.db.prepare('SELECT 1').get()
+    } catch {
+      database = false
+    }
+    const cursor = database ? this.store.getCursor() : undefined
+    const chain = { connected: this.follower.connected, chainId: this.config.chainId, head: this.follower.head, lastProcessedBlock: cursor?.blockNumber }
+    return { ok: database && chain.connected && this.models.length > 0, operator: this.address, chain, database: { ok: database }, models: this.models.map((m) => ({ name: m.name, modelId: m.modelId, provable: m.provable, provider: m.provider })) }
+  }
+}
