@@ -1,0 +1,186 @@
+/**
+ * A real Veridict deployment for the SDK's end-to-end tests: anvil, the contracts from
+ * contracts/script/deploy.ts, the bundled 14x14 digits model compiled and set up by the circuits
+ * package (cached in .cache/models), its generated Groth16 verifier behind the adapter, the model
+ * registered with its manifest served over HTTP, the example DigitConsumer, and staked operators.
+ */
+import { readFile } from 'node:fs/promises'
+import { createServer, type Server } from 'node:http'
+import { createRequire } from 'node:module'
+import { extname, join, normalize } from 'node:path'
+import {
+  type Abi,
+  type Account,
+  type Address,
+  type Hex,
+  createPublicClient,
+  createWalletClient,
+  http,
+  parseEther,
+} from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { foundry } from 'viem/chains'
+import { readArtifacts } from '../../contracts/script/artifacts.js'
+import { deployVeridict, type Deployment } from '../../contracts/script/deploy.js'
+import { ensureCompiledModel } from '../../circuits/src/compile/ensureCompiledModel.js'
+import type { ModelManifest } from '../../circuits/src/manifest/manifest.js'
+import { anvilPrivateKeys, startAnvil, type Anvil } from '../../test/utils/anvil.js'
+import { modelRegistryAbi } from '../src/abi/modelRegistryAbi.js'
+import { operatorStakingAbi } from '../src/abi/operatorStakingAbi.js'
+import { createVeridictClient, type VeridictClient } from '../src/client/createVeridictClient.js'
+
+export const MODEL_FEE = parseEther('0.01')
+export const CHALLENGE_WINDOW = 600n
+export const CALLBACK_GAS_LIMIT = 150_000
+
+export type Fixture = {
+  anvil: Anvil
+  deployment: Deployment
+  modelDir: string
+  manifest: ModelManifest
+  modelId: Hex
+  consumer: Address
+  /** Held-out digits (196 pixels in [0, 1]) and their labels. */
+  testset: { inputs: number[][]; labels: number[] }
+  /** A Veridict client whose wallet is anvil account `index`. */
+  client: (index: number) => VeridictClient
+  account: (index: number) => Account
+  /** Operators (anvil accounts 1..3), registered with 2 ETH each, in ascending address order. */
+  operators: Account[]
+  /** Advances anvil's clock by `seconds` and mines a block. */
+  increaseTime: (seconds: bigint) => Promise<void>
+  stop: () => Promise<void>
+}
+
+export async function setupFixture(): Promise<Fixture> {
+  const testset = JSON.parse(await readFile(new URL('../../circuits/models/digits.testset.json', import.meta.url), 'utf8')) as {
+    inputs: number[][]
+    labels: number[]
+    calibration: { inputs: number[][] }
+  }
+  const [compiled, anvil] = await Promise.all([
+    ensureCompiledModel({
+      onnx: new URL('../../circuits/models/digits.onnx', import.meta.url).pathname,
+      name: 'digits',
+      calibration: testset.calibration.inputs,
+    }),
+    startAnvil(),
+  ])
+  const { dir: modelDir, manifest } = compiled
+  const modelId = manifest.modelId!
+  const deployment = await deployVeridict({ rpcUrl: anvil.rpcUrl, challengeWindow: CHALLENGE_WINDOW })
+  const transport = http(anvil.rpcUrl)
+  const publicClient = createPublicClient({ chain: foundry, transport, pollingInterval: 50 })
+  const account = (index: number) => privateKeyToAccount(anvilPrivateKeys[index]!)
+  const wallet = (index: number) => createWalletClient({ chain: foundry, transport, account: account(index), pollingInterval: 50 })
+  const send = async (hash: Promise<Hex>) => {
+    const receipt = await publicClient.waitForTransactionReceipt({ hash: await hash, pollingInterval: 50 })
+    if (receipt.status !== 'success') throw new Error(`fixture transaction ${receipt.transactionHash} reverted`)
+    return receipt
+  }
+
+  const server = await serveFolder(modelDir)
+  const owner = wallet(0)
+  const verifier = compileVerifier(await readFile(join(modelDir, manifest.artifacts.verifier!), 'utf8'), manifest.setup!.verifierContract)
+  const verifierAddress = (await send(owner.deployContract({ abi: verifier.abi, bytecode: verifier.bytecode }))).contractAddress!
+  const { adapter, consumer } = readArtifacts({
+    adapter: ['Groth16VerifierAdapter.sol', 'Groth16VerifierAdapter'],
+    consumer: ['DigitConsumer.sol', 'DigitConsumer'],
+  })
+  const adapterAddress = (
+    await send(owner.deployContract({ abi: adapter.abi, bytecode: adapter.bytecode, args: [verifierAddress, BigInt(manifest.publicSignals.count)] }))
+  ).contractAddress!
+  await send(
+    owner.writeContract({
+      address: deployment.contracts.modelRegistry,
+      abi: modelRegistryAbi,
+      functionName: 'registerModel',
+      args: [
+        modelId,
+        {
+          verifier: adapterAddress,
+          inputValues: manifest.input.count,
+          inputBits: manifest.input.bits,
+          outputValues: manifest.output.count,
+          outputBits: manifest.output.bits,
+          fee: MODEL_FEE,
+          metadataURI: `${server.url}/manifest.json`,
+        },
+      ],
+    }),
+  )
+  const consumerAddress = (
+    await send(
+      owner.deployContract({
+        abi: consumer.abi,
+        bytecode: consumer.bytecode,
+        args: [deployment.contracts.inferenceOracle, modelId, manifest.output.bits, 0, 0, CALLBACK_GAS_LIMIT],
+      }),
+    )
+  ).contractAddress!
+
+  const operators = [1, 2, 3].map(account).sort((x, y) => (x.address.toLowerCase() < y.address.toLowerCase() ? -1 : 1))
+  for (const operator of operators) {
+    const operatorWallet = createWalletClient({ chain: foundry, transport, account: operator })
+    await send(operatorWallet.writeContract({ address: deployment.contracts.operatorStaking, abi: operatorStakingAbi, functionName: 'register', value: parseEther('2') }))
+  }
+
+  return {
+    anvil,
+    deployment,
+    modelDir,
+    manifest,
+    modelId,
+    consumer: consumerAddress,
+    testset,
+    account,
+    operators,
+    client: (index) => createVeridictClient({ publicClient, walletClient: wallet(index), deployment, pollingInterval: 50 }),
+    increaseTime: async (seconds) => {
+      await publicClient.request({ method: 'evm_increaseTime' as never, params: [Number(seconds)] as never })
+      await publicClient.request({ method: 'evm_mine' as never })
+    },
+    stop: async () => {
+      await new Promise<void>((resolve) => server.server.close(() => resolve()))
+      await anvil.stop()
+    },
+  }
+}
+
+/** Compiles a snarkjs-exported verifier with solc-js (the version forge uses here). */
+function compileVerifier(source: string, contractName: string): { abi: Abi; bytecode: Hex } {
+  const solc = createRequire(import.meta.url)('solc') as { compile: (input: string) => string }
+  const output = JSON.parse(
+    solc.compile(
+      JSON.stringify({
+        language: 'Solidity',
+        sources: { 'Verifier.sol': { content: source } },
+        settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: 'cancun', outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } } },
+      }),
+    ),
+  ) as { errors?: { severity: string; formattedMessage: string }[]; contracts: Record<string, Record<string, { abi: Abi; evm: { bytecode: { object: string } } }>> }
+  const errors = output.errors?.filter((e) => e.severity === 'error') ?? []
+  if (errors.length > 0) throw new Error(errors.map((e) => e.formattedMessage).join('\n'))
+  const contract = output.contracts['Verifier.sol']![contractName]!
+  return { abi: contract.abi, bytecode: `0x${contract.evm.bytecode.object}` }
+}
+
+/** Serves a model folder over HTTP, as a model owner would host its manifest and keys. */
+async function serveFolder(dir: string): Promise<{ server: Server; url: string }> {
+  const server = createServer((request, response) => {
+    const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '')
+    readFile(join(dir, path)).then(
+      (body) => {
+        response.writeHead(200, { 'content-type': extname(path) === '.json' ? 'application/json' : 'application/octet-stream' })
+        response.end(body)
+      },
+      () => {
+        response.writeHead(404)
+        response.end()
+      },
+    )
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  return { server, url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}` }
+}
