@@ -2,10 +2,12 @@ import { decodeFunctionData, type Hash, type Hex } from 'viem'
 import { getTransaction } from 'viem/actions'
 import { inferenceOracleAbi } from '../abi/inferenceOracleAbi.js'
 import type { VeridictClient } from '../client/createVeridictClient.js'
+import { ManifestMismatchError, ManifestNotFoundError } from '../errors/model.js'
 import { RequestExpiredError, ResultNotFinalError } from '../errors/request.js'
 import type { InferenceMode, RequestStatus, ResultFulfilment, VeridictManifest } from '../types.js'
 import { requestLogs, type RequestLog } from '../utils/requestLogs.js'
 import { decodeOutput, type DecodeOutputReturnType } from './decodeOutput.js'
+import { getModel } from './getModel.js'
 import { getRequest, type VeridictRequest } from './getRequest.js'
 
 /** A request's result: the output words, how they were delivered, and whether they are final. */
@@ -33,7 +35,10 @@ export type GetResultParameters = {
   requestId: bigint
   /** Also return an attested result that is not final yet (finality 'pending'), instead of throwing ResultNotFinalError. */
   includePending?: boolean | undefined
-  /** Decodes the output with this manifest (else with one the client already loaded for the model). */
+  /**
+   * Decodes the output with this manifest. Without it, the model's manifest is loaded from its
+   * metadata URI once per client; if that fails, `output` is undefined.
+   */
   manifest?: Pick<VeridictManifest, 'output'> | undefined
 }
 
@@ -62,7 +67,7 @@ export async function getResult(client: VeridictClient, parameters: GetResultPar
   if (!fulfilment) throw new ResultNotFinalError({ requestId, status: request.status })
   if (request.status === 'attested' && !includePending)
     throw new ResultNotFinalError({ requestId, status: request.status, challengeEnd: fulfilment.delivery.kind === 'attestation' ? fulfilment.delivery.challengeEnd : undefined })
-  const manifest = parameters.manifest ?? client.manifests.get(request.modelId)
+  const manifest = parameters.manifest ?? (await knownManifest(client, request.modelId))
   return {
     requestId,
     modelId: request.modelId,
@@ -76,6 +81,18 @@ export async function getResult(client: VeridictClient, parameters: GetResultPar
     fulfilment: fulfilment.delivery,
     callbackFailed: logs.some((log) => log.eventName === 'CallbackFailed'),
     request,
+  }
+}
+
+/** The model's manifest if the client has it or can load it; undefined when it cannot be read or checked. */
+async function knownManifest(client: VeridictClient, modelId: Hex): Promise<VeridictManifest | undefined> {
+  const cached = client.manifests.get(modelId)
+  if (cached) return cached
+  try {
+    return (await getModel(client, { modelId, manifest: true })).manifest
+  } catch (error) {
+    if (error instanceof ManifestNotFoundError || error instanceof ManifestMismatchError) return undefined
+    throw error
   }
 }
 
