@@ -1,0 +1,139 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util'
+import { createPublicClient, createWalletClient, defineChain, http, parseEther } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { inferenceOracleAbi } from '../../sdk/src/abi/inferenceOracleAbi.js'
+import { runOperatorAction, type OperatorAction } from './chain/operatorActions.js'
+import { registerModel } from './chain/registerModel.js'
+import { loadConfig } from './config/loadConfig.js'
+import { BaseError } from './errors/base.js'
+import { createLogger } from './logger.js'
+import { startNode } from './node/startNode.js'
+
+const usage = `veridict: the Veridict oracle node
+
+  veridict node start [--config node.json] [flags]
+  veridict operator register --stake <eth>
+  veridict operator stake --amount <eth>
+  veridict operator unstake --amount <eth>
+  veridict operator withdraw [--rewards]
+  veridict model register --dir <compiled model folder> [--fee <wei>] [--metadata-uri <uri>]
+
+Configuration: a JSON file (--config), VERIDICT_* environment variables (VERIDICT_RPC_URL, VERIDICT_CHAIN_ID,
+VERIDICT_DEPLOYMENT, VERIDICT_MODELS_DIR, VERIDICT_DATA_DIR, ...) and these flags, flags winning:
+  --rpc-url --chain-id --deployment --oracle --models-dir --data-dir --modes zk,attested --min-fee <wei>
+  --prover-concurrency --confirmations --http-port --http-host --execution-provider auto|cuda|cpu
+  --peers url,url --poll-interval-ms --log-level
+The operator key comes from VERIDICT_OPERATOR_KEY or an encrypted keystore (keystore.path in the file,
+password in VERIDICT_KEYSTORE_PASSWORD); it is never logged.`
+
+const flagOptions = {
+  config: { type: 'string' },
+  'rpc-url': { type: 'string' },
+  'chain-id': { type: 'string' },
+  deployment: { type: 'string' },
+  oracle: { type: 'string' },
+  'models-dir': { type: 'string' },
+  'data-dir': { type: 'string' },
+  modes: { type: 'string' },
+  'min-fee': { type: 'string' },
+  'prover-concurrency': { type: 'string' },
+  confirmations: { type: 'string' },
+  'http-port': { type: 'string' },
+  'http-host': { type: 'string' },
+  'execution-provider': { type: 'string' },
+  peers: { type: 'string' },
+  'poll-interval-ms': { type: 'string' },
+  'log-level': { type: 'string' },
+  stake: { type: 'string' },
+  amount: { type: 'string' },
+  rewards: { type: 'boolean' },
+  dir: { type: 'string' },
+  fee: { type: 'string' },
+  'metadata-uri': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
+const configFlags = ['rpc-url', 'chain-id', 'deployment', 'oracle', 'models-dir', 'data-dir', 'min-fee', 'prover-concurrency', 'confirmations', 'http-port', 'http-host', 'execution-provider', 'poll-interval-ms', 'log-level']
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({ options: flagOptions, allowPositionals: true })
+  const [group, command] = positionals
+  if (values.help || !group) {
+    console.log(usage)
+    return
+  }
+  const flags: Record<string, unknown> = Object.fromEntries(configFlags.filter((f) => values[f as keyof typeof values] !== undefined).map((f) => [camel(f), values[f as keyof typeof values]]))
+  if (values.modes) flags.modes = values.modes.split(',')
+  if (values.peers) flags.peers = values.peers.split(',').filter(Boolean)
+  // Commands other than `node start` need no models or data folder.
+  if (!(group === 'node' && command === 'start')) {
+    flags.modelsDir ??= '.'
+    flags.dataDir ??= '.'
+  }
+  const { config, operatorKey } = loadConfig({ file: values.config, flags })
+  const logger = createLogger(config.logLevel)
+
+  if (group === 'node' && command === 'start') {
+    const running = await startNode({ config, operatorKey, logger })
+    let signals = 0
+    const shutdown = (signal: string) => {
+      if (signals++ > 0) {
+        logger.warn({ signal }, 'second signal: exiting now')
+        process.exit(1)
+      }
+      logger.info({ signal }, 'shutting down: finishing or checkpointing jobs in flight')
+      running.stop().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: (error as Error).message }, 'shutdown failed')
+          process.exit(1)
+        },
+      )
+    }
+    process.on('SIGINT', () => shutdown('SIGINT'))
+    process.on('SIGTERM', () => shutdown('SIGTERM'))
+    return
+  }
+
+  const chain = defineChain({ id: config.chainId, name: `chain ${config.chainId}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [config.rpcUrl] } } })
+  const account = privateKeyToAccount(operatorKey)
+  const publicClient = createPublicClient({ chain, transport: http(config.rpcUrl) })
+  const walletClient = createWalletClient({ account, chain, transport: http(config.rpcUrl) })
+  const print = (v: unknown) => console.log(JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? x.toString() : x), 2))
+
+  if (group === 'operator') {
+    const staking = await publicClient.readContract({ address: config.oracle, abi: inferenceOracleAbi, functionName: 'STAKING' })
+    const eth = (v: string | undefined, name: string) => {
+      if (v === undefined) throw new BaseError(`operator ${command} needs --${name} <eth>.`)
+      return parseEther(v)
+    }
+    const action: OperatorAction =
+      command === 'register'
+        ? { action: 'register', stake: eth(values.stake, 'stake') }
+        : command === 'stake'
+          ? { action: 'stake', amount: eth(values.amount, 'amount') }
+          : command === 'unstake'
+            ? { action: 'unstake', amount: eth(values.amount, 'amount') }
+            : command === 'withdraw'
+              ? { action: 'withdraw', what: values.rewards ? 'rewards' : 'stake' }
+              : (() => {
+                  throw new BaseError(`Unknown command "operator ${command}".`, { details: usage })
+                })()
+    print({ account: account.address, ...(await runOperatorAction({ publicClient, walletClient, account, chain, staking }, action)) })
+    return
+  }
+  if (group === 'model' && command === 'register') {
+    if (!values.dir) throw new BaseError('model register needs --dir <compiled model folder>.')
+    const registry = await publicClient.readContract({ address: config.oracle, abi: inferenceOracleAbi, functionName: 'REGISTRY' })
+    print(await registerModel({ publicClient, walletClient, account, chain, registry, dir: values.dir, fee: BigInt(values.fee ?? '0'), metadataURI: values['metadata-uri'] }))
+    return
+  }
+  throw new BaseError(`Unknown command "${positionals.join(' ')}".`, { details: usage })
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof BaseError ? error.message : error)
+  process.exit(1)
+})

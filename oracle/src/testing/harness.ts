@@ -1,0 +1,153 @@
+import { mkdtempSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createPublicClient, createWalletClient, defineChain, http, parseEther, parseEventLogs, type Address, type Hex, type PublicClient } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { compileModel, setupModel } from '../../../circuits/src/index.js'
+import { deployVeridict, type Deployment } from '../../../contracts/script/deploy.js'
+import { inferenceOracleAbi } from '../../../sdk/src/abi/inferenceOracleAbi.js'
+import { operatorStakingAbi } from '../../../sdk/src/abi/operatorStakingAbi.js'
+import { packValues } from '../../../sdk/src/encoding/pack.js'
+import { anvilPrivateKeys, startAnvil, type Anvil } from '../../../test/utils/anvil.js'
+import { registerModel } from '../chain/registerModel.js'
+import type { NodeConfigInput } from '../config/schema.js'
+import { loadConfig } from '../config/loadConfig.js'
+import { createLogger } from '../logger.js'
+import { startNode, type RunningNode } from '../node/startNode.js'
+
+export const REPO_ROOT = join(import.meta.dirname, '..', '..', '..')
+
+/** Compiles and sets up the bundled Iris model into a fresh folder (about 3 s). */
+export async function compileIris(modelsDir = mkdtempSync(join(tmpdir(), 'veridict-models-'))): Promise<{ modelsDir: string; dir: string; testInputs: number[][] }> {
+  const testset = JSON.parse(await readFile(join(REPO_ROOT, 'circuits/models/iris.testset.json'), 'utf8')) as { inputs: number[][]; calibration: { inputs: number[][] } }
+  const dir = join(modelsDir, 'iris')
+  await compileModel({ onnx: join(REPO_ROOT, 'circuits/models/iris.onnx'), outDir: dir, calibration: testset.calibration.inputs })
+  await setupModel({ dir })
+  return { modelsDir, dir, testInputs: testset.inputs }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.on('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
+    })
+  })
+}
+
+export type TestChain = {
+  anvil: Anvil
+  deployment: Deployment
+  client: PublicClient
+  modelId: Hex
+  modelsDir: string
+  modelDir: string
+  testInputs: number[][]
+  /** Registers anvil account `index` as an operator with 1 ETH stake. */
+  registerOperator: (index: number) => Promise<Address>
+  /** Sends a request from anvil account 5; returns its id. */
+  request: (p: { input: number[]; mode: 'zk' | 'attested'; quorum?: number; deadlineSeconds?: number }) => Promise<bigint>
+  /** Input words as the request carries them. */
+  inputWords: (input: number[]) => bigint[]
+  stop: () => Promise<void>
+}
+
+/** A real anvil with the protocol deployed and Iris compiled, set up and registered. */
+export async function startTestChain({ challengeWindow = 6n, blockTime, anvilArgs }: { challengeWindow?: bigint; blockTime?: number; anvilArgs?: string[] } = {}): Promise<TestChain> {
+  const [anvil, iris] = await Promise.all([startAnvil({ blockTime, args: anvilArgs }), compileIris()])
+  const deployment = await deployVeridict({ rpcUrl: anvil.rpcUrl, challengeWindow, unbondingPeriod: challengeWindow * 10n, minStake: parseEther('1') })
+  const chain = defineChain({ id: anvil.chainId, name: 'anvil', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [anvil.rpcUrl] } } })
+  const client = createPublicClient({ chain, transport: http(anvil.rpcUrl), pollingInterval: 50 })
+  const wallet = (index: number) => createWalletClient({ account: privateKeyToAccount(anvilPrivateKeys[index]!), chain, transport: http(anvil.rpcUrl) })
+  const owner = wallet(0)
+  const { modelId } = await registerModel({ publicClient: client, walletClient: owner, account: owner.account, chain, registry: deployment.contracts.modelRegistry, dir: iris.dir, fee: parseEther('0.01') })
+  const { loadCompiledModel } = await import('../../../circuits/src/index.js')
+  const { manifest } = await loadCompiledModel(iris.dir)
+  const inputWords = (input: number[]) => packValues(input.map((v) => BigInt(Math.round(v * 2 ** manifest.input.scale))), manifest.input.bits)
+  return {
+    anvil,
+    deployment,
+    client,
+    modelId,
+    modelsDir: iris.modelsDir,
+    modelDir: iris.dir,
+    testInputs: iris.testInputs,
+    inputWords,
+    registerOperator: async (index) => {
+      const w = wallet(index)
+      const hash = await w.writeContract({ address: deployment.contracts.operatorStaking, abi: operatorStakingAbi, functionName: 'register', value: parseEther('1') })
+      await client.waitForTransactionReceipt({ hash })
+      return w.account.address
+    },
+    request: async ({ input, mode, quorum = mode === 'zk' ? 0 : 1, deadlineSeconds = 3600 }) => {
+      const w = wallet(5)
+      const block = await client.getBlock()
+      const hash = await w.writeContract({
+        address: deployment.contracts.inferenceOracle,
+        abi: inferenceOracleAbi,
+        functionName: 'requestInference',
+        args: [modelId, inputWords(input), mode === 'zk' ? 0 : 1, quorum, '0x0000000000000000000000000000000000000000', 0, block.timestamp + BigInt(deadlineSeconds)],
+        value: parseEther('0.01'),
+      })
+      const receipt = await client.waitForTransactionReceipt({ hash })
+      const [event] = parseEventLogs({ abi: inferenceOracleAbi, eventName: 'InferenceRequested', logs: receipt.logs })
+      return event!.args.requestId
+    },
+    stop: () => anvil.stop(),
+  }
+}
+
+/** Node settings for tests: fast polling, no confirmations, a fresh data folder. */
+export function nodeConfig(chain: TestChain, overrides: Partial<NodeConfigInput> & { httpPort: number }): NodeConfigInput {
+  return {
+    rpcUrl: chain.anvil.rpcUrl,
+    chainId: chain.anvil.chainId,
+    oracle: chain.deployment.contracts.inferenceOracle,
+    startBlock: Number(chain.deployment.deploymentBlock),
+    modelsDir: chain.modelsDir,
+    dataDir: mkdtempSync(join(tmpdir(), 'veridict-node-')),
+    confirmations: 0,
+    pollIntervalMs: 100,
+    executionProvider: 'cpu',
+    logLevel: (process.env.VERIDICT_TEST_LOG ?? 'silent') as NodeConfigInput['logLevel'],
+    ...overrides,
+  }
+}
+
+/** Starts a node in this process with anvil account `keyIndex` as its operator key. */
+export async function startTestNode(config: NodeConfigInput, keyIndex: number): Promise<RunningNode> {
+  const loaded = loadConfig({ env: { VERIDICT_OPERATOR_KEY: anvilPrivateKeys[keyIndex]! }, flags: config as Record<string, unknown> })
+  return startNode({ ...loaded, logger: createLogger(loaded.config.logLevel, { node: keyIndex }) })
+}
+
+/** Polls `fn` until it returns a value other than undefined/false, or throws after `timeoutMs`. */
+export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, { timeoutMs = 60_000, intervalMs = 100, what = 'condition' } = {}): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let last: unknown
+  while (Date.now() < deadline) {
+    try {
+      const value = await fn()
+      if (value !== undefined && value !== false) return value
+    } catch (error) {
+      last = error
+    }
+    await new Promise((r) => setTimeout(r, intervalMs))
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`)
+}
+
+/** The request's status on-chain (IInferenceOracle.Status). */
+export async function statusOf(chain: TestChain, requestId: bigint): Promise<number> {
+  const request = await chain.client.readContract({ address: chain.deployment.contracts.inferenceOracle, abi: inferenceOracleAbi, functionName: 'getRequest', args: [requestId] })
+  return request.status
+}
+
+/** All oracle events of `name` for a request. */
+export async function eventsOf(chain: TestChain, name: 'ResultFulfilled' | 'AttestationSubmitted' | 'ResultFinalized' | 'AttestationDisputed', requestId: bigint) {
+  const logs = await chain.client.getContractEvents({ address: chain.deployment.contracts.inferenceOracle, abi: inferenceOracleAbi, eventName: name, fromBlock: 0n, args: { requestId } as never })
+  return logs
+}

@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { RequestStatus } from '../oracle/src/chain/requestStatus.js'
+import type { RunningNode } from '../oracle/src/node/startNode.js'
+import { eventsOf, freePort, nodeConfig, startTestChain, startTestNode, statusOf, waitFor, type TestChain } from '../oracle/src/testing/harness.js'
+
+describe('oracle nodes on anvil', () => {
+  let chain: TestChain
+  const nodes: RunningNode[] = []
+
+  beforeAll(async () => {
+    chain = await startTestChain({ challengeWindow: 6n, blockTime: 1 })
+    const ports = await Promise.all([freePort(), freePort(), freePort()])
+    const urls = ports.map((p) => `http://127.0.0.1:${p}`)
+    for (const key of [1, 2, 3]) await chain.registerOperator(key)
+    for (const [i, port] of ports.entries()) {
+      const peers = urls.filter((_, j) => j !== i)
+      nodes.push(await startTestNode(nodeConfig(chain, { httpPort: port, peers, modes: i === 0 ? ['zk', 'attested'] : ['attested'] }), i + 1))
+    }
+  })
+
+  afterAll(async () => {
+    await Promise.all(nodes.map((n) => n.stop()))
+    await chain?.stop()
+  })
+
+  test('fulfils a ZK request with a proof the chain accepts, once', async () => {
+    const requestId = await chain.request({ input: chain.testInputs[0]!, mode: 'zk' })
+    await waitFor(async () => (await statusOf(chain, requestId)) === RequestStatus.Fulfilled, { what: 'the ZK request to be fulfilled' })
+    const fulfilled = await eventsOf(chain, 'ResultFulfilled', requestId)
+    expect(fulfilled).toHaveLength(1)
+    expect(fulfilled[0]!.args.fulfiller).toBe(nodes[0]!.node.address)
+    await waitFor(() => nodes[0]!.node.store.getJob(requestId)?.state === 'done', { what: 'the job to be done' })
+    const response = await fetch(`${nodes[0]!.url}/v1/requests/${requestId}`)
+    expect(((await response.json()) as { state: string }).state).toBe('done')
+  })
+
+  test('an attested request with quorum 3 reaches quorum over HTTP and finalizes after the window', async () => {
+    const requestId = await chain.request({ input: chain.testInputs[1]!, mode: 'attested', quorum: 3 })
+    await waitFor(async () => (await statusOf(chain, requestId)) === RequestStatus.Attested, { what: 'the attestation', timeoutMs: 30_000 })
+    const submitted = await eventsOf(chain, 'AttestationSubmitted', requestId)
+    expect(submitted).toHaveLength(1)
+    expect(submitted[0]!.args.signers).toHaveLength(3)
+    await waitFor(async () => (await statusOf(chain, requestId)) === RequestStatus.Finalized, { what: 'finalization', timeoutMs: 40_000 })
+    expect(await eventsOf(chain, 'ResultFinalized', requestId)).toHaveLength(1)
+    await waitFor(() => nodes.every((n) => n.node.store.getJob(requestId)?.state === 'done'), { what: 'every node to mark the job done' })
+    const metrics = await (await fetch(`${nodes[0]!.url}/metrics`)).text()
+    expect(metrics).toMatch(/veridict_jobs\{state="done"\} 2/)
+    expect(metrics).toMatch(/veridict_last_processed_block \d+/)
+  })
+})
