@@ -24,12 +24,14 @@ import {
   inferenceOracleAbi,
   listModels,
   ManifestMismatchError,
+  ManifestNotFoundError,
   ModelNotFoundError,
   NotDisputableError,
   packValues,
   quote,
   refundExpired,
   RequestExpiredError,
+  RequestNotFoundError,
   RequestNotRefundableError,
   requestInference,
   ResultNotFinalError,
@@ -138,6 +140,13 @@ describe('@veridict/sdk actions on anvil with the real contracts and the digits 
       await expect(getModel(f.client(5), { modelId: f.modelId, manifest: other })).rejects.toThrow(ManifestMismatchError)
     })
 
+    test('the default manifest loader reads data: URIs and refuses what it cannot read', async () => {
+      const uri = `data:application/json;base64,${Buffer.from(JSON.stringify(manifest)).toString('base64')}`
+      expect(await requester.loadManifest(uri)).toEqual(manifest)
+      await expect(requester.loadManifest('file:///etc/manifest.json')).rejects.toThrow(ManifestNotFoundError)
+      await expect(requester.loadManifest(`${new URL(f.manifest.artifacts.vkey!, (await getModel(requester, { modelId: f.modelId })).metadataURI)}.missing`)).rejects.toThrow(/answered 404/)
+    })
+
     test('lists the registered models', async () => {
       const models = await listModels(requester, { manifest: true })
       expect(models.map((m) => m.modelId)).toEqual([f.modelId])
@@ -190,6 +199,12 @@ describe('@veridict/sdk actions on anvil with the real contracts and the digits 
   })
 
   describe('requestInference, quote and refundExpired', () => {
+    test('getRequest and getResult throw RequestNotFoundError for an unknown id', async () => {
+      await expect(getRequest(requester, { requestId: 999n })).rejects.toThrow(RequestNotFoundError)
+      await expect(getResult(requester, { requestId: 999n })).rejects.toThrow(RequestNotFoundError)
+    })
+
+
     test('refuses a payment below the fee before sending', async () => {
       const error = await requestInference(requester, { modelId: f.modelId, values: digit, value: MODEL_FEE - 1n }).catch((e: unknown) => e)
       expect(error).toBeInstanceOf(InsufficientFeeError)

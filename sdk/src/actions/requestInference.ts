@@ -12,10 +12,20 @@ import type { NumberTensor } from '../utils/tensor.js'
 import { encodeInput } from './encodeInput.js'
 import { getModel } from './getModel.js'
 
-/** Gas a callback gets when a request names one and no limit. */
+/**
+ * Gas a callback gets when a request names one and no limit.
+ *
+ * @example
+ * await requestInference(veridict, { modelId, values, callback, callbackGasLimit: DEFAULT_CALLBACK_GAS_LIMIT * 2 })
+ */
 export const DEFAULT_CALLBACK_GAS_LIMIT = 200_000
 
-/** Seconds a request stays open when no deadline is given. */
+/**
+ * Seconds a request stays open when no deadline is given.
+ *
+ * @example
+ * await requestInference(veridict, { modelId, values, ttl: DEFAULT_REQUEST_TTL * 24 })
+ */
 export const DEFAULT_REQUEST_TTL = 3600
 
 export type RequestInferenceParameters = {

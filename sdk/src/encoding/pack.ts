@@ -5,16 +5,31 @@ import {
   WordOutOfRangeError,
 } from '../errors/encoding.js'
 
-/** Bits of a uint256 word that carry values; the rest stay zero so every word is below the BN254 field. */
+/**
+ * Bits of a uint256 word that carry values; the rest stay zero so every word is below the BN254 field.
+ *
+ * @example
+ * Math.floor(WORD_PAYLOAD_BITS / 8) // 31 values of 8 bits per word
+ */
 export const WORD_PAYLOAD_BITS = 248
 
-/** How many `bits`-wide values one word holds: floor(248 / bits). */
+/**
+ * How many `bits`-wide values one word holds: floor(248 / bits).
+ *
+ * @example
+ * valuesPerWord(8) // 31
+ */
 export function valuesPerWord(bits: number): number {
   assertBits(bits)
   return Math.floor(WORD_PAYLOAD_BITS / bits)
 }
 
-/** Number of words that `count` values of `bits` bits pack into. */
+/**
+ * Number of words that `count` values of `bits` bits pack into.
+ *
+ * @example
+ * wordCount(33, 8) // 2
+ */
 export function wordCount(count: number, bits: number): number {
   return Math.ceil(count / valuesPerWord(bits))
 }

@@ -4,7 +4,18 @@ export type BaseErrorParameters = {
   metaMessages?: string[] | undefined
 }
 
-/** Root of every error thrown by `@veridict/sdk`: a short message, optional details and a cause. */
+/**
+ * Root of every error thrown by `@veridict/sdk`: a short message, optional details and a cause.
+ *
+ * @example
+ * import { BaseError } from '@veridict/sdk'
+ *
+ * try {
+ *   await requestInference(veridict, { modelId, values })
+ * } catch (error) {
+ *   if (error instanceof BaseError) console.error(error.shortMessage, error.details)
+ * }
+ */
 export class BaseError extends Error {
   override name = 'VeridictError'
   readonly shortMessage: string

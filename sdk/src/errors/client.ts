@@ -1,6 +1,12 @@
 import { BaseError } from './base.js'
 
-/** A write action was called on a client without a wallet client or account. */
+/**
+ * A write action was called on a client without a wallet client or account.
+ *
+ * @example
+ * const readOnly = createVeridictClient({ publicClient, deployment })
+ * await requestInference(readOnly, { modelId, values }) // throws AccountNotFoundError
+ */
 export class AccountNotFoundError extends BaseError {
   override name = 'AccountNotFoundError'
   constructor({ action }: { action: string }) {
@@ -10,7 +16,12 @@ export class AccountNotFoundError extends BaseError {
   }
 }
 
-/** The clients are connected to another chain than the deployment's. */
+/**
+ * The clients are connected to another chain than the deployment's.
+ *
+ * @example
+ * createVeridictClient({ publicClient: mainnetClient, deployment: { chainId: 31337, ... } }) // throws ChainMismatchError
+ */
 export class ChainMismatchError extends BaseError {
   override name = 'ChainMismatchError'
   constructor({ expected, received }: { expected: number; received: number }) {
@@ -20,7 +31,16 @@ export class ChainMismatchError extends BaseError {
   }
 }
 
-/** A contract call reverted for a reason the SDK has no dedicated error for. */
+/**
+ * A contract call reverted for a reason the SDK has no dedicated error for.
+ *
+ * @example
+ * try {
+ *   await withdraw(veridict)
+ * } catch (error) {
+ *   if (error instanceof ContractCallError) console.log(error.errorName) // 'NothingToWithdraw'
+ * }
+ */
 export class ContractCallError extends BaseError {
   override name = 'ContractCallError'
   readonly errorName: string | undefined

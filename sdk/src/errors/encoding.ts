@@ -1,5 +1,11 @@
 import { BaseError } from './base.js'
 
+/**
+ * A packing bit width outside 2..248.
+ *
+ * @example
+ * packValues([1n], 1) // throws InvalidBitWidthError
+ */
 export class InvalidBitWidthError extends BaseError {
   override name = 'InvalidBitWidthError'
   constructor({ bits }: { bits: number }) {
@@ -9,6 +15,12 @@ export class InvalidBitWidthError extends BaseError {
   }
 }
 
+/**
+ * A quantized value does not fit its signed bit width.
+ *
+ * @example
+ * packValues([128n], 8) // throws ValueOutOfRangeError (index 0, value 128)
+ */
 export class ValueOutOfRangeError extends BaseError {
   override name = 'ValueOutOfRangeError'
   readonly index: number
@@ -24,6 +36,12 @@ export class ValueOutOfRangeError extends BaseError {
   }
 }
 
+/**
+ * Packed words of the wrong count for a tensor.
+ *
+ * @example
+ * unpackValues([], 5, 8) // throws WordCountMismatchError
+ */
 export class WordCountMismatchError extends BaseError {
   override name = 'WordCountMismatchError'
   constructor({ expected, received, count, bits }: { expected: number; received: number; count: number; bits: number }) {
@@ -31,6 +49,12 @@ export class WordCountMismatchError extends BaseError {
   }
 }
 
+/**
+ * A packed word with bits set above its payload.
+ *
+ * @example
+ * unpackValues([1n << 40n], 5, 8) // throws WordOutOfRangeError
+ */
 export class WordOutOfRangeError extends BaseError {
   override name = 'WordOutOfRangeError'
   constructor({ index, word, bits }: { index: number; word: bigint; bits: number }) {

@@ -1,6 +1,11 @@
 import { BaseError } from './base.js'
 
-/** The input tensor has the wrong number of values or the wrong nesting. */
+/**
+ * The input tensor has the wrong number of values or the wrong nesting.
+ *
+ * @example
+ * encodeInput({ manifest, values: [1, 2, 3] }) // a model taking [1, 4] throws InputShapeMismatchError
+ */
 export class InputShapeMismatchError extends BaseError {
   override name = 'InputShapeMismatchError'
   readonly expected: readonly number[]
@@ -16,7 +21,16 @@ export class InputShapeMismatchError extends BaseError {
   }
 }
 
-/** A value is not finite or does not fit the model's quantized input range. */
+/**
+ * A value is not finite or does not fit the model's quantized input range.
+ *
+ * @example
+ * try {
+ *   encodeInput({ manifest, values })
+ * } catch (error) {
+ *   if (error instanceof InputOutOfRangeError) console.log(error.index, error.value)
+ * }
+ */
 export class InputOutOfRangeError extends BaseError {
   override name = 'InputOutOfRangeError'
   readonly index: number

@@ -1,7 +1,12 @@
 import type { Hex } from 'viem'
 import { BaseError } from './base.js'
 
-/** The registry has no model with this id. */
+/**
+ * The registry has no model with this id.
+ *
+ * @example
+ * await getModel(veridict, { modelId: unknownId }) // throws ModelNotFoundError
+ */
 export class ModelNotFoundError extends BaseError {
   override name = 'ModelNotFoundError'
   readonly modelId: Hex
@@ -14,7 +19,12 @@ export class ModelNotFoundError extends BaseError {
   }
 }
 
-/** The model exists but takes no new requests (deprecated), or cannot serve the mode asked for. */
+/**
+ * The model exists but takes no new requests (deprecated), or cannot serve the mode asked for.
+ *
+ * @example
+ * await requestInference(veridict, { modelId: deprecatedId, values }) // throws ModelNotRequestableError
+ */
 export class ModelNotRequestableError extends BaseError {
   override name = 'ModelNotRequestableError'
   readonly modelId: Hex
@@ -24,7 +34,12 @@ export class ModelNotRequestableError extends BaseError {
   }
 }
 
-/** A manifest could not be fetched or read. */
+/**
+ * A manifest could not be fetched or read.
+ *
+ * @example
+ * await getModel(veridict, { modelId, manifest: true }) // throws ManifestNotFoundError if the metadata URI cannot be read
+ */
 export class ManifestNotFoundError extends BaseError {
   override name = 'ManifestNotFoundError'
   readonly uri: string
@@ -37,7 +52,12 @@ export class ManifestNotFoundError extends BaseError {
   }
 }
 
-/** The manifest describes another model, or a layout that disagrees with the registry. */
+/**
+ * The manifest describes another model, or a layout that disagrees with the registry.
+ *
+ * @example
+ * await getModel(veridict, { modelId, manifest: manifestOfAnotherModel }) // throws ManifestMismatchError
+ */
 export class ManifestMismatchError extends BaseError {
   override name = 'ManifestMismatchError'
   constructor({ modelId, reason }: { modelId: Hex; reason: string }) {

@@ -2,7 +2,12 @@ import type { Hex } from 'viem'
 import { BaseError } from './base.js'
 import type { RequestStatus } from '../types.js'
 
-/** The payment is below the model's fee. */
+/**
+ * The payment is below the model's fee.
+ *
+ * @example
+ * await requestInference(veridict, { modelId, values, value: 1n }) // throws InsufficientFeeError (fee and paid)
+ */
 export class InsufficientFeeError extends BaseError {
   override name = 'InsufficientFeeError'
   readonly fee: bigint
@@ -17,7 +22,12 @@ export class InsufficientFeeError extends BaseError {
   }
 }
 
-/** The oracle has no request with this id. */
+/**
+ * The oracle has no request with this id.
+ *
+ * @example
+ * await getRequest(veridict, { requestId: 999_999n }) // throws RequestNotFoundError
+ */
 export class RequestNotFoundError extends BaseError {
   override name = 'RequestNotFoundError'
   readonly requestId: bigint
@@ -30,7 +40,16 @@ export class RequestNotFoundError extends BaseError {
   }
 }
 
-/** The request's deadline passed without a final result. */
+/**
+ * The request's deadline passed without a final result.
+ *
+ * @example
+ * try {
+ *   await waitForResult(veridict, { requestId })
+ * } catch (error) {
+ *   if (error instanceof RequestExpiredError) await refundExpired(veridict, { requestId, withdraw: true })
+ * }
+ */
 export class RequestExpiredError extends BaseError {
   override name = 'RequestExpiredError'
   readonly requestId: bigint
@@ -48,7 +67,12 @@ export class RequestExpiredError extends BaseError {
   }
 }
 
-/** A refund was asked for a request that is still open or already settled. */
+/**
+ * A refund was asked for a request that is still open or already settled.
+ *
+ * @example
+ * await refundExpired(veridict, { requestId }) // before the deadline: throws RequestNotRefundableError
+ */
 export class RequestNotRefundableError extends BaseError {
   override name = 'RequestNotRefundableError'
   readonly requestId: bigint
@@ -58,7 +82,12 @@ export class RequestNotRefundableError extends BaseError {
   }
 }
 
-/** The request cannot be fulfilled now (it already has a result, or it expired). */
+/**
+ * The request cannot be fulfilled now (it already has a result, or it expired).
+ *
+ * @example
+ * await fulfillWithProof(veridict, proved) // a second time: throws RequestNotPendingError (status 'fulfilled')
+ */
 export class RequestNotPendingError extends BaseError {
   override name = 'RequestNotPendingError'
   readonly requestId: bigint
@@ -73,7 +102,16 @@ export class RequestNotPendingError extends BaseError {
   }
 }
 
-/** The request has no final result yet. */
+/**
+ * The request has no final result yet.
+ *
+ * @example
+ * try {
+ *   await getResult(veridict, { requestId })
+ * } catch (error) {
+ *   if (error instanceof ResultNotFinalError) console.log(error.status) // 'requested' or 'attested'
+ * }
+ */
 export class ResultNotFinalError extends BaseError {
   override name = 'ResultNotFinalError'
   readonly requestId: bigint
@@ -91,7 +129,19 @@ export class ResultNotFinalError extends BaseError {
   }
 }
 
-/** waitForResult gave up. */
+/**
+ * waitForResult gave up.
+ *
+ * @example
+ * try {
+ *   await waitForResult(veridict, { requestId, timeout: 60_000 })
+ * } catch (error) {
+ *   if (error instanceof WaitForResultTimeoutError) {
+ *     const proved = await proveLocally(veridict, { requestId, dir }) // from '@veridict/sdk/prover'
+ *     await fulfillWithProof(veridict, proved)
+ *   }
+ * }
+ */
 export class WaitForResultTimeoutError extends BaseError {
   override name = 'WaitForResultTimeoutError'
   readonly requestId: bigint
@@ -104,7 +154,12 @@ export class WaitForResultTimeoutError extends BaseError {
   }
 }
 
-/** A dispute needs a request whose attested result is still in its challenge window. */
+/**
+ * A dispute needs a request whose attested result is still in its challenge window.
+ *
+ * @example
+ * await disputeWithProof(veridict, proved) // after the challenge window: throws NotDisputableError
+ */
 export class NotDisputableError extends BaseError {
   override name = 'NotDisputableError'
   readonly requestId: bigint
@@ -114,7 +169,12 @@ export class NotDisputableError extends BaseError {
   }
 }
 
-/** The oracle rejected the proof, or the proof does not match the request. */
+/**
+ * The oracle rejected the proof, or the proof does not match the request.
+ *
+ * @example
+ * await fulfillWithProof(veridict, { ...proved, outputWords: otherWords }) // throws InvalidProofError
+ */
 export class InvalidProofError extends BaseError {
   override name = 'InvalidProofError'
   readonly requestId: bigint
@@ -127,7 +187,12 @@ export class InvalidProofError extends BaseError {
   }
 }
 
-/** The input hash of the supplied words differs from the one the request stored. */
+/**
+ * The input hash of the supplied words differs from the one the request stored.
+ *
+ * @example
+ * await fulfillWithProof(veridict, { ...proved, inputWords: otherWords }) // throws InputHashMismatchError
+ */
 export class InputHashMismatchError extends BaseError {
   override name = 'InputHashMismatchError'
   constructor({ requestId, expected, received, cause }: { requestId: bigint; expected: Hex; received: Hex; cause?: unknown }) {

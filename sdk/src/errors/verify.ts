@@ -1,6 +1,11 @@
 import { BaseError } from './base.js'
 
-/** Off-chain verification was asked for a result that carries nothing to check. */
+/**
+ * Off-chain verification was asked for a result that carries nothing to check.
+ *
+ * @example
+ * await verifyResultOffchain(veridict, { result }) // result delivered through another contract: throws NothingToVerifyError
+ */
 export class NothingToVerifyError extends BaseError {
   override name = 'NothingToVerifyError'
   constructor({ requestId, reason }: { requestId: bigint; reason: string }) {
@@ -8,7 +13,12 @@ export class NothingToVerifyError extends BaseError {
   }
 }
 
-/** The proof's verification key could not be found. */
+/**
+ * The proof's verification key could not be found.
+ *
+ * @example
+ * await verifyResultOffchain(veridict, { result }) // manifest without vkey: throws VerificationKeyNotFoundError
+ */
 export class VerificationKeyNotFoundError extends BaseError {
   override name = 'VerificationKeyNotFoundError'
   constructor({ reason, cause }: { reason: string; cause?: unknown }) {

@@ -16,8 +16,3 @@ export function modeName(mode: number): InferenceMode {
 export function modeValue(mode: InferenceMode): 0 | 1 {
   return mode === 'zk' ? 0 : 1
 }
-
-/** Whether a status holds a final result. */
-export function isFinalStatus(status: RequestStatus | 'none'): boolean {
-  return status === 'fulfilled' || status === 'finalized'
-}
