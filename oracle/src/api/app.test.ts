@@ -1,0 +1,90 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Hono } from 'hono'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { recoverAttestationSigner } from '../attest/attestation.js'
+import { loadConfig } from '../config/loadConfig.js'
+import { createLogger } from '../logger.js'
+import { OracleNode } from '../node/oracleNode.js'
+import { compileIris } from '../testing/harness.js'
+import { createApp } from './app.js'
+
+const key = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d'
+
+describe('HTTP API', () => {
+  let node: OracleNode
+  let app: Hono
+  let input: number[]
+
+  beforeAll(async () => {
+    const iris = await compileIris()
+    input = iris.testInputs[0]!
+    const { config, operatorKey } = loadConfig({
+      env: { VERIDICT_OPERATOR_KEY: key },
+      flags: { rpcUrl: 'http://127.0.0.1:9', chainId: 31337, oracle: '0x5FbDB2315678afecb367f032d93F642f64180aa3', modelsDir: iris.modelsDir, dataDir: mkdtempSync(join(tmpdir(), 'veridict-api-')), executionProvider: 'cpu', maxBodyBytes: 4096 },
+    })
+    node = await OracleNode.create({ config, operatorKey, logger: createLogger('silent') })
+    app = createApp(node)
+  })
+
+  afterAll(async () => {
+    await node?.stop()
+  })
+
+  const post = (path: string, body: unknown, raw = false) => app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw ? (body as string) : JSON.stringify(body) })
+  const error = async (response: Response) => ((await response.json()) as { error: { code: string; message: string } }).error
+
+  test('serves an off-chain inference with an attestation signed for requestId 0', async () => {
+    const response = await post('/v1/inference', { model: 'iris', input })
+    expect(response.status).toBe(200)
+    const body = (await response.json()) as { output: { values: number[]; float: number[] }; attestation: { modelId: `0x${string}`; inputHash: `0x${string}`; outputHash: `0x${string}`; signature: `0x${string}`; signer: string } }
+    body.output.values.forEach((v, i) => expect(Math.abs(v - body.output.float[i]!)).toBeLessThan(0.25))
+    const { attestation } = body
+    expect(await recoverAttestationSigner(node.domain, { requestId: 0n, ...attestation }, attestation.signature)).toBe(attestation.signer)
+  })
+
+  test('returns a proof on request', async () => {
+    const response = await post('/v1/inference', { model: node.models[0]!.modelId, input, prove: true })
+    expect(response.status).toBe(200)
+    expect(((await response.json()) as { proof: { proof: string } }).proof.proof).toMatch(/^0x[0-9a-f]{512}$/)
+  })
+
+  test('rejects bad input with a 4xx and a clear message, changing nothing', async () => {
+    const before = JSON.stringify(node.store.countByState())
+    const cases: [Response, number, string, RegExp][] = [
+      [await post('/v1/inference', { model: 'iris', input: [1, 2, 3] }), 400, 'invalid_input', /takes 4 values .*got 3/],
+      [await post('/v1/inference', { model: 'iris', input: ['a', 'b', 'c', 'd'] }), 400, 'invalid_request', /input/],
+      [await post('/v1/inference', { model: 'iris', input: [1e9, 0, 0, 0] }), 400, 'invalid_input', /outside the model's input range/],
+      [await post('/v1/inference', { model: 'resnet', input }), 404, 'unknown_model', /Unknown model "resnet"/],
+      [await post('/v1/inference', { model: 'iris', input, extra: 1 }), 400, 'invalid_request', /Unrecognized key/],
+      [await post('/v1/inference', '{"model": ', true), 400, 'invalid_request', /not valid JSON/],
+      [await post('/v1/inference', { model: 'iris', input: new Array(5000).fill(1) }), 413, 'body_too_large', /larger than 4096 bytes/],
+      [await post('/v1/attestations', { requestId: '1', signer: 'me' }), 400, 'invalid_request', /modelId/],
+      [await post('/v1/attestations', { requestId: '0', modelId: `0x${'1'.repeat(64)}`, inputHash: `0x${'2'.repeat(64)}`, outputHash: `0x${'3'.repeat(64)}`, outputWords: ['1'], signer: `0x${'4'.repeat(40)}`, signature: `0x${'5'.repeat(130)}` }), 400, 'invalid_attestation', /requestId 0/],
+      [await app.request('/v1/requests/abc'), 400, 'invalid_request', /decimal integer/],
+      [await app.request('/v1/requests/7'), 404, 'request_not_found', /Request 7 is unknown/],
+      [await app.request('/v2/nothing'), 404, 'not_found', /openapi/],
+    ]
+    for (const [response, status, code, message] of cases) {
+      expect(response.status).toBe(status)
+      const e = await error(response)
+      expect(e.code).toBe(code)
+      expect(e.message).toMatch(message)
+    }
+    expect(JSON.stringify(node.store.countByState())).toBe(before)
+    expect(node.store.signatures(1n)).toEqual([])
+  })
+
+  test('describes itself: models, OpenAPI document and metrics', async () => {
+    const models = (await (await app.request('/v1/models')).json()) as { models: { name: string; provable: boolean }[] }
+    expect(models.models).toEqual([expect.objectContaining({ name: 'iris', provable: true })])
+    const openapi = (await (await app.request('/openapi.json')).json()) as { openapi: string; paths: Record<string, unknown> }
+    expect(openapi.openapi).toBe('3.1.0')
+    expect(Object.keys(openapi.paths)).toEqual(['/health', '/metrics', '/v1/models', '/v1/inference', '/v1/requests/{id}', '/v1/attestations'])
+    const metrics = await (await app.request('/metrics')).text()
+    expect(metrics).toContain('veridict_jobs{state="pending"} 0')
+    expect(metrics).toMatch(/veridict_inference_seconds_count\{model="iris"\} \d+/)
+    expect((await app.request('/health')).status).toBe(503)
+  })
+})
