@@ -1,5 +1,5 @@
 import { createPublicClient, http, keccak256, parseEther, stringToHex } from 'viem'
-import { writeContract } from 'viem/actions'
+import { waitForTransactionReceipt, writeContract } from 'viem/actions'
 import { foundry, mainnet } from 'viem/chains'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { loadCompiledModel } from '../circuits/src/prove/loadCompiledModel.js'
@@ -78,8 +78,8 @@ describe('@veridict/sdk actions on anvil with the real contracts and the digits 
       chain: foundry,
       account: submitter.walletClient!.account!,
     })
-    await submitter.publicClient.request({ method: 'eth_getTransactionReceipt', params: [hashTx] })
-    return { signatures, signers: signers.map((s) => s.address) }
+    const receipt = await waitForTransactionReceipt(submitter.publicClient, { hash: hashTx })
+    return { signatures, signers: signers.map((s) => s.address), gasUsed: receipt.gasUsed }
   }
 
   async function canonicalOutput(inputWords: readonly bigint[]): Promise<bigint[]> {
@@ -252,7 +252,7 @@ describe('@veridict/sdk actions on anvil with the real contracts and the digits 
       const { requestId, inputWords } = await requestInference(requester, { modelId: f.modelId, values: digit, mode: 'attested', quorum: 2 })
       const outputWords = await canonicalOutput(inputWords)
       const pending = waitForResult(requester, { requestId, finality: 'pending', timeout: 20_000 })
-      const { signers } = await attest(requestId, inputWords, outputWords, 2)
+      const { signers, gasUsed: submitGas } = await attest(requestId, inputWords, outputWords, 2)
       const result = await pending
       expect(result).toMatchObject({ requestId, mode: 'attested', status: 'attested', finality: 'pending', outputWords })
       expect(result.fulfilment.kind).toBe('attestation')
@@ -276,7 +276,7 @@ describe('@veridict/sdk actions on anvil with the real contracts and the digits 
       expect(forged.valid).toBe(false)
 
       await f.increaseTime(CHALLENGE_WINDOW + 1n)
-      await writeContract(f.client(5).walletClient!, {
+      const finalizeHash = await writeContract(f.client(5).walletClient!, {
         address: f.deployment.contracts.inferenceOracle,
         abi: inferenceOracleAbi,
         functionName: 'finalize',
@@ -286,6 +286,10 @@ describe('@veridict/sdk actions on anvil with the real contracts and the digits 
       })
       const final = await waitForResult(requester, { requestId, timeout: 10_000 })
       expect(final).toMatchObject({ status: 'finalized', finality: 'final', outputWords })
+
+      const finalizeGas = (await waitForTransactionReceipt(requester.publicClient, { hash: finalizeHash })).gasUsed
+      const estimate = Number((await quote(requester, { modelId: f.modelId, quorum: 2 })).modes.attested!.fulfilmentGas)
+      expect(Math.abs(Number(submitGas + finalizeGas) - estimate) / estimate).toBeLessThan(0.25)
     })
 
     test('a wrong attestation is overturned with disputeWithProof', async () => {

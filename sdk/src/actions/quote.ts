@@ -7,7 +7,10 @@ import { modeValue } from '../utils/status.js'
 import { getModel } from './getModel.js'
 import { DEFAULT_CALLBACK_GAS_LIMIT, DEFAULT_REQUEST_TTL } from './requestInference.js'
 
-/** Gas model of fulfilment, fitted to receipts on anvil (test/sdkActions.test.ts checks it stays within 25%). */
+/**
+ * Gas model of fulfilment, fitted to receipts on anvil (digits model, 8 public signals: proof
+ * 329k; quorum-2 attestation 124k + finalize 64k). test/sdkActions.test.ts keeps it within 25%.
+ */
 const GAS = {
   transaction: 21_000n,
   /** snarkjs Groth16 verifier: pairing check plus one scalar multiplication per public signal. */
@@ -16,13 +19,13 @@ const GAS = {
   /** Oracle bookkeeping of fulfillWithProof besides the verifier: request read, status, balance, event. */
   fulfilBase: 45_000n,
   /** submitAttestations: status, packed attestation, event. */
-  attestBase: 70_000n,
+  attestBase: 60_000n,
   /** Per signer: ecrecover, active-stake check and index packing. */
   attestPerSigner: 12_000n,
   /** Per output word stored for the challenge window. */
   attestPerWord: 23_000n,
   /** finalize: fee credited through staking, status, event. */
-  finalizeBase: 75_000n,
+  finalizeBase: 35_000n,
   finalizePerSigner: 8_000n,
   /** Calling the consumer, on top of the gas it is given. */
   callbackOverhead: 10_000n,
