@@ -1,7 +1,7 @@
 import { createPublicClient, http, keccak256, parseEther, stringToHex } from 'viem'
 import { waitForTransactionReceipt, writeContract } from 'viem/actions'
 import { foundry, mainnet } from 'viem/chains'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { afterAll, assert, beforeAll, describe, expect, test } from 'vitest'
 import { loadCompiledModel } from '../circuits/src/prove/loadCompiledModel.js'
 import { runReference } from '../circuits/src/reference/runReference.js'
 import {
@@ -255,8 +255,7 @@ describe('@veridict/sdk actions on anvil with the real contracts and the digits 
       const { signers, gasUsed: submitGas } = await attest(requestId, inputWords, outputWords, 2)
       const result = await pending
       expect(result).toMatchObject({ requestId, mode: 'attested', status: 'attested', finality: 'pending', outputWords })
-      expect(result.fulfilment.kind).toBe('attestation')
-      if (result.fulfilment.kind !== 'attestation') throw new Error('unreachable')
+      assert(result.fulfilment.kind === 'attestation')
       expect(result.fulfilment.signers).toEqual(signers)
       expect(result.output?.class).toBe(f.testset.labels[0])
 

@@ -1,15 +1,14 @@
 /**
  * A real Veridict deployment for the SDK's end-to-end tests: anvil, the contracts from
  * contracts/script/deploy.ts, the bundled 14x14 digits model compiled and set up by the circuits
- * package (cached in .cache/models), its generated Groth16 verifier behind the adapter, the model
- * registered with its manifest served over HTTP, the example DigitConsumer, and staked operators.
+ * package (cached in .cache/models), registered by the oracle's registerModel (its verifier
+ * compiled and deployed behind the adapter) with its manifest served over HTTP, the example
+ * DigitConsumer, and staked operators.
  */
 import { readFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
-import { createRequire } from 'node:module'
 import { extname, join, normalize } from 'node:path'
 import {
-  type Abi,
   type Account,
   type Address,
   type Hex,
@@ -24,10 +23,11 @@ import { readArtifacts } from '../../contracts/script/artifacts.js'
 import { deployVeridict, type Deployment } from '../../contracts/script/deploy.js'
 import { ensureCompiledModel } from '../../circuits/src/compile/ensureCompiledModel.js'
 import type { ModelManifest } from '../../circuits/src/manifest/manifest.js'
+import { registerModel } from '../../oracle/src/chain/registerModel.js'
 import { anvilPrivateKeys, startAnvil, type Anvil } from '../../test/utils/anvil.js'
-import { modelRegistryAbi } from '../src/abi/modelRegistryAbi.js'
 import { operatorStakingAbi } from '../src/abi/operatorStakingAbi.js'
 import { createVeridictClient, type VeridictClient } from '../src/client/createVeridictClient.js'
+import { BaseError } from '../src/errors/base.js'
 
 export const MODEL_FEE = parseEther('0.01')
 export const CHALLENGE_WINDOW = 600n
@@ -75,40 +75,23 @@ export async function setupFixture(): Promise<Fixture> {
   const wallet = (index: number) => createWalletClient({ chain: foundry, transport, account: account(index), pollingInterval: 50 })
   const send = async (hash: Promise<Hex>) => {
     const receipt = await publicClient.waitForTransactionReceipt({ hash: await hash, pollingInterval: 50 })
-    if (receipt.status !== 'success') throw new Error(`fixture transaction ${receipt.transactionHash} reverted`)
+    if (receipt.status !== 'success') throw new BaseError(`Fixture transaction ${receipt.transactionHash} reverted.`)
     return receipt
   }
 
   const server = await serveFolder(modelDir)
   const owner = wallet(0)
-  const verifier = compileVerifier(await readFile(join(modelDir, manifest.artifacts.verifier!), 'utf8'), manifest.setup!.verifierContract)
-  const verifierAddress = (await send(owner.deployContract({ abi: verifier.abi, bytecode: verifier.bytecode }))).contractAddress!
-  const { adapter, consumer } = readArtifacts({
-    adapter: ['Groth16VerifierAdapter.sol', 'Groth16VerifierAdapter'],
-    consumer: ['DigitConsumer.sol', 'DigitConsumer'],
+  await registerModel({
+    publicClient,
+    walletClient: owner,
+    account: account(0),
+    chain: foundry,
+    registry: deployment.contracts.modelRegistry,
+    dir: modelDir,
+    fee: MODEL_FEE,
+    metadataURI: `${server.url}/manifest.json`,
   })
-  const adapterAddress = (
-    await send(owner.deployContract({ abi: adapter.abi, bytecode: adapter.bytecode, args: [verifierAddress, BigInt(manifest.publicSignals.count)] }))
-  ).contractAddress!
-  await send(
-    owner.writeContract({
-      address: deployment.contracts.modelRegistry,
-      abi: modelRegistryAbi,
-      functionName: 'registerModel',
-      args: [
-        modelId,
-        {
-          verifier: adapterAddress,
-          inputValues: manifest.input.count,
-          inputBits: manifest.input.bits,
-          outputValues: manifest.output.count,
-          outputBits: manifest.output.bits,
-          fee: MODEL_FEE,
-          metadataURI: `${server.url}/manifest.json`,
-        },
-      ],
-    }),
-  )
+  const { consumer } = readArtifacts({ consumer: ['DigitConsumer.sol', 'DigitConsumer'] })
   const consumerAddress = (
     await send(
       owner.deployContract({
@@ -145,24 +128,6 @@ export async function setupFixture(): Promise<Fixture> {
       await anvil.stop()
     },
   }
-}
-
-/** Compiles a snarkjs-exported verifier with solc-js (the version forge uses here). */
-function compileVerifier(source: string, contractName: string): { abi: Abi; bytecode: Hex } {
-  const solc = createRequire(import.meta.url)('solc') as { compile: (input: string) => string }
-  const output = JSON.parse(
-    solc.compile(
-      JSON.stringify({
-        language: 'Solidity',
-        sources: { 'Verifier.sol': { content: source } },
-        settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: 'cancun', outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } } },
-      }),
-    ),
-  ) as { errors?: { severity: string; formattedMessage: string }[]; contracts: Record<string, Record<string, { abi: Abi; evm: { bytecode: { object: string } } }>> }
-  const errors = output.errors?.filter((e) => e.severity === 'error') ?? []
-  if (errors.length > 0) throw new Error(errors.map((e) => e.formattedMessage).join('\n'))
-  const contract = output.contracts['Verifier.sol']![contractName]!
-  return { abi: contract.abi, bytecode: `0x${contract.evm.bytecode.object}` }
 }
 
 /** Serves a model folder over HTTP, as a model owner would host its manifest and keys. */

@@ -45,9 +45,16 @@ export class ContractCallError extends BaseError {
   override name = 'ContractCallError'
   readonly errorName: string | undefined
   readonly args: readonly unknown[] | undefined
-  constructor({ functionName, errorName, args, cause }: { functionName: string; errorName?: string | undefined; args?: readonly unknown[] | undefined; cause: unknown }) {
-    const reason = errorName ? `${errorName}(${(args ?? []).map(String).join(', ')})` : ((cause as { shortMessage?: string })?.shortMessage ?? String(cause))
-    super(`${functionName} reverted: ${reason}.`, { cause })
+  constructor({
+    functionName,
+    errorName,
+    args,
+    reason,
+    cause,
+  }: { functionName: string; errorName?: string | undefined; args?: readonly unknown[] | undefined; reason?: string | undefined; cause?: unknown }) {
+    const why =
+      reason ?? (errorName ? `${errorName}(${(args ?? []).map(String).join(', ')})` : ((cause as { shortMessage?: string } | undefined)?.shortMessage ?? String(cause)))
+    super(`${functionName} failed: ${why}.`, { cause })
     this.errorName = errorName
     this.args = args
   }

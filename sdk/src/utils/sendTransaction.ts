@@ -24,6 +24,6 @@ export async function sendTransaction(client: VeridictClient, action: string, se
   } catch (error) {
     throw toVeridictError(error, action)
   }
-  if (receipt.status !== 'success') throw new ContractCallError({ functionName: action, cause: new Error(`transaction ${receipt.transactionHash} reverted`) })
+  if (receipt.status !== 'success') throw new ContractCallError({ functionName: action, reason: `transaction ${receipt.transactionHash} reverted` })
   return receipt
 }
