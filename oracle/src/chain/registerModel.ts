@@ -2,7 +2,7 @@ import { createRequire } from 'node:module'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Abi, Address, Hex, PublicClient, WalletClient, Account, Chain } from 'viem'
-import { loadCompiledModel } from '../../../circuits/src/index.js'
+import { computeModelId, loadCompiledModel } from '../../../circuits/src/index.js'
 import { readArtifact } from '../../../contracts/script/artifacts.js'
 import { modelRegistryAbi } from '../../../sdk/src/abi/modelRegistryAbi.js'
 import { TransactionError } from '../errors/node.js'
@@ -28,7 +28,9 @@ export type RegisterModelReturnType = { modelId: Hex; verifier: Address | undefi
  */
 export async function registerModel({ publicClient, walletClient, account, chain, registry, dir, fee, metadataURI = '' }: RegisterModelParameters): Promise<RegisterModelReturnType> {
   const { dir: abs, manifest } = await loadCompiledModel(dir)
-  if (!manifest.modelId) throw new TransactionError({ action: 'model register', reason: `${abs} has no modelId yet; run setup first` })
+  // An attested-only model (no circuit) has no setup; its id uses a zero verification-key hash, as ServedModel computes it.
+  const modelId = manifest.modelId ?? (manifest.circuit ? undefined : computeModelId(manifest.onnx.keccak256, manifest.quantization.keccak256, undefined))
+  if (!modelId) throw new TransactionError({ action: 'model register', reason: `${abs} has no modelId yet; run setup first` })
   const deploy = async (abi: Abi, bytecode: Hex, args: readonly unknown[] = []) => {
     const hash = await walletClient.deployContract({ abi, bytecode, args, account, chain } as never)
     const receipt = await publicClient.waitForTransactionReceipt({ hash })
@@ -54,7 +56,7 @@ export async function registerModel({ publicClient, walletClient, account, chain
     abi: modelRegistryAbi,
     functionName: 'registerModel',
     args: [
-      manifest.modelId,
+      modelId,
       {
         verifier: adapter ?? '0x0000000000000000000000000000000000000000',
         inputValues: manifest.input.count,
@@ -70,5 +72,5 @@ export async function registerModel({ publicClient, walletClient, account, chain
   })
   const receipt = await publicClient.waitForTransactionReceipt({ hash })
   if (receipt.status !== 'success') throw new TransactionError({ action: 'model register', reason: `registerModel ${hash} reverted` })
-  return { modelId: manifest.modelId, verifier, adapter }
+  return { modelId, verifier, adapter }
 }

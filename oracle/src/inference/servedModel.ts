@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import * as ort from 'onnxruntime-node'
 import type { Logger } from 'pino'
 import { encodePacked, keccak256, type Hex } from 'viem'
-import { loadCompiledModel, runReference, type ModelManifest } from '../../../circuits/src/index.js'
+import { computeModelId, loadCompiledModel, runReference, type ModelManifest } from '../../../circuits/src/index.js'
 import type { QuantizedModel } from '../../../circuits/src/quantize/model.js'
 import { packValues, unpackValues } from '../../../sdk/src/encoding/pack.js'
 import { InvalidInputError, ModelLoadError } from '../errors/node.js'
@@ -47,7 +47,7 @@ export class ServedModel {
     this.session = init.session
     this.provider = init.provider
     this.name = init.manifest.name
-    this.modelId = init.manifest.modelId!
+    this.modelId = init.manifest.modelId ?? computeModelId(init.manifest.onnx.keccak256, init.manifest.quantization.keccak256, undefined)
     this.provable = init.manifest.circuit !== undefined && init.manifest.artifacts.zkey !== undefined && existsSync(join(init.dir, init.manifest.artifacts.zkey))
   }
 
@@ -58,7 +58,8 @@ export class ServedModel {
     } catch (cause) {
       throw new ModelLoadError({ dir, reason: (cause as Error).message.split('\n')[0]!, cause })
     }
-    if (!compiled.manifest.modelId) throw new ModelLoadError({ dir, reason: 'its manifest has no modelId; run setup (or compile it for attested mode) first' })
+    // An attested-only model (no circuit) has no setup; its id uses a zero verification-key hash (manifest.ts).
+    if (!compiled.manifest.modelId && compiled.manifest.circuit) throw new ModelLoadError({ dir, reason: 'its manifest has no modelId; run setup first' })
     const { session, provider: used } = await createSession(join(compiled.dir, compiled.manifest.artifacts.onnx), provider, logger)
     return new ServedModel({ dir: compiled.dir, manifest: compiled.manifest, quantized: compiled.model, session, provider: used })
   }

@@ -424,7 +424,10 @@ export class OracleNode {
     this.metrics.attestationsReceived.inc({ result: active ? 'accepted' : 'inactive' })
     if (!active) throw new InvalidAttestationError({ reason: `${signer} is not an active operator` })
     const stored = this.store.addSignature({ requestId, signer, outputHash: body.outputHash, outputWords, signature: body.signature })
-    if (stored) this.wake()
+    if (stored) {
+      this.notBefore.delete(requestId)
+      this.wake()
+    }
     return { stored }
   }
 

@@ -147,7 +147,7 @@ export async function statusOf(chain: TestChain, requestId: bigint): Promise<num
 }
 
 /** All oracle events of `name` for a request. */
-export async function eventsOf(chain: TestChain, name: 'ResultFulfilled' | 'AttestationSubmitted' | 'ResultFinalized' | 'AttestationDisputed', requestId: bigint) {
-  const logs = await chain.client.getContractEvents({ address: chain.deployment.contracts.inferenceOracle, abi: inferenceOracleAbi, eventName: name, fromBlock: 0n, args: { requestId } as never })
-  return logs
+export async function eventsOf<const N extends 'ResultFulfilled' | 'AttestationSubmitted' | 'ResultFinalized' | 'AttestationDisputed'>(chain: TestChain, name: N, requestId: bigint) {
+  const logs = await chain.client.getContractEvents({ address: chain.deployment.contracts.inferenceOracle, abi: inferenceOracleAbi, eventName: name, fromBlock: 0n, args: { requestId } as never, strict: true })
+  return logs as unknown as { args: Extract<(typeof logs)[number]['args'], Record<string, unknown>> & Record<string, unknown> }[]
 }
