@@ -154,7 +154,7 @@ const cases: Case[] = [
   },
 ]
 
-describe('every supported op: circuit = reference executor exactly, close to onnxruntime', () => {
+describe('every supported op: circuit = reference executor = canonical onnxruntime graph exactly, close to onnxruntime float', () => {
   for (const c of cases) {
     test(c.name, async () => {
       const bytes = buildModel({
@@ -168,6 +168,8 @@ describe('every supported op: circuit = reference executor exactly, close to onn
       for (let trial = 0; trial < 4; trial++) {
         const run = await runOpCase(compiled, randomArray(rand, size))
         expect(run.failing).toBe(0)
+        expect(compiled.canonical.engine).toBe('onnxruntime')
+        expect(run.canonical).toEqual(run.reference)
         expect(run.float.length).toBe(run.onnxruntime.length)
         run.float.forEach((v, i) => expect(Math.abs(v - run.onnxruntime[i]!)).toBeLessThan(1e-4))
         if (c.classOutput) expect(run.reference.map(Number)).toEqual(Array.from(run.onnxruntime))
@@ -193,7 +195,9 @@ describe('every supported op: circuit = reference executor exactly, close to onn
     const min = -(2 ** (SETTINGS.inputBits - 1)) / 2 ** SETTINGS.inputScale
     for (let trial = 0; trial < 6; trial++) {
       const edge = Float32Array.from({ length: 8 }, () => (rand() < 0.5 ? min : max))
-      expect((await runOpCase(compiled, edge)).failing).toBe(0)
+      const run = await runOpCase(compiled, edge)
+      expect(run.failing).toBe(0)
+      expect(run.canonical).toEqual(run.reference)
     }
   })
 

@@ -3,8 +3,8 @@ import { BaseError } from '../errors/base.js'
 
 const { onnx } = onnxProto
 
-/** Element types the builder writes: float32 tensors, and int64 for shapes and indices. */
-export type TensorElementType = 'float' | 'int64'
+/** Element types the builder writes: float32 tensors, float64 (exact integer graphs), and int64 for shapes and indices. */
+export type TensorElementType = 'float' | 'double' | 'int64'
 
 /** One dimension: a fixed size, or a symbolic name written as `dim_param` (a dynamic dimension). */
 export type Dimension = number | string
@@ -20,7 +20,7 @@ export type ValueInfoInit = {
 export type TensorInit = {
   dims: number[]
   /** Float data as `Float32Array` or `number[]`; int64 data as `BigInt64Array`, or `number[]` with `type: 'int64'`. */
-  data: Float32Array | BigInt64Array | number[]
+  data: Float32Array | Float64Array | BigInt64Array | number[]
   /** Inferred from `data` when omitted: `BigInt64Array` is int64, anything else float. */
   type?: TensorElementType | undefined
   /**
@@ -225,6 +225,10 @@ function encodeTensor(tensor: TensorInit, name: string): onnxProto.onnx.ITensorP
     const values = tensor.data instanceof Float32Array ? tensor.data : Float32Array.from(tensor.data, Number)
     if (raw) proto.rawData = littleEndianBytes(values)
     else proto.floatData = Array.from(values)
+  } else if (type === 'double') {
+    const values = tensor.data instanceof Float64Array ? tensor.data : Float64Array.from(tensor.data, Number)
+    if (raw) proto.rawData = littleEndianBytes(values)
+    else proto.doubleData = Array.from(values)
   } else {
     const values = tensor.data instanceof BigInt64Array ? tensor.data : BigInt64Array.from(tensor.data, BigInt)
     if (raw) proto.rawData = littleEndianBytes(values)
@@ -235,17 +239,18 @@ function encodeTensor(tensor: TensorInit, name: string): onnxProto.onnx.ITensorP
 }
 
 function tensorElementType(tensor: TensorInit): TensorElementType {
-  return tensor.type ?? (tensor.data instanceof BigInt64Array ? 'int64' : 'float')
+  return tensor.type ?? (tensor.data instanceof BigInt64Array ? 'int64' : tensor.data instanceof Float64Array ? 'double' : 'float')
 }
 
 function dataTypeOf(type: TensorElementType): number {
-  return type === 'float' ? onnx.TensorProto.DataType.FLOAT : onnx.TensorProto.DataType.INT64
+  return { float: onnx.TensorProto.DataType.FLOAT, double: onnx.TensorProto.DataType.DOUBLE, int64: onnx.TensorProto.DataType.INT64 }[type]
 }
 
-function littleEndianBytes(values: Float32Array | BigInt64Array): Uint8Array {
+function littleEndianBytes(values: Float32Array | Float64Array | BigInt64Array): Uint8Array {
   const bytes = new Uint8Array(values.length * values.BYTES_PER_ELEMENT)
   const view = new DataView(bytes.buffer)
   if (values instanceof Float32Array) values.forEach((value, index) => view.setFloat32(index * 4, value, true))
+  else if (values instanceof Float64Array) values.forEach((value, index) => view.setFloat64(index * 8, value, true))
   else values.forEach((value, index) => view.setBigInt64(index * 8, value, true))
   return bytes
 }

@@ -12,6 +12,7 @@ import type { ModelIR } from '../ir/stages.js'
 import { loadModel } from '../onnx/loadModel.js'
 import type { QuantizationSettings, QuantizedModel } from '../quantize/model.js'
 import { quantizeIR } from '../quantize/quantize.js'
+import { createCanonicalExecutor, type CanonicalExecutor } from '../reference/canonicalExecutor.js'
 import { dequantizeOutput, quantizeInput, runReference } from '../reference/runReference.js'
 
 ort.env.logLevel = 'error'
@@ -43,6 +44,7 @@ export type OpCase = {
   circuit: CompileCircomReturnType
   inputName: string
   inputShape: number[]
+  canonical: CanonicalExecutor
 }
 
 /** Lowers, quantizes and compiles an ONNX model's circuit (no keys): what every op test needs. */
@@ -55,10 +57,12 @@ export async function compileOpCase(bytes: Uint8Array, settings: QuantizationSet
   const { writeFile } = await import('node:fs/promises')
   await writeFile(file, generateCircuit({ model, templateName: 'OpTest' }))
   const circuit = await compileCircom({ file, outDir: dir, optimization: 1 })
-  return { bytes, ir, model, circuit, inputName: graph.input.name, inputShape: graph.input.shape }
+  const canonical = await createCanonicalExecutor({ model })
+  return { bytes, ir, model, circuit, inputName: graph.input.name, inputShape: graph.input.shape, canonical }
 }
 
-export type OpRun = { onnxruntime: Float32Array; float: Float64Array; reference: bigint[]; dequantized: number[]; failing: number }
+/** `canonical`: the output of the fast canonical executor (onnxruntime on the integer graph). */
+export type OpRun = { onnxruntime: Float32Array; float: Float64Array; reference: bigint[]; canonical: bigint[]; dequantized: number[]; failing: number }
 
 /**
  * Runs one input through onnxruntime, the float IR, the reference executor and the circuit. The
@@ -78,5 +82,6 @@ export async function runOpCase(c: OpCase, input: Float32Array): Promise<OpRun> 
     outWords: packValues(reference, c.model.outputBits).map(String),
   })
   const failing = failingConstraints(await readR1cs(c.circuit.r1cs), witness).length
-  return { onnxruntime: Float32Array.from(onnxruntime, Number), float, reference, dequantized: dequantizeOutput(c.model, reference), failing }
+  const canonical = await c.canonical.run(q)
+  return { onnxruntime: Float32Array.from(onnxruntime, Number), float, reference, canonical, dequantized: dequantizeOutput(c.model, reference), failing }
 }

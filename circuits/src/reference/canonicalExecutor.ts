@@ -1,0 +1,45 @@
+import * as ort from 'onnxruntime-node'
+import type { QuantizedModel } from '../quantize/model.js'
+import { buildIntegerGraph } from './integerGraph.js'
+import { runReference } from './runReference.js'
+import { InputShapeError, QuantizedInputOutOfRangeError } from '../errors/reference.js'
+
+export type CanonicalExecutor = {
+  /** 'onnxruntime': the exact float64 integer graph; 'bigint': the reference executor itself. */
+  readonly engine: 'onnxruntime' | 'bigint'
+  /** The canonical output: exactly runReference's (and the circuit's) output. */
+  run(input: readonly bigint[]): Promise<bigint[]>
+}
+
+export type CreateCanonicalExecutorParameters = {
+  model: QuantizedModel
+  /** onnxruntime execution providers, e.g. ['cuda', 'cpu']; integer-exact on any of them. */
+  executionProviders?: string[] | undefined
+}
+
+/**
+ * The fastest exact way to compute a model's canonical output: onnxruntime on the model's
+ * integer graph in float64 (see buildIntegerGraph), or the bigint reference executor when the
+ * model's bounds do not fit float64 exactly. Both give identical results.
+ */
+export async function createCanonicalExecutor({ model, executionProviders }: CreateCanonicalExecutorParameters): Promise<CanonicalExecutor> {
+  const graph = buildIntegerGraph(model)
+  if (!graph) return { engine: 'bigint', run: async (input) => runReference(model, input) }
+  const session = await ort.InferenceSession.create(graph.bytes, executionProviders ? { executionProviders } : {})
+  const lo = -(2 ** (model.inputBits - 1))
+  const hi = 2 ** (model.inputBits - 1) - 1
+  return {
+    engine: 'onnxruntime',
+    async run(input) {
+      if (input.length !== graph.inputSize) throw new InputShapeError({ expected: model.inputShape, received: input.length })
+      const data = new Float64Array(graph.inputSize)
+      for (let i = 0; i < data.length; i++) {
+        const q = Number(input[i]!)
+        if (q < lo || q > hi) throw new QuantizedInputOutOfRangeError({ index: i, value: input[i]!, bits: model.inputBits })
+        data[i] = q
+      }
+      const result = await session.run({ [graph.inputName]: new ort.Tensor('float64', data, [1, graph.inputSize]) })
+      return Array.from(result[graph.outputName]!.data as Float64Array, (v) => BigInt(v))
+    },
+  }
+}
