@@ -43,21 +43,45 @@ export function wordCount(count: number, bits: number): number {
  */
 export function packValues(values: readonly (bigint | number)[], bits: number): bigint[] {
   const k = valuesPerWord(bits)
-  const width = BigInt(bits)
-  const offset = 1n << (width - 1n)
+  // Values are gathered into float64-exact chunks of up to 48 bits, so a word costs a few bigint
+  // operations instead of one per value.
+  const perChunk = Math.max(1, Math.floor(CHUNK_BITS / bits))
+  const chunkShift = BigInt(perChunk * bits)
+  const offset = 2 ** (bits - 1)
+  const span = 2 ** bits
   const words: bigint[] = []
   for (let j = 0; j * k < values.length; j++) {
+    const n = Math.min(k, values.length - j * k)
     let word = 0n
-    for (let i = Math.min(k, values.length - j * k) - 1; i >= 0; i--) {
-      const index = j * k + i
-      const q = BigInt(values[index]!)
-      const u = q + offset
-      if (u < 0n || u >= offset << 1n) throw new ValueOutOfRangeError({ index, value: q, bits })
-      word = (word << width) | u
+    for (let c = Math.ceil(n / perChunk) - 1; c >= 0; c--) {
+      if (bits > CHUNK_BITS) {
+        word = (word << chunkShift) | wideOffsetValue(values, j * k + c, bits)
+        continue
+      }
+      let chunk = 0
+      for (let i = Math.min(perChunk, n - c * perChunk) - 1; i >= 0; i--) {
+        const index = j * k + c * perChunk + i
+        const value = values[index]!
+        const u = (typeof value === 'bigint' ? Number(value) : value) + offset
+        if (!(u >= 0 && u < span && Number.isInteger(u))) throw new ValueOutOfRangeError({ index, value: BigInt(value), bits })
+        chunk = chunk * span + u
+      }
+      word = (word << chunkShift) | BigInt(chunk)
     }
     words.push(word)
   }
   return words
+}
+
+/** Largest chunk of packed bits handled with float64 arithmetic (exact below 2^53). */
+const CHUNK_BITS = 48
+
+function wideOffsetValue(values: readonly (bigint | number)[], index: number, bits: number): bigint {
+  const q = BigInt(values[index]!)
+  const offset = 1n << BigInt(bits - 1)
+  const u = q + offset
+  if (u < 0n || u >= offset << 1n) throw new ValueOutOfRangeError({ index, value: q, bits })
+  return u
 }
 
 /**
@@ -71,14 +95,30 @@ export function unpackValues(words: readonly bigint[], count: number, bits: numb
   const k = valuesPerWord(bits)
   const expected = wordCount(count, bits)
   if (words.length !== expected) throw new WordCountMismatchError({ expected, received: words.length, count, bits })
-  const width = BigInt(bits)
-  const mask = (1n << width) - 1n
-  const offset = 1n << (width - 1n)
+  const perChunk = Math.max(1, Math.floor(CHUNK_BITS / bits))
+  const chunkBits = BigInt(perChunk * bits)
+  const chunkMask = (1n << chunkBits) - 1n
+  const offset = 2 ** (bits - 1)
+  const span = 2 ** bits
+  const wideOffset = 1n << BigInt(bits - 1)
   const values: bigint[] = []
   words.forEach((word, j) => {
     const n = Math.min(k, count - j * k)
-    if (word < 0n || word >> (width * BigInt(n)) !== 0n) throw new WordOutOfRangeError({ index: j, word, bits: bits * n })
-    for (let i = 0; i < n; i++) values.push(((word >> (width * BigInt(i))) & mask) - offset)
+    if (word < 0n || word >> BigInt(bits * n) !== 0n) throw new WordOutOfRangeError({ index: j, word, bits: bits * n })
+    let rest = word
+    for (let done = 0; done < n; done += perChunk) {
+      if (bits > CHUNK_BITS) {
+        values.push((rest & chunkMask) - wideOffset)
+      } else {
+        let chunk = Number(rest & chunkMask)
+        for (let i = 0; i < Math.min(perChunk, n - done); i++) {
+          const u = chunk % span
+          chunk = (chunk - u) / span
+          values.push(BigInt(u - offset))
+        }
+      }
+      rest >>= chunkBits
+    }
   })
   return values
 }
