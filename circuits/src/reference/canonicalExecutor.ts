@@ -4,6 +4,9 @@ import { buildIntegerGraph } from './integerGraph.js'
 import { runReference } from './runReference.js'
 import { InputShapeError, QuantizedInputOutOfRangeError } from '../errors/reference.js'
 
+/** Integer graphs smaller than this (about a million weights) get a single-threaded session. */
+const SINGLE_THREAD_BYTES = 8 * 1024 * 1024
+
 export type CanonicalExecutor = {
   /** 'onnxruntime': the exact float64 integer graph; 'bigint': the reference executor itself. */
   readonly engine: 'onnxruntime' | 'bigint'
@@ -25,7 +28,10 @@ export type CreateCanonicalExecutorParameters = {
 export async function createCanonicalExecutor({ model, executionProviders }: CreateCanonicalExecutorParameters): Promise<CanonicalExecutor> {
   const graph = buildIntegerGraph(model)
   if (!graph) return { engine: 'bigint', run: async (input) => runReference(model, input) }
-  const session = await ort.InferenceSession.create(graph.bytes, executionProviders ? { executionProviders } : {})
+  // Small graphs run fastest on one thread (no hand-off or spinning between pool threads); large
+  // ones use onnxruntime's default pool.
+  const threads = graph.bytes.length < SINGLE_THREAD_BYTES ? { intraOpNumThreads: 1, interOpNumThreads: 1 } : {}
+  const session = await ort.InferenceSession.create(graph.bytes, { ...threads, ...(executionProviders ? { executionProviders } : {}) })
   const lo = -(2 ** (model.inputBits - 1))
   const hi = 2 ** (model.inputBits - 1) - 1
   return {

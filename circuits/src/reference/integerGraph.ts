@@ -49,10 +49,13 @@ export function buildIntegerGraph(model: QuantizedModel): IntegerGraph | undefin
           if (partial >= EXACT_LIMIT) return undefined
           bias[r] = Number(stage.bias[r]!) + half
         }
+        // Scaling weights and bias by 2^-shift keeps every partial sum an exact dyadic rational,
+        // so one Gemm then Floor computes floor((acc + half) / 2^shift).
+        const scale = 2 ** -stage.shift
+        for (let i = 0; i < weights.length; i++) weights[i] = weights[i]! * scale
+        for (let r = 0; r < next; r++) bias[r] = bias[r]! * scale
         nodes.push(
-          { op: 'MatMul', inputs: [current, constant(`${out}_w`, [size, next], weights)], outputs: [`${out}_acc`] },
-          { op: 'Add', inputs: [`${out}_acc`, constant(`${out}_b`, [next], bias)], outputs: [`${out}_biased`] },
-          { op: 'Mul', inputs: [`${out}_biased`, constant(`${out}_scale`, [1], Float64Array.of(2 ** -stage.shift))], outputs: [`${out}_scaled`] },
+          { op: 'Gemm', inputs: [current, constant(`${out}_w`, [size, next], weights), constant(`${out}_b`, [next], bias)], outputs: [`${out}_scaled`] },
           { op: 'Floor', inputs: [`${out}_scaled`], outputs: [out] },
         )
         break

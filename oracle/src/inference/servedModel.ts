@@ -3,9 +3,10 @@ import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import * as ort from 'onnxruntime-node'
 import type { Logger } from 'pino'
-import { encodePacked, keccak256, type Hex } from 'viem'
-import { computeModelId, loadCompiledModel, runReference, type ModelManifest } from '../../../circuits/src/index.js'
+import type { Hex } from 'viem'
+import { computeModelId, createCanonicalExecutor, loadCompiledModel, type CanonicalExecutor, type ModelManifest } from '../../../circuits/src/index.js'
 import type { QuantizedModel } from '../../../circuits/src/quantize/model.js'
+import { hashWords } from '../../../sdk/src/encoding/hashWords.js'
 import { packValues, unpackValues } from '../../../sdk/src/encoding/pack.js'
 import { InvalidInputError, ModelLoadError } from '../errors/node.js'
 import { createSession, type ExecutionProviderChoice } from './executionProvider.js'
@@ -19,14 +20,11 @@ export type InferenceResult = {
   outputWords: bigint[]
   inputHash: Hex
   outputHash: Hex
-  /** Seconds spent in onnxruntime and in the reference executor. */
-  seconds: { session: number; reference: number }
+  /** Seconds: the float session and the canonical executor run concurrently (`inference` is the wall time of both). */
+  seconds: { session: number; reference: number; inference: number }
 }
 
-/** keccak256 of packed uint256 words, as the contracts hash inputs and outputs. */
-export function hashWords(words: readonly bigint[]): Hex {
-  return keccak256(encodePacked(['uint256[]'], [[...words]]))
-}
+export { hashWords }
 
 /** A compiled model this node serves: its manifest, quantized graph and an onnxruntime session. */
 export class ServedModel {
@@ -36,12 +34,15 @@ export class ServedModel {
   readonly manifest: ModelManifest
   readonly quantized: QuantizedModel
   readonly session: ort.InferenceSession
+  /** Computes the canonical output exactly: onnxruntime on the integer graph, or the bigint reference. */
+  readonly canonical: CanonicalExecutor | undefined
   readonly provider: 'cuda' | 'cpu'
   /** The model has a circuit and proving key: its outputs can be proved (ZK mode, disputes). */
   readonly provable: boolean
 
-  private constructor(init: { dir: string; manifest: ModelManifest; quantized: QuantizedModel; session: ort.InferenceSession; provider: 'cuda' | 'cpu' }) {
+  private constructor(init: { dir: string; manifest: ModelManifest; quantized: QuantizedModel; session: ort.InferenceSession; canonical: CanonicalExecutor | undefined; provider: 'cuda' | 'cpu' }) {
     this.dir = init.dir
+    this.canonical = init.canonical
     this.manifest = init.manifest
     this.quantized = init.quantized
     this.session = init.session
@@ -61,7 +62,9 @@ export class ServedModel {
     // An attested-only model (no circuit) has no setup; its id uses a zero verification-key hash (manifest.ts).
     if (!compiled.manifest.modelId && compiled.manifest.circuit) throw new ModelLoadError({ dir, reason: 'its manifest has no modelId; run setup first' })
     const { session, provider: used } = await createSession(join(compiled.dir, compiled.manifest.artifacts.onnx), provider, logger)
-    return new ServedModel({ dir: compiled.dir, manifest: compiled.manifest, quantized: compiled.model, session, provider: used })
+    // The integer graph is exact on any execution provider, so CPU and GPU nodes agree.
+    const canonical = compiled.manifest.circuit ? await createCanonicalExecutor({ model: compiled.model, executionProviders: used === 'cuda' ? ['cuda', 'cpu'] : ['cpu'] }) : undefined
+    return new ServedModel({ dir: compiled.dir, manifest: compiled.manifest, quantized: compiled.model, session, canonical, provider: used })
   }
 
   /** Quantizes real-valued inputs at the model's input scale, checking count and range. */
@@ -96,23 +99,26 @@ export class ServedModel {
     return Array.from(tensor.data as ArrayLike<number | bigint>, Number)
   }
 
-  /** The canonical output and the float output for one quantized input. */
+  /** The canonical output and the float output for one quantized input, computed concurrently. */
   async infer(quantizedInput: readonly bigint[]): Promise<InferenceResult> {
     const t0 = performance.now()
-    const floatOutput = await this.runSession(quantizedInput)
+    let sessionDone = t0
+    let referenceDone = t0
+    const floatRun = this.runSession(quantizedInput).then((v) => ((sessionDone = performance.now()), v))
+    const canonicalRun = this.canonical
+      ? this.canonical.run(quantizedInput).then(
+          (v) => ((referenceDone = performance.now()), v),
+          (cause: unknown) => {
+            throw new InvalidInputError({ reason: (cause as Error).message.split('\n')[0]!, cause })
+          },
+        )
+      : undefined
+    const [floatOutput, canonicalOutput] = await Promise.all([floatRun, canonicalRun])
+    // Attested-only: the canonical output is onnxruntime's output rounded to the output scale.
+    const output =
+      canonicalOutput ??
+      (this.manifest.output.kind === 'class-index' ? floatOutput.map((v) => BigInt(Math.round(v))) : floatOutput.map((v) => BigInt(Math.round(v * 2 ** this.manifest.output.scale))))
     const t1 = performance.now()
-    let output: bigint[]
-    if (this.manifest.circuit) {
-      try {
-        output = runReference(this.quantized, quantizedInput)
-      } catch (cause) {
-        throw new InvalidInputError({ reason: (cause as Error).message.split('\n')[0]!, cause })
-      }
-    } else {
-      // Attested-only: the canonical output is onnxruntime's output rounded to the output scale.
-      output = this.manifest.output.kind === 'class-index' ? floatOutput.map((v) => BigInt(Math.round(v))) : floatOutput.map((v) => BigInt(Math.round(v * 2 ** this.manifest.output.scale)))
-    }
-    const t2 = performance.now()
     const inputWords = packValues(quantizedInput, this.manifest.input.bits)
     const outputWords = packValues(output, this.manifest.output.bits)
     return {
@@ -122,7 +128,7 @@ export class ServedModel {
       outputWords,
       inputHash: hashWords(inputWords),
       outputHash: hashWords(outputWords),
-      seconds: { session: (t1 - t0) / 1000, reference: (t2 - t1) / 1000 },
+      seconds: { session: (sessionDone - t0) / 1000, reference: canonicalOutput ? (referenceDone - t0) / 1000 : 0, inference: (t1 - t0) / 1000 },
     }
   }
 
