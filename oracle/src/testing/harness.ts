@@ -1,6 +1,5 @@
 import { mkdtempSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createPublicClient, createWalletClient, defineChain, http, parseEther, parseEventLogs, type Address, type Hex, type PublicClient } from 'viem'
@@ -16,6 +15,10 @@ import type { NodeConfigInput } from '../config/schema.js'
 import { loadConfig } from '../config/loadConfig.js'
 import { createLogger } from '../logger.js'
 import { startNode, type RunningNode } from '../node/startNode.js'
+import { freePort } from '../devnet/freePort.js'
+import { waitFor } from '../devnet/waitFor.js'
+
+export { freePort, waitFor }
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..', '..')
 
@@ -26,17 +29,6 @@ export async function compileIris(modelsDir = mkdtempSync(join(tmpdir(), 'veridi
   await compileModel({ onnx: join(REPO_ROOT, 'circuits/models/iris.onnx'), outDir: dir, calibration: testset.calibration.inputs })
   await setupModel({ dir })
   return { modelsDir, dir, testInputs: testset.inputs }
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.on('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
-    })
-  })
 }
 
 export type TestChain = {
@@ -122,22 +114,6 @@ export function nodeConfig(chain: TestChain, overrides: Partial<NodeConfigInput>
 export async function startTestNode(config: NodeConfigInput, keyIndex: number): Promise<RunningNode> {
   const loaded = loadConfig({ env: { VERIDICT_OPERATOR_KEY: anvilPrivateKeys[keyIndex]! }, flags: config as Record<string, unknown> })
   return startNode({ ...loaded, logger: createLogger(loaded.config.logLevel, { node: keyIndex }) })
-}
-
-/** Polls `fn` until it returns a value other than undefined/false, or throws after `timeoutMs`. */
-export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, { timeoutMs = 60_000, intervalMs = 100, what = 'condition' } = {}): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let last: unknown
-  while (Date.now() < deadline) {
-    try {
-      const value = await fn()
-      if (value !== undefined && value !== false) return value
-    } catch (error) {
-      last = error
-    }
-    await new Promise((r) => setTimeout(r, intervalMs))
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`)
 }
 
 /** The request's status on-chain (IInferenceOracle.Status). */

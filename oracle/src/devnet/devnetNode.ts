@@ -1,0 +1,64 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { pino } from 'pino'
+import type { Address, Hex } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import type { NodeConfigInput } from '../config/schema.js'
+import { loadConfig } from '../config/loadConfig.js'
+import { startNode, type RunningNode } from '../node/startNode.js'
+
+export type DevnetNodeParameters = {
+  /** Shown in the output and the log lines ("node-1"). */
+  name: string
+  operatorKey: Hex
+  /** The node's settings; written to `<dataDir>/<name>.json`, the file `veridict node start --config` would read. */
+  config: NodeConfigInput & { httpPort: number; dataDir: string }
+  /** Folder for the config file and the node's JSON log. */
+  runDir: string
+}
+
+/** One operator's node, running in this process; it can be stopped and started again (same port, same data folder). */
+export class DevnetNode {
+  readonly name: string
+  readonly operator: Address
+  readonly url: string
+  readonly configFile: string
+  readonly logFile: string
+  readonly config: DevnetNodeParameters['config']
+  private readonly operatorKey: Hex
+  private running: RunningNode | undefined
+
+  constructor({ name, operatorKey, config, runDir }: DevnetNodeParameters) {
+    this.name = name
+    this.operatorKey = operatorKey
+    this.operator = privateKeyToAccount(operatorKey).address
+    this.config = config
+    this.url = `http://${config.httpHost ?? '127.0.0.1'}:${config.httpPort}`
+    this.configFile = join(runDir, `${name}.json`)
+    this.logFile = join(runDir, `${name}.log`)
+    writeFileSync(this.configFile, `${JSON.stringify(config, null, 2)}\n`)
+  }
+
+  get isRunning(): boolean {
+    return this.running !== undefined
+  }
+
+  /** The running node (its job store, metrics and address), if started. */
+  get node(): RunningNode['node'] | undefined {
+    return this.running?.node
+  }
+
+  /** Starts the node from its config file; its JSON logs go to `logFile`. */
+  async start(): Promise<void> {
+    if (this.running) return
+    const { config, operatorKey } = loadConfig({ file: this.configFile, env: { VERIDICT_OPERATOR_KEY: this.operatorKey } })
+    const logger = pino({ level: config.logLevel, base: { service: 'veridict-node', node: this.name } }, pino.destination({ dest: this.logFile, append: true, mkdir: true, sync: true }))
+    this.running = await startNode({ config, operatorKey, logger })
+  }
+
+  async stop(): Promise<void> {
+    const running = this.running
+    this.running = undefined
+    await running?.stop()
+  }
+}

@@ -1,0 +1,313 @@
+/**
+ * A whole local Veridict network in one call: anvil, the contracts, the bundled digits and Iris
+ * models compiled, set up, hosted and registered, a DigitConsumer, staked operators and their
+ * nodes. `npm start` (main.ts) and test/devnet.test.ts both build on it.
+ */
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import {
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  http,
+  parseEther,
+  type Account,
+  type Address,
+  type Chain,
+  type Hex,
+  type PublicClient,
+  type WalletClient,
+} from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { createVeridictClient, operatorStakingAbi, type VeridictClient } from '@veridict/sdk'
+import { ensureCompiledModel, type ModelManifest } from '../../../circuits/src/index.js'
+import { readArtifact, REPO_ROOT } from '../../../contracts/script/artifacts.js'
+import { deployVeridict, writeDeployment, type Deployment } from '../../../contracts/script/deploy.js'
+import { anvilPrivateKeys, startAnvil, type Anvil } from '../../../test/utils/anvil.js'
+import { registerModel } from '../chain/registerModel.js'
+import { freePort } from './freePort.js'
+import { buildContractsIfMissing } from './buildContracts.js'
+import { DevnetNode } from './devnetNode.js'
+import { DevnetError } from './errors.js'
+import { startModelHost, type ModelHost } from './modelHost.js'
+import { silentReporter, type Reporter } from './terminal.js'
+
+export const DEVNET_DIR = join(REPO_ROOT, '.cache', 'devnet')
+
+/** anvil accounts: who does what on the devnet. */
+export const DEVNET_ACCOUNTS = { deployer: 0, operators: [1, 2, 3], liar: 4, user: 5 } as const
+
+export type DevnetModelName = 'digits' | 'iris'
+
+export type DevnetModel = {
+  name: DevnetModelName
+  /** The model folder the nodes serve and the model host publishes. */
+  dir: string
+  manifest: ModelManifest
+  modelId: Hex
+  /** The Groth16VerifierAdapter registered for the model. */
+  verifier: Address
+  fee: bigint
+  /** Held-out samples and their labels (circuits/models/<name>.testset.json). */
+  testset: { inputs: number[][]; labels: number[]; classLabels: string[] | undefined }
+}
+
+export type StartDevnetParameters = {
+  /** Folder for the deployment, node configs, data and logs; emptied first. Default .cache/devnet (a fresh temporary folder when `tempDir`). */
+  dataDir?: string | undefined
+  tempDir?: boolean | undefined
+  /** Seconds an attested result can be disputed (default 12). */
+  challengeWindow?: bigint | undefined
+  /** Seconds an unstake takes (default 3600). */
+  unbondingPeriod?: bigint | undefined
+  /** Seconds per block once the network runs (default 1); setup mines on every transaction. */
+  blockTime?: number | undefined
+  /** The nodes' log level (their logs go to files in dataDir). */
+  logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' | undefined
+  reporter?: Reporter | undefined
+  /** Aborting stops the setup at the next step, and everything started so far. */
+  signal?: AbortSignal | undefined
+}
+
+export type Devnet = {
+  anvil: Anvil
+  rpcUrl: string
+  chain: Chain
+  dataDir: string
+  deployment: Deployment
+  deploymentFile: string
+  publicClient: PublicClient
+  account: (index: number) => Account
+  wallet: (index: number) => WalletClient
+  /** A Veridict SDK client whose wallet is anvil account `index`. */
+  sdk: (index: number) => VeridictClient
+  models: Record<DevnetModelName, DevnetModel>
+  modelHost: ModelHost
+  /** DigitConsumer: asks the digits model in ZK mode and records the digit. */
+  consumer: Address
+  /** The three honest operators' nodes (anvil accounts 1..3). */
+  nodes: DevnetNode[]
+  /** A node for the liar (anvil account 4, staked, not started): attests wrong outputs, no watchtower. */
+  liar: DevnetNode
+  /** Milliseconds from the call to each milestone. */
+  timings: { setupMs: number; nodesReadyMs: number }
+  stop: () => Promise<void>
+}
+
+const OPERATOR_STAKE = parseEther('2')
+const LIAR_STAKE = parseEther('1')
+const MODEL_FEE = parseEther('0.01')
+
+/** Starts the devnet; on any failure everything started so far is stopped again. */
+export async function startDevnet(parameters: StartDevnetParameters = {}): Promise<Devnet> {
+  const started = performance.now()
+  const { challengeWindow = 12n, unbondingPeriod = 3600n, blockTime = 1, logLevel = 'info', signal } = parameters
+  // Every step checks the signal first, so Ctrl-C during setup stops what has started.
+  const outer = parameters.reporter ?? silentReporter
+  const reporter: Reporter = {
+    ...outer,
+    step: (label, run, done) => {
+      if (signal?.aborted) return Promise.reject(new DevnetError('The devnet was stopped while it started.'))
+      return outer.step(label, run, done)
+    },
+  }
+  const dataDir = parameters.dataDir ?? (parameters.tempDir ? mkdtempSync(join(tmpdir(), 'veridict-devnet-')) : DEVNET_DIR)
+  rmSync(dataDir, { recursive: true, force: true })
+  mkdirSync(join(dataDir, 'models'), { recursive: true })
+
+  const cleanups: (() => Promise<void>)[] = []
+  const stop = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {})
+  }
+  try {
+    await reporter.step(
+      'building the contracts with forge (solc-js 0.8.28; about 20 s the first time)',
+      () => buildContractsIfMissing(),
+      ({ built }) => (built ? 'contracts built with forge' : 'contracts built with forge (cached)'),
+    )
+
+    const models = {} as Record<DevnetModelName, DevnetModel>
+    for (const name of ['digits', 'iris'] as const) models[name] = await prepareModel(name, join(dataDir, 'models'), reporter)
+
+    const anvil = await reporter.step(
+      'starting anvil',
+      () => startAnvil(),
+      (a) => `anvil chain ${a.chainId} at ${a.rpcUrl}`,
+    )
+    cleanups.push(() => anvil.stop())
+    const rpcUrl = anvil.rpcUrl
+    const chain = defineChain({ id: anvil.chainId, name: 'Veridict devnet', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [rpcUrl] } } })
+    const transport = http(rpcUrl)
+    const publicClient = createPublicClient({ chain, transport, pollingInterval: 100 })
+    const account = (index: number) => privateKeyToAccount(anvilPrivateKeys[index]!)
+    const wallet = (index: number) => createWalletClient({ chain, transport, account: account(index), pollingInterval: 100 })
+    const owner = wallet(DEVNET_ACCOUNTS.deployer)
+
+    const modelHost = await startModelHost(join(dataDir, 'models'))
+    cleanups.push(() => modelHost.stop())
+
+    const deploymentFile = join(dataDir, 'deployment.json')
+    const deployment = await reporter.step(
+      'deploying ModelRegistry, OperatorStaking and InferenceOracle',
+      () => deployVeridict({ rpcUrl, challengeWindow, unbondingPeriod, minStake: parseEther('1') }),
+      (d) => `contracts deployed: oracle ${d.contracts.inferenceOracle} (challenge window ${challengeWindow} s, unbonding ${unbondingPeriod} s)`,
+    )
+    writeDeployment(deploymentFile, deployment)
+
+    for (const model of Object.values(models)) {
+      const { adapter } = await reporter.step(
+        `registering ${model.name} (deploying its Groth16 verifier)`,
+        () =>
+          registerModel({
+            publicClient,
+            walletClient: owner,
+            account: owner.account,
+            chain,
+            registry: deployment.contracts.modelRegistry,
+            dir: model.dir,
+            fee: model.fee,
+            metadataURI: `${modelHost.url}/${model.name}/manifest.json`,
+          }),
+        (r) => `${model.name} registered: model ${short(model.modelId)}, verifier ${r.adapter}`,
+      )
+      if (!adapter) throw new DevnetError(`The ${model.name} model was registered without a verifier.`, { details: 'It should have a circuit and keys; delete .cache/models and run again.' })
+      model.verifier = adapter
+    }
+
+    const consumer = await reporter.step(
+      'deploying DigitConsumer (a dApp that acts on a digit classification)',
+      async () => {
+        const artifact = readArtifact('DigitConsumer.sol', 'DigitConsumer')
+        const hash = await owner.deployContract({
+          abi: artifact.abi,
+          bytecode: artifact.bytecode,
+          args: [deployment.contracts.inferenceOracle, models.digits.modelId, models.digits.manifest.output.bits, 0, 0, 150_000],
+        })
+        const receipt = await publicClient.waitForTransactionReceipt({ hash })
+        if (receipt.status !== 'success' || !receipt.contractAddress) throw new DevnetError(`Deploying DigitConsumer failed (transaction ${hash}).`)
+        return receipt.contractAddress
+      },
+      (address) => `DigitConsumer deployed at ${address}`,
+    )
+
+    await reporter.step(
+      'registering and staking four operators',
+      () =>
+        Promise.all(
+          [...DEVNET_ACCOUNTS.operators, DEVNET_ACCOUNTS.liar].map(async (index) => {
+            const hash = await wallet(index).writeContract({
+              address: deployment.contracts.operatorStaking,
+              abi: operatorStakingAbi,
+              functionName: 'register',
+              value: index === DEVNET_ACCOUNTS.liar ? LIAR_STAKE : OPERATOR_STAKE,
+            })
+            const receipt = await publicClient.waitForTransactionReceipt({ hash })
+            if (receipt.status !== 'success') throw new DevnetError(`Registering operator ${account(index).address} failed (transaction ${hash}).`)
+          }),
+        ),
+      () => 'operators registered: three honest with 2 ETH each, one liar with 1 ETH (minimum stake 1 ETH)',
+    )
+
+    if (signal?.aborted) throw new DevnetError('The devnet was stopped while it started.')
+    // Setup mined a block per transaction; from here on the chain ticks like a real one.
+    await publicClient.request({ method: 'evm_setIntervalMining' as never, params: [blockTime] as never })
+    const setupMs = performance.now() - started
+
+    const ports = await Promise.all([...DEVNET_ACCOUNTS.operators, DEVNET_ACCOUNTS.liar].map(() => freePort()))
+    const urls = ports.map((port) => `http://127.0.0.1:${port}`)
+    const nodeConfig = (index: number, port: number, peers: string[]) => ({
+      rpcUrl,
+      chainId: anvil.chainId,
+      deployment: deploymentFile,
+      modelsDir: join(dataDir, 'models'),
+      dataDir: join(dataDir, `node-${index}-data`),
+      httpPort: port,
+      peers,
+      confirmations: 0,
+      pollIntervalMs: 250,
+      executionProvider: 'cpu' as const,
+      logLevel,
+    })
+    const nodes = DEVNET_ACCOUNTS.operators.map(
+      (index, i) =>
+        new DevnetNode({
+          name: `node-${index}`,
+          operatorKey: anvilPrivateKeys[index]!,
+          runDir: dataDir,
+          config: nodeConfig(index, ports[i]!, urls.slice(0, DEVNET_ACCOUNTS.operators.length).filter((_, j) => j !== i)),
+        }),
+    )
+    const liar = new DevnetNode({
+      name: 'node-liar',
+      operatorKey: anvilPrivateKeys[DEVNET_ACCOUNTS.liar]!,
+      runDir: dataDir,
+      config: { ...nodeConfig(DEVNET_ACCOUNTS.liar, ports[DEVNET_ACCOUNTS.operators.length]!, []), modes: ['attested'], watchtower: false, dishonest: true },
+    })
+    cleanups.push(() => Promise.all([...nodes, liar].map((n) => n.stop())).then(() => {}))
+    await reporter.step(
+      'starting three oracle nodes',
+      () => Promise.all(nodes.map((n) => n.start())),
+      () => `three nodes running (logs in ${dataDir}/node-*.log)`,
+    )
+
+    return {
+      anvil,
+      rpcUrl,
+      chain,
+      dataDir,
+      deployment,
+      deploymentFile,
+      publicClient,
+      account,
+      wallet,
+      sdk: (index) => createVeridictClient({ publicClient, walletClient: wallet(index), deployment, pollingInterval: 100 }),
+      models,
+      modelHost,
+      consumer,
+      nodes,
+      liar,
+      timings: { setupMs, nodesReadyMs: performance.now() - started },
+      stop,
+    }
+  } catch (error) {
+    await stop()
+    throw error
+  }
+}
+
+/** Compiles and sets up a bundled model once (cached in .cache/models) and copies it into the devnet's models folder. */
+async function prepareModel(name: DevnetModelName, modelsDir: string, reporter: Reporter): Promise<DevnetModel> {
+  const testset = JSON.parse(readFileSync(join(REPO_ROOT, 'circuits', 'models', `${name}.testset.json`), 'utf8')) as {
+    inputs: number[][]
+    labels: number[]
+    classLabels?: string[]
+    calibration: { inputs: number[][] }
+  }
+  const compiled = await reporter.step(
+    `compiling ${name} to a circuit and running its Groth16 setup`,
+    (progress) =>
+      ensureCompiledModel({
+        onnx: join(REPO_ROOT, 'circuits', 'models', `${name}.onnx`),
+        name,
+        calibration: testset.calibration.inputs,
+        onProgress: (p) => progress(p.message.replace(/ \(INSECURE:.*$/, ' (INSECURE dev ptau)'), 'fraction' in p ? p.fraction : undefined),
+      }),
+    (c) => `${name}: ${c.manifest.circuit?.constraints.toLocaleString('en-US')} constraints, Groth16 keys ready${c.cached ? ' (cached)' : ''}`,
+  )
+  if (!compiled.manifest.modelId) throw new DevnetError(`The compiled ${name} model has no model id.`, { details: `Delete ${compiled.dir} and run again.` })
+  const dir = join(modelsDir, name)
+  cpSync(compiled.dir, dir, { recursive: true })
+  return {
+    name,
+    dir,
+    manifest: compiled.manifest,
+    modelId: compiled.manifest.modelId,
+    verifier: '0x0000000000000000000000000000000000000000',
+    fee: MODEL_FEE,
+    testset: { inputs: testset.inputs, labels: testset.labels, classLabels: testset.classLabels },
+  }
+}
+
+export const short = (hex: string): string => `${hex.slice(0, 10)}…${hex.slice(-4)}`
