@@ -38,8 +38,13 @@ export type ChainFollowerParameters = {
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms)
-    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true })
+    const done = () => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done, { once: true })
   })
 
 /**
@@ -55,6 +60,8 @@ export class ChainFollower {
   /** Whether the last RPC round trip worked. */
   connected = false
   head: bigint | undefined
+  /** Timestamp of the head block: the next block's is larger (what a challenge window's end is compared with). */
+  headTimestamp: bigint | undefined
   private failures = 0
 
   constructor(private readonly p: ChainFollowerParameters) {}
@@ -71,20 +78,22 @@ export class ChainFollower {
   /** Processes everything up to the safe head once; returns the number of logs applied. */
   async poll(): Promise<number> {
     const { client, store, confirmations, batchBlocks, oracle, metrics } = this.p
-    const head = await client.getBlockNumber({ cacheTime: 0 })
+    const latest = await client.getBlock({ blockTag: 'latest' })
+    const head = latest.number
     this.head = head
+    this.headTimestamp = latest.timestamp
     metrics.headBlock.set(head)
     const safe = head - BigInt(confirmations)
     let cursor = store.getCursor()
     if (cursor && cursor.blockNumber <= head) {
-      const block = await client.getBlock({ blockNumber: cursor.blockNumber })
+      const block = cursor.blockNumber === head ? latest : await client.getBlock({ blockNumber: cursor.blockNumber })
       if (block.hash !== cursor.blockHash) cursor = await this.rewind(cursor.blockNumber)
     }
     let from = cursor ? cursor.blockNumber + 1n : this.p.startBlock
     let applied = 0
     while (from <= safe && !this.abort.signal.aborted) {
       const to = from + BigInt(batchBlocks) - 1n < safe ? from + BigInt(batchBlocks) - 1n : safe
-      const [logs, toBlock] = await Promise.all([client.getLogs({ address: oracle, events: followedEvents, fromBlock: from, toBlock: to, strict: true }), client.getBlock({ blockNumber: to })])
+      const [logs, toBlock] = await Promise.all([client.getLogs({ address: oracle, events: followedEvents, fromBlock: from, toBlock: to, strict: true }), to === head ? latest : client.getBlock({ blockNumber: to })])
       const ordered = (logs as unknown as OracleLog[]).sort((a, b) => (a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1))
       store.atomically(() => {
         if (ordered.length) this.p.onLogs(ordered)

@@ -2,18 +2,19 @@ import type { Logger } from 'pino'
 import {
   BaseError as ViemBaseError,
   ContractFunctionRevertedError,
+  encodeFunctionData,
+  toHex,
   type Abi,
-  type Account,
   type Address,
   type Chain,
   type Hex,
+  type LocalAccount,
   type PublicClient,
   type TransactionReceipt,
-  type WalletClient,
-  encodeFunctionData,
 } from 'viem'
 import { TransactionError } from '../errors/node.js'
 import type { NodeMetrics } from '../metrics/metrics.js'
+import { ReceiptWatcher } from './receiptWatcher.js'
 
 export type SendParameters = {
   /** For logs and metrics: fulfill, attest, dispute, finalize, ... */
@@ -25,6 +26,12 @@ export type SendParameters = {
   value?: bigint | undefined
   /** Revert error names that mean the work is already done by someone (treated as success). */
   alreadyDone?: readonly string[] | undefined
+  /**
+   * The call only succeeds in a block with at least this timestamp (a challenge window's end): it
+   * is simulated as of that time, so it can be sent while the block before it is the head and land
+   * in the first block that allows it.
+   */
+  notBefore?: bigint | undefined
   /** Called with each transaction hash as soon as it is sent (to checkpoint it). */
   onSent?: ((hash: Hex) => void) | undefined
 }
@@ -38,33 +45,51 @@ export function revertErrorName(error: unknown): string | undefined {
   return revert?.data?.errorName
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+type Fees = { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }
+type Call = { address: Address; abi: Abi; functionName: string; args: readonly unknown[]; value?: bigint | undefined; account: LocalAccount }
+
+/** Fee estimates are reused for this long (one estimate per block instead of one per transaction). */
+const FEE_CACHE_MS = 1_000
 
 /**
- * Sends the node's transactions from one key: one nonce sequence (sends are serialized, receipts
- * awaited in parallel), simulation first (a revert naming an `alreadyDone` error is success), gas
- * estimate plus headroom, and resubmission at a higher fee with the same nonce when a transaction
- * is not mined within `stuckAfterMs`.
+ * Sends the node's transactions from one key, pipelined: nonces are assigned locally under a lock
+ * that covers only signing and `eth_sendRawTransaction`, so many transactions from one key can be
+ * in flight in the same block; a `ReceiptWatcher` finds all their receipts with one call per block.
+ * Before sending, one `eth_estimateGas` both simulates the call (a revert naming an `alreadyDone`
+ * error is success) and sizes its gas (plus headroom). A transaction not mined within
+ * `stuckAfterMs` is looked up directly, then re-sent with the same nonce at +25% fees (which also
+ * fills the gap if a node dropped it); a nonce taken by a transaction we did not send ends the send
+ * with an error, and the caller's retry simulates again. A send rejected for its nonce resyncs the
+ * sequence from the chain's pending count.
  */
 export class TxManager {
   private nextNonce: number | undefined
   private queue: Promise<unknown> = Promise.resolve()
+  private fees: { value: Promise<Fees>; at: number } | undefined
+  private readonly receipts: ReceiptWatcher
 
   constructor(
     private readonly p: {
       publicClient: PublicClient
-      walletClient: WalletClient
-      account: Account
+      account: LocalAccount
       chain: Chain
       headroomPercent: number
       stuckAfterMs: number
+      /** How often the receipt watcher looks for a new block. */
+      pollIntervalMs?: number | undefined
       logger: Logger
       metrics: NodeMetrics
     },
-  ) {}
+  ) {
+    this.receipts = new ReceiptWatcher({ client: p.publicClient, pollIntervalMs: Math.min(250, p.pollIntervalMs ?? 100), logger: p.logger })
+  }
 
   get address(): Address {
     return this.p.account.address
+  }
+
+  close(): void {
+    this.receipts.close()
   }
 
   /** Serializes `fn` on the nonce lock. */
@@ -75,11 +100,13 @@ export class TxManager {
   }
 
   async send(params: SendParameters): Promise<SendReturnType> {
-    const { kind, address, abi, functionName, args, value, alreadyDone = [], onSent } = params
-    const { publicClient, walletClient, account, chain, logger, metrics } = this.p
-    const call = { address, abi, functionName, args, value, account } as const
+    const { kind, address, abi, functionName, args, value, alreadyDone = [], notBefore, onSent } = params
+    const { publicClient, account, logger, metrics } = this.p
+    const call: Call = { address, abi, functionName, args, value, account }
+    const data = encodeFunctionData({ abi, functionName, args } as never)
+    let estimated: bigint
     try {
-      await publicClient.simulateContract(call as never)
+      estimated = await this.estimate(call, data, notBefore)
     } catch (error) {
       const name = revertErrorName(error)
       if (name && alreadyDone.includes(name)) {
@@ -88,57 +115,46 @@ export class TxManager {
       }
       throw new TransactionError({ action: `${kind} (${functionName})`, reason: `simulation reverted${name ? ` with ${name}` : ''}: ${(error as Error).message.split('\n')[0]}`, cause: error })
     }
-    const gas = ((await publicClient.estimateGas({ account, to: address, data: encodeFunctionData({ abi, functionName, args } as never), value })) * BigInt(this.p.headroomPercent)) / 100n
-    let fees = await publicClient.estimateFeesPerGas()
+    const gas = (estimated * BigInt(this.p.headroomPercent)) / 100n
+    let fees = await this.currentFees()
     const hashes: Hex[] = []
     const nonce = await this.locked(async () => {
-      const n = this.nextNonce ?? (await publicClient.getTransactionCount({ address: account.address, blockTag: 'pending' }))
-      const hash = await this.sendRaw({ call, gas, nonce: n, fees, chain }).catch(async (error) => {
-        // Our view of the nonce was stale (another process used the key, or a restart): resync once.
-        if (/nonce/i.test((error as Error).message)) {
-          const fresh = await publicClient.getTransactionCount({ address: account.address, blockTag: 'pending' })
-          return { hash: await this.sendRaw({ call, gas, nonce: fresh, fees, chain }), nonce: fresh }
-        }
-        throw error
-      })
-      const sent = typeof hash === 'string' ? { hash, nonce: n } : hash
-      this.nextNonce = sent.nonce + 1
-      hashes.push(sent.hash)
-      onSent?.(sent.hash)
-      return sent.nonce
+      let n = this.nextNonce ?? (await this.pendingNonce())
+      let hash: Hex
+      try {
+        hash = await this.sendSigned({ address, data, value, gas, nonce: n, fees })
+      } catch (error) {
+        // Our view of the nonce was stale (another process used the key, or a send that "failed" got
+        // through): resync once from the chain.
+        if (!/nonce|underpriced|already known/i.test((error as Error).message)) throw error
+        n = await this.pendingNonce()
+        hash = await this.sendSigned({ address, data, value, gas, nonce: n, fees })
+      }
+      this.nextNonce = n + 1
+      hashes.push(hash)
+      onSent?.(hash)
+      return n
     })
     for (let attempt = 0; ; attempt++) {
-      const receipt = await this.waitAny(hashes, this.p.stuckAfterMs)
-      if (receipt) {
-        const spent = receipt.gasUsed * receipt.effectiveGasPrice
-        metrics.gasUsed.inc({ kind }, receipt.gasUsed)
-        metrics.gasSpentWei.inc({ kind }, spent)
-        if (receipt.status === 'success') {
-          metrics.transactions.inc({ kind, result: 'mined' })
-          logger.info({ kind, hash: receipt.transactionHash, gasUsed: receipt.gasUsed, block: receipt.blockNumber }, 'transaction mined')
-          return { status: 'mined', receipt }
-        }
-        // Reverted on-chain although the simulation passed: someone got there between the two.
-        try {
-          await publicClient.simulateContract(call as never)
-        } catch (error) {
-          const name = revertErrorName(error)
-          if (name && alreadyDone.includes(name)) {
-            metrics.transactions.inc({ kind, result: 'already' })
-            return { status: 'already', errorName: name }
-          }
-        }
-        metrics.transactions.inc({ kind, result: 'reverted' })
-        throw new TransactionError({ action: `${kind} (${functionName})`, reason: `transaction ${receipt.transactionHash} reverted` })
+      const receipt = (await this.receipts.wait(hashes, this.p.stuckAfterMs)) ?? (await this.lookUp(hashes))
+      if (receipt) return this.settle(receipt, { kind, functionName, call, alreadyDone, notBefore, data })
+      const mined = await publicClient.getTransactionCount({ address: account.address, blockTag: 'latest' })
+      if (mined > nonce) {
+        // Mined meanwhile, or the nonce went to a transaction we did not send.
+        const late = await this.lookUp(hashes)
+        if (late) return this.settle(late, { kind, functionName, call, alreadyDone, notBefore, data })
+        metrics.transactions.inc({ kind, result: 'replaced' })
+        throw new TransactionError({ action: `${kind} (${functionName})`, reason: `nonce ${nonce} was used by another transaction (${hashes.join(', ')} not mined)` })
       }
       if (attempt >= 5) throw new TransactionError({ action: `${kind} (${functionName})`, reason: `not mined after ${attempt + 1} tries (${hashes.join(', ')})` })
-      // Stuck: same nonce, fees up by 25% (replacement needs at least +10%).
-      fees = { maxFeePerGas: (fees.maxFeePerGas! * 125n) / 100n + 1n, maxPriorityFeePerGas: (fees.maxPriorityFeePerGas! * 125n) / 100n + 1n } as typeof fees
+      // Stuck (or dropped): same nonce, fees up by 25% (replacement needs at least +10%).
+      const fresh = await this.currentFees()
+      fees = { maxFeePerGas: max((fees.maxFeePerGas * 125n) / 100n + 1n, fresh.maxFeePerGas), maxPriorityFeePerGas: (fees.maxPriorityFeePerGas * 125n) / 100n + 1n }
       try {
-        const hash = await this.sendRaw({ call, gas, nonce, fees, chain })
+        const hash = await this.sendSigned({ address, data, value, gas, nonce, fees })
         hashes.push(hash)
         onSent?.(hash)
-        metrics.transactions.inc({ kind, result: 'replaced' })
+        metrics.transactions.inc({ kind, result: 'resent' })
         logger.warn({ kind, nonce, hash, maxFeePerGas: fees.maxFeePerGas }, 'transaction stuck, resubmitted with a higher fee')
       } catch (error) {
         logger.debug({ err: (error as Error).message.split('\n')[0] }, 'replacement not accepted (probably mined meanwhile)')
@@ -146,23 +162,84 @@ export class TxManager {
     }
   }
 
-  private sendRaw({ call, gas, nonce, fees, chain }: { call: { address: Address; abi: Abi; functionName: string; args: readonly unknown[]; value?: bigint | undefined; account: Account }; gas: bigint; nonce: number; fees: Awaited<ReturnType<PublicClient['estimateFeesPerGas']>>; chain: Chain }): Promise<Hex> {
-    return this.p.walletClient.writeContract({ ...call, chain, gas, nonce, maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas } as never)
+  /**
+   * Waits for a transaction sent before a restart (its hash was checkpointed). Returns undefined if
+   * the RPC does not know it (dropped, or never left): the caller then simulates and sends afresh.
+   */
+  async resume(hash: Hex, params: Omit<SendParameters, 'onSent'>): Promise<SendReturnType | undefined> {
+    const { kind, address, abi, functionName, args, value, alreadyDone = [], notBefore } = params
+    const known = await this.p.publicClient.getTransaction({ hash }).catch(() => undefined)
+    if (!known) return undefined
+    const receipt = (await this.lookUp([hash])) ?? (await this.receipts.wait([hash], this.p.stuckAfterMs))
+    if (!receipt) return undefined
+    const call: Call = { address, abi, functionName, args, value, account: this.p.account }
+    return this.settle(receipt, { kind, functionName, call, alreadyDone, notBefore, data: encodeFunctionData({ abi, functionName, args } as never) })
   }
 
-  private async waitAny(hashes: Hex[], timeoutMs: number): Promise<TransactionReceipt | undefined> {
-    const deadline = Date.now() + timeoutMs
-    while (Date.now() < deadline) {
-      for (const hash of hashes) {
-        try {
-          const receipt = await this.p.publicClient.getTransactionReceipt({ hash })
-          if (receipt) return receipt
-        } catch {
-          // not mined yet (or the RPC hiccuped): keep polling
-        }
+  private async settle(receipt: TransactionReceipt, c: { kind: string; functionName: string; call: Call; alreadyDone: readonly string[]; notBefore: bigint | undefined; data: Hex }): Promise<SendReturnType> {
+    const { metrics, logger } = this.p
+    metrics.gasUsed.inc({ kind: c.kind }, receipt.gasUsed)
+    metrics.gasSpentWei.inc({ kind: c.kind }, receipt.gasUsed * receipt.effectiveGasPrice)
+    if (receipt.status === 'success') {
+      metrics.transactions.inc({ kind: c.kind, result: 'mined' })
+      logger.debug({ kind: c.kind, hash: receipt.transactionHash, gasUsed: receipt.gasUsed, block: receipt.blockNumber }, 'transaction mined')
+      return { status: 'mined', receipt }
+    }
+    // Reverted on-chain although the simulation passed: someone got there between the two.
+    try {
+      await this.p.publicClient.estimateContractGas({ ...c.call } as never)
+    } catch (error) {
+      const name = revertErrorName(error)
+      if (name && c.alreadyDone.includes(name)) {
+        metrics.transactions.inc({ kind: c.kind, result: 'already' })
+        return { status: 'already', errorName: name }
       }
-      await sleep(Math.min(250, Math.max(20, timeoutMs / 20)))
+    }
+    metrics.transactions.inc({ kind: c.kind, result: 'reverted' })
+    throw new TransactionError({ action: `${c.kind} (${c.functionName})`, reason: `transaction ${receipt.transactionHash} reverted` })
+  }
+
+  /** Simulation and gas estimate in one call; as of `notBefore` when given and the RPC takes block overrides. */
+  private async estimate(call: Call, data: Hex, notBefore: bigint | undefined): Promise<bigint> {
+    const { publicClient, account } = this.p
+    if (notBefore !== undefined) {
+      try {
+        const tx = { from: account.address, to: call.address, data, ...(call.value ? { value: toHex(call.value) } : {}) }
+        return BigInt(await publicClient.request({ method: 'eth_estimateGas', params: [tx, 'latest', {}, { time: toHex(notBefore) }] } as never))
+      } catch {
+        // No block overrides here, or it reverts anyway: the plain estimate below says which.
+      }
+    }
+    return publicClient.estimateContractGas(call as never)
+  }
+
+  private currentFees(): Promise<Fees> {
+    const now = Date.now()
+    if (!this.fees || now - this.fees.at > FEE_CACHE_MS) {
+      const value = this.p.publicClient.estimateFeesPerGas().then((f) => ({ maxFeePerGas: f.maxFeePerGas!, maxPriorityFeePerGas: f.maxPriorityFeePerGas! }))
+      this.fees = { value, at: now }
+      value.catch(() => (this.fees = undefined))
+    }
+    return this.fees.value
+  }
+
+  private pendingNonce(): Promise<number> {
+    return this.p.publicClient.getTransactionCount({ address: this.p.account.address, blockTag: 'pending' })
+  }
+
+  private async sendSigned({ address, data, value, gas, nonce, fees }: { address: Address; data: Hex; value: bigint | undefined; gas: bigint; nonce: number; fees: Fees }): Promise<Hex> {
+    const serializedTransaction = await this.p.account.signTransaction({ type: 'eip1559', chainId: this.p.chain.id, to: address, data, value, gas, nonce, ...fees })
+    return this.p.publicClient.sendRawTransaction({ serializedTransaction })
+  }
+
+  /** Direct receipt lookups (the watcher may have missed a block during an outage). */
+  private async lookUp(hashes: readonly Hex[]): Promise<TransactionReceipt | undefined> {
+    for (const hash of hashes) {
+      const receipt = await this.p.publicClient.getTransactionReceipt({ hash }).catch(() => undefined)
+      if (receipt) return receipt
     }
     return undefined
   }
 }
+
+const max = (a: bigint, b: bigint) => (a > b ? a : b)

@@ -41,6 +41,12 @@ export const nodeConfigSchema = z
     watchtower: z.boolean().default(true),
     /** Call finalize on attested results once their challenge window is over. */
     finalize: z.boolean().default(true),
+    /**
+     * The signer ranked first for a request (by keccak256(requestId, signer)) submits the quorum at
+     * once; the signer ranked r takes over only after r times this long (if the attestation is not
+     * on-chain by then).
+     */
+    quorumBackupDelayMs: z.coerce.number().int().min(0).default(5_000),
     /** A transaction not mined after this long is sent again with a higher fee. */
     txStuckAfterMs: z.coerce.number().int().min(100).default(30_000),
     /** Multiplier (percent) applied to gas estimates. */

@@ -1,7 +1,6 @@
 import type { Logger } from 'pino'
 import {
   createPublicClient,
-  createWalletClient,
   defineChain,
   getAddress,
   http,
@@ -23,7 +22,7 @@ import { PeerClient, type PeerAttestation } from '../attest/peerClient.js'
 import { ChainFollower } from '../chain/chainFollower.js'
 import { encodeGroth16Proof } from '../chain/encodeProof.js'
 import { RequestStatus } from '../chain/requestStatus.js'
-import { TxManager } from '../chain/txManager.js'
+import { TxManager, type SendReturnType } from '../chain/txManager.js'
 import type { ResolvedConfig } from '../config/loadConfig.js'
 import { InvalidAttestationError, InvalidInputError, NotProvableError, RequestNotFoundError, TransactionError, UnknownModelError } from '../errors/node.js'
 import { hashWords, loadServedModels, type ServedModel } from '../inference/servedModel.js'
@@ -36,8 +35,13 @@ export type OracleNodeParameters = { config: ResolvedConfig; operatorKey: Hex; l
 export type OffchainInferenceParameters = { model: string; input: { values: number[] } | { quantized: bigint[] }; prove?: boolean | undefined }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const signatureKey = (requestId: bigint, signer: Address, signature: Hex) => `${requestId}:${signer.toLowerCase()}:${signature.toLowerCase()}`
 /** Seconds a node that did not submit an attestation waits after its window before finalizing it. */
 const FINALIZE_GRACE_SECONDS = 5
+/** How long a pass over the jobs waits to coalesce the wake-ups of many finishing steps. */
+const PUMP_COALESCE_MS = 2
+/** Bound on the in-memory caches (wait times, checked signatures); past it they start over (costing only re-checks). */
+const MAX_TRACKED = 200_000
 
 /**
  * The oracle node: follows the chain, turns requests into jobs, computes, proves or attests, and
@@ -62,7 +66,11 @@ export class OracleNode {
   private readonly peers: PeerClient
   private readonly busy = new Map<bigint, Promise<void>>()
   private readonly notBefore = new Map<bigint, number>()
-  private readonly activeCache = new Map<string, { active: boolean; at: number }>()
+  private readonly activeCache = new Map<string, { active: Promise<boolean>; at: number }>()
+  /** Signatures already checked against their job's attestation (`requestId:signer:signature`), so each is recovered once. */
+  private readonly verified = new Set<string>()
+  /** Jobs whose transaction was sent before a restart: look it up before sending another. */
+  private readonly unconfirmed = new Set<bigint>()
   private timer: NodeJS.Timeout | undefined
   private scheduled = false
   private stopping = false
@@ -78,9 +86,8 @@ export class OracleNode {
     this.chain = defineChain({ id: p.config.chainId, name: `chain ${p.config.chainId}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [p.config.rpcUrl] } } })
     const transport = http(p.config.rpcUrl, { retryCount: 1, timeout: 10_000 })
     this.publicClient = createPublicClient({ chain: this.chain, transport, pollingInterval: 100 })
-    const walletClient = createWalletClient({ account: this.account, chain: this.chain, transport })
     this.domain = { chainId: p.config.chainId, oracle: p.config.oracle }
-    this.txs = new TxManager({ publicClient: this.publicClient, walletClient, account: this.account, chain: this.chain, headroomPercent: p.config.gasHeadroomPercent, stuckAfterMs: p.config.txStuckAfterMs, logger: p.logger, metrics: this.metrics })
+    this.txs = new TxManager({ publicClient: this.publicClient, account: this.account, chain: this.chain, headroomPercent: p.config.gasHeadroomPercent, stuckAfterMs: p.config.txStuckAfterMs, pollIntervalMs: p.config.pollIntervalMs, logger: p.logger, metrics: this.metrics })
     this.pool = new ProverPool({ concurrency: p.config.proverConcurrency })
     this.peers = new PeerClient(p.config.peers, p.logger)
     this.follower = new ChainFollower({
@@ -93,6 +100,7 @@ export class OracleNode {
       startBlock: p.config.startBlock,
       onLogs: (logs) => {
         applyLogs(logs, { store: this.store, config: this.config, models: this.modelsById, operator: this.account.address, logger: this.logger })
+        for (const log of logs) if (typeof log.args.requestId === 'bigint') this.notBefore.delete(log.args.requestId)
         this.wake()
       },
       onReorgedOut: (requestId) => this.store.transition(requestId, 'cancelled', { note: 'request reorged out' }),
@@ -142,7 +150,7 @@ export class OracleNode {
   private recover(): void {
     for (const job of this.store.listJobs(['proving', 'submitted'], 100_000)) {
       const to = job.state === 'submitted' && job.proof ? 'proved' : 'inferred'
-      this.store.transition(job.requestId, to, { from: [job.state], note: 'recovered after restart' })
+      if (this.store.transition(job.requestId, to, { from: [job.state], note: 'recovered after restart' }) && job.state === 'submitted' && job.txHash) this.unconfirmed.add(job.requestId)
     }
   }
 
@@ -152,6 +160,7 @@ export class OracleNode {
     this.stopping = true
     clearInterval(this.timer)
     this.peers.close()
+    this.txs.close()
     await this.follower.stop()
     await this.pool.close()
     await Promise.race([Promise.allSettled([...this.busy.values()]), sleep(timeoutMs)])
@@ -164,21 +173,23 @@ export class OracleNode {
   wake(): void {
     if (this.scheduled || this.stopping) return
     this.scheduled = true
-    setImmediate(() => {
+    setTimeout(() => {
       this.scheduled = false
       this.pump()
-    })
+    }, PUMP_COALESCE_MS)
   }
 
+  /** Starts a step for every actionable job that is neither running nor told to wait; only those rows are loaded. */
   private pump(): void {
     if (this.stopping || !this.store.db.open) return
     const now = Date.now()
-    for (const job of this.store.listJobs(['pending', 'inferred', 'proved', 'attested'], 5_000)) {
-      if (this.busy.has(job.requestId) || (this.notBefore.get(job.requestId) ?? 0) > now) continue
+    for (const requestId of this.store.listJobIds(['pending', 'inferred', 'proved', 'attested'], 20_000)) {
+      if (this.busy.has(requestId) || (this.notBefore.get(requestId) ?? 0) > now) continue
+      const job = this.store.getJob(requestId)
+      if (!job) continue
+      // A step that has to wait says so with later(); nothing carries over from the last one.
+      this.notBefore.delete(requestId)
       const run = this.step(job)
-        .then(() => {
-          this.notBefore.delete(job.requestId)
-        })
         .catch((error: unknown) => this.stepFailed(job, error))
         .finally(() => {
           this.busy.delete(job.requestId)
@@ -199,12 +210,15 @@ export class OracleNode {
     }
     const current = this.store.getJob(job.requestId)
     if (current?.state === 'proving') this.store.transition(job.requestId, 'inferred', { from: ['proving'], patch: { attempts, error: message } })
+    // A sent transaction that failed (reverted, or lost its nonce): back to the state that sends it again.
+    else if (current?.state === 'submitted') this.store.transition(job.requestId, current.proof ? 'proved' : 'inferred', { from: ['submitted'], patch: { attempts, error: message } })
     else if (current) this.store.transition(job.requestId, current.state, { from: [current.state], patch: { attempts, error: message } })
     this.notBefore.set(job.requestId, Date.now() + Math.min(30_000, 500 * 2 ** attempts))
     this.logger.warn({ requestId: job.requestId, state: job.state, attempts, err: message }, 'job step failed, will retry')
   }
 
   private later(requestId: bigint, ms: number): void {
+    if (this.notBefore.size > MAX_TRACKED) this.notBefore.clear()
     this.notBefore.set(requestId, Date.now() + ms)
   }
 
@@ -223,7 +237,8 @@ export class OracleNode {
       case 'inferred':
         if (job.action === 'fulfill' || job.action === 'dispute') return this.proveJob(job, model)
         if (job.action === 'attest') return this.tryQuorum(job, model)
-        return
+        // Watch only: nothing to do until the attestation is on-chain (the follower wakes the job).
+        return this.later(job.requestId, 60_000)
       case 'proved':
         return this.submitProof(job)
       case 'attested':
@@ -257,6 +272,7 @@ export class OracleNode {
     const attestation = this.attestationOf(job)
     const signature = await signAttestation(this.account, this.domain, attestation)
     this.store.addSignature({ requestId: job.requestId, signer: this.address, outputHash: attestation.outputHash, outputWords: job.outputWords!, signature })
+    this.verified.add(signatureKey(job.requestId, this.address, signature))
     this.peers.broadcast(
       { requestId: String(job.requestId), modelId: job.modelId, inputHash: attestation.inputHash, outputHash: attestation.outputHash, outputWords: job.outputWords!.map(String), signer: this.address, signature },
       () => this.store.db.open && this.store.getJob(job.requestId)?.state === 'inferred',
@@ -268,59 +284,89 @@ export class OracleNode {
     return request.status
   }
 
+  /** Whether each signer is an active operator (cached 30 s; concurrent lookups share one call). */
   private async isActive(signers: Address[]): Promise<boolean[]> {
-    if (!this.staking) throw new TransactionError({ action: 'checking operators', reason: 'the node has not reached the chain yet' })
+    const staking = this.staking
+    if (!staking) throw new TransactionError({ action: 'checking operators', reason: 'the node has not reached the chain yet' })
     const now = Date.now()
-    const unknown = signers.filter((s) => (this.activeCache.get(s.toLowerCase())?.at ?? 0) < now - 30_000)
+    const unknown = [...new Set(signers.map((s) => s.toLowerCase()))].filter((s) => (this.activeCache.get(s)?.at ?? 0) < now - 30_000) as Address[]
     if (unknown.length) {
-      const indices = await this.publicClient.readContract({ address: this.staking, abi: operatorStakingAbi, functionName: 'activeIndices', args: [unknown] })
-      unknown.forEach((s, i) => this.activeCache.set(s.toLowerCase(), { active: indices[i]! !== 0, at: now }))
+      const lookup = this.publicClient.readContract({ address: staking, abi: operatorStakingAbi, functionName: 'activeIndices', args: [unknown] })
+      for (const [i, s] of unknown.entries()) {
+        const entry = { active: lookup.then((indices) => indices[i]! !== 0), at: now }
+        this.activeCache.set(s, entry)
+        entry.active.catch(() => this.activeCache.get(s) === entry && this.activeCache.delete(s))
+      }
     }
-    return signers.map((s) => this.activeCache.get(s.toLowerCase())!.active)
+    return Promise.all(signers.map((s) => this.activeCache.get(s.toLowerCase())!.active))
   }
 
-  /** Submits the attestation once we hold `quorum` valid signatures of our output from active operators. */
+  /** Whether a stored signature is `signer`'s over this job's attestation; each signature is recovered at most once. */
+  private async signedBy(attestation: Attestation, signer: Address, signature: Hex): Promise<boolean> {
+    const key = signatureKey(attestation.requestId, signer, signature)
+    if (this.verified.has(key)) return true
+    if (this.verified.size > MAX_TRACKED) this.verified.clear()
+    const recovered = await recoverAttestationSigner(this.domain, attestation, signature).catch(() => undefined)
+    if (!recovered || getAddress(recovered) !== getAddress(signer)) return false
+    this.verified.add(key)
+    return true
+  }
+
+  /**
+   * Submits the attestation once we hold `quorum` valid signatures of our output from active
+   * operators. Signers are ranked by keccak256(requestId, signer): the first submits at once, the
+   * one ranked r only if the attestation is still not on-chain after r x quorumBackupDelayMs.
+   */
   private async tryQuorum(job: Job, model: ServedModel): Promise<void> {
     if (job.deadline * 1000 < Date.now()) {
       this.store.transition(job.requestId, 'cancelled', { from: ['inferred'], note: 'deadline passed without a quorum' })
       return
     }
     const attestation = this.attestationOf(job)
-    const mine = this.store.signatures(job.requestId).filter((s) => s.outputHash === job.outputHash)
-    if (!mine.some((s) => s.signer === this.address)) await this.signAndShare(job)
+    const call = { address: this.config.oracle, abi: inferenceOracleAbi, functionName: 'submitAttestations', alreadyDone: ['RequestNotPending'] } as const
+    if (this.unconfirmed.delete(job.requestId) && job.txHash) {
+      const resumed = await this.txs.resume(job.txHash, { kind: 'attest', ...call, args: [job.requestId, job.outputWords!, []] })
+      if (resumed) return this.attestationSent(job, resumed, [])
+    }
+    let held = this.store.signatures(job.requestId).filter((s) => s.outputHash === job.outputHash)
+    if (!held.some((s) => s.signer === this.address)) {
+      await this.signAndShare(job)
+      held = this.store.signatures(job.requestId).filter((s) => s.outputHash === job.outputHash)
+    }
     const valid: { signer: Address; signature: Hex }[] = []
-    for (const s of this.store.signatures(job.requestId).filter((x) => x.outputHash === job.outputHash)) {
-      const signer = await recoverAttestationSigner(this.domain, attestation, s.signature).catch(() => undefined)
-      if (signer && signer.toLowerCase() === s.signer.toLowerCase() && !valid.some((v) => v.signer === signer)) valid.push({ signer, signature: s.signature })
+    for (const s of held) {
+      if (!valid.some((v) => v.signer.toLowerCase() === s.signer.toLowerCase()) && (await this.signedBy(attestation, s.signer, s.signature))) valid.push({ signer: getAddress(s.signer), signature: s.signature })
     }
     if (valid.length < job.quorum) return this.later(job.requestId, 5_000)
     const active = await this.isActive(valid.map((v) => v.signer))
     const usable = valid.filter((_, i) => active[i])
     if (usable.length < job.quorum) return this.later(job.requestId, 5_000)
-    // Stagger the signers so one of them submits and the others see it: rank by hash(requestId, signer).
-    const rank = [...usable]
-      .sort((a, b) => (keccak256(encodePacked(['uint256', 'address'], [job.requestId, a.signer])) < keccak256(encodePacked(['uint256', 'address'], [job.requestId, b.signer])) ? -1 : 1))
-      .findIndex((v) => v.signer === this.address)
+    const rankOf = (signer: Address) => keccak256(encodePacked(['uint256', 'address'], [job.requestId, signer]))
+    const rank = usable
+      .map((v) => rankOf(v.signer))
+      .sort()
+      .indexOf(rankOf(this.address))
+    const staggerMs = Math.max(0, rank) * this.config.quorumBackupDelayMs
     const waitedMs = Date.now() - job.updatedAt
-    const staggerMs = Math.max(0, rank) * Math.max(1_000, this.config.pollIntervalMs * 3)
     if (waitedMs < staggerMs) return this.later(job.requestId, staggerMs - waitedMs)
     const chosen = usable
       .sort((a, b) => (a.signer === this.address ? -1 : b.signer === this.address ? 1 : 0))
       .slice(0, job.quorum)
       .sort((a, b) => (BigInt(a.signer) < BigInt(b.signer) ? -1 : 1))
-    if ((await this.requestStatus(job.requestId)) !== RequestStatus.Requested) return this.later(job.requestId, 2_000)
+    // No status read first: the simulation in txs.send reverts with RequestNotPending if someone was faster.
     const result = await this.txs.send({
       kind: 'attest',
-      address: this.config.oracle,
-      abi: inferenceOracleAbi,
-      functionName: 'submitAttestations',
+      ...call,
       args: [job.requestId, job.outputWords!, chosen.map((c) => c.signature)],
-      alreadyDone: ['RequestNotPending'],
-      onSent: (hash) => this.store.transition(job.requestId, 'submitted', { from: ['inferred'], patch: { txHash: hash }, note: `submitAttestations ${hash}` }),
+      onSent: (hash) => this.store.transition(job.requestId, 'submitted', { from: ['inferred', 'submitted'], patch: { txHash: hash }, note: `submitAttestations ${hash}` }),
     })
-    this.logger.info({ requestId: job.requestId, result: result.status, signers: chosen.map((c) => c.signer), model: model.name }, 'attestation submitted')
+    this.attestationSent(job, result, chosen.map((c) => c.signer), model)
+  }
+
+  private attestationSent(job: Job, result: SendReturnType, signers: Address[], model?: ServedModel): void {
+    this.logger.info({ requestId: job.requestId, result: result.status, signers, model: model?.name }, 'attestation submitted')
     // The AttestationSubmitted event moves the job on; until the follower sees it, wait.
-    if (result.status === 'already') this.later(job.requestId, 2_000)
+    this.later(job.requestId, 2_000)
   }
 
   private async proveJob(job: Job, model: ServedModel): Promise<void> {
@@ -340,15 +386,22 @@ export class OracleNode {
 
   private async submitProof(job: Job): Promise<void> {
     const dispute = job.action === 'dispute'
-    const result = await this.txs.send({
+    const call = {
       kind: dispute ? 'dispute' : 'fulfill',
       address: this.config.oracle,
       abi: inferenceOracleAbi,
       functionName: dispute ? 'disputeWithProof' : 'fulfillWithProof',
       args: [job.requestId, job.inputWords, job.outputWords!, job.proof!],
       alreadyDone: dispute ? ['RequestNotAttested', 'OutputNotDifferent'] : ['RequestNotPending'],
-      onSent: (hash) => this.store.transition(job.requestId, 'submitted', { from: ['proved'], patch: { txHash: hash }, note: `${dispute ? 'disputeWithProof' : 'fulfillWithProof'} ${hash}` }),
-    })
+    } as const
+    // Sent before a restart: wait for that transaction rather than sending a second one.
+    const resumed = this.unconfirmed.delete(job.requestId) && job.txHash ? await this.txs.resume(job.txHash, call) : undefined
+    const result =
+      resumed ??
+      (await this.txs.send({
+        ...call,
+        onSent: (hash) => this.store.transition(job.requestId, 'submitted', { from: ['proved', 'submitted'], patch: { txHash: hash }, note: `${call.functionName} ${hash}` }),
+      }))
     if (dispute && result.status === 'mined') this.metrics.disputes.inc({ model: this.model(job).name })
     this.store.transition(job.requestId, 'done', { note: result.status === 'mined' ? `delivered in ${result.receipt.transactionHash}` : `already done (${result.errorName})` })
     this.logger.info({ requestId: job.requestId, result: result.status, dispute }, dispute ? 'dispute delivered' : 'proof delivered')
@@ -371,13 +424,23 @@ export class OracleNode {
       if (!model.provable) this.logger.warn({ requestId: job.requestId }, 'attested output differs from ours but the model has no circuit: cannot dispute')
     }
     if (!this.config.finalize) return this.later(job.requestId, 60_000)
-    const due = (current.challengeEnd ?? 0) + (current.action === 'finalize' ? 1 : FINALIZE_GRACE_SECONDS)
-    if (now < due) return this.later(job.requestId, Math.min(60_000, (due - now) * 1000))
-    const result = await this.txs.send({ kind: 'finalize', address: this.config.oracle, abi: inferenceOracleAbi, functionName: 'finalize', args: [job.requestId], alreadyDone: ['RequestNotAttested'] }).catch((error: unknown) => {
-      if (/ChallengeWindowOpen/.test(String((error as Error).message))) return undefined
-      throw error
-    })
-    if (!result) return this.later(job.requestId, 1_000)
+    const challengeEnd = current.challengeEnd ?? 0
+    // The submitter sends finalize as soon as the head block is the last one inside the window (block
+    // timestamps only grow, so the next block is past it); the others give it a grace period first.
+    const grace = current.action === 'finalize' ? 0 : FINALIZE_GRACE_SECONDS
+    const head = this.follower.headTimestamp
+    const ready = head !== undefined ? Number(head) + 1 >= challengeEnd + grace : now >= challengeEnd + grace
+    if (!ready) {
+      const untilLastBlockMs = (challengeEnd + grace - 1 - now) * 1000
+      return this.later(job.requestId, Math.min(60_000, Math.max(untilLastBlockMs, Math.min(this.config.pollIntervalMs, 250))))
+    }
+    const result = await this.txs
+      .send({ kind: 'finalize', address: this.config.oracle, abi: inferenceOracleAbi, functionName: 'finalize', args: [job.requestId], alreadyDone: ['RequestNotAttested'], notBefore: BigInt(challengeEnd) })
+      .catch((error: unknown) => {
+        if (/ChallengeWindowOpen/.test(String((error as Error).message))) return undefined
+        throw error
+      })
+    if (!result) return this.later(job.requestId, 500)
     this.store.transition(job.requestId, 'done', { note: result.status === 'mined' ? `finalized in ${result.receipt.transactionHash}` : 'already final' })
   }
 
@@ -424,6 +487,8 @@ export class OracleNode {
     this.metrics.attestationsReceived.inc({ result: active ? 'accepted' : 'inactive' })
     if (!active) throw new InvalidAttestationError({ reason: `${signer} is not an active operator` })
     const stored = this.store.addSignature({ requestId, signer, outputHash: body.outputHash, outputWords, signature: body.signature })
+    // Checked against the request's own model and input: the quorum step need not recover it again.
+    if (job) this.verified.add(signatureKey(requestId, signer, body.signature))
     if (stored) {
       this.notBefore.delete(requestId)
       this.wake()

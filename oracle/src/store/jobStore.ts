@@ -156,6 +156,7 @@ const columns: Record<keyof JobPatch, [string, (v: never) => unknown]> = {
  */
 export class JobStore {
   readonly db: Database.Database
+  private readonly statements = new Map<string, Database.Statement>()
 
   constructor({ dataDir, file = 'node.sqlite' }: { dataDir: string; file?: string }) {
     mkdirSync(dataDir, { recursive: true })
@@ -166,6 +167,13 @@ export class JobStore {
     this.db.exec(schema)
   }
 
+  /** A prepared statement, compiled once per SQL text. */
+  private prepare(sql: string): Database.Statement {
+    let statement = this.statements.get(sql)
+    if (!statement) this.statements.set(sql, (statement = this.db.prepare(sql)))
+    return statement
+  }
+
   close(): void {
     if (this.db.open) this.db.close()
   }
@@ -174,34 +182,42 @@ export class JobStore {
   insertJob(job: NewJob): boolean {
     const now = Date.now()
     return this.db.transaction(() => {
-      const result = this.db
+      const result = this
         .prepare(
           `INSERT OR IGNORE INTO jobs (request_id, model_id, mode, quorum, requester, fee, deadline, input_words, block_number, block_hash, state, action, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
         )
         .run(String(job.requestId), job.modelId, job.mode, job.quorum, job.requester, String(job.fee), job.deadline, words(job.inputWords), Number(job.blockNumber), job.blockHash, job.action, now, now)
       if (result.changes === 0) return false
-      this.db.prepare('INSERT INTO job_events (request_id, from_state, to_state, note, at) VALUES (?, NULL, ?, ?, ?)').run(String(job.requestId), 'pending', `block ${job.blockNumber}`, now)
+      this.prepare('INSERT INTO job_events (request_id, from_state, to_state, note, at) VALUES (?, NULL, ?, ?, ?)').run(String(job.requestId), 'pending', `block ${job.blockNumber}`, now)
       return true
     })()
   }
 
   getJob(requestId: bigint): Job | undefined {
-    const row = this.db.prepare('SELECT * FROM jobs WHERE request_id = ?').get(String(requestId)) as Row | undefined
+    const row = this.prepare('SELECT * FROM jobs WHERE request_id = ?').get(String(requestId)) as Row | undefined
     return row ? toJob(row) : undefined
   }
 
   /** Jobs in the given states, oldest first. */
   listJobs(states: readonly JobState[], limit = 1000): Job[] {
-    const rows = this.db
+    const rows = this
       .prepare(`SELECT * FROM jobs WHERE state IN (${states.map(() => '?').join(',')}) ORDER BY block_number, CAST(request_id AS INTEGER) LIMIT ?`)
       .all(...states, limit) as Row[]
     return rows.map(toJob)
   }
 
+  /** Ids of the jobs in the given states, oldest first, without loading them (the worker's scan). */
+  listJobIds(states: readonly JobState[], limit = 1000): bigint[] {
+    const rows = this
+      .prepare(`SELECT request_id FROM jobs WHERE state IN (${states.map(() => '?').join(',')}) ORDER BY block_number, CAST(request_id AS INTEGER) LIMIT ?`)
+      .all(...states, limit) as { request_id: string }[]
+    return rows.map((r) => BigInt(r.request_id))
+  }
+
   /** Unfinished jobs requested at or after `blockNumber` (for reorg checks). */
   jobsSinceBlock(blockNumber: bigint): Job[] {
-    const rows = this.db.prepare(`SELECT * FROM jobs WHERE block_number >= ? AND state NOT IN ('done','failed','cancelled')`).all(Number(blockNumber)) as Row[]
+    const rows = this.prepare(`SELECT * FROM jobs WHERE block_number >= ? AND state NOT IN ('done','failed','cancelled')`).all(Number(blockNumber)) as Row[]
     return rows.map(toJob)
   }
 
@@ -214,7 +230,7 @@ export class JobStore {
     const allowed = from ?? jobStates.filter((s) => !finalStates.includes(s))
     const now = Date.now()
     return this.db.transaction(() => {
-      const current = this.db.prepare('SELECT state FROM jobs WHERE request_id = ?').get(String(requestId)) as { state: JobState } | undefined
+      const current = this.prepare('SELECT state FROM jobs WHERE request_id = ?').get(String(requestId)) as { state: JobState } | undefined
       if (!current || !allowed.includes(current.state)) return undefined
       const sets = ['state = ?', 'updated_at = ?']
       const values: unknown[] = [to, now]
@@ -223,8 +239,8 @@ export class JobStore {
         sets.push(`${column} = ?`)
         values.push(encode(value))
       }
-      this.db.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE request_id = ?`).run(...values, String(requestId))
-      this.db.prepare('INSERT INTO job_events (request_id, from_state, to_state, note, at) VALUES (?, ?, ?, ?, ?)').run(String(requestId), current.state, to, note ?? null, now)
+      this.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE request_id = ?`).run(...values, String(requestId))
+      this.prepare('INSERT INTO job_events (request_id, from_state, to_state, note, at) VALUES (?, ?, ?, ?, ?)').run(String(requestId), current.state, to, note ?? null, now)
       return this.getJob(requestId)
     })()
   }
@@ -232,36 +248,36 @@ export class JobStore {
   /** Job counts by state (every state present, zeros included). */
   countByState(): Record<JobState, number> {
     const counts = Object.fromEntries(jobStates.map((s) => [s, 0])) as Record<JobState, number>
-    for (const row of this.db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all() as { state: JobState; n: number }[]) counts[row.state] = row.n
+    for (const row of this.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all() as { state: JobState; n: number }[]) counts[row.state] = row.n
     return counts
   }
 
   /** The state history of a request, oldest first. */
   history(requestId: bigint): { from: JobState | undefined; to: JobState; note: string | undefined; at: number }[] {
-    const rows = this.db.prepare('SELECT from_state, to_state, note, at FROM job_events WHERE request_id = ? ORDER BY id').all(String(requestId)) as Row[]
+    const rows = this.prepare('SELECT from_state, to_state, note, at FROM job_events WHERE request_id = ? ORDER BY id').all(String(requestId)) as Row[]
     return rows.map((r) => ({ from: optional<JobState>(r.from_state), to: r.to_state as JobState, note: optional<string>(r.note), at: r.at as number }))
   }
 
   /** Stores a signature (ours or a peer's); false if this signer already signed this output. */
   addSignature(s: StoredSignature): boolean {
-    const result = this.db
+    const result = this
       .prepare('INSERT OR IGNORE INTO signatures (request_id, signer, output_hash, output_words, signature, received_at) VALUES (?, ?, ?, ?, ?, ?)')
       .run(String(s.requestId), s.signer, s.outputHash, words(s.outputWords), s.signature, Date.now())
     return result.changes > 0
   }
 
   signatures(requestId: bigint): StoredSignature[] {
-    const rows = this.db.prepare('SELECT * FROM signatures WHERE request_id = ? ORDER BY received_at').all(String(requestId)) as Row[]
+    const rows = this.prepare('SELECT * FROM signatures WHERE request_id = ? ORDER BY received_at').all(String(requestId)) as Row[]
     return rows.map((r) => ({ requestId, signer: r.signer as Address, outputHash: r.output_hash as Hex, outputWords: parseWords(r.output_words)!, signature: r.signature as Hex }))
   }
 
   getValue(key: string): string | undefined {
-    const row = this.db.prepare('SELECT value FROM kv WHERE key = ?').get(key) as { value: string } | undefined
+    const row = this.prepare('SELECT value FROM kv WHERE key = ?').get(key) as { value: string } | undefined
     return row?.value
   }
 
   setValue(key: string, value: string): void {
-    this.db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value)
+    this.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value)
   }
 
   /** The last block whose logs are fully processed, with its hash (to notice a reorg under it). */
