@@ -33,6 +33,8 @@ export type DemoCheck = { name: string; ok: boolean; detail: string | undefined 
 
 export type DemoResult = {
   requestId: bigint
+  /** The input values sent. */
+  input: number[]
   requestTx: Hash
   requestGas: bigint
   result: VeridictResult
@@ -212,12 +214,13 @@ export async function runDemo(devnet: Devnet, { reporter = silentReporter }: Run
   )
 
   return {
-    zk: { ...zkRequest, result: zkResult, latencyMs: zkLatency, fulfillGas: zkFulfillGas, consumerDigit: zkDigit },
-    attested: { requestId: attRequest.requestId, requestTx: attRequest.transactionHash, requestGas: attRequest.receipt.gasUsed, result: attResult, latencyMs: attLatency, attestedMs, submitGas, finalizeTx, finalizeGas },
-    oneNodeDown: { ...downRequest, result: downResult, latencyMs: downLatency, stopped: stopped.name, servedBy },
-    escapeHatch: { ...aloneRequest, result: aloneResult, latencyMs: aloneLatency, proveSeconds: proved.seconds, fulfillTx: fulfilled.transactionHash, fulfillGas: fulfilled.receipt.gasUsed, consumerDigit: aloneDigit, earned },
+    zk: { ...zkRequest, input: digits.testset.inputs[digitSample]!, result: zkResult, latencyMs: zkLatency, fulfillGas: zkFulfillGas, consumerDigit: zkDigit },
+    attested: { requestId: attRequest.requestId, input: iris.testset.inputs[irisSample]!, requestTx: attRequest.transactionHash, requestGas: attRequest.receipt.gasUsed, result: attResult, latencyMs: attLatency, attestedMs, submitGas, finalizeTx, finalizeGas },
+    oneNodeDown: { ...downRequest, input: digits.testset.inputs[1]!, result: downResult, latencyMs: downLatency, stopped: stopped.name, servedBy },
+    escapeHatch: { ...aloneRequest, input: digits.testset.inputs[2]!, result: aloneResult, latencyMs: aloneLatency, proveSeconds: proved.seconds, fulfillTx: fulfilled.transactionHash, fulfillGas: fulfilled.receipt.gasUsed, consumerDigit: aloneDigit, earned },
     fraud: {
       requestId: fraudRequest.requestId,
+      input: iris.testset.inputs[1]!,
       requestTx: fraudRequest.transactionHash,
       requestGas: fraudRequest.receipt.gasUsed,
       result: fraudResult,

@@ -11,6 +11,7 @@ import {
   createPublicClient,
   createWalletClient,
   defineChain,
+  getAddress,
   http,
   parseEther,
   type Account,
@@ -187,7 +188,7 @@ export async function startDevnet(parameters: StartDevnetParameters = {}): Promi
         })
         const receipt = await publicClient.waitForTransactionReceipt({ hash })
         if (receipt.status !== 'success' || !receipt.contractAddress) throw new DevnetError(`Deploying DigitConsumer failed (transaction ${hash}).`)
-        return receipt.contractAddress
+        return getAddress(receipt.contractAddress)
       },
       (address) => `DigitConsumer deployed at ${address}`,
     )

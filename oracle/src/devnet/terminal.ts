@@ -83,8 +83,13 @@ export function createTerminalReporter(stream: NodeJS.WriteStream = process.stdo
       }
       const timer = live ? setInterval(render, 100) : undefined
       if (live) render()
+      let announced = false
       const progress: StepProgress = (next, nextFraction) => {
-        if (!live && next !== message) write(dim(`    · ${label}: ${next}`))
+        if (!live && next !== message) {
+          if (!announced) write(`  … ${label}`)
+          announced = true
+          write(dim(`    · ${next}`))
+        }
         message = next
         fraction = nextFraction
       }

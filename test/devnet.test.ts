@@ -1,0 +1,113 @@
+import { rmSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { hashWords, inferenceOracleAbi, operatorStakingAbi } from '@veridict/sdk'
+import { digitConsumerAbi } from '../sdk/src/abi/digitConsumerAbi.js'
+import { RequestStatus } from '../oracle/src/chain/requestStatus.js'
+import { referenceOutputWords } from '../oracle/src/devnet/referenceOutput.js'
+import { runDemo, type DemoReport } from '../oracle/src/devnet/runDemo.js'
+import { DEVNET_ACCOUNTS, startDevnet, type Devnet } from '../oracle/src/devnet/startDevnet.js'
+
+/** `npm start -- --demo-only` without the terminal: the same network and scenario, every result checked on-chain here. */
+describe('devnet: the npm start scenario, headless', () => {
+  let devnet: Devnet
+  let report: DemoReport
+
+  beforeAll(async () => {
+    devnet = await startDevnet({ tempDir: true })
+    report = await runDemo(devnet)
+  }, 300_000)
+
+  afterAll(async () => {
+    await devnet?.stop()
+    if (devnet) rmSync(devnet.dataDir, { recursive: true, force: true })
+  })
+
+  const oracle = () => devnet.deployment.contracts.inferenceOracle
+  const requestOf = (requestId: bigint) => devnet.publicClient.readContract({ address: oracle(), abi: inferenceOracleAbi, functionName: 'getRequest', args: [requestId] })
+  const resultOf = (requestId: bigint) => devnet.publicClient.readContract({ address: oracle(), abi: inferenceOracleAbi, functionName: 'getResult', args: [requestId] })
+  const events = <const N extends 'ResultFulfilled' | 'AttestationSubmitted' | 'ResultFinalized' | 'AttestationDisputed'>(eventName: N, requestId: bigint) =>
+    devnet.publicClient.getContractEvents({ address: oracle(), abi: inferenceOracleAbi, eventName, args: { requestId } as never, fromBlock: devnet.deployment.deploymentBlock, strict: true })
+  const user = () => devnet.account(DEVNET_ACCOUNTS.user).address
+
+  test('every check of the demo passed', () => {
+    expect(report.checks.filter((c) => !c.ok)).toEqual([])
+    expect(report.checks.length).toBeGreaterThanOrEqual(14)
+  })
+
+  test('ZK: the consumer request is Fulfilled with the reference output, proved by an operator, and the consumer acted on it', async () => {
+    const { requestId, input } = report.zk
+    const expected = await referenceOutputWords(devnet.models.digits.dir, input)
+    expect(await resultOf(requestId)).toEqual([RequestStatus.Fulfilled, hashWords(expected)])
+    const request = await requestOf(requestId)
+    expect(request.requester).toBe(devnet.consumer)
+    const [fulfilled] = await events('ResultFulfilled', requestId)
+    expect(fulfilled!.args.outputWords).toEqual(expected)
+    expect(devnet.nodes.map((n) => n.operator)).toContain(fulfilled!.args.fulfiller)
+    const [known, digit] = await devnet.publicClient.readContract({ address: devnet.consumer, abi: digitConsumerAbi, functionName: 'digitOf', args: [requestId] })
+    expect(known).toBe(true)
+    expect(digit).toBe(report.zk.result.output!.class)
+    expect(digit).toBe(devnet.models.digits.testset.labels[0])
+  })
+
+  test('ATTESTED: quorum 2 of the honest operators signed the reference output and it was Finalized after the window', async () => {
+    const { requestId, input } = report.attested
+    const expected = await referenceOutputWords(devnet.models.iris.dir, input)
+    expect(await resultOf(requestId)).toEqual([RequestStatus.Finalized, hashWords(expected)])
+    const [submitted] = await events('AttestationSubmitted', requestId)
+    expect(submitted!.args.outputWords).toEqual(expected)
+    expect(submitted!.args.signers.length).toBeGreaterThanOrEqual(2)
+    for (const signer of submitted!.args.signers) expect(devnet.nodes.map((n) => n.operator)).toContain(signer)
+    const [finalized] = await events('ResultFinalized', requestId)
+    const block = await devnet.publicClient.getBlock({ blockNumber: finalized!.blockNumber })
+    expect(block.timestamp).toBeGreaterThanOrEqual(submitted!.args.challengeEnd)
+  })
+
+  test('one node down: another operator proved the request', async () => {
+    const { requestId, input, stopped } = report.oneNodeDown
+    const expected = await referenceOutputWords(devnet.models.digits.dir, input)
+    expect(await resultOf(requestId)).toEqual([RequestStatus.Fulfilled, hashWords(expected)])
+    const [fulfilled] = await events('ResultFulfilled', requestId)
+    const stoppedOperator = devnet.nodes.find((n) => n.name === stopped)!.operator
+    expect(fulfilled!.args.fulfiller).not.toBe(stoppedOperator)
+    expect(devnet.nodes.map((n) => n.operator)).toContain(fulfilled!.args.fulfiller)
+  })
+
+  test('every node down: the requester proved and fulfilled alone, the consumer got its callback and the fee went to the requester', async () => {
+    const { requestId, input, earned } = report.escapeHatch
+    const expected = await referenceOutputWords(devnet.models.digits.dir, input)
+    expect(await resultOf(requestId)).toEqual([RequestStatus.Fulfilled, hashWords(expected)])
+    const [fulfilled] = await events('ResultFulfilled', requestId)
+    expect(fulfilled!.args.fulfiller).toBe(user())
+    expect(fulfilled!.args.outputWords).toEqual(expected)
+    const [known, digit] = await devnet.publicClient.readContract({ address: devnet.consumer, abi: digitConsumerAbi, functionName: 'digitOf', args: [requestId] })
+    expect([known, digit]).toEqual([true, report.escapeHatch.result.output!.class])
+    expect(earned).toBe(devnet.models.digits.fee)
+  })
+
+  test('fraud: the liar attested a wrong output, a watchtower disputed it with the reference output, the liar lost its whole stake', async () => {
+    const { requestId, input, liar } = report.fraud
+    const expected = await referenceOutputWords(devnet.models.iris.dir, input)
+    expect(await resultOf(requestId)).toEqual([RequestStatus.Fulfilled, hashWords(expected)])
+    const [submitted] = await events('AttestationSubmitted', requestId)
+    expect(submitted!.args.signers).toEqual([liar])
+    expect(submitted!.args.outputHash).not.toBe(hashWords(expected))
+    const [disputed] = await events('AttestationDisputed', requestId)
+    expect(disputed!.args.outputWords).toEqual(expected)
+    expect(disputed!.args.attestedOutputHash).toBe(submitted!.args.outputHash)
+    expect(devnet.nodes.map((n) => n.operator)).toContain(disputed!.args.disputer)
+    const operator = await devnet.publicClient.readContract({ address: devnet.deployment.contracts.operatorStaking, abi: operatorStakingAbi, functionName: 'getOperator', args: [liar] })
+    expect(operator).toMatchObject({ slashed: true, stake: 0n })
+    expect(disputed!.args.slashed).toBe(10n ** 18n)
+    const slashes = await devnet.publicClient.getContractEvents({ address: devnet.deployment.contracts.operatorStaking, abi: operatorStakingAbi, eventName: 'OperatorSlashed', args: { account: liar }, fromBlock: devnet.deployment.deploymentBlock, strict: true })
+    expect(slashes.map((s) => s.args.amount)).toEqual([10n ** 18n])
+    // The requester's fee is refunded and it gets 25% of the slashed stake.
+    const balance = await devnet.publicClient.readContract({ address: oracle(), abi: inferenceOracleAbi, functionName: 'balanceOf', args: [user()] })
+    expect(balance).toBe(devnet.models.iris.fee + 10n ** 18n / 4n)
+  })
+
+  test('the network is whole again afterwards: the three nodes answer on their HTTP API', async () => {
+    expect(devnet.nodes.every((n) => n.isRunning)).toBe(true)
+    const responses = await Promise.all(devnet.nodes.map((n) => fetch(`${n.url}/v1/models`).then((r) => r.json() as Promise<{ models: { name: string }[] }>)))
+    for (const body of responses) expect(body.models.map((m) => m.name).sort()).toEqual(['digits', 'iris'])
+  })
+})
