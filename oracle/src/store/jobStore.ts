@@ -266,6 +266,11 @@ export class JobStore {
     return result.changes > 0
   }
 
+  /** Drops a stored signature (one that failed its check when it was about to be used). */
+  deleteSignature(s: Pick<StoredSignature, 'requestId' | 'signer' | 'outputHash'>): void {
+    this.prepare('DELETE FROM signatures WHERE request_id = ? AND signer = ? AND output_hash = ?').run(String(s.requestId), s.signer, s.outputHash)
+  }
+
   signatures(requestId: bigint): StoredSignature[] {
     const rows = this.prepare('SELECT * FROM signatures WHERE request_id = ? ORDER BY received_at').all(String(requestId)) as Row[]
     return rows.map((r) => ({ requestId, signer: r.signer as Address, outputHash: r.output_hash as Hex, outputWords: parseWords(r.output_words)!, signature: r.signature as Hex }))
