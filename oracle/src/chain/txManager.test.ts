@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { createPublicClient, defineChain, http, parseAbi, type PublicClient } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { anvilPrivateKeys, startAnvil, type Anvil } from '../../../test/utils/anvil.js'
+import { TransactionError } from '../errors/node.js'
+import { createLogger } from '../logger.js'
+import { NodeMetrics } from '../metrics/metrics.js'
+import { TxManager } from './txManager.js'
+
+// Calls to an address without code succeed, which is all the nonce and receipt logic needs.
+const abi = parseAbi(['function ping(uint256 n)'])
+const target = '0x000000000000000000000000000000000000bEEF'
+
+describe('TxManager on anvil', () => {
+  let anvil: Anvil
+  let client: PublicClient
+  const account = privateKeyToAccount(anvilPrivateKeys[1])
+  const manager = (stuckAfterMs = 30_000) =>
+    new TxManager({ publicClient: client, account, chain: client.chain!, headroomPercent: 125, stuckAfterMs, pollIntervalMs: 50, logger: createLogger('silent'), metrics: new NodeMetrics(() => ({})) })
+  const rpc = (method: string, params: unknown[]) => client.request({ method, params } as never)
+  const ping = (n: number, onSent?: (hash: `0x${string}`) => void) => ({ kind: 'ping', address: target, abi, functionName: 'ping', args: [BigInt(n)], onSent }) as const
+
+  beforeAll(async () => {
+    anvil = await startAnvil({ blockTime: 1 })
+    const chain = defineChain({ id: anvil.chainId, name: 'anvil', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [anvil.rpcUrl] } } })
+    client = createPublicClient({ chain, transport: http(anvil.rpcUrl), pollingInterval: 50 })
+  })
+
+  afterAll(async () => {
+    await anvil?.stop()
+  })
+
+  test('pipelines many transactions from one key into the same block, one nonce each', async () => {
+    const txs = manager()
+    const start = await client.getTransactionCount({ address: account.address })
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => txs.send(ping(i))))
+    txs.close()
+    const receipts = results.map((r) => (r.status === 'mined' ? r.receipt : undefined))
+    expect(receipts.every((r) => r?.status === 'success')).toBe(true)
+    expect(new Set(receipts.map((r) => r!.blockNumber)).size).toBeLessThanOrEqual(2)
+    const nonces = await Promise.all(receipts.map(async (r) => (await client.getTransaction({ hash: r!.transactionHash })).nonce))
+    expect(nonces.sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => start + i))
+  })
+
+  test('a dropped transaction is re-sent with its nonce, unblocking the ones queued behind it', async () => {
+    const txs = manager(1_500)
+    await rpc('evm_setAutomine', [false])
+    await rpc('evm_setIntervalMining', [0])
+    let dropped: `0x${string}` | undefined
+    const first = txs.send(ping(1, (hash) => (dropped ??= hash)))
+    await expect.poll(() => dropped).toBeDefined()
+    await rpc('anvil_dropTransaction', [dropped])
+    const second = txs.send(ping(2))
+    await rpc('evm_setIntervalMining', [1])
+    const [a, b] = await Promise.all([first, second])
+    txs.close()
+    expect(a.status === 'mined' && a.receipt.transactionHash).not.toBe(dropped)
+    expect(b.status).toBe('mined')
+  })
+
+  test('after a restart, a fresh manager continues from the pending nonce and does not clash with transactions still in the pool', async () => {
+    await rpc('evm_setIntervalMining', [0])
+    const before = manager()
+    const inPool: `0x${string}`[] = []
+    const pending = Promise.all([1, 2, 3].map((n) => before.send(ping(n, (hash) => inPool.push(hash)))))
+    await expect.poll(() => inPool.length).toBe(3)
+    // "Restart": a new manager knows nothing of the three transactions in the pool.
+    const after = manager()
+    const next = after.send(ping(4))
+    await rpc('evm_setIntervalMining', [1])
+    const results = await Promise.all([pending, next])
+    before.close()
+    after.close()
+    expect(results.flat().every((r) => r.status === 'mined' && r.receipt.status === 'success')).toBe(true)
+  })
+
+  test('a nonce taken by a transaction it did not send ends the send with an error (the caller retries and simulates again)', async () => {
+    const txs = manager(1_000)
+    await rpc('evm_setIntervalMining', [0])
+    let ours: `0x${string}` | undefined
+    const send = txs.send(ping(5, (hash) => (ours ??= hash)))
+    await expect.poll(() => ours).toBeDefined()
+    const { nonce } = await client.getTransaction({ hash: ours! })
+    await rpc('anvil_dropTransaction', [ours])
+    // Another process with the same key uses the nonce first.
+    const other = await account.signTransaction({ type: 'eip1559', chainId: anvil.chainId, to: target, nonce, gas: 30_000n, maxFeePerGas: 10n ** 11n, maxPriorityFeePerGas: 10n ** 9n })
+    await client.sendRawTransaction({ serializedTransaction: other })
+    await rpc('evm_mine', [])
+    await rpc('evm_setIntervalMining', [1])
+    await expect(send).rejects.toThrow(TransactionError)
+    await expect(send).rejects.toThrow(/was used by another transaction/)
+    txs.close()
+  })
+})
