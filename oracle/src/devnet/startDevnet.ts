@@ -3,7 +3,7 @@
  * models compiled, set up, hosted and registered, a DigitConsumer, staked operators and their
  * nodes. `npm start` (main.ts) and test/devnet.test.ts both build on it.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -253,6 +253,11 @@ export async function startDevnet(parameters: StartDevnetParameters = {}): Promi
       () => `three nodes running (logs in ${dataDir}/node-*.log)`,
     )
 
+    // What another terminal needs to join or use this network (the README's operator guide reads it).
+    writeFileSync(
+      join(dataDir, 'network.json'),
+      `${JSON.stringify({ rpcUrl, chainId: anvil.chainId, deployment: deploymentFile, consumer, models: Object.fromEntries(Object.values(models).map((m) => [m.name, { modelId: m.modelId, dir: m.dir }])), nodes: nodes.map((n) => ({ name: n.name, url: n.url, operator: n.operator, config: n.configFile })) }, null, 2)}\n`,
+    )
     return {
       anvil,
       rpcUrl,
