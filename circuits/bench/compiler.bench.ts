@@ -15,6 +15,7 @@ import { prove } from '../src/prove/prove.js'
 import { ProverPool } from '../src/prove/proverPool.js'
 import { verify } from '../src/prove/verify.js'
 import { quantizeInput, runReference } from '../src/reference/runReference.js'
+import { createCanonicalExecutor } from '../src/reference/canonicalExecutor.js'
 import { setupModel } from '../src/setup/setupModel.js'
 import { loadCompiledModel } from '../src/prove/loadCompiledModel.js'
 
@@ -54,6 +55,8 @@ for (const name of models) {
   let quantCorrect = 0
   let agree = 0
   let referenceMs = 0
+  let canonicalMs = 0
+  const canonical = await createCanonicalExecutor({ model })
   for (let i = 0; i < testSet.inputs.length; i++) {
     const x = testSet.inputs[i]!
     const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', Float32Array.from(x), manifest.input.shape) })
@@ -61,6 +64,10 @@ for (const name of models) {
     const r0 = performance.now()
     const q = runReference(model, quantizeInput(model, x))
     referenceMs += performance.now() - r0
+    const c0 = performance.now()
+    const fast = await canonical.run(quantizeInput(model, x))
+    canonicalMs += performance.now() - c0
+    if (fast.join() !== q.join()) throw new Error(`canonical executor differs from the reference on sample ${i}`)
     const qc = manifest.output.kind === 'class-index' ? Number(q[0]) : argmax(q)
     floatCorrect += f === testSet.labels[i] ? 1 : 0
     quantCorrect += qc === testSet.labels[i] ? 1 : 0
@@ -112,7 +119,8 @@ for (const name of models) {
     'float acc %': ((100 * floatCorrect) / n).toFixed(2),
     'quantized acc %': ((100 * quantCorrect) / n).toFixed(2),
     'agreement %': ((100 * agree) / n).toFixed(2),
-    'reference ms/inference': (referenceMs / n).toFixed(2),
+    'bigint reference µs': ((1000 * referenceMs) / n).toFixed(0),
+    [`canonical µs (${canonical.engine})`]: ((1000 * canonicalMs) / n).toFixed(0),
   })
 }
 
