@@ -90,9 +90,12 @@ export class ServedModel {
   }
 
   /** Runs onnxruntime on the dequantized input (the float reference). */
-  async runSession(quantizedInput: readonly bigint[]): Promise<number[]> {
+  async runSession(quantizedInput: readonly bigint[] | Float64Array): Promise<number[]> {
     const { shape, scale } = this.manifest.input
-    const data = Float32Array.from(quantizedInput, (q) => Number(q) / 2 ** scale)
+    // A plain loop: Float32Array.from with a mapping function is several times slower here.
+    const data = new Float32Array(quantizedInput.length)
+    const unit = 2 ** -scale
+    for (let i = 0; i < data.length; i++) data[i] = Number(quantizedInput[i]!) * unit
     const feeds = { [this.session.inputNames[0]!]: new ort.Tensor('float32', data, shape) }
     const results = await this.session.run(feeds)
     const tensor = results[this.session.outputNames[0]!]!
@@ -104,9 +107,11 @@ export class ServedModel {
     const t0 = performance.now()
     let sessionDone = t0
     let referenceDone = t0
-    const floatRun = this.runSession(quantizedInput).then((v) => ((sessionDone = performance.now()), v))
+    const values = new Float64Array(quantizedInput.length)
+    for (let i = 0; i < values.length; i++) values[i] = Number(quantizedInput[i]!)
+    const floatRun = this.runSession(values).then((v) => ((sessionDone = performance.now()), v))
     const canonicalRun = this.canonical
-      ? this.canonical.run(quantizedInput).then(
+      ? this.canonical.runValues(values).then(
           (v) => ((referenceDone = performance.now()), v),
           (cause: unknown) => {
             throw new InvalidInputError({ reason: (cause as Error).message.split('\n')[0]!, cause })

@@ -248,7 +248,7 @@ export class OracleNode {
 
   private async computeOutput(job: Job, model: ServedModel) {
     const result = await model.infer(model.unpackInput(job.inputWords))
-    this.metrics.inferenceSeconds.observe(result.seconds.session + result.seconds.reference, { model: model.name })
+    this.metrics.inferenceSeconds.observe(result.seconds.inference, { model: model.name })
     let { outputWords, outputHash } = result
     if (this.config.dishonest && job.action === 'attest') {
       // Test-only fault injection: attest a different output so watchtowers have something to catch.
@@ -466,7 +466,7 @@ export class OracleNode {
     const quantized = 'values' in input ? model.quantize(input.values) : input.quantized
     if (quantized.length !== model.manifest.input.count) throw new InvalidInputError({ reason: `model ${model.name} takes ${model.manifest.input.count} values, got ${quantized.length}` })
     const result = await model.infer(quantized)
-    this.metrics.inferenceSeconds.observe(result.seconds.session + result.seconds.reference, { model: model.name })
+    this.metrics.inferenceSeconds.observe(result.seconds.inference, { model: model.name })
     const attestation: Attestation = { requestId: 0n, modelId: model.modelId, inputHash: result.inputHash, outputHash: result.outputHash }
     const signature = await signAttestation(this.account, this.domain, attestation)
     let proof: { proof: Hex; publicSignals: string[]; seconds: number } | undefined
