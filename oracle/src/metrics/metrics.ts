@@ -92,6 +92,7 @@ export class NodeMetrics {
   readonly gasUsed = new Counter('veridict_gas_used_total', 'Gas used by the operator key.')
   readonly transactions = new Counter('veridict_transactions_total', 'Transactions by kind and result (mined, already, reverted, replaced).')
   readonly disputes = new Counter('veridict_disputes_total', 'Attested results this node disputed with a proof.')
+  readonly equivocations = new Counter('veridict_equivocations_reported_total', 'Operators this node reported for signing two outputs for one request.')
   readonly attestationsReceived = new Counter('veridict_peer_attestations_total', 'Attestation signatures received from peers, by result.')
   readonly lastBlock = new Gauge('veridict_last_processed_block', 'Last block whose logs the node processed.')
   readonly headBlock = new Gauge('veridict_chain_head_block', 'Latest block the RPC reported.')
@@ -103,7 +104,7 @@ export class NodeMetrics {
   }
 
   render(): string {
-    const all = [this.jobs, this.inferenceSeconds, this.proveSeconds, this.gasSpentWei, this.gasUsed, this.transactions, this.disputes, this.attestationsReceived, this.lastBlock, this.headBlock, this.rpcUp]
+    const all = [this.jobs, this.inferenceSeconds, this.proveSeconds, this.gasSpentWei, this.gasUsed, this.transactions, this.disputes, this.equivocations, this.attestationsReceived, this.lastBlock, this.headBlock, this.rpcUp]
     return `${all.map((m) => m.render()).join('\n')}\n`
   }
 }

@@ -509,6 +509,14 @@ export class OracleNode {
       if (job) this.verified.add(signatureKey(requestId, signer, body.signature))
       // A valid signature replaces an unchecked one for the same output.
       this.store.deleteSignature({ requestId, signer, outputHash: body.outputHash })
+      for (const other of earlier.filter((s) => s.outputHash !== body.outputHash)) {
+        const first: Attestation = { ...attestation, outputHash: other.outputHash }
+        const firstSigner = await recoverAttestationSigner(this.domain, first, other.signature).catch(() => undefined)
+        if (firstSigner && getAddress(firstSigner) === signer) {
+          void this.reportEquivocation(first, other.signature, attestation, body.signature)
+          break
+        }
+      }
     }
     const stored = this.store.addSignature({ requestId, signer, outputHash: body.outputHash, outputWords, signature: body.signature })
     if (stored) {
@@ -516,6 +524,30 @@ export class OracleNode {
       this.wake()
     }
     return { stored }
+  }
+
+  /**
+   * Two valid signatures by one operator over the same request (model and input) with different
+   * outputs: report them on-chain, which slashes the operator's whole stake and pays the reporter.
+   * Someone else reporting first (NothingToSlash) counts as done.
+   */
+  private async reportEquivocation(first: Attestation, firstSignature: Hex, second: Attestation, secondSignature: Hex): Promise<void> {
+    const toTuple = (a: Attestation) => ({ requestId: a.requestId, modelId: a.modelId, inputHash: a.inputHash, outputHash: a.outputHash })
+    this.logger.warn({ requestId: first.requestId, outputs: [first.outputHash, second.outputHash] }, 'equivocation: one operator signed two outputs; reporting it')
+    try {
+      const result = await this.txs.send({
+        kind: 'equivocation',
+        address: this.config.oracle,
+        abi: inferenceOracleAbi,
+        functionName: 'reportEquivocation',
+        args: [toTuple(first), firstSignature, toTuple(second), secondSignature],
+        alreadyDone: ['NothingToSlash'],
+      })
+      if (result.status === 'mined') this.metrics.equivocations.inc()
+      this.logger.info({ requestId: first.requestId, result: result.status }, 'equivocation reported')
+    } catch (error) {
+      this.logger.error({ requestId: first.requestId, err: error }, 'equivocation report failed')
+    }
   }
 
   getRequest(requestId: bigint) {

@@ -1,0 +1,56 @@
+import { privateKeyToAccount } from 'viem/accounts'
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import { inferenceOracleAbi } from '../sdk/src/abi/inferenceOracleAbi.js'
+import { operatorStakingAbi } from '../sdk/src/abi/operatorStakingAbi.js'
+import { hashWords } from '../sdk/src/encoding/hashWords.js'
+import { signAttestation, type Attestation } from '../oracle/src/attest/attestation.js'
+import type { RunningNode } from '../oracle/src/node/startNode.js'
+import { freePort, nodeConfig, startTestChain, startTestNode, waitFor, type TestChain } from '../oracle/src/testing/harness.js'
+import { anvilPrivateKeys } from './utils/anvil.js'
+
+let chain: TestChain
+let node: RunningNode
+
+beforeAll(async () => {
+  chain = await startTestChain({ challengeWindow: 6n })
+  await chain.registerOperator(1)
+  await chain.registerOperator(2)
+  node = await startTestNode(nodeConfig(chain, { httpPort: await freePort(), modes: ['attested'] }), 1)
+})
+
+afterAll(async () => {
+  await node?.stop()
+  await chain?.stop()
+})
+
+test('a node that receives two signatures by one operator for different outputs reports it, and the operator is slashed', async () => {
+  const input = chain.testInputs[0]!
+  const requestId = await chain.request({ input, mode: 'attested', quorum: 2 })
+  await waitFor(() => node.node.store.getJob(requestId) !== undefined, { what: 'the node to see the request' })
+
+  const equivocator = privateKeyToAccount(anvilPrivateKeys[2]!)
+  const domain = { chainId: chain.anvil.chainId, oracle: chain.deployment.contracts.inferenceOracle }
+  const post = async (outputWords: bigint[]) => {
+    const attestation: Attestation = { requestId, modelId: chain.modelId, inputHash: hashWords(chain.inputWords(input)), outputHash: hashWords(outputWords) }
+    const signature = await signAttestation(equivocator, domain, attestation)
+    const response = await fetch(`${node.url}/v1/attestations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...attestation, requestId: String(requestId), outputWords: outputWords.map(String), signer: equivocator.address, signature }),
+    })
+    expect(response.status).toBeLessThan(300)
+  }
+  await post([1n])
+  await post([2n])
+
+  const staking = chain.deployment.contracts.operatorStaking
+  await waitFor(async () => (await chain.client.readContract({ address: staking, abi: operatorStakingAbi, functionName: 'getOperator', args: [equivocator.address] })).slashed, {
+    what: 'the equivocating operator to be slashed',
+  })
+  const reports = await chain.client.getContractEvents({ address: chain.deployment.contracts.inferenceOracle, abi: inferenceOracleAbi, eventName: 'EquivocationReported', fromBlock: 0n, strict: true })
+  expect(reports).toHaveLength(1)
+  expect(reports[0]!.args.operator).toBe(equivocator.address)
+  expect(reports[0]!.args.reporter).toBe(node.node.address)
+  expect(await chain.client.readContract({ address: chain.deployment.contracts.inferenceOracle, abi: inferenceOracleAbi, functionName: 'balanceOf', args: [node.node.address] })).toBeGreaterThan(0n)
+  expect(await (await fetch(`${node.url}/metrics`)).text()).toMatch(/veridict_equivocations_reported_total 1/)
+})
