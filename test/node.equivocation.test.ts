@@ -15,6 +15,7 @@ beforeAll(async () => {
   chain = await startTestChain({ challengeWindow: 6n })
   await chain.registerOperator(1)
   await chain.registerOperator(2)
+  await chain.registerOperator(3)
   node = await startTestNode(nodeConfig(chain, { httpPort: await freePort(), modes: ['attested'] }), 1)
 })
 
@@ -53,4 +54,28 @@ test('a node that receives two signatures by one operator for different outputs 
   expect(reports[0]!.args.reporter).toBe(node.node.address)
   expect(await chain.client.readContract({ address: chain.deployment.contracts.inferenceOracle, abi: inferenceOracleAbi, functionName: 'balanceOf', args: [node.node.address] })).toBeGreaterThan(0n)
   expect(await (await fetch(`${node.url}/metrics`)).text()).toMatch(/veridict_equivocations_reported_total 1/)
+})
+
+test('a batch of peer attestations gets one result each, and a bad one fails alone', async () => {
+  const input = chain.testInputs[1]!
+  const requestId = await chain.request({ input, mode: 'attested', quorum: 3 })
+  await waitFor(() => node.node.store.getJob(requestId) !== undefined, { what: 'the node to see the request' })
+  const domain = { chainId: chain.anvil.chainId, oracle: chain.deployment.contracts.inferenceOracle }
+  const attestation: Attestation = { requestId, modelId: chain.modelId, inputHash: hashWords(chain.inputWords(input)), outputHash: hashWords([7n]) }
+  const signed = async (keyIndex: number) => {
+    const account = privateKeyToAccount(anvilPrivateKeys[keyIndex]!)
+    const signature = await signAttestation(account, domain, attestation)
+    return { ...attestation, requestId: String(requestId), outputWords: ['7'], signer: account.address, signature }
+  }
+  const response = await fetch(`${node.url}/v1/attestations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ attestations: [await signed(3), await signed(4)] }),
+  })
+  expect(response.status).toBe(200)
+  const { results } = (await response.json()) as { results: { accepted: boolean; error?: { code: string; message: string } }[] }
+  expect(results[0]).toEqual({ accepted: true, duplicate: false })
+  expect(results[1]!.accepted).toBe(false)
+  expect(results[1]!.error?.message).toMatch(/is not an active operator/)
+  expect(node.node.store.signatures(requestId).map((s) => s.signer)).toContain(privateKeyToAccount(anvilPrivateKeys[3]!).address)
 })

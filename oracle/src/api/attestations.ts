@@ -7,7 +7,7 @@ import type { OracleNode } from '../node/oracleNode.js'
 import { attestationBody } from './schemas.js'
 import { jsonBody, params } from './validate.js'
 
-const batchBody = z.object({ attestations: z.array(attestationBody).min(1).max(MAX_BATCH) }).strict()
+export const batchBody = z.object({ attestations: z.array(attestationBody).min(1).max(MAX_BATCH) }).strict()
 
 const toPeerAttestation = (body: z.output<typeof attestationBody>): PeerAttestation => ({
   ...body,

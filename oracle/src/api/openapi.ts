@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { attestationBody, inferenceBody } from './schemas.js'
+import { batchBody } from './attestations.js'
 
 const error = { type: 'object', properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } }, required: ['code', 'message'] } } }
 const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } })
@@ -15,6 +16,7 @@ export const openapiDocument = () => ({
       Error: error,
       InferenceRequest: z.toJSONSchema(inferenceBody, { io: 'input' }),
       PeerAttestation: z.toJSONSchema(attestationBody, { io: 'input' }),
+      PeerAttestationBatch: z.toJSONSchema(batchBody, { io: 'input' }),
     },
   },
   paths: {
@@ -37,9 +39,12 @@ export const openapiDocument = () => ({
     },
     '/v1/attestations': {
       post: {
-        summary: "A peer operator's signature over an attested request's output",
-        requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/PeerAttestation' } } } },
-        responses: { 200: json({ type: 'object' }, 'Already held'), 201: json({ type: 'object' }, 'Stored'), 400: errorResponse('Invalid or foreign signature') },
+        summary: "A peer operator's signature over an attested request's output, or a batch of them ({ attestations: [...] }, answered 200 with one result each); two valid signatures by one operator for different outputs are reported on-chain as equivocation",
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: { oneOf: [{ $ref: '#/components/schemas/PeerAttestation' }, { $ref: '#/components/schemas/PeerAttestationBatch' }] } } },
+        },
+        responses: { 200: json({ type: 'object' }, 'Already held, or the results of a batch'), 201: json({ type: 'object' }, 'Stored'), 400: errorResponse('Invalid or foreign signature') },
       },
     },
   },
