@@ -7,7 +7,7 @@ import type { Hex } from 'viem'
 import { computeModelId, createCanonicalExecutor, loadCompiledModel, type CanonicalExecutor, type ModelManifest } from '../../../circuits/src/index.js'
 import type { QuantizedModel } from '../../../circuits/src/quantize/model.js'
 import { hashWords } from '../../../sdk/src/encoding/hashWords.js'
-import { packValues, unpackValues } from '../../../sdk/src/encoding/pack.js'
+import { packValues, unpackValuesToNumbers } from '../../../sdk/src/encoding/pack.js'
 import { InvalidInputError, ModelLoadError } from '../errors/node.js'
 import { createSession, type ExecutionProviderChoice } from './executionProvider.js'
 
@@ -80,10 +80,10 @@ export class ServedModel {
     })
   }
 
-  /** Unpacks input words (as a request carries them), checking count and payload. */
-  unpackInput(words: readonly bigint[]): bigint[] {
+  /** Unpacks input words (as a request carries them) into quantized values, checking count and payload. */
+  unpackInput(words: readonly bigint[]): Float64Array {
     try {
-      return unpackValues(words, this.manifest.input.count, this.manifest.input.bits)
+      return unpackValuesToNumbers(words, this.manifest.input.count, this.manifest.input.bits)
     } catch (cause) {
       throw new InvalidInputError({ reason: (cause as Error).message.split('\n')[0]!, cause })
     }
@@ -102,13 +102,20 @@ export class ServedModel {
     return Array.from(tensor.data as ArrayLike<number | bigint>, Number)
   }
 
-  /** The canonical output and the float output for one quantized input, computed concurrently. */
-  async infer(quantizedInput: readonly bigint[]): Promise<InferenceResult> {
+  /**
+   * The canonical output and the float output for one quantized input, computed concurrently.
+   * `inputWords`: the packed input when the caller has it already (a request's event carries it).
+   */
+  async infer(quantizedInput: readonly bigint[] | Float64Array, { inputWords: knownWords }: { inputWords?: readonly bigint[] | undefined } = {}): Promise<InferenceResult> {
     const t0 = performance.now()
     let sessionDone = t0
     let referenceDone = t0
-    const values = new Float64Array(quantizedInput.length)
-    for (let i = 0; i < values.length; i++) values[i] = Number(quantizedInput[i]!)
+    let values: Float64Array
+    if (quantizedInput instanceof Float64Array) values = quantizedInput
+    else {
+      values = new Float64Array(quantizedInput.length)
+      for (let i = 0; i < values.length; i++) values[i] = Number(quantizedInput[i]!)
+    }
     const floatRun = this.runSession(values).then((v) => ((sessionDone = performance.now()), v))
     const canonicalRun = this.canonical
       ? this.canonical.runValues(values).then(
@@ -124,15 +131,22 @@ export class ServedModel {
       canonicalOutput ??
       (this.manifest.output.kind === 'class-index' ? floatOutput.map((v) => BigInt(Math.round(v))) : floatOutput.map((v) => BigInt(Math.round(v * 2 ** this.manifest.output.scale))))
     const t1 = performance.now()
-    const inputWords = packValues(quantizedInput, this.manifest.input.bits)
+    const inputWords = knownWords ? [...knownWords] : packValues(Array.from(values), this.manifest.input.bits)
     const outputWords = packValues(output, this.manifest.output.bits)
+    let inputHash: Hex | undefined
+    let outputHash: Hex | undefined
     return {
       output,
       floatOutput,
       inputWords,
       outputWords,
-      inputHash: hashWords(inputWords),
-      outputHash: hashWords(outputWords),
+      // keccak256 in JS costs tens of microseconds: hashed on first use only (attestations need both).
+      get inputHash() {
+        return (inputHash ??= hashWords(inputWords))
+      },
+      get outputHash() {
+        return (outputHash ??= hashWords(outputWords))
+      },
       seconds: { session: (sessionDone - t0) / 1000, reference: canonicalOutput ? (referenceDone - t0) / 1000 : 0, inference: (t1 - t0) / 1000 },
     }
   }

@@ -247,7 +247,7 @@ export class OracleNode {
   }
 
   private async computeOutput(job: Job, model: ServedModel) {
-    const result = await model.infer(model.unpackInput(job.inputWords))
+    const result = await model.infer(model.unpackInput(job.inputWords), { inputWords: job.inputWords })
     this.metrics.inferenceSeconds.observe(result.seconds.inference, { model: model.name })
     let { outputWords, outputHash } = result
     if (this.config.dishonest && job.action === 'attest') {
@@ -419,7 +419,7 @@ export class OracleNode {
   private async watch(job: Job, model: ServedModel): Promise<void> {
     let current = job
     if (!current.outputHash) {
-      const result = await model.infer(model.unpackInput(job.inputWords))
+      const result = await model.infer(model.unpackInput(job.inputWords), { inputWords: job.inputWords })
       current = this.store.transition(job.requestId, 'attested', { from: ['attested'], patch: { outputWords: result.outputWords, outputHash: result.outputHash, floatOutput: result.floatOutput } }) ?? job
     }
     const now = Date.now() / 1000

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { packValues, unpackValues, valuesPerWord, wordCount } from './pack.js'
+import { packValues, unpackValues, unpackValuesToNumbers, valuesPerWord, wordCount } from './pack.js'
 
 describe('packing (design.md test vectors)', () => {
   test('b = 8, [-128, -1, 0, 1, 127] packs into one word', () => {
@@ -30,6 +30,7 @@ describe('packing (design.md test vectors)', () => {
       expect(words.length).toBe(wordCount(values.length, bits))
       for (const w of words) expect(w < 1n << 248n).toBe(true)
       expect(unpackValues(words, values.length, bits)).toEqual(values)
+      if (bits <= 48) expect(Array.from(unpackValuesToNumbers(words, values.length, bits))).toEqual(values.map(Number))
     }
   })
 

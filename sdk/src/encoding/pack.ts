@@ -92,35 +92,63 @@ function wideOffsetValue(values: readonly (bigint | number)[], index: number, bi
  * unpackValues([0xff81807f00n], 5, 8) // [-128n, -1n, 0n, 1n, 127n]
  */
 export function unpackValues(words: readonly bigint[], count: number, bits: number): bigint[] {
+  const values: bigint[] = []
+  unpackInto(words, count, bits, (u) => values.push(BigInt(u)), (wide) => values.push(wide))
+  return values
+}
+
+/**
+ * {@link unpackValues} into a Float64Array, for widths up to 48 bits (every value exact), without
+ * creating a bigint per value: what a hot path feeding onnxruntime wants.
+ *
+ * @example
+ * unpackValuesToNumbers([0xff81807f00n], 5, 8) // Float64Array [-128, -1, 0, 1, 127]
+ */
+export function unpackValuesToNumbers(words: readonly bigint[], count: number, bits: number): Float64Array {
+  if (bits > CHUNK_BITS) return Float64Array.from(unpackValues(words, count, bits), Number)
+  const values = new Float64Array(count)
+  let i = 0
+  unpackInto(words, count, bits, (u) => (values[i++] = u), () => {})
+  return values
+}
+
+/** Checks the words and hands each value to `small` (as a number, widths up to 48) or `wide` (as a bigint). */
+function unpackInto(words: readonly bigint[], count: number, bits: number, small: (value: number) => void, wide: (value: bigint) => void): void {
   const k = valuesPerWord(bits)
   const expected = wordCount(count, bits)
   if (words.length !== expected) throw new WordCountMismatchError({ expected, received: words.length, count, bits })
-  const perChunk = Math.max(1, Math.floor(CHUNK_BITS / bits))
-  const chunkBits = BigInt(perChunk * bits)
+  const chunkBits = BigInt(bits)
   const chunkMask = (1n << chunkBits) - 1n
+  const perChunk = Math.max(1, Math.floor(CHUNK_BITS / bits))
+  const smallShift = BigInt(perChunk * bits)
+  const smallMask = (1n << smallShift) - 1n
   const offset = 2 ** (bits - 1)
   const span = 2 ** bits
   const wideOffset = 1n << BigInt(bits - 1)
-  const values: bigint[] = []
   words.forEach((word, j) => {
     const n = Math.min(k, count - j * k)
     if (word < 0n || word >> BigInt(bits * n) !== 0n) throw new WordOutOfRangeError({ index: j, word, bits: bits * n })
+    if (bits > CHUNK_BITS) {
+      let rest = word
+      for (let done = 0; done < n; done++) {
+        wide((rest & chunkMask) - wideOffset)
+        rest >>= chunkBits
+      }
+      return
+    }
+    // 48-bit chunks (exact in float64): a few bigint operations per word, number arithmetic per value.
     let rest = word
     for (let done = 0; done < n; done += perChunk) {
-      if (bits > CHUNK_BITS) {
-        values.push((rest & chunkMask) - wideOffset)
-      } else {
-        let chunk = Number(rest & chunkMask)
-        for (let i = 0; i < Math.min(perChunk, n - done); i++) {
-          const u = chunk % span
-          chunk = (chunk - u) / span
-          values.push(BigInt(u - offset))
-        }
+      let chunk = Number(rest & smallMask)
+      const last = Math.min(perChunk, n - done)
+      for (let i = 0; i < last; i++) {
+        const u = chunk % span
+        chunk = (chunk - u) / span
+        small(u - offset)
       }
-      rest >>= chunkBits
+      rest >>= smallShift
     }
   })
-  return values
 }
 
 function assertBits(bits: number): void {
