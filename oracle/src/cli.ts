@@ -9,9 +9,11 @@ import { loadConfig } from './config/loadConfig.js'
 import { BaseError } from './errors/base.js'
 import { createLogger } from './logger.js'
 import { startNode } from './node/startNode.js'
+import { runCompilerCli } from '../../circuits/src/cli.js'
 
-const usage = `veridict: the Veridict oracle node
+const usage = `veridict: the Veridict model compiler and oracle node
 
+  veridict compile | setup | prove | verify | run ...   the model compiler (veridict compile --help)
   veridict node start [--config node.json] [flags]
   veridict operator register --stake <eth>
   veridict operator stake --amount <eth>
@@ -57,7 +59,14 @@ const flagOptions = {
 const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
 const configFlags = ['rpc-url', 'chain-id', 'deployment', 'oracle', 'models-dir', 'data-dir', 'min-fee', 'prover-concurrency', 'confirmations', 'http-port', 'http-host', 'execution-provider', 'poll-interval-ms', 'log-level']
 
+const COMPILER_COMMANDS = new Set(['compile', 'setup', 'prove', 'verify', 'run'])
+
 async function main(): Promise<void> {
+  const first = process.argv[2]
+  if (first && COMPILER_COMMANDS.has(first)) {
+    // snarkjs keeps curve worker threads alive: exit explicitly.
+    process.exit(await runCompilerCli(process.argv.slice(2)))
+  }
   const { values, positionals } = parseArgs({ options: flagOptions, allowPositionals: true })
   const [group, command] = positionals
   if (values.help || !group) {
