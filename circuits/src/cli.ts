@@ -91,7 +91,8 @@ export async function runCompilerCli(argv: string[], io: Io = { out: console.log
     }
     case 'prove': {
       const dir = need(target, 'DIR')
-      const result = await prove({ dir, input: { values: await readValues(need(values.input, '--input')) } })
+      const input = await readValues(need(values.input, '--input'))
+      const result = await prove({ dir, input: { values: input } })
       const proofJson = {
         proof: result.proof,
         publicSignals: result.publicSignals,
@@ -111,8 +112,9 @@ export async function runCompilerCli(argv: string[], io: Io = { out: console.log
       return ok ? 0 : 2
     }
     case 'run': {
+      const input = await readValues(need(values.input, '--input'))
       const { model, manifest } = await loadCompiledModel(need(target, 'DIR'))
-      const output = runReference(model, quantizeInput(model, await readValues(need(values.input, '--input'))))
+      const output = runReference(model, quantizeInput(model, input))
       io.out(JSON.stringify({ model: manifest.name, quantized: output.map(String), values: dequantizeOutput(model, output) }))
       return 0
     }
