@@ -6,8 +6,6 @@
  * DigitConsumer, and staked operators.
  */
 import { readFile } from 'node:fs/promises'
-import { createServer, type Server } from 'node:http'
-import { extname, join, normalize } from 'node:path'
 import {
   type Account,
   type Address,
@@ -24,6 +22,7 @@ import { deployVeridict, type Deployment } from '../../contracts/script/deploy.j
 import { ensureCompiledModel } from '../../circuits/src/compile/ensureCompiledModel.js'
 import type { ModelManifest } from '../../circuits/src/manifest/manifest.js'
 import { registerModel } from '../../oracle/src/chain/registerModel.js'
+import { startModelHost } from '../../oracle/src/devnet/modelHost.js'
 import { anvilPrivateKeys, startAnvil, type Anvil } from '../../test/utils/anvil.js'
 import { operatorStakingAbi } from '../src/abi/operatorStakingAbi.js'
 import { createVeridictClient, type VeridictClient } from '../src/client/createVeridictClient.js'
@@ -79,7 +78,7 @@ export async function setupFixture(): Promise<Fixture> {
     return receipt
   }
 
-  const server = await serveFolder(modelDir)
+  const server = await startModelHost(modelDir)
   const owner = wallet(0)
   await registerModel({
     publicClient,
@@ -124,28 +123,8 @@ export async function setupFixture(): Promise<Fixture> {
       await publicClient.request({ method: 'evm_mine' as never })
     },
     stop: async () => {
-      await new Promise<void>((resolve) => server.server.close(() => resolve()))
+      await server.stop()
       await anvil.stop()
     },
   }
-}
-
-/** Serves a model folder over HTTP, as a model owner would host its manifest and keys. */
-async function serveFolder(dir: string): Promise<{ server: Server; url: string }> {
-  const server = createServer((request, response) => {
-    const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '')
-    readFile(join(dir, path)).then(
-      (body) => {
-        response.writeHead(200, { 'content-type': extname(path) === '.json' ? 'application/json' : 'application/octet-stream' })
-        response.end(body)
-      },
-      () => {
-        response.writeHead(404)
-        response.end()
-      },
-    )
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  return { server, url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}` }
 }
