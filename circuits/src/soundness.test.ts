@@ -38,7 +38,7 @@ async function tamper(h: Harness, input: Record<string, unknown>, edit: (get: (s
   return failingConstraints(h.r1cs, tampered)
 }
 
-const bitsOf = (h: Harness, prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}[${i}]`)
+const bitsOf = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}[${i}]`)
 
 describe('Rescale: the rounded quotient is fully constrained', () => {
   let h: Harness
@@ -61,7 +61,7 @@ describe('Rescale: the rounded quotient is fully constrained', () => {
   test('rejects out + 1 paid for with an out-of-range (negative) remainder', async () => {
     const failing = await tamper(h, { in: '40' }, (get, set) => {
       // in + 8 + 2^11 = (out + 128) * 16 + r: move 16 from the remainder into the quotient bits.
-      const bits = bitsOf(h, 'main.r.split.out', 12)
+      const bits = bitsOf('main.r.split.out', 12)
       const u = get('main.r.out') + 1n + 128n
       for (let t = 0; t < 8; t++) set(bits[4 + t]!, (u >> BigInt(t)) & 1n)
       set(bits[0]!, get(bits[0]!) - 16n)

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import { WitnessError } from '../errors/circuit.js'
 
 /** A linear combination: wire id -> coefficient. */

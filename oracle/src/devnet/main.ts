@@ -8,7 +8,6 @@
  *   npm start -- --no-demo        # setup, keep running
  */
 import { relative } from 'node:path'
-import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { REPO_ROOT } from '../../../contracts/script/artifacts.js'
 import { BaseError } from '../errors/base.js'

@@ -16,7 +16,6 @@ import {
   waitForResult,
   WaitForResultTimeoutError,
   withdraw,
-  type VeridictClient,
   type VeridictManifest,
   type VeridictResult,
 } from '@veridict/sdk'
@@ -76,7 +75,7 @@ export async function runDemo(devnet: Devnet, { reporter = silentReporter }: Run
   const digitSample = 0
   const estimate = await quote(user, { modelId: digits.modelId, callback: devnet.consumer, callbackGasLimit: 150_000 })
   reporter.info(`quote (SDK): fee ${formatEther(estimate.fee)} ETH, fulfilment ≈ ${gas(estimate.modes.zk?.fulfilmentGas ?? 0n)} gas, ${estimate.modes.zk?.latency.description ?? ''}`)
-  const zkRequest = await classifyDigit(devnet, user, digits.testset.inputs[digitSample]!)
+  const zkRequest = await classifyDigit(devnet, digits.testset.inputs[digitSample]!)
   const zkResult = await waitForResult(user, { requestId: zkRequest.requestId, timeout: DEMO_TIMEOUT_MS })
   const zkLatency = performance.now() - zkRequest.sentAt
   const firstVerifiedAt = performance.now()
@@ -129,7 +128,7 @@ export async function runDemo(devnet: Devnet, { reporter = silentReporter }: Run
   reporter.section('3. Censorship resistance')
   const stopped = devnet.nodes[2]!
   await reporter.step(`stopping ${stopped.name}`, () => stopped.stop(), () => `${stopped.name} stopped (operator ${short(stopped.operator)})`)
-  const downRequest = await classifyDigit(devnet, user, digits.testset.inputs[1]!)
+  const downRequest = await classifyDigit(devnet, digits.testset.inputs[1]!)
   const downResult = await waitForResult(user, { requestId: downRequest.requestId, timeout: DEMO_TIMEOUT_MS })
   const downLatency = performance.now() - downRequest.sentAt
   const servedBy = downResult.fulfilment.kind === 'proof' ? nameOf(downResult.fulfilment.fulfiller) : 'an attestation'
@@ -137,7 +136,7 @@ export async function runDemo(devnet: Devnet, { reporter = silentReporter }: Run
 
   // 3b. Every node down: the requester proves and fulfils alone (the SDK's escape hatch).
   await reporter.step('stopping every node', () => Promise.all(devnet.nodes.map((n) => n.stop())), () => 'every node stopped: no operator will serve the next request')
-  const aloneRequest = await classifyDigit(devnet, user, digits.testset.inputs[2]!)
+  const aloneRequest = await classifyDigit(devnet, digits.testset.inputs[2]!)
   const nobody = await waitForResult(user, { requestId: aloneRequest.requestId, timeout: 4_000 }).then(
     () => false,
     (error: unknown) => error instanceof WaitForResultTimeoutError,
@@ -242,7 +241,7 @@ export async function runDemo(devnet: Devnet, { reporter = silentReporter }: Run
 type SentRequest = { requestId: bigint; requestTx: Hash; requestGas: bigint; sentAt: number }
 
 /** What the dApp does: encode the image with the SDK and call DigitConsumer.classify, paying the fee. */
-async function classifyDigit(devnet: Devnet, user: VeridictClient, image: number[]): Promise<SentRequest> {
+async function classifyDigit(devnet: Devnet, image: number[]): Promise<SentRequest> {
   const { digits } = devnet.models
   const { words } = encodeInput({ manifest: digits.manifest as VeridictManifest, values: image })
   const sentAt = performance.now()
