@@ -92,63 +92,79 @@ function wideOffsetValue(values: readonly (bigint | number)[], index: number, bi
  * unpackValues([0xff81807f00n], 5, 8) // [-128n, -1n, 0n, 1n, 127n]
  */
 export function unpackValues(words: readonly bigint[], count: number, bits: number): bigint[] {
-  const values: bigint[] = []
-  unpackInto(words, count, bits, (u) => values.push(BigInt(u)), (wide) => values.push(wide))
+  if (bits > CHUNK_BITS) return unpackWide(words, count, bits)
+  const numbers = unpackValuesToNumbers(words, count, bits)
+  const values = new Array<bigint>(numbers.length)
+  for (let i = 0; i < numbers.length; i++) values[i] = BigInt(numbers[i]!)
   return values
 }
 
 /**
- * {@link unpackValues} into a Float64Array, for widths up to 48 bits (every value exact), without
- * creating a bigint per value: what a hot path feeding onnxruntime wants.
+ * {@link unpackValues} into a Float64Array (every value exact), without creating a bigint per
+ * value: what a hot path feeding onnxruntime wants.
  *
  * @example
  * unpackValuesToNumbers([0xff81807f00n], 5, 8) // Float64Array [-128, -1, 0, 1, 127]
  */
 export function unpackValuesToNumbers(words: readonly bigint[], count: number, bits: number): Float64Array {
-  if (bits > CHUNK_BITS) return Float64Array.from(unpackValues(words, count, bits), Number)
+  if (bits > CHUNK_BITS) return Float64Array.from(unpackWide(words, count, bits), Number)
+  const k = checkWords(words, count, bits)
+  // Up to 48 bits of values at a time as one float64: BigInt.asUintN is much faster than masking
+  // with a bigint, and `& lowMask` reads the low bits of a float64 integer exactly (ToInt32 keeps
+  // its low 32 bits).
+  const perChunk = Math.floor(CHUNK_BITS / bits)
+  const chunkBitCount = perChunk * bits
+  const chunkShift = BigInt(chunkBitCount)
+  const span = 2 ** bits
+  const lowMask = span - 1
+  const offset = 2 ** (bits - 1)
+  const narrow = bits <= 30
   const values = new Float64Array(count)
-  let i = 0
-  unpackInto(words, count, bits, (u) => (values[i++] = u), () => {})
+  let v = 0
+  for (let j = 0; j < words.length; j++) {
+    const n = Math.min(k, count - j * k)
+    let rest = words[j]!
+    for (let done = 0; done < n; done += perChunk) {
+      let chunk = Number(BigInt.asUintN(chunkBitCount, rest))
+      const last = Math.min(perChunk, n - done)
+      for (let i = 0; i < last; i++) {
+        const u = narrow ? chunk & lowMask : chunk % span
+        chunk = Math.floor(chunk / span)
+        values[v++] = u - offset
+      }
+      rest >>= chunkShift
+    }
+  }
   return values
 }
 
-/** Checks the words and hands each value to `small` (as a number, widths up to 48) or `wide` (as a bigint). */
-function unpackInto(words: readonly bigint[], count: number, bits: number, small: (value: number) => void, wide: (value: bigint) => void): void {
+function unpackWide(words: readonly bigint[], count: number, bits: number): bigint[] {
+  const k = checkWords(words, count, bits)
+  const width = BigInt(bits)
+  const mask = (1n << width) - 1n
+  const offset = 1n << (width - 1n)
+  const values: bigint[] = []
+  words.forEach((word, j) => {
+    let rest = word
+    for (let i = 0; i < Math.min(k, count - j * k); i++) {
+      values.push((rest & mask) - offset)
+      rest >>= width
+    }
+  })
+  return values
+}
+
+/** The word count and every word's payload (no bits above its last value); returns values per word. */
+function checkWords(words: readonly bigint[], count: number, bits: number): number {
   const k = valuesPerWord(bits)
   const expected = wordCount(count, bits)
   if (words.length !== expected) throw new WordCountMismatchError({ expected, received: words.length, count, bits })
-  const chunkBits = BigInt(bits)
-  const chunkMask = (1n << chunkBits) - 1n
-  const perChunk = Math.max(1, Math.floor(CHUNK_BITS / bits))
-  const smallShift = BigInt(perChunk * bits)
-  const smallMask = (1n << smallShift) - 1n
-  const offset = 2 ** (bits - 1)
-  const span = 2 ** bits
-  const wideOffset = 1n << BigInt(bits - 1)
+  const fullLimit = 1n << BigInt(bits * k)
   words.forEach((word, j) => {
     const n = Math.min(k, count - j * k)
-    if (word < 0n || word >> BigInt(bits * n) !== 0n) throw new WordOutOfRangeError({ index: j, word, bits: bits * n })
-    if (bits > CHUNK_BITS) {
-      let rest = word
-      for (let done = 0; done < n; done++) {
-        wide((rest & chunkMask) - wideOffset)
-        rest >>= chunkBits
-      }
-      return
-    }
-    // 48-bit chunks (exact in float64): a few bigint operations per word, number arithmetic per value.
-    let rest = word
-    for (let done = 0; done < n; done += perChunk) {
-      let chunk = Number(rest & smallMask)
-      const last = Math.min(perChunk, n - done)
-      for (let i = 0; i < last; i++) {
-        const u = chunk % span
-        chunk = (chunk - u) / span
-        small(u - offset)
-      }
-      rest >>= smallShift
-    }
+    if (word < 0n || word >= (n === k ? fullLimit : 1n << BigInt(bits * n))) throw new WordOutOfRangeError({ index: j, word, bits: bits * n })
   })
+  return k
 }
 
 function assertBits(bits: number): void {
