@@ -1,33 +1,35 @@
 import { mkdtempSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
+import { cp, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createPublicClient, createWalletClient, defineChain, http, parseEther, parseEventLogs, type Address, type Hex, type PublicClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { compileModel, setupModel } from '../../../circuits/src/index.js'
+import { ensureCompiledModel } from '../../../circuits/src/index.js'
 import { deployVeridict, type Deployment } from '../../../contracts/script/deploy.js'
 import { inferenceOracleAbi } from '../../../sdk/src/abi/inferenceOracleAbi.js'
 import { operatorStakingAbi } from '../../../sdk/src/abi/operatorStakingAbi.js'
 import { packValues } from '../../../sdk/src/encoding/pack.js'
-import { anvilPrivateKeys, startAnvil, type Anvil } from '../../../test/utils/anvil.js'
+import { anvilPrivateKeys, freePort, startAnvil, type Anvil } from '../../../test/utils/anvil.js'
 import { registerModel } from '../chain/registerModel.js'
 import type { NodeConfigInput } from '../config/schema.js'
 import { loadConfig } from '../config/loadConfig.js'
 import { createLogger } from '../logger.js'
 import { startNode, type RunningNode } from '../node/startNode.js'
-import { freePort } from '../devnet/freePort.js'
 import { waitFor } from '../devnet/waitFor.js'
 
 export { freePort, waitFor }
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..', '..')
 
-/** Compiles and sets up the bundled Iris model into a fresh folder (about 3 s). */
+/**
+ * The bundled Iris model, compiled and set up once (cached in .cache/models by ensureCompiledModel),
+ * copied into a fresh models folder of its own so each test's nodes serve exactly this model.
+ */
 export async function compileIris(modelsDir = mkdtempSync(join(tmpdir(), 'veridict-models-'))): Promise<{ modelsDir: string; dir: string; testInputs: number[][] }> {
   const testset = JSON.parse(await readFile(join(REPO_ROOT, 'circuits/models/iris.testset.json'), 'utf8')) as { inputs: number[][]; calibration: { inputs: number[][] } }
+  const compiled = await ensureCompiledModel({ onnx: join(REPO_ROOT, 'circuits/models/iris.onnx'), name: 'iris', calibration: testset.calibration.inputs })
   const dir = join(modelsDir, 'iris')
-  await compileModel({ onnx: join(REPO_ROOT, 'circuits/models/iris.onnx'), outDir: dir, calibration: testset.calibration.inputs })
-  await setupModel({ dir })
+  await cp(compiled.dir, dir, { recursive: true })
   return { modelsDir, dir, testInputs: testset.inputs }
 }
 
