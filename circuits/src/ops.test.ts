@@ -170,6 +170,7 @@ describe('every supported op: circuit = reference executor = canonical onnxrunti
         expect(run.failing).toBe(0)
         expect(compiled.canonical.engine).toBe('onnxruntime')
         expect(run.canonical).toEqual(run.reference)
+        expect(run.canonical64).toEqual(run.reference)
         expect(run.float.length).toBe(run.onnxruntime.length)
         run.float.forEach((v, i) => expect(Math.abs(v - run.onnxruntime[i]!)).toBeLessThan(1e-4))
         if (c.classOutput) expect(run.reference.map(Number)).toEqual(Array.from(run.onnxruntime))
@@ -198,6 +199,7 @@ describe('every supported op: circuit = reference executor = canonical onnxrunti
       const run = await runOpCase(compiled, edge)
       expect(run.failing).toBe(0)
       expect(run.canonical).toEqual(run.reference)
+      expect(run.canonical64).toEqual(run.reference)
     }
   })
 

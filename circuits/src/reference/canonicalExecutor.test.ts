@@ -3,10 +3,13 @@ import { join } from 'node:path'
 import { expect, test } from 'vitest'
 import { REPO_ROOT } from '../circuit/paths.js'
 import { lowerGraph } from '../ir/lower.js'
+import { buildModel } from '../onnx/buildModel.js'
 import { loadModel } from '../onnx/loadModel.js'
 import { chooseQuantization } from '../quantize/calibrate.js'
 import { quantizeIR } from '../quantize/quantize.js'
+import { seededRandom } from '../testing/opHarness.js'
 import { createCanonicalExecutor } from './canonicalExecutor.js'
+import { buildIntegerGraph } from './integerGraph.js'
 import { quantizeInput, runReference } from './runReference.js'
 
 const bundled = async (name: string) => {
@@ -15,16 +18,36 @@ const bundled = async (name: string) => {
   return { ir: lowerGraph(loadModel(bytes)), testSet }
 }
 
-test('the float64 integer graph in onnxruntime equals the bigint reference on 300 held-out digits', async () => {
-  const { ir, testSet } = await bundled('digits')
-  const { model } = chooseQuantization(ir, { calibration: testSet.calibration.inputs })
-  const executor = await createCanonicalExecutor({ model })
-  expect(executor.engine).toBe('onnxruntime')
-  for (const x of testSet.inputs.slice(0, 300)) {
-    const q = quantizeInput(model, x)
-    expect(await executor.run(q)).toEqual(runReference(model, q))
-  }
-})
+for (const name of ['digits', 'mnist784']) {
+  test(`${name}: the integer graph in float32-where-exact and in float64 equals the bigint reference, on held-out and extreme inputs`, async () => {
+    const { ir, testSet } = await bundled(name)
+    const { model } = chooseQuantization(ir, { calibration: testSet.calibration.inputs })
+    const fast = await createCanonicalExecutor({ model })
+    const wide = await createCanonicalExecutor({ model, precision: 'float64' })
+    expect([fast.engine, fast.precision, wide.engine, wide.precision]).toEqual(['onnxruntime', 'float32', 'onnxruntime', 'float64'])
+    // The first layer's partial sums stay below 2^24 (float32); the last layer's can exceed it (float64).
+    expect(buildIntegerGraph(model, { precision: 'float32' })!.stageTypes).toEqual(['float', 'float', 'double'])
+    expect(buildIntegerGraph(model)!.stageTypes).toEqual(['double', 'double', 'double'])
+    const inputs = testSet.inputs.slice(0, 150).map((x) => quantizeInput(model, x))
+    // Inputs that drive each first-layer unit to its largest sum in either direction: every
+    // value at the edge of the input range with the sign of that unit's weight.
+    const lo = -(1n << BigInt(model.inputBits - 1))
+    const hi = (1n << BigInt(model.inputBits - 1)) - 1n
+    const first = model.stages[0]!
+    if (first.kind !== 'linear') throw new Error('expected a linear first stage')
+    for (let r = 0; r < first.rows.offsets.length - 1; r += 4) {
+      const up = new Array<bigint>(inputs[0]!.length).fill(0n)
+      for (let t = first.rows.offsets[r]!; t < first.rows.offsets[r + 1]!; t++) up[first.rows.indices[t]!] = first.weights[t]! >= 0n ? hi : lo
+      inputs.push(up, up.map((v) => (v === hi ? lo : v === lo ? hi : 0n)))
+    }
+    for (const q of inputs) {
+      const expected = runReference(model, q)
+      expect(await fast.run(q)).toEqual(expected)
+      expect(await fast.runValues(Float32Array.from(q, Number))).toEqual(expected)
+      expect(await wide.runValues(Float64Array.from(q, Number))).toEqual(expected)
+    }
+  })
+}
 
 test('falls back to the bigint executor when values could exceed 2^53, with the same results', async () => {
   const { ir, testSet } = await bundled('iris')
@@ -41,4 +64,39 @@ test('rejects an out-of-range or wrongly sized input like the reference executor
   const executor = await createCanonicalExecutor({ model })
   await expect(executor.run([0n, 0n, 0n])).rejects.toThrow('Expected 4 input values (shape [1, 4]), received 3.')
   await expect(executor.run([0n, 0n, 0n, 1n << 20n])).rejects.toThrow('Quantized input 3 is 1048576')
+  await expect(executor.runValues(Float32Array.of(0, 0, 0.5, 0))).rejects.toThrow('Quantized input 2')
+  await expect(executor.runValues(Float64Array.of(0, 0, 0))).rejects.toThrow('Expected 4 input values (shape [1, 4]), received 3.')
+})
+
+test('a stage whose sums could pass 2^24 runs in float64, one that cannot runs in float32; both exact at the edges', async () => {
+  // One 16- or 15-input unit with weights 3.75 (15 at weight scale 2) on inputs of 18 bits:
+  // |sum| can reach 16 * 15 * 2^17 ≈ 2^24.9 (float32 would round it) or 15 * 15 * 2^17 ≈ 2^24.8;
+  // with 8 inputs it stays below 2^24 (2^23.9).
+  const unit = (inputs: number) =>
+    quantizeIR(
+      lowerGraph(
+        loadModel(
+          buildModel({
+            inputs: [{ name: 'x', shape: [1, inputs] }],
+            outputs: [{ name: 'y', shape: [1, 1] }],
+            initializers: [{ name: 'W', dims: [1, inputs], data: Float32Array.from({ length: inputs }, (_, i) => (i % 3 === 2 ? -3.75 : 3.75)) }, { name: 'b', dims: [1], data: [0.25] }],
+            nodes: [{ op: 'Gemm', inputs: ['x', 'W', 'b'], outputs: ['y'], attributes: { transB: 1 } }],
+          }),
+        ),
+      ),
+      { scale: 2, inputScale: 0, inputBits: 18, maxBits: 64 },
+    )
+  const random = seededRandom(11)
+  for (const [inputs, type] of [[16, 'double'], [15, 'double'], [8, 'float']] as const) {
+    const model = unit(inputs)
+    expect(buildIntegerGraph(model, { precision: 'float32' })!.stageTypes).toEqual([type])
+    const executor = await createCanonicalExecutor({ model })
+    const lo = -(2 ** 17)
+    const hi = 2 ** 17 - 1
+    for (let trial = 0; trial < 64; trial++) {
+      // Mostly at the edges (largest sums), with odd values so float32 rounding would show.
+      const q = Array.from({ length: inputs }, (_, i) => BigInt(trial < 2 ? ((i % 3 === 2) === (trial === 0) ? lo : hi) : random() < 0.8 ? (random() < 0.5 ? lo + 1 : hi) : Math.floor(random() * 2 ** 18) + lo))
+      expect(await executor.run(q)).toEqual(runReference(model, q))
+    }
+  }
 })

@@ -2,32 +2,66 @@ import { buildModel, type InitializerInit, type NodeInit } from '../onnx/buildMo
 import type { SparseRows } from '../ir/stages.js'
 import type { QuantizedModel } from '../quantize/model.js'
 
-/** Every intermediate of the float64 graph must stay an exactly representable integer. */
-const EXACT_LIMIT = 2 ** 53
+/** Below these magnitudes every integer (and dyadic partial sum scaled from one) is exact. */
+const EXACT_LIMIT = { float: 2 ** 24, double: 2 ** 53 } as const
 /** Dense weight matrices above this many entries are left to the bigint executor. */
 const MAX_DENSE_ENTRIES = 4_000_000
-
-export type IntegerGraph = { bytes: Uint8Array; inputName: string; outputName: string; inputSize: number; outputSize: number }
+/** ONNX TensorProto data types for Cast. */
+const CAST_TO = { float: 1, double: 11 } as const
 
 /**
- * The quantized model as an ONNX graph over float64 that computes exactly what runReference (and
- * the circuit) compute: every value is an integer below 2^53, where float64 arithmetic is exact
- * in any summation order, so onnxruntime on any execution provider (CPU or CUDA) gives the same
- * canonical output. Division by 2^shift is a multiplication by 2^-shift, also exact, then Floor.
+ * 'float64': every stage in float64. 'float32': each stage whose partial sums all stay below 2^24
+ * runs in float32 (exact there too, and several times faster on CPU), the others in float64. Only
+ * for execution providers whose float32 arithmetic is IEEE single precision: CPU, not a GPU whose
+ * matrix units may round float32 products to TF32.
+ */
+export type IntegerGraphPrecision = 'float64' | 'float32'
+
+export type IntegerGraph = {
+  bytes: Uint8Array
+  inputName: string
+  outputName: string
+  inputSize: number
+  outputSize: number
+  /** Element types of the graph's input and output tensors. */
+  inputType: 'float' | 'double'
+  outputType: 'float' | 'double'
+  /** The element type each stage computes in. */
+  stageTypes: ('float' | 'double')[]
+}
+
+/**
+ * The quantized model as an ONNX graph that computes exactly what runReference (and the circuit)
+ * compute: every value is an integer below 2^53 in float64 (2^24 in float32), where floating-point
+ * arithmetic is exact in any summation order, so onnxruntime on any execution provider gives the
+ * same canonical output. Division by 2^shift is a multiplication by 2^-shift, also exact, then Floor.
  * Returns undefined when a bound could exceed 2^53 or a dense weight matrix would be too large;
  * the bigint reference executor serves those models.
  */
-export function buildIntegerGraph(model: QuantizedModel): IntegerGraph | undefined {
+export function buildIntegerGraph(model: QuantizedModel, { precision = 'float64' }: { precision?: IntegerGraphPrecision } = {}): IntegerGraph | undefined {
   const nodes: NodeInit[] = []
   const initializers: InitializerInit[] = []
-  const constant = (name: string, dims: number[], data: Float64Array | BigInt64Array) => {
+  const constant = (name: string, dims: number[], data: Float32Array | Float64Array | BigInt64Array) => {
     initializers.push({ name, dims, data })
     return name
   }
+  const values = (type: 'float' | 'double', data: number[]) => (type === 'float' ? Float32Array.from(data) : Float64Array.from(data))
   const inputSize = model.inputShape.reduce((a, b) => a * b, 1)
+  const inputType = precision === 'float32' && model.inputBits <= 25 ? 'float' : 'double'
   let current = 'q'
+  let type: 'float' | 'double' = inputType
   let size = inputSize
   let bound = 2 ** (model.inputBits - 1)
+  const stageTypes: ('float' | 'double')[] = []
+  /** The current value in `to`, through a Cast when it is held in the other type. */
+  const castTo = (to: 'float' | 'double', name: string) => {
+    if (type === to) return
+    nodes.push({ op: 'Cast', inputs: [current], outputs: [name], attributes: { to: CAST_TO[to] } })
+    current = name
+    type = to
+  }
+  /** float32 where the stage's largest magnitude allows it, else float64. */
+  const typeFor = (magnitude: number): 'float' | 'double' => (precision === 'float32' && magnitude < EXACT_LIMIT.float ? 'float' : 'double')
 
   for (const [s, stage] of model.stages.entries()) {
     const out = `s${s}`
@@ -36,26 +70,29 @@ export function buildIntegerGraph(model: QuantizedModel): IntegerGraph | undefin
       case 'linear': {
         if (size * next > MAX_DENSE_ENTRIES) return undefined
         const half = stage.shift > 0 ? 2 ** (stage.shift - 1) : 0
-        const weights = new Float64Array(size * next)
-        const bias = new Float64Array(next)
+        const dense = new Float64Array(size * next)
+        const bias = new Array<number>(next)
         const { offsets, indices } = stage.rows
+        let largest = 0
         for (let r = 0; r < next; r++) {
           let partial = Math.abs(Number(stage.bias[r]!)) + half
           for (let t = offsets[r]!; t < offsets[r + 1]!; t++) {
             const w = Number(stage.weights[t]!)
-            weights[indices[t]! * next + r] = weights[indices[t]! * next + r]! + w
+            dense[indices[t]! * next + r] = dense[indices[t]! * next + r]! + w
             partial += Math.abs(w) * bound
           }
-          if (partial >= EXACT_LIMIT) return undefined
+          largest = Math.max(largest, partial)
           bias[r] = Number(stage.bias[r]!) + half
         }
+        if (largest >= EXACT_LIMIT.double) return undefined
+        castTo(typeFor(largest), `${out}_in`)
         // Scaling weights and bias by 2^-shift keeps every partial sum an exact dyadic rational,
         // so one Gemm then Floor computes floor((acc + half) / 2^shift).
         const scale = 2 ** -stage.shift
-        for (let i = 0; i < weights.length; i++) weights[i] = weights[i]! * scale
-        for (let r = 0; r < next; r++) bias[r] = bias[r]! * scale
+        const weights = type === 'float' ? new Float32Array(dense.length) : dense
+        for (let i = 0; i < dense.length; i++) weights[i] = dense[i]! * scale
         nodes.push(
-          { op: 'Gemm', inputs: [current, constant(`${out}_w`, [size, next], weights), constant(`${out}_b`, [next], bias)], outputs: [`${out}_scaled`] },
+          { op: 'Gemm', inputs: [current, constant(`${out}_w`, [size, next], weights), constant(`${out}_b`, [next], values(type, bias.map((b) => b * scale)))], outputs: [`${out}_scaled`] },
           { op: 'Floor', inputs: [`${out}_scaled`], outputs: [out] },
         )
         break
@@ -66,13 +103,15 @@ export function buildIntegerGraph(model: QuantizedModel): IntegerGraph | undefin
       case 'leakyRelu': {
         const alpha = Number(stage.alpha)
         const half = stage.shift > 0 ? 2 ** (stage.shift - 1) : 0
-        if (Math.abs(alpha) * bound + half >= EXACT_LIMIT) return undefined
+        const largest = Math.abs(alpha) * bound + half
+        if (largest >= EXACT_LIMIT.double) return undefined
+        if (largest >= EXACT_LIMIT[type]) castTo('double', `${out}_in`)
         nodes.push(
-          { op: 'Mul', inputs: [current, constant(`${out}_alpha`, [1], Float64Array.of(alpha))], outputs: [`${out}_ax`] },
-          { op: 'Add', inputs: [`${out}_ax`, constant(`${out}_half`, [1], Float64Array.of(half))], outputs: [`${out}_axh`] },
-          { op: 'Mul', inputs: [`${out}_axh`, constant(`${out}_scale`, [1], Float64Array.of(2 ** -stage.shift))], outputs: [`${out}_axs`] },
+          { op: 'Mul', inputs: [current, constant(`${out}_alpha`, [1], values(type, [alpha]))], outputs: [`${out}_ax`] },
+          { op: 'Add', inputs: [`${out}_ax`, constant(`${out}_half`, [1], values(type, [half]))], outputs: [`${out}_axh`] },
+          { op: 'Mul', inputs: [`${out}_axh`, constant(`${out}_scale`, [1], values(type, [2 ** -stage.shift]))], outputs: [`${out}_axs`] },
           { op: 'Floor', inputs: [`${out}_axs`], outputs: [`${out}_neg`] },
-          { op: 'GreaterOrEqual', inputs: [current, constant(`${out}_zero`, [1], Float64Array.of(0))], outputs: [`${out}_pos`] },
+          { op: 'GreaterOrEqual', inputs: [current, constant(`${out}_zero`, [1], values(type, [0]))], outputs: [`${out}_pos`] },
           { op: 'Where', inputs: [`${out}_pos`, current, `${out}_neg`], outputs: [out] },
         )
         break
@@ -92,7 +131,7 @@ export function buildIntegerGraph(model: QuantizedModel): IntegerGraph | undefin
         else
           nodes.push(
             { op: 'ArgMax', inputs: [`${out}_windows`], outputs: [`${out}_index`], attributes: { axis: 2, keepdims: 0 } },
-            { op: 'Cast', inputs: [`${out}_index`], outputs: [out], attributes: { to: 11 } },
+            { op: 'Cast', inputs: [`${out}_index`], outputs: [out], attributes: { to: CAST_TO[type] } },
           )
         break
       }
@@ -100,17 +139,18 @@ export function buildIntegerGraph(model: QuantizedModel): IntegerGraph | undefin
     current = out
     size = next
     bound = 2 ** (stage.bits - 1)
+    stageTypes.push(type)
   }
   nodes.push({ op: 'Identity', inputs: [current], outputs: ['out'] })
   const bytes = buildModel({
     name: 'veridict-canonical',
     opset: 13,
-    inputs: [{ name: 'q', shape: [1, inputSize], type: 'double' }],
-    outputs: [{ name: 'out', shape: [1, size], type: 'double' }],
+    inputs: [{ name: 'q', shape: [1, inputSize], type: inputType }],
+    outputs: [{ name: 'out', shape: [1, size], type }],
     initializers,
     nodes,
   })
-  return { bytes, inputName: 'q', outputName: 'out', inputSize, outputSize: size }
+  return { bytes, inputName: 'q', outputName: 'out', inputSize, outputSize: size, inputType, outputType: type, stageTypes }
 }
 
 /**

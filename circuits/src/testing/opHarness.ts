@@ -44,7 +44,9 @@ export type OpCase = {
   circuit: CompileCircomReturnType
   inputName: string
   inputShape: number[]
+  /** The canonical executor as a CPU node runs it (float32 where exact) and in float64 throughout (as on a GPU). */
   canonical: CanonicalExecutor
+  canonical64: CanonicalExecutor
 }
 
 /** Lowers, quantizes and compiles an ONNX model's circuit (no keys): what every op test needs. */
@@ -58,11 +60,12 @@ export async function compileOpCase(bytes: Uint8Array, settings: QuantizationSet
   await writeFile(file, generateCircuit({ model, templateName: 'OpTest' }))
   const circuit = await compileCircom({ file, outDir: dir, optimization: 1 })
   const canonical = await createCanonicalExecutor({ model })
-  return { bytes, ir, model, circuit, inputName: graph.input.name, inputShape: graph.input.shape, canonical }
+  const canonical64 = await createCanonicalExecutor({ model, precision: 'float64' })
+  return { bytes, ir, model, circuit, inputName: graph.input.name, inputShape: graph.input.shape, canonical, canonical64 }
 }
 
-/** `canonical`: the output of the fast canonical executor (onnxruntime on the integer graph). */
-export type OpRun = { onnxruntime: Float32Array; float: Float64Array; reference: bigint[]; canonical: bigint[]; dequantized: number[]; failing: number }
+/** `canonical`, `canonical64`: the outputs of the fast canonical executors (onnxruntime on the integer graph). */
+export type OpRun = { onnxruntime: Float32Array; float: Float64Array; reference: bigint[]; canonical: bigint[]; canonical64: bigint[]; dequantized: number[]; failing: number }
 
 /**
  * Runs one input through onnxruntime, the float IR, the reference executor and the circuit. The
@@ -83,5 +86,6 @@ export async function runOpCase(c: OpCase, input: Float32Array): Promise<OpRun> 
   })
   const failing = failingConstraints(await readR1cs(c.circuit.r1cs), witness).length
   const canonical = await c.canonical.run(q)
-  return { onnxruntime: Float32Array.from(onnxruntime, Number), float, reference, canonical, dequantized: dequantizeOutput(c.model, reference), failing }
+  const canonical64 = await c.canonical64.run(q)
+  return { onnxruntime: Float32Array.from(onnxruntime, Number), float, reference, canonical, canonical64, dequantized: dequantizeOutput(c.model, reference), failing }
 }

@@ -34,6 +34,25 @@ describe('packing (design.md test vectors)', () => {
     }
   })
 
+  test('the 32-bit limb reader (up to 24 bits) and the 48-bit chunk reader agree at every width and word boundary', () => {
+    for (let bits = 2; bits <= 30; bits++) {
+      const lo = -(2 ** (bits - 1))
+      const span = 2 ** bits
+      // Every extreme, then a spread; 200 values cover full words and a partial last word.
+      const values = Array.from({ length: 200 }, (_, i) => (i % 3 === 0 ? lo : i % 3 === 1 ? lo + span - 1 : lo + ((i * 2654435761) % span)))
+      const words = packValues(values, bits)
+      expect(Array.from(unpackValuesToNumbers(words, values.length, bits))).toEqual(values)
+      if (bits <= 25) expect(Array.from(unpackValuesToNumbers(words, values.length, bits, new Float32Array(values.length)))).toEqual(values)
+    }
+  })
+
+  test('unpacking into a Float32Array refuses widths it cannot hold exactly, and a short output array', () => {
+    const words = packValues([1, 2, 3], 26)
+    expect(() => unpackValuesToNumbers(words, 3, 26, new Float32Array(3))).toThrow('Bit width 26 is not supported.')
+    expect(() => unpackValuesToNumbers(words, 3, 26, new Float64Array(2))).toThrow('the output array holds 2 values, 3 needed')
+    expect(Array.from(unpackValuesToNumbers(words, 3, 26, new Float64Array(3)))).toEqual([1, 2, 3])
+  })
+
   test('rejects a value outside the signed range, naming it and its index', () => {
     expect(() => packValues([0, 128], 8)).toThrowErrorMatchingInlineSnapshot(`
       [ValueOutOfRangeError: Value 128 at index 1 does not fit in 8 signed bits.
@@ -45,6 +64,9 @@ describe('packing (design.md test vectors)', () => {
   test('rejects a wrong word count and stray high bits', () => {
     expect(() => unpackValues([1n, 2n], 5, 8)).toThrow('Expected 1 packed words for 5 values of 8 bits, received 2.')
     expect(() => unpackValues([1n << 40n], 5, 8)).toThrow('Packed word 0')
+    expect(() => unpackValuesToNumbers([1n << 40n], 5, 8)).toThrow('Packed word 0')
+    expect(() => unpackValuesToNumbers([0n, 1n << 248n], 32, 8)).toThrow('Packed word 1')
+    expect(() => unpackValuesToNumbers([-1n], 5, 8)).toThrow('Packed word 0')
   })
 
   test('rejects an unsupported bit width', () => {

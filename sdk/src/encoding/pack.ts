@@ -100,18 +100,66 @@ export function unpackValues(words: readonly bigint[], count: number, bits: numb
 }
 
 /**
- * {@link unpackValues} into a Float64Array (every value exact), without creating a bigint per
- * value: what a hot path feeding onnxruntime wants.
+ * {@link unpackValues} as plain numbers (every value exact), without creating a bigint per value:
+ * what a hot path feeding onnxruntime wants. `into`: a Float32Array (exact for up to 25 bits) or
+ * Float64Array of at least `count` entries to fill; by default a new Float64Array.
  *
  * @example
  * unpackValuesToNumbers([0xff81807f00n], 5, 8) // Float64Array [-128, -1, 0, 1, 127]
  */
-export function unpackValuesToNumbers(words: readonly bigint[], count: number, bits: number): Float64Array {
-  if (bits > CHUNK_BITS) return Float64Array.from(unpackWide(words, count, bits), Number)
+export function unpackValuesToNumbers<T extends Float32Array | Float64Array = Float64Array>(words: readonly bigint[], count: number, bits: number, into?: T): T {
+  const values = (into ?? new Float64Array(count)) as T
+  if (values.length < count) throw new RangeError(`unpackValuesToNumbers: the output array holds ${values.length} values, ${count} needed`)
+  if (values instanceof Float32Array && bits > 25)
+    throw new InvalidBitWidthError({ bits, details: 'A Float32Array holds values of at most 25 signed bits exactly; unpack into a Float64Array.' })
+  if (bits > CHUNK_BITS) {
+    unpackWide(words, count, bits).forEach((v, i) => (values[i] = Number(v)))
+    return values
+  }
   const k = checkWords(words, count, bits)
-  // Up to 48 bits of values at a time as one float64: BigInt.asUintN is much faster than masking
-  // with a bigint, and `& lowMask` reads the low bits of a float64 integer exactly (ToInt32 keeps
-  // its low 32 bits).
+  if (bits <= LIMB_BITS && LITTLE_ENDIAN) unpackByLimbs(words, count, bits, k, values)
+  else unpackByChunks(words, count, bits, k, values)
+  return values
+}
+
+/** Widest values read from 32-bit limbs (a value spans at most two limbs; its mask stays below 2^31). */
+const LIMB_BITS = 24
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1
+const limbs64 = new BigUint64Array(4)
+const limbs32 = new Uint32Array(limbs64.buffer)
+
+/**
+ * Each word into four 64-bit limbs (a BigUint64Array store keeps a bigint's low 64 bits, far
+ * cheaper than bigint masking), then every value from the limbs' 32-bit halves with int32 shifts.
+ */
+function unpackByLimbs(words: readonly bigint[], count: number, bits: number, k: number, values: Float32Array | Float64Array): void {
+  const mask = 2 ** bits - 1
+  const offset = 2 ** (bits - 1)
+  let v = 0
+  for (let j = 0; j < words.length; j++) {
+    const n = Math.min(k, count - j * k)
+    const word = words[j]!
+    const used = Math.ceil((n * bits) / 64)
+    limbs64[0] = word
+    if (used > 1) limbs64[1] = word >> 64n
+    if (used > 2) limbs64[2] = word >> 128n
+    if (used > 3) limbs64[3] = word >> 192n
+    for (let i = 0, bit = 0; i < n; i++, bit += bits) {
+      const limb = bit >>> 5
+      const shift = bit & 31
+      let x = limbs32[limb]! >>> shift
+      if (shift + bits > 32) x |= limbs32[limb + 1]! << (32 - shift)
+      values[v++] = (x & mask) - offset
+    }
+  }
+}
+
+/**
+ * Up to 48 bits of values at a time as one float64: BigInt.asUintN is much faster than masking
+ * with a bigint, and `& lowMask` reads the low bits of a float64 integer exactly (ToInt32 keeps
+ * its low 32 bits).
+ */
+function unpackByChunks(words: readonly bigint[], count: number, bits: number, k: number, values: Float32Array | Float64Array): void {
   const perChunk = Math.floor(CHUNK_BITS / bits)
   const chunkBitCount = perChunk * bits
   const chunkShift = BigInt(chunkBitCount)
@@ -119,7 +167,6 @@ export function unpackValuesToNumbers(words: readonly bigint[], count: number, b
   const lowMask = span - 1
   const offset = 2 ** (bits - 1)
   const narrow = bits <= 30
-  const values = new Float64Array(count)
   let v = 0
   for (let j = 0; j < words.length; j++) {
     const n = Math.min(k, count - j * k)
@@ -135,7 +182,6 @@ export function unpackValuesToNumbers(words: readonly bigint[], count: number, b
       rest >>= chunkShift
     }
   }
-  return values
 }
 
 function unpackWide(words: readonly bigint[], count: number, bits: number): bigint[] {

@@ -8,9 +8,9 @@ import { BaseError } from './base.js'
  */
 export class InvalidBitWidthError extends BaseError {
   override name = 'InvalidBitWidthError'
-  constructor({ bits }: { bits: number }) {
+  constructor({ bits, details }: { bits: number; details?: string }) {
     super(`Bit width ${bits} is not supported.`, {
-      details: 'A packed value needs an integer bit width from 2 to 248.',
+      details: details ?? 'A packed value needs an integer bit width from 2 to 248.',
     })
   }
 }
