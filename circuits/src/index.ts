@@ -8,6 +8,7 @@ export { ProverPool, type ProofJob, type ProofResult } from './prove/proverPool.
 export { loadCompiledModel, type CompiledModel } from './prove/loadCompiledModel.js'
 export { runReference, quantizeInput, dequantizeOutput } from './reference/runReference.js'
 export { createCanonicalExecutor, type CanonicalExecutor } from './reference/canonicalExecutor.js'
+export { openModelSession, type ModelSession } from './onnx/session.js'
 export { buildIntegerGraph, type IntegerGraph } from './reference/integerGraph.js'
 export { readManifest, computeModelId, type ModelManifest, type TensorLayout } from './manifest/manifest.js'
 export { loadModel } from './onnx/loadModel.js'

@@ -5,6 +5,8 @@ const { onnx } = onnxProto
 
 /** Element types the builder writes: float32 tensors, float64 (exact integer graphs), and int64 for shapes and indices. */
 export type TensorElementType = 'float' | 'double' | 'int64'
+/** Element types a graph input or output may declare: the tensor types, and raw unsigned bytes or halfwords. */
+export type ValueElementType = TensorElementType | 'uint8' | 'uint16'
 
 /** One dimension: a fixed size, or a symbolic name written as `dim_param` (a dynamic dimension). */
 export type Dimension = number | string
@@ -14,7 +16,7 @@ export type ValueInfoInit = {
   /** Omitted or `null`: the value carries no shape at all. */
   shape?: Dimension[] | null | undefined
   /** Defaults to `'float'`. */
-  type?: TensorElementType | undefined
+  type?: ValueElementType | undefined
 }
 
 export type TensorInit = {
@@ -242,8 +244,9 @@ function tensorElementType(tensor: TensorInit): TensorElementType {
   return tensor.type ?? (tensor.data instanceof BigInt64Array ? 'int64' : tensor.data instanceof Float64Array ? 'double' : 'float')
 }
 
-function dataTypeOf(type: TensorElementType): number {
-  return { float: onnx.TensorProto.DataType.FLOAT, double: onnx.TensorProto.DataType.DOUBLE, int64: onnx.TensorProto.DataType.INT64 }[type]
+function dataTypeOf(type: ValueElementType): number {
+  const { FLOAT, DOUBLE, INT64, UINT8, UINT16 } = onnx.TensorProto.DataType
+  return { float: FLOAT, double: DOUBLE, int64: INT64, uint8: UINT8, uint16: UINT16 }[type]
 }
 
 function littleEndianBytes(values: Float32Array | Float64Array | BigInt64Array): Uint8Array {

@@ -1,6 +1,8 @@
 import * as ort from 'onnxruntime-node'
 import type { QuantizedModel } from '../quantize/model.js'
-import { buildIntegerGraph, type IntegerGraphPrecision } from './integerGraph.js'
+import { openModelSession } from '../onnx/session.js'
+import { LITTLE_ENDIAN, packValues, packedWordBytes, unpackValues, unpackValuesToNumbers } from '../../../sdk/src/encoding/pack.js'
+import { buildIntegerGraph, type IntegerGraphInput, type IntegerGraphPrecision } from './integerGraph.js'
 import { runReference } from './runReference.js'
 import { InputShapeError, QuantizedInputOutOfRangeError } from '../errors/reference.js'
 
@@ -12,13 +14,22 @@ export type CanonicalExecutor = {
   readonly engine: 'onnxruntime' | 'bigint'
   /** The integer graph's arithmetic (see IntegerGraphPrecision); undefined for the bigint engine. */
   readonly precision: IntegerGraphPrecision | undefined
+  /** 'words': the graph reads packed input words' bytes itself (see IntegerGraphInput). */
+  readonly input: IntegerGraphInput | undefined
   /** The canonical output: exactly runReference's (and the circuit's) output. */
   run(input: readonly bigint[]): Promise<bigint[]>
   /**
    * The same from quantized values already held as (integer) numbers, skipping a bigint conversion;
-   * a Float32Array is fed to a float32 graph input without a copy.
+   * a Float32Array is fed to a float32 graph input without a copy. `validated`: the caller vouches
+   * that every value is an integer in the input range (as unpackValuesToNumbers at the model's
+   * input bits guarantees), so the per-value check is skipped.
    */
-  runValues(input: Float32Array | Float64Array): Promise<bigint[]>
+  runValues(input: Float32Array | Float64Array, options?: { validated?: boolean }): Promise<bigint[]>
+  /**
+   * The same from the packed input words a request carries (checked like unpackValues): with a
+   * 'words' graph nothing is unpacked in JS; otherwise they are unpacked first.
+   */
+  runWords(words: readonly bigint[]): Promise<bigint[]>
 }
 
 export type CreateCanonicalExecutorParameters = {
@@ -30,54 +41,73 @@ export type CreateCanonicalExecutorParameters = {
    * execution provider is the CPU, else 'float64' (a GPU's float32 matmuls may round to TF32).
    */
   precision?: IntegerGraphPrecision | undefined
+  /** The integer graph's input. Default: 'words' (used where the model allows it; see IntegerGraphInput). */
+  input?: IntegerGraphInput | undefined
 }
 
 /**
  * The fastest exact way to compute a model's canonical output: onnxruntime on the model's
- * integer graph in float64 (see buildIntegerGraph), or the bigint reference executor when the
- * model's bounds do not fit float64 exactly. Both give identical results.
+ * integer graph (see buildIntegerGraph), or the bigint reference executor when the model's bounds
+ * do not fit float64 exactly. Both give identical results.
  */
-export async function createCanonicalExecutor({ model, executionProviders, precision }: CreateCanonicalExecutorParameters): Promise<CanonicalExecutor> {
+export async function createCanonicalExecutor({ model, executionProviders, precision, input = 'words' }: CreateCanonicalExecutorParameters): Promise<CanonicalExecutor> {
+  const count = model.inputShape.reduce((a, b) => a * b, 1)
+  const bits = model.inputBits
   const cpuOnly = !executionProviders || executionProviders.every((p) => p === 'cpu')
-  const graph = buildIntegerGraph(model, { precision: precision ?? (cpuOnly ? 'float32' : 'float64') })
+  // Word bytes are read through typed-array views in this machine's byte order.
+  const graph = buildIntegerGraph(model, { precision: precision ?? (cpuOnly ? 'float32' : 'float64'), input: LITTLE_ENDIAN ? input : 'values' })
   if (!graph)
     return {
       engine: 'bigint',
       precision: undefined,
-      run: async (input) => runReference(model, input),
-      runValues: async (input) => runReference(model, Array.from(input, (v) => BigInt(v))),
+      input: undefined,
+      run: async (values) => runReference(model, values),
+      runValues: async (values) => runReference(model, Array.from(values, (v) => BigInt(v))),
+      runWords: async (words) => runReference(model, unpackValues(words, count, bits)),
     }
   // Small graphs run fastest on one thread (no hand-off or spinning between pool threads); large
   // ones use onnxruntime's default pool.
   const threads = graph.bytes.length < SINGLE_THREAD_BYTES ? { intraOpNumThreads: 1, interOpNumThreads: 1 } : {}
-  const session = await ort.InferenceSession.create(graph.bytes, { ...threads, ...(executionProviders ? { executionProviders } : {}) })
-  const lo = -(2 ** (model.inputBits - 1))
-  const hi = 2 ** (model.inputBits - 1) - 1
-  const InputArray = graph.inputType === 'float' ? Float32Array : Float64Array
+  const session = await openModelSession(graph.bytes, { ...threads, graphOptimizationLevel: 'all', ...(executionProviders ? { executionProviders } : {}) })
+  const lo = -(2 ** (bits - 1))
+  const hi = 2 ** (bits - 1) - 1
+  const dims = [1, graph.inputSize]
+  const ValueArray = graph.inputType === 'float' ? Float32Array : Float64Array
+  const outputOf = async (tensor: ort.Tensor) => {
+    const out = ((await session.run({ [graph.inputName]: tensor }))[graph.outputName] as ort.Tensor).data as Float32Array | Float64Array
+    const output = new Array<bigint>(out.length)
+    for (let i = 0; i < out.length; i++) output[i] = BigInt(out[i]!)
+    return output
+  }
+  const check = (values: ArrayLike<number>) => {
+    if (values.length !== count) throw new InputShapeError({ expected: model.inputShape, received: values.length })
+    // Checked before any conversion, so a non-integer or huge value is reported as given.
+    for (let i = 0; i < values.length; i++) {
+      const q = values[i]!
+      if (!(q >= lo && q <= hi) || !Number.isInteger(q)) throw new QuantizedInputOutOfRangeError({ index: i, value: BigInt(Math.trunc(q)), bits })
+    }
+  }
   const executor: CanonicalExecutor = {
     engine: 'onnxruntime',
-    precision: graph.inputType === 'float' || graph.stageTypes.includes('float') ? 'float32' : 'float64',
-    async run(input) {
-      if (input.length !== graph.inputSize) throw new InputShapeError({ expected: model.inputShape, received: input.length })
-      const data = new Float64Array(graph.inputSize)
-      for (let i = 0; i < data.length; i++) data[i] = Number(input[i]!)
+    precision: graph.stageTypes.includes('float') ? 'float32' : 'float64',
+    input: graph.input,
+    async run(values) {
+      if (values.length !== count) throw new InputShapeError({ expected: model.inputShape, received: values.length })
+      const data = new Float64Array(count)
+      for (let i = 0; i < count; i++) data[i] = Number(values[i]!)
       return executor.runValues(data)
     },
-    async runValues(values) {
-      if (values.length !== graph.inputSize) throw new InputShapeError({ expected: model.inputShape, received: values.length })
-      // Checked before any conversion, so a non-integer or huge value is reported as given.
-      for (let i = 0; i < values.length; i++) {
-        const q = values[i]!
-        if (!(q >= lo && q <= hi) || !Number.isInteger(q)) throw new QuantizedInputOutOfRangeError({ index: i, value: BigInt(Math.trunc(q)), bits: model.inputBits })
-      }
-      const data = values instanceof InputArray ? values : InputArray.from(values)
-      const dims = [1, graph.inputSize]
-      const tensor = data instanceof Float32Array ? new ort.Tensor('float32', data, dims) : new ort.Tensor('float64', data, dims)
-      const result = await session.run({ [graph.inputName]: tensor })
-      const out = result[graph.outputName]!.data as Float32Array | Float64Array
-      const output = new Array<bigint>(out.length)
-      for (let i = 0; i < out.length; i++) output[i] = BigInt(out[i]!)
-      return output
+    async runValues(values, { validated = false } = {}) {
+      if (values.length !== count) throw new InputShapeError({ expected: model.inputShape, received: values.length })
+      if (!validated) check(values)
+      if (graph.input === 'words') return executor.runWords(packValues(Array.from(values), bits))
+      const data = values instanceof ValueArray ? values : ValueArray.from(values)
+      return outputOf(data instanceof Float32Array ? new ort.Tensor('float32', data, dims) : new ort.Tensor('float64', data, dims))
+    },
+    async runWords(words) {
+      if (graph.input === 'values') return executor.runValues(unpackValuesToNumbers(words, count, bits, { into: new ValueArray(count) }), { validated: true })
+      const bytes = packedWordBytes(words, count, bits)
+      return outputOf(bits === 8 ? new ort.Tensor('uint8', bytes, dims) : new ort.Tensor('uint16', new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2), dims))
     },
   }
   return executor

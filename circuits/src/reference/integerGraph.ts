@@ -1,5 +1,6 @@
 import { buildModel, type InitializerInit, type NodeInit } from '../onnx/buildModel.js'
 import type { SparseRows } from '../ir/stages.js'
+import { valuesPerWord, wordCount } from '../../../sdk/src/encoding/pack.js'
 import type { QuantizedModel } from '../quantize/model.js'
 
 /** Below these magnitudes every integer (and dyadic partial sum scaled from one) is exact. */
@@ -17,14 +18,26 @@ const CAST_TO = { float: 1, double: 11 } as const
  */
 export type IntegerGraphPrecision = 'float64' | 'float32'
 
+/**
+ * 'values': the input is the quantized values. 'words': the input is the packed input words'
+ * little-endian bytes (8-bit values) or halfwords (16-bit values), 32 bytes per word
+ * (packedWordBytes), so nothing is unpacked in JS: the first linear stage reads the raw offset
+ * values u = q + 2^(bits-1), skips each word's padding through zero weights, and takes the offset
+ * back out of its bias.
+ */
+export type IntegerGraphInput = 'values' | 'words'
+
 export type IntegerGraph = {
   bytes: Uint8Array
   inputName: string
   outputName: string
+  /** Elements of the input tensor: values, or word bytes / halfwords. */
   inputSize: number
   outputSize: number
+  /** The input layout: 'words' only where asked for and possible (8- or 16-bit values, a linear first stage). */
+  input: IntegerGraphInput
   /** Element types of the graph's input and output tensors. */
-  inputType: 'float' | 'double'
+  inputType: 'float' | 'double' | 'uint8' | 'uint16'
   outputType: 'float' | 'double'
   /** The element type each stage computes in. */
   stageTypes: ('float' | 'double')[]
@@ -38,7 +51,7 @@ export type IntegerGraph = {
  * Returns undefined when a bound could exceed 2^53 or a dense weight matrix would be too large;
  * the bigint reference executor serves those models.
  */
-export function buildIntegerGraph(model: QuantizedModel, { precision = 'float64' }: { precision?: IntegerGraphPrecision } = {}): IntegerGraph | undefined {
+export function buildIntegerGraph(model: QuantizedModel, { precision = 'float64', input = 'values' }: { precision?: IntegerGraphPrecision; input?: IntegerGraphInput } = {}): IntegerGraph | undefined {
   const nodes: NodeInit[] = []
   const initializers: InitializerInit[] = []
   const constant = (name: string, dims: number[], data: Float32Array | Float64Array | BigInt64Array) => {
@@ -46,16 +59,26 @@ export function buildIntegerGraph(model: QuantizedModel, { precision = 'float64'
     return name
   }
   const values = (type: 'float' | 'double', data: number[]) => (type === 'float' ? Float32Array.from(data) : Float64Array.from(data))
-  const inputSize = model.inputShape.reduce((a, b) => a * b, 1)
-  const inputType = precision === 'float32' && model.inputBits <= 25 ? 'float' : 'double'
+  const valueCount = model.inputShape.reduce((a, b) => a * b, 1)
+  const words = input === 'words' && (model.inputBits === 8 || model.inputBits === 16) && model.stages[0]?.kind === 'linear'
+  // Words: slot i of word j holds value j * perWord + i; the last slot(s) of each word are padding.
+  const perWord = valuesPerWord(model.inputBits)
+  const slotsPerWord = 256 / model.inputBits
+  const inputSize = words ? wordCount(valueCount, model.inputBits) * slotsPerWord : valueCount
+  const inputOffset = words ? 2 ** (model.inputBits - 1) : 0
+  const inputType = words ? (model.inputBits === 8 ? 'uint8' : 'uint16') : precision === 'float32' && model.inputBits <= 25 ? 'float' : 'double'
   let current = 'q'
-  let type: 'float' | 'double' = inputType
+  // Raw word slots until the first stage casts them; from then on float32 or float64.
+  let raw = words
+  let type: 'float' | 'double' = inputType === 'double' ? 'double' : 'float'
   let size = inputSize
-  let bound = 2 ** (model.inputBits - 1)
+  // The largest magnitude of the current value: raw word slots reach 2^bits - 1.
+  let bound = words ? 2 ** model.inputBits - 1 : 2 ** (model.inputBits - 1)
   const stageTypes: ('float' | 'double')[] = []
-  /** The current value in `to`, through a Cast when it is held in the other type. */
+  /** The current value in `to`, through a Cast when it is held in another type. */
   const castTo = (to: 'float' | 'double', name: string) => {
-    if (type === to) return
+    if (type === to && !raw) return
+    raw = false
     nodes.push({ op: 'Cast', inputs: [current], outputs: [name], attributes: { to: CAST_TO[to] } })
     current = name
     type = to
@@ -73,16 +96,21 @@ export function buildIntegerGraph(model: QuantizedModel, { precision = 'float64'
         const dense = new Float64Array(size * next)
         const bias = new Array<number>(next)
         const { offsets, indices } = stage.rows
+        // Reading raw word slots (first stage only): value i sits at its slot, and sum w * (u - offset) = sum w * u - offset * sum w.
+        const fromWords = s === 0 && words
         let largest = 0
         for (let r = 0; r < next; r++) {
-          let partial = Math.abs(Number(stage.bias[r]!)) + half
+          let b = Number(stage.bias[r]!)
+          let magnitude = 0
           for (let t = offsets[r]!; t < offsets[r + 1]!; t++) {
             const w = Number(stage.weights[t]!)
-            dense[indices[t]! * next + r] = dense[indices[t]! * next + r]! + w
-            partial += Math.abs(w) * bound
+            const at = fromWords ? Math.floor(indices[t]! / perWord) * slotsPerWord + (indices[t]! % perWord) : indices[t]!
+            dense[at * next + r] = dense[at * next + r]! + w
+            magnitude += Math.abs(w) * bound
+            if (fromWords) b -= w * inputOffset
           }
-          largest = Math.max(largest, partial)
-          bias[r] = Number(stage.bias[r]!) + half
+          bias[r] = b + half
+          largest = Math.max(largest, Math.abs(b) + half + magnitude)
         }
         if (largest >= EXACT_LIMIT.double) return undefined
         castTo(typeFor(largest), `${out}_in`)
@@ -141,7 +169,10 @@ export function buildIntegerGraph(model: QuantizedModel, { precision = 'float64'
     bound = 2 ** (stage.bits - 1)
     stageTypes.push(type)
   }
-  nodes.push({ op: 'Identity', inputs: [current], outputs: ['out'] })
+  // The last node writes the graph output itself (an Identity would cost a kernel call per run).
+  const last = nodes.at(-1)
+  if (last && last.outputs[0] === current) last.outputs[0] = 'out'
+  else nodes.push({ op: 'Identity', inputs: [current], outputs: ['out'] })
   const bytes = buildModel({
     name: 'veridict-canonical',
     opset: 13,
@@ -150,7 +181,7 @@ export function buildIntegerGraph(model: QuantizedModel, { precision = 'float64'
     initializers,
     nodes,
   })
-  return { bytes, inputName: 'q', outputName: 'out', inputSize, outputSize: size, inputType, outputType: type, stageTypes }
+  return { bytes, inputName: 'q', outputName: 'out', inputSize, outputSize: size, input: words ? 'words' : 'values', inputType, outputType: type, stageTypes }
 }
 
 /**

@@ -15,7 +15,7 @@ export const inferenceApp = (node: OracleNode) =>
         values: model.dequantize(result.output),
         quantized: result.output.map(String),
         words: result.outputWords.map(String),
-        float: result.floatOutput,
+        float: await result.floatOutput,
       },
       inputWords: result.inputWords.map(String),
       attestation: {

@@ -1,5 +1,6 @@
-import * as ort from 'onnxruntime-node'
+import type * as ort from 'onnxruntime-node'
 import type { Logger } from 'pino'
+import { openModelSession, type ModelSession } from '../../../circuits/src/index.js'
 
 export type ExecutionProviderChoice = 'auto' | 'cuda' | 'cpu'
 
@@ -10,11 +11,11 @@ let cudaMissingLogged = false
  * ONNXRUNTIME_NODE_INSTALL=cuda12 on a GPU host; when it is not there, 'auto' and 'cuda' fall back to
  * the bundled CPU provider and say so once.
  */
-export async function createSession(path: string, choice: ExecutionProviderChoice, logger: Logger): Promise<{ session: ort.InferenceSession; provider: 'cuda' | 'cpu' }> {
+export async function createSession(path: string, choice: ExecutionProviderChoice, logger: Logger): Promise<{ session: ModelSession; provider: 'cuda' | 'cpu' }> {
   const options: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', intraOpNumThreads: 1 }
   if (choice !== 'cpu') {
     try {
-      return { session: await ort.InferenceSession.create(path, { ...options, executionProviders: ['cuda'] }), provider: 'cuda' }
+      return { session: await openModelSession(path, { ...options, executionProviders: ['cuda'] }), provider: 'cuda' }
     } catch (cause) {
       if (!cudaMissingLogged) {
         cudaMissingLogged = true
@@ -24,5 +25,5 @@ export async function createSession(path: string, choice: ExecutionProviderChoic
       }
     }
   }
-  return { session: await ort.InferenceSession.create(path, { ...options, executionProviders: ['cpu'] }), provider: 'cpu' }
+  return { session: await openModelSession(path, { ...options, executionProviders: ['cpu'] }), provider: 'cpu' }
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import * as ort from 'onnxruntime-node'
 import type { Logger } from 'pino'
 import type { Hex } from 'viem'
-import { computeModelId, createCanonicalExecutor, loadCompiledModel, type CanonicalExecutor, type ModelManifest } from '../../../circuits/src/index.js'
+import { computeModelId, createCanonicalExecutor, loadCompiledModel, type CanonicalExecutor, type ModelManifest, type ModelSession } from '../../../circuits/src/index.js'
 import type { QuantizedModel } from '../../../circuits/src/quantize/model.js'
 import { hashWords } from '../../../sdk/src/encoding/hashWords.js'
 import { packValues, unpackValuesToNumbers } from '../../../sdk/src/encoding/pack.js'
@@ -14,15 +14,22 @@ import { createSession, type ExecutionProviderChoice } from './executionProvider
 export type InferenceResult = {
   /** Canonical output values (what the circuit constrains; rounded onnxruntime output for attested-only models). */
   output: bigint[]
-  /** onnxruntime's float output on the same (quantized) input. */
-  floatOutput: number[]
+  /**
+   * onnxruntime's float output on the same (quantized) input, for the API and the job record. For a
+   * model with a circuit it is computed on first use, after the canonical output: never on the path
+   * to a proof or an attestation. For an attested-only model it is the run the output came from.
+   */
+  readonly floatOutput: Promise<number[]>
   inputWords: bigint[]
   outputWords: bigint[]
   inputHash: Hex
   outputHash: Hex
-  /** Seconds: the float session and the canonical executor run concurrently (`inference` is the wall time of both). */
-  seconds: { session: number; reference: number; inference: number }
+  /** Seconds from the input values to the canonical output. */
+  seconds: { inference: number }
 }
+
+/** Quantized input values as numbers: float32 when they fit it exactly (up to 24 bits), else float64. */
+export type InputValues = Float32Array | Float64Array
 
 export { hashWords }
 
@@ -33,14 +40,15 @@ export class ServedModel {
   readonly dir: string
   readonly manifest: ModelManifest
   readonly quantized: QuantizedModel
-  readonly session: ort.InferenceSession
+  /** onnxruntime on the model's float ONNX file. */
+  readonly session: ModelSession
   /** Computes the canonical output exactly: onnxruntime on the integer graph, or the bigint reference. */
   readonly canonical: CanonicalExecutor | undefined
   readonly provider: 'cuda' | 'cpu'
   /** The model has a circuit and proving key: its outputs can be proved (ZK mode, disputes). */
   readonly provable: boolean
 
-  private constructor(init: { dir: string; manifest: ModelManifest; quantized: QuantizedModel; session: ort.InferenceSession; canonical: CanonicalExecutor | undefined; provider: 'cuda' | 'cpu' }) {
+  private constructor(init: { dir: string; manifest: ModelManifest; quantized: QuantizedModel; session: ModelSession; canonical: CanonicalExecutor | undefined; provider: 'cuda' | 'cpu' }) {
     this.dir = init.dir
     this.canonical = init.canonical
     this.manifest = init.manifest
@@ -80,81 +88,131 @@ export class ServedModel {
     })
   }
 
-  /** Unpacks input words (as a request carries them) into quantized values, checking count and payload. */
-  unpackInput(words: readonly bigint[]): Float64Array {
+  /**
+   * Unpacks input words (as a request carries them) into quantized values, checking count and
+   * payload: float32 when they fit it exactly (float32 values feed a float32 integer graph without
+   * a conversion). `unit`: a power of two to multiply every value by (2^-scale dequantizes).
+   */
+  unpackInput(words: readonly bigint[], unit = 1): InputValues {
+    const { count, bits } = this.manifest.input
     try {
-      return unpackValuesToNumbers(words, this.manifest.input.count, this.manifest.input.bits)
+      return unpackValuesToNumbers(words, count, bits, { into: bits <= 24 ? new Float32Array(count) : new Float64Array(count), unit })
     } catch (cause) {
-      throw new InvalidInputError({ reason: (cause as Error).message.split('\n')[0]!, cause })
+      invalidInput(cause)
     }
   }
 
-  /** Runs onnxruntime on the dequantized input (the float reference). */
-  async runSession(quantizedInput: readonly bigint[] | Float64Array): Promise<number[]> {
-    const { shape, scale } = this.manifest.input
-    // A plain loop: Float32Array.from with a mapping function is several times slower here.
+  /** Runs onnxruntime on the dequantized quantized input (the float reference). */
+  async runSession(quantizedInput: readonly bigint[] | InputValues): Promise<number[]> {
+    const unit = 2 ** -this.manifest.input.scale
     const data = new Float32Array(quantizedInput.length)
-    const unit = 2 ** -scale
-    for (let i = 0; i < data.length; i++) data[i] = Number(quantizedInput[i]!) * unit
-    const feeds = { [this.session.inputNames[0]!]: new ort.Tensor('float32', data, shape) }
-    const results = await this.session.run(feeds)
-    const tensor = results[this.session.outputNames[0]!]!
-    return Array.from(tensor.data as ArrayLike<number | bigint>, Number)
+    // One loop per input type, so each stays monomorphic (a shared loop is several times slower).
+    if (quantizedInput instanceof Float32Array) for (let i = 0; i < data.length; i++) data[i] = quantizedInput[i]! * unit
+    else if (quantizedInput instanceof Float64Array) for (let i = 0; i < data.length; i++) data[i] = quantizedInput[i]! * unit
+    else for (let i = 0; i < data.length; i++) data[i] = Number(quantizedInput[i]!) * unit
+    return this.runFloat(data)
+  }
+
+  /** onnxruntime on an already dequantized float32 input. */
+  private async runFloat(data: Float32Array | Float64Array): Promise<number[]> {
+    const tensor = data instanceof Float32Array ? new ort.Tensor('float32', data, this.manifest.input.shape) : new ort.Tensor('float32', Float32Array.from(data), this.manifest.input.shape)
+    const results = await this.session.run({ [this.session.inputNames[0]!]: tensor })
+    const out = (results[this.session.outputNames[0]!] as ort.Tensor).data as ArrayLike<number | bigint>
+    const output = new Array<number>(out.length)
+    for (let i = 0; i < out.length; i++) output[i] = Number(out[i]!)
+    return output
   }
 
   /**
-   * The canonical output and the float output for one quantized input, computed concurrently.
-   * `inputWords`: the packed input when the caller has it already (a request's event carries it).
+   * The node's path for an on-chain request: its input words (checked and unpacked) to the
+   * canonical output and output words. See {@link infer}.
    */
-  async infer(quantizedInput: readonly bigint[] | Float64Array, { inputWords: knownWords }: { inputWords?: readonly bigint[] | undefined } = {}): Promise<InferenceResult> {
+  async inferWords(words: readonly bigint[]): Promise<InferenceResult> {
     const t0 = performance.now()
-    let sessionDone = t0
-    let referenceDone = t0
-    let values: Float64Array
-    if (quantizedInput instanceof Float64Array) values = quantizedInput
-    else {
-      values = new Float64Array(quantizedInput.length)
-      for (let i = 0; i < values.length; i++) values[i] = Number(quantizedInput[i]!)
+    if (this.canonical) {
+      // The integer graph reads the words' bytes itself where it can (8- and 16-bit inputs).
+      const output = await this.canonical.runWords(words).catch(invalidInput)
+      return this.result(t0, output, words.slice(), () => this.runSession(this.unpackInput(words)))
     }
-    const floatRun = this.runSession(values).then((v) => ((sessionDone = performance.now()), v))
-    const canonicalRun = this.canonical
-      ? this.canonical.runValues(values).then(
-          (v) => ((referenceDone = performance.now()), v),
-          (cause: unknown) => {
-            throw new InvalidInputError({ reason: (cause as Error).message.split('\n')[0]!, cause })
-          },
-        )
-      : undefined
-    const [floatOutput, canonicalOutput] = await Promise.all([floatRun, canonicalRun])
-    // Attested-only: the canonical output is onnxruntime's output rounded to the output scale.
-    const output =
-      canonicalOutput ??
-      (this.manifest.output.kind === 'class-index' ? floatOutput.map((v) => BigInt(Math.round(v))) : floatOutput.map((v) => BigInt(Math.round(v * 2 ** this.manifest.output.scale))))
-    const t1 = performance.now()
-    const inputWords = knownWords ? [...knownWords] : packValues(Array.from(values), this.manifest.input.bits)
-    const outputWords = packValues(output, this.manifest.output.bits)
-    let inputHash: Hex | undefined
-    let outputHash: Hex | undefined
-    return {
-      output,
-      floatOutput,
-      inputWords,
-      outputWords,
-      // keccak256 in JS costs tens of microseconds: hashed on first use only (attestations need both).
-      get inputHash() {
-        return (inputHash ??= hashWords(inputWords))
-      },
-      get outputHash() {
-        return (outputHash ??= hashWords(outputWords))
-      },
-      seconds: { session: (sessionDone - t0) / 1000, reference: canonicalOutput ? (referenceDone - t0) / 1000 : 0, inference: (t1 - t0) / 1000 },
+    // Attested-only: unpacked straight into the dequantized input of the float session.
+    const float = await this.runFloat(this.unpackInput(words, 2 ** -this.manifest.input.scale))
+    return this.result(t0, this.rounded(float), words.slice(), float)
+  }
+
+  /**
+   * The canonical output for one quantized input: what the node proves or attests. A model with a
+   * circuit runs only its exact integer graph here (the float output waits until it is asked
+   * for); an attested-only model runs its float session once and rounds. A typed array passed in
+   * must not change afterwards (the float output may read it later).
+   */
+  async infer(quantizedInput: readonly bigint[] | InputValues): Promise<InferenceResult> {
+    const t0 = performance.now()
+    const values = quantizedInput instanceof Float32Array || quantizedInput instanceof Float64Array ? quantizedInput : Float64Array.from(quantizedInput, Number)
+    let words: bigint[]
+    try {
+      // Packing checks every value's range before anything runs; the integer graph then reads the words.
+      words = packValues(Array.from(values), this.manifest.input.bits)
+    } catch (cause) {
+      invalidInput(cause)
     }
+    if (this.canonical) return this.result(t0, await this.canonical.runWords(words).catch(invalidInput), words, () => this.runSession(values))
+    const float = await this.runSession(values)
+    return this.result(t0, this.rounded(float), words, float)
+  }
+
+  /** Attested-only models: the canonical output is onnxruntime's output rounded to the output scale. */
+  private rounded(float: readonly number[]): bigint[] {
+    const unit = this.manifest.output.kind === 'class-index' ? 1 : 2 ** this.manifest.output.scale
+    const output = new Array<bigint>(float.length)
+    for (let i = 0; i < float.length; i++) output[i] = BigInt(Math.round(float[i]! * unit))
+    return output
+  }
+
+  /** `float`: the float output, or how to compute it on first use. */
+  private result(t0: number, output: bigint[], inputWords: bigint[], float: number[] | (() => Promise<number[]>)): InferenceResult {
+    const seconds = { inference: (performance.now() - t0) / 1000 }
+    return new Inference(output, inputWords, packValues(output, this.manifest.output.bits), seconds, float)
   }
 
   /** Real values of a canonical output (class indices stay as they are). */
   dequantize(output: readonly bigint[]): number[] {
     return this.manifest.output.kind === 'class-index' ? output.map(Number) : output.map((q) => Number(q) / 2 ** this.manifest.output.scale)
   }
+}
+
+/** An InferenceResult whose float output and hashes are computed on first use. */
+class Inference implements InferenceResult {
+  #float: Promise<number[]> | (() => Promise<number[]>)
+  #inputHash: Hex | undefined
+  #outputHash: Hex | undefined
+  constructor(
+    readonly output: bigint[],
+    readonly inputWords: bigint[],
+    readonly outputWords: bigint[],
+    readonly seconds: { inference: number },
+    float: number[] | (() => Promise<number[]>),
+  ) {
+    this.#float = typeof float === 'function' ? float : Promise.resolve(float)
+  }
+
+  get floatOutput(): Promise<number[]> {
+    if (typeof this.#float === 'function') this.#float = this.#float()
+    return this.#float
+  }
+
+  // keccak256 in JS costs tens of microseconds: hashed on first use only (attestations need both).
+  get inputHash(): Hex {
+    return (this.#inputHash ??= hashWords(this.inputWords))
+  }
+
+  get outputHash(): Hex {
+    return (this.#outputHash ??= hashWords(this.outputWords))
+  }
+}
+
+/** A bad input's error, as the node reports it (a 400 over HTTP). */
+function invalidInput(cause: unknown): never {
+  throw new InvalidInputError({ reason: (cause as Error).message.split('\n')[0]!, cause })
 }
 
 /** Loads every compiled model folder under `modelsDir` (each holding a manifest.json). */

@@ -25,7 +25,7 @@ import { RequestStatus } from '../chain/requestStatus.js'
 import { TxManager, type SendReturnType } from '../chain/txManager.js'
 import type { ResolvedConfig } from '../config/loadConfig.js'
 import { InvalidAttestationError, InvalidInputError, NotProvableError, RequestNotFoundError, TransactionError, UnknownModelError } from '../errors/node.js'
-import { hashWords, loadServedModels, type ServedModel } from '../inference/servedModel.js'
+import { hashWords, loadServedModels, type InferenceResult, type ServedModel } from '../inference/servedModel.js'
 import { NodeMetrics } from '../metrics/metrics.js'
 import { JobStore, type Job } from '../store/jobStore.js'
 import { applyLogs } from './applyLogs.js'
@@ -247,7 +247,7 @@ export class OracleNode {
   }
 
   private async computeOutput(job: Job, model: ServedModel) {
-    const result = await model.infer(model.unpackInput(job.inputWords), { inputWords: job.inputWords })
+    const result = await model.inferWords(job.inputWords)
     this.metrics.inferenceSeconds.observe(result.seconds.inference, { model: model.name })
     let { outputWords, outputHash } = result
     if (this.config.dishonest && job.action === 'attest') {
@@ -255,13 +255,23 @@ export class OracleNode {
       outputWords = packValues(result.output.map((v, i) => (i === 0 ? (v > 0n ? v - 1n : v + 1n) : v)), model.manifest.output.bits)
       outputHash = hashWords(outputWords)
     }
-    return { ...result, outputWords, outputHash }
+    // Not `...result`: that would run its lazy getters (the float output) here, on the job's path.
+    return { result, outputWords, outputHash }
   }
 
   private async infer(job: Job, model: ServedModel): Promise<void> {
-    const result = await this.computeOutput(job, model)
-    const next = this.store.transition(job.requestId, 'inferred', { from: ['pending'], patch: { outputWords: result.outputWords, outputHash: result.outputHash, floatOutput: result.floatOutput } })
+    const { result, outputWords, outputHash } = await this.computeOutput(job, model)
+    const next = this.store.transition(job.requestId, 'inferred', { from: ['pending'], patch: { outputWords, outputHash } })
     if (next?.action === 'attest') await this.signAndShare(next)
+    this.recordFloatOutput(job.requestId, result)
+  }
+
+  /** Stores onnxruntime's float output once it is computed: after the job has moved on, off its path. */
+  private recordFloatOutput(requestId: bigint, result: InferenceResult): void {
+    result.floatOutput.then(
+      (floatOutput) => this.store.db.open && this.store.setFloatOutput(requestId, floatOutput),
+      (error: unknown) => this.logger.warn({ requestId, err: error }, 'float output failed (the canonical output is not affected)'),
+    )
   }
 
   private attestationOf(job: Job): Attestation {
@@ -419,8 +429,9 @@ export class OracleNode {
   private async watch(job: Job, model: ServedModel): Promise<void> {
     let current = job
     if (!current.outputHash) {
-      const result = await model.infer(model.unpackInput(job.inputWords), { inputWords: job.inputWords })
-      current = this.store.transition(job.requestId, 'attested', { from: ['attested'], patch: { outputWords: result.outputWords, outputHash: result.outputHash, floatOutput: result.floatOutput } }) ?? job
+      const result = await model.inferWords(job.inputWords)
+      current = this.store.transition(job.requestId, 'attested', { from: ['attested'], patch: { outputWords: result.outputWords, outputHash: result.outputHash } }) ?? job
+      this.recordFloatOutput(job.requestId, result)
     }
     const now = Date.now() / 1000
     if (current.attestedOutputHash !== current.outputHash && !this.config.dishonest) {

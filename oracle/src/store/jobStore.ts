@@ -258,6 +258,11 @@ export class JobStore {
     return rows.map((r) => ({ from: optional<JobState>(r.from_state), to: r.to_state as JobState, note: optional<string>(r.note), at: r.at as number }))
   }
 
+  /** Records onnxruntime's float output for a job (kept for the API; not a state change). */
+  setFloatOutput(requestId: bigint, floatOutput: readonly number[]): void {
+    this.prepare('UPDATE jobs SET float_output = ? WHERE request_id = ?').run(JSON.stringify(floatOutput), String(requestId))
+  }
+
   /** Stores a signature (ours or a peer's); false if this signer already signed this output. */
   addSignature(s: StoredSignature): boolean {
     const result = this

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { packValues, unpackValues, unpackValuesToNumbers, valuesPerWord, wordCount } from './pack.js'
+import { packValues, packedWordBytes, unpackValues, unpackValuesToNumbers, valuesPerWord, wordCount } from './pack.js'
 
 describe('packing (design.md test vectors)', () => {
   test('b = 8, [-128, -1, 0, 1, 127] packs into one word', () => {
@@ -42,15 +42,31 @@ describe('packing (design.md test vectors)', () => {
       const values = Array.from({ length: 200 }, (_, i) => (i % 3 === 0 ? lo : i % 3 === 1 ? lo + span - 1 : lo + ((i * 2654435761) % span)))
       const words = packValues(values, bits)
       expect(Array.from(unpackValuesToNumbers(words, values.length, bits))).toEqual(values)
-      if (bits <= 25) expect(Array.from(unpackValuesToNumbers(words, values.length, bits, new Float32Array(values.length)))).toEqual(values)
+      expect(Array.from(unpackValuesToNumbers(words, values.length, bits, { unit: 2 ** -bits }))).toEqual(values.map((v) => v / 2 ** bits))
+      if (bits <= 25) expect(Array.from(unpackValuesToNumbers(words, values.length, bits, { into: new Float32Array(values.length) }))).toEqual(values)
     }
   })
 
   test('unpacking into a Float32Array refuses widths it cannot hold exactly, and a short output array', () => {
     const words = packValues([1, 2, 3], 26)
-    expect(() => unpackValuesToNumbers(words, 3, 26, new Float32Array(3))).toThrow('Bit width 26 is not supported.')
-    expect(() => unpackValuesToNumbers(words, 3, 26, new Float64Array(2))).toThrow('the output array holds 2 values, 3 needed')
-    expect(Array.from(unpackValuesToNumbers(words, 3, 26, new Float64Array(3)))).toEqual([1, 2, 3])
+    expect(() => unpackValuesToNumbers(words, 3, 26, { into: new Float32Array(3) })).toThrow('Bit width 26 is not supported.')
+    expect(() => unpackValuesToNumbers(words, 3, 26, { into: new Float64Array(2) })).toThrow('the output array holds 2 values, 3 needed')
+    expect(() => unpackValuesToNumbers(words, 3, 26, { unit: 0.3 })).toThrow('unit 0.3 is not a power of two')
+    expect(Array.from(unpackValuesToNumbers(words, 3, 26, { into: new Float64Array(3) }))).toEqual([1, 2, 3])
+  })
+
+  test('packedWordBytes: 32 little-endian bytes per word, byte i of word j the offset value j * 31 + i (8 bits)', () => {
+    const values = Array.from({ length: 40 }, (_, i) => (i * 53) % 256 - 128)
+    const bytes = packedWordBytes(packValues(values, 8), 40, 8)
+    expect(bytes.length).toBe(64)
+    values.forEach((v, i) => expect(bytes[Math.floor(i / 31) * 32 + (i % 31)]).toBe(v + 128))
+    expect([bytes[31], ...bytes.subarray(32 + 9)]).toEqual(new Array(1 + 23).fill(0))
+    const halves = Array.from({ length: 20 }, (_, i) => i * 3001 - 32768)
+    const wide = packedWordBytes(packValues(halves, 16), 20, 16)
+    const view = new DataView(wide.buffer)
+    halves.forEach((v, i) => expect(view.getUint16((Math.floor(i / 15) * 16 + (i % 15)) * 2, true)).toBe(v + 32768))
+    expect(() => packedWordBytes([1n << 250n], 5, 8)).toThrow('Packed word 0')
+    expect(() => packedWordBytes([0n], 40, 8)).toThrow('Expected 2 packed words for 40 values of 8 bits, received 1.')
   })
 
   test('rejects a value outside the signed range, naming it and its index', () => {

@@ -101,38 +101,69 @@ export function unpackValues(words: readonly bigint[], count: number, bits: numb
 
 /**
  * {@link unpackValues} as plain numbers (every value exact), without creating a bigint per value:
- * what a hot path feeding onnxruntime wants. `into`: a Float32Array (exact for up to 25 bits) or
- * Float64Array of at least `count` entries to fill; by default a new Float64Array.
+ * what a hot path feeding onnxruntime wants.
+ * - `into`: a Float32Array (exact for up to 25 bits) or Float64Array of at least `count` entries
+ *   to fill; by default a new Float64Array.
+ * - `unit`: a power of two every value is multiplied by (exact), e.g. 2^-scale to dequantize.
  *
  * @example
  * unpackValuesToNumbers([0xff81807f00n], 5, 8) // Float64Array [-128, -1, 0, 1, 127]
+ * unpackValuesToNumbers([0xff81807f00n], 5, 8, { into: new Float32Array(5), unit: 2 ** -7 }) // Float32Array [-1, -0.0078125, 0, 0.0078125, 0.9921875]
  */
-export function unpackValuesToNumbers<T extends Float32Array | Float64Array = Float64Array>(words: readonly bigint[], count: number, bits: number, into?: T): T {
+export function unpackValuesToNumbers<T extends Float32Array | Float64Array = Float64Array>(words: readonly bigint[], count: number, bits: number, { into, unit = 1 }: { into?: T; unit?: number } = {}): T {
   const values = (into ?? new Float64Array(count)) as T
   if (values.length < count) throw new RangeError(`unpackValuesToNumbers: the output array holds ${values.length} values, ${count} needed`)
   if (values instanceof Float32Array && bits > 25)
     throw new InvalidBitWidthError({ bits, details: 'A Float32Array holds values of at most 25 signed bits exactly; unpack into a Float64Array.' })
+  if (!(unit > 0) || 2 ** Math.round(Math.log2(unit)) !== unit) throw new RangeError(`unpackValuesToNumbers: unit ${unit} is not a power of two`)
   if (bits > CHUNK_BITS) {
-    unpackWide(words, count, bits).forEach((v, i) => (values[i] = Number(v)))
+    unpackWide(words, count, bits).forEach((v, i) => (values[i] = Number(v) * unit))
     return values
   }
   const k = checkWords(words, count, bits)
-  if (bits <= LIMB_BITS && LITTLE_ENDIAN) unpackByLimbs(words, count, bits, k, values)
-  else unpackByChunks(words, count, bits, k, values)
+  if (bits <= LIMB_BITS && LITTLE_ENDIAN) unpackByLimbs(words, count, bits, k, values, unit)
+  else unpackByChunks(words, count, bits, k, values, unit)
   return values
+}
+
+/**
+ * The words' little-endian bytes, 32 per word, after the checks {@link unpackValues} makes (word
+ * count, no bits above the payload). For 8-bit values, byte i of word j is value j * 31 + i plus
+ * 128; for 16-bit values, halfword i is value j * 15 + i plus 32768: what a graph that unpacks its
+ * own input reads (see the canonical executor's 'words' input).
+ *
+ * @example
+ * packedWordBytes([0xff81807f00n], 5, 8).subarray(0, 6) // Uint8Array [0, 127, 128, 129, 255, 0]
+ */
+export function packedWordBytes(words: readonly bigint[], count: number, bits: number): Uint8Array {
+  checkWords(words, count, bits)
+  const limbs = new BigUint64Array(words.length * 4)
+  for (let j = 0; j < words.length; j++) {
+    const word = words[j]!
+    limbs[4 * j] = word
+    limbs[4 * j + 1] = word >> 64n
+    limbs[4 * j + 2] = word >> 128n
+    limbs[4 * j + 3] = word >> 192n
+  }
+  const bytes = new Uint8Array(limbs.buffer)
+  if (!LITTLE_ENDIAN) for (let at = 0; at < bytes.length; at += 8) bytes.subarray(at, at + 8).reverse()
+  return bytes
 }
 
 /** Widest values read from 32-bit limbs (a value spans at most two limbs; its mask stays below 2^31). */
 const LIMB_BITS = 24
-const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1
+/** Typed-array views read this machine's byte order; the fast readers assume little-endian. */
+export const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1
 const limbs64 = new BigUint64Array(4)
 const limbs32 = new Uint32Array(limbs64.buffer)
+const limbs16 = new Uint16Array(limbs64.buffer)
+const limbs8 = new Uint8Array(limbs64.buffer)
 
 /**
  * Each word into four 64-bit limbs (a BigUint64Array store keeps a bigint's low 64 bits, far
  * cheaper than bigint masking), then every value from the limbs' 32-bit halves with int32 shifts.
  */
-function unpackByLimbs(words: readonly bigint[], count: number, bits: number, k: number, values: Float32Array | Float64Array): void {
+function unpackByLimbs(words: readonly bigint[], count: number, bits: number, k: number, values: Float32Array | Float64Array, unit: number): void {
   const mask = 2 ** bits - 1
   const offset = 2 ** (bits - 1)
   let v = 0
@@ -144,12 +175,21 @@ function unpackByLimbs(words: readonly bigint[], count: number, bits: number, k:
     if (used > 1) limbs64[1] = word >> 64n
     if (used > 2) limbs64[2] = word >> 128n
     if (used > 3) limbs64[3] = word >> 192n
+    // Byte-aligned widths (8-bit images above all) read whole bytes or halfwords.
+    if (bits === 8) {
+      for (let i = 0; i < n; i++) values[v++] = (limbs8[i]! - offset) * unit
+      continue
+    }
+    if (bits === 16) {
+      for (let i = 0; i < n; i++) values[v++] = (limbs16[i]! - offset) * unit
+      continue
+    }
     for (let i = 0, bit = 0; i < n; i++, bit += bits) {
       const limb = bit >>> 5
       const shift = bit & 31
       let x = limbs32[limb]! >>> shift
       if (shift + bits > 32) x |= limbs32[limb + 1]! << (32 - shift)
-      values[v++] = (x & mask) - offset
+      values[v++] = ((x & mask) - offset) * unit
     }
   }
 }
@@ -159,7 +199,7 @@ function unpackByLimbs(words: readonly bigint[], count: number, bits: number, k:
  * with a bigint, and `& lowMask` reads the low bits of a float64 integer exactly (ToInt32 keeps
  * its low 32 bits).
  */
-function unpackByChunks(words: readonly bigint[], count: number, bits: number, k: number, values: Float32Array | Float64Array): void {
+function unpackByChunks(words: readonly bigint[], count: number, bits: number, k: number, values: Float32Array | Float64Array, unit: number): void {
   const perChunk = Math.floor(CHUNK_BITS / bits)
   const chunkBitCount = perChunk * bits
   const chunkShift = BigInt(chunkBitCount)
@@ -177,7 +217,7 @@ function unpackByChunks(words: readonly bigint[], count: number, bits: number, k
       for (let i = 0; i < last; i++) {
         const u = narrow ? chunk & lowMask : chunk % span
         chunk = Math.floor(chunk / span)
-        values[v++] = u - offset
+        values[v++] = (u - offset) * unit
       }
       rest >>= chunkShift
     }
