@@ -31,7 +31,11 @@ describe('oracle nodes on anvil', () => {
     expect(fulfilled[0]!.args.fulfiller).toBe(nodes[0]!.node.address)
     await waitFor(() => nodes[0]!.node.store.getJob(requestId)?.state === 'done', { what: 'the job to be done' })
     const response = await fetch(`${nodes[0]!.url}/v1/requests/${requestId}`)
-    expect(((await response.json()) as { state: string }).state).toBe('done')
+    const body = (await response.json()) as { state: string; output: { words: string[]; float?: number[] } }
+    expect(body.state).toBe('done')
+    // The float output is computed after the job moved on, and recorded with it.
+    expect(body.output.float).toHaveLength(nodes[0]!.node.models[0]!.manifest.output.count)
+    expect(body.output.float!.every(Number.isFinite)).toBe(true)
   })
 
   test('an attested request with quorum 3 reaches quorum over HTTP and finalizes after the window', async () => {

@@ -78,7 +78,7 @@ export class ServedModel {
   /** Quantizes real-valued inputs at the model's input scale, checking count and range. */
   quantize(values: readonly number[]): bigint[] {
     const { count, scale, bits } = this.manifest.input
-    if (values.length !== count) throw new InvalidInputError({ reason: `model ${this.name} takes ${count} values (shape [${this.manifest.input.shape.join(', ')}]), got ${values.length}` })
+    if (values.length !== count) throw this.wrongCount(values.length)
     const limit = 2 ** (bits - 1)
     return values.map((v, index) => {
       if (!Number.isFinite(v)) throw new InvalidInputError({ reason: `value ${index} is not a finite number` })
@@ -147,6 +147,8 @@ export class ServedModel {
    */
   async infer(quantizedInput: readonly bigint[] | InputValues): Promise<InferenceResult> {
     const t0 = performance.now()
+    const { count } = this.manifest.input
+    if (quantizedInput.length !== count) throw this.wrongCount(quantizedInput.length)
     const values = quantizedInput instanceof Float32Array || quantizedInput instanceof Float64Array ? quantizedInput : Float64Array.from(quantizedInput, Number)
     let words: bigint[]
     try {
@@ -172,6 +174,11 @@ export class ServedModel {
   private result(t0: number, output: bigint[], inputWords: bigint[], float: number[] | (() => Promise<number[]>)): InferenceResult {
     const seconds = { inference: (performance.now() - t0) / 1000 }
     return new Inference(output, inputWords, packValues(output, this.manifest.output.bits), seconds, float)
+  }
+
+  private wrongCount(received: number): InvalidInputError {
+    const { count, shape } = this.manifest.input
+    return new InvalidInputError({ reason: `model ${this.name} takes ${count} values (shape [${shape.join(', ')}]), got ${received}` })
   }
 
   /** Real values of a canonical output (class indices stay as they are). */

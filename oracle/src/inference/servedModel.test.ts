@@ -1,0 +1,58 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { expect, test } from 'vitest'
+import { ensureCompiledModel, runReference } from '../../../circuits/src/index.js'
+import { packValues } from '../../../sdk/src/encoding/pack.js'
+import { createLogger } from '../logger.js'
+import { REPO_ROOT, compileIris } from '../testing/harness.js'
+import { ServedModel } from './servedModel.js'
+
+const logger = createLogger('silent')
+
+test('a circuit model: request words and quantized values give the reference output; the float output waits until asked for', async () => {
+  const { dir, testInputs } = await compileIris()
+  const model = await ServedModel.load(dir, 'cpu', logger)
+  expect([model.canonical?.engine, model.canonical?.precision, model.session.binding]).toEqual(['onnxruntime', 'float32', 'native'])
+  let floatRuns = 0
+  const run = model.session.run
+  model.session.run = (feeds) => ((floatRuns += 1), run(feeds))
+  for (const x of testInputs.slice(0, 20)) {
+    const q = model.quantize(x)
+    const words = packValues(q, model.manifest.input.bits)
+    const fromWords = await model.inferWords(words)
+    const fromValues = await model.infer(q)
+    expect(fromWords.output).toEqual(runReference(model.quantized, q))
+    expect(fromValues.output).toEqual(fromWords.output)
+    expect([fromValues.inputWords, fromValues.outputWords, fromValues.outputHash]).toEqual([words, fromWords.outputWords, fromWords.outputHash])
+    expect(floatRuns).toBe(0)
+    const float = await fromWords.floatOutput
+    expect(floatRuns).toBe(1)
+    expect(await fromWords.floatOutput).toBe(float)
+    model.dequantize(fromWords.output).forEach((v, i) => expect(Math.abs(v - float[i]!)).toBeLessThan(0.1))
+    floatRuns = 0
+  }
+})
+
+test('an attested-only model: the canonical output is the float output rounded, from one run', async () => {
+  const testset = JSON.parse(await readFile(join(REPO_ROOT, 'circuits/models/digits.testset.json'), 'utf8')) as { inputs: number[][]; calibration: { inputs: number[][] } }
+  const { dir } = await ensureCompiledModel({ onnx: join(REPO_ROOT, 'circuits/models/digits.onnx'), name: 'digits', calibration: testset.calibration.inputs, circuit: false })
+  const model = await ServedModel.load(dir, 'cpu', logger)
+  expect(model.canonical).toBeUndefined()
+  for (const x of testset.inputs.slice(0, 20)) {
+    const q = model.quantize(x)
+    const result = await model.inferWords(packValues(q, model.manifest.input.bits))
+    const float = await result.floatOutput
+    expect(float).toEqual(await model.runSession(q))
+    expect(result.output).toEqual(float.map((v) => BigInt(Math.round(v * 2 ** model.manifest.output.scale))))
+    expect((await model.infer(q)).output).toEqual(result.output)
+  }
+})
+
+test('bad words or values are refused with the reason, before anything runs', async () => {
+  const { dir } = await compileIris()
+  const model = await ServedModel.load(dir, 'cpu', logger)
+  await expect(model.inferWords([])).rejects.toThrow('Expected 1 packed words for 4 values of 10 bits, received 0.')
+  await expect(model.inferWords([1n << 60n])).rejects.toThrow('Packed word 0')
+  await expect(model.infer([0n, 0n, 0n, 512n])).rejects.toThrow('Value 512 at index 3 does not fit in 10 signed bits.')
+  await expect(model.infer([0n, 0n, 0n])).rejects.toThrow('takes 4 values')
+})
