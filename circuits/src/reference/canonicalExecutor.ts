@@ -79,8 +79,7 @@ export async function createCanonicalExecutor({ model, executionProviders, preci
     for (let i = 0; i < out.length; i++) output[i] = BigInt(out[i]!)
     return output
   }
-  const check = (values: ArrayLike<number>) => {
-    if (values.length !== count) throw new InputShapeError({ expected: model.inputShape, received: values.length })
+  const checkRange = (values: ArrayLike<number>) => {
     // Checked before any conversion, so a non-integer or huge value is reported as given.
     for (let i = 0; i < values.length; i++) {
       const q = values[i]!
@@ -99,7 +98,7 @@ export async function createCanonicalExecutor({ model, executionProviders, preci
     },
     async runValues(values, { validated = false } = {}) {
       if (values.length !== count) throw new InputShapeError({ expected: model.inputShape, received: values.length })
-      if (!validated) check(values)
+      if (!validated) checkRange(values)
       if (graph.input === 'words') return executor.runWords(packValues(Array.from(values), bits))
       const data = values instanceof ValueArray ? values : ValueArray.from(values)
       return outputOf(data instanceof Float32Array ? new ort.Tensor('float32', data, dims) : new ort.Tensor('float64', data, dims))
