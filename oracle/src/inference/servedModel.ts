@@ -166,7 +166,11 @@ export class ServedModel {
   private rounded(float: readonly number[]): bigint[] {
     const unit = this.manifest.output.kind === 'class-index' ? 1 : 2 ** this.manifest.output.scale
     const output = new Array<bigint>(float.length)
-    for (let i = 0; i < float.length; i++) output[i] = BigInt(Math.round(float[i]! * unit))
+    for (let i = 0; i < float.length; i++) {
+      const v = float[i]!
+      if (!Number.isFinite(v)) throw new InvalidInputError({ reason: `model ${this.name} gives a non-finite output (${v} at index ${i}) for this input, which has no canonical output` })
+      output[i] = BigInt(Math.round(v * unit))
+    }
     return output
   }
 
