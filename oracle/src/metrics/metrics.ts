@@ -86,7 +86,7 @@ export class Histogram extends Metric {
 
 /** The node's Prometheus metrics (text exposition format 0.0.4). */
 export class NodeMetrics {
-  readonly inferenceSeconds = new Histogram('veridict_inference_seconds', 'Time to compute one output (onnxruntime and reference executor).', [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5])
+  readonly inferenceSeconds = new Histogram('veridict_inference_seconds', 'Time from an input to its canonical output (the exact integer graph, or the float session for attested-only models).', [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5])
   readonly proveSeconds = new Histogram('veridict_prove_seconds', 'Time to make one Groth16 proof.', [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120])
   readonly gasSpentWei = new Counter('veridict_gas_spent_wei_total', 'Wei spent on gas by the operator key.')
   readonly gasUsed = new Counter('veridict_gas_used_total', 'Gas used by the operator key.')
