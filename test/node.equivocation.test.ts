@@ -53,7 +53,8 @@ test('a node that receives two signatures by one operator for different outputs 
   expect(reports[0]!.args.operator).toBe(equivocator.address)
   expect(reports[0]!.args.reporter).toBe(node.node.address)
   expect(await chain.client.readContract({ address: chain.deployment.contracts.inferenceOracle, abi: inferenceOracleAbi, functionName: 'balanceOf', args: [node.node.address] })).toBeGreaterThan(0n)
-  expect(await (await fetch(`${node.url}/metrics`)).text()).toMatch(/veridict_equivocations_reported_total 1/)
+  // The node counts the report when it sees its own transaction's receipt, which can come a poll after the slash is visible.
+  await waitFor(async () => /veridict_equivocations_reported_total 1/.test(await (await fetch(`${node.url}/metrics`)).text()), { what: 'the node to count its report' })
 })
 
 test('a batch of peer attestations gets one result each, and a bad one fails alone', async () => {
