@@ -53,6 +53,7 @@ export async function openModelSession(model: string | Uint8Array, options: ort.
       release: async () => native.dispose(),
     }
   }
+  // One call per `create` overload (a path or bytes).
   const session = typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options)
   return { inputNames: session.inputNames, outputNames: session.outputNames, binding: 'public', run: (feeds) => session.run(feeds), release: () => session.release() }
 }

@@ -4,9 +4,9 @@ import { requestIdParam } from './schemas.js'
 import { params } from './validate.js'
 
 export const requestsApp = (node: OracleNode) =>
-  new Hono().get('/:id', (c) => {
+  new Hono().get('/:id', async (c) => {
     const { id } = params(c.req.param(), requestIdParam)
-    const { job, history, signatures } = node.getRequest(BigInt(id))
+    const { job, floatOutput, history, signatures } = await node.getRequest(BigInt(id))
     return c.json({
       requestId: id,
       modelId: job.modelId,
@@ -18,7 +18,7 @@ export const requestsApp = (node: OracleNode) =>
       deadline: job.deadline,
       block: { number: Number(job.blockNumber), hash: job.blockHash },
       inputWords: job.inputWords.map(String),
-      output: job.outputWords ? { words: job.outputWords.map(String), hash: job.outputHash, float: job.floatOutput } : null,
+      output: job.outputWords ? { words: job.outputWords.map(String), hash: job.outputHash, float: floatOutput } : null,
       attestedOutputHash: job.attestedOutputHash ?? null,
       challengeEnd: job.challengeEnd ?? null,
       txHash: job.txHash ?? null,

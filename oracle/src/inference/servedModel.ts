@@ -123,6 +123,11 @@ export class ServedModel {
     return output
   }
 
+  /** onnxruntime's float output for a request's input words (unpacked straight into the dequantized input). */
+  async floatOutputOf(words: readonly bigint[]): Promise<number[]> {
+    return this.runFloat(this.unpackInput(words, 2 ** -this.manifest.input.scale))
+  }
+
   /**
    * The node's path for an on-chain request: its input words (checked and unpacked) to the
    * canonical output and output words. See {@link infer}.
@@ -132,10 +137,10 @@ export class ServedModel {
     if (this.canonical) {
       // The integer graph reads the words' bytes itself where it can (8- and 16-bit inputs).
       const output = await this.canonical.runWords(words).catch(invalidInput)
-      return this.result(t0, output, words.slice(), () => this.runSession(this.unpackInput(words)))
+      return this.result(t0, output, words.slice(), () => this.floatOutputOf(words))
     }
-    // Attested-only: unpacked straight into the dequantized input of the float session.
-    const float = await this.runFloat(this.unpackInput(words, 2 ** -this.manifest.input.scale))
+    // Attested-only: the canonical output is the float output, rounded.
+    const float = await this.floatOutputOf(words)
     return this.result(t0, this.rounded(float), words.slice(), float)
   }
 

@@ -25,7 +25,7 @@ import { RequestStatus } from '../chain/requestStatus.js'
 import { TxManager, type SendReturnType } from '../chain/txManager.js'
 import type { ResolvedConfig } from '../config/loadConfig.js'
 import { InvalidAttestationError, InvalidInputError, NotProvableError, RequestNotFoundError, TransactionError, UnknownModelError } from '../errors/node.js'
-import { hashWords, loadServedModels, type InferenceResult, type ServedModel } from '../inference/servedModel.js'
+import { hashWords, loadServedModels, type ServedModel } from '../inference/servedModel.js'
 import { NodeMetrics } from '../metrics/metrics.js'
 import { JobStore, type Job } from '../store/jobStore.js'
 import { applyLogs } from './applyLogs.js'
@@ -255,23 +255,13 @@ export class OracleNode {
       outputWords = packValues(result.output.map((v, i) => (i === 0 ? (v > 0n ? v - 1n : v + 1n) : v)), model.manifest.output.bits)
       outputHash = hashWords(outputWords)
     }
-    // Not `...result`: that would run its lazy getters (the float output) here, on the job's path.
-    return { result, outputWords, outputHash }
+    return { outputWords, outputHash }
   }
 
   private async infer(job: Job, model: ServedModel): Promise<void> {
-    const { result, outputWords, outputHash } = await this.computeOutput(job, model)
+    const { outputWords, outputHash } = await this.computeOutput(job, model)
     const next = this.store.transition(job.requestId, 'inferred', { from: ['pending'], patch: { outputWords, outputHash } })
     if (next?.action === 'attest') await this.signAndShare(next)
-    this.recordFloatOutput(job.requestId, result)
-  }
-
-  /** Stores onnxruntime's float output once it is computed: after the job has moved on, off its path. */
-  private recordFloatOutput(requestId: bigint, result: InferenceResult): void {
-    result.floatOutput.then(
-      (floatOutput) => this.store.db.open && this.store.setFloatOutput(requestId, floatOutput),
-      (error: unknown) => this.logger.warn({ requestId, err: error }, 'float output failed (the canonical output is not affected)'),
-    )
   }
 
   private attestationOf(job: Job): Attestation {
@@ -431,7 +421,6 @@ export class OracleNode {
     if (!current.outputHash) {
       const result = await model.inferWords(job.inputWords)
       current = this.store.transition(job.requestId, 'attested', { from: ['attested'], patch: { outputWords: result.outputWords, outputHash: result.outputHash } }) ?? job
-      this.recordFloatOutput(job.requestId, result)
     }
     const now = Date.now() / 1000
     if (current.attestedOutputHash !== current.outputHash && !this.config.dishonest) {
@@ -561,10 +550,17 @@ export class OracleNode {
     }
   }
 
-  getRequest(requestId: bigint) {
+  /**
+   * A request as this node holds it. `floatOutput`: onnxruntime's float output on its input,
+   * computed now (it is derived from the input words, so jobs do not store it); undefined until
+   * the job has an output or when this node no longer serves the model.
+   */
+  async getRequest(requestId: bigint) {
     const job = this.store.getJob(requestId)
     if (!job) throw new RequestNotFoundError({ requestId })
-    return { job, history: this.store.history(requestId), signatures: this.store.signatures(requestId) }
+    const model = this.modelsById.get(job.modelId.toLowerCase())
+    const floatOutput = job.outputWords && model ? await model.floatOutputOf(job.inputWords) : undefined
+    return { job, floatOutput, history: this.store.history(requestId), signatures: this.store.signatures(requestId) }
   }
 
   health() {

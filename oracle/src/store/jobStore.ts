@@ -35,7 +35,6 @@ export type Job = {
   action: JobAction
   outputWords: bigint[] | undefined
   outputHash: Hex | undefined
-  floatOutput: number[] | undefined
   proof: Hex | undefined
   attestedOutputHash: Hex | undefined
   challengeEnd: number | undefined
@@ -48,7 +47,7 @@ export type Job = {
 
 export type NewJob = Pick<Job, 'requestId' | 'modelId' | 'mode' | 'quorum' | 'requester' | 'fee' | 'deadline' | 'inputWords' | 'blockNumber' | 'blockHash' | 'action'>
 
-export type JobPatch = Partial<Pick<Job, 'action' | 'outputWords' | 'outputHash' | 'floatOutput' | 'proof' | 'attestedOutputHash' | 'challengeEnd' | 'txHash' | 'error' | 'blockNumber' | 'blockHash' | 'attempts'>>
+export type JobPatch = Partial<Pick<Job, 'action' | 'outputWords' | 'outputHash' | 'proof' | 'attestedOutputHash' | 'challengeEnd' | 'txHash' | 'error' | 'blockNumber' | 'blockHash' | 'attempts'>>
 
 export type StoredSignature = { requestId: bigint; signer: Address; outputHash: Hex; outputWords: bigint[]; signature: Hex }
 
@@ -70,7 +69,6 @@ CREATE TABLE IF NOT EXISTS jobs (
   action TEXT NOT NULL,
   output_words TEXT,
   output_hash TEXT,
-  float_output TEXT,
   proof TEXT,
   attested_output_hash TEXT,
   challenge_end INTEGER,
@@ -122,7 +120,6 @@ function toJob(row: Row): Job {
     action: row.action as JobAction,
     outputWords: parseWords(row.output_words),
     outputHash: optional<Hex>(row.output_hash),
-    floatOutput: typeof row.float_output === 'string' ? (JSON.parse(row.float_output) as number[]) : undefined,
     proof: optional<Hex>(row.proof),
     attestedOutputHash: optional<Hex>(row.attested_output_hash),
     challengeEnd: optional<number>(row.challenge_end),
@@ -138,7 +135,6 @@ const columns: Record<keyof JobPatch, [string, (v: never) => unknown]> = {
   action: ['action', (v: string) => v],
   outputWords: ['output_words', words],
   outputHash: ['output_hash', (v: string | undefined) => v ?? null],
-  floatOutput: ['float_output', (v: number[] | undefined) => (v ? JSON.stringify(v) : null)],
   proof: ['proof', (v: string | undefined) => v ?? null],
   attestedOutputHash: ['attested_output_hash', (v: string | undefined) => v ?? null],
   challengeEnd: ['challenge_end', (v: number | undefined) => v ?? null],
@@ -256,11 +252,6 @@ export class JobStore {
   history(requestId: bigint): { from: JobState | undefined; to: JobState; note: string | undefined; at: number }[] {
     const rows = this.prepare('SELECT from_state, to_state, note, at FROM job_events WHERE request_id = ? ORDER BY id').all(String(requestId)) as Row[]
     return rows.map((r) => ({ from: optional<JobState>(r.from_state), to: r.to_state as JobState, note: optional<string>(r.note), at: r.at as number }))
-  }
-
-  /** Records onnxruntime's float output for a job (kept for the API; not a state change). */
-  setFloatOutput(requestId: bigint, floatOutput: readonly number[]): void {
-    this.prepare('UPDATE jobs SET float_output = ? WHERE request_id = ?').run(JSON.stringify(floatOutput), String(requestId))
   }
 
   /** Stores a signature (ours or a peer's); false if this signer already signed this output. */

@@ -138,13 +138,7 @@ export function unpackValuesToNumbers<T extends Float32Array | Float64Array = Fl
 export function packedWordBytes(words: readonly bigint[], count: number, bits: number): Uint8Array {
   checkWords(words, count, bits)
   const limbs = new BigUint64Array(words.length * 4)
-  for (let j = 0; j < words.length; j++) {
-    const word = words[j]!
-    limbs[4 * j] = word
-    limbs[4 * j + 1] = word >> 64n
-    limbs[4 * j + 2] = word >> 128n
-    limbs[4 * j + 3] = word >> 192n
-  }
+  for (let j = 0; j < words.length; j++) splitWord(words[j]!, limbs, 4 * j, 4)
   const bytes = new Uint8Array(limbs.buffer)
   if (!LITTLE_ENDIAN) for (let at = 0; at < bytes.length; at += 8) bytes.subarray(at, at + 8).reverse()
   return bytes
@@ -160,8 +154,19 @@ const limbs16 = new Uint16Array(limbs64.buffer)
 const limbs8 = new Uint8Array(limbs64.buffer)
 
 /**
- * Each word into four 64-bit limbs (a BigUint64Array store keeps a bigint's low 64 bits, far
- * cheaper than bigint masking), then every value from the limbs' 32-bit halves with int32 shifts.
+ * The low `used` 64-bit limbs of a word into `limbs` from `at`, least significant first (a
+ * BigUint64Array store keeps a bigint's low 64 bits, far cheaper than bigint masking).
+ */
+function splitWord(word: bigint, limbs: BigUint64Array, at: number, used: number): void {
+  limbs[at] = word
+  if (used > 1) limbs[at + 1] = word >> 64n
+  if (used > 2) limbs[at + 2] = word >> 128n
+  if (used > 3) limbs[at + 3] = word >> 192n
+}
+
+/**
+ * Each word into its 64-bit limbs (splitWord), then every value from the limbs' bytes, halfwords or
+ * 32-bit halves with int32 shifts.
  */
 function unpackByLimbs(words: readonly bigint[], count: number, bits: number, k: number, values: Float32Array | Float64Array, unit: number): void {
   const mask = 2 ** bits - 1
@@ -169,12 +174,7 @@ function unpackByLimbs(words: readonly bigint[], count: number, bits: number, k:
   let v = 0
   for (let j = 0; j < words.length; j++) {
     const n = Math.min(k, count - j * k)
-    const word = words[j]!
-    const used = Math.ceil((n * bits) / 64)
-    limbs64[0] = word
-    if (used > 1) limbs64[1] = word >> 64n
-    if (used > 2) limbs64[2] = word >> 128n
-    if (used > 3) limbs64[3] = word >> 192n
+    splitWord(words[j]!, limbs64, 0, Math.ceil((n * bits) / 64))
     // Byte-aligned widths (8-bit images above all) read whole bytes or halfwords.
     if (bits === 8) {
       for (let i = 0; i < n; i++) values[v++] = (limbs8[i]! - offset) * unit
