@@ -19,8 +19,7 @@ const EXPORTS = [
   { name: 'inferenceOracleAbi', file: 'IInferenceOracle.sol', contract: 'IInferenceOracle', implementation: ['InferenceOracle.sol', 'InferenceOracle'] },
   { name: 'modelRegistryAbi', file: 'IModelRegistry.sol', contract: 'IModelRegistry', implementation: ['ModelRegistry.sol', 'ModelRegistry'] },
   { name: 'operatorStakingAbi', file: 'IOperatorStaking.sol', contract: 'IOperatorStaking', implementation: ['OperatorStaking.sol', 'OperatorStaking'] },
-  { name: 'inferenceVerifierAbi', file: 'IInferenceVerifier.sol', contract: 'IInferenceVerifier' },
-  { name: 'groth16VerifierAdapterAbi', file: 'Groth16VerifierAdapter.sol', contract: 'Groth16VerifierAdapter' },
+  { name: 'proofVerifierAbi', file: 'IProofVerifier.sol', contract: 'IProofVerifier' },
   { name: 'inferenceConsumerAbi', file: 'InferenceConsumer.sol', contract: 'InferenceConsumer' },
   { name: 'digitConsumerAbi', file: 'DigitConsumer.sol', contract: 'DigitConsumer' },
 ] as const

@@ -3,9 +3,9 @@ pragma solidity 0.8.28;
 
 import {IInferenceConsumer} from "./interfaces/IInferenceConsumer.sol";
 import {IInferenceOracle} from "./interfaces/IInferenceOracle.sol";
-import {IInferenceVerifier} from "./interfaces/IInferenceVerifier.sol";
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 import {IOperatorStaking} from "./interfaces/IOperatorStaking.sol";
+import {IProofVerifier} from "./interfaces/IProofVerifier.sol";
 import {WordPacking} from "./libraries/WordPacking.sol";
 
 /// @title InferenceOracle
@@ -160,7 +160,7 @@ contract InferenceOracle is IInferenceOracle {
         if (signatures.length < request.quorum || signatures.length > MAX_SIGNERS) {
             revert SignatureCountOutOfRange(signatures.length, request.quorum, MAX_SIGNERS);
         }
-        (bytes32 modelId, IModelRegistry.ModelTerms memory terms,) = REGISTRY.getModelAt(request.modelIndex);
+        (bytes32 modelId, IModelRegistry.ModelTerms memory terms,,) = REGISTRY.getModelAt(request.modelIndex);
         _checkOutputWords(outputWords, terms.outputValues, terms.outputBits);
 
         bytes32 outputHash = keccak256(abi.encodePacked(outputWords));
@@ -393,7 +393,7 @@ contract InferenceOracle is IInferenceOracle {
     }
 
     /// @dev Public signals are the input words then the output words; the input words must be the
-    ///      ones whose hash the request stored.
+    ///      ones whose hash the request stored. The registry pins the verifier and the key.
     function _verifyProof(
         uint256 requestId,
         Request memory request,
@@ -401,7 +401,7 @@ contract InferenceOracle is IInferenceOracle {
         uint256[] calldata outputWords,
         bytes calldata proof
     ) private view {
-        (bytes32 modelId, IModelRegistry.ModelTerms memory terms, address verifier) =
+        (bytes32 modelId, IModelRegistry.ModelTerms memory terms, address verifier, address verificationKey) =
             REGISTRY.getModelAt(request.modelIndex);
         if (verifier == address(0)) revert ModelHasNoVerifier(modelId);
         bytes32 suppliedHash = keccak256(abi.encodePacked(inputWords));
@@ -416,7 +416,7 @@ contract InferenceOracle is IInferenceOracle {
         for (uint256 i; i < outputWords.length; ++i) {
             signals[inputCount + i] = outputWords[i];
         }
-        if (!IInferenceVerifier(verifier).verify(signals, proof)) revert InvalidProof(requestId);
+        if (!IProofVerifier(verifier).verify(verificationKey, signals, proof)) revert InvalidProof(requestId);
     }
 
     function _recoverSigners(bytes32 digest, bytes[] calldata signatures)

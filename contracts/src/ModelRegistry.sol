@@ -2,40 +2,88 @@
 pragma solidity 0.8.28;
 
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
+import {IProofVerifier} from "./interfaces/IProofVerifier.sol";
+import {KnownCeremonies} from "./libraries/KnownCeremonies.sol";
 import {WordPacking} from "./libraries/WordPacking.sol";
+import {Groth16Verifier} from "./verifiers/Groth16Verifier.sol";
 
 /// @title ModelRegistry
-/// @notice Models the oracle serves. A model id is the manifest's id, which commits to the ONNX
-///         file, the quantization and the verification key; so the verifier and the packing of a
-///         model never change: a new circuit is a new version with a new id. A model registered
-///         without a verifier can only be served in ATTESTED mode.
+/// @notice Models the oracle serves. The registry derives each model's id from its artifacts and
+///         its owner, stores the verification key as the code of a key contract it creates, and
+///         pins one verifier per proof system, created with the registry: so a model id can only
+///         ever mean one circuit, one key and one verifier, whoever registered it, and nothing a
+///         model's owner does afterwards changes what verifies. A model without a proof system
+///         can only be served in ATTESTED mode.
 contract ModelRegistry is IModelRegistry {
     uint256 public constant MAX_FEE = type(uint80).max;
     uint256 public constant MAX_WORDS = type(uint16).max;
+    bytes32 public constant DEFINITION_TYPEHASH = keccak256(
+        "VeridictModel(bytes32 onnxHash,bytes32 quantizationHash,uint8 proofSystem,bytes32 verificationKeyHash,uint32 inputValues,uint8 inputBits,uint32 outputValues,uint8 outputBits,bytes32 ptauHash,uint16 contributions,bool insecure)"
+    );
 
-    mapping(bytes32 modelId => Model) private _models;
+    /// @dev Creation code prefix that returns everything after it as the runtime code:
+    ///      PUSH2 size, DUP1, PUSH1 10, RETURNDATASIZE, CODECOPY, RETURNDATASIZE, RETURN.
+    bytes10 private constant _KEY_CREATION_PREFIX = 0x61000080600a3d393df3;
+
+    /// @notice The verifier of Groth16 models, created with this registry.
+    IProofVerifier public immutable GROTH16_VERIFIER;
+
+    /// @dev A model, split so that fulfilment reads the terms and the verification slot only.
+    struct StoredModel {
+        ModelTerms terms;
+        address verificationKey;
+        ProofSystem proofSystem;
+        uint16 contributions;
+        bool insecure;
+        bool listedCeremony;
+        bytes32 ptauHash;
+        bytes32 definitionHash;
+        bytes32 onnxHash;
+        bytes32 quantizationHash;
+        address owner;
+        bytes32 previousVersion;
+        bytes32 nextVersion;
+        string metadataURI;
+    }
+
+    mapping(bytes32 modelId => StoredModel) private _models;
     mapping(uint32 index => bytes32 modelId) private _modelIdAt;
     uint32 public modelCount;
 
-    /// @notice Registers `modelId` with the caller as owner.
-    function registerModel(bytes32 modelId, ModelParams calldata params) external {
-        _register(modelId, params, bytes32(0));
+    constructor() {
+        GROTH16_VERIFIER = new Groth16Verifier();
     }
 
-    /// @notice Registers `modelId` as the next version of `previousModelId`; only its owner may.
-    function registerVersion(bytes32 previousModelId, bytes32 modelId, ModelParams calldata params) external {
-        Model storage previous = _ownedModel(previousModelId);
+    /// @notice Registers a model with the caller as owner; returns its id.
+    function registerModel(
+        ModelDefinition calldata definition,
+        bytes calldata verificationKey,
+        uint96 fee,
+        string calldata metadataURI
+    ) external returns (bytes32 modelId) {
+        return _register(definition, verificationKey, fee, metadataURI, bytes32(0));
+    }
+
+    /// @notice Registers a model as the next version of `previousModelId`; only its owner may.
+    function registerVersion(
+        bytes32 previousModelId,
+        ModelDefinition calldata definition,
+        bytes calldata verificationKey,
+        uint96 fee,
+        string calldata metadataURI
+    ) external returns (bytes32 modelId) {
+        StoredModel storage previous = _ownedModel(previousModelId);
         if (previous.nextVersion != bytes32(0)) {
             revert NextVersionAlreadyRegistered(previousModelId, previous.nextVersion);
         }
+        modelId = _register(definition, verificationKey, fee, metadataURI, previousModelId);
         previous.nextVersion = modelId;
-        _register(modelId, params, previousModelId);
         emit ModelVersionRegistered(previousModelId, modelId);
     }
 
     /// @notice Stops new requests for `modelId`; open requests can still be served.
     function deprecateModel(bytes32 modelId) external {
-        Model storage model = _ownedModel(modelId);
+        StoredModel storage model = _ownedModel(modelId);
         if (model.terms.status == ModelStatus.Deprecated) revert ModelAlreadyDeprecated(modelId);
         model.terms.status = ModelStatus.Deprecated;
         emit ModelDeprecated(modelId);
@@ -43,7 +91,7 @@ contract ModelRegistry is IModelRegistry {
 
     /// @notice Sets the minimum payment of future requests for `modelId`.
     function setFee(bytes32 modelId, uint96 fee) external {
-        Model storage model = _ownedModel(modelId);
+        StoredModel storage model = _ownedModel(modelId);
         if (fee > MAX_FEE) revert FeeTooLarge(fee, MAX_FEE);
         model.terms.fee = fee;
         emit ModelFeeUpdated(modelId, fee);
@@ -55,18 +103,39 @@ contract ModelRegistry is IModelRegistry {
         emit ModelMetadataUpdated(modelId, metadataURI);
     }
 
-    /// @notice Hands `modelId` to `newOwner`.
+    /// @notice Hands `modelId` to `newOwner`. The id stays: it names what was registered, not who owns it now.
     function transferModelOwnership(bytes32 modelId, address newOwner) external {
-        Model storage model = _ownedModel(modelId);
+        StoredModel storage model = _ownedModel(modelId);
         if (newOwner == address(0)) revert InvalidOwner(newOwner);
         model.owner = newOwner;
         emit ModelOwnershipTransferred(modelId, msg.sender, newOwner);
     }
 
+    /// @notice The verifier the registry pins for `proofSystem` (zero for None).
+    function verifierOf(ProofSystem proofSystem) public view returns (address) {
+        if (proofSystem == ProofSystem.Groth16) return address(GROTH16_VERIFIER);
+        return address(0);
+    }
+
     /// @notice Everything about `modelId`; reverts ModelNotFound if unknown.
     function getModel(bytes32 modelId) external view returns (Model memory model) {
-        model = _models[modelId];
-        if (model.terms.status == ModelStatus.None) revert ModelNotFound(modelId);
+        StoredModel storage stored = _models[modelId];
+        if (stored.terms.status == ModelStatus.None) revert ModelNotFound(modelId);
+        model.terms = stored.terms;
+        model.proofSystem = stored.proofSystem;
+        model.verifier = verifierOf(stored.proofSystem);
+        model.verificationKey = stored.verificationKey;
+        model.definitionHash = stored.definitionHash;
+        model.onnxHash = stored.onnxHash;
+        model.quantizationHash = stored.quantizationHash;
+        model.setup = SetupRecord({
+            ptauHash: stored.ptauHash, contributions: stored.contributions, insecure: stored.insecure
+        });
+        model.listedCeremony = stored.listedCeremony;
+        model.owner = stored.owner;
+        model.previousVersion = stored.previousVersion;
+        model.nextVersion = stored.nextVersion;
+        model.metadataURI = stored.metadataURI;
     }
 
     /// @notice The terms of `modelId` (status None if unknown); what requestInference reads.
@@ -74,62 +143,180 @@ contract ModelRegistry is IModelRegistry {
         return _models[modelId].terms;
     }
 
-    /// @notice The id, terms and verifier of the model at `index`; what fulfilment reads.
+    /// @notice The id, terms, verifier and key contract of the model at `index`; what fulfilment reads.
     function getModelAt(uint32 index)
         external
         view
-        returns (bytes32 modelId, ModelTerms memory terms, address verifier)
+        returns (bytes32 modelId, ModelTerms memory terms, address verifier, address verificationKey)
     {
         modelId = _modelIdAt[index];
         if (modelId == bytes32(0)) revert ModelIndexNotFound(index);
-        Model storage model = _models[modelId];
-        return (modelId, model.terms, model.verifier);
+        StoredModel storage model = _models[modelId];
+        return (modelId, model.terms, verifierOf(model.proofSystem), model.verificationKey);
     }
 
-    function _register(bytes32 modelId, ModelParams calldata params, bytes32 previousVersion) private {
-        if (modelId == bytes32(0)) revert InvalidModelId();
-        if (_models[modelId].terms.status != ModelStatus.None) revert ModelAlreadyRegistered(modelId);
-        _checkPacking(params.inputValues, params.inputBits);
-        _checkPacking(params.outputValues, params.outputBits);
-        if (params.fee > MAX_FEE) revert FeeTooLarge(params.fee, MAX_FEE);
-        if (params.verifier != address(0) && params.verifier.code.length == 0) {
-            revert VerifierNotContract(params.verifier);
+    /// @notice The verification key of `modelId` as registered (empty for ProofSystem.None).
+    function getVerificationKey(bytes32 modelId) external view returns (bytes memory verificationKey) {
+        StoredModel storage model = _models[modelId];
+        if (model.terms.status == ModelStatus.None) revert ModelNotFound(modelId);
+        address key = model.verificationKey;
+        if (key == address(0)) return verificationKey;
+        uint256 length = key.code.length - 1;
+        verificationKey = new bytes(length);
+        assembly ("memory-safe") {
+            extcodecopy(key, add(verificationKey, 0x20), 1, length)
         }
+    }
 
-        uint32 index = ++modelCount;
-        _modelIdAt[index] = modelId;
-        _models[modelId] = Model({
-            terms: ModelTerms({
-                fee: params.fee,
-                index: index,
-                inputValues: params.inputValues,
-                inputBits: params.inputBits,
-                outputValues: params.outputValues,
-                outputBits: params.outputBits,
-                status: ModelStatus.Active,
-                hasVerifier: params.verifier != address(0)
-            }),
-            verifier: params.verifier,
-            owner: msg.sender,
-            previousVersion: previousVersion,
-            nextVersion: bytes32(0),
-            metadataURI: params.metadataURI
-        });
-        emit ModelRegistered(
-            modelId,
-            index,
-            msg.sender,
-            params.verifier,
-            params.inputValues,
-            params.inputBits,
-            params.outputValues,
-            params.outputBits,
-            params.fee,
-            params.metadataURI
+    /// @notice The definition hash the registry computes for these artifacts.
+    function computeDefinitionHash(ModelDefinition calldata definition, bytes calldata verificationKey)
+        public
+        pure
+        returns (bytes32)
+    {
+        bytes32 keyHash = verificationKey.length == 0 ? bytes32(0) : keccak256(verificationKey);
+        // Two halves keep the encoder within the stack without via-IR; the result equals one abi.encode of all fields.
+        return keccak256(
+            bytes.concat(
+                abi.encode(
+                    DEFINITION_TYPEHASH,
+                    definition.onnxHash,
+                    definition.quantizationHash,
+                    definition.proofSystem,
+                    keyHash,
+                    definition.inputValues
+                ),
+                abi.encode(
+                    definition.inputBits,
+                    definition.outputValues,
+                    definition.outputBits,
+                    definition.setup.ptauHash,
+                    definition.setup.contributions,
+                    definition.setup.insecure
+                )
+            )
         );
     }
 
-    function _ownedModel(bytes32 modelId) private view returns (Model storage model) {
+    /// @notice The id `owner`'s registration of `definitionHash` gets.
+    function computeModelId(bytes32 definitionHash, address owner) public pure returns (bytes32) {
+        return keccak256(abi.encode(definitionHash, owner));
+    }
+
+    /// @notice Whether `ptauHash` (first 32 bytes of a blake2b-512) is a public ceremony file the registry lists.
+    function isListedCeremony(bytes32 ptauHash) external pure returns (bool) {
+        return KnownCeremonies.isListed(ptauHash);
+    }
+
+    function _register(
+        ModelDefinition calldata definition,
+        bytes calldata verificationKey,
+        uint96 fee,
+        string calldata metadataURI,
+        bytes32 previousVersion
+    ) private returns (bytes32 modelId) {
+        if (definition.onnxHash == bytes32(0) || definition.quantizationHash == bytes32(0)) revert InvalidHash();
+        _checkPacking(definition.inputValues, definition.inputBits);
+        _checkPacking(definition.outputValues, definition.outputBits);
+        if (fee > MAX_FEE) revert FeeTooLarge(fee, MAX_FEE);
+        _checkProofSystem(definition, verificationKey);
+
+        bytes32 definitionHash = computeDefinitionHash(definition, verificationKey);
+        modelId = computeModelId(definitionHash, msg.sender);
+        StoredModel storage model = _models[modelId];
+        if (model.terms.status != ModelStatus.None) revert ModelAlreadyRegistered(modelId);
+
+        uint32 index = ++modelCount;
+        _modelIdAt[index] = modelId;
+        address key = verificationKey.length == 0 ? address(0) : _storeKey(verificationKey);
+        model.terms = ModelTerms({
+            fee: fee,
+            index: index,
+            inputValues: definition.inputValues,
+            inputBits: definition.inputBits,
+            outputValues: definition.outputValues,
+            outputBits: definition.outputBits,
+            status: ModelStatus.Active,
+            hasVerifier: key != address(0)
+        });
+        model.verificationKey = key;
+        model.proofSystem = definition.proofSystem;
+        model.contributions = definition.setup.contributions;
+        model.insecure = definition.setup.insecure;
+        model.listedCeremony = KnownCeremonies.isListed(definition.setup.ptauHash);
+        model.ptauHash = definition.setup.ptauHash;
+        model.definitionHash = definitionHash;
+        model.onnxHash = definition.onnxHash;
+        model.quantizationHash = definition.quantizationHash;
+        model.owner = msg.sender;
+        model.previousVersion = previousVersion;
+        model.metadataURI = metadataURI;
+        _emitRegistered(modelId, model, definition);
+    }
+
+    function _emitRegistered(bytes32 modelId, StoredModel storage model, ModelDefinition calldata definition) private {
+        emit ModelRegistered(
+            modelId,
+            model.definitionHash,
+            msg.sender,
+            model.terms.index,
+            definition,
+            model.verificationKey,
+            model.listedCeremony,
+            model.terms.fee,
+            model.metadataURI
+        );
+    }
+
+    /// @dev A proof system needs a key that its verifier reads, with one public signal per input and
+    ///      output word, and a setup record; a model without one needs neither.
+    function _checkProofSystem(ModelDefinition calldata definition, bytes calldata verificationKey) private view {
+        ProofSystem proofSystem = definition.proofSystem;
+        SetupRecord calldata setup = definition.setup;
+        if (proofSystem == ProofSystem.None) {
+            if (verificationKey.length != 0) revert VerificationKeyNotExpected(proofSystem, verificationKey.length);
+            if (setup.ptauHash != bytes32(0) || setup.contributions != 0 || setup.insecure) {
+                revert InvalidSetupRecord(proofSystem, setup.ptauHash, setup.contributions);
+            }
+            return;
+        }
+        address verifier = verifierOf(proofSystem);
+        if (verifier == address(0) || verificationKey.length == 0) {
+            revert VerificationKeyNotExpected(proofSystem, verificationKey.length);
+        }
+        // A Groth16 setup without a phase-2 contribution is forgeable by anyone; PLONK has no phase 2.
+        bool contributionsValid = proofSystem == ProofSystem.Groth16 ? setup.contributions != 0 : setup.contributions == 0;
+        if (setup.ptauHash == bytes32(0) || !contributionsValid) {
+            revert InvalidSetupRecord(proofSystem, setup.ptauHash, setup.contributions);
+        }
+        uint256 expected = WordPacking.wordCount(definition.inputValues, definition.inputBits)
+            + WordPacking.wordCount(definition.outputValues, definition.outputBits);
+        uint256 keyCount = IProofVerifier(verifier).publicSignalCount(verificationKey);
+        if (keyCount != expected) revert PublicSignalCountMismatch(expected, keyCount);
+    }
+
+    /// @dev Stores `verificationKey` as the code of a contract created with CREATE2 under its hash,
+    ///      after a 0x00 byte so that no one can call it. Equal keys share one contract; only this
+    ///      registry can create at that address, so code found there is the key.
+    function _storeKey(bytes calldata verificationKey) private returns (address key) {
+        bytes memory creationCode = abi.encodePacked(
+            _KEY_CREATION_PREFIX | bytes10(uint80(verificationKey.length + 1) << 56), bytes1(0), verificationKey
+        );
+        bytes32 salt = keccak256(verificationKey);
+        key = address(
+            uint160(
+                uint256(keccak256(abi.encodePacked(bytes1(0xff), address(this), salt, keccak256(creationCode))))
+            )
+        );
+        if (key.code.length != 0) return key;
+        address created;
+        assembly ("memory-safe") {
+            created := create2(0, add(creationCode, 0x20), mload(creationCode), salt)
+        }
+        if (created != key) revert KeyStorageFailed(salt);
+    }
+
+    function _ownedModel(bytes32 modelId) private view returns (StoredModel storage model) {
         model = _models[modelId];
         if (model.terms.status == ModelStatus.None) revert ModelNotFound(modelId);
         if (model.owner != msg.sender) revert NotModelOwner(modelId, msg.sender);

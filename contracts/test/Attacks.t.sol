@@ -15,7 +15,7 @@ contract AttacksTest is VeridictTest {
     function test_SignaturesForOneRequestDoNotServeAnother() public {
         uint256 signed = _requestSquare(IInferenceOracle.Mode.ATTESTED, 1);
         uint256 target = _requestSquare(IInferenceOracle.Mode.ATTESTED, 1);
-        bytes[] memory signatures = _signatures(signed, SQUARE_MODEL, squareInput, squareOutput, 1);
+        bytes[] memory signatures = _signatures(signed, squareModel, squareInput, squareOutput, 1);
         vm.expectRevert(
             abi.encodeWithSelector(IInferenceOracle.SignerNotActive.selector, _recoverFor(target, signatures[0]))
         );
@@ -24,7 +24,7 @@ contract AttacksTest is VeridictTest {
 
     function test_OffChainAttestationsDoNotServeARequest() public {
         uint256 target = _requestSquare(IInferenceOracle.Mode.ATTESTED, 1);
-        bytes[] memory offChain = _signatures(0, SQUARE_MODEL, squareInput, squareOutput, 1);
+        bytes[] memory offChain = _signatures(0, squareModel, squareInput, squareOutput, 1);
         vm.expectRevert(
             abi.encodeWithSelector(IInferenceOracle.SignerNotActive.selector, _recoverFor(target, offChain[0]))
         );
@@ -36,14 +36,14 @@ contract AttacksTest is VeridictTest {
         uint256 requestId = _requestSquare(IInferenceOracle.Mode.ATTESTED, 1);
         uint256 chainId = block.chainid;
         vm.chainId(chainId + 1);
-        bytes[] memory foreign = _signatures(requestId, SQUARE_MODEL, squareInput, squareOutput, 1);
+        bytes[] memory foreign = _signatures(requestId, squareModel, squareInput, squareOutput, 1);
         vm.chainId(chainId);
         vm.expectRevert(
             abi.encodeWithSelector(IInferenceOracle.SignerNotActive.selector, _recoverFor(requestId, foreign[0]))
         );
         oracle.submitAttestations(requestId, squareOutput, foreign);
 
-        bytes[] memory local = _signatures(requestId, SQUARE_MODEL, squareInput, squareOutput, 1);
+        bytes[] memory local = _signatures(requestId, squareModel, squareInput, squareOutput, 1);
         assertTrue(keccak256(foreign[0]) != keccak256(local[0]));
         oracle.submitAttestations(requestId, squareOutput, local);
     }
@@ -55,7 +55,7 @@ contract AttacksTest is VeridictTest {
 
         uint256 requestId = _requestSquare(IInferenceOracle.Mode.ATTESTED, 1);
         IInferenceOracle.Attestation memory attestation =
-            _attestation(requestId, SQUARE_MODEL, squareInput, squareOutput);
+            _attestation(requestId, squareModel, squareInput, squareOutput);
         bytes[] memory signatures = new bytes[](1);
         signatures[0] = _signWith(other, operatorKeys[0], attestation);
         assertTrue(other.hashAttestation(attestation) != oracle.hashAttestation(attestation));
@@ -71,7 +71,7 @@ contract AttacksTest is VeridictTest {
         vm.deal(address(consumer), 1 ether);
         vm.prank(address(consumer));
         uint256 requestId = oracle.requestInference{value: FEE}(
-            SQUARE_MODEL, squareInput, IInferenceOracle.Mode.ATTESTED, 1, address(consumer), 2_000_000, _deadline()
+            squareModel, squareInput, IInferenceOracle.Mode.ATTESTED, 1, address(consumer), 2_000_000, _deadline()
         );
         _attestSquare(requestId, squareOutput, 1);
         vm.warp(block.timestamp + CHALLENGE_WINDOW);
@@ -122,7 +122,7 @@ contract AttacksTest is VeridictTest {
     function test_RevertWhen_AttestingAfterTheDeadline() public {
         uint256 requestId = _requestSquare(IInferenceOracle.Mode.ATTESTED, 1);
         uint256 deadline = oracle.getRequest(requestId).deadline;
-        bytes[] memory signatures = _signatures(requestId, SQUARE_MODEL, squareInput, squareOutput, 1);
+        bytes[] memory signatures = _signatures(requestId, squareModel, squareInput, squareOutput, 1);
         vm.warp(deadline + 1);
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.RequestExpired.selector, requestId, deadline));
         oracle.submitAttestations(requestId, squareOutput, signatures);
@@ -169,7 +169,7 @@ contract AttacksTest is VeridictTest {
             r := mload(add(signature, 0x20))
             s := mload(add(signature, 0x40))
         }
-        bytes32 digest = oracle.hashAttestation(_attestation(requestId, SQUARE_MODEL, squareInput, squareOutput));
+        bytes32 digest = oracle.hashAttestation(_attestation(requestId, squareModel, squareInput, squareOutput));
         return ecrecover(digest, uint8(signature[64]), r, s);
     }
 }

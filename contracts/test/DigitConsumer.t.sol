@@ -4,12 +4,11 @@ pragma solidity 0.8.28;
 import {InferenceConsumer} from "../src/InferenceConsumer.sol";
 import {DigitConsumer} from "../src/examples/DigitConsumer.sol";
 import {IInferenceOracle} from "../src/interfaces/IInferenceOracle.sol";
-import {IModelRegistry} from "../src/interfaces/IModelRegistry.sol";
 import {VeridictTest} from "./utils/VeridictTest.sol";
 import {WordPackingHarness} from "./utils/WordPackingHarness.sol";
 
 contract DigitConsumerTest is VeridictTest {
-    bytes32 internal constant DIGIT_MODEL = keccak256("veridict.test.digits-14x14");
+    bytes32 internal digitModel;
 
     DigitConsumer internal consumer;
     WordPackingHarness internal packing;
@@ -19,19 +18,10 @@ contract DigitConsumerTest is VeridictTest {
     function setUp() public override {
         super.setUp();
         vm.prank(modelOwner);
-        registry.registerModel(
-            DIGIT_MODEL,
-            IModelRegistry.ModelParams({
-                verifier: address(0),
-                inputValues: 196,
-                inputBits: 8,
-                outputValues: 10,
-                outputBits: 16,
-                fee: FEE,
-                metadataURI: "ipfs://digits"
-            })
+        digitModel = registry.registerModel(
+            _attestedOnlyDefinition("veridict.test.digits-14x14", 196, 8, 10, 16), "", FEE, "ipfs://digits"
         );
-        consumer = new DigitConsumer(oracle, DIGIT_MODEL, 16, IInferenceOracle.Mode.ATTESTED, 2, 150_000);
+        consumer = new DigitConsumer(oracle, digitModel, 16, IInferenceOracle.Mode.ATTESTED, 2, 150_000);
         packing = new WordPackingHarness();
         image = new uint256[](7);
         vm.deal(user, 1 ether);
@@ -53,7 +43,7 @@ contract DigitConsumerTest is VeridictTest {
 
     function _attest(uint256 requestId, uint256[] memory output) internal {
         uint256[] memory input = image;
-        oracle.submitAttestations(requestId, output, _signatures(requestId, DIGIT_MODEL, input, output, 2));
+        oracle.submitAttestations(requestId, output, _signatures(requestId, digitModel, input, output, 2));
         vm.warp(block.timestamp + CHALLENGE_WINDOW);
     }
 
@@ -92,7 +82,7 @@ contract DigitConsumerTest is VeridictTest {
     function test_ResultOfARequestMadeElsewhereIsRefused() public {
         vm.prank(requester);
         uint256 requestId = oracle.requestInference{value: FEE}(
-            DIGIT_MODEL, image, IInferenceOracle.Mode.ATTESTED, 2, address(consumer), 150_000, _deadline()
+            digitModel, image, IInferenceOracle.Mode.ATTESTED, 2, address(consumer), 150_000, _deadline()
         );
         uint256[] memory output = _scores(1);
         vm.expectRevert(abi.encodeWithSelector(InferenceConsumer.UnknownRequest.selector, requestId));
@@ -108,7 +98,7 @@ contract DigitConsumerTest is VeridictTest {
     }
 
     function test_DeliverResultAfterAFailedCallback() public {
-        DigitConsumer stingy = new DigitConsumer(oracle, DIGIT_MODEL, 16, IInferenceOracle.Mode.ATTESTED, 2, 5_000);
+        DigitConsumer stingy = new DigitConsumer(oracle, digitModel, 16, IInferenceOracle.Mode.ATTESTED, 2, 5_000);
         vm.prank(user);
         uint256 requestId = stingy.classify{value: FEE}(image, _deadline());
         uint256[] memory output = _scores(4);

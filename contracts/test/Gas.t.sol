@@ -39,7 +39,7 @@ contract GasTest is VeridictTest {
         oracle.submitAttestations(
             pendingNewSigners,
             squareOutput,
-            _signaturesFrom(pendingNewSigners, SQUARE_MODEL, squareInput, squareOutput, 3, 3)
+            _signaturesFrom(pendingNewSigners, squareModel, squareInput, squareOutput, 3, 3)
         );
         vm.warp(block.timestamp + CHALLENGE_WINDOW);
         oracle.finalize(finalized);
@@ -48,7 +48,7 @@ contract GasTest is VeridictTest {
     function test_GasRequestInference() public {
         vm.prank(requester);
         oracle.requestInference{value: FEE}(
-            SQUARE_MODEL, squareInput, IInferenceOracle.Mode.ZK, 0, address(0), 0, _deadline()
+            squareModel, squareInput, IInferenceOracle.Mode.ZK, 0, address(0), 0, _deadline()
         );
         _report("requestInference (ZK, 1 input word)", REQUEST_BUDGET);
     }
@@ -56,7 +56,7 @@ contract GasTest is VeridictTest {
     function test_GasRequestInferenceAttestedWithCallback() public {
         vm.prank(requester);
         oracle.requestInference{value: FEE}(
-            LARGE_MODEL, largeInput, IInferenceOracle.Mode.ATTESTED, 3, makeAddr("consumer"), 200_000, _deadline()
+            largeModel, largeInput, IInferenceOracle.Mode.ATTESTED, 3, makeAddr("consumer"), 200_000, _deadline()
         );
         _report("requestInference (ATTESTED, 2 input words, callback)", REQUEST_BUDGET);
     }
@@ -74,7 +74,7 @@ contract GasTest is VeridictTest {
     }
 
     function test_GasSubmitAttestations3() public {
-        bytes[] memory signatures = _signatures(attestedRequest, SQUARE_MODEL, squareInput, squareOutput, 3);
+        bytes[] memory signatures = _signatures(attestedRequest, squareModel, squareInput, squareOutput, 3);
         oracle.submitAttestations(attestedRequest, squareOutput, signatures);
         _report("submitAttestations (3 signatures, 1 output word)", SUBMIT_3_BUDGET);
     }

@@ -46,7 +46,7 @@ contract InferenceOracleAttestedTest is VeridictTest {
         RecordingConsumer consumer = new RecordingConsumer();
         vm.prank(requester);
         uint256 requestId = oracle.requestInference{value: FEE + 2}(
-            SQUARE_MODEL, squareInput, IInferenceOracle.Mode.ATTESTED, 3, address(consumer), 200_000, _deadline()
+            squareModel, squareInput, IInferenceOracle.Mode.ATTESTED, 3, address(consumer), 200_000, _deadline()
         );
         _attestSquare(requestId, squareOutput, 3);
         vm.warp(block.timestamp + CHALLENGE_WINDOW);
@@ -85,7 +85,7 @@ contract InferenceOracleAttestedTest is VeridictTest {
     function test_ModelWithoutVerifierIsServedByAttestation() public {
         uint256 requestId = _requestLarge(2);
         oracle.submitAttestations(
-            requestId, largeOutput, _signatures(requestId, LARGE_MODEL, largeInput, largeOutput, 2)
+            requestId, largeOutput, _signatures(requestId, largeModel, largeInput, largeOutput, 2)
         );
         vm.warp(block.timestamp + CHALLENGE_WINDOW);
         oracle.finalize(requestId);
@@ -96,15 +96,15 @@ contract InferenceOracleAttestedTest is VeridictTest {
     function test_RevertWhen_DisputingAModelWithoutVerifier() public {
         uint256 requestId = _requestLarge(2);
         oracle.submitAttestations(
-            requestId, largeOutput, _signatures(requestId, LARGE_MODEL, largeInput, largeOutput, 2)
+            requestId, largeOutput, _signatures(requestId, largeModel, largeInput, largeOutput, 2)
         );
-        vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.ModelHasNoVerifier.selector, LARGE_MODEL));
+        vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.ModelHasNoVerifier.selector, largeModel));
         oracle.disputeWithProof(requestId, largeInput, _words(1), squareProof);
     }
 
     function test_RevertWhen_SubmittingForAZkRequest() public {
         uint256 requestId = _requestSquare(IInferenceOracle.Mode.ZK, 0);
-        bytes[] memory signatures = _signatures(requestId, SQUARE_MODEL, squareInput, squareOutput, 1);
+        bytes[] memory signatures = _signatures(requestId, squareModel, squareInput, squareOutput, 1);
         vm.expectRevert(
             abi.encodeWithSelector(IInferenceOracle.RequestNotAttestable.selector, requestId, IInferenceOracle.Mode.ZK)
         );
@@ -113,7 +113,7 @@ contract InferenceOracleAttestedTest is VeridictTest {
 
     function test_RevertWhen_TooFewOrTooManySignatures() public {
         uint256 requestId = _requestSquare(IInferenceOracle.Mode.ATTESTED, 3);
-        bytes[] memory two = _signatures(requestId, SQUARE_MODEL, squareInput, squareOutput, 2);
+        bytes[] memory two = _signatures(requestId, squareModel, squareInput, squareOutput, 2);
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.SignatureCountOutOfRange.selector, 2, 3, 8));
         oracle.submitAttestations(requestId, squareOutput, two);
         bytes[] memory nine = new bytes[](9);
@@ -123,7 +123,7 @@ contract InferenceOracleAttestedTest is VeridictTest {
 
     function test_RevertWhen_ASignatureIsMalformed() public {
         uint256 requestId = _requestSquare(IInferenceOracle.Mode.ATTESTED, 2);
-        bytes[] memory signatures = _signatures(requestId, SQUARE_MODEL, squareInput, squareOutput, 2);
+        bytes[] memory signatures = _signatures(requestId, squareModel, squareInput, squareOutput, 2);
         signatures[1] = bytes.concat(signatures[1], hex"00");
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InvalidSignature.selector, 1));
         oracle.submitAttestations(requestId, squareOutput, signatures);
@@ -132,7 +132,7 @@ contract InferenceOracleAttestedTest is VeridictTest {
     function test_RevertWhen_ASignatureIsTheMalleatedTwin() public {
         uint256 requestId = _requestSquare(IInferenceOracle.Mode.ATTESTED, 1);
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(
-            operatorKeys[0], oracle.hashAttestation(_attestation(requestId, SQUARE_MODEL, squareInput, squareOutput))
+            operatorKeys[0], oracle.hashAttestation(_attestation(requestId, squareModel, squareInput, squareOutput))
         );
         uint256 n = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141;
         bytes[] memory signatures = new bytes[](1);
@@ -143,7 +143,7 @@ contract InferenceOracleAttestedTest is VeridictTest {
 
     function test_RevertWhen_ASignerSignsTwice() public {
         uint256 requestId = _requestSquare(IInferenceOracle.Mode.ATTESTED, 2);
-        bytes[] memory signatures = _signatures(requestId, SQUARE_MODEL, squareInput, squareOutput, 2);
+        bytes[] memory signatures = _signatures(requestId, squareModel, squareInput, squareOutput, 2);
         signatures[1] = signatures[0];
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.DuplicateSigner.selector, operators[0]));
         oracle.submitAttestations(requestId, squareOutput, signatures);
@@ -151,7 +151,7 @@ contract InferenceOracleAttestedTest is VeridictTest {
 
     function test_RevertWhen_SignersAreNotAscending() public {
         uint256 requestId = _requestSquare(IInferenceOracle.Mode.ATTESTED, 2);
-        bytes[] memory signatures = _signatures(requestId, SQUARE_MODEL, squareInput, squareOutput, 2);
+        bytes[] memory signatures = _signatures(requestId, squareModel, squareInput, squareOutput, 2);
         (signatures[0], signatures[1]) = (signatures[1], signatures[0]);
         vm.expectRevert(
             abi.encodeWithSelector(IInferenceOracle.SignersNotAscending.selector, 1, operators[0], operators[1])
@@ -163,7 +163,7 @@ contract InferenceOracleAttestedTest is VeridictTest {
         uint256 requestId = _requestSquare(IInferenceOracle.Mode.ATTESTED, 1);
         (address stranger, uint256 key) = makeAddrAndKey("stranger");
         bytes[] memory signatures = new bytes[](1);
-        signatures[0] = _sign(key, _attestation(requestId, SQUARE_MODEL, squareInput, squareOutput));
+        signatures[0] = _sign(key, _attestation(requestId, squareModel, squareInput, squareOutput));
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.SignerNotActive.selector, stranger));
         oracle.submitAttestations(requestId, squareOutput, signatures);
     }
@@ -172,7 +172,7 @@ contract InferenceOracleAttestedTest is VeridictTest {
         uint256 requestId = _requestSquare(IInferenceOracle.Mode.ATTESTED, 1);
         vm.prank(operators[0]);
         staking.requestUnstake(1.5 ether);
-        bytes[] memory signatures = _signatures(requestId, SQUARE_MODEL, squareInput, squareOutput, 1);
+        bytes[] memory signatures = _signatures(requestId, squareModel, squareInput, squareOutput, 1);
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.SignerNotActive.selector, operators[0]));
         oracle.submitAttestations(requestId, squareOutput, signatures);
     }
@@ -180,14 +180,14 @@ contract InferenceOracleAttestedTest is VeridictTest {
     function test_RevertWhen_ASlashedOperatorSigns() public {
         _slashByEquivocation(0);
         uint256 requestId = _requestSquare(IInferenceOracle.Mode.ATTESTED, 1);
-        bytes[] memory signatures = _signatures(requestId, SQUARE_MODEL, squareInput, squareOutput, 1);
+        bytes[] memory signatures = _signatures(requestId, squareModel, squareInput, squareOutput, 1);
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.SignerNotActive.selector, operators[0]));
         oracle.submitAttestations(requestId, squareOutput, signatures);
     }
 
     function test_RevertWhen_SignaturesAreForAnotherOutput() public {
         uint256 requestId = _requestSquare(IInferenceOracle.Mode.ATTESTED, 1);
-        bytes[] memory signatures = _signatures(requestId, SQUARE_MODEL, squareInput, wrongOutput, 1);
+        bytes[] memory signatures = _signatures(requestId, squareModel, squareInput, wrongOutput, 1);
         address recovered = _recoverExpected(requestId, squareOutput, signatures[0]);
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.SignerNotActive.selector, recovered));
         oracle.submitAttestations(requestId, squareOutput, signatures);
@@ -196,7 +196,7 @@ contract InferenceOracleAttestedTest is VeridictTest {
     function test_RevertWhen_SubmittingTwice() public {
         uint256 requestId = _requestSquare(IInferenceOracle.Mode.ATTESTED, 1);
         _attestSquare(requestId, squareOutput, 1);
-        bytes[] memory signatures = _signatures(requestId, SQUARE_MODEL, squareInput, squareOutput, 1);
+        bytes[] memory signatures = _signatures(requestId, squareModel, squareInput, squareOutput, 1);
         vm.expectRevert(
             abi.encodeWithSelector(
                 IInferenceOracle.RequestNotPending.selector, requestId, IInferenceOracle.Status.Attested
@@ -208,7 +208,7 @@ contract InferenceOracleAttestedTest is VeridictTest {
     function test_RevertWhen_AttestedOutputIsOutOfRange() public {
         uint256 requestId = _requestLarge(1);
         uint256[] memory output = _words(1 << 160);
-        bytes[] memory signatures = _signatures(requestId, LARGE_MODEL, largeInput, output, 1);
+        bytes[] memory signatures = _signatures(requestId, largeModel, largeInput, output, 1);
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.OutputWordOutOfRange.selector, 0, 1 << 160, 160));
         oracle.submitAttestations(requestId, output, signatures);
     }
@@ -317,7 +317,7 @@ contract InferenceOracleAttestedTest is VeridictTest {
         assertEq(address(oracle).balance, FEE + 2 ether);
 
         oracle.submitAttestations(
-            requestId, squareOutput, _signaturesFrom(requestId, SQUARE_MODEL, squareInput, squareOutput, 2, 2)
+            requestId, squareOutput, _signaturesFrom(requestId, squareModel, squareInput, squareOutput, 2, 2)
         );
         vm.warp(block.timestamp + CHALLENGE_WINDOW);
         oracle.finalize(requestId);
@@ -336,8 +336,8 @@ contract InferenceOracleAttestedTest is VeridictTest {
     }
 
     function test_ReportEquivocationSlashesTheOperator() public {
-        IInferenceOracle.Attestation memory first = _attestation(0, SQUARE_MODEL, squareInput, squareOutput);
-        IInferenceOracle.Attestation memory second = _attestation(0, SQUARE_MODEL, squareInput, wrongOutput);
+        IInferenceOracle.Attestation memory first = _attestation(0, squareModel, squareInput, squareOutput);
+        IInferenceOracle.Attestation memory second = _attestation(0, squareModel, squareInput, wrongOutput);
         bytes memory firstSignature = _sign(operatorKeys[0], first);
         bytes memory secondSignature = _sign(operatorKeys[0], second);
         vm.expectEmit(address(oracle));
@@ -345,7 +345,7 @@ contract InferenceOracleAttestedTest is VeridictTest {
             operators[0],
             disputer,
             0,
-            SQUARE_MODEL,
+            squareModel,
             _hashWords(squareInput),
             _hashWords(squareOutput),
             _hashWords(wrongOutput),
@@ -360,8 +360,8 @@ contract InferenceOracleAttestedTest is VeridictTest {
 
     function test_EquivocationOnARequestRewardsItsRequester() public {
         uint256 requestId = _requestSquare(IInferenceOracle.Mode.ATTESTED, 1);
-        IInferenceOracle.Attestation memory first = _attestation(requestId, SQUARE_MODEL, squareInput, squareOutput);
-        IInferenceOracle.Attestation memory second = _attestation(requestId, SQUARE_MODEL, squareInput, wrongOutput);
+        IInferenceOracle.Attestation memory first = _attestation(requestId, squareModel, squareInput, squareOutput);
+        IInferenceOracle.Attestation memory second = _attestation(requestId, squareModel, squareInput, wrongOutput);
         bytes memory a = _sign(operatorKeys[0], first);
         bytes memory b = _sign(operatorKeys[0], second);
         vm.prank(disputer);
@@ -372,30 +372,30 @@ contract InferenceOracleAttestedTest is VeridictTest {
     }
 
     function test_RevertWhen_EquivocationSubjectsDiffer() public {
-        IInferenceOracle.Attestation memory first = _attestation(1, SQUARE_MODEL, squareInput, squareOutput);
-        IInferenceOracle.Attestation memory second = _attestation(2, SQUARE_MODEL, squareInput, wrongOutput);
+        IInferenceOracle.Attestation memory first = _attestation(1, squareModel, squareInput, squareOutput);
+        IInferenceOracle.Attestation memory second = _attestation(2, squareModel, squareInput, wrongOutput);
         bytes memory a = _sign(operatorKeys[0], first);
         bytes memory b = _sign(operatorKeys[0], second);
         vm.expectRevert(IInferenceOracle.AttestationSubjectMismatch.selector);
         oracle.reportEquivocation(first, a, second, b);
-        second = _attestation(1, LARGE_MODEL, squareInput, wrongOutput);
+        second = _attestation(1, largeModel, squareInput, wrongOutput);
         vm.expectRevert(IInferenceOracle.AttestationSubjectMismatch.selector);
         oracle.reportEquivocation(first, a, second, b);
-        second = _attestation(1, SQUARE_MODEL, _words(8), wrongOutput);
+        second = _attestation(1, squareModel, _words(8), wrongOutput);
         vm.expectRevert(IInferenceOracle.AttestationSubjectMismatch.selector);
         oracle.reportEquivocation(first, a, second, b);
     }
 
     function test_RevertWhen_EquivocationOutputsAreTheSame() public {
-        IInferenceOracle.Attestation memory first = _attestation(0, SQUARE_MODEL, squareInput, squareOutput);
+        IInferenceOracle.Attestation memory first = _attestation(0, squareModel, squareInput, squareOutput);
         bytes memory signature = _sign(operatorKeys[0], first);
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.SameOutput.selector, first.outputHash));
         oracle.reportEquivocation(first, signature, first, signature);
     }
 
     function test_RevertWhen_EquivocationSignersDiffer() public {
-        IInferenceOracle.Attestation memory first = _attestation(0, SQUARE_MODEL, squareInput, squareOutput);
-        IInferenceOracle.Attestation memory second = _attestation(0, SQUARE_MODEL, squareInput, wrongOutput);
+        IInferenceOracle.Attestation memory first = _attestation(0, squareModel, squareInput, squareOutput);
+        IInferenceOracle.Attestation memory second = _attestation(0, squareModel, squareInput, wrongOutput);
         bytes memory a = _sign(operatorKeys[0], first);
         bytes memory b = _sign(operatorKeys[1], second);
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.SignerMismatch.selector, operators[0], operators[1]));
@@ -408,8 +408,8 @@ contract InferenceOracleAttestedTest is VeridictTest {
 
     function test_RevertWhen_EquivocationIsReportedTwice() public {
         _slashByEquivocation(0);
-        IInferenceOracle.Attestation memory first = _attestation(0, LARGE_MODEL, largeInput, squareOutput);
-        IInferenceOracle.Attestation memory second = _attestation(0, LARGE_MODEL, largeInput, wrongOutput);
+        IInferenceOracle.Attestation memory first = _attestation(0, largeModel, largeInput, squareOutput);
+        IInferenceOracle.Attestation memory second = _attestation(0, largeModel, largeInput, wrongOutput);
         bytes memory a = _sign(operatorKeys[0], first);
         bytes memory b = _sign(operatorKeys[0], second);
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.NothingToSlash.selector, operators[0]));
@@ -434,7 +434,7 @@ contract InferenceOracleAttestedTest is VeridictTest {
         quorum = uint8(bound(quorum, 1, OPERATOR_COUNT));
         uint256 requestId = _requestSquare(IInferenceOracle.Mode.ATTESTED, quorum);
         IInferenceOracle.Attestation memory attestation =
-            _attestation(requestId, SQUARE_MODEL, squareInput, squareOutput);
+            _attestation(requestId, squareModel, squareInput, squareOutput);
         uint256 count;
         for (uint256 i; i < OPERATOR_COUNT; ++i) {
             if (mask & (1 << i) != 0) ++count;
@@ -463,8 +463,8 @@ contract InferenceOracleAttestedTest is VeridictTest {
     }
 
     function _slashByEquivocation(uint256 operator) internal {
-        IInferenceOracle.Attestation memory first = _attestation(0, LARGE_MODEL, largeInput, squareOutput);
-        IInferenceOracle.Attestation memory second = _attestation(0, LARGE_MODEL, largeInput, wrongOutput);
+        IInferenceOracle.Attestation memory first = _attestation(0, largeModel, largeInput, squareOutput);
+        IInferenceOracle.Attestation memory second = _attestation(0, largeModel, largeInput, wrongOutput);
         bytes memory a = _sign(operatorKeys[operator], first);
         bytes memory b = _sign(operatorKeys[operator], second);
         vm.prank(disputer);
@@ -478,6 +478,6 @@ contract InferenceOracleAttestedTest is VeridictTest {
     {
         (bytes32 r, bytes32 s) = abi.decode(signature, (bytes32, bytes32));
         uint8 v = uint8(signature[64]);
-        return ecrecover(oracle.hashAttestation(_attestation(requestId, SQUARE_MODEL, squareInput, output)), v, r, s);
+        return ecrecover(oracle.hashAttestation(_attestation(requestId, squareModel, squareInput, output)), v, r, s);
     }
 }

@@ -11,11 +11,11 @@ contract InferenceOracleRequestTest is VeridictTest {
         address callback = makeAddr("callback");
         vm.expectEmit(address(oracle));
         emit IInferenceOracle.InferenceRequested(
-            1, SQUARE_MODEL, requester, IInferenceOracle.Mode.ZK, 0, callback, 100_000, deadline, FEE + 1, squareInput
+            1, squareModel, requester, IInferenceOracle.Mode.ZK, 0, callback, 100_000, deadline, FEE + 1, squareInput
         );
         vm.prank(requester);
         uint256 requestId = oracle.requestInference{value: FEE + 1}(
-            SQUARE_MODEL, squareInput, IInferenceOracle.Mode.ZK, 0, callback, 100_000, deadline
+            squareModel, squareInput, IInferenceOracle.Mode.ZK, 0, callback, 100_000, deadline
         );
 
         assertEq(requestId, 1);
@@ -62,21 +62,21 @@ contract InferenceOracleRequestTest is VeridictTest {
 
     function test_RevertWhen_ModelIsDeprecated() public {
         vm.prank(modelOwner);
-        registry.deprecateModel(SQUARE_MODEL);
+        registry.deprecateModel(squareModel);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IInferenceOracle.ModelNotRequestable.selector, SQUARE_MODEL, IModelRegistry.ModelStatus.Deprecated
+                IInferenceOracle.ModelNotRequestable.selector, squareModel, IModelRegistry.ModelStatus.Deprecated
             )
         );
         oracle.requestInference{value: FEE}(
-            SQUARE_MODEL, squareInput, IInferenceOracle.Mode.ZK, 0, address(0), 0, _deadline()
+            squareModel, squareInput, IInferenceOracle.Mode.ZK, 0, address(0), 0, _deadline()
         );
     }
 
     function test_RevertWhen_FeeIsTooLow() public {
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InsufficientFee.selector, FEE - 1, FEE));
         oracle.requestInference{value: FEE - 1}(
-            SQUARE_MODEL, squareInput, IInferenceOracle.Mode.ZK, 0, address(0), 0, _deadline()
+            squareModel, squareInput, IInferenceOracle.Mode.ZK, 0, address(0), 0, _deadline()
         );
     }
 
@@ -85,21 +85,21 @@ contract InferenceOracleRequestTest is VeridictTest {
         vm.deal(address(this), payment);
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.PaymentTooLarge.selector, payment, type(uint80).max));
         oracle.requestInference{value: payment}(
-            SQUARE_MODEL, squareInput, IInferenceOracle.Mode.ZK, 0, address(0), 0, _deadline()
+            squareModel, squareInput, IInferenceOracle.Mode.ZK, 0, address(0), 0, _deadline()
         );
     }
 
     function test_RevertWhen_ZkRequestForAModelWithoutVerifier() public {
-        vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.ModelHasNoVerifier.selector, LARGE_MODEL));
+        vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.ModelHasNoVerifier.selector, largeModel));
         oracle.requestInference{value: FEE}(
-            LARGE_MODEL, largeInput, IInferenceOracle.Mode.ZK, 0, address(0), 0, _deadline()
+            largeModel, largeInput, IInferenceOracle.Mode.ZK, 0, address(0), 0, _deadline()
         );
     }
 
     function test_RevertWhen_ZkRequestHasAQuorum() public {
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InvalidQuorum.selector, IInferenceOracle.Mode.ZK, 1));
         oracle.requestInference{value: FEE}(
-            SQUARE_MODEL, squareInput, IInferenceOracle.Mode.ZK, 1, address(0), 0, _deadline()
+            squareModel, squareInput, IInferenceOracle.Mode.ZK, 1, address(0), 0, _deadline()
         );
     }
 
@@ -108,7 +108,7 @@ contract InferenceOracleRequestTest is VeridictTest {
             abi.encodeWithSelector(IInferenceOracle.InvalidQuorum.selector, IInferenceOracle.Mode.ATTESTED, 0)
         );
         oracle.requestInference{value: FEE}(
-            LARGE_MODEL, largeInput, IInferenceOracle.Mode.ATTESTED, 0, address(0), 0, _deadline()
+            largeModel, largeInput, IInferenceOracle.Mode.ATTESTED, 0, address(0), 0, _deadline()
         );
     }
 
@@ -117,14 +117,14 @@ contract InferenceOracleRequestTest is VeridictTest {
             abi.encodeWithSelector(IInferenceOracle.InvalidQuorum.selector, IInferenceOracle.Mode.ATTESTED, 9)
         );
         oracle.requestInference{value: FEE}(
-            LARGE_MODEL, largeInput, IInferenceOracle.Mode.ATTESTED, 9, address(0), 0, _deadline()
+            largeModel, largeInput, IInferenceOracle.Mode.ATTESTED, 9, address(0), 0, _deadline()
         );
     }
 
     function test_RevertWhen_DeadlineIsNotInTheFuture() public {
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InvalidDeadline.selector, block.timestamp));
         oracle.requestInference{value: FEE}(
-            SQUARE_MODEL, squareInput, IInferenceOracle.Mode.ZK, 0, address(0), 0, uint64(block.timestamp)
+            squareModel, squareInput, IInferenceOracle.Mode.ZK, 0, address(0), 0, uint64(block.timestamp)
         );
     }
 
@@ -132,35 +132,35 @@ contract InferenceOracleRequestTest is VeridictTest {
         uint64 deadline = uint64(type(uint32).max) + 1;
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InvalidDeadline.selector, deadline));
         oracle.requestInference{value: FEE}(
-            SQUARE_MODEL, squareInput, IInferenceOracle.Mode.ZK, 0, address(0), 0, deadline
+            squareModel, squareInput, IInferenceOracle.Mode.ZK, 0, address(0), 0, deadline
         );
     }
 
     function test_RevertWhen_CallbackHasNoGas() public {
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InvalidCallbackGasLimit.selector, 0, 5_000_000));
         oracle.requestInference{value: FEE}(
-            SQUARE_MODEL, squareInput, IInferenceOracle.Mode.ZK, 0, makeAddr("callback"), 0, _deadline()
+            squareModel, squareInput, IInferenceOracle.Mode.ZK, 0, makeAddr("callback"), 0, _deadline()
         );
     }
 
     function test_RevertWhen_CallbackGasLimitIsTooHigh() public {
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InvalidCallbackGasLimit.selector, 5_000_001, 5_000_000));
         oracle.requestInference{value: FEE}(
-            SQUARE_MODEL, squareInput, IInferenceOracle.Mode.ZK, 0, makeAddr("callback"), 5_000_001, _deadline()
+            squareModel, squareInput, IInferenceOracle.Mode.ZK, 0, makeAddr("callback"), 5_000_001, _deadline()
         );
     }
 
     function test_RevertWhen_GasLimitWithoutCallback() public {
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InvalidCallbackGasLimit.selector, 1, 5_000_000));
         oracle.requestInference{value: FEE}(
-            SQUARE_MODEL, squareInput, IInferenceOracle.Mode.ZK, 0, address(0), 1, _deadline()
+            squareModel, squareInput, IInferenceOracle.Mode.ZK, 0, address(0), 1, _deadline()
         );
     }
 
     function test_RevertWhen_InputHasTooFewWords() public {
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InputWordCountMismatch.selector, 2, 1));
         oracle.requestInference{value: FEE}(
-            LARGE_MODEL, _words(1), IInferenceOracle.Mode.ATTESTED, 1, address(0), 0, _deadline()
+            largeModel, _words(1), IInferenceOracle.Mode.ATTESTED, 1, address(0), 0, _deadline()
         );
     }
 
@@ -169,7 +169,7 @@ contract InferenceOracleRequestTest is VeridictTest {
         input[0] = 1 << 248;
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InputWordOutOfRange.selector, 0, 1 << 248, 248));
         oracle.requestInference{value: FEE}(
-            LARGE_MODEL, input, IInferenceOracle.Mode.ATTESTED, 1, address(0), 0, _deadline()
+            largeModel, input, IInferenceOracle.Mode.ATTESTED, 1, address(0), 0, _deadline()
         );
     }
 
@@ -178,7 +178,7 @@ contract InferenceOracleRequestTest is VeridictTest {
         input[1] = 1 << 72;
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InputWordOutOfRange.selector, 1, 1 << 72, 72));
         oracle.requestInference{value: FEE}(
-            LARGE_MODEL, input, IInferenceOracle.Mode.ATTESTED, 1, address(0), 0, _deadline()
+            largeModel, input, IInferenceOracle.Mode.ATTESTED, 1, address(0), 0, _deadline()
         );
     }
 
@@ -192,20 +192,9 @@ contract InferenceOracleRequestTest is VeridictTest {
         inputBits = uint8(bound(inputBits, 2, 248));
         uint256 perWord = 248 / uint256(inputBits);
         inputValues = uint16(bound(inputValues, 1, perWord * 4));
-        bytes32 modelId = keccak256(abi.encode("fuzz", inputBits, inputValues));
         vm.prank(modelOwner);
-        registry.registerModel(
-            modelId,
-            IModelRegistry.ModelParams({
-                verifier: address(0),
-                inputValues: inputValues,
-                inputBits: inputBits,
-                outputValues: 1,
-                outputBits: 8,
-                fee: 0,
-                metadataURI: ""
-            })
-        );
+        bytes32 modelId =
+            registry.registerModel(_attestedOnlyDefinition("fuzz", inputValues, inputBits, 1, 8), "", 0, "");
         uint256 wordCount = (uint256(inputValues) + perWord - 1) / perWord;
         uint256[] memory words = new uint256[](wordCount);
         uint256 lastBits = (uint256(inputValues) - (wordCount - 1) * perWord) * inputBits;
@@ -232,7 +221,7 @@ contract InferenceOracleRequestTest is VeridictTest {
         address callback = makeAddr("callback");
         vm.prank(requester);
         uint256 requestId = oracle.requestInference{value: payment}(
-            LARGE_MODEL, largeInput, IInferenceOracle.Mode.ATTESTED, quorum, callback, gasLimit, deadline
+            largeModel, largeInput, IInferenceOracle.Mode.ATTESTED, quorum, callback, gasLimit, deadline
         );
         IInferenceOracle.Request memory request = oracle.getRequest(requestId);
         assertEq(request.quorum, quorum);

@@ -128,14 +128,14 @@ contract InferenceOracleZkTest is VeridictTest {
 
     function test_RevertWhen_ModelHasNoVerifier() public {
         uint256 requestId = _requestLarge(1);
-        vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.ModelHasNoVerifier.selector, LARGE_MODEL));
+        vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.ModelHasNoVerifier.selector, largeModel));
         oracle.fulfillWithProof(requestId, largeInput, largeOutput, squareProof);
     }
 
     function test_DeprecatedModelStillServesOpenRequests() public {
         uint256 requestId = _requestSquare(IInferenceOracle.Mode.ZK, 0);
         vm.prank(modelOwner);
-        registry.deprecateModel(SQUARE_MODEL);
+        registry.deprecateModel(squareModel);
         _fulfil(requestId);
     }
 
@@ -247,10 +247,10 @@ contract InferenceOracleZkTest is VeridictTest {
             keccak256("Attestation(uint256 requestId,bytes32 modelId,bytes32 inputHash,bytes32 outputHash)")
         );
 
-        IInferenceOracle.Attestation memory attestation = _attestation(3, SQUARE_MODEL, squareInput, squareOutput);
+        IInferenceOracle.Attestation memory attestation = _attestation(3, squareModel, squareInput, squareOutput);
         bytes32 structHash = keccak256(
             abi.encode(
-                oracle.ATTESTATION_TYPEHASH(), 3, SQUARE_MODEL, _hashWords(squareInput), _hashWords(squareOutput)
+                oracle.ATTESTATION_TYPEHASH(), 3, squareModel, _hashWords(squareInput), _hashWords(squareOutput)
             )
         );
         assertEq(oracle.hashAttestation(attestation), keccak256(abi.encodePacked("\x19\x01", expected, structHash)));

@@ -1,263 +1,508 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {Test} from "forge-std/Test.sol";
+import {Test, console} from "forge-std/Test.sol";
 
 import {ModelRegistry} from "../src/ModelRegistry.sol";
 import {IModelRegistry} from "../src/interfaces/IModelRegistry.sol";
-import {VerifierStub} from "./utils/VerifierStub.sol";
+import {IProofVerifier} from "../src/interfaces/IProofVerifier.sol";
 
 contract ModelRegistryTest is Test {
-    bytes32 internal constant MODEL = keccak256("model");
-    bytes32 internal constant NEXT = keccak256("model v2");
+    string internal constant FIXTURE = "contracts/test/fixtures/square/fixture.json";
+    /// @dev powersOfTau28_hez_final_14.ptau: a listed ceremony file.
+    bytes32 internal constant HERMEZ_14 = 0xeeefbcf7c3803b523c94112023c7ff89558f9b8e0cf5d6cdcba3ade60f168af4;
 
     ModelRegistry internal registry;
     address internal owner = makeAddr("owner");
     address internal stranger = makeAddr("stranger");
-    address internal verifier = address(new VerifierStub());
+    bytes internal key;
 
     function setUp() public {
         registry = new ModelRegistry();
+        key = vm.parseJsonBytes(vm.readFile(FIXTURE), ".verificationKey");
     }
 
-    function _params() internal view returns (IModelRegistry.ModelParams memory) {
-        return IModelRegistry.ModelParams({
-            verifier: verifier,
-            inputValues: 196,
-            inputBits: 8,
-            outputValues: 10,
-            outputBits: 16,
-            fee: 1 ether,
-            metadataURI: "ipfs://manifest"
+    /// @dev The square fixture's definition: 1 input of 16 bits, 1 output of 32 bits, Groth16.
+    function _definition() internal pure returns (IModelRegistry.ModelDefinition memory) {
+        return IModelRegistry.ModelDefinition({
+            onnxHash: keccak256("square.onnx"),
+            quantizationHash: keccak256("square.quantization"),
+            proofSystem: IModelRegistry.ProofSystem.Groth16,
+            inputValues: 1,
+            inputBits: 16,
+            outputValues: 1,
+            outputBits: 32,
+            setup: IModelRegistry.SetupRecord({ptauHash: HERMEZ_14, contributions: 3, insecure: false})
         });
     }
 
-    function _register() internal {
-        vm.prank(owner);
-        registry.registerModel(MODEL, _params());
+    function _attestedOnly() internal pure returns (IModelRegistry.ModelDefinition memory definition) {
+        definition = _definition();
+        definition.proofSystem = IModelRegistry.ProofSystem.None;
+        definition.inputValues = 196;
+        definition.inputBits = 8;
+        definition.outputValues = 10;
+        definition.outputBits = 16;
+        definition.setup = IModelRegistry.SetupRecord({ptauHash: bytes32(0), contributions: 0, insecure: false});
     }
 
-    function test_RegisterModelStoresTermsAndEmits() public {
-        vm.expectEmit(address(registry));
-        emit IModelRegistry.ModelRegistered(MODEL, 1, owner, verifier, 196, 8, 10, 16, 1 ether, "ipfs://manifest");
-        _register();
+    function _register() internal returns (bytes32 modelId) {
+        vm.prank(owner);
+        return registry.registerModel(_definition(), key, 1 ether, "ipfs://manifest");
+    }
 
-        IModelRegistry.Model memory model = registry.getModel(MODEL);
+    function test_RegisterModelDerivesItsIdAndStoresEverything() public {
+        IModelRegistry.ModelDefinition memory definition = _definition();
+        bytes32 definitionHash = registry.computeDefinitionHash(definition, key);
+        bytes32 expectedId = keccak256(abi.encode(definitionHash, owner));
+        vm.expectEmit(address(registry));
+        emit IModelRegistry.ModelRegistered(
+            expectedId,
+            definitionHash,
+            owner,
+            1,
+            definition,
+            vm.computeCreate2Address(keccak256(key), keccak256(_keyCreationCode(key)), address(registry)),
+            true,
+            1 ether,
+            "ipfs://manifest"
+        );
+        bytes32 modelId = _register();
+        assertEq(modelId, expectedId);
+        assertEq(registry.computeModelId(definitionHash, owner), modelId);
+
+        IModelRegistry.Model memory model = registry.getModel(modelId);
         assertEq(model.owner, owner);
-        assertEq(model.verifier, verifier);
+        assertEq(model.definitionHash, definitionHash);
+        assertEq(model.onnxHash, definition.onnxHash);
+        assertEq(model.quantizationHash, definition.quantizationHash);
+        assertEq(uint8(model.proofSystem), uint8(IModelRegistry.ProofSystem.Groth16));
+        assertEq(model.verifier, address(registry.GROTH16_VERIFIER()));
+        assertEq(model.setup.ptauHash, HERMEZ_14);
+        assertEq(model.setup.contributions, 3);
+        assertFalse(model.setup.insecure);
+        assertTrue(model.listedCeremony);
         assertEq(model.metadataURI, "ipfs://manifest");
-        assertEq(model.previousVersion, bytes32(0));
         assertEq(model.terms.index, 1);
         assertEq(model.terms.fee, 1 ether);
-        assertEq(model.terms.inputValues, 196);
-        assertEq(model.terms.inputBits, 8);
-        assertEq(model.terms.outputValues, 10);
-        assertEq(model.terms.outputBits, 16);
+        assertEq(model.terms.inputValues, 1);
+        assertEq(model.terms.outputBits, 32);
         assertTrue(model.terms.hasVerifier);
         assertEq(uint8(model.terms.status), uint8(IModelRegistry.ModelStatus.Active));
-        assertEq(registry.modelCount(), 1);
+        assertEq(registry.getVerificationKey(modelId), key);
+        assertEq(model.verificationKey.code, abi.encodePacked(bytes1(0), key));
 
-        (bytes32 modelId, IModelRegistry.ModelTerms memory terms, address storedVerifier) = registry.getModelAt(1);
-        assertEq(modelId, MODEL);
+        (bytes32 atId, IModelRegistry.ModelTerms memory terms, address verifier, address keyContract) =
+            registry.getModelAt(1);
+        assertEq(atId, modelId);
         assertEq(terms.index, 1);
-        assertEq(storedVerifier, verifier);
-        assertEq(registry.getModelTerms(MODEL).fee, 1 ether);
+        assertEq(verifier, model.verifier);
+        assertEq(keyContract, model.verificationKey);
     }
 
-    function test_RegisterModelWithoutVerifier() public {
-        IModelRegistry.ModelParams memory params = _params();
-        params.verifier = address(0);
-        registry.registerModel(MODEL, params);
-        assertFalse(registry.getModelTerms(MODEL).hasVerifier);
+    function test_DefinitionHashMatchesTheSdkVector() public view {
+        // sdk/src/encoding/modelDefinition.test.ts computes the same vector with viem.
+        IModelRegistry.ModelDefinition memory definition = _definition();
+        assertEq(
+            registry.computeDefinitionHash(definition, key),
+            keccak256(
+                abi.encode(
+                    keccak256(
+                        "VeridictModel(bytes32 onnxHash,bytes32 quantizationHash,uint8 proofSystem,bytes32 verificationKeyHash,uint32 inputValues,uint8 inputBits,uint32 outputValues,uint8 outputBits,bytes32 ptauHash,uint16 contributions,bool insecure)"
+                    ),
+                    definition.onnxHash,
+                    definition.quantizationHash,
+                    uint8(1),
+                    keccak256(key),
+                    uint32(1),
+                    uint8(16),
+                    uint32(1),
+                    uint8(32),
+                    HERMEZ_14,
+                    uint16(3),
+                    false
+                )
+            )
+        );
+    }
+
+    function test_SameArtifactsSameIdForTheSameOwner() public {
+        bytes32 first = _register();
+        vm.prank(owner);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelAlreadyRegistered.selector, first));
+        registry.registerModel(_definition(), key, 2 ether, "ipfs://other-metadata");
+        assertEq(registry.computeModelId(registry.computeDefinitionHash(_definition(), key), owner), first);
+    }
+
+    /// forge-config: default.fuzz.runs = 512
+    function testFuzz_AnyChangeToTheArtifactsGivesANewDefinition(uint8 field, uint256 salt) public view {
+        IModelRegistry.ModelDefinition memory changed = _definition();
+        bytes memory changedKey = key;
+        field = uint8(bound(field, 0, 10));
+        if (field == 0) changed.onnxHash = keccak256(abi.encode(salt));
+        else if (field == 1) changed.quantizationHash = keccak256(abi.encode(salt));
+        else if (field == 2) changed.proofSystem = IModelRegistry.ProofSystem.Plonk;
+        else if (field == 3) changedKey[uint256(bound(salt, 0, key.length - 1))] ^= bytes1(uint8(bound(salt, 1, 255)));
+        else if (field == 4) changed.inputValues = uint32(bound(salt, 2, type(uint32).max));
+        else if (field == 5) changed.inputBits = uint8(bound(salt, 17, 248));
+        else if (field == 6) changed.outputValues = uint32(bound(salt, 2, type(uint32).max));
+        else if (field == 7) changed.outputBits = uint8(bound(salt, 2, 31));
+        else if (field == 8) changed.setup.ptauHash = keccak256(abi.encode(salt));
+        else if (field == 9) changed.setup.contributions = uint16(bound(salt, 4, type(uint16).max));
+        else changed.setup.insecure = true;
+        assertNotEq(registry.computeDefinitionHash(changed, changedKey), registry.computeDefinitionHash(_definition(), key));
+    }
+
+    /// @dev The attack on the old registry: a front-runner registered the victim's id first with a
+    ///      verifier it could later switch to accept anything, and the owner's registration reverted.
+    ///      Now the id is derived: a copy sent by the attacker is the attacker's own listing of the
+    ///      same definition (same key, same verifier), and the owner's registration still goes through.
+    function test_FrontRunningARegistrationCannotTakeTheOwnersId() public {
+        vm.prank(stranger);
+        bytes32 copied = registry.registerModel(_definition(), key, type(uint80).max, "ipfs://evil");
+        bytes32 ownerId = _register();
+        assertNotEq(copied, ownerId);
+        assertEq(registry.getModel(ownerId).owner, owner);
+        assertEq(registry.getModel(ownerId).terms.fee, 1 ether);
+        assertEq(registry.getModel(ownerId).metadataURI, "ipfs://manifest");
+        // Both listings verify with exactly the same key and verifier.
+        assertEq(registry.getModel(copied).definitionHash, registry.getModel(ownerId).definitionHash);
+        assertEq(registry.getModel(copied).verificationKey, registry.getModel(ownerId).verificationKey);
+        assertEq(registry.getModel(copied).verifier, registry.getModel(ownerId).verifier);
+    }
+
+    function test_OwnerActionsNeverChangeWhatVerifies() public {
+        bytes32 modelId = _register();
+        IModelRegistry.Model memory before = registry.getModel(modelId);
+        vm.startPrank(owner);
+        registry.setFee(modelId, 5 ether);
+        registry.setMetadataURI(modelId, "ipfs://new");
+        registry.registerVersion(modelId, _attestedOnly(), "", 0, "");
+        registry.deprecateModel(modelId);
+        registry.transferModelOwnership(modelId, stranger);
+        vm.stopPrank();
+        IModelRegistry.Model memory afterwards = registry.getModel(modelId);
+        assertEq(afterwards.definitionHash, before.definitionHash);
+        assertEq(afterwards.verificationKey, before.verificationKey);
+        assertEq(afterwards.verifier, before.verifier);
+        assertEq(uint8(afterwards.proofSystem), uint8(before.proofSystem));
+        assertEq(afterwards.setup.ptauHash, before.setup.ptauHash);
+        assertEq(registry.getVerificationKey(modelId), key);
+    }
+
+    function test_EqualKeysShareOneKeyContract() public {
+        bytes32 first = _register();
+        IModelRegistry.ModelDefinition memory other = _definition();
+        other.onnxHash = keccak256("another onnx with the same circuit");
+        vm.prank(owner);
+        bytes32 second = registry.registerModel(other, key, 0, "");
+        assertEq(registry.getModel(first).verificationKey, registry.getModel(second).verificationKey);
+    }
+
+    function test_UnlistedAndInsecureSetupsAreRecordedAsSuch() public {
+        IModelRegistry.ModelDefinition memory definition = _definition();
+        definition.setup = IModelRegistry.SetupRecord({ptauHash: keccak256("dev ptau"), contributions: 1, insecure: true});
+        vm.prank(owner);
+        bytes32 modelId = registry.registerModel(definition, key, 0, "");
+        IModelRegistry.Model memory model = registry.getModel(modelId);
+        assertFalse(model.listedCeremony);
+        assertTrue(model.setup.insecure);
+        assertEq(model.setup.contributions, 1);
+    }
+
+    function test_EveryListedCeremonyFileIsRecognised() public view {
+        assertTrue(registry.isListedCeremony(0xd6a8fb3a04feb600096c3b791f936a578c4e664d262e4aa24beed1b7a9a96aa5));
+        assertTrue(registry.isListedCeremony(HERMEZ_14));
+        assertTrue(registry.isListedCeremony(0x55c77ce8562366c91e7cda394cf7b7c15a06c12d8c905e8b36ba9cf5e13eb37d));
+        assertFalse(registry.isListedCeremony(bytes32(0)));
+        assertFalse(registry.isListedCeremony(keccak256("dev ptau")));
+    }
+
+    function test_RegisterAttestedOnlyModel() public {
+        vm.prank(owner);
+        bytes32 modelId = registry.registerModel(_attestedOnly(), "", 0, "");
+        IModelRegistry.Model memory model = registry.getModel(modelId);
+        assertFalse(model.terms.hasVerifier);
+        assertEq(model.verifier, address(0));
+        assertEq(model.verificationKey, address(0));
+        assertEq(registry.getVerificationKey(modelId), "");
+    }
+
+    /// @dev The attack on the old registry: an adapter built for 3 signals set hasVerifier on a
+    ///      2-signal model and rejected every real proof, so a lie could not be disputed.
+    function test_RevertWhen_KeyTakesAnotherSignalCount() public {
+        IModelRegistry.ModelDefinition memory definition = _definition();
+        definition.outputValues = 8; // 8 outputs of 32 bits: 2 words, so 3 public signals.
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.PublicSignalCountMismatch.selector, 3, 2));
+        registry.registerModel(definition, key, 0, "");
+    }
+
+    function test_RevertWhen_KeyIsMalformed() public {
+        bytes memory truncated = new bytes(key.length - 32);
+        vm.expectRevert(abi.encodeWithSelector(IProofVerifier.InvalidVerificationKey.selector, truncated.length));
+        registry.registerModel(_definition(), truncated, 0, "");
+    }
+
+    function test_RevertWhen_ProvedModelHasNoKey() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IModelRegistry.VerificationKeyNotExpected.selector, IModelRegistry.ProofSystem.Groth16, 0
+            )
+        );
+        registry.registerModel(_definition(), "", 0, "");
+    }
+
+    function test_RevertWhen_ProofSystemHasNoVerifierYet() public {
+        IModelRegistry.ModelDefinition memory definition = _definition();
+        definition.proofSystem = IModelRegistry.ProofSystem.Plonk;
+        definition.setup.contributions = 0;
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IModelRegistry.VerificationKeyNotExpected.selector, IModelRegistry.ProofSystem.Plonk, key.length
+            )
+        );
+        registry.registerModel(definition, key, 0, "");
+    }
+
+    function test_RevertWhen_AttestedOnlyModelCarriesAKeyOrASetup() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IModelRegistry.VerificationKeyNotExpected.selector, IModelRegistry.ProofSystem.None, key.length
+            )
+        );
+        registry.registerModel(_attestedOnly(), key, 0, "");
+        IModelRegistry.ModelDefinition memory definition = _attestedOnly();
+        definition.setup.insecure = true;
+        vm.expectRevert(
+            abi.encodeWithSelector(IModelRegistry.InvalidSetupRecord.selector, IModelRegistry.ProofSystem.None, 0, 0)
+        );
+        registry.registerModel(definition, "", 0, "");
+    }
+
+    function test_RevertWhen_Groth16SetupHasNoContributionOrNoPtau() public {
+        IModelRegistry.ModelDefinition memory definition = _definition();
+        definition.setup.contributions = 0;
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IModelRegistry.InvalidSetupRecord.selector, IModelRegistry.ProofSystem.Groth16, HERMEZ_14, 0
+            )
+        );
+        registry.registerModel(definition, key, 0, "");
+        definition.setup = IModelRegistry.SetupRecord({ptauHash: bytes32(0), contributions: 1, insecure: false});
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IModelRegistry.InvalidSetupRecord.selector, IModelRegistry.ProofSystem.Groth16, bytes32(0), 1
+            )
+        );
+        registry.registerModel(definition, key, 0, "");
+    }
+
+    function test_RevertWhen_AHashIsZero() public {
+        IModelRegistry.ModelDefinition memory definition = _definition();
+        definition.onnxHash = bytes32(0);
+        vm.expectRevert(IModelRegistry.InvalidHash.selector);
+        registry.registerModel(definition, key, 0, "");
     }
 
     function test_UnknownModelHasStatusNone() public view {
-        assertEq(uint8(registry.getModelTerms(MODEL).status), uint8(IModelRegistry.ModelStatus.None));
-    }
-
-    function test_RevertWhen_ModelIdIsZero() public {
-        vm.expectRevert(IModelRegistry.InvalidModelId.selector);
-        registry.registerModel(bytes32(0), _params());
-    }
-
-    function test_RevertWhen_ModelIsAlreadyRegistered() public {
-        _register();
-        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelAlreadyRegistered.selector, MODEL));
-        registry.registerModel(MODEL, _params());
+        assertEq(uint8(registry.getModelTerms(keccak256("unknown")).status), uint8(IModelRegistry.ModelStatus.None));
     }
 
     function test_RevertWhen_InputPackingIsInvalid() public {
-        IModelRegistry.ModelParams memory params = _params();
-        params.inputBits = 1;
+        IModelRegistry.ModelDefinition memory definition = _attestedOnly();
+        definition.inputBits = 1;
         vm.expectRevert(abi.encodeWithSelector(IModelRegistry.InvalidPacking.selector, 196, 1));
-        registry.registerModel(MODEL, params);
-        params.inputBits = 249;
+        registry.registerModel(definition, "", 0, "");
+        definition.inputBits = 249;
         vm.expectRevert(abi.encodeWithSelector(IModelRegistry.InvalidPacking.selector, 196, 249));
-        registry.registerModel(MODEL, params);
-        params.inputBits = 8;
-        params.inputValues = 0;
+        registry.registerModel(definition, "", 0, "");
+        definition.inputBits = 8;
+        definition.inputValues = 0;
         vm.expectRevert(abi.encodeWithSelector(IModelRegistry.InvalidPacking.selector, 0, 8));
-        registry.registerModel(MODEL, params);
+        registry.registerModel(definition, "", 0, "");
     }
 
     function test_RevertWhen_OutputNeedsMoreThanMaxWords() public {
-        IModelRegistry.ModelParams memory params = _params();
-        params.outputBits = 248;
-        params.outputValues = 65_536;
+        IModelRegistry.ModelDefinition memory definition = _attestedOnly();
+        definition.outputBits = 248;
+        definition.outputValues = 65_536;
         vm.expectRevert(abi.encodeWithSelector(IModelRegistry.InvalidPacking.selector, 65_536, 248));
-        registry.registerModel(MODEL, params);
+        registry.registerModel(definition, "", 0, "");
     }
 
     function test_RevertWhen_FeeDoesNotFitARequest() public {
-        IModelRegistry.ModelParams memory params = _params();
-        params.fee = uint96(type(uint80).max) + 1;
-        vm.expectRevert(
-            abi.encodeWithSelector(IModelRegistry.FeeTooLarge.selector, params.fee, uint256(type(uint80).max))
-        );
-        registry.registerModel(MODEL, params);
-    }
-
-    function test_RevertWhen_VerifierHasNoCode() public {
-        IModelRegistry.ModelParams memory params = _params();
-        params.verifier = makeAddr("eoa");
-        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.VerifierNotContract.selector, params.verifier));
-        registry.registerModel(MODEL, params);
+        uint96 fee = uint96(type(uint80).max) + 1;
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.FeeTooLarge.selector, fee, uint256(type(uint80).max)));
+        registry.registerModel(_definition(), key, fee, "");
     }
 
     function test_RegisterVersionLinksBothWays() public {
-        _register();
+        bytes32 modelId = _register();
+        IModelRegistry.ModelDefinition memory next = _definition();
+        next.quantizationHash = keccak256("square.quantization v2");
+        bytes32 nextId = registry.computeModelId(registry.computeDefinitionHash(next, key), owner);
         vm.expectEmit(address(registry));
-        emit IModelRegistry.ModelVersionRegistered(MODEL, NEXT);
+        emit IModelRegistry.ModelVersionRegistered(modelId, nextId);
         vm.prank(owner);
-        registry.registerVersion(MODEL, NEXT, _params());
+        assertEq(registry.registerVersion(modelId, next, key, 1 ether, ""), nextId);
 
-        assertEq(registry.getModel(MODEL).nextVersion, NEXT);
-        assertEq(registry.getModel(NEXT).previousVersion, MODEL);
-        assertEq(registry.getModel(NEXT).owner, owner);
-        assertEq(registry.getModel(NEXT).terms.index, 2);
-        assertEq(uint8(registry.getModel(MODEL).terms.status), uint8(IModelRegistry.ModelStatus.Active));
+        assertEq(registry.getModel(modelId).nextVersion, nextId);
+        assertEq(registry.getModel(nextId).previousVersion, modelId);
+        assertEq(registry.getModel(nextId).owner, owner);
+        assertEq(registry.getModel(nextId).terms.index, 2);
+        assertEq(uint8(registry.getModel(modelId).terms.status), uint8(IModelRegistry.ModelStatus.Active));
     }
 
     function test_RevertWhen_StrangerRegistersAVersion() public {
-        _register();
-        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.NotModelOwner.selector, MODEL, stranger));
+        bytes32 modelId = _register();
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.NotModelOwner.selector, modelId, stranger));
         vm.prank(stranger);
-        registry.registerVersion(MODEL, NEXT, _params());
+        registry.registerVersion(modelId, _attestedOnly(), "", 0, "");
     }
 
     function test_RevertWhen_VersionOfAnUnknownModel() public {
-        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotFound.selector, MODEL));
-        registry.registerVersion(MODEL, NEXT, _params());
+        bytes32 unknown = keccak256("unknown");
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotFound.selector, unknown));
+        registry.registerVersion(unknown, _attestedOnly(), "", 0, "");
     }
 
     function test_RevertWhen_ASecondNextVersionIsRegistered() public {
-        _register();
+        bytes32 modelId = _register();
         vm.startPrank(owner);
-        registry.registerVersion(MODEL, NEXT, _params());
-        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.NextVersionAlreadyRegistered.selector, MODEL, NEXT));
-        registry.registerVersion(MODEL, keccak256("model v2 bis"), _params());
+        bytes32 next = registry.registerVersion(modelId, _attestedOnly(), "", 0, "");
+        IModelRegistry.ModelDefinition memory another = _attestedOnly();
+        another.onnxHash = keccak256("v2 bis");
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.NextVersionAlreadyRegistered.selector, modelId, next));
+        registry.registerVersion(modelId, another, "", 0, "");
         vm.stopPrank();
     }
 
     function test_DeprecateModel() public {
-        _register();
+        bytes32 modelId = _register();
         vm.expectEmit(address(registry));
-        emit IModelRegistry.ModelDeprecated(MODEL);
+        emit IModelRegistry.ModelDeprecated(modelId);
         vm.prank(owner);
-        registry.deprecateModel(MODEL);
-        assertEq(uint8(registry.getModelTerms(MODEL).status), uint8(IModelRegistry.ModelStatus.Deprecated));
+        registry.deprecateModel(modelId);
+        assertEq(uint8(registry.getModelTerms(modelId).status), uint8(IModelRegistry.ModelStatus.Deprecated));
     }
 
     function test_RevertWhen_DeprecatingTwice() public {
-        _register();
+        bytes32 modelId = _register();
         vm.startPrank(owner);
-        registry.deprecateModel(MODEL);
-        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelAlreadyDeprecated.selector, MODEL));
-        registry.deprecateModel(MODEL);
+        registry.deprecateModel(modelId);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelAlreadyDeprecated.selector, modelId));
+        registry.deprecateModel(modelId);
         vm.stopPrank();
     }
 
     function test_RevertWhen_StrangerDeprecates() public {
-        _register();
-        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.NotModelOwner.selector, MODEL, stranger));
+        bytes32 modelId = _register();
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.NotModelOwner.selector, modelId, stranger));
         vm.prank(stranger);
-        registry.deprecateModel(MODEL);
+        registry.deprecateModel(modelId);
     }
 
     function test_SetFee() public {
-        _register();
+        bytes32 modelId = _register();
         vm.expectEmit(address(registry));
-        emit IModelRegistry.ModelFeeUpdated(MODEL, 2 ether);
+        emit IModelRegistry.ModelFeeUpdated(modelId, 2 ether);
         vm.prank(owner);
-        registry.setFee(MODEL, 2 ether);
-        assertEq(registry.getModelTerms(MODEL).fee, 2 ether);
+        registry.setFee(modelId, 2 ether);
+        assertEq(registry.getModelTerms(modelId).fee, 2 ether);
     }
 
     function test_RevertWhen_SetFeeTooLarge() public {
-        _register();
+        bytes32 modelId = _register();
         uint96 fee = uint96(type(uint80).max) + 1;
         vm.expectRevert(abi.encodeWithSelector(IModelRegistry.FeeTooLarge.selector, fee, uint256(type(uint80).max)));
         vm.prank(owner);
-        registry.setFee(MODEL, fee);
+        registry.setFee(modelId, fee);
     }
 
     function test_RevertWhen_StrangerSetsFee() public {
-        _register();
-        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.NotModelOwner.selector, MODEL, stranger));
+        bytes32 modelId = _register();
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.NotModelOwner.selector, modelId, stranger));
         vm.prank(stranger);
-        registry.setFee(MODEL, 0);
+        registry.setFee(modelId, 0);
     }
 
     function test_SetMetadataURI() public {
-        _register();
+        bytes32 modelId = _register();
         vm.expectEmit(address(registry));
-        emit IModelRegistry.ModelMetadataUpdated(MODEL, "ipfs://new");
+        emit IModelRegistry.ModelMetadataUpdated(modelId, "ipfs://new");
         vm.prank(owner);
-        registry.setMetadataURI(MODEL, "ipfs://new");
-        assertEq(registry.getModel(MODEL).metadataURI, "ipfs://new");
+        registry.setMetadataURI(modelId, "ipfs://new");
+        assertEq(registry.getModel(modelId).metadataURI, "ipfs://new");
     }
 
     function test_RevertWhen_StrangerSetsMetadata() public {
-        _register();
-        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.NotModelOwner.selector, MODEL, stranger));
+        bytes32 modelId = _register();
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.NotModelOwner.selector, modelId, stranger));
         vm.prank(stranger);
-        registry.setMetadataURI(MODEL, "ipfs://evil");
+        registry.setMetadataURI(modelId, "ipfs://evil");
     }
 
     function test_TransferOwnership() public {
-        _register();
+        bytes32 modelId = _register();
         vm.expectEmit(address(registry));
-        emit IModelRegistry.ModelOwnershipTransferred(MODEL, owner, stranger);
+        emit IModelRegistry.ModelOwnershipTransferred(modelId, owner, stranger);
         vm.prank(owner);
-        registry.transferModelOwnership(MODEL, stranger);
-        assertEq(registry.getModel(MODEL).owner, stranger);
+        registry.transferModelOwnership(modelId, stranger);
+        assertEq(registry.getModel(modelId).owner, stranger);
 
-        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.NotModelOwner.selector, MODEL, owner));
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.NotModelOwner.selector, modelId, owner));
         vm.prank(owner);
-        registry.setFee(MODEL, 0);
+        registry.setFee(modelId, 0);
     }
 
     function test_RevertWhen_TransferToZero() public {
-        _register();
+        bytes32 modelId = _register();
         vm.expectRevert(abi.encodeWithSelector(IModelRegistry.InvalidOwner.selector, address(0)));
         vm.prank(owner);
-        registry.transferModelOwnership(MODEL, address(0));
+        registry.transferModelOwnership(modelId, address(0));
     }
 
     function test_RevertWhen_GettingAnUnknownModel() public {
-        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotFound.selector, MODEL));
-        registry.getModel(MODEL);
+        bytes32 unknown = keccak256("unknown");
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotFound.selector, unknown));
+        registry.getModel(unknown);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotFound.selector, unknown));
+        registry.getVerificationKey(unknown);
         vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelIndexNotFound.selector, 1));
         registry.getModelAt(1);
     }
 
     function testFuzz_PackingValidation(uint32 values, uint8 bits) public {
-        IModelRegistry.ModelParams memory params = _params();
-        params.outputValues = values;
-        params.outputBits = bits;
+        IModelRegistry.ModelDefinition memory definition = _attestedOnly();
+        definition.outputValues = values;
+        definition.outputBits = bits;
         bool valid = values != 0 && bits >= 2 && bits <= 248
             && (uint256(values) + 248 / bits - 1) / (248 / bits) <= type(uint16).max;
         if (!valid) vm.expectRevert(abi.encodeWithSelector(IModelRegistry.InvalidPacking.selector, values, bits));
-        registry.registerModel(MODEL, params);
+        registry.registerModel(definition, "", 0, "");
+    }
+
+    function test_GasRegisterModel() public {
+        vm.prank(owner);
+        uint256 before = gasleft();
+        registry.registerModel(_definition(), key, 1 ether, "ipfs://manifest");
+        uint256 proved = before - gasleft();
+        IModelRegistry.ModelDefinition memory other = _definition();
+        other.onnxHash = keccak256("same key, new model");
+        vm.prank(owner);
+        before = gasleft();
+        registry.registerModel(other, key, 1 ether, "ipfs://manifest");
+        uint256 sharedKey = before - gasleft();
+        vm.prank(owner);
+        before = gasleft();
+        registry.registerModel(_attestedOnly(), "", 1 ether, "ipfs://manifest");
+        uint256 attested = before - gasleft();
+        console.log("registerModel, Groth16 with 2 signals (key contract created): %d gas", proved);
+        console.log("registerModel, Groth16, key already stored:                   %d gas", sharedKey);
+        console.log("registerModel, attested only:                                 %d gas", attested);
+    }
+
+    function _keyCreationCode(bytes memory verificationKey) internal pure returns (bytes memory) {
+        return abi.encodePacked(hex"61", uint16(verificationKey.length + 1), hex"80600a3d393df300", verificationKey);
     }
 }

@@ -42,7 +42,7 @@ export { inferenceOracleAbi } from './abi/inferenceOracleAbi.js'
 export { modelRegistryAbi } from './abi/modelRegistryAbi.js'
 export { operatorStakingAbi } from './abi/operatorStakingAbi.js'
 export { inferenceConsumerAbi } from './abi/inferenceConsumerAbi.js'
-export { inferenceVerifierAbi } from './abi/inferenceVerifierAbi.js'
+export { proofVerifierAbi } from './abi/proofVerifierAbi.js'
 export { attestationTypes, attestationTypeString, eip712DomainName, eip712DomainVersion } from './abi/eip712.js'
 
 export type {

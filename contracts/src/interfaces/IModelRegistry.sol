@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {IProofVerifier} from "./IProofVerifier.sol";
+
 /// @title IModelRegistry
-/// @notice Models that can be requested: how their inputs and outputs are packed, what a request
-///         costs, and which verifier checks their proofs. Only a model's owner changes it.
+/// @notice Models that can be requested. The registry computes a model's id itself from what
+///         defines the model (its ONNX file, quantization, proof system, verification key, packing
+///         and setup record) and its owner, and stores the verification key where the proof
+///         system's verifier reads it. Nothing about an id's verification can change after
+///         registration; its owner may only set its fee and metadata, deprecate it, name a next
+///         version and hand it on.
 interface IModelRegistry {
     enum ModelStatus {
         None,
@@ -11,23 +17,36 @@ interface IModelRegistry {
         Deprecated
     }
 
-    /// @notice What a model owner supplies at registration.
-    /// @param verifier An IInferenceVerifier, or zero for a model too large for a circuit (ATTESTED only).
-    /// @param inputValues Number of quantized input values.
+    /// @notice How results of a model are proved. None: the model has no circuit (ATTESTED only).
+    enum ProofSystem {
+        None,
+        Groth16,
+        Plonk
+    }
+
+    /// @notice Where a model's setup came from, as its registrant states it (a phase-2 transcript
+    ///         anyone can check off-chain against the verification key).
+    /// @param ptauHash First 32 bytes of the blake2b-512 hash of the powers-of-tau file.
+    /// @param contributions Phase-2 contributions (Groth16: at least 1, the beacon not counted; PLONK: 0).
+    /// @param insecure Set up over a single-party dev powers of tau: whoever made it can forge proofs.
+    struct SetupRecord {
+        bytes32 ptauHash;
+        uint16 contributions;
+        bool insecure;
+    }
+
+    /// @notice What defines a model; hashed with keccak256(verificationKey) into its definition hash.
     /// @param inputBits Bit width b of each input value (2..248); floor(248 / b) values per word,
-    ///        at most MAX_WORDS words per tensor.
-    /// @param outputValues Number of quantized output values.
-    /// @param outputBits Bit width of each output value (2..248).
-    /// @param fee Minimum payment for one request, in wei (at most type(uint80).max).
-    /// @param metadataURI Where the manifest lives (e.g. ipfs://...).
-    struct ModelParams {
-        address verifier;
+    ///        at most MAX_WORDS words per tensor. Likewise outputBits.
+    struct ModelDefinition {
+        bytes32 onnxHash;
+        bytes32 quantizationHash;
+        ProofSystem proofSystem;
         uint32 inputValues;
         uint8 inputBits;
         uint32 outputValues;
         uint8 outputBits;
-        uint96 fee;
-        string metadataURI;
+        SetupRecord setup;
     }
 
     /// @notice The part of a model a request reads: one storage slot.
@@ -43,36 +62,50 @@ interface IModelRegistry {
         bool hasVerifier;
     }
 
+    /// @notice A registered model.
+    /// @param verifier The proof system's verifier (pinned by the registry); zero for ProofSystem.None.
+    /// @param verificationKey The contract whose code holds the key (0x00, then the key); zero for None.
+    /// @param listedCeremony Whether setup.ptauHash is a public ceremony file the registry lists.
     struct Model {
         ModelTerms terms;
+        ProofSystem proofSystem;
         address verifier;
+        address verificationKey;
+        bytes32 definitionHash;
+        bytes32 onnxHash;
+        bytes32 quantizationHash;
+        SetupRecord setup;
+        bool listedCeremony;
         address owner;
         bytes32 previousVersion;
         bytes32 nextVersion;
         string metadataURI;
     }
 
-    error InvalidModelId();
     error ModelAlreadyRegistered(bytes32 modelId);
     error ModelNotFound(bytes32 modelId);
     error ModelIndexNotFound(uint32 index);
     error NotModelOwner(bytes32 modelId, address caller);
     error InvalidPacking(uint256 values, uint256 bits);
     error FeeTooLarge(uint256 fee, uint256 maxFee);
-    error VerifierNotContract(address verifier);
     error ModelAlreadyDeprecated(bytes32 modelId);
     error NextVersionAlreadyRegistered(bytes32 modelId, bytes32 nextVersion);
     error InvalidOwner(address owner);
+    error InvalidHash();
+    /// @notice A model without a proof system came with a key or a setup record, or one with a proof system without.
+    error VerificationKeyNotExpected(ProofSystem proofSystem, uint256 keyLength);
+    error PublicSignalCountMismatch(uint256 expected, uint256 keyCount);
+    error InvalidSetupRecord(ProofSystem proofSystem, bytes32 ptauHash, uint16 contributions);
+    error KeyStorageFailed(bytes32 keyHash);
 
     event ModelRegistered(
         bytes32 indexed modelId,
-        uint32 indexed index,
+        bytes32 indexed definitionHash,
         address indexed owner,
-        address verifier,
-        uint32 inputValues,
-        uint8 inputBits,
-        uint32 outputValues,
-        uint8 outputBits,
+        uint32 index,
+        ModelDefinition definition,
+        address verificationKey,
+        bool listedCeremony,
         uint96 fee,
         string metadataURI
     );
@@ -82,12 +115,27 @@ interface IModelRegistry {
     event ModelMetadataUpdated(bytes32 indexed modelId, string metadataURI);
     event ModelOwnershipTransferred(bytes32 indexed modelId, address indexed previousOwner, address indexed newOwner);
 
-    /// @notice Registers `modelId` (the manifest's id) with the caller as owner.
-    function registerModel(bytes32 modelId, ModelParams calldata params) external;
+    /// @notice Registers a model with the caller as owner; returns its id, keccak256(abi.encode(
+    ///         definitionHash, msg.sender)). Anyone may register any artifacts: the same
+    ///         artifacts registered by the same account always give the same id, and a copy of
+    ///         someone's registration sent by another account registers a listing of its own.
+    /// @param verificationKey The key's encoding for the proof system's verifier; empty for ProofSystem.None.
+    function registerModel(
+        ModelDefinition calldata definition,
+        bytes calldata verificationKey,
+        uint96 fee,
+        string calldata metadataURI
+    ) external returns (bytes32 modelId);
 
-    /// @notice Registers `modelId` as the next version of `previousModelId`; only its owner may.
+    /// @notice Registers a model as the next version of `previousModelId`; only its owner may.
     ///         The previous version stays requestable until its owner deprecates it.
-    function registerVersion(bytes32 previousModelId, bytes32 modelId, ModelParams calldata params) external;
+    function registerVersion(
+        bytes32 previousModelId,
+        ModelDefinition calldata definition,
+        bytes calldata verificationKey,
+        uint96 fee,
+        string calldata metadataURI
+    ) external returns (bytes32 modelId);
 
     /// @notice Stops new requests for `modelId`; open requests can still be served.
     function deprecateModel(bytes32 modelId) external;
@@ -107,6 +155,15 @@ interface IModelRegistry {
     /// @notice The most words an input or output tensor may pack into.
     function MAX_WORDS() external view returns (uint256);
 
+    /// @notice keccak256 of the type string that heads a definition's encoding.
+    function DEFINITION_TYPEHASH() external view returns (bytes32);
+
+    /// @notice The verifier of Groth16 models, created with the registry.
+    function GROTH16_VERIFIER() external view returns (IProofVerifier);
+
+    /// @notice The verifier the registry pins for `proofSystem` (zero for None).
+    function verifierOf(ProofSystem proofSystem) external view returns (address);
+
     /// @notice Number of registered models; indexes run from 1 to this.
     function modelCount() external view returns (uint32);
 
@@ -116,6 +173,24 @@ interface IModelRegistry {
     /// @notice The terms of `modelId` (status None if unknown); what requestInference reads.
     function getModelTerms(bytes32 modelId) external view returns (ModelTerms memory terms);
 
-    /// @notice The id, terms and verifier of the model at `index`; what fulfilment reads.
-    function getModelAt(uint32 index) external view returns (bytes32 modelId, ModelTerms memory terms, address verifier);
+    /// @notice The id, terms, verifier and key contract of the model at `index`; what fulfilment reads.
+    function getModelAt(uint32 index)
+        external
+        view
+        returns (bytes32 modelId, ModelTerms memory terms, address verifier, address verificationKey);
+
+    /// @notice The verification key of `modelId` as registered (empty for ProofSystem.None).
+    function getVerificationKey(bytes32 modelId) external view returns (bytes memory verificationKey);
+
+    /// @notice The definition hash the registry computes for these artifacts.
+    function computeDefinitionHash(ModelDefinition calldata definition, bytes calldata verificationKey)
+        external
+        pure
+        returns (bytes32);
+
+    /// @notice The id `owner`'s registration of `definitionHash` gets.
+    function computeModelId(bytes32 definitionHash, address owner) external pure returns (bytes32);
+
+    /// @notice Whether `ptauHash` (first 32 bytes of a blake2b-512) is a public ceremony file the registry lists.
+    function isListedCeremony(bytes32 ptauHash) external pure returns (bool);
 }

@@ -13,8 +13,8 @@ contract OracleInvariantsTest is VeridictTest {
         super.setUp();
         handler = new OracleHandler(
             oracle,
-            SQUARE_MODEL,
-            LARGE_MODEL,
+            squareModel,
+            largeModel,
             FEE,
             operators,
             operatorKeys,

@@ -8,10 +8,8 @@ import {ModelRegistry} from "../../src/ModelRegistry.sol";
 import {OperatorStaking} from "../../src/OperatorStaking.sol";
 import {IInferenceOracle} from "../../src/interfaces/IInferenceOracle.sol";
 import {IModelRegistry} from "../../src/interfaces/IModelRegistry.sol";
-import {Groth16VerifierAdapter} from "../../src/verifiers/Groth16VerifierAdapter.sol";
-import {SquarePlusThreeVerifier} from "../../src/verifiers/SquarePlusThreeVerifier.sol";
 
-/// @dev Deploys the protocol the way contracts/script/deploy.ts does, registers two models and five
+/// @dev Deploys the protocol the way contracts/script/deploy.ts does, registers two models and six
 ///      staked operators, and loads the real Groth16 fixture (out = in * in + 3, in = 7).
 abstract contract VeridictTest is Test {
     uint256 internal constant MIN_STAKE = 1 ether;
@@ -21,16 +19,17 @@ abstract contract VeridictTest is Test {
     uint256 internal constant OPERATOR_COUNT = 6;
     string internal constant FIXTURE = "contracts/test/fixtures/square/fixture.json";
 
-    /// @dev 1 input value of 16 bits and 1 output value of 32 bits: one word each, proved.
-    bytes32 internal constant SQUARE_MODEL = keccak256("veridict.test.square-plus-three");
-    /// @dev 40 inputs of 8 bits (2 words), 10 outputs of 16 bits (1 word): no verifier, ATTESTED only.
-    bytes32 internal constant LARGE_MODEL = keccak256("veridict.test.large-attested-only");
+    /// @dev The fixture's phase 1: a single-party ptau (test only), stated as insecure.
+    bytes32 internal constant SQUARE_PTAU = keccak256("veridict.test.square-ptau");
+
+    /// @dev 1 input value of 16 bits and 1 output value of 32 bits: one word each, proved (Groth16).
+    bytes32 internal squareModel;
+    /// @dev 40 inputs of 8 bits (2 words), 10 outputs of 16 bits (1 word): no proof system, ATTESTED only.
+    bytes32 internal largeModel;
 
     ModelRegistry internal registry;
     OperatorStaking internal staking;
     InferenceOracle internal oracle;
-    SquarePlusThreeVerifier internal groth16;
-    Groth16VerifierAdapter internal adapter;
 
     address internal treasury = makeAddr("treasury");
     address internal modelOwner = makeAddr("modelOwner");
@@ -45,6 +44,7 @@ abstract contract VeridictTest is Test {
     uint256[] internal squareInput;
     uint256[] internal squareOutput;
     bytes internal squareProof;
+    bytes internal squareKey;
     uint256[] internal largeInput;
     uint256[] internal largeOutput;
 
@@ -53,12 +53,11 @@ abstract contract VeridictTest is Test {
         address predictedOracle = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 1);
         staking = new OperatorStaking(predictedOracle, MIN_STAKE, UNBONDING_PERIOD);
         oracle = new InferenceOracle(registry, staking, treasury, CHALLENGE_WINDOW);
-        groth16 = new SquarePlusThreeVerifier();
-        adapter = new Groth16VerifierAdapter(address(groth16), 2);
+        _loadFixture();
 
         vm.startPrank(modelOwner);
-        registry.registerModel(SQUARE_MODEL, _squareParams());
-        registry.registerModel(LARGE_MODEL, _largeParams());
+        squareModel = registry.registerModel(_squareDefinition(), squareKey, FEE, "ipfs://square-plus-three");
+        largeModel = registry.registerModel(_largeDefinition(), "", FEE, "ipfs://large");
         vm.stopPrank();
 
         for (uint256 i; i < OPERATOR_COUNT; ++i) {
@@ -73,7 +72,6 @@ abstract contract VeridictTest is Test {
             staking.register{value: 2 ether}();
         }
 
-        _loadFixture();
         largeInput = new uint256[](2);
         largeInput[0] = 0x8e8d8c8b8a898887868584838281807f7e7d7c7b7a79787776757473727170;
         largeInput[1] = 0x91908f;
@@ -85,27 +83,40 @@ abstract contract VeridictTest is Test {
         vm.warp(1_700_000_000);
     }
 
-    function _squareParams() internal view returns (IModelRegistry.ModelParams memory) {
-        return IModelRegistry.ModelParams({
-            verifier: address(adapter),
+    function _squareDefinition() internal pure returns (IModelRegistry.ModelDefinition memory) {
+        return IModelRegistry.ModelDefinition({
+            onnxHash: keccak256("veridict.test.square-plus-three.onnx"),
+            quantizationHash: keccak256("veridict.test.square-plus-three.quantization"),
+            proofSystem: IModelRegistry.ProofSystem.Groth16,
             inputValues: 1,
             inputBits: 16,
             outputValues: 1,
             outputBits: 32,
-            fee: FEE,
-            metadataURI: "ipfs://square-plus-three"
+            setup: IModelRegistry.SetupRecord({ptauHash: SQUARE_PTAU, contributions: 1, insecure: true})
         });
     }
 
-    function _largeParams() internal pure returns (IModelRegistry.ModelParams memory) {
-        return IModelRegistry.ModelParams({
-            verifier: address(0),
-            inputValues: 40,
-            inputBits: 8,
-            outputValues: 10,
-            outputBits: 16,
-            fee: FEE,
-            metadataURI: "ipfs://large"
+    function _largeDefinition() internal pure returns (IModelRegistry.ModelDefinition memory) {
+        return _attestedOnlyDefinition("veridict.test.large", 40, 8, 10, 16);
+    }
+
+    /// @dev A model without a proof system (ATTESTED only) named `name`, with the given packing.
+    function _attestedOnlyDefinition(
+        string memory name,
+        uint32 inputValues,
+        uint8 inputBits,
+        uint32 outputValues,
+        uint8 outputBits
+    ) internal pure returns (IModelRegistry.ModelDefinition memory) {
+        return IModelRegistry.ModelDefinition({
+            onnxHash: keccak256(abi.encodePacked(name, ".onnx")),
+            quantizationHash: keccak256(abi.encodePacked(name, ".quantization")),
+            proofSystem: IModelRegistry.ProofSystem.None,
+            inputValues: inputValues,
+            inputBits: inputBits,
+            outputValues: outputValues,
+            outputBits: outputBits,
+            setup: IModelRegistry.SetupRecord({ptauHash: bytes32(0), contributions: 0, insecure: false})
         });
     }
 
@@ -118,6 +129,7 @@ abstract contract VeridictTest is Test {
         squareInput = vm.parseJsonUintArray(json, ".inputWords");
         squareOutput = vm.parseJsonUintArray(json, ".outputWords");
         squareProof = abi.encode([a[0], a[1]], [[b0[0], b0[1]], [b1[0], b1[1]]], [c[0], c[1]]);
+        squareKey = vm.parseJsonBytes(json, ".verificationKey");
     }
 
     function _sortOperators() private {
@@ -144,14 +156,14 @@ abstract contract VeridictTest is Test {
         vm.prank(requester);
         return
             oracle.requestInference{value: FEE}(
-                SQUARE_MODEL, squareInput, mode, quorum, callback, gasLimit, _deadline()
+                squareModel, squareInput, mode, quorum, callback, gasLimit, _deadline()
             );
     }
 
     function _requestLarge(uint8 quorum) internal returns (uint256) {
         vm.prank(requester);
         return oracle.requestInference{value: FEE}(
-            LARGE_MODEL, largeInput, IInferenceOracle.Mode.ATTESTED, quorum, address(0), 0, _deadline()
+            largeModel, largeInput, IInferenceOracle.Mode.ATTESTED, quorum, address(0), 0, _deadline()
         );
     }
 
@@ -219,7 +231,7 @@ abstract contract VeridictTest is Test {
 
     function _attestSquare(uint256 requestId, uint256[] memory outputWords, uint256 count) internal {
         oracle.submitAttestations(
-            requestId, outputWords, _signatures(requestId, SQUARE_MODEL, squareInput, outputWords, count)
+            requestId, outputWords, _signatures(requestId, squareModel, squareInput, outputWords, count)
         );
     }
 }

@@ -2,6 +2,32 @@
 export const modelRegistryAbi = [
   {
     "type": "function",
+    "name": "DEFINITION_TYPEHASH",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "GROTH16_VERIFIER",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "contract IProofVerifier"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "MAX_FEE",
     "inputs": [],
     "outputs": [
@@ -25,6 +51,113 @@ export const modelRegistryAbi = [
       }
     ],
     "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "computeDefinitionHash",
+    "inputs": [
+      {
+        "name": "definition",
+        "type": "tuple",
+        "internalType": "struct IModelRegistry.ModelDefinition",
+        "components": [
+          {
+            "name": "onnxHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "quantizationHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "proofSystem",
+            "type": "uint8",
+            "internalType": "enum IModelRegistry.ProofSystem"
+          },
+          {
+            "name": "inputValues",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "inputBits",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "outputValues",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "outputBits",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "setup",
+            "type": "tuple",
+            "internalType": "struct IModelRegistry.SetupRecord",
+            "components": [
+              {
+                "name": "ptauHash",
+                "type": "bytes32",
+                "internalType": "bytes32"
+              },
+              {
+                "name": "contributions",
+                "type": "uint16",
+                "internalType": "uint16"
+              },
+              {
+                "name": "insecure",
+                "type": "bool",
+                "internalType": "bool"
+              }
+            ]
+          }
+        ]
+      },
+      {
+        "name": "verificationKey",
+        "type": "bytes",
+        "internalType": "bytes"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "pure"
+  },
+  {
+    "type": "function",
+    "name": "computeModelId",
+    "inputs": [
+      {
+        "name": "definitionHash",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "owner",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "pure"
   },
   {
     "type": "function",
@@ -103,9 +236,61 @@ export const modelRegistryAbi = [
             ]
           },
           {
+            "name": "proofSystem",
+            "type": "uint8",
+            "internalType": "enum IModelRegistry.ProofSystem"
+          },
+          {
             "name": "verifier",
             "type": "address",
             "internalType": "address"
+          },
+          {
+            "name": "verificationKey",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "definitionHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "onnxHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "quantizationHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "setup",
+            "type": "tuple",
+            "internalType": "struct IModelRegistry.SetupRecord",
+            "components": [
+              {
+                "name": "ptauHash",
+                "type": "bytes32",
+                "internalType": "bytes32"
+              },
+              {
+                "name": "contributions",
+                "type": "uint16",
+                "internalType": "uint16"
+              },
+              {
+                "name": "insecure",
+                "type": "bool",
+                "internalType": "bool"
+              }
+            ]
+          },
+          {
+            "name": "listedCeremony",
+            "type": "bool",
+            "internalType": "bool"
           },
           {
             "name": "owner",
@@ -199,6 +384,11 @@ export const modelRegistryAbi = [
         "name": "verifier",
         "type": "address",
         "internalType": "address"
+      },
+      {
+        "name": "verificationKey",
+        "type": "address",
+        "internalType": "address"
       }
     ],
     "stateMutability": "view"
@@ -266,6 +456,44 @@ export const modelRegistryAbi = [
   },
   {
     "type": "function",
+    "name": "getVerificationKey",
+    "inputs": [
+      {
+        "name": "modelId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "verificationKey",
+        "type": "bytes",
+        "internalType": "bytes"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "isListedCeremony",
+    "inputs": [
+      {
+        "name": "ptauHash",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "pure"
+  },
+  {
+    "type": "function",
     "name": "modelCount",
     "inputs": [],
     "outputs": [
@@ -282,19 +510,24 @@ export const modelRegistryAbi = [
     "name": "registerModel",
     "inputs": [
       {
-        "name": "modelId",
-        "type": "bytes32",
-        "internalType": "bytes32"
-      },
-      {
-        "name": "params",
+        "name": "definition",
         "type": "tuple",
-        "internalType": "struct IModelRegistry.ModelParams",
+        "internalType": "struct IModelRegistry.ModelDefinition",
         "components": [
           {
-            "name": "verifier",
-            "type": "address",
-            "internalType": "address"
+            "name": "onnxHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "quantizationHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "proofSystem",
+            "type": "uint8",
+            "internalType": "enum IModelRegistry.ProofSystem"
           },
           {
             "name": "inputValues",
@@ -317,19 +550,52 @@ export const modelRegistryAbi = [
             "internalType": "uint8"
           },
           {
-            "name": "fee",
-            "type": "uint96",
-            "internalType": "uint96"
-          },
-          {
-            "name": "metadataURI",
-            "type": "string",
-            "internalType": "string"
+            "name": "setup",
+            "type": "tuple",
+            "internalType": "struct IModelRegistry.SetupRecord",
+            "components": [
+              {
+                "name": "ptauHash",
+                "type": "bytes32",
+                "internalType": "bytes32"
+              },
+              {
+                "name": "contributions",
+                "type": "uint16",
+                "internalType": "uint16"
+              },
+              {
+                "name": "insecure",
+                "type": "bool",
+                "internalType": "bool"
+              }
+            ]
           }
         ]
+      },
+      {
+        "name": "verificationKey",
+        "type": "bytes",
+        "internalType": "bytes"
+      },
+      {
+        "name": "fee",
+        "type": "uint96",
+        "internalType": "uint96"
+      },
+      {
+        "name": "metadataURI",
+        "type": "string",
+        "internalType": "string"
       }
     ],
-    "outputs": [],
+    "outputs": [
+      {
+        "name": "modelId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
     "stateMutability": "nonpayable"
   },
   {
@@ -342,19 +608,24 @@ export const modelRegistryAbi = [
         "internalType": "bytes32"
       },
       {
-        "name": "modelId",
-        "type": "bytes32",
-        "internalType": "bytes32"
-      },
-      {
-        "name": "params",
+        "name": "definition",
         "type": "tuple",
-        "internalType": "struct IModelRegistry.ModelParams",
+        "internalType": "struct IModelRegistry.ModelDefinition",
         "components": [
           {
-            "name": "verifier",
-            "type": "address",
-            "internalType": "address"
+            "name": "onnxHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "quantizationHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "proofSystem",
+            "type": "uint8",
+            "internalType": "enum IModelRegistry.ProofSystem"
           },
           {
             "name": "inputValues",
@@ -377,19 +648,52 @@ export const modelRegistryAbi = [
             "internalType": "uint8"
           },
           {
-            "name": "fee",
-            "type": "uint96",
-            "internalType": "uint96"
-          },
-          {
-            "name": "metadataURI",
-            "type": "string",
-            "internalType": "string"
+            "name": "setup",
+            "type": "tuple",
+            "internalType": "struct IModelRegistry.SetupRecord",
+            "components": [
+              {
+                "name": "ptauHash",
+                "type": "bytes32",
+                "internalType": "bytes32"
+              },
+              {
+                "name": "contributions",
+                "type": "uint16",
+                "internalType": "uint16"
+              },
+              {
+                "name": "insecure",
+                "type": "bool",
+                "internalType": "bool"
+              }
+            ]
           }
         ]
+      },
+      {
+        "name": "verificationKey",
+        "type": "bytes",
+        "internalType": "bytes"
+      },
+      {
+        "name": "fee",
+        "type": "uint96",
+        "internalType": "uint96"
+      },
+      {
+        "name": "metadataURI",
+        "type": "string",
+        "internalType": "string"
       }
     ],
-    "outputs": [],
+    "outputs": [
+      {
+        "name": "modelId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
     "stateMutability": "nonpayable"
   },
   {
@@ -445,6 +749,25 @@ export const modelRegistryAbi = [
     ],
     "outputs": [],
     "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "verifierOf",
+    "inputs": [
+      {
+        "name": "proofSystem",
+        "type": "uint8",
+        "internalType": "enum IModelRegistry.ProofSystem"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "stateMutability": "view"
   },
   {
     "type": "event",
@@ -533,10 +856,10 @@ export const modelRegistryAbi = [
         "internalType": "bytes32"
       },
       {
-        "name": "index",
-        "type": "uint32",
+        "name": "definitionHash",
+        "type": "bytes32",
         "indexed": true,
-        "internalType": "uint32"
+        "internalType": "bytes32"
       },
       {
         "name": "owner",
@@ -545,34 +868,87 @@ export const modelRegistryAbi = [
         "internalType": "address"
       },
       {
-        "name": "verifier",
+        "name": "index",
+        "type": "uint32",
+        "indexed": false,
+        "internalType": "uint32"
+      },
+      {
+        "name": "definition",
+        "type": "tuple",
+        "indexed": false,
+        "internalType": "struct IModelRegistry.ModelDefinition",
+        "components": [
+          {
+            "name": "onnxHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "quantizationHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "proofSystem",
+            "type": "uint8",
+            "internalType": "enum IModelRegistry.ProofSystem"
+          },
+          {
+            "name": "inputValues",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "inputBits",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "outputValues",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "outputBits",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "setup",
+            "type": "tuple",
+            "internalType": "struct IModelRegistry.SetupRecord",
+            "components": [
+              {
+                "name": "ptauHash",
+                "type": "bytes32",
+                "internalType": "bytes32"
+              },
+              {
+                "name": "contributions",
+                "type": "uint16",
+                "internalType": "uint16"
+              },
+              {
+                "name": "insecure",
+                "type": "bool",
+                "internalType": "bool"
+              }
+            ]
+          }
+        ]
+      },
+      {
+        "name": "verificationKey",
         "type": "address",
         "indexed": false,
         "internalType": "address"
       },
       {
-        "name": "inputValues",
-        "type": "uint32",
+        "name": "listedCeremony",
+        "type": "bool",
         "indexed": false,
-        "internalType": "uint32"
-      },
-      {
-        "name": "inputBits",
-        "type": "uint8",
-        "indexed": false,
-        "internalType": "uint8"
-      },
-      {
-        "name": "outputValues",
-        "type": "uint32",
-        "indexed": false,
-        "internalType": "uint32"
-      },
-      {
-        "name": "outputBits",
-        "type": "uint8",
-        "indexed": false,
-        "internalType": "uint8"
+        "internalType": "bool"
       },
       {
         "name": "fee",
@@ -626,7 +1002,7 @@ export const modelRegistryAbi = [
   },
   {
     "type": "error",
-    "name": "InvalidModelId",
+    "name": "InvalidHash",
     "inputs": []
   },
   {
@@ -653,6 +1029,38 @@ export const modelRegistryAbi = [
         "name": "bits",
         "type": "uint256",
         "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "InvalidSetupRecord",
+    "inputs": [
+      {
+        "name": "proofSystem",
+        "type": "uint8",
+        "internalType": "enum IModelRegistry.ProofSystem"
+      },
+      {
+        "name": "ptauHash",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "contributions",
+        "type": "uint16",
+        "internalType": "uint16"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "KeyStorageFailed",
+    "inputs": [
+      {
+        "name": "keyHash",
+        "type": "bytes32",
+        "internalType": "bytes32"
       }
     ]
   },
@@ -734,12 +1142,33 @@ export const modelRegistryAbi = [
   },
   {
     "type": "error",
-    "name": "VerifierNotContract",
+    "name": "PublicSignalCountMismatch",
     "inputs": [
       {
-        "name": "verifier",
-        "type": "address",
-        "internalType": "address"
+        "name": "expected",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "keyCount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "VerificationKeyNotExpected",
+    "inputs": [
+      {
+        "name": "proofSystem",
+        "type": "uint8",
+        "internalType": "enum IModelRegistry.ProofSystem"
+      },
+      {
+        "name": "keyLength",
+        "type": "uint256",
+        "internalType": "uint256"
       }
     ]
   }

@@ -84,7 +84,7 @@ function g2(point: readonly (readonly string[])[] | undefined, name: string): bi
 }
 
 /** The bn128 base field modulus. */
-const Q = 21888242871839275222246405745257275088696311157297823662689037025202062040583n
+const Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n
 
 function field(value: string | undefined, name: string): bigint {
   let n: bigint
