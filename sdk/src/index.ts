@@ -13,6 +13,8 @@ export {
 } from './client/createVeridictClient.js'
 
 export { getModel, type GetModelParameters, type GetModelReturnType, type RegisteredLayout, type VeridictModel } from './actions/getModel.js'
+export { getVerificationKey, type GetVerificationKeyParameters, type GetVerificationKeyReturnType } from './actions/getVerificationKey.js'
+export { assertSetup, describeSetup, type ModelSetup, type SetupRequirement } from './model/modelSetup.js'
 export { listModels, type ListModelsParameters, type ListModelsReturnType } from './actions/listModels.js'
 export { encodeInput, type EncodeInputParameters, type EncodeInputReturnType } from './actions/encodeInput.js'
 export { decodeOutput, type DecodeOutputParameters, type DecodeOutputReturnType } from './actions/decodeOutput.js'
@@ -37,6 +39,20 @@ export { disputeWithProof, type DisputeWithProofParameters, type DisputeWithProo
 export { packValues, packedWordBytes, unpackValues, unpackValuesToNumbers, valuesPerWord, wordCount, WORD_PAYLOAD_BITS } from './encoding/pack.js'
 export { hashWords } from './encoding/hashWords.js'
 export { encodeGroth16Proof, toSolidityGroth16Proof } from './encoding/encodeGroth16Proof.js'
+export { decodeGroth16VerificationKey, encodeGroth16VerificationKey, type Groth16VerificationKey } from './encoding/groth16VerificationKey.js'
+export { decodeVerificationKey, encodeVerificationKey, verificationKeyHash, type VerificationKey } from './encoding/verificationKey.js'
+export {
+  computeDefinitionHash,
+  computeModelId,
+  EMPTY_SETUP_RECORD,
+  MODEL_DEFINITION_TYPE,
+  MODEL_DEFINITION_TYPEHASH,
+  PROOF_SYSTEM_IDS,
+  type ModelDefinition,
+  type ProofSystem,
+  type SetupRecord,
+} from './encoding/modelDefinition.js'
+export { findKnownPtau, HERMEZ_CEREMONY, KNOWN_PTAU_FILES, ptauRecordHash, type KnownCeremonyFile } from './encoding/knownCeremonies.js'
 
 export { inferenceOracleAbi } from './abi/inferenceOracleAbi.js'
 export { modelRegistryAbi } from './abi/modelRegistryAbi.js'
@@ -60,7 +76,7 @@ export type { NumberTensor } from './utils/tensor.js'
 export { BaseError, type BaseErrorParameters } from './errors/base.js'
 export { InvalidBitWidthError, ValueOutOfRangeError, WordCountMismatchError, WordOutOfRangeError } from './errors/encoding.js'
 export { InputOutOfRangeError, InputShapeMismatchError } from './errors/input.js'
-export { ManifestMismatchError, ManifestNotFoundError, ModelNotFoundError, ModelNotRequestableError } from './errors/model.js'
+export { ManifestMismatchError, ManifestNotFoundError, ModelNotFoundError, ModelNotRequestableError, UntrustedSetupError } from './errors/model.js'
 export {
   InputHashMismatchError,
   InsufficientFeeError,
@@ -74,4 +90,4 @@ export {
   WaitForResultTimeoutError,
 } from './errors/request.js'
 export { AccountNotFoundError, ChainMismatchError, ContractCallError } from './errors/client.js'
-export { NothingToVerifyError, VerificationKeyNotFoundError } from './errors/verify.js'
+export { MalformedVerificationKeyError, NothingToVerifyError, VerificationKeyNotFoundError } from './errors/verify.js'

@@ -1,4 +1,5 @@
 import type { Address, Hash, Hex } from 'viem'
+import type { SetupRecord } from './encoding/modelDefinition.js'
 
 /** How a request is served: `zk` by a proof only (final at once), `attested` by operator signatures (final after a challenge window) or a proof. */
 export type InferenceMode = 'zk' | 'attested'
@@ -33,11 +34,20 @@ export type TensorLayout = {
 export type VeridictManifest = {
   format: string
   name: string
-  modelId: Hex | undefined
+  /** What the registry hashes into the model's definition hash (with the owner, into its id); undefined until set up. */
+  definitionHash: Hex | undefined
   input: TensorLayout
   output: TensorLayout & { kind: 'class-index' | 'values' }
   circuit?: { constraints: number; publicInputs: number } | undefined
-  setup?: { protocol: string; insecure: boolean; vkeyKeccak256: Hex } | undefined
+  setup?:
+    | {
+        protocol: 'groth16' | 'plonk'
+        insecure: boolean
+        verificationKeyHash: Hex
+        record: SetupRecord
+        ptau: { blake2b: Hex; power: number; kind: 'known' | 'dev' | 'unlisted'; ceremony: string }
+      }
+    | undefined
   artifacts: { vkey?: string | undefined; [name: string]: string | undefined }
 }
 

@@ -2,9 +2,11 @@ import { type Address, type Hex, zeroAddress, zeroHash } from 'viem'
 import { readContract } from 'viem/actions'
 import { modelRegistryAbi } from '../abi/modelRegistryAbi.js'
 import type { VeridictClient } from '../client/createVeridictClient.js'
+import type { ProofSystem } from '../encoding/modelDefinition.js'
 import { valuesPerWord, wordCount } from '../encoding/pack.js'
 import { ModelNotFoundError } from '../errors/model.js'
 import { checkManifest } from '../manifest/checkManifest.js'
+import { describeSetup, type ModelSetup } from '../model/modelSetup.js'
 import type { InferenceMode, VeridictManifest } from '../types.js'
 import { toVeridictError } from '../utils/contractError.js'
 
@@ -14,14 +16,25 @@ export type RegisteredLayout = { values: number; bits: number; valuesPerWord: nu
 /** A registered model: its terms from the registry, and its manifest when asked for. */
 export type VeridictModel = {
   modelId: Hex
+  /** The hash of everything that defines the model (the id is it and the owner). */
+  definitionHash: Hex
   /** Compact 1-based id that requests store. */
   index: number
   owner: Address
   status: 'active' | 'deprecated'
   /** Minimum payment for one request, in wei. */
   fee: bigint
-  /** The IInferenceVerifier that checks proofs; undefined for an attested-only model. */
+  /** How results are proved: 'none' for a model served attested only. */
+  proofSystem: ProofSystem
+  /** The proof system's verifier, pinned by the registry; undefined without a proof system. */
   verifier: Address | undefined
+  /** The contract whose code holds the verification key (getVerificationKey reads it). */
+  verificationKey: Address | undefined
+  /** keccak256 of the ONNX file and of the quantization settings. */
+  onnxHash: Hex
+  quantizationHash: Hex
+  /** Where the setup came from (ptau, phase-2 contributions, insecure); undefined without a proof system. */
+  setup: ModelSetup | undefined
   /** The modes a request can ask for: a model without a verifier is served attested only. */
   modes: readonly InferenceMode[]
   input: RegisteredLayout
@@ -53,7 +66,7 @@ export type GetModelReturnType = VeridictModel
  * import { getModel } from '@veridict/sdk'
  *
  * const model = await getModel(veridict, { modelId, manifest: true })
- * console.log(model.fee, model.modes, model.manifest?.input.shape)
+ * console.log(model.fee, model.modes, model.setup?.summary, model.manifest?.input.shape)
  */
 export async function getModel(client: VeridictClient, { modelId, manifest }: GetModelParameters): Promise<GetModelReturnType> {
   let stored
@@ -69,13 +82,20 @@ export async function getModel(client: VeridictClient, { modelId, manifest }: Ge
   }
   const { terms } = stored
   if (terms.status === 0) throw new ModelNotFoundError({ modelId })
+  const proofSystem = PROOF_SYSTEMS[stored.proofSystem] ?? 'none'
   const model: VeridictModel = {
     modelId,
+    definitionHash: stored.definitionHash,
     index: terms.index,
     owner: stored.owner,
     status: terms.status === 1 ? 'active' : 'deprecated',
     fee: terms.fee,
+    proofSystem,
     verifier: stored.verifier === zeroAddress ? undefined : stored.verifier,
+    verificationKey: stored.verificationKey === zeroAddress ? undefined : stored.verificationKey,
+    onnxHash: stored.onnxHash,
+    quantizationHash: stored.quantizationHash,
+    setup: proofSystem === 'none' ? undefined : describeSetup(proofSystem, { ...stored.setup, listedCeremony: stored.listedCeremony }),
     modes: terms.hasVerifier ? ['zk', 'attested'] : ['attested'],
     input: registeredLayout(terms.inputValues, terms.inputBits),
     output: registeredLayout(terms.outputValues, terms.outputBits),
@@ -95,6 +115,9 @@ async function resolveManifest(client: VeridictClient, model: VeridictModel, sup
   client.manifests.set(model.modelId, manifest)
   return manifest
 }
+
+/** The registry's ProofSystem enum, by value. */
+const PROOF_SYSTEMS: readonly ProofSystem[] = ['none', 'groth16', 'plonk']
 
 function registeredLayout(values: number, bits: number): RegisteredLayout {
   return { values, bits, valuesPerWord: valuesPerWord(bits), words: wordCount(values, bits) }

@@ -1,6 +1,7 @@
 import type { Account, Address, Chain, Client, Transport } from 'viem'
 import { ChainMismatchError } from '../errors/client.js'
 import type { VeridictDeployment, VeridictManifest } from '../types.js'
+import type { GetVerificationKeyReturnType } from '../actions/getVerificationKey.js'
 import { loadManifestFromUri } from '../manifest/loadManifestFromUri.js'
 
 /** A viem client used for reads (a PublicClient, or any client with a transport). */
@@ -43,6 +44,8 @@ export type VeridictClient = {
   loadManifest: (uri: string) => Promise<unknown>
   /** Manifests already loaded and checked, by model id. */
   manifests: Map<string, VeridictManifest>
+  /** Verification keys already read from the registry, by lower-case model id (they never change). */
+  verificationKeys: Map<string, GetVerificationKeyReturnType>
 }
 
 /**
@@ -76,6 +79,7 @@ export function createVeridictClient(parameters: CreateVeridictClientParameters)
     pollingInterval: parameters.pollingInterval ?? parameters.publicClient.pollingInterval,
     loadManifest: parameters.loadManifest ?? ((uri) => loadManifestFromUri(uri, { ipfsGateway })),
     manifests: new Map(),
+    verificationKeys: new Map(),
   }
 }
 

@@ -12,7 +12,7 @@ export class ModelNotFoundError extends BaseError {
   readonly modelId: Hex
   constructor({ modelId, cause }: { modelId: Hex; cause?: unknown }) {
     super(`Model ${modelId} is not registered.`, {
-      details: 'Check the model id (the manifest\'s modelId) and that the client points at the right registry; listModels shows what is registered.',
+      details: 'Check the model id (registration prints it; it depends on the owner) and that the client points at the right registry; listModels shows what is registered.',
       cause,
     })
     this.modelId = modelId
@@ -64,5 +64,22 @@ export class ManifestMismatchError extends BaseError {
     super(`The manifest does not match model ${modelId}: ${reason}.`, {
       details: 'Use the manifest.json written when this exact model was compiled and set up.',
     })
+  }
+}
+
+/**
+ * A model's setup does not meet what the caller requires (assertSetup).
+ *
+ * @example
+ * assertSetup(model, { minContributions: 3 }) // a dev setup: throws UntrustedSetupError
+ */
+export class UntrustedSetupError extends BaseError {
+  override name = 'UntrustedSetupError'
+  readonly modelId: Hex
+  constructor({ modelId, summary, reason }: { modelId: Hex; summary: string; reason: string }) {
+    super(`The setup of model ${modelId} (${summary}) is not trusted: ${reason}.`, {
+      details: 'Use a model set up over a listed ceremony file with a multi-party phase 2 (veridict ceremony), or relax the requirement for local development.',
+    })
+    this.modelId = modelId
   }
 }

@@ -4,6 +4,7 @@ import type { TensorLayout, VeridictManifest } from '../types.js'
 
 type Registered = {
   modelId: Hex
+  definitionHash: Hex
   input: { values: number; bits: number }
   output: { values: number; bits: number }
 }
@@ -15,7 +16,8 @@ export function checkManifest(model: Registered, value: unknown): VeridictManife
   const manifest = value as Partial<VeridictManifest>
   if (typeof manifest.format !== 'string' || !manifest.format.startsWith('veridict-manifest/'))
     throw fail(`its format is ${JSON.stringify(manifest.format)}, not veridict-manifest/*`)
-  if (manifest.modelId?.toLowerCase() !== model.modelId.toLowerCase()) throw fail(`it is the manifest of model ${manifest.modelId ?? '(no id: not set up)'}`)
+  if (manifest.definitionHash?.toLowerCase() !== model.definitionHash.toLowerCase())
+    throw fail(`it defines the model ${manifest.definitionHash ?? '(not set up)'}, the registry's definition hash is ${model.definitionHash}`)
   checkLayout(fail, 'input', manifest.input, model.input)
   checkLayout(fail, 'output', manifest.output, model.output)
   if (manifest.output!.kind !== 'values' && manifest.output!.kind !== 'class-index') throw fail(`its output kind ${JSON.stringify(manifest.output!.kind)} is unknown`)

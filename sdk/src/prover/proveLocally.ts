@@ -2,6 +2,7 @@ import type { Hex } from 'viem'
 import { readManifest } from '../../../circuits/src/manifest/manifest.js'
 import { prove } from '../../../circuits/src/prove/prove.js'
 import type { ProverPool } from '../../../circuits/src/prove/proverPool.js'
+import { getModel } from '../actions/getModel.js'
 import { getRequest } from '../actions/getRequest.js'
 import type { VeridictClient } from '../client/createVeridictClient.js'
 import { encodeGroth16Proof } from '../encoding/encodeGroth16Proof.js'
@@ -46,8 +47,9 @@ export type ProveLocallyReturnType = {
  */
 export async function proveLocally(client: VeridictClient, { requestId, dir, pool }: ProveLocallyParameters): Promise<ProveLocallyReturnType> {
   const [request, manifest] = await Promise.all([getRequest(client, { requestId }), readManifest(dir)])
-  if (manifest.modelId?.toLowerCase() !== request.modelId.toLowerCase())
-    throw new ManifestMismatchError({ modelId: request.modelId, reason: `${dir} holds model ${manifest.modelId ?? '(not set up)'}` })
+  const model = await getModel(client, { modelId: request.modelId })
+  if (manifest.definitionHash?.toLowerCase() !== model.definitionHash.toLowerCase())
+    throw new ManifestMismatchError({ modelId: request.modelId, reason: `${dir} holds the model defined by ${manifest.definitionHash ?? '(not set up)'}, the registry's definition is ${model.definitionHash}` })
   const proved = await prove({ dir, input: { words: request.inputWords }, pool })
   return {
     requestId,

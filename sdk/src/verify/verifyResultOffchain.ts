@@ -1,20 +1,18 @@
 import { decodeAbiParameters, type Hex } from 'viem'
 import * as snarkjs from 'snarkjs'
-import { getModel } from '../actions/getModel.js'
 import type { VeridictResult } from '../actions/getResult.js'
+import { getVerificationKey } from '../actions/getVerificationKey.js'
 import { verifyAttestation } from '../actions/verifyAttestation.js'
 import type { VeridictClient } from '../client/createVeridictClient.js'
-import { NothingToVerifyError, VerificationKeyNotFoundError } from '../errors/verify.js'
+import type { VerificationKey } from '../encoding/verificationKey.js'
+import { NothingToVerifyError } from '../errors/verify.js'
 import type { Groth16Proof } from '../types.js'
-
-/** A snarkjs Groth16 verification key (vkey.json). */
-export type Groth16VerificationKey = { protocol: string; curve: string; nPublic: number; [key: string]: unknown }
 
 export type VerifyResultOffchainParameters = {
   /** A result from getResult, waitForResult or watchResults. */
   result: Pick<VeridictResult, 'requestId' | 'modelId' | 'inputWords' | 'outputWords' | 'fulfilment' | 'request'>
-  /** The model's verification key; default: vkey.json next to the manifest at the model's metadata URI. */
-  vkey?: Groth16VerificationKey | undefined
+  /** The model's verification key; default: the key the registry stores for the model (read from the chain). */
+  vkey?: VerificationKey | undefined
 }
 
 export type VerifyResultOffchainReturnType =
@@ -23,16 +21,17 @@ export type VerifyResultOffchainReturnType =
 
 /**
  * Verifies a result without trusting the chain's verdict: a proved result's Groth16 proof is
- * checked against the model's verification key (public signals: the input words, then the output
- * words), an attested result's signatures are recovered and checked against staked operators (as
- * of the attestation's block) and the request's quorum.
+ * checked with snarkjs against the model's verification key, read from the registry (the very key
+ * the model id names; no metadata needed), public signals the input words then the output words;
+ * an attested result's signatures are recovered and checked against staked operators (as of the
+ * attestation's block) and the request's quorum.
  *
  * @example
  * import { getResult } from '@veridict/sdk'
  * import { verifyResultOffchain } from '@veridict/sdk/verify'
  *
  * const result = await getResult(veridict, { requestId })
- * const { valid } = await verifyResultOffchain(veridict, { result, vkey })
+ * const { valid } = await verifyResultOffchain(veridict, { result })
  */
 export async function verifyResultOffchain(client: VeridictClient, { result, vkey }: VerifyResultOffchainParameters): Promise<VerifyResultOffchainReturnType> {
   const { fulfilment } = result
@@ -51,7 +50,7 @@ export async function verifyResultOffchain(client: VeridictClient, { result, vke
     return { kind: 'attestation', valid: checked.valid, reason: checked.reason, signers: checked.signers }
   }
   if (!fulfilment.proof) throw new NothingToVerifyError({ requestId: result.requestId, reason: 'the proof was submitted through another contract, so it is not in the calldata' })
-  const key = vkey ?? (await loadVerificationKey(client, result.modelId))
+  const key = vkey ?? (await getVerificationKey(client, { modelId: result.modelId })).vkey
   const signals = [...result.inputWords, ...result.outputWords].map(String)
   if (signals.length !== key.nPublic) return { kind: 'proof', valid: false, reason: `the key takes ${key.nPublic} public signals, the result has ${signals.length}` }
   const valid = await snarkjs.groth16.verify(key as never, signals, fromProofBytes(fulfilment.proof) as never, silentLogger)
@@ -73,22 +72,5 @@ function fromProofBytes(bytes: Hex): Groth16Proof {
     pi_c: [c[0].toString(), c[1].toString(), '1'],
     protocol: 'groth16',
     curve: 'bn128',
-  }
-}
-
-async function loadVerificationKey(client: VeridictClient, modelId: Hex): Promise<Groth16VerificationKey> {
-  const model = await getModel(client, { modelId, manifest: true })
-  const path = model.manifest?.artifacts.vkey
-  if (!path) throw new VerificationKeyNotFoundError({ reason: `the manifest of model ${modelId} names no vkey (an attested-only model?)` })
-  let uri: string
-  try {
-    uri = new URL(path, model.metadataURI).toString()
-  } catch (cause) {
-    throw new VerificationKeyNotFoundError({ reason: `${path} cannot be resolved against ${model.metadataURI}`, cause })
-  }
-  try {
-    return (await client.loadManifest(uri)) as Groth16VerificationKey
-  } catch (cause) {
-    throw new VerificationKeyNotFoundError({ reason: `${uri} cannot be loaded`, cause })
   }
 }
