@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util'
 import { createPublicClient, createWalletClient, defineChain, http, parseEther } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { inferenceOracleAbi } from '../../sdk/src/abi/inferenceOracleAbi.js'
+import { describeSetup } from '../../sdk/src/model/modelSetup.js'
 import { runOperatorAction, type OperatorAction } from './chain/operatorActions.js'
 import { registerModel } from './chain/registerModel.js'
 import { loadConfig } from './config/loadConfig.js'
@@ -13,13 +14,15 @@ import { runCompilerCli } from '../../circuits/src/cli.js'
 
 const usage = `veridict: the Veridict model compiler and oracle node
 
-  veridict compile | setup | prove | verify | run ...   the model compiler (veridict compile --help)
+  veridict compile | setup | ceremony | prove | verify | run ...   the model compiler (veridict compile --help)
   veridict node start [--config node.json] [flags]
   veridict operator register --stake <eth>
   veridict operator stake --amount <eth>
   veridict operator unstake --amount <eth>
   veridict operator withdraw [--rewards]
-  veridict model register --dir <compiled model folder> [--fee <wei>] [--metadata-uri <uri>]
+  veridict model register --dir <compiled model folder> [--fee <wei>] [--metadata-uri <uri>] [--allow-insecure-setup]
+    The registry derives the model id from the folder's artifacts and your address; a model set up
+    over a single-party dev powers of tau is refused unless --allow-insecure-setup (local chains only).
 
 Configuration: a JSON file (--config), VERIDICT_* environment variables (VERIDICT_RPC_URL, VERIDICT_CHAIN_ID,
 VERIDICT_DEPLOYMENT, VERIDICT_MODELS_DIR, VERIDICT_DATA_DIR, ...) and these flags, flags winning:
@@ -53,13 +56,14 @@ const flagOptions = {
   dir: { type: 'string' },
   fee: { type: 'string' },
   'metadata-uri': { type: 'string' },
+  'allow-insecure-setup': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
 const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
 const configFlags = ['rpc-url', 'chain-id', 'deployment', 'oracle', 'models-dir', 'data-dir', 'min-fee', 'prover-concurrency', 'confirmations', 'http-port', 'http-host', 'execution-provider', 'poll-interval-ms', 'log-level']
 
-const COMPILER_COMMANDS = new Set(['compile', 'setup', 'prove', 'verify', 'run'])
+const COMPILER_COMMANDS = new Set(['compile', 'setup', 'ceremony', 'prove', 'verify', 'run'])
 
 async function main(): Promise<void> {
   const first = process.argv[2]
@@ -136,7 +140,10 @@ async function main(): Promise<void> {
   if (group === 'model' && command === 'register') {
     if (!values.dir) throw new BaseError('model register needs --dir <compiled model folder>.')
     const registry = await publicClient.readContract({ address: config.oracle, abi: inferenceOracleAbi, functionName: 'REGISTRY' })
-    print(await registerModel({ publicClient, walletClient, account, chain, registry, dir: values.dir, fee: BigInt(values.fee ?? '0'), metadataURI: values['metadata-uri'] }))
+    const allowInsecureSetup = values['allow-insecure-setup'] === true
+    const registered = await registerModel({ publicClient, walletClient, account, chain, registry, dir: values.dir, fee: BigInt(values.fee ?? '0'), metadataURI: values['metadata-uri'], allowInsecureSetup })
+    if (registered.setup.insecure) console.error('warning: registered with an INSECURE single-party dev setup (--allow-insecure-setup): never use this model where value is at stake')
+    print({ ...registered, setup: { ...registered.setup, summary: registered.proofSystem === 'none' ? 'no proof system (attested only)' : describeSetup(registered.proofSystem, registered.setup).summary } })
     return
   }
   throw new BaseError(`Unknown command "${positionals.join(' ')}".`, { details: usage })

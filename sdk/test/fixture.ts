@@ -66,7 +66,6 @@ export async function setupFixture(): Promise<Fixture> {
     startAnvil(),
   ])
   const { dir: modelDir, manifest } = compiled
-  const modelId = manifest.modelId!
   const deployment = await deployVeridict({ rpcUrl: anvil.rpcUrl, challengeWindow: CHALLENGE_WINDOW })
   const transport = http(anvil.rpcUrl)
   const publicClient = createPublicClient({ chain: foundry, transport, pollingInterval: 50 })
@@ -80,7 +79,7 @@ export async function setupFixture(): Promise<Fixture> {
 
   const server = await startModelHost(modelDir)
   const owner = wallet(0)
-  await registerModel({
+  const { modelId } = await registerModel({
     publicClient,
     walletClient: owner,
     account: account(0),
@@ -89,6 +88,7 @@ export async function setupFixture(): Promise<Fixture> {
     dir: modelDir,
     fee: MODEL_FEE,
     metadataURI: `${server.url}/manifest.json`,
+    allowInsecureSetup: true,
   })
   const { consumer } = readArtifacts({ consumer: ['DigitConsumer.sol', 'DigitConsumer'] })
   const consumerAddress = (

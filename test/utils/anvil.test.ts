@@ -2,7 +2,6 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
-  type Address,
   type Hex,
   type PublicClient,
   createPublicClient,
@@ -17,17 +16,17 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 
-import { readArtifacts } from '../../contracts/script/artifacts.js'
 import { type Deployment, deployVeridict } from '../../contracts/script/deploy.js'
 import { attestationTypes, eip712DomainName, eip712DomainVersion } from '../../sdk/src/abi/eip712.js'
 import { inferenceOracleAbi } from '../../sdk/src/abi/inferenceOracleAbi.js'
 import { modelRegistryAbi } from '../../sdk/src/abi/modelRegistryAbi.js'
 import { operatorStakingAbi } from '../../sdk/src/abi/operatorStakingAbi.js'
+import { computeDefinitionHash, computeModelId, PROOF_SYSTEM_IDS, type ModelDefinition } from '../../sdk/src/encoding/modelDefinition.js'
 import { type Anvil, anvilPrivateKeys, startAnvil } from './anvil.js'
 
 const fixture = JSON.parse(
   readFileSync(new URL('../../contracts/test/fixtures/square/fixture.json', import.meta.url), 'utf8'),
-) as { a: Hex[]; b: Hex[][]; c: Hex[]; inputWords: Hex[]; outputWords: Hex[] }
+) as { a: Hex[]; b: Hex[][]; c: Hex[]; inputWords: Hex[]; outputWords: Hex[]; verificationKey: Hex }
 const inputWords = fixture.inputWords.map(BigInt)
 const outputWords = fixture.outputWords.map(BigInt)
 const proof = encodeAbiParameters(
@@ -38,7 +37,16 @@ const proof = encodeAbiParameters(
     fixture.c.map(BigInt) as [bigint, bigint],
   ],
 )
-const modelId = keccak256(encodePacked(['string'], ['veridict.anvil.square-plus-three']))
+const definition: ModelDefinition = {
+  onnxHash: keccak256(encodePacked(['string'], ['veridict.anvil.square-plus-three.onnx'])),
+  quantizationHash: keccak256(encodePacked(['string'], ['veridict.anvil.square-plus-three.quantization'])),
+  proofSystem: 'groth16',
+  verificationKeyHash: keccak256(fixture.verificationKey),
+  input: { values: 1, bits: 16 },
+  output: { values: 1, bits: 32 },
+  setup: { ptauHash: keccak256(encodePacked(['string'], ['fixture ptau'])), contributions: 1, insecure: true },
+}
+const modelId = computeModelId(computeDefinitionHash(definition), privateKeyToAccount(anvilPrivateKeys[0]!).address)
 const hashWords = (words: bigint[]) => keccak256(encodePacked(['uint256[]'], [words]))
 
 describe('anvil helper and deployVeridict', () => {
@@ -97,27 +105,30 @@ describe('anvil helper and deployVeridict', () => {
   test('serves a proved and an attested request end to end', async () => {
     const { operatorStaking, inferenceOracle, modelRegistry } = deployment.contracts
     const owner = wallet(0)
-    const { verifier, adapter } = readArtifacts({
-      verifier: ['SquarePlusThreeVerifier.sol', 'SquarePlusThreeVerifier'],
-      adapter: ['Groth16VerifierAdapter.sol', 'Groth16VerifierAdapter'],
-    })
-    const verifierAddress = (await send(undefined, owner.deployContract({ abi: verifier.abi, bytecode: verifier.bytecode })))
-      .contractAddress as Address
-    const adapterAddress = (
-      await send(undefined, owner.deployContract({ abi: adapter.abi, bytecode: adapter.bytecode, args: [verifierAddress, 2n] }))
-    ).contractAddress as Address
-    await send(
-      undefined,
-      owner.writeContract({
-        address: modelRegistry,
-        abi: modelRegistryAbi,
-        functionName: 'registerModel',
-        args: [
-          modelId,
-          { verifier: adapterAddress, inputValues: 1, inputBits: 16, outputValues: 1, outputBits: 32, fee: parseEther('0.01'), metadataURI: '' },
-        ],
-      }),
-    )
+    const registration = {
+      address: modelRegistry,
+      abi: modelRegistryAbi,
+      functionName: 'registerModel',
+      args: [
+        {
+          onnxHash: definition.onnxHash,
+          quantizationHash: definition.quantizationHash,
+          proofSystem: PROOF_SYSTEM_IDS.groth16,
+          inputValues: 1,
+          inputBits: 16,
+          outputValues: 1,
+          outputBits: 32,
+          setup: definition.setup,
+        },
+        fixture.verificationKey,
+        parseEther('0.01'),
+        '',
+      ],
+      account: owner.account,
+    } as const
+    // The registry derives the same id the SDK computes from the artifacts and the owner.
+    expect((await publicClient.simulateContract(registration)).result).toBe(modelId)
+    await send('registerModel (Groth16, 2 signals)', owner.writeContract(registration))
     const operators = [1, 2, 3].map(wallet).sort((x, y) => (x.account.address.toLowerCase() < y.account.address.toLowerCase() ? -1 : 1))
     for (const operator of operators) {
       await send(undefined, operator.writeContract({ address: operatorStaking, abi: operatorStakingAbi, functionName: 'register', value: parseEther('2') }))

@@ -7,29 +7,33 @@ import { recoverAttestationSigner } from '../attest/attestation.js'
 import { loadConfig } from '../config/loadConfig.js'
 import { createLogger } from '../logger.js'
 import { OracleNode } from '../node/oracleNode.js'
-import { compileIris } from '../testing/harness.js'
+import { nodeConfig, startTestChain, waitFor, type TestChain } from '../testing/harness.js'
 import { createApp } from './app.js'
 
 const key = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d'
 
 describe('HTTP API', () => {
+  let chain: TestChain
   let node: OracleNode
   let app: Hono
   let input: number[]
 
   beforeAll(async () => {
-    const iris = await compileIris()
-    input = iris.testInputs[0]!
+    chain = await startTestChain()
+    input = chain.testInputs[0]!
     const { config, operatorKey } = loadConfig({
       env: { VERIDICT_OPERATOR_KEY: key },
-      flags: { rpcUrl: 'http://127.0.0.1:9', chainId: 31337, oracle: '0x5FbDB2315678afecb367f032d93F642f64180aa3', modelsDir: iris.modelsDir, dataDir: mkdtempSync(join(tmpdir(), 'veridict-api-')), executionProvider: 'cpu', maxBodyBytes: 4096 },
+      flags: { ...nodeConfig(chain, { httpPort: 0 }), dataDir: mkdtempSync(join(tmpdir(), 'veridict-api-')), maxBodyBytes: 4096 },
     })
     node = await OracleNode.create({ config, operatorKey, logger: createLogger('silent') })
     app = createApp(node)
+    await node.start()
+    await waitFor(() => node.health().ok, { what: 'the node to read the registrations' })
   })
 
   afterAll(async () => {
     await node?.stop()
+    await chain?.stop()
   })
 
   const post = (path: string, body: unknown, raw = false) => app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw ? (body as string) : JSON.stringify(body) })
@@ -38,14 +42,15 @@ describe('HTTP API', () => {
   test('serves an off-chain inference with an attestation signed for requestId 0', async () => {
     const response = await post('/v1/inference', { model: 'iris', input })
     expect(response.status).toBe(200)
-    const body = (await response.json()) as { output: { values: number[]; float: number[] }; attestation: { modelId: `0x${string}`; inputHash: `0x${string}`; outputHash: `0x${string}`; signature: `0x${string}`; signer: string } }
+    const body = (await response.json()) as { modelId: string; output: { values: number[]; float: number[] }; attestation: { modelId: `0x${string}`; inputHash: `0x${string}`; outputHash: `0x${string}`; signature: `0x${string}`; signer: string } }
+    expect(body.modelId).toBe(chain.modelId)
     body.output.values.forEach((v, i) => expect(Math.abs(v - body.output.float[i]!)).toBeLessThan(0.25))
     const { attestation } = body
     expect(await recoverAttestationSigner(node.domain, { requestId: 0n, ...attestation }, attestation.signature)).toBe(attestation.signer)
   })
 
   test('returns a proof on request', async () => {
-    const response = await post('/v1/inference', { model: node.models[0]!.modelId, input, prove: true })
+    const response = await post('/v1/inference', { model: chain.modelId, input, prove: true })
     expect(response.status).toBe(200)
     expect(((await response.json()) as { proof: { proof: string } }).proof.proof).toMatch(/^0x[0-9a-f]{512}$/)
   })
@@ -78,13 +83,15 @@ describe('HTTP API', () => {
 
   test('describes itself: models, OpenAPI document and metrics', async () => {
     const models = (await (await app.request('/v1/models')).json()) as { models: { name: string; provable: boolean }[] }
-    expect(models.models).toEqual([expect.objectContaining({ name: 'iris', provable: true })])
+    expect(models.models).toEqual([expect.objectContaining({ name: 'iris', provable: true, modelIds: [chain.modelId], proofSystem: 'groth16', insecureSetup: true })])
     const openapi = (await (await app.request('/openapi.json')).json()) as { openapi: string; paths: Record<string, unknown> }
     expect(openapi.openapi).toBe('3.1.0')
     expect(Object.keys(openapi.paths)).toEqual(['/health', '/metrics', '/v1/models', '/v1/inference', '/v1/requests/{id}', '/v1/attestations'])
     const metrics = await (await app.request('/metrics')).text()
     expect(metrics).toContain('veridict_jobs{state="pending"} 0')
     expect(metrics).toMatch(/veridict_inference_seconds_count\{model="iris"\} \d+/)
-    expect((await app.request('/health')).status).toBe(503)
+    const health = await app.request('/health')
+    expect(health.status).toBe(200)
+    expect(await health.json()).toMatchObject({ status: 'ok', models: [{ name: 'iris', modelIds: [chain.modelId] }], refusedRegistrations: [] })
   })
 })

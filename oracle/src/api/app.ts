@@ -19,6 +19,7 @@ const statusOf: Record<string, [ContentfulStatusCode, string]> = {
   UnknownModelError: [404, 'unknown_model'],
   RequestNotFoundError: [404, 'request_not_found'],
   NotProvableError: [422, 'not_provable'],
+  ModelNotRegisteredError: [409, 'model_not_registered'],
 }
 
 /** The node's HTTP API: one sub-app per feature, a body size limit, errors as { error: { code, message } }. */

@@ -7,10 +7,10 @@ export const inferenceApp = (node: OracleNode) =>
   new Hono().post('/', async (c) => {
     const body = await jsonBody(c, inferenceBody)
     const input = Array.isArray(body.input) ? { values: body.input } : { quantized: body.input.quantized.map((v) => BigInt(v)) }
-    const { model, result, attestation, signature, proof } = await node.inferOffchain({ model: body.model, input, prove: body.prove })
+    const { model, modelId, result, attestation, signature, proof } = await node.inferOffchain({ model: body.model, input, prove: body.prove })
     return c.json({
       model: model.name,
-      modelId: model.modelId,
+      modelId,
       output: {
         values: model.dequantize(result.output),
         quantized: result.output.map(String),

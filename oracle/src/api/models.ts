@@ -6,13 +6,17 @@ export const modelsApp = (node: OracleNode) =>
     c.json({
       models: node.models.map((m) => ({
         name: m.name,
-        modelId: m.modelId,
+        definitionHash: m.definitionHash,
+        /** The registered ids whose definition is this folder's: requests naming them are served. */
+        modelIds: node.listings.idsOf(m),
+        proofSystem: m.definition.proofSystem,
         provable: m.provable,
         modes: node.config.modes.filter((mode) => mode === 'attested' || m.provable),
         executionProvider: m.provider,
         input: m.manifest.input,
         output: m.manifest.output,
-        insecureSetup: m.manifest.setup?.insecure ?? false,
+        insecureSetup: m.definition.setup.insecure,
+        setup: m.definition.setup,
       })),
     }),
   )

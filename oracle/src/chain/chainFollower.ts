@@ -1,14 +1,18 @@
 import type { Logger } from 'pino'
 import type { Address, Hex, PublicClient } from 'viem'
 import { inferenceOracleAbi } from '../../../sdk/src/abi/inferenceOracleAbi.js'
+import { modelRegistryAbi } from '../../../sdk/src/abi/modelRegistryAbi.js'
 import type { NodeMetrics } from '../metrics/metrics.js'
 import type { JobStore } from '../store/jobStore.js'
 
-const followedEvents = inferenceOracleAbi.filter(
+const oracleEvents = inferenceOracleAbi.filter(
   (item) =>
     item.type === 'event' &&
     ['InferenceRequested', 'ResultFulfilled', 'AttestationSubmitted', 'ResultFinalized', 'AttestationVoided', 'AttestationDisputed', 'RequestRefunded', 'EquivocationReported'].includes(item.name),
 )
+/** The registry's registrations: which model ids name a model this node has (ModelListings). */
+export const modelRegisteredEvent = modelRegistryAbi.find((item) => item.type === 'event' && item.name === 'ModelRegistered')!
+const followedEvents = [...oracleEvents, modelRegisteredEvent]
 
 export type OracleLog = {
   eventName: string
@@ -22,6 +26,8 @@ export type OracleLog = {
 export type ChainFollowerParameters = {
   client: PublicClient
   oracle: Address
+  /** The ModelRegistry, whose ModelRegistered events are applied with the oracle's. */
+  registry: Address
   store: JobStore
   confirmations: number
   pollIntervalMs: number
@@ -48,7 +54,7 @@ const sleep = (ms: number, signal: AbortSignal) =>
   })
 
 /**
- * Follows the oracle's events: eth_getLogs from the last processed block (so a restart backfills
+ * Follows the oracle's events (and the registry's registrations): eth_getLogs from the last processed block (so a restart backfills
  * everything it missed) up to head - confirmations, applying each batch and the new cursor in one
  * transaction. If the block under the cursor changed (a reorg deeper than the confirmations), it
  * rewinds and cancels jobs whose request is no longer on the chain. When the RPC fails it backs off
@@ -77,7 +83,7 @@ export class ChainFollower {
 
   /** Processes everything up to the safe head once; returns the number of logs applied. */
   async poll(): Promise<number> {
-    const { client, store, confirmations, batchBlocks, oracle, metrics } = this.p
+    const { client, store, confirmations, batchBlocks, oracle, registry, metrics } = this.p
     const latest = await client.getBlock({ blockTag: 'latest' })
     const head = latest.number
     this.head = head
@@ -93,7 +99,7 @@ export class ChainFollower {
     let applied = 0
     while (from <= safe && !this.abort.signal.aborted) {
       const to = from + BigInt(batchBlocks) - 1n < safe ? from + BigInt(batchBlocks) - 1n : safe
-      const [logs, toBlock] = await Promise.all([client.getLogs({ address: oracle, events: followedEvents, fromBlock: from, toBlock: to, strict: true }), to === head ? latest : client.getBlock({ blockNumber: to })])
+      const [logs, toBlock] = await Promise.all([client.getLogs({ address: [oracle, registry], events: followedEvents, fromBlock: from, toBlock: to, strict: true }), to === head ? latest : client.getBlock({ blockNumber: to })])
       const ordered = (logs as unknown as OracleLog[]).sort((a, b) => (a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1))
       store.atomically(() => {
         if (ordered.length) this.p.onLogs(ordered)
@@ -114,7 +120,7 @@ export class ChainFollower {
     logger.warn({ cursorBlock, rewindTo: back }, 'chain reorganised under the cursor, rewinding')
     const head = await client.getBlockNumber({ cacheTime: 0 })
     for (const job of store.jobsSinceBlock(back)) {
-      const logs = await client.getLogs({ address: oracle, event: followedEvents.find((e) => e.name === 'InferenceRequested')!, args: { requestId: job.requestId } as never, fromBlock: back, toBlock: head })
+      const logs = await client.getLogs({ address: oracle, event: oracleEvents.find((e) => e.name === 'InferenceRequested')!, args: { requestId: job.requestId } as never, fromBlock: back, toBlock: head })
       const current = logs[0]
       if (!current) {
         logger.warn({ requestId: job.requestId }, 'request reorged out, cancelling its job')

@@ -1,11 +1,8 @@
-import { createRequire } from 'node:module'
-import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import type { Abi, Address, Hex, PublicClient, WalletClient, Account, Chain } from 'viem'
-import { computeModelId, loadCompiledModel } from '../../../circuits/src/index.js'
-import { readArtifact } from '../../../contracts/script/artifacts.js'
+import { decodeEventLog, type Account, type Address, type Chain, type Hex, type PublicClient, type WalletClient } from 'viem'
+import { readModelDefinition } from '../../../circuits/src/manifest/readModelDefinition.js'
+import { PROOF_SYSTEM_IDS, computeModelId, type ModelDefinition } from '../../../sdk/src/encoding/modelDefinition.js'
 import { modelRegistryAbi } from '../../../sdk/src/abi/modelRegistryAbi.js'
-import { TransactionError } from '../errors/node.js'
+import { InsecureSetupError, TransactionError } from '../errors/node.js'
 
 export type RegisterModelParameters = {
   publicClient: PublicClient
@@ -13,64 +10,98 @@ export type RegisterModelParameters = {
   account: Account
   chain: Chain
   registry: Address
-  /** A compiled (and, for ZK mode, set-up) model folder. */
+  /** A compiled (and, for a model with a circuit, set-up) model folder. */
   dir: string
   fee: bigint
   metadataURI?: string | undefined
+  /** Register a model set up over a single-party dev powers of tau (local development chains only). */
+  allowInsecureSetup?: boolean | undefined
 }
 
-export type RegisterModelReturnType = { modelId: Hex; verifier: Address | undefined; adapter: Address | undefined }
+export type RegisterModelReturnType = {
+  /** keccak256(abi.encode(definitionHash, owner)): the id requests name. */
+  modelId: Hex
+  definitionHash: Hex
+  owner: Address
+  proofSystem: ModelDefinition['proofSystem']
+  /** The registry's setup record; zero for a model without a proof system. */
+  setup: ModelDefinition['setup'] & { listedCeremony: boolean }
+  /** The contract whose code holds the verification key; undefined without a proof system. */
+  verificationKey: Address | undefined
+  /** This account had registered these artifacts already: nothing was sent. */
+  alreadyRegistered: boolean
+  transactionHash: Hex | undefined
+}
 
 /**
- * Registers a compiled model: compiles its generated Groth16 verifier with solc-js, deploys it and a
- * Groth16VerifierAdapter in front of it, then calls ModelRegistry.registerModel. A model without a
- * circuit is registered without a verifier (ATTESTED mode only).
+ * Registers a compiled model from its folder: the registry hashes the ONNX file, quantization,
+ * verification key, packing and setup record into the definition hash, stores the key where its
+ * verifier reads it, and derives the model id from the definition and the caller. No verifier
+ * contract is deployed: the registry pins one per proof system. Refuses an insecure (dev) setup
+ * unless `allowInsecureSetup`. Registering the same folder again from the same account returns
+ * the existing id.
  */
-export async function registerModel({ publicClient, walletClient, account, chain, registry, dir, fee, metadataURI = '' }: RegisterModelParameters): Promise<RegisterModelReturnType> {
-  const { dir: abs, manifest } = await loadCompiledModel(dir)
-  // An attested-only model (no circuit) has no setup; its id uses a zero verification-key hash, as ServedModel computes it.
-  const modelId = manifest.modelId ?? (manifest.circuit ? undefined : computeModelId(manifest.onnx.keccak256, manifest.quantization.keccak256, undefined))
-  if (!modelId) throw new TransactionError({ action: 'model register', reason: `${abs} has no modelId yet; run setup first` })
-  const deploy = async (abi: Abi, bytecode: Hex, args: readonly unknown[] = []) => {
-    const hash = await walletClient.deployContract({ abi, bytecode, args, account, chain } as never)
-    const receipt = await publicClient.waitForTransactionReceipt({ hash })
-    if (receipt.status !== 'success' || !receipt.contractAddress) throw new TransactionError({ action: 'model register', reason: `deployment ${hash} failed` })
-    return receipt.contractAddress
+export async function registerModel({ publicClient, walletClient, account, chain, registry, dir, fee, metadataURI = '', allowInsecureSetup = false }: RegisterModelParameters): Promise<RegisterModelReturnType> {
+  const { manifest, definition, verificationKey, definitionHash } = await readModelDefinition(dir)
+  if (definition.setup.insecure && !allowInsecureSetup) throw new InsecureSetupError({ dir, ceremony: manifest.setup?.ptau.ceremony ?? 'a dev powers of tau' })
+  const owner = account.address
+  const modelId = computeModelId(definitionHash, owner)
+  const args = [
+    {
+      onnxHash: definition.onnxHash,
+      quantizationHash: definition.quantizationHash,
+      proofSystem: PROOF_SYSTEM_IDS[definition.proofSystem],
+      inputValues: definition.input.values,
+      inputBits: definition.input.bits,
+      outputValues: definition.output.values,
+      outputBits: definition.output.bits,
+      setup: definition.setup,
+    },
+    verificationKey,
+    fee,
+    metadataURI,
+  ] as const
+  const registered = await readRegistered(publicClient, registry, modelId)
+  if (registered) return { ...registered, modelId, definitionHash, owner, proofSystem: definition.proofSystem, alreadyRegistered: true, transactionHash: undefined }
+
+  let hash: Hex
+  try {
+    const { request, result } = await publicClient.simulateContract({ address: registry, abi: modelRegistryAbi, functionName: 'registerModel', args, account, chain })
+    if (result !== modelId) throw new TransactionError({ action: 'model register', reason: `the registry would give id ${result}, not ${modelId}: is ${registry} a Veridict ModelRegistry of this version?` })
+    hash = await walletClient.writeContract(request)
+  } catch (cause) {
+    if (cause instanceof TransactionError) throw cause
+    throw new TransactionError({ action: 'model register', reason: (cause as Error).message.split('\n')[0]!, cause })
   }
-  let verifier: Address | undefined
-  let adapter: Address | undefined
-  if (manifest.artifacts.verifier && manifest.setup) {
-    const source = await readFile(join(abs, manifest.artifacts.verifier), 'utf8')
-    const solc = createRequire(import.meta.url)('solc') as { compile(input: string): string }
-    const output = JSON.parse(
-      solc.compile(JSON.stringify({ language: 'Solidity', sources: { 'V.sol': { content: source } }, settings: { optimizer: { enabled: true, runs: 200 }, outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } } } })),
-    ) as { contracts?: Record<string, Record<string, { abi: Abi; evm: { bytecode: { object: string } } }>>; errors?: { severity: string; formattedMessage: string }[] }
-    const artifact = output.contracts?.['V.sol']?.[manifest.setup.verifierContract]
-    if (!artifact) throw new TransactionError({ action: 'model register', reason: `solc could not compile ${manifest.artifacts.verifier}: ${output.errors?.filter((e) => e.severity === 'error').map((e) => e.formattedMessage).join('; ')}` })
-    verifier = await deploy(artifact.abi, `0x${artifact.evm.bytecode.object}`)
-    const adapterArtifact = readArtifact('Groth16VerifierAdapter.sol', 'Groth16VerifierAdapter')
-    adapter = await deploy(adapterArtifact.abi, adapterArtifact.bytecode, [verifier, BigInt(manifest.publicSignals.count)])
-  }
-  const hash = await walletClient.writeContract({
-    address: registry,
-    abi: modelRegistryAbi,
-    functionName: 'registerModel',
-    args: [
-      modelId,
-      {
-        verifier: adapter ?? '0x0000000000000000000000000000000000000000',
-        inputValues: manifest.input.count,
-        inputBits: manifest.input.bits,
-        outputValues: manifest.output.count,
-        outputBits: manifest.output.bits,
-        fee,
-        metadataURI,
-      },
-    ],
-    account,
-    chain,
-  })
   const receipt = await publicClient.waitForTransactionReceipt({ hash })
   if (receipt.status !== 'success') throw new TransactionError({ action: 'model register', reason: `registerModel ${hash} reverted` })
-  return { modelId, verifier, adapter }
+  for (const log of receipt.logs) {
+    if (log.address.toLowerCase() !== registry.toLowerCase()) continue
+    const event = decodeEventLog({ abi: modelRegistryAbi, data: log.data, topics: log.topics, strict: false })
+    if (event.eventName === 'ModelRegistered' && event.args.modelId === modelId) {
+      return {
+        modelId,
+        definitionHash,
+        owner,
+        proofSystem: definition.proofSystem,
+        setup: { ...definition.setup, listedCeremony: event.args.listedCeremony ?? false },
+        verificationKey: event.args.verificationKey === ZERO_ADDRESS ? undefined : event.args.verificationKey,
+        alreadyRegistered: false,
+        transactionHash: hash,
+      }
+    }
+  }
+  throw new TransactionError({ action: 'model register', reason: `transaction ${hash} emitted no ModelRegistered event for ${modelId}` })
+}
+
+const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000'
+
+async function readRegistered(publicClient: PublicClient, registry: Address, modelId: Hex) {
+  const terms = await publicClient.readContract({ address: registry, abi: modelRegistryAbi, functionName: 'getModelTerms', args: [modelId] })
+  if (terms.status === 0) return undefined
+  const model = await publicClient.readContract({ address: registry, abi: modelRegistryAbi, functionName: 'getModel', args: [modelId] })
+  return {
+    setup: { ...model.setup, listedCeremony: model.listedCeremony },
+    verificationKey: model.verificationKey === ZERO_ADDRESS ? undefined : model.verificationKey,
+  }
 }

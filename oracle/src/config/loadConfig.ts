@@ -17,6 +17,8 @@ export type LoadConfigParameters = {
 
 export type ResolvedConfig = Omit<NodeConfig, 'oracle' | 'startBlock'> & {
   oracle: Address
+  /** The ModelRegistry, when the deployment file names it (else the node reads it from the oracle). */
+  registry: Address | undefined
   startBlock: bigint
 }
 
@@ -66,9 +68,10 @@ export function loadConfig({ file, env = process.env, flags = {} }: LoadConfigPa
   const path = (p: string) => (isAbsolute(p) ? p : resolve(base, p))
 
   let oracle = config.oracle
+  let registry: string | undefined
   let startBlock = config.startBlock === undefined ? undefined : BigInt(config.startBlock)
   if (config.deployment) {
-    let deployment: { chainId?: number; deploymentBlock?: string | number; contracts?: { inferenceOracle?: string } }
+    let deployment: { chainId?: number; deploymentBlock?: string | number; contracts?: { inferenceOracle?: string; modelRegistry?: string } }
     try {
       deployment = JSON.parse(readFileSync(path(config.deployment), 'utf8')) as typeof deployment
     } catch (cause) {
@@ -78,6 +81,8 @@ export function loadConfig({ file, env = process.env, flags = {} }: LoadConfigPa
     if (deployment.chainId !== undefined && deployment.chainId !== config.chainId) problems.push(`deployment: it is for chain ${deployment.chainId}, but chainId is ${config.chainId}`)
     if (!deployment.contracts?.inferenceOracle) problems.push('deployment: it has no contracts.inferenceOracle address')
     if (problems.length) throw new ConfigError({ source: path(config.deployment), problems })
+    // A deployment's registry belongs to its oracle: not taken when `oracle` names another one.
+    if (oracle === undefined || getAddress(oracle) === getAddress(deployment.contracts!.inferenceOracle!)) registry = deployment.contracts!.modelRegistry
     oracle ??= deployment.contracts!.inferenceOracle
     startBlock ??= deployment.deploymentBlock === undefined ? undefined : BigInt(deployment.deploymentBlock)
   }
@@ -91,6 +96,7 @@ export function loadConfig({ file, env = process.env, flags = {} }: LoadConfigPa
       dataDir: path(config.dataDir),
       deployment: config.deployment ? path(config.deployment) : undefined,
       oracle: getAddress(oracle!),
+      registry: registry === undefined ? undefined : getAddress(registry),
       startBlock: startBlock ?? 0n,
     },
     operatorKey,

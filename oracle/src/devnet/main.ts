@@ -122,7 +122,7 @@ async function demoAndServe(devnet: Devnet, reporter: Reporter, values: { 'demo-
       ['ModelRegistry', devnet.deployment.contracts.modelRegistry],
       ['OperatorStaking', devnet.deployment.contracts.operatorStaking],
       ['DigitConsumer', devnet.consumer],
-      ...Object.values(devnet.models).map((m) => [`model ${m.name}`, `${m.modelId}  ${devnet.modelHost.url}/${m.name}/manifest.json`]),
+      ...Object.values(devnet.models).map((m) => [`model ${m.name}`, `${m.modelId}  ${m.setup}  ${devnet.modelHost.url}/${m.name}/manifest.json`]),
       ['deployment', home(devnet.deploymentFile)],
     ],
     { header: true },

@@ -85,7 +85,7 @@ export async function runDemo(devnet: Devnet, { reporter = silentReporter }: Run
   showResult(reporter, digits, zkResult, digits.testset.labels[digitSample]!)
   reporter.table([
     ['request', `#${zkRequest.requestId} by DigitConsumer.classify, tx ${short(zkRequest.requestTx)}, ${gas(zkRequest.requestGas)} gas`],
-    ['verified', `Groth16 proof from ${nameOf(zkResult.fulfilment.fulfiller)} checked on-chain by the model's verifier ${short(digits.verifier)}`],
+    ['verified', `Groth16 proof from ${nameOf(zkResult.fulfilment.fulfiller)} checked on-chain by the registry's verifier ${short(digits.verifier)} with the key the model id names (${digits.setup})`],
     ['fulfilment', `fulfillWithProof tx ${short(zkResult.fulfilment.transactionHash)} (block ${zkResult.fulfilment.blockNumber}), ${gas(zkFulfillGas)} gas, verifier + callback included`],
     ['consumer', `DigitConsumer.digitOf(${zkRequest.requestId}) = ${zkKnown ? zkDigit : 'unknown'} (its callback ran once, on the final result)`],
     ['latency', `${formatSeconds(zkLatency)} from request to final result`],

@@ -20,9 +20,11 @@ import {
   type Hex,
   type PublicClient,
   type WalletClient,
+  zeroAddress,
+  zeroHash,
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { createVeridictClient, operatorStakingAbi, type VeridictClient } from '@veridict/sdk'
+import { createVeridictClient, describeSetup, modelRegistryAbi, operatorStakingAbi, type VeridictClient } from '@veridict/sdk'
 import { ensureCompiledModel, type ModelManifest } from '../../../circuits/src/index.js'
 import { readArtifact, REPO_ROOT } from '../../../contracts/script/artifacts.js'
 import { deployVeridict, writeDeployment, type Deployment } from '../../../contracts/script/deploy.js'
@@ -46,9 +48,12 @@ export type DevnetModel = {
   /** The model folder the nodes serve and the model host publishes. */
   dir: string
   manifest: ModelManifest
+  /** The id the registry derived from the model's artifacts and the deployer (set at registration). */
   modelId: Hex
-  /** The Groth16VerifierAdapter registered for the model. */
+  /** The registry's Groth16 verifier, which checks the model's proofs with its registered key. */
   verifier: Address
+  /** The registry's setup record, for people: "dev setup, 1 contribution, INSECURE". */
+  setup: string
   fee: bigint
   /** Held-out samples and their labels (circuits/models/<name>.testset.json). */
   testset: { inputs: number[][]; labels: number[]; classLabels: string[] | undefined }
@@ -156,9 +161,10 @@ export async function startDevnet(parameters: StartDevnetParameters = {}): Promi
     )
     writeDeployment(deploymentFile, deployment)
 
+    const groth16Verifier = await publicClient.readContract({ address: deployment.contracts.modelRegistry, abi: modelRegistryAbi, functionName: 'GROTH16_VERIFIER' })
     for (const model of Object.values(models)) {
-      const { adapter } = await reporter.step(
-        `registering ${model.name} (deploying its Groth16 verifier)`,
+      const registered = await reporter.step(
+        `registering ${model.name} (the registry stores its verification key; dev setup allowed on this local chain)`,
         () =>
           registerModel({
             publicClient,
@@ -169,11 +175,14 @@ export async function startDevnet(parameters: StartDevnetParameters = {}): Promi
             dir: model.dir,
             fee: model.fee,
             metadataURI: `${modelHost.url}/${model.name}/manifest.json`,
+            allowInsecureSetup: true,
           }),
-        (r) => `${model.name} registered: model ${short(model.modelId)}, verifier ${r.adapter}`,
+        (r) => `${model.name} registered: model ${short(r.modelId)}, ${describeSetup(r.proofSystem, r.setup).summary}`,
       )
-      if (!adapter) throw new DevnetError(`The ${model.name} model was registered without a verifier.`, { details: 'It should have a circuit and keys; delete .cache/models and run again.' })
-      model.verifier = adapter
+      if (registered.proofSystem !== 'groth16') throw new DevnetError(`The ${model.name} model was registered without a proof system.`, { details: 'It should have a circuit and keys; delete .cache/models and run again.' })
+      model.modelId = registered.modelId
+      model.verifier = groth16Verifier
+      model.setup = describeSetup(registered.proofSystem, registered.setup).summary
     }
 
     const consumer = await reporter.step(
@@ -301,15 +310,16 @@ async function prepareModel(name: DevnetModelName, modelsDir: string, reporter: 
       }),
     (c) => `${name}: ${c.manifest.circuit?.constraints.toLocaleString('en-US')} constraints, Groth16 keys ready${c.cached ? ' (cached)' : ''}`,
   )
-  if (!compiled.manifest.modelId) throw new DevnetError(`The compiled ${name} model has no model id.`, { details: `Delete ${compiled.dir} and run again.` })
+  if (!compiled.manifest.definitionHash) throw new DevnetError(`The compiled ${name} model is not set up.`, { details: `Delete ${compiled.dir} and run again.` })
   const dir = join(modelsDir, name)
   cpSync(compiled.dir, dir, { recursive: true })
   return {
     name,
     dir,
     manifest: compiled.manifest,
-    modelId: compiled.manifest.modelId,
-    verifier: '0x0000000000000000000000000000000000000000',
+    modelId: zeroHash,
+    verifier: zeroAddress,
+    setup: '',
     fee: MODEL_FEE,
     testset: { inputs: testset.inputs, labels: testset.labels, classLabels: testset.classLabels },
   }

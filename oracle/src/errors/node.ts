@@ -57,3 +57,34 @@ export class TransactionError extends BaseError {
     super(`${action} failed: ${reason}.`, { cause })
   }
 }
+
+/** `veridict model register` refused a single-party dev setup without --allow-insecure-setup. */
+export class InsecureSetupError extends BaseError {
+  override name = 'InsecureSetupError'
+  constructor({ dir, ceremony }: { dir: string; ceremony: string }) {
+    super(`The model in ${dir} was set up over ${ceremony}: whoever made that powers of tau can forge its proofs.`, {
+      details: 'Set it up over a public ceremony file (veridict setup DIR --ptau powersOfTau28_hez_final_XX.ptau, or veridict ceremony ...), or pass --allow-insecure-setup for a local development chain; the registry records the setup as insecure either way.',
+    })
+  }
+}
+
+/** A registry listing names this node's model but a different verification key or setup: the node will not serve it. */
+export class VerificationKeyMismatchError extends BaseError {
+  override name = 'VerificationKeyMismatchError'
+  constructor({ model, modelId, reason }: { model: string; modelId: string; reason: string }) {
+    super(`Not serving model ${modelId}: it is registered with the ONNX file and quantization of the local model ${JSON.stringify(model)}, but ${reason}.`, {
+      details: "The local folder was set up differently from the registered model. Get the model owner's set-up folder (its manifest's definitionHash must equal the registry's).",
+    })
+  }
+}
+
+/** A local model that no registration names yet: off-chain attestations need a model id. */
+export class ModelNotRegisteredError extends BaseError {
+  override name = 'ModelNotRegisteredError'
+  constructor({ model, definitionHash, ready }: { model: string; definitionHash: string; ready: boolean }) {
+    super(
+      ready ? `Model ${JSON.stringify(model)} (definition ${definitionHash}) is not registered on this chain.` : `The node has not read the registry yet, so model ${JSON.stringify(model)} has no id yet.`,
+      { details: ready ? 'Register it (veridict model register --dir ...); the node serves every registration of its definition.' : 'Wait until GET /health says ok (the RPC must answer).' },
+    )
+  }
+}

@@ -4,9 +4,11 @@ import { join } from 'node:path'
 import * as ort from 'onnxruntime-node'
 import type { Logger } from 'pino'
 import type { Hex } from 'viem'
-import { computeModelId, createCanonicalExecutor, loadCompiledModel, type CanonicalExecutor, type ModelManifest, type ModelSession } from '../../../circuits/src/index.js'
+import { createCanonicalExecutor, loadCompiledModel, type CanonicalExecutor, type ModelManifest, type ModelSession } from '../../../circuits/src/index.js'
+import { readModelDefinition } from '../../../circuits/src/manifest/readModelDefinition.js'
 import type { QuantizedModel } from '../../../circuits/src/quantize/model.js'
 import { hashWords } from '../../../sdk/src/encoding/hashWords.js'
+import type { ModelDefinition } from '../../../sdk/src/encoding/modelDefinition.js'
 import { packValues, unpackValuesToNumbers } from '../../../sdk/src/encoding/pack.js'
 import { InvalidInputError, ModelLoadError } from '../errors/node.js'
 import { createSession, type ExecutionProviderChoice } from './executionProvider.js'
@@ -36,7 +38,10 @@ export { hashWords }
 /** A compiled model this node serves: its manifest, quantized graph and an onnxruntime session. */
 export class ServedModel {
   readonly name: string
-  readonly modelId: Hex
+  /** The hash the registry gives this folder's artifacts: registrations with it are served (ModelListings). */
+  readonly definitionHash: Hex
+  /** What the registry hashes, recomputed from the folder's files at load. */
+  readonly definition: ModelDefinition
   readonly dir: string
   readonly manifest: ModelManifest
   readonly quantized: QuantizedModel
@@ -48,7 +53,7 @@ export class ServedModel {
   /** The model has a circuit and proving key: its outputs can be proved (ZK mode, disputes). */
   readonly provable: boolean
 
-  private constructor(init: { dir: string; manifest: ModelManifest; quantized: QuantizedModel; session: ModelSession; canonical: CanonicalExecutor | undefined; provider: 'cuda' | 'cpu' }) {
+  private constructor(init: { dir: string; manifest: ModelManifest; definition: ModelDefinition; definitionHash: Hex; quantized: QuantizedModel; session: ModelSession; canonical: CanonicalExecutor | undefined; provider: 'cuda' | 'cpu' }) {
     this.dir = init.dir
     this.canonical = init.canonical
     this.manifest = init.manifest
@@ -56,23 +61,24 @@ export class ServedModel {
     this.session = init.session
     this.provider = init.provider
     this.name = init.manifest.name
-    this.modelId = init.manifest.modelId ?? computeModelId(init.manifest.onnx.keccak256, init.manifest.quantization.keccak256, undefined)
+    this.definition = init.definition
+    this.definitionHash = init.definitionHash
     this.provable = init.manifest.circuit !== undefined && init.manifest.artifacts.zkey !== undefined && existsSync(join(init.dir, init.manifest.artifacts.zkey))
   }
 
   static async load(dir: string, provider: ExecutionProviderChoice, logger: Logger): Promise<ServedModel> {
     let compiled: Awaited<ReturnType<typeof loadCompiledModel>>
+    let defined: Awaited<ReturnType<typeof readModelDefinition>>
     try {
-      compiled = await loadCompiledModel(dir)
+      // The definition is recomputed from the files (ONNX, vkey.json): a folder changed after setup is refused.
+      ;[compiled, defined] = await Promise.all([loadCompiledModel(dir), readModelDefinition(dir)])
     } catch (cause) {
       throw new ModelLoadError({ dir, reason: (cause as Error).message.split('\n')[0]!, cause })
     }
-    // An attested-only model (no circuit) has no setup; its id uses a zero verification-key hash (manifest.ts).
-    if (!compiled.manifest.modelId && compiled.manifest.circuit) throw new ModelLoadError({ dir, reason: 'its manifest has no modelId; run setup first' })
     const { session, provider: used } = await createSession(join(compiled.dir, compiled.manifest.artifacts.onnx), provider, logger)
     // The integer graph is exact on any execution provider, so CPU and GPU nodes agree.
     const canonical = compiled.manifest.circuit ? await createCanonicalExecutor({ model: compiled.model, executionProviders: used === 'cuda' ? ['cuda', 'cpu'] : ['cpu'] }) : undefined
-    return new ServedModel({ dir: compiled.dir, manifest: compiled.manifest, quantized: compiled.model, session, canonical, provider: used })
+    return new ServedModel({ dir: compiled.dir, manifest: compiled.manifest, definition: defined.definition, definitionHash: defined.definitionHash, quantized: compiled.model, session, canonical, provider: used })
   }
 
   /** Quantizes real-valued inputs at the model's input scale, checking count and range. */
@@ -238,7 +244,7 @@ export async function loadServedModels(modelsDir: string, provider: ExecutionPro
   for (const dir of dirs) {
     if (!existsSync(join(dir, 'manifest.json'))) continue
     const model = await ServedModel.load(dir, provider, logger)
-    logger.info({ model: model.name, modelId: model.modelId, provable: model.provable, provider: model.provider }, 'model loaded')
+    logger.info({ model: model.name, definitionHash: model.definitionHash, provable: model.provable, provider: model.provider }, 'model loaded')
     models.push(model)
   }
   return models

@@ -1,31 +1,35 @@
 import type { Address, Hex } from 'viem'
 import type { OracleLog } from '../chain/chainFollower.js'
 import type { ResolvedConfig } from '../config/loadConfig.js'
-import type { ServedModel } from '../inference/servedModel.js'
 import type { JobAction, JobStore } from '../store/jobStore.js'
+import type { ModelListings, ModelRegisteredArgs } from './modelListings.js'
 import type { Logger } from 'pino'
 
 export type ApplyLogsContext = {
   store: JobStore
   config: Pick<ResolvedConfig, 'modes' | 'minFee' | 'watchtower'>
-  models: ReadonlyMap<string, ServedModel>
+  listings: ModelListings
   operator: Address
   logger: Logger
 }
 
 /**
  * Applies the oracle's events to the job store (synchronously, inside the follower's transaction):
- * new requests become jobs when this node serves their model and mode and the fee is enough;
- * results seen on-chain end the matching jobs, whoever delivered them.
+ * registrations of local models add the ids this node serves; new requests become jobs when this
+ * node serves their model and mode and the fee is enough; results seen on-chain end the matching
+ * jobs, whoever delivered them.
  */
-export function applyLogs(logs: readonly OracleLog[], { store, config, models, operator, logger }: ApplyLogsContext): void {
+export function applyLogs(logs: readonly OracleLog[], { store, config, listings, operator, logger }: ApplyLogsContext): void {
   for (const log of logs) {
     const a = log.args
     const requestId = a.requestId as bigint | undefined
     switch (log.eventName) {
+      case 'ModelRegistered':
+        listings.apply(a as unknown as ModelRegisteredArgs)
+        break
       case 'InferenceRequested': {
-        const modelId = (a.modelId as Hex).toLowerCase()
-        const model = models.get(modelId)
+        const modelId = a.modelId as Hex
+        const model = listings.get(modelId)
         if (!model) {
           logger.debug({ requestId, modelId }, 'request for a model this node does not serve')
           break
@@ -42,7 +46,7 @@ export function applyLogs(logs: readonly OracleLog[], { store, config, models, o
         }
         const inserted = store.insertJob({
           requestId: requestId!,
-          modelId: model.modelId,
+          modelId,
           mode,
           quorum: Number(a.quorum),
           requester: a.requester as Address,

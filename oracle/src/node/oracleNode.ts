@@ -19,16 +19,17 @@ import { inferenceOracleAbi } from '../../../sdk/src/abi/inferenceOracleAbi.js'
 import { operatorStakingAbi } from '../../../sdk/src/abi/operatorStakingAbi.js'
 import { recoverAttestationSigner, signAttestation, type Attestation, type AttestationDomain } from '../attest/attestation.js'
 import { PeerClient, type PeerAttestation } from '../attest/peerClient.js'
-import { ChainFollower } from '../chain/chainFollower.js'
+import { ChainFollower, modelRegisteredEvent } from '../chain/chainFollower.js'
 import { encodeGroth16Proof } from '../chain/encodeProof.js'
 import { RequestStatus } from '../chain/requestStatus.js'
 import { TxManager, type SendReturnType } from '../chain/txManager.js'
 import type { ResolvedConfig } from '../config/loadConfig.js'
-import { InvalidAttestationError, InvalidInputError, NotProvableError, RequestNotFoundError, TransactionError, UnknownModelError } from '../errors/node.js'
+import { InvalidAttestationError, InvalidInputError, ModelNotRegisteredError, NotProvableError, RequestNotFoundError, TransactionError, UnknownModelError } from '../errors/node.js'
 import { hashWords, loadServedModels, type ServedModel } from '../inference/servedModel.js'
 import { NodeMetrics } from '../metrics/metrics.js'
 import { JobStore, type Job } from '../store/jobStore.js'
 import { applyLogs } from './applyLogs.js'
+import { ModelListings, type ModelRegisteredArgs } from './modelListings.js'
 
 export type OracleNodeParameters = { config: ResolvedConfig; operatorKey: Hex; logger: Logger }
 
@@ -61,8 +62,12 @@ export class OracleNode {
   readonly txs: TxManager
   readonly follower: ChainFollower
   readonly pool: ProverPool
+  readonly registry: Address
+  /** Which registered model ids name a local model (by definition hash). */
+  readonly listings: ModelListings
   staking: Address | undefined
-  private readonly modelsById: Map<string, ServedModel>
+  /** The registrations were read and the follower runs: requests can be matched to models. */
+  private listingsReady = false
   private readonly peers: PeerClient
   private readonly busy = new Map<bigint, Promise<void>>()
   private readonly notBefore = new Map<bigint, number>()
@@ -75,11 +80,12 @@ export class OracleNode {
   private scheduled = false
   private stopping = false
 
-  private constructor(p: OracleNodeParameters & { models: ServedModel[] }) {
+  private constructor(p: OracleNodeParameters & { models: ServedModel[]; registry: Address }) {
     this.config = p.config
     this.logger = p.logger
     this.models = p.models
-    this.modelsById = new Map(p.models.map((m) => [m.modelId.toLowerCase(), m]))
+    this.registry = p.registry
+    this.listings = new ModelListings(p.models, p.logger)
     this.store = new JobStore({ dataDir: p.config.dataDir })
     this.metrics = new NodeMetrics(() => this.store.countByState())
     this.account = privateKeyToAccount(p.operatorKey)
@@ -93,13 +99,14 @@ export class OracleNode {
     this.follower = new ChainFollower({
       client: this.publicClient,
       oracle: p.config.oracle,
+      registry: p.registry,
       store: this.store,
       confirmations: p.config.confirmations,
       pollIntervalMs: p.config.pollIntervalMs,
       batchBlocks: p.config.logBatchBlocks,
       startBlock: p.config.startBlock,
       onLogs: (logs) => {
-        applyLogs(logs, { store: this.store, config: this.config, models: this.modelsById, operator: this.account.address, logger: this.logger })
+        applyLogs(logs, { store: this.store, config: this.config, listings: this.listings, operator: this.account.address, logger: this.logger })
         for (const log of logs) if (typeof log.args.requestId === 'bigint') this.notBefore.delete(log.args.requestId)
         this.wake()
       },
@@ -109,27 +116,42 @@ export class OracleNode {
     })
   }
 
-  /** Loads the models and opens the database; nothing runs until start(). */
+  /**
+   * Loads the models and opens the database; nothing runs until start(). The registry address
+   * comes from the deployment file, else from the oracle (which needs the RPC now).
+   */
   static async create(p: OracleNodeParameters): Promise<OracleNode> {
     const models = await loadServedModels(p.config.modelsDir, p.config.executionProvider, p.logger)
-    return new OracleNode({ ...p, models })
+    let registry = p.config.registry
+    if (!registry) {
+      const client = createPublicClient({ transport: http(p.config.rpcUrl, { retryCount: 3, timeout: 10_000 }) })
+      try {
+        registry = await client.readContract({ address: p.config.oracle, abi: inferenceOracleAbi, functionName: 'REGISTRY' })
+      } catch (cause) {
+        throw new TransactionError({ action: 'reading the registry address', reason: `the oracle ${p.config.oracle} did not answer REGISTRY() at ${p.config.rpcUrl}: start with a reachable RPC, or give \`deployment\` (its file names the registry)`, cause })
+      }
+    }
+    return new OracleNode({ ...p, models, registry })
   }
 
   get address(): Address {
     return this.account.address
   }
 
-  /** Checks the chain, recovers interrupted jobs and starts following and working. */
+  /** Recovers interrupted jobs, then (once the RPC answers) reads the registrations and starts following the chain. */
   async start(): Promise<void> {
     this.recover()
     void this.connect()
-    this.follower.start()
     this.timer = setInterval(() => this.wake(), Math.max(200, this.config.pollIntervalMs))
     this.logger.info({ operator: this.address, oracle: this.config.oracle, modes: this.config.modes, models: this.models.map((m) => m.name), watchtower: this.config.watchtower }, 'node started')
     this.wake()
   }
 
-  /** Reads the chain id and the staking address once the RPC answers (retrying in the background). */
+  /**
+   * Once the RPC answers (retrying in the background): checks the chain id and the registry, reads
+   * the staking address and every registration of a local model, then starts the follower, which
+   * keeps the registrations current. Requests are matched to models only after that.
+   */
   private async connect(): Promise<void> {
     for (let attempt = 0; !this.stopping; attempt++) {
       try {
@@ -138,11 +160,39 @@ export class OracleNode {
           this.logger.fatal({ expected: this.config.chainId, actual: chainId }, 'the RPC serves another chain; check rpcUrl and chainId')
           return
         }
-        this.staking = await this.publicClient.readContract({ address: this.config.oracle, abi: inferenceOracleAbi, functionName: 'STAKING' })
+        const [staking, registry] = await Promise.all([
+          this.publicClient.readContract({ address: this.config.oracle, abi: inferenceOracleAbi, functionName: 'STAKING' }),
+          this.publicClient.readContract({ address: this.config.oracle, abi: inferenceOracleAbi, functionName: 'REGISTRY' }),
+        ])
+        if (getAddress(registry) !== getAddress(this.registry)) {
+          this.logger.fatal({ oracle: this.config.oracle, registry: this.registry, oracleRegistry: registry }, 'the deployment names another registry than the oracle uses; check the deployment file')
+          return
+        }
+        this.staking = staking
+        await this.readListings()
+        this.listingsReady = true
+        this.follower.start()
         return
-      } catch {
+      } catch (error) {
+        this.logger.debug({ err: (error as Error).message.split('\n')[0] }, 'RPC not ready, retrying')
         await sleep(Math.min(5_000, 200 * 2 ** attempt))
       }
+    }
+  }
+
+  /** Every registration so far (from the start block): which ids name local models, and which are refused. */
+  private async readListings(): Promise<void> {
+    const head = await this.publicClient.getBlockNumber({ cacheTime: 0 })
+    const batch = BigInt(this.config.logBatchBlocks)
+    for (let from = this.config.startBlock; from <= head; from += batch) {
+      const to = from + batch - 1n < head ? from + batch - 1n : head
+      const logs = await this.publicClient.getLogs({ address: this.registry, event: modelRegisteredEvent, fromBlock: from, toBlock: to, strict: true })
+      for (const log of logs) this.listings.apply(log.args as unknown as ModelRegisteredArgs)
+    }
+    for (const model of this.models) {
+      const ids = this.listings.idsOf(model)
+      if (ids.length) this.logger.info({ model: model.name, modelIds: ids }, 'registrations found')
+      else this.logger.warn({ model: model.name, definitionHash: model.definitionHash }, 'the model is not registered on this chain yet: no request can name it (veridict model register)')
     }
   }
 
@@ -223,7 +273,7 @@ export class OracleNode {
   }
 
   private model(job: Job): ServedModel {
-    const model = this.modelsById.get(job.modelId.toLowerCase())
+    const model = this.listings.get(job.modelId)
     if (!model) throw new UnknownModelError({ model: job.modelId, known: this.models.map((m) => m.name) })
     return model
   }
@@ -454,20 +504,28 @@ export class OracleNode {
 
   // ---- API-facing ----
 
-  findModel(nameOrId: string): ServedModel {
-    const model = this.models.find((m) => m.name === nameOrId || m.modelId.toLowerCase() === nameOrId.toLowerCase())
-    if (!model) throw new UnknownModelError({ model: nameOrId, known: this.models.map((m) => `${m.name} (${m.modelId})`) })
-    return model
+  /**
+   * A served model by name or registered id, with the id its off-chain attestations name: the id
+   * asked for, or the model's first registration. A model no registration names cannot attest.
+   */
+  findModel(nameOrId: string): { model: ServedModel; modelId: Hex } {
+    const byId = /^0x[0-9a-fA-F]{64}$/.test(nameOrId) ? this.listings.get(nameOrId as Hex) : undefined
+    if (byId) return { model: byId, modelId: nameOrId as Hex }
+    const model = this.models.find((m) => m.name === nameOrId)
+    if (!model) throw new UnknownModelError({ model: nameOrId, known: this.models.flatMap((m) => [m.name, ...this.listings.idsOf(m)]) })
+    const [modelId] = this.listings.idsOf(model)
+    if (!modelId) throw new ModelNotRegisteredError({ model: model.name, definitionHash: model.definitionHash, ready: this.listingsReady })
+    return { model, modelId }
   }
 
   /** Off-chain inference: output, an EIP-712 attestation with requestId 0, and a proof on request. */
   async inferOffchain({ model: name, input, prove: wantProof }: OffchainInferenceParameters) {
-    const model = this.findModel(name)
+    const { model, modelId } = this.findModel(name)
     const quantized = 'values' in input ? model.quantize(input.values) : input.quantized
     if (quantized.length !== model.manifest.input.count) throw new InvalidInputError({ reason: `model ${model.name} takes ${model.manifest.input.count} values, got ${quantized.length}` })
     const result = await model.infer(quantized)
     this.metrics.inferenceSeconds.observe(result.seconds.inference, { model: model.name })
-    const attestation: Attestation = { requestId: 0n, modelId: model.modelId, inputHash: result.inputHash, outputHash: result.outputHash }
+    const attestation: Attestation = { requestId: 0n, modelId, inputHash: result.inputHash, outputHash: result.outputHash }
     const signature = await signAttestation(this.account, this.domain, attestation)
     let proof: { proof: Hex; publicSignals: string[]; seconds: number } | undefined
     if (wantProof) {
@@ -476,7 +534,7 @@ export class OracleNode {
       this.metrics.proveSeconds.observe(proved.seconds, { model: model.name })
       proof = { proof: encodeGroth16Proof(proved.proof), publicSignals: proved.publicSignals, seconds: proved.seconds }
     }
-    return { model, result, attestation, signature, proof }
+    return { model, modelId, result, attestation, signature, proof }
   }
 
   /**
@@ -558,7 +616,7 @@ export class OracleNode {
   async getRequest(requestId: bigint) {
     const job = this.store.getJob(requestId)
     if (!job) throw new RequestNotFoundError({ requestId })
-    const model = this.modelsById.get(job.modelId.toLowerCase())
+    const model = this.listings.get(job.modelId)
     const floatOutput = job.outputWords && model ? await model.floatOutputOf(job.inputWords) : undefined
     return { job, floatOutput, history: this.store.history(requestId), signatures: this.store.signatures(requestId) }
   }
@@ -572,6 +630,13 @@ export class OracleNode {
     }
     const cursor = database ? this.store.getCursor() : undefined
     const chain = { connected: this.follower.connected, chainId: this.config.chainId, head: this.follower.head, lastProcessedBlock: cursor?.blockNumber }
-    return { ok: database && chain.connected && this.models.length > 0, operator: this.address, chain, database: { ok: database }, models: this.models.map((m) => ({ name: m.name, modelId: m.modelId, provable: m.provable, provider: m.provider })) }
+    return {
+      ok: database && chain.connected && this.listingsReady && this.models.length > 0,
+      operator: this.address,
+      chain,
+      database: { ok: database },
+      models: this.models.map((m) => ({ name: m.name, definitionHash: m.definitionHash, modelIds: this.listings.idsOf(m), provable: m.provable, provider: m.provider })),
+      refusedRegistrations: this.listings.refused,
+    }
   }
 }

@@ -58,7 +58,7 @@ export async function startTestChain({ challengeWindow = 6n, blockTime, anvilArg
   const client = createPublicClient({ chain, transport: http(anvil.rpcUrl), pollingInterval: 50 })
   const wallet = (index: number) => createWalletClient({ account: privateKeyToAccount(anvilPrivateKeys[index]!), chain, transport: http(anvil.rpcUrl) })
   const owner = wallet(0)
-  const { modelId } = await registerModel({ publicClient: client, walletClient: owner, account: owner.account, chain, registry: deployment.contracts.modelRegistry, dir: iris.dir, fee: parseEther('0.01') })
+  const { modelId } = await registerModel({ publicClient: client, walletClient: owner, account: owner.account, chain, registry: deployment.contracts.modelRegistry, dir: iris.dir, fee: parseEther('0.01'), allowInsecureSetup: true })
   const { loadCompiledModel } = await import('../../../circuits/src/index.js')
   const { manifest } = await loadCompiledModel(iris.dir)
   const inputWords = (input: number[]) => packValues(input.map((v) => BigInt(Math.round(v * 2 ** manifest.input.scale))), manifest.input.bits)
