@@ -66,7 +66,7 @@ describe('LeakyRelu with a negative slope, then Relu (a negative input becomes a
 })
 
 describe('sign bits passed between stages are the signs of the values they travel with', () => {
-  test('Conv, LeakyRelu(-0.5), Transpose, Relu, LeakyRelu(-2), MaxPool, Sub, LeakyRelu(-1.5), Relu', async () => {
+  test('Conv, LeakyRelu(-0.5), Transpose, Relu, Transpose, MaxPool, LeakyRelu(-2), Sub, LeakyRelu(-1.5), Relu, Relu', async () => {
     const rand = seededRandom(7)
     const bytes = buildModel({
       inputs: [{ name: 'x', shape: [1, 1, 4, 4] }],
@@ -80,11 +80,13 @@ describe('sign bits passed between stages are the signs of the values they trave
         { op: 'LeakyRelu', inputs: ['c1'], outputs: ['l1'], attributes: { alpha: -0.5 } },
         { op: 'Transpose', inputs: ['l1'], outputs: ['t'], attributes: { perm: [0, 1, 3, 2] } },
         { op: 'Relu', inputs: ['t'], outputs: ['r1'] },
-        { op: 'LeakyRelu', inputs: ['r1'], outputs: ['l2'], attributes: { alpha: -2 } },
-        { op: 'MaxPool', inputs: ['l2'], outputs: ['m'], attributes: { kernel_shape: [2, 2] } },
-        { op: 'Sub', inputs: ['m', 'c'], outputs: ['s'] },
+        { op: 'Transpose', inputs: ['r1'], outputs: ['t2'], attributes: { perm: [0, 1, 3, 2] } },
+        { op: 'MaxPool', inputs: ['t2'], outputs: ['m'], attributes: { kernel_shape: [2, 2] } },
+        { op: 'LeakyRelu', inputs: ['m'], outputs: ['l2'], attributes: { alpha: -2 } },
+        { op: 'Sub', inputs: ['l2', 'c'], outputs: ['s'] },
         { op: 'LeakyRelu', inputs: ['s'], outputs: ['l3'], attributes: { alpha: -1.5 } },
-        { op: 'Relu', inputs: ['l3'], outputs: ['y'] },
+        { op: 'Relu', inputs: ['l3'], outputs: ['r2'] },
+        { op: 'Relu', inputs: ['r2'], outputs: ['y'] },
       ],
     })
     const c = await compileOpCase(bytes, SETTINGS, 'sign-chain')
