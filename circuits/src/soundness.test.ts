@@ -118,6 +118,51 @@ describe('Relu: the sign bit of the range check selects', () => {
   })
 })
 
+describe('LeakyRelu: out and its sign bit outNonNeg are fully constrained, for either sign of alpha', () => {
+  let h: Harness
+  beforeAll(async () => {
+    // alpha = -128 / 2^8 = -0.5 and 26 / 2^8 ~ 0.1, on one input with its sign bit from Sign(8).
+    h = await harness(
+      'leakyrelu',
+      `template T() {
+        signal input in; signal output out[2]; signal output sign[2];
+        component s = Sign(8); s.in <== in;
+        component n = LeakyRelu(1, -128, 8, 8); n.in[0] <== in; n.nonNeg[0] <== s.nonNeg;
+        component p = LeakyRelu(1, 26, 8, 8); p.in[0] <== in; p.nonNeg[0] <== s.nonNeg;
+        out[0] <== n.out[0]; sign[0] <== n.outNonNeg[0]; out[1] <== p.out[0]; sign[1] <== p.outNonNeg[0];
+      }
+      component main = T();`,
+    )
+  })
+
+  test('outNonNeg is the sign of out: a negative input with a negative slope gives a positive output', async () => {
+    // [in, out with alpha -0.5, out with alpha 26/256], rounding half up: -128 * -5 / 256 = 2.5 -> 3;
+    // 26 * -1 / 256 rounds to 0, and a zero output has sign bit 1 whichever branch made it.
+    for (const [x, negative, positive] of [[5n, 5n, 5n], [-5n, 3n, -1n], [-1n, 1n, 0n], [-128n, 64n, -13n], [-100n, 50n, -10n], [0n, 0n, 0n], [127n, 127n, 127n]] as const) {
+      const w = await calculateWitness(h.circuit.wasm, { in: String(field(x)) })
+      const get = (s: string) => w[h.symbols.get(s)!]!
+      expect([get('main.out[0]'), get('main.out[1]')]).toEqual([field(negative), field(positive)])
+      expect([get('main.sign[0]'), get('main.sign[1]')]).toEqual([negative >= 0n ? 1n : 0n, positive >= 0n ? 1n : 0n])
+    }
+  })
+
+  test('rejects the sign bit of the input passed on as outNonNeg', async () => {
+    const failing = await tamper(h, { in: String(field(-5n)) }, (_get, set) => {
+      set('main.n.outNonNeg[0]', 0n)
+      set('main.sign[0]', 0n)
+    })
+    expect(failing.length).toBeGreaterThan(0)
+  })
+
+  test('rejects a wrong output on the negative branch', async () => {
+    const failing = await tamper(h, { in: String(field(-5n)) }, (_get, set) => {
+      set('main.n.out[0]', 0n)
+      set('main.out[0]', 0n)
+    })
+    expect(failing.length).toBeGreaterThan(0)
+  })
+})
+
 describe('MaxPool: the larger input wins, by the sign of a range-checked difference', () => {
   let h: Harness
   beforeAll(async () => {

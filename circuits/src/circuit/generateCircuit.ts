@@ -3,8 +3,18 @@ import type { QuantizedModel } from '../quantize/model.js'
 
 export type GenerateCircuitParameters = { model: QuantizedModel; templateName: string }
 
-/** Tensor as circom signals: a value array and, when a range check produced it, its sign bits. */
-type Tensor = { values: string; nonNeg: string | undefined; size: number }
+/**
+ * The sign bits (value >= 0) that travel with a tensor: the name of a signal array pinned by the
+ * range check (or LeakyRelu) that produced the values, ALL_NON_NEGATIVE after a Relu (every bit
+ * is 1, no signal needed), or undefined when none is at hand (a consumer then adds Sign checks).
+ * Each bit must be the sign of the value it travels with: a Relu multiplies by it, and a LeakyRelu
+ * selects its branch by it.
+ */
+const ALL_NON_NEGATIVE = Symbol('every value >= 0')
+type SignBits = string | typeof ALL_NON_NEGATIVE | undefined
+
+/** Tensor as circom signals: a value array and its sign bits. */
+type Tensor = { values: string; nonNeg: SignBits; size: number }
 
 const list = (values: ArrayLike<number | bigint>) => `[${Array.from(values as ArrayLike<number>, String).join(',')}]`
 
@@ -57,34 +67,37 @@ export function generateCircuit({ model, templateName }: GenerateCircuitParamete
       case 'relu':
       case 'leakyRelu': {
         const nonNeg = current.nonNeg ?? signBits(emit, name, current, bits)
-        if (stage.kind === 'relu') {
-          emit(`component ${name}Relu = Relu(${size});`)
-          emit(`${name}Relu.in <== ${current.values};`)
-          emit(`${name}Relu.nonNeg <== ${nonNeg};`)
-          current = { values: `${name}Relu.out`, nonNeg, size }
-        } else {
-          emit(`component ${name}LeakyRelu = LeakyRelu(${size}, ${stage.alpha}, ${stage.shift}, ${stage.negBits});`)
-          emit(`${name}LeakyRelu.in <== ${current.values};`)
-          emit(`${name}LeakyRelu.nonNeg <== ${nonNeg};`)
-          current = { values: `${name}LeakyRelu.out`, nonNeg: `${name}LeakyRelu.outNonNeg`, size }
-        }
+        const component = `${name}${stage.kind === 'relu' ? 'Relu' : 'LeakyRelu'}`
+        emit(stage.kind === 'relu' ? `component ${component} = Relu(${size});` : `component ${component} = LeakyRelu(${size}, ${stage.alpha}, ${stage.shift}, ${stage.negBits});`)
+        emit(`${component}.in <== ${current.values};`)
+        if (nonNeg === ALL_NON_NEGATIVE) {
+          emit(`for (var i = 0; i < ${size}; i++) {`)
+          emit(`    ${component}.nonNeg[i] <== 1;`)
+          emit('}')
+        } else emit(`${component}.nonNeg <== ${nonNeg};`)
+        // Relu's outputs are all >= 0 (its input's sign bits would call a zeroed negative value
+        // negative); LeakyRelu computes the sign of its own output (with alpha < 0 a negative input
+        // gives a positive output).
+        current = { values: `${component}.out`, nonNeg: stage.kind === 'relu' ? ALL_NON_NEGATIVE : `${component}.outNonNeg`, size }
         break
       }
       case 'gather': {
-        const out = newTensor(name, size, current.nonNeg !== undefined)
+        const { nonNeg } = current
+        const out = newTensor(name, size, typeof nonNeg === 'string')
         emit(`var ${name}Index[${size}] = ${list(stage.index)};`)
         emit(`for (var i = 0; i < ${size}; i++) {`)
         emit(`    ${name}[i] <== ${current.values}[${name}Index[i]];`)
-        if (current.nonNeg) emit(`    ${name}NonNeg[i] <== ${current.nonNeg}[${name}Index[i]];`)
+        if (typeof nonNeg === 'string') emit(`    ${name}NonNeg[i] <== ${nonNeg}[${name}Index[i]];`)
         emit('}')
-        current = out
+        current = nonNeg === ALL_NON_NEGATIVE ? { ...out, nonNeg } : out
         break
       }
       case 'maxPool': {
         const { offsets, indices } = stage.windows
         emit(`component ${name}MaxPool = MaxPool(${current.size}, ${size}, ${indices.length}, ${list(offsets)}, ${list(indices)}, ${bits});`)
         emit(`${name}MaxPool.in <== ${current.values};`)
-        current = { values: `${name}MaxPool.out`, nonNeg: undefined, size }
+        // The maximum of values >= 0 is >= 0; any other sign bits would have to be recomputed.
+        current = { values: `${name}MaxPool.out`, nonNeg: current.nonNeg === ALL_NON_NEGATIVE ? ALL_NON_NEGATIVE : undefined, size }
         break
       }
       case 'argMax': {

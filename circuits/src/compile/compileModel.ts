@@ -18,8 +18,9 @@ import { loadModel } from '../onnx/loadModel.js'
 import { chooseQuantization, type QuantizeOptions } from '../quantize/calibrate.js'
 import { quantizedModelToJson } from '../quantize/serialize.js'
 import { COMPILER_VERSION } from '../version.js'
+import { selfCheck, selfCheckSummary } from './selfCheck.js'
 
-export type CompileProgress = { step: 'load' | 'quantize' | 'generate' | 'circom' | 'done'; message: string }
+export type CompileProgress = { step: 'load' | 'quantize' | 'generate' | 'circom' | 'selfcheck' | 'done'; message: string }
 
 export type CompileModelParameters = QuantizeOptions & {
   /** Path to the .onnx file, or its bytes. */
@@ -83,6 +84,8 @@ export async function compileModel(parameters: CompileModelParameters): Promise<
     // --O1: linear constraints stay sparse; --O2 substitutes them into dense combinations that made
     // groth16 setup 30x and proving 2x slower for the 784-56-10 MLP.
     const compiled = await compileCircom({ file: join(dir, 'model.circom'), outDir: dir, optimization: 1 })
+    const check = await selfCheck({ model, wasm: compiled.wasm, r1cs: compiled.r1cs, calibration: parameters.calibration })
+    progress({ step: 'selfcheck', message: selfCheckSummary(check) })
     const r1csBytes = await readFile(compiled.r1cs)
     manifest.circuit = {
       templateName,

@@ -99,3 +99,28 @@ export class InvalidCompileOptionError extends BaseError {
     super(`Invalid option ${option} = ${JSON.stringify(value)}: expected ${expected}.`)
   }
 }
+
+/** What the self-check found on one input: the first output that differs, or why there was no witness. */
+export type SelfCheckFailure = { index: number; circuit: bigint; reference: bigint } | { reason: string }
+
+export class CircuitSelfCheckError extends BaseError {
+  override name = 'CircuitSelfCheckError'
+  /** The input that exposed it: a calibration sample's index or the extreme input's name. */
+  readonly sample: string
+  readonly failure: SelfCheckFailure
+  constructor({ sample, failure, cause }: { sample: string; failure: SelfCheckFailure; cause?: unknown }) {
+    super(
+      'reason' in failure
+        ? `Compiler bug: the compiled circuit has no witness for ${sample}, a valid input (${failure.reason}).`
+        : `Compiler bug: the compiled circuit's output differs from the reference executor's on ${sample}: quantized output ${failure.index} is ${failure.circuit} in the circuit and ${failure.reference} in the reference.`,
+      {
+        details:
+          'The circuit must compute exactly the reference output (the canonical one) for every valid input; this one would leave honest results without a proof. ' +
+          'It is a bug in the Veridict compiler, not in the model: do not register this circuit, and report the bug with the ONNX file and the compile options.',
+        cause,
+      },
+    )
+    this.sample = sample
+    this.failure = failure
+  }
+}
