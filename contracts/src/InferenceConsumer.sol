@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {IInferenceConsumer} from "./interfaces/IInferenceConsumer.sol";
 import {IInferenceOracle} from "./interfaces/IInferenceOracle.sol";
+import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 
 /// @title InferenceConsumer
 /// @notice Base for contracts that request inferences and act on the results. Only the oracle may
@@ -11,9 +12,21 @@ import {IInferenceOracle} from "./interfaces/IInferenceOracle.sol";
 ///         is acted on once; if the oracle's callback failed (too little gas, a revert), anyone can
 ///         hand the final output words in again with deliverResult.
 abstract contract InferenceConsumer is IInferenceConsumer {
+    /// @notice What a consumer demands of a proved model's setup before acting on its results.
+    /// @param minContributions Least Groth16 phase-2 contributions (one honest contributor makes it sound).
+    /// @param allowUnlistedCeremony Accept a powers of tau that is not a public ceremony file the registry lists.
+    /// @param allowInsecure Accept a single-party dev setup (local development only).
+    struct SetupRequirement {
+        uint16 minContributions;
+        bool allowUnlistedCeremony;
+        bool allowInsecure;
+    }
+
     error CallerNotOracle(address caller);
     error UnknownRequest(uint256 requestId);
     error OutputHashMismatch(uint256 requestId, bytes32 expected, bytes32 received);
+    /// @notice The model's setup record does not meet the consumer's requirement.
+    error UntrustedModelSetup(bytes32 modelId, bytes32 ptauHash, uint16 contributions, bool insecure, bool listedCeremony);
 
     /// @notice The oracle this consumer requests from.
     IInferenceOracle public immutable ORACLE;
@@ -62,6 +75,23 @@ abstract contract InferenceConsumer is IInferenceConsumer {
             modelId, inputWords, mode, quorum, address(this), callbackGasLimit, deadline
         );
         _pending[requestId] = true;
+    }
+
+    /// @dev Reverts UntrustedModelSetup unless `modelId`'s setup meets `requirement`. The registry never
+    ///      changes a model's setup, so checking once (e.g. in the constructor) covers every request.
+    ///      A model without a proof system is served by attestation only and has no setup to check.
+    function _requireSetup(bytes32 modelId, SetupRequirement memory requirement) internal view {
+        IModelRegistry.Model memory model = ORACLE.REGISTRY().getModel(modelId);
+        if (model.proofSystem == IModelRegistry.ProofSystem.None) return;
+        IModelRegistry.SetupRecord memory setup = model.setup;
+        bool enough = model.proofSystem != IModelRegistry.ProofSystem.Groth16
+            || setup.contributions >= requirement.minContributions;
+        if (
+            !enough || (setup.insecure && !requirement.allowInsecure)
+                || (!model.listedCeremony && !requirement.allowUnlistedCeremony)
+        ) {
+            revert UntrustedModelSetup(modelId, setup.ptauHash, setup.contributions, setup.insecure, model.listedCeremony);
+        }
     }
 
     /// @dev Acts on the final output of `requestId`; a revert here leaves the oracle's result standing.

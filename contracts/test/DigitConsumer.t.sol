@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {InferenceConsumer} from "../src/InferenceConsumer.sol";
 import {DigitConsumer} from "../src/examples/DigitConsumer.sol";
 import {IInferenceOracle} from "../src/interfaces/IInferenceOracle.sol";
+import {IModelRegistry} from "../src/interfaces/IModelRegistry.sol";
 import {VeridictTest} from "./utils/VeridictTest.sol";
 import {WordPackingHarness} from "./utils/WordPackingHarness.sol";
 
@@ -21,10 +22,56 @@ contract DigitConsumerTest is VeridictTest {
         digitModel = registry.registerModel(
             _attestedOnlyDefinition("veridict.test.digits-14x14", 196, 8, 10, 16), "", FEE, "ipfs://digits"
         );
-        consumer = new DigitConsumer(oracle, digitModel, 16, IInferenceOracle.Mode.ATTESTED, 2, 150_000);
+        consumer = new DigitConsumer(oracle, digitModel, 16, IInferenceOracle.Mode.ATTESTED, 2, 150_000, _strict(1));
         packing = new WordPackingHarness();
         image = new uint256[](7);
         vm.deal(user, 1 ether);
+    }
+
+    function _strict(uint16 minContributions) internal pure returns (InferenceConsumer.SetupRequirement memory) {
+        return InferenceConsumer.SetupRequirement({
+            minContributions: minContributions, allowUnlistedCeremony: false, allowInsecure: false
+        });
+    }
+
+    function _deploy(bytes32 modelId, InferenceConsumer.SetupRequirement memory requirement)
+        internal
+        returns (DigitConsumer)
+    {
+        return new DigitConsumer(oracle, modelId, 32, IInferenceOracle.Mode.ZK, 0, 150_000, requirement);
+    }
+
+    function test_ModelWithoutProofSystemHasNoSetupToRequire() public view {
+        assertEq(consumer.MODEL_ID(), digitModel);
+    }
+
+    function test_RevertWhen_ModelSetupIsInsecureOrUnlisted() public {
+        // The square fixture: a single-party ptau, stated insecure, not a listed ceremony, 1 contribution.
+        bytes4 untrusted = InferenceConsumer.UntrustedModelSetup.selector;
+        vm.expectRevert(abi.encodeWithSelector(untrusted, squareModel, SQUARE_PTAU, 1, true, false));
+        _deploy(squareModel, _strict(1));
+        InferenceConsumer.SetupRequirement memory requirement = _strict(1);
+        requirement.allowInsecure = true;
+        vm.expectRevert(abi.encodeWithSelector(untrusted, squareModel, SQUARE_PTAU, 1, true, false));
+        _deploy(squareModel, requirement);
+        requirement.allowUnlistedCeremony = true;
+        assertEq(_deploy(squareModel, requirement).MODEL_ID(), squareModel);
+    }
+
+    function test_RevertWhen_ModelHasTooFewContributions() public {
+        IModelRegistry.ModelDefinition memory definition = _squareDefinition();
+        definition.setup = IModelRegistry.SetupRecord({
+            ptauHash: 0xeeefbcf7c3803b523c94112023c7ff89558f9b8e0cf5d6cdcba3ade60f168af4, contributions: 3, insecure: false
+        });
+        vm.prank(modelOwner);
+        bytes32 ceremonyModel = registry.registerModel(definition, squareKey, FEE, "");
+        assertEq(_deploy(ceremonyModel, _strict(3)).MODEL_ID(), ceremonyModel);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                InferenceConsumer.UntrustedModelSetup.selector, ceremonyModel, definition.setup.ptauHash, 3, false, true
+            )
+        );
+        _deploy(ceremonyModel, _strict(4));
     }
 
     function _scores(uint256 winner) internal view returns (uint256[] memory) {
@@ -98,7 +145,7 @@ contract DigitConsumerTest is VeridictTest {
     }
 
     function test_DeliverResultAfterAFailedCallback() public {
-        DigitConsumer stingy = new DigitConsumer(oracle, digitModel, 16, IInferenceOracle.Mode.ATTESTED, 2, 5_000);
+        DigitConsumer stingy = new DigitConsumer(oracle, digitModel, 16, IInferenceOracle.Mode.ATTESTED, 2, 5_000, _strict(1));
         vm.prank(user);
         uint256 requestId = stingy.classify{value: FEE}(image, _deadline());
         uint256[] memory output = _scores(4);

@@ -96,7 +96,7 @@ export async function setupFixture(): Promise<Fixture> {
       owner.deployContract({
         abi: consumer.abi,
         bytecode: consumer.bytecode,
-        args: [deployment.contracts.inferenceOracle, modelId, manifest.output.bits, 0, 0, CALLBACK_GAS_LIMIT],
+        args: [deployment.contracts.inferenceOracle, modelId, manifest.output.bits, 0, 0, CALLBACK_GAS_LIMIT, { minContributions: 1, allowUnlistedCeremony: true, allowInsecure: true }],
       }),
     )
   ).contractAddress!

@@ -30,14 +30,17 @@ contract DigitConsumer is InferenceConsumer {
     mapping(uint256 requestId => uint8 digitPlusOne) private _digits;
     mapping(address requester => uint8 digit) public latestDigitOf;
 
+    /// @param setupRequirement What the model's setup must be (checked once: a registered setup never changes).
     constructor(
         IInferenceOracle oracle,
         bytes32 modelId,
         uint8 outputBits,
         IInferenceOracle.Mode mode,
         uint8 quorum,
-        uint32 callbackGasLimit
+        uint32 callbackGasLimit,
+        SetupRequirement memory setupRequirement
     ) InferenceConsumer(oracle) {
+        _requireSetup(modelId, setupRequirement);
         MODEL_ID = modelId;
         OUTPUT_BITS = outputBits;
         MODE = mode;

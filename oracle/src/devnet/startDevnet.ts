@@ -192,7 +192,8 @@ export async function startDevnet(parameters: StartDevnetParameters = {}): Promi
         const hash = await owner.deployContract({
           abi: artifact.abi,
           bytecode: artifact.bytecode,
-          args: [deployment.contracts.inferenceOracle, models.digits.modelId, models.digits.manifest.output.bits, 0, 0, 150_000],
+          // The devnet's models have a dev setup: the consumer is told to accept it (a real dApp would not).
+          args: [deployment.contracts.inferenceOracle, models.digits.modelId, models.digits.manifest.output.bits, 0, 0, 150_000, { minContributions: 1, allowUnlistedCeremony: true, allowInsecure: true }],
         })
         const receipt = await publicClient.waitForTransactionReceipt({ hash })
         if (receipt.status !== 'success' || !receipt.contractAddress) throw new DevnetError(`Deploying DigitConsumer failed (transaction ${hash}).`)

@@ -32,6 +32,28 @@ export const digitConsumerAbi = [
         "name": "callbackGasLimit",
         "type": "uint32",
         "internalType": "uint32"
+      },
+      {
+        "name": "setupRequirement",
+        "type": "tuple",
+        "internalType": "struct InferenceConsumer.SetupRequirement",
+        "components": [
+          {
+            "name": "minContributions",
+            "type": "uint16",
+            "internalType": "uint16"
+          },
+          {
+            "name": "allowUnlistedCeremony",
+            "type": "bool",
+            "internalType": "bool"
+          },
+          {
+            "name": "allowInsecure",
+            "type": "bool",
+            "internalType": "bool"
+          }
+        ]
       }
     ],
     "stateMutability": "nonpayable"
@@ -440,6 +462,37 @@ export const digitConsumerAbi = [
         "name": "requestId",
         "type": "uint256",
         "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "UntrustedModelSetup",
+    "inputs": [
+      {
+        "name": "modelId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "ptauHash",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "contributions",
+        "type": "uint16",
+        "internalType": "uint16"
+      },
+      {
+        "name": "insecure",
+        "type": "bool",
+        "internalType": "bool"
+      },
+      {
+        "name": "listedCeremony",
+        "type": "bool",
+        "internalType": "bool"
       }
     ]
   }

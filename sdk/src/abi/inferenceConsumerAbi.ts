@@ -110,5 +110,36 @@ export const inferenceConsumerAbi = [
         "internalType": "uint256"
       }
     ]
+  },
+  {
+    "type": "error",
+    "name": "UntrustedModelSetup",
+    "inputs": [
+      {
+        "name": "modelId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "ptauHash",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "contributions",
+        "type": "uint16",
+        "internalType": "uint16"
+      },
+      {
+        "name": "insecure",
+        "type": "bool",
+        "internalType": "bool"
+      },
+      {
+        "name": "listedCeremony",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ]
   }
 ] as const
