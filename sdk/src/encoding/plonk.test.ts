@@ -90,6 +90,18 @@ describe('the key encoding', () => {
       Details: Pass the verification_key.json that snarkjs exported for the circuit (snarkjs zkey export verificationkey).]
     `)
     expect(() => encodePlonkVerificationKey({ ...vkey, Qr: ['1', '2', '3'] })).toThrow(InvalidVerificationKeyError)
+    expect(() => encodePlonkVerificationKey({ ...vkey, Qo: ['1', '3', '1'] })).toThrowErrorMatchingInlineSnapshot(`
+      [InvalidVerificationKeyError: The PLONK verification key's Qo (["1","3","1"]) is invalid: it is not on the curve y^2 = x^3 + 3.
+
+      Details: Pass the verification_key.json that snarkjs exported for the circuit (snarkjs zkey export verificationkey).]
+    `)
+    const [[xRe, xIm], y, z] = vkey.X_2 as [[string, string], [string, string], [string, string]]
+    expect(() => encodePlonkVerificationKey({ ...vkey, X_2: [[xIm, xRe], y, z] })).toThrowErrorMatchingInlineSnapshot(`
+      [InvalidVerificationKeyError: The PLONK verification key's X_2 ([["6670421091063121602500779636036732324922841679437205032532410875543558382743","4265663862128005811184799115161540672351314361840993159379292772190405697410"],["13402808620370729583535969638527265814733533927368917771125330293894990803578","20813769000734524837499078139928664428952979778641290701246427990668003920956"],["1","0"]]) is invalid: it is not on G2's curve y^2 = x^3 + 3 / (9 + i).
+
+      Details: Pass the verification_key.json that snarkjs exported for the circuit (snarkjs zkey export verificationkey).]
+    `)
+    expect(() => encodePlonkVerificationKey({ ...vkey, X_2: [['0', '0'], ['1', '0'], ['0', '0']] })).toThrow(InvalidVerificationKeyError)
     expect(() => encodePlonkVerificationKey({ ...vkey, X_2: [['1', '2'], ['3', '4']] })).toThrow(InvalidVerificationKeyError)
     expect(() => encodePlonkVerificationKey({ ...vkey, protocol: 'groth16' as 'plonk' })).toThrow(InvalidVerificationKeyError)
   })
@@ -106,6 +118,12 @@ describe('the key encoding', () => {
     expect(() => decodePlonkVerificationKey(withPower(0n))).toThrow(InvalidVerificationKeyError)
     expect(() => decodePlonkVerificationKey(withPower(29n))).toThrow(InvalidVerificationKeyError)
     expect(decodePlonkVerificationKey(withPower(28n)).power).toBe(28)
+    const qmYPlusOne = `${bytes.slice(0, 2 + 6 * 64)}${numberToHex(BigInt(vkey.Qm[1] as string) + 1n, { size: 32 }).slice(2)}${bytes.slice(2 + 7 * 64)}` as Hex
+    expect(() => decodePlonkVerificationKey(qmYPlusOne)).toThrowErrorMatchingInlineSnapshot(`
+      [InvalidVerificationKeyError: The PLONK verification key's Qm (["12168159041078848069769862083665384374365321581401522923636343930992100806762","11717190361241366988836805878268164178294641198043690343378662606445556479494"]) is invalid: it is not on the curve y^2 = x^3 + 3.
+
+      Details: Pass the verification_key.json that snarkjs exported for the circuit (snarkjs zkey export verificationkey).]
+    `)
   })
 })
 
@@ -125,6 +143,7 @@ describe('the proof encoding', () => {
       Details: Pass the proof object that snarkjs produced (proof.json, or the \`proof\` of fullProve).]
     `)
     expect(() => encodePlonkProof({ ...proof, eval_zw: '-1' })).toThrow(InvalidProofError)
+    expect(() => encodePlonkProof({ ...proof, Wxi: [proof.Wxi[0] as string, '1', '1'] })).toThrow(InvalidProofError)
   })
 
   test('rejects bytes that are not a proof', () => {

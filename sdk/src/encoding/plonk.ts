@@ -60,6 +60,10 @@ const SCALAR_FIELD = 21888242871839275222246405745257275088548364400416034343698
 /** BN254's base field: the field of point coordinates. */
 const BASE_FIELD = 21888242871839275222246405745257275088696311157297823662689037894645226208583n
 
+/** 3 / (9 + i), the constant of G2's curve (bn128's twist), real and imaginary parts. */
+const TWIST_B_RE = 19485874751759354771024239261021720505790618469301721065564631296452457478373n
+const TWIST_B_IM = 266929791119991161246907387137283842545076965332900288569378510910307636690n
+
 const KEY_POINTS = ['Qm', 'Ql', 'Qr', 'Qo', 'Qc', 'S1', 'S2', 'S3'] as const
 const PROOF_POINTS = ['A', 'B', 'C', 'Z', 'T1', 'T2', 'T3', 'Wxi', 'Wxiw'] as const
 const PROOF_EVALUATIONS = ['eval_a', 'eval_b', 'eval_c', 'eval_s1', 'eval_s2', 'eval_zw'] as const
@@ -77,8 +81,9 @@ const proofFail: Fail = (field, value, reason) => {
 /**
  * Encodes a snarkjs PLONK verification key as the registry stores it for the PLONK verifier: 25
  * big-endian words `[power, nPublic, k1, k2, w, Qm, Ql, Qr, Qo, Qc, S1, S2, S3 (x, y each),
- * X_2.x_im, X_2.x_re, X_2.y_im, X_2.y_re]`. A point at infinity is (0, 0), as the precompiles take it.
- * Throws InvalidVerificationKeyError for a key the verifier would not read.
+ * X_2.x_im, X_2.x_re, X_2.y_im, X_2.y_re]`. A G1 point at infinity is (0, 0), as the precompiles
+ * take it. Throws InvalidVerificationKeyError for a key the verifier's publicSignalCount rejects
+ * (power outside [1, 28], nPublic 0, k1, k2 or w not below r, a point off its curve).
  *
  * @example
  * import { encodePlonkVerificationKey } from '@veridict/sdk'
@@ -146,7 +151,8 @@ export function decodePlonkVerificationKey(bytes: Hex): PlonkVerificationKey {
  * Encodes a snarkjs PLONK proof as the verifier's `proof` bytes: the 24 words of snarkjs's
  * `uint256[24] _proof` (what `snarkjs zkey export soliditycalldata` prints), packed: A, B, C, Z,
  * T1, T2, T3, Wxi, Wxiw (x, y each), eval_a, eval_b, eval_c, eval_s1, eval_s2, eval_zw.
- * Throws InvalidProofError for a proof the verifier would reject by its form.
+ * Throws InvalidProofError for a proof the verifier rejects by its form: a commitment off the
+ * curve or at infinity, a coordinate not below p, an evaluation not below r.
  *
  * @example
  * import { encodePlonkProof } from '@veridict/sdk'
@@ -171,7 +177,7 @@ export function encodePlonkProof(proof: PlonkProof): Hex {
 /**
  * Decodes proof bytes made by encodePlonkProof back to snarkjs's proof object, as
  * `snarkjs.plonk.verify` takes it. Throws InvalidProofBytesError for bytes of the wrong length and
- * InvalidProofError for a coordinate or evaluation outside its field.
+ * InvalidProofError for a coordinate or evaluation outside its field or a point off the curve.
  *
  * @example
  * import { decodePlonkProof } from '@veridict/sdk'
@@ -184,8 +190,9 @@ export function decodePlonkProof(bytes: Hex): PlonkProof {
   })
   const word = (index: number) => words[index] as bigint
   const point = (i: number) => {
-    const name = PROOF_POINTS[i] as string
-    return [checkElement(word(2 * i), BASE_FIELD, `${name}.x`, proofFail), checkElement(word(2 * i + 1), BASE_FIELD, `${name}.y`, proofFail)].map(String).concat('1')
+    const [name, x, y] = [PROOF_POINTS[i] as string, word(2 * i), word(2 * i + 1)]
+    if (x === 0n && y === 0n) proofFail(name, [x, y], 'the verifier takes no commitment at infinity')
+    return decodeG1(x, y, name, proofFail)
   }
   const evaluation = (i: number) => checkElement(word(18 + i), SCALAR_FIELD, PROOF_EVALUATIONS[i] as string, proofFail).toString()
   return {
@@ -238,39 +245,60 @@ function outsideField(modulus: bigint): string {
   return modulus === SCALAR_FIELD ? "it is not below BN254's scalar field modulus r" : "it is not below BN254's base field modulus p"
 }
 
-/** [x, y, '1'] to (x, y); the point at infinity, [*, *, '0'], to (0, 0). */
+/** [x, y, '1'] to (x, y), on y^2 = x^3 + 3; the point at infinity, [*, *, '0'], to (0, 0). */
 function encodeG1(point: readonly string[], field: string, fail: Fail): [bigint, bigint] {
   if (!Array.isArray(point) || point.length !== 3) fail(field, point, 'a G1 point is [x, y, z]')
   const z = point[2]
   if (z === '0') return [0n, 0n]
   if (z !== '1') fail(field, point, 'a G1 point must be affine (z = "1") or at infinity (z = "0")')
-  return [parseElement(point[0] as string, BASE_FIELD, `${field}.x`, fail), parseElement(point[1] as string, BASE_FIELD, `${field}.y`, fail)]
+  const x = parseElement(point[0] as string, BASE_FIELD, `${field}.x`, fail)
+  const y = parseElement(point[1] as string, BASE_FIELD, `${field}.y`, fail)
+  if (!isOnG1(x, y)) fail(field, point, 'it is not on the curve y^2 = x^3 + 3')
+  return [x, y]
 }
 
 function decodeG1(x: bigint, y: bigint, field: string, fail: Fail): string[] {
   if (x === 0n && y === 0n) return ['0', '1', '0']
-  return [checkElement(x, BASE_FIELD, `${field}.x`, fail).toString(), checkElement(y, BASE_FIELD, `${field}.y`, fail).toString(), '1']
+  checkElement(x, BASE_FIELD, `${field}.x`, fail)
+  checkElement(y, BASE_FIELD, `${field}.y`, fail)
+  if (!isOnG1(x, y)) fail(field, [x, y], 'it is not on the curve y^2 = x^3 + 3')
+  return [x.toString(), y.toString(), '1']
 }
 
-/** [[x_re, x_im], [y_re, y_im], [z_re, z_im]] to (x_im, x_re, y_im, y_re), the precompile's order. */
+/** [[x_re, x_im], [y_re, y_im], ['1', '0']] to (x_im, x_re, y_im, y_re), the precompile's order. */
 function encodeG2(point: readonly (readonly string[])[], field: string): bigint[] {
   if (!Array.isArray(point) || point.length !== 3 || point.some((pair) => !Array.isArray(pair) || pair.length !== 2))
     keyFail(field, point, 'a G2 point is [[x_re, x_im], [y_re, y_im], [z_re, z_im]]')
   const [[xRe, xIm], [yRe, yIm], [zRe, zIm]] = point as [[string, string], [string, string], [string, string]]
-  if (zRe === '0' && zIm === '0') return [0n, 0n, 0n, 0n]
-  if (zRe !== '1' || zIm !== '0') keyFail(field, point, 'a G2 point must be affine (z = ["1", "0"]) or at infinity (z = ["0", "0"])')
+  if (zRe !== '1' || zIm !== '0') keyFail(field, point, 'X_2 must be an affine point (z = ["1", "0"])')
   const element = (value: string, name: string) => parseElement(value, BASE_FIELD, `${field}.${name}`, keyFail)
-  return [element(xIm, 'x_im'), element(xRe, 'x_re'), element(yIm, 'y_im'), element(yRe, 'y_re')]
+  const words = [element(xIm, 'x_im'), element(xRe, 'x_re'), element(yIm, 'y_im'), element(yRe, 'y_re')] as const
+  if (!isOnTwist(...words)) keyFail(field, point, "it is not on G2's curve y^2 = x^3 + 3 / (9 + i)")
+  return [...words]
 }
 
 function decodeG2(xIm: bigint, xRe: bigint, yIm: bigint, yRe: bigint): string[][] {
-  if (xIm === 0n && xRe === 0n && yIm === 0n && yRe === 0n) return [['0', '0'], ['1', '0'], ['0', '0']]
   const element = (value: bigint, name: string) => checkElement(value, BASE_FIELD, `X_2.${name}`, keyFail).toString()
-  return [
+  const point = [
     [element(xRe, 'x_re'), element(xIm, 'x_im')],
     [element(yRe, 'y_re'), element(yIm, 'y_im')],
     ['1', '0'],
   ]
+  if (!isOnTwist(xIm, xRe, yIm, yRe)) keyFail('X_2', point, "it is not on G2's curve y^2 = x^3 + 3 / (9 + i)")
+  return point
+}
+
+function isOnG1(x: bigint, y: bigint): boolean {
+  return (y * y) % BASE_FIELD === (x * x * x + 3n) % BASE_FIELD
+}
+
+/** y^2 = x^3 + 3 / (9 + i) over Fp2 = Fp[i] / (i^2 + 1), coordinates below p. */
+function isOnTwist(xIm: bigint, xRe: bigint, yIm: bigint, yRe: bigint): boolean {
+  const p = BASE_FIELD
+  const mod = (value: bigint) => ((value % p) + p) % p
+  const [squareRe, squareIm] = [mod(xRe * xRe - xIm * xIm), mod(2n * xRe * xIm)]
+  const [cubeRe, cubeIm] = [mod(squareRe * xRe - squareIm * xIm), mod(squareRe * xIm + squareIm * xRe)]
+  return mod(yRe * yRe - yIm * yIm) === mod(cubeRe + TWIST_B_RE) && mod(2n * yRe * yIm) === mod(cubeIm + TWIST_B_IM)
 }
 
 function toWords(bytes: Hex, count: number, fail: (reason: string) => never): bigint[] {

@@ -75,7 +75,8 @@ export class InvalidProofBytesError extends BaseError {
 }
 
 function formatValue(value: unknown): string {
-  return typeof value === 'bigint' ? value.toString() : (JSON.stringify(value) ?? String(value))
+  if (typeof value === 'bigint') return value.toString()
+  return JSON.stringify(value, (_, item: unknown) => (typeof item === 'bigint' ? item.toString() : item)) ?? String(value)
 }
 
 function abbreviate(bytes: string): string {
