@@ -6,6 +6,7 @@ import {IProofVerifier} from "./interfaces/IProofVerifier.sol";
 import {KnownCeremonies} from "./libraries/KnownCeremonies.sol";
 import {WordPacking} from "./libraries/WordPacking.sol";
 import {Groth16Verifier} from "./verifiers/Groth16Verifier.sol";
+import {PlonkVerifier} from "./verifiers/PlonkVerifier.sol";
 
 /// @title ModelRegistry
 /// @notice Models the oracle serves. The registry derives each model's id from its artifacts and
@@ -27,6 +28,9 @@ contract ModelRegistry is IModelRegistry {
 
     /// @notice The verifier of Groth16 models, created with this registry.
     IProofVerifier public immutable GROTH16_VERIFIER;
+
+    /// @notice The verifier of PLONK models (universal setup, no per-circuit secret), created with this registry.
+    IProofVerifier public immutable PLONK_VERIFIER;
 
     /// @dev A model, split so that fulfilment reads the terms and the verification slot only.
     struct StoredModel {
@@ -52,6 +56,7 @@ contract ModelRegistry is IModelRegistry {
 
     constructor() {
         GROTH16_VERIFIER = new Groth16Verifier();
+        PLONK_VERIFIER = new PlonkVerifier();
     }
 
     /// @notice Registers a model with the caller as owner; returns its id.
@@ -114,6 +119,7 @@ contract ModelRegistry is IModelRegistry {
     /// @notice The verifier the registry pins for `proofSystem` (zero for None).
     function verifierOf(ProofSystem proofSystem) public view returns (address) {
         if (proofSystem == ProofSystem.Groth16) return address(GROTH16_VERIFIER);
+        if (proofSystem == ProofSystem.Plonk) return address(PLONK_VERIFIER);
         return address(0);
     }
 

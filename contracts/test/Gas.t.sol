@@ -11,12 +11,16 @@ import {VeridictTest} from "./utils/VeridictTest.sol";
 contract GasTest is VeridictTest {
     uint256 internal constant REQUEST_BUDGET = 100_000;
     uint256 internal constant ZK_FULFIL_BUDGET = 260_000;
+    /// @dev Not an issue target: PLONK trades ~45k more gas for a universal setup with no per-circuit secret.
+    uint256 internal constant PLONK_FULFIL_BUDGET = 310_000;
     uint256 internal constant SUBMIT_3_BUDGET = 120_000;
     uint256 internal constant FINALIZE_BUDGET = 60_000;
 
     address internal paidFulfiller = makeAddr("paidFulfiller");
     uint256 internal zkRequest;
     uint256 internal zkRequestForPaidFulfiller;
+    uint256 internal plonkRequest;
+    bytes internal plonkProof;
     uint256 internal attestedRequest;
     uint256 internal pendingPaidSigners;
     uint256 internal pendingNewSigners;
@@ -28,6 +32,12 @@ contract GasTest is VeridictTest {
         vm.prank(paidFulfiller);
         oracle.fulfillWithProof(paid, squareInput, squareOutput, squareProof);
         zkRequestForPaidFulfiller = _requestSquare(IInferenceOracle.Mode.ZK, 0);
+        bytes32 plonkModel;
+        (plonkModel, plonkProof) = _registerSquarePlonk();
+        vm.prank(requester);
+        plonkRequest = oracle.requestInference{value: FEE}(
+            plonkModel, squareInput, IInferenceOracle.Mode.ZK, 0, address(0), 0, _deadline()
+        );
 
         attestedRequest = _requestSquare(IInferenceOracle.Mode.ATTESTED, 3);
 
@@ -71,6 +81,12 @@ contract GasTest is VeridictTest {
         vm.prank(paidFulfiller);
         oracle.fulfillWithProof(zkRequestForPaidFulfiller, squareInput, squareOutput, squareProof);
         _report("fulfillWithProof (1 in, 1 out, fulfiller already has a balance)", ZK_FULFIL_BUDGET);
+    }
+
+    function test_GasFulfillWithPlonkProof() public {
+        vm.prank(fulfiller);
+        oracle.fulfillWithProof(plonkRequest, squareInput, squareOutput, plonkProof);
+        _report("fulfillWithProof, PLONK (1 in, 1 out, first payment to the fulfiller)", PLONK_FULFIL_BUDGET);
     }
 
     function test_GasSubmitAttestations3() public {

@@ -29,6 +29,25 @@ contract InferenceOracleZkTest is VeridictTest {
         assertEq(address(oracle).balance, FEE);
     }
 
+    function test_FulfillWithAPlonkProof() public {
+        (bytes32 plonkModel, bytes memory plonkProof) = _registerSquarePlonk();
+        vm.prank(requester);
+        uint256 requestId = oracle.requestInference{value: FEE}(
+            plonkModel, squareInput, IInferenceOracle.Mode.ZK, 0, address(0), 0, _deadline()
+        );
+        vm.prank(fulfiller);
+        vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InvalidProof.selector, requestId));
+        oracle.fulfillWithProof(requestId, squareInput, _words(squareOutput[0] + 1), plonkProof);
+        vm.prank(fulfiller);
+        vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InvalidProof.selector, requestId));
+        oracle.fulfillWithProof(requestId, squareInput, squareOutput, squareProof);
+        vm.prank(fulfiller);
+        oracle.fulfillWithProof(requestId, squareInput, squareOutput, plonkProof);
+        (IInferenceOracle.Status status, bytes32 outputHash) = oracle.getResult(requestId);
+        assertEq(uint8(status), uint8(IInferenceOracle.Status.Fulfilled));
+        assertEq(outputHash, _hashWords(squareOutput));
+    }
+
     function test_AnyoneMayProveAnAttestedRequest() public {
         uint256 requestId = _requestSquare(IInferenceOracle.Mode.ATTESTED, 3);
         _fulfil(requestId);

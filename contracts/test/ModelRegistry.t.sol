@@ -234,15 +234,31 @@ contract ModelRegistryTest is Test {
         registry.registerModel(_definition(), "", 0, "");
     }
 
-    function test_RevertWhen_ProofSystemHasNoVerifierYet() public {
+    function test_RegisterPlonkModelWithItsUniversalSetup() public {
+        string memory json = vm.readFile("contracts/test/fixtures/plonk/square.json");
+        bytes memory plonkKey = vm.parseJsonBytes(json, ".encodedVerificationKey");
         IModelRegistry.ModelDefinition memory definition = _definition();
         definition.proofSystem = IModelRegistry.ProofSystem.Plonk;
         definition.setup.contributions = 0;
+        vm.prank(owner);
+        bytes32 modelId = registry.registerModel(definition, plonkKey, 0, "");
+        IModelRegistry.Model memory model = registry.getModel(modelId);
+        assertEq(model.verifier, address(registry.PLONK_VERIFIER()));
+        assertEq(registry.getVerificationKey(modelId), plonkKey);
+        assertTrue(model.listedCeremony);
+    }
+
+    function test_RevertWhen_PlonkModelClaimsAPhase2OrCarriesAGroth16Key() public {
+        IModelRegistry.ModelDefinition memory definition = _definition();
+        definition.proofSystem = IModelRegistry.ProofSystem.Plonk;
         vm.expectRevert(
             abi.encodeWithSelector(
-                IModelRegistry.VerificationKeyNotExpected.selector, IModelRegistry.ProofSystem.Plonk, key.length
+                IModelRegistry.InvalidSetupRecord.selector, IModelRegistry.ProofSystem.Plonk, HERMEZ_14, 3
             )
         );
+        registry.registerModel(definition, key, 0, "");
+        definition.setup.contributions = 0;
+        vm.expectRevert(abi.encodeWithSelector(IProofVerifier.InvalidVerificationKey.selector, key.length));
         registry.registerModel(definition, key, 0, "");
     }
 

@@ -42,6 +42,16 @@ export { encodeGroth16Proof, toSolidityGroth16Proof } from './encoding/encodeGro
 export { decodeGroth16VerificationKey, encodeGroth16VerificationKey, type Groth16VerificationKey } from './encoding/groth16VerificationKey.js'
 export { decodeVerificationKey, encodeVerificationKey, verificationKeyHash, type VerificationKey } from './encoding/verificationKey.js'
 export {
+  decodePlonkProof,
+  decodePlonkVerificationKey,
+  encodePlonkProof,
+  encodePlonkVerificationKey,
+  PLONK_PROOF_WORDS,
+  PLONK_VERIFICATION_KEY_WORDS,
+  type PlonkProof,
+  type PlonkVerificationKey,
+} from './encoding/plonk.js'
+export {
   computeDefinitionHash,
   computeModelId,
   EMPTY_SETUP_RECORD,
@@ -90,4 +100,5 @@ export {
   WaitForResultTimeoutError,
 } from './errors/request.js'
 export { AccountNotFoundError, ChainMismatchError, ContractCallError } from './errors/client.js'
-export { MalformedVerificationKeyError, NothingToVerifyError, VerificationKeyNotFoundError } from './errors/verify.js'
+export { NothingToVerifyError, VerificationKeyNotFoundError } from './errors/verify.js'
+export { InvalidProofBytesError, InvalidProofFieldError, InvalidVerificationKeyBytesError, InvalidVerificationKeyError } from './errors/verificationKey.js'

@@ -42,6 +42,40 @@ declare module 'snarkjs' {
     exportSolidityCallData(proof: Groth16Proof, publicSignals: PublicSignals): Promise<string>
   }
 
+  export type PlonkProof = {
+    A: string[]
+    B: string[]
+    C: string[]
+    Z: string[]
+    T1: string[]
+    T2: string[]
+    T3: string[]
+    Wxi: string[]
+    Wxiw: string[]
+    eval_a: string
+    eval_b: string
+    eval_c: string
+    eval_s1: string
+    eval_s2: string
+    eval_zw: string
+    protocol: 'plonk'
+    curve: string
+  }
+
+  export const plonk: {
+    /** PLONK setup over a universal ptau: no per-circuit contribution. Resolves to -1 when it refuses (the reason goes to the logger). */
+    setup(r1csFile: SnarkjsFile, ptauFile: SnarkjsFile, zkeyFile: SnarkjsFile, logger?: SnarkjsLogger): Promise<unknown>
+    fullProve(
+      input: CircuitSignals,
+      wasmFile: SnarkjsFile,
+      zkeyFile: SnarkjsFile,
+      logger?: SnarkjsLogger,
+    ): Promise<{ proof: PlonkProof; publicSignals: PublicSignals }>
+    prove(zkeyFile: SnarkjsFile, witnessFile: SnarkjsFile, logger?: SnarkjsLogger): Promise<{ proof: PlonkProof; publicSignals: PublicSignals }>
+    verify(verificationKey: VerificationKey, publicSignals: PublicSignals, proof: PlonkProof, logger?: SnarkjsLogger): Promise<boolean>
+    exportSolidityCallData(proof: PlonkProof, publicSignals: PublicSignals): Promise<string>
+  }
+
   export const zKey: {
     /** groth16 setup; resolves to the circuit hash, or to -1 when it refuses (the reason goes to the logger). */
     newZKey(r1csFile: SnarkjsFile, ptauFile: SnarkjsFile, zkeyFile: SnarkjsFile, logger?: SnarkjsLogger): Promise<Uint8Array | -1>

@@ -161,6 +161,9 @@ interface IModelRegistry {
     /// @notice The verifier of Groth16 models, created with the registry.
     function GROTH16_VERIFIER() external view returns (IProofVerifier);
 
+    /// @notice The verifier of PLONK models, created with the registry.
+    function PLONK_VERIFIER() external view returns (IProofVerifier);
+
     /// @notice The verifier the registry pins for `proofSystem` (zero for None).
     function verifierOf(ProofSystem proofSystem) external view returns (address);
 

@@ -96,6 +96,17 @@ abstract contract VeridictTest is Test {
         });
     }
 
+    /// @dev The same square circuit under PLONK (contracts/test/fixtures/plonk/square.json): its model id and proof.
+    function _registerSquarePlonk() internal returns (bytes32 modelId, bytes memory proof) {
+        string memory json = vm.readFile("contracts/test/fixtures/plonk/square.json");
+        IModelRegistry.ModelDefinition memory definition = _squareDefinition();
+        definition.proofSystem = IModelRegistry.ProofSystem.Plonk;
+        definition.setup.contributions = 0;
+        vm.prank(modelOwner);
+        modelId = registry.registerModel(definition, vm.parseJsonBytes(json, ".encodedVerificationKey"), FEE, "");
+        proof = vm.parseJsonBytes(json, ".encodedProof");
+    }
+
     function _largeDefinition() internal pure returns (IModelRegistry.ModelDefinition memory) {
         return _attestedOnlyDefinition("veridict.test.large", 40, 8, 10, 16);
     }

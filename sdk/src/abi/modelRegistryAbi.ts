@@ -54,6 +54,19 @@ export const modelRegistryAbi = [
   },
   {
     "type": "function",
+    "name": "PLONK_VERIFIER",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "contract IProofVerifier"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "computeDefinitionHash",
     "inputs": [
       {

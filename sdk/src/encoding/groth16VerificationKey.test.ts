@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import * as snarkjs from 'snarkjs'
 import { describe, expect, test } from 'vitest'
-import { MalformedVerificationKeyError } from '../errors/verify.js'
+import { InvalidVerificationKeyError } from '../errors/verificationKey.js'
 import { decodeGroth16VerificationKey, encodeGroth16VerificationKey, type Groth16VerificationKey } from './groth16VerificationKey.js'
 
 const dir = join(import.meta.dirname, '../../../contracts/test/fixtures/square')
@@ -26,9 +26,9 @@ describe('Groth16 verification key encoding', () => {
   })
 
   test('refuses keys that are not bn128 Groth16 keys, naming what is wrong', () => {
-    expect(() => encodeGroth16VerificationKey({ ...vkey, protocol: 'plonk' as never })).toThrow(/protocol is "plonk"/)
-    expect(() => encodeGroth16VerificationKey({ ...vkey, nPublic: 3 })).toThrow(/3 IC points for 3 public signals|IC points/)
-    expect(() => encodeGroth16VerificationKey({ ...vkey, vk_alpha_1: ['1', 'x', '1'] })).toThrow(MalformedVerificationKeyError)
+    expect(() => encodeGroth16VerificationKey({ ...vkey, protocol: 'plonk' as never })).toThrow(/protocol \("plonk"\) is invalid: it must be "groth16"/)
+    expect(() => encodeGroth16VerificationKey({ ...vkey, nPublic: 3 })).toThrow(/IC \(3\) is invalid: it needs nPublic \+ 1 = 4 points/)
+    expect(() => encodeGroth16VerificationKey({ ...vkey, vk_alpha_1: ['1', 'x', '1'] })).toThrow(InvalidVerificationKeyError)
     expect(() => encodeGroth16VerificationKey({ ...vkey, vk_alpha_1: ['21888242871839275222246405745257275088696311157297823662689037894645226208583', '1', '1'] })).toThrow(/outside the base field/)
     expect(() => decodeGroth16VerificationKey('0x1234')).toThrow(/2 bytes is not 14 words/)
   })

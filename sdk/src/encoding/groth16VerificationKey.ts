@@ -1,5 +1,5 @@
 import { concatHex, numberToHex, size, sliceHex, hexToBigInt, type Hex } from 'viem'
-import { MalformedVerificationKeyError } from '../errors/verify.js'
+import { InvalidVerificationKeyBytesError, InvalidVerificationKeyError } from '../errors/verificationKey.js'
 
 /** A snarkjs Groth16 verification key (vkey.json): points as decimal strings in projective form. */
 export type Groth16VerificationKey = {
@@ -29,10 +29,10 @@ const HEAD_WORDS = 14
  * const key = encodeGroth16VerificationKey(JSON.parse(readFileSync('vkey.json', 'utf8')))
  */
 export function encodeGroth16VerificationKey(vkey: Groth16VerificationKey): Hex {
-  if (vkey.protocol !== 'groth16') throw new MalformedVerificationKeyError({ proofSystem: 'groth16', reason: `its protocol is ${JSON.stringify(vkey.protocol)}` })
-  if (vkey.curve !== 'bn128') throw new MalformedVerificationKeyError({ proofSystem: 'groth16', reason: `its curve is ${JSON.stringify(vkey.curve)}, only bn128 is verified on-chain` })
-  if (!Array.isArray(vkey.IC) || vkey.IC.length !== vkey.nPublic + 1 || vkey.nPublic < 1)
-    throw new MalformedVerificationKeyError({ proofSystem: 'groth16', reason: `it has ${vkey.IC?.length} IC points for ${vkey.nPublic} public signals (expected nPublic + 1, nPublic >= 1)` })
+  if (vkey.protocol !== 'groth16') throw invalid('protocol', vkey.protocol, 'it must be "groth16"')
+  if (vkey.curve !== 'bn128') throw invalid('curve', vkey.curve, 'only bn128 is verified on-chain')
+  if (!Number.isInteger(vkey.nPublic) || vkey.nPublic < 1) throw invalid('nPublic', vkey.nPublic, 'a key verifies at least one public signal')
+  if (!Array.isArray(vkey.IC) || vkey.IC.length !== vkey.nPublic + 1) throw invalid('IC', vkey.IC?.length, `it needs nPublic + 1 = ${vkey.nPublic + 1} points`)
   const words = [...g1(vkey.vk_alpha_1, 'vk_alpha_1'), ...g2(vkey.vk_beta_2, 'vk_beta_2'), ...g2(vkey.vk_gamma_2, 'vk_gamma_2'), ...g2(vkey.vk_delta_2, 'vk_delta_2')]
   vkey.IC.forEach((point, i) => words.push(...g1(point, `IC[${i}]`)))
   return concatHex(words.map((word) => numberToHex(word, { size: 32 })))
@@ -51,7 +51,7 @@ export function decodeGroth16VerificationKey(bytes: Hex): Groth16VerificationKey
   const length = size(bytes)
   const count = length / 32
   if (length % 32 !== 0 || count < HEAD_WORDS + 4 || (count - HEAD_WORDS) % 2 !== 0)
-    throw new MalformedVerificationKeyError({ proofSystem: 'groth16', reason: `${length} bytes is not 14 words plus two or more G1 points` })
+    throw new InvalidVerificationKeyBytesError({ proofSystem: 'groth16', bytes, reason: `${length} bytes is not 14 words plus two or more G1 points` })
   const word = (i: number) => hexToBigInt(sliceHex(bytes, i * 32, i * 32 + 32)).toString()
   const point1 = (i: number) => [word(i), word(i + 1), '1']
   const point2 = (i: number) => [
@@ -72,14 +72,16 @@ export function decodeGroth16VerificationKey(bytes: Hex): Groth16VerificationKey
   }
 }
 
+const invalid = (field: string, value: unknown, reason: string) => new InvalidVerificationKeyError({ proofSystem: 'groth16', field, value, reason })
+
 function g1(point: readonly string[] | undefined, name: string): bigint[] {
-  if (!point || point[2] !== '1') throw new MalformedVerificationKeyError({ proofSystem: 'groth16', reason: `${name} is not an affine G1 point [x, y, "1"]` })
+  if (!point || point[2] !== '1') throw invalid(name, point, 'it is not an affine G1 point [x, y, "1"]')
   return [field(point[0], name), field(point[1], name)]
 }
 
 function g2(point: readonly (readonly string[])[] | undefined, name: string): bigint[] {
   const [x, y, z] = point ?? []
-  if (!x || !y || z?.[0] !== '1' || z[1] !== '0') throw new MalformedVerificationKeyError({ proofSystem: 'groth16', reason: `${name} is not an affine G2 point [[x_re, x_im], [y_re, y_im], ["1", "0"]]` })
+  if (!x || !y || z?.[0] !== '1' || z[1] !== '0') throw invalid(name, point, 'it is not an affine G2 point [[x_re, x_im], [y_re, y_im], ["1", "0"]]')
   return [field(x[1], name), field(x[0], name), field(y[1], name), field(y[0], name)]
 }
 
@@ -91,8 +93,8 @@ function field(value: string | undefined, name: string): bigint {
   try {
     n = BigInt(value ?? '')
   } catch {
-    throw new MalformedVerificationKeyError({ proofSystem: 'groth16', reason: `${name} has the coordinate ${JSON.stringify(value)}, not an integer` })
+    throw invalid(name, value, 'a coordinate is not a decimal integer')
   }
-  if (value === '' || n < 0n || n >= Q) throw new MalformedVerificationKeyError({ proofSystem: 'groth16', reason: `${name} has the coordinate ${value}, outside the base field` })
+  if (value === '' || n < 0n || n >= Q) throw invalid(name, value, 'a coordinate lies outside the base field')
   return n
 }

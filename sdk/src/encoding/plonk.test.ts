@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import * as snarkjs from 'snarkjs'
 import { numberToHex, sliceHex, type Hex } from 'viem'
 import { describe, expect, test } from 'vitest'
-import { InvalidProofBytesError, InvalidProofError, InvalidVerificationKeyBytesError, InvalidVerificationKeyError } from '../errors/verificationKey.js'
+import { InvalidProofBytesError, InvalidProofFieldError, InvalidVerificationKeyBytesError, InvalidVerificationKeyError } from '../errors/verificationKey.js'
 import { decodePlonkProof, decodePlonkVerificationKey, encodePlonkProof, encodePlonkVerificationKey, type PlonkProof, type PlonkVerificationKey } from './plonk.js'
 
 type Fixture = {
@@ -132,18 +132,18 @@ describe('the proof encoding', () => {
 
   test('rejects a proof the verifier would reject by its form, naming the field and value', () => {
     expect(() => encodePlonkProof({ ...proof, eval_a: SCALAR_FIELD.toString() })).toThrowErrorMatchingInlineSnapshot(`
-      [InvalidProofError: The PLONK proof's eval_a ("21888242871839275222246405745257275088548364400416034343698204186575808495617") is invalid: it is not below BN254's scalar field modulus r.
+      [InvalidProofFieldError: The PLONK proof's eval_a ("21888242871839275222246405745257275088548364400416034343698204186575808495617") is invalid: it is not below BN254's scalar field modulus r.
 
       Details: Pass the proof object that snarkjs produced (proof.json, or the \`proof\` of fullProve).]
     `)
-    expect(() => encodePlonkProof({ ...proof, A: [proof.A[0] as string, BASE_FIELD.toString(), '1'] })).toThrow(InvalidProofError)
+    expect(() => encodePlonkProof({ ...proof, A: [proof.A[0] as string, BASE_FIELD.toString(), '1'] })).toThrow(InvalidProofFieldError)
     expect(() => encodePlonkProof({ ...proof, Z: ['0', '1', '0'] })).toThrowErrorMatchingInlineSnapshot(`
-      [InvalidProofError: The PLONK proof's Z (["0","1","0"]) is invalid: the verifier takes no commitment at infinity.
+      [InvalidProofFieldError: The PLONK proof's Z (["0","1","0"]) is invalid: the verifier takes no commitment at infinity.
 
       Details: Pass the proof object that snarkjs produced (proof.json, or the \`proof\` of fullProve).]
     `)
-    expect(() => encodePlonkProof({ ...proof, eval_zw: '-1' })).toThrow(InvalidProofError)
-    expect(() => encodePlonkProof({ ...proof, Wxi: [proof.Wxi[0] as string, '1', '1'] })).toThrow(InvalidProofError)
+    expect(() => encodePlonkProof({ ...proof, eval_zw: '-1' })).toThrow(InvalidProofFieldError)
+    expect(() => encodePlonkProof({ ...proof, Wxi: [proof.Wxi[0] as string, '1', '1'] })).toThrow(InvalidProofFieldError)
   })
 
   test('rejects bytes that are not a proof', () => {
@@ -153,7 +153,7 @@ describe('the proof encoding', () => {
       Details: Pass the proof bytes as fulfilWithProof sends them, or encode them again from the snarkjs proof.]
     `)
     const evalAOutOfField = `${square.encodedProof.slice(0, 2 + 18 * 64)}${numberToHex(SCALAR_FIELD, { size: 32 }).slice(2)}${square.encodedProof.slice(2 + 19 * 64)}` as Hex
-    expect(() => decodePlonkProof(evalAOutOfField)).toThrow(InvalidProofError)
+    expect(() => decodePlonkProof(evalAOutOfField)).toThrow(InvalidProofFieldError)
     expect(() => decodePlonkProof('0xzz' as Hex)).toThrow(InvalidProofBytesError)
   })
 })

@@ -1,5 +1,5 @@
 import { concatHex, hexToBigInt, isHex, numberToHex, sliceHex, type Hex } from 'viem'
-import { InvalidProofBytesError, InvalidProofError, InvalidVerificationKeyBytesError, InvalidVerificationKeyError } from '../errors/verificationKey.js'
+import { InvalidProofBytesError, InvalidProofFieldError, InvalidVerificationKeyBytesError, InvalidVerificationKeyError } from '../errors/verificationKey.js'
 
 /**
  * A snarkjs PLONK verification key (verification_key.json of `snarkjs plonk setup`), bn128.
@@ -75,7 +75,7 @@ const keyFail: Fail = (field, value, reason) => {
   throw new InvalidVerificationKeyError({ proofSystem: PROOF_SYSTEM, field, value, reason })
 }
 const proofFail: Fail = (field, value, reason) => {
-  throw new InvalidProofError({ proofSystem: PROOF_SYSTEM, field, value, reason })
+  throw new InvalidProofFieldError({ proofSystem: PROOF_SYSTEM, field, value, reason })
 }
 
 /**
@@ -151,7 +151,7 @@ export function decodePlonkVerificationKey(bytes: Hex): PlonkVerificationKey {
  * Encodes a snarkjs PLONK proof as the verifier's `proof` bytes: the 24 words of snarkjs's
  * `uint256[24] _proof` (what `snarkjs zkey export soliditycalldata` prints), packed: A, B, C, Z,
  * T1, T2, T3, Wxi, Wxiw (x, y each), eval_a, eval_b, eval_c, eval_s1, eval_s2, eval_zw.
- * Throws InvalidProofError for a proof the verifier rejects by its form: a commitment off the
+ * Throws InvalidProofFieldError for a proof the verifier rejects by its form: a commitment off the
  * curve or at infinity, a coordinate not below p, an evaluation not below r.
  *
  * @example
@@ -177,7 +177,7 @@ export function encodePlonkProof(proof: PlonkProof): Hex {
 /**
  * Decodes proof bytes made by encodePlonkProof back to snarkjs's proof object, as
  * `snarkjs.plonk.verify` takes it. Throws InvalidProofBytesError for bytes of the wrong length and
- * InvalidProofError for a coordinate or evaluation outside its field or a point off the curve.
+ * InvalidProofFieldError for a coordinate or evaluation outside its field or a point off the curve.
  *
  * @example
  * import { decodePlonkProof } from '@veridict/sdk'

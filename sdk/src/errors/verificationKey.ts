@@ -42,10 +42,10 @@ export class InvalidVerificationKeyBytesError extends BaseError {
  * point that is not in affine form.
  *
  * @example
- * encodePlonkProof({ ...proof, eval_a: r.toString() }) // throws InvalidProofError (field 'eval_a')
+ * encodePlonkProof({ ...proof, eval_a: r.toString() }) // throws InvalidProofFieldError (field 'eval_a')
  */
-export class InvalidProofError extends BaseError {
-  override name = 'InvalidProofError'
+export class InvalidProofFieldError extends BaseError {
+  override name = 'InvalidProofFieldError'
   readonly field: string
   readonly value: unknown
   constructor({ proofSystem, field, value, reason }: { proofSystem: string; field: string; value: unknown; reason: string }) {

@@ -29,17 +29,3 @@ export class VerificationKeyNotFoundError extends BaseError {
   }
 }
 
-/**
- * A verification key (snarkjs JSON or its on-chain encoding) that cannot be encoded or decoded.
- *
- * @example
- * decodeGroth16VerificationKey('0x1234') // throws MalformedVerificationKeyError
- */
-export class MalformedVerificationKeyError extends BaseError {
-  override name = 'MalformedVerificationKeyError'
-  constructor({ proofSystem, reason }: { proofSystem: string; reason: string }) {
-    super(`The ${proofSystem} verification key is malformed: ${reason}.`, {
-      details: 'Use the vkey.json that `veridict setup` wrote, or the bytes ModelRegistry.getVerificationKey returns.',
-    })
-  }
-}

@@ -4,6 +4,7 @@ import type { VeridictResult } from '../actions/getResult.js'
 import { getVerificationKey } from '../actions/getVerificationKey.js'
 import { verifyAttestation } from '../actions/verifyAttestation.js'
 import type { VeridictClient } from '../client/createVeridictClient.js'
+import { decodePlonkProof } from '../encoding/plonk.js'
 import type { VerificationKey } from '../encoding/verificationKey.js'
 import { NothingToVerifyError } from '../errors/verify.js'
 import type { Groth16Proof } from '../types.js'
@@ -20,8 +21,8 @@ export type VerifyResultOffchainReturnType =
   | { kind: 'attestation'; valid: boolean; reason: string | undefined; signers: readonly Hex[] }
 
 /**
- * Verifies a result without trusting the chain's verdict: a proved result's Groth16 proof is
- * checked with snarkjs against the model's verification key, read from the registry (the very key
+ * Verifies a result without trusting the chain's verdict: a proved result's Groth16 or PLONK proof
+ * is checked with snarkjs against the model's verification key, read from the registry (the very key
  * the model id names; no metadata needed), public signals the input words then the output words;
  * an attested result's signatures are recovered and checked against staked operators (as of the
  * attestation's block) and the request's quorum.
@@ -53,7 +54,15 @@ export async function verifyResultOffchain(client: VeridictClient, { result, vke
   const key = vkey ?? (await getVerificationKey(client, { modelId: result.modelId })).vkey
   const signals = [...result.inputWords, ...result.outputWords].map(String)
   if (signals.length !== key.nPublic) return { kind: 'proof', valid: false, reason: `the key takes ${key.nPublic} public signals, the result has ${signals.length}` }
-  const valid = await snarkjs.groth16.verify(key as never, signals, fromProofBytes(fulfilment.proof) as never, silentLogger)
+  let valid: boolean
+  try {
+    valid =
+      key.protocol === 'plonk'
+        ? await snarkjs.plonk.verify(key as never, signals, decodePlonkProof(fulfilment.proof) as never, silentLogger)
+        : await snarkjs.groth16.verify(key as never, signals, fromProofBytes(fulfilment.proof) as never, silentLogger)
+  } catch (error) {
+    return { kind: 'proof', valid: false, reason: `the proof bytes are not a ${key.protocol} proof: ${(error as Error).message.split('\n')[0]}` }
+  }
   return { kind: 'proof', valid, reason: valid ? undefined : 'the proof does not verify against the verification key' }
 }
 
