@@ -99,7 +99,7 @@ for (const name of models) {
   const proverRss = await (async () => {
     const solo = new ProverPool({ concurrency: 1 })
     try {
-      const r = await solo.prove({ input: { inWords: packValues(q, model.inputBits).map(String), outWords: packValues(runReference(model, q), model.outputBits).map(String) }, wasm: join(dir, manifest.artifacts.wasm!), zkey: join(dir, manifest.artifacts.zkey!) })
+      const r = await solo.prove({ protocol: manifest.setup!.protocol, input: { inWords: packValues(q, model.inputBits).map(String), outWords: packValues(runReference(model, q), model.outputBits).map(String) }, wasm: join(dir, manifest.artifacts.wasm!), zkey: join(dir, manifest.artifacts.zkey!) })
       return r.maxRssKb
     } finally {
       await solo.close()

@@ -1,3 +1,4 @@
+import type { Groth16Proof } from 'snarkjs'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
@@ -102,7 +103,7 @@ describe('the generated Solidity verifier on anvil', () => {
     const hash = await wallet.deployContract({ abi: artifact.abi, bytecode: `0x${artifact.evm.bytecode.object}` })
     const address = (await client.waitForTransactionReceipt({ hash })).contractAddress!
 
-    const p = proof.proof
+    const p = proof.proof as Groth16Proof
     const a = [BigInt(p.pi_a[0]!), BigInt(p.pi_a[1]!)]
     // The EVM pairing precompile takes G2 coordinates as (imaginary, real): swap each pair.
     const b = [[BigInt(p.pi_b[0]![1]!), BigInt(p.pi_b[0]![0]!)], [BigInt(p.pi_b[1]![1]!), BigInt(p.pi_b[1]![0]!)]]

@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import type { Groth16Proof, PublicSignals } from 'snarkjs'
+import type { Groth16Proof, PlonkProof, PublicSignals } from 'snarkjs'
 import { packValues, unpackValues } from '../../../sdk/src/encoding/pack.js'
 import { ModelNotSetUpError, ProofError } from '../errors/artifacts.js'
 import { quantizeInput, runReference } from '../reference/runReference.js'
@@ -16,7 +16,8 @@ export type ProveParameters = {
 }
 
 export type ProveReturnType = {
-  proof: Groth16Proof
+  /** A Groth16 or PLONK proof, as the model was set up (its `protocol` says which). */
+  proof: Groth16Proof | PlonkProof
   publicSignals: PublicSignals
   inputWords: bigint[]
   outputWords: bigint[]
@@ -28,7 +29,7 @@ export type ProveReturnType = {
 /** Computes the canonical output with the reference executor and proves it in a worker thread. */
 export async function prove({ dir, input, pool }: ProveParameters): Promise<ProveReturnType> {
   const { dir: abs, manifest, model } = await loadCompiledModel(dir)
-  if (!manifest.artifacts.zkey || !manifest.artifacts.wasm) throw new ModelNotSetUpError({ dir: abs })
+  if (!manifest.artifacts.zkey || !manifest.artifacts.wasm || !manifest.setup) throw new ModelNotSetUpError({ dir: abs })
   const quantized =
     'values' in input
       ? quantizeInput(model, input.values)
@@ -39,6 +40,7 @@ export async function prove({ dir, input, pool }: ProveParameters): Promise<Prov
   const inputWords = packValues(quantized, model.inputBits)
   const outputWords = packValues(output, model.outputBits)
   const job = {
+    protocol: manifest.setup.protocol,
     input: { inWords: inputWords.map(String), outWords: outputWords.map(String) },
     wasm: join(abs, manifest.artifacts.wasm),
     zkey: join(abs, manifest.artifacts.zkey),

@@ -1,11 +1,12 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import type { Groth16Proof, PublicSignals } from 'snarkjs'
+import type { Groth16Proof, PlonkProof, PublicSignals } from 'snarkjs'
 import { ProofError } from '../errors/artifacts.js'
 
-export type ProofJob = { input: Record<string, string[]>; wasm: string; zkey: string }
+/** One proof: the circuit's inputs, its wasm and its proving key, for the model's proof system. */
+export type ProofJob = { protocol: 'groth16' | 'plonk'; input: Record<string, string[]>; wasm: string; zkey: string }
 /** `maxRssKb`: the prover process's peak resident memory so far. */
-export type ProofResult = { proof: Groth16Proof; publicSignals: PublicSignals; seconds: number; maxRssKb: number }
+export type ProofResult = { proof: Groth16Proof | PlonkProof; publicSignals: PublicSignals; seconds: number; maxRssKb: number }
 
 type Pending = { job: ProofJob; resolve: (r: ProofResult) => void; reject: (e: Error) => void }
 type Slot = { worker: ChildProcess; busy: Pending | undefined }
@@ -69,7 +70,7 @@ export class ProverPool {
   }
 
   private spawn(): Slot {
-    const worker = fork(fileURLToPath(new URL('./groth16Prover.mjs', import.meta.url)), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    const worker = fork(fileURLToPath(new URL('./snarkjsProver.mjs', import.meta.url)), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
     const slot: Slot = { worker, busy: undefined }
     worker.on('message', (message: { error?: string } & ProofResult) => {
       const pending = slot.busy

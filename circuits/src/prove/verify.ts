@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import * as snarkjs from 'snarkjs'
-import type { Groth16Proof, PublicSignals, VerificationKey } from 'snarkjs'
+import type { Groth16Proof, PlonkProof, PublicSignals, VerificationKey } from 'snarkjs'
 import { ModelNotSetUpError } from '../errors/artifacts.js'
 import { readManifest } from '../manifest/manifest.js'
 
@@ -9,11 +9,11 @@ export type VerifyParameters = {
   /** A model folder (its vkey.json is used), or the verification key itself. */
   dir?: string | undefined
   vkey?: VerificationKey | undefined
-  proof: Groth16Proof
+  proof: Groth16Proof | PlonkProof
   publicSignals: PublicSignals | readonly bigint[]
 }
 
-/** Checks a Groth16 proof off-chain. Returns false for a wrong proof or signals; throws only for missing keys. */
+/** Checks a Groth16 or PLONK proof off-chain (the key's protocol decides). Returns false for a wrong proof or signals; throws only for missing keys. */
 export async function verify({ dir, vkey, proof, publicSignals }: VerifyParameters): Promise<boolean> {
   let key = vkey
   if (!key) {
@@ -25,5 +25,6 @@ export async function verify({ dir, vkey, proof, publicSignals }: VerifyParamete
   const signals = publicSignals.map(String)
   if (signals.length !== key.nPublic) return false
   const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
-  return snarkjs.groth16.verify(key, signals, proof, silent)
+  if (key.protocol !== proof.protocol) return false
+  return proof.protocol === 'plonk' ? snarkjs.plonk.verify(key, signals, proof, silent) : snarkjs.groth16.verify(key, signals, proof, silent)
 }

@@ -14,13 +14,13 @@ import {
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { ProverPool, prove } from '../../../circuits/src/index.js'
+import { encodeProof } from '../../../sdk/src/encoding/encodeProof.js'
 import { packValues } from '../../../sdk/src/encoding/pack.js'
 import { inferenceOracleAbi } from '../../../sdk/src/abi/inferenceOracleAbi.js'
 import { operatorStakingAbi } from '../../../sdk/src/abi/operatorStakingAbi.js'
 import { recoverAttestationSigner, signAttestation, type Attestation, type AttestationDomain } from '../attest/attestation.js'
 import { PeerClient, type PeerAttestation } from '../attest/peerClient.js'
 import { ChainFollower, modelRegisteredEvent } from '../chain/chainFollower.js'
-import { encodeGroth16Proof } from '../chain/encodeProof.js'
 import { RequestStatus } from '../chain/requestStatus.js'
 import { TxManager, type SendReturnType } from '../chain/txManager.js'
 import type { ResolvedConfig } from '../config/loadConfig.js'
@@ -438,7 +438,7 @@ export class OracleNode {
     if (!this.store.transition(job.requestId, 'proving', { from: ['inferred'] })) return
     const result = await prove({ dir: model.dir, input: { words: job.inputWords }, pool: this.pool })
     this.metrics.proveSeconds.observe(result.seconds, { model: model.name })
-    this.store.transition(job.requestId, 'proved', { from: ['proving'], patch: { proof: encodeGroth16Proof(result.proof), outputWords: result.outputWords, outputHash: hashWords(result.outputWords) }, note: `proved in ${result.seconds.toFixed(2)} s` })
+    this.store.transition(job.requestId, 'proved', { from: ['proving'], patch: { proof: encodeProof(result.proof), outputWords: result.outputWords, outputHash: hashWords(result.outputWords) }, note: `proved in ${result.seconds.toFixed(2)} s` })
     this.logger.info({ requestId: job.requestId, model: model.name, seconds: result.seconds }, 'proof ready')
   }
 
@@ -532,7 +532,7 @@ export class OracleNode {
       if (!model.provable) throw new NotProvableError({ model: model.name })
       const proved = await prove({ dir: model.dir, input: { quantized }, pool: this.pool })
       this.metrics.proveSeconds.observe(proved.seconds, { model: model.name })
-      proof = { proof: encodeGroth16Proof(proved.proof), publicSignals: proved.publicSignals, seconds: proved.seconds }
+      proof = { proof: encodeProof(proved.proof), publicSignals: proved.publicSignals, seconds: proved.seconds }
     }
     return { model, modelId, result, attestation, signature, proof }
   }

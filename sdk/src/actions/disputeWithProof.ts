@@ -2,8 +2,7 @@ import { type Account, type Address, type Hash, type Hex, parseEventLogs, type T
 import { simulateContract, writeContract } from 'viem/actions'
 import { inferenceOracleAbi } from '../abi/inferenceOracleAbi.js'
 import type { VeridictClient } from '../client/createVeridictClient.js'
-import { encodeGroth16Proof } from '../encoding/encodeGroth16Proof.js'
-import type { Groth16Proof, SolidityGroth16Proof } from '../types.js'
+import { encodeProof, type AnyProof } from '../encoding/encodeProof.js'
 import { sendTransaction, walletOf } from '../utils/sendTransaction.js'
 
 export type DisputeWithProofParameters = {
@@ -11,7 +10,7 @@ export type DisputeWithProofParameters = {
   inputWords: readonly bigint[]
   /** The proven output words, which must differ from the attested ones. */
   outputWords: readonly bigint[]
-  proof: Groth16Proof | SolidityGroth16Proof | Hex
+  proof: AnyProof
   account?: Account | Address | undefined
 }
 
@@ -43,7 +42,7 @@ export async function disputeWithProof(client: VeridictClient, parameters: Dispu
       address: client.deployment.oracle,
       abi: inferenceOracleAbi,
       functionName: 'disputeWithProof',
-      args: [parameters.requestId, [...parameters.inputWords], [...parameters.outputWords], encodeGroth16Proof(parameters.proof)],
+      args: [parameters.requestId, [...parameters.inputWords], [...parameters.outputWords], encodeProof(parameters.proof)],
     })
     return writeContract(wallet, { ...request, chain: wallet.chain ?? null })
   })

@@ -2,8 +2,7 @@ import type { Account, Address, Hash, Hex, TransactionReceipt } from 'viem'
 import { simulateContract, writeContract } from 'viem/actions'
 import { inferenceOracleAbi } from '../abi/inferenceOracleAbi.js'
 import type { VeridictClient } from '../client/createVeridictClient.js'
-import { encodeGroth16Proof } from '../encoding/encodeGroth16Proof.js'
-import type { Groth16Proof, SolidityGroth16Proof } from '../types.js'
+import { encodeProof, type AnyProof } from '../encoding/encodeProof.js'
 import { sendTransaction, walletOf } from '../utils/sendTransaction.js'
 
 export type FulfillWithProofParameters = {
@@ -12,8 +11,8 @@ export type FulfillWithProofParameters = {
   inputWords: readonly bigint[]
   /** The proven output words. */
   outputWords: readonly bigint[]
-  /** A snarkjs Groth16 proof, or the proof already encoded as bytes. */
-  proof: Groth16Proof | SolidityGroth16Proof | Hex
+  /** A snarkjs Groth16 or PLONK proof, or the proof already encoded as bytes. */
+  proof: AnyProof
   account?: Account | Address | undefined
 }
 
@@ -40,7 +39,7 @@ export async function fulfillWithProof(client: VeridictClient, parameters: Fulfi
       address: client.deployment.oracle,
       abi: inferenceOracleAbi,
       functionName: 'fulfillWithProof',
-      args: [parameters.requestId, [...parameters.inputWords], [...parameters.outputWords], encodeGroth16Proof(parameters.proof)],
+      args: [parameters.requestId, [...parameters.inputWords], [...parameters.outputWords], encodeProof(parameters.proof)],
     })
     return writeContract(wallet, { ...request, chain: wallet.chain ?? null })
   })

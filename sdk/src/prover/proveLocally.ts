@@ -5,7 +5,8 @@ import type { ProverPool } from '../../../circuits/src/prove/proverPool.js'
 import { getModel } from '../actions/getModel.js'
 import { getRequest } from '../actions/getRequest.js'
 import type { VeridictClient } from '../client/createVeridictClient.js'
-import { encodeGroth16Proof } from '../encoding/encodeGroth16Proof.js'
+import { encodeProof } from '../encoding/encodeProof.js'
+import type { PlonkProof } from '../encoding/plonk.js'
 import { ManifestMismatchError } from '../errors/model.js'
 import type { Groth16Proof } from '../types.js'
 
@@ -23,8 +24,8 @@ export type ProveLocallyReturnType = {
   outputWords: bigint[]
   /** The canonical quantized output values. */
   output: bigint[]
-  /** The snarkjs proof; fulfillWithProof and disputeWithProof take it as it is. */
-  proof: Groth16Proof
+  /** The snarkjs proof (Groth16 or PLONK, as the model was set up); fulfillWithProof and disputeWithProof take it as it is. */
+  proof: Groth16Proof | PlonkProof
   /** The proof as the oracle's `proof` bytes. */
   proofBytes: Hex
   publicSignals: string[]
@@ -57,7 +58,7 @@ export async function proveLocally(client: VeridictClient, { requestId, dir, poo
     outputWords: proved.outputWords,
     output: proved.output,
     proof: proved.proof,
-    proofBytes: encodeGroth16Proof(proved.proof),
+    proofBytes: encodeProof(proved.proof),
     publicSignals: proved.publicSignals.map(String),
     seconds: proved.seconds,
   }
