@@ -59,7 +59,8 @@ declare module 'snarkjs' {
     eval_s2: string
     eval_zw: string
     protocol: 'plonk'
-    curve: string
+    /** Veridict verifies bn128 only. */
+    curve: 'bn128'
   }
 
   export const plonk: {

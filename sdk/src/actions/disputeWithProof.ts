@@ -1,4 +1,4 @@
-import { type Account, type Address, type Hash, type Hex, parseEventLogs, type TransactionReceipt } from 'viem'
+import { type Account, type Address, type Hash, parseEventLogs, type TransactionReceipt } from 'viem'
 import { simulateContract, writeContract } from 'viem/actions'
 import { inferenceOracleAbi } from '../abi/inferenceOracleAbi.js'
 import type { VeridictClient } from '../client/createVeridictClient.js'

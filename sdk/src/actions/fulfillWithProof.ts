@@ -1,4 +1,4 @@
-import type { Account, Address, Hash, Hex, TransactionReceipt } from 'viem'
+import type { Account, Address, Hash, TransactionReceipt } from 'viem'
 import { simulateContract, writeContract } from 'viem/actions'
 import { inferenceOracleAbi } from '../abi/inferenceOracleAbi.js'
 import type { VeridictClient } from '../client/createVeridictClient.js'
