@@ -10,7 +10,7 @@ import { inferenceOracleAbi } from '../../../sdk/src/abi/inferenceOracleAbi.js'
 import { operatorStakingAbi } from '../../../sdk/src/abi/operatorStakingAbi.js'
 import { packValues } from '../../../sdk/src/encoding/pack.js'
 import { anvilPrivateKeys, freePort, startAnvil, type Anvil } from '../../../test/utils/anvil.js'
-import { registerModel } from '../chain/registerModel.js'
+import { registerModel, type RegisterModelReturnType } from '../chain/registerModel.js'
 import type { NodeConfigInput } from '../config/schema.js'
 import { loadConfig } from '../config/loadConfig.js'
 import { createLogger } from '../logger.js'
@@ -41,10 +41,12 @@ export type TestChain = {
   modelsDir: string
   modelDir: string
   testInputs: number[][]
+  /** Registers the model folder `dir` from anvil account `index` (fee 0.01 ETH). */
+  registerModel: (dir: string, index: number, options?: { allowInsecureSetup?: boolean }) => Promise<RegisterModelReturnType>
   /** Registers anvil account `index` as an operator with 1 ETH stake. */
   registerOperator: (index: number) => Promise<Address>
-  /** Sends a request from anvil account 5; returns its id. */
-  request: (p: { input: number[]; mode: 'zk' | 'attested'; quorum?: number; deadlineSeconds?: number }) => Promise<bigint>
+  /** Sends a request from anvil account 5 (for the registered Iris unless `modelId`); returns its id. */
+  request: (p: { input: number[]; mode: 'zk' | 'attested'; quorum?: number; deadlineSeconds?: number; modelId?: Hex }) => Promise<bigint>
   /** Input words as the request carries them. */
   inputWords: (input: number[]) => bigint[]
   stop: () => Promise<void>
@@ -58,7 +60,11 @@ export async function startTestChain({ challengeWindow = 6n, blockTime, anvilArg
   const client = createPublicClient({ chain, transport: http(anvil.rpcUrl), pollingInterval: 50 })
   const wallet = (index: number) => createWalletClient({ account: privateKeyToAccount(anvilPrivateKeys[index]!), chain, transport: http(anvil.rpcUrl) })
   const owner = wallet(0)
-  const { modelId } = await registerModel({ publicClient: client, walletClient: owner, account: owner.account, chain, registry: deployment.contracts.modelRegistry, dir: iris.dir, fee: parseEther('0.01'), allowInsecureSetup: true })
+  const register: TestChain['registerModel'] = (dir, index, { allowInsecureSetup = true } = {}) => {
+    const w = wallet(index)
+    return registerModel({ publicClient: client, walletClient: w, account: w.account, chain, registry: deployment.contracts.modelRegistry, dir, fee: parseEther('0.01'), allowInsecureSetup })
+  }
+  const { modelId } = await register(iris.dir, 0)
   const { loadCompiledModel } = await import('../../../circuits/src/index.js')
   const { manifest } = await loadCompiledModel(iris.dir)
   const inputWords = (input: number[]) => packValues(input.map((v) => BigInt(Math.round(v * 2 ** manifest.input.scale))), manifest.input.bits)
@@ -71,20 +77,21 @@ export async function startTestChain({ challengeWindow = 6n, blockTime, anvilArg
     modelDir: iris.dir,
     testInputs: iris.testInputs,
     inputWords,
+    registerModel: register,
     registerOperator: async (index) => {
       const w = wallet(index)
       const hash = await w.writeContract({ address: deployment.contracts.operatorStaking, abi: operatorStakingAbi, functionName: 'register', value: parseEther('1') })
       await client.waitForTransactionReceipt({ hash })
       return w.account.address
     },
-    request: async ({ input, mode, quorum = mode === 'zk' ? 0 : 1, deadlineSeconds = 3600 }) => {
+    request: async ({ input, mode, quorum = mode === 'zk' ? 0 : 1, deadlineSeconds = 3600, modelId: requested = modelId }) => {
       const w = wallet(5)
       const block = await client.getBlock()
       const hash = await w.writeContract({
         address: deployment.contracts.inferenceOracle,
         abi: inferenceOracleAbi,
         functionName: 'requestInference',
-        args: [modelId, inputWords(input), mode === 'zk' ? 0 : 1, quorum, '0x0000000000000000000000000000000000000000', 0, block.timestamp + BigInt(deadlineSeconds)],
+        args: [requested, inputWords(input), mode === 'zk' ? 0 : 1, quorum, '0x0000000000000000000000000000000000000000', 0, block.timestamp + BigInt(deadlineSeconds)],
         value: parseEther('0.01'),
       })
       const receipt = await client.waitForTransactionReceipt({ hash })
