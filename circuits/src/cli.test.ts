@@ -18,7 +18,9 @@ test('compile --setup, run, prove and verify from the command line', async () =>
   const calibration = join(REPO_ROOT, 'circuits', 'models', 'iris.testset.json')
   expect(await runCompilerCli(['compile', join(REPO_ROOT, 'circuits', 'models', 'iris.onnx'), '--out', model, '--calibration', calibration, '--setup'], c.io)).toBe(0)
   expect(c.out.join('\n')).toMatch(/compiled iris: \d+ constraints, scale 2\^\d+/)
-  expect(c.out.join('\n')).toMatch(/model id 0x[0-9a-f]{64} {2}\(INSECURE dev setup\)/)
+  expect(c.out.join('\n')).toMatch(/definition hash 0x[0-9a-f]{64}\nptau dev_bn128_\d+\.ptau: veridict dev ptau \(INSECURE, single party\)/)
+  expect(c.out.join('\n')).toContain('phase 2: 1 contribution, verified; verifier contract IrisVerifier')
+  expect(c.err.join('\n')).toContain('!! INSECURE SETUP: a single-party dev ptau.')
   expect(c.err.some((l) => l.startsWith('[circom]'))).toBe(true)
 
   const run = capture()
