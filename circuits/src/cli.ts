@@ -118,7 +118,7 @@ export async function runCompilerCli(argv: string[], io: Io = { out: console.log
         case 'contribute': {
           if (values.in !== undefined) {
             const result = await contributeZkey({ input: values.in, output: need(values.out, '--out'), name: need(values.name, '--name'), entropy: values.entropy, onProgress: progress })
-            io.out(`builds on ${result.before.contributions.length} contribution${result.before.contributions.length === 1 ? '' : 's'} (compare with the hashes the coordinator published):`)
+            io.out(`builds on ${plural(result.before.contributions.length, 'contribution')} (compare with the hashes the coordinator published):`)
             printContributions(io, result.before.contributions)
             io.out(`your contribution #${result.before.contributions.length + 1} "${result.contribution.name}": ${result.contribution.hash}`)
             io.out(`written to ${result.output}; send it back to the coordinator (veridict ceremony import)`)
@@ -130,7 +130,7 @@ export async function runCompilerCli(argv: string[], io: Io = { out: console.log
         }
         case 'export': {
           const result = await exportCeremony({ dir: need(dir, 'DIR'), out: need(values.out, '--out') })
-          io.out(`exported step ${result.step.index} (${result.contributions.length} contributions) to ${result.out}; the next contributor runs:`)
+          io.out(`exported step ${result.step.index} (${plural(result.contributions.length, 'contribution')}) to ${result.out}; the next contributor runs:`)
           io.out(`  veridict ceremony contribute --in ${basename(result.out)} --out NEXT.zkey --name NAME`)
           return 0
         }
@@ -218,7 +218,7 @@ function printSetup(io: Io, manifest: ModelManifest): void {
   const { phase2 } = setup
   io.out(`definition hash ${manifest.definitionHash}`)
   io.out(`ptau ${setup.ptau.file}: ${setup.ptau.ceremony}, blake2b ${setup.ptau.blake2b.slice(0, 18)}...`)
-  io.out(`phase 2: ${phase2.contributions.length} contribution${phase2.contributions.length === 1 ? '' : 's'}${phase2.beacon ? ' and a random beacon' : ''}, verified; verifier contract ${setup.verifierContract}`)
+  io.out(`phase 2: ${plural(phase2.contributions.length, 'contribution')}${phase2.beacon ? ' and a random beacon' : ''}, verified; verifier contract ${setup.verifierContract}`)
   if (setup.insecure) warnInsecure(io, setup.ptau.kind === 'dev' ? 'a single-party dev ptau' : 'a single-party ptau from an unlisted ceremony')
 }
 
@@ -271,6 +271,7 @@ async function readCalibration(path: string): Promise<number[][]> {
   return inputs.map((s) => (s as unknown[]).flat(Infinity) as number[])
 }
 
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`
 const formatShare = (v: number | undefined) => (v === undefined ? 'n/a' : `${(v * 100).toFixed(1)}%`)
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
