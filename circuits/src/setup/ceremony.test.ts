@@ -10,6 +10,7 @@ import {
   CeremonyFileChangedError,
   ContributionMismatchError,
   NoContributionsError,
+  PtauMismatchError,
   ZkeyVerificationError,
 } from '../errors/setup.js'
 import { readManifest } from '../manifest/manifest.js'
@@ -177,5 +178,20 @@ describe('tampered contributions', () => {
     await writeFile(transcriptPath(copy), JSON.stringify(transcript))
     await expect(verifyCeremony({ dir: copy })).rejects.toThrow(ZkeyVerificationError)
     await expect(finalizeCeremony({ dir: copy })).rejects.toThrow(ZkeyVerificationError)
+  })
+
+  test('finalize takes the provenance from the files: an edited transcript does not make a dev setup secure, another ptau is refused', async () => {
+    const copy = await modelCopy('tamper-provenance')
+    await cp(join(dir, 'ceremony'), join(copy, 'ceremony'), { recursive: true })
+    const transcript = JSON.parse(await readFile(transcriptPath(copy), 'utf8')) as CeremonyTranscript
+    Object.assign(transcript.ptau, { kind: 'known', insecure: false, insecureReason: undefined, ceremony: 'powersOfTau28_hez_final_10.ptau (perpetual-powers-of-tau-hermez)' })
+    await writeFile(transcriptPath(copy), JSON.stringify(transcript))
+
+    const other = join(work, 'other-for-finalize.ptau')
+    await writeDevPtau({ power: transcript.ptau.power, path: other })
+    await expect(finalizeCeremony({ dir: copy, ptau: other })).rejects.toThrow(PtauMismatchError)
+
+    const { manifest } = await finalizeCeremony({ dir: copy })
+    expect(manifest.setup).toMatchObject({ insecure: true, ptau: { kind: 'dev', ceremony: 'veridict dev ptau (INSECURE, single party)' }, record: { contributions: 1, insecure: true } })
   })
 })

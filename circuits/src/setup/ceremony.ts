@@ -21,17 +21,19 @@ import {
 } from '../errors/setup.js'
 import { definitionHashOf, writeJsonAtomic, type ModelManifest, type SetupProvenance } from '../manifest/manifest.js'
 import {
+  assertCeremonyPtau,
   assertOpen,
   CEREMONY_FORMAT,
   ceremonyPtau,
+  ceremonyPtauFile,
   ceremonyRoot,
   latestKey,
   loadCeremony,
+  peekTranscript,
   ptauProvenance,
   readCircuitManifest,
   saveTranscript,
   stepFileName,
-  transcriptPath,
   type Ceremony,
   type CeremonyStep,
   type CeremonyTranscript,
@@ -72,8 +74,8 @@ export async function initCeremony(parameters: InitCeremonyParameters): Promise<
   const dir = resolve(parameters.dir)
   const progress = parameters.onProgress ?? (() => {})
   const { manifest, r1cs } = await readCircuitManifest(dir)
-  const existing = await readFile(transcriptPath(dir), 'utf8').then((text) => JSON.parse(text) as CeremonyTranscript, () => undefined)
-  if (existing && !parameters.restart) throw new CeremonyExistsError({ dir, steps: existing.steps?.length ?? 0 })
+  const existing = await peekTranscript(dir)
+  if (existing.exists && !parameters.restart) throw new CeremonyExistsError({ dir, steps: existing.transcript?.steps.length ?? 0 })
 
   const required = requiredPtauPower(manifest.circuit!.constraints, manifest.circuit!.publicInputs)
   let ptauPath = parameters.ptau
@@ -232,7 +234,7 @@ export async function importContribution(parameters: ImportContributionParameter
   const added = after.contributions.at(-1)!
   if (added.beacon) throw new ContributionMismatchError({ path: file, reason: 'its new contribution is a random beacon; apply the beacon with veridict ceremony beacon' })
 
-  await verifyKey(ceremony, file, parameters.ptau, progress)
+  await verifyKey(ceremony, file, await ceremonyPtau(ceremony, parameters.ptau, progress), progress)
   const next = join(ceremony.root, stepFileName(latest.step.index + 1))
   await writeTemporary(next, (tmp) => copyFile(file, tmp))
   const step = await recordStep(ceremony, next, 'contribution', added, 'import')
@@ -298,8 +300,12 @@ export async function verifyCeremony(parameters: VerifyCeremonyParameters): Prom
   const started = performance.now()
   const progress = parameters.onProgress ?? (() => {})
   const ceremony = await loadCeremony(parameters.dir)
+  return verifyLatest(ceremony, await ceremonyPtau(ceremony, parameters.ptau, progress), progress, started)
+}
+
+async function verifyLatest(ceremony: Ceremony, ptau: string, progress: (progress: SetupProgress) => void, started: number): Promise<VerifyCeremonyReturnType> {
   const latest = await latestKey(ceremony)
-  await verifyKey(ceremony, latest.path, parameters.ptau, progress)
+  await verifyKey(ceremony, latest.path, ptau, progress)
   const key = await readZkey(latest.path)
   const named = (c: ZkeyContribution, i: number) => c.name ?? `contribution #${i + 1}`
   const contributions = key.contributions.flatMap((c, i) => (c.beacon ? [] : [{ name: named(c, i), hash: c.hash }]))
@@ -317,7 +323,10 @@ export async function verifyCeremony(parameters: VerifyCeremonyParameters): Prom
 
 export type FinalizeCeremonyParameters = Progress & {
   dir: string
+  /** The ceremony's ptau, when it is no longer where init found it. */
   ptau?: string | undefined
+  /** The trusted ceremony files; defaults to the SDK's KNOWN_PTAU_FILES. */
+  knownPtauFiles?: readonly KnownPtauFile[] | undefined
   /** When the setup began (performance.now()), for the manifest's setup time; defaults to now. */
   started?: number | undefined
 }
@@ -327,17 +336,19 @@ export type FinalizeCeremonyReturnType = { dir: string; manifest: ModelManifest 
 /**
  * Verifies the ceremony, then exports its latest key as the model's: DIR/model.zkey, vkey.json,
  * the Solidity verifier, and in manifest.json the setup provenance, the registry's setup record
- * and the definition hash.
+ * and the definition hash. The ptau is identified again from the file (it must be the one init
+ * recorded): the provenance comes from the files, not from the transcript.
  */
 export async function finalizeCeremony(parameters: FinalizeCeremonyParameters): Promise<FinalizeCeremonyReturnType> {
   const started = parameters.started ?? performance.now()
   const progress = parameters.onProgress ?? (() => {})
-  const pending = await loadCeremony(parameters.dir)
-  if (!pending.transcript.steps.some((s) => s.kind === 'contribution')) throw new NoContributionsError({ dir: pending.dir })
-  const verified = await verifyCeremony({ dir: pending.dir, ptau: parameters.ptau, onProgress: progress })
-  const { ceremony } = verified
-  if (verified.contributions.length === 0) throw new NoContributionsError({ dir: ceremony.dir })
-  const { dir, manifest, transcript } = ceremony
+  const ceremony = await loadCeremony(parameters.dir)
+  const { dir, manifest } = ceremony
+  if (!ceremony.transcript.steps.some((s) => s.kind === 'contribution')) throw new NoContributionsError({ dir })
+  const ptau = await identifyPtau({ path: (await ceremonyPtauFile(ceremony, parameters.ptau)).path, knownFiles: parameters.knownPtauFiles, onProgress: progress })
+  assertCeremonyPtau(ceremony, ptau.path, ptau.blake2b)
+  const verified = await verifyLatest(ceremony, ptau.path, progress, started)
+  if (verified.contributions.length === 0) throw new NoContributionsError({ dir })
 
   progress({ step: 'export', message: 'proving key, verification key and Solidity verifier' })
   const zkey = join(dir, 'model.zkey')
@@ -346,8 +357,7 @@ export async function finalizeCeremony(parameters: FinalizeCeremonyParameters): 
   const vkey = (await snarkjs.zKey.exportVerificationKey(zkey, silent)) as Groth16VerificationKey
   await writeJsonAtomic(join(dir, 'vkey.json'), vkey)
 
-  const { ptau } = transcript
-  const insecure = ptau.insecure
+  const { insecure } = ptau
   const contract = `${pascalCase(manifest.name)}Verifier`
   const template = await readFile(join(nodeModulesWith('snarkjs'), 'snarkjs', 'templates', 'verifier_groth16.sol.ejs'), 'utf8')
   const phase2 = `${verified.contributions.length} phase-2 contribution${verified.contributions.length === 1 ? '' : 's'}${verified.beacon ? ' and a random beacon' : ''}`
@@ -385,8 +395,7 @@ export async function finalizeCeremony(parameters: FinalizeCeremonyParameters): 
 }
 
 /** `snarkjs zkey verify` of a key against the ceremony's r1cs and ptau; a `ZkeyVerificationError` when it fails. */
-async function verifyKey(ceremony: Ceremony, zkey: string, ptauOverride: string | undefined, progress: (progress: SetupProgress) => void): Promise<void> {
-  const ptau = await ceremonyPtau(ceremony, ptauOverride, progress)
+async function verifyKey(ceremony: Ceremony, zkey: string, ptau: string, progress: (progress: SetupProgress) => void): Promise<void> {
   progress({ step: 'verify', message: `snarkjs zkey verify ${basename(zkey)} (every contribution, from the r1cs and ${basename(ptau)})` })
   const messages: string[] = []
   let ok: boolean

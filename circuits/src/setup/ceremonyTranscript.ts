@@ -90,6 +90,22 @@ export async function loadCeremony(modelDir: string): Promise<Ceremony> {
   return { dir, root: ceremonyRoot(dir), manifest, r1cs, transcript }
 }
 
+/** Whether the folder has a ceremony transcript, and the transcript when it can be read. */
+export async function peekTranscript(dir: string): Promise<{ exists: boolean; transcript: CeremonyTranscript | undefined }> {
+  let text: string
+  try {
+    text = await readFile(transcriptPath(dir), 'utf8')
+  } catch (error) {
+    return { exists: (error as NodeJS.ErrnoException).code !== 'ENOENT', transcript: undefined }
+  }
+  try {
+    const transcript = JSON.parse(text) as CeremonyTranscript
+    return { exists: true, transcript: Array.isArray(transcript.steps) ? transcript : undefined }
+  } catch {
+    return { exists: true, transcript: undefined }
+  }
+}
+
 export async function saveTranscript(ceremony: Pick<Ceremony, 'dir' | 'transcript'>): Promise<void> {
   await writeJsonAtomic(transcriptPath(ceremony.dir), ceremony.transcript)
 }
@@ -119,12 +135,22 @@ export async function checkFileHash(path: string, expected: Hex): Promise<void> 
  * recorded one; hashing also shows progress, since a ceremony file can be gigabytes.
  */
 export async function ceremonyPtau(ceremony: Ceremony, override: string | undefined, onProgress: (progress: SetupProgress) => void): Promise<string> {
+  const { path, bytes } = await ceremonyPtauFile(ceremony, override)
+  const actual = await hashFile(path, bytes, (fraction) => onProgress({ step: 'verify', message: `blake2b of ${path}`, fraction }))
+  assertCeremonyPtau(ceremony, path, actual)
+  return path
+}
+
+/** The path of the ceremony's ptau (the one given, or the one recorded at init), which must exist. */
+export async function ceremonyPtauFile(ceremony: Ceremony, override: string | undefined): Promise<{ path: string; bytes: number }> {
   const path = resolve(override ?? ceremony.transcript.ptau.path)
   const bytes = await stat(path).then((s) => (s.isFile() ? s.size : undefined), () => undefined)
   if (bytes === undefined) throw new PtauFileError({ path, reason: `it is missing; pass the ceremony's ptau (${ceremony.transcript.ptau.file}, blake2b ${ceremony.transcript.ptau.blake2b.slice(0, 18)}...) with --ptau` })
-  const actual = await hashFile(path, bytes, (fraction) => onProgress({ step: 'verify', message: `blake2b of ${path}`, fraction }))
-  if (actual !== ceremony.transcript.ptau.blake2b) throw new PtauMismatchError({ path, expected: ceremony.transcript.ptau.blake2b, actual })
-  return path
+  return { path, bytes }
+}
+
+export function assertCeremonyPtau(ceremony: Ceremony, path: string, blake2b: Hex): void {
+  if (blake2b !== ceremony.transcript.ptau.blake2b) throw new PtauMismatchError({ path, expected: ceremony.transcript.ptau.blake2b, actual: blake2b })
 }
 
 export function ptauProvenance(identity: IdentifyPtauReturnType): CeremonyTranscript['ptau'] {

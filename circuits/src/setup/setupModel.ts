@@ -1,9 +1,8 @@
-import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { CeremonyExistsError } from '../errors/setup.js'
 import type { ModelManifest } from '../manifest/manifest.js'
 import { contributeCeremony, finalizeCeremony, initCeremony } from './ceremony.js'
-import { transcriptPath, type CeremonyTranscript } from './ceremonyTranscript.js'
+import { peekTranscript } from './ceremonyTranscript.js'
 import type { KnownPtauFile } from './identifyPtau.js'
 import type { SetupProgress } from './progress.js'
 
@@ -34,10 +33,10 @@ export type SetupModelReturnType = { dir: string; manifest: ModelManifest }
 export async function setupModel(parameters: SetupModelParameters): Promise<SetupModelReturnType> {
   const started = performance.now()
   const dir = resolve(parameters.dir)
-  const previous = await readFile(transcriptPath(dir), 'utf8').then((text) => JSON.parse(text) as CeremonyTranscript, () => undefined)
-  if (previous && previous.steps.some((s) => s.via === 'import' || s.kind === 'beacon' || s.index > 1)) throw new CeremonyExistsError({ dir, steps: previous.steps.length })
+  const { transcript: previous } = await peekTranscript(dir)
+  if (previous?.steps.some((s) => s.via === 'import' || s.kind === 'beacon' || s.index > 1)) throw new CeremonyExistsError({ dir, steps: previous.steps.length })
 
   const { transcript } = await initCeremony({ ...parameters, dir, restart: true })
   await contributeCeremony({ dir, name: `${transcript.model.slice(0, 64 - ' model owner'.length)} model owner`, entropy: parameters.entropy, onProgress: parameters.onProgress })
-  return finalizeCeremony({ dir, onProgress: parameters.onProgress, started })
+  return finalizeCeremony({ dir, knownPtauFiles: parameters.knownPtauFiles, onProgress: parameters.onProgress, started })
 }
