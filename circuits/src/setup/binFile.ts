@@ -1,4 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises'
+import { BaseError } from '../errors/base.js'
 
 /** A section of a snarkjs binary file (`ptau`, `zkey`, `r1cs`): its id, where its bytes start and how many. */
 export type BinSection = { id: number; offset: number; size: number }
@@ -14,8 +15,8 @@ export type BinFile = {
   close(): Promise<void>
 }
 
-/** The file is not a well-formed snarkjs binary file of the expected type; callers turn it into their domain's error. */
-export class BinFileFormatError extends Error {
+/** The file is not a well-formed snarkjs binary file of the expected type; callers turn it into their domain's error (PtauFileError, ZkeyFileError). */
+export class BinFileFormatError extends BaseError {
   override name = 'BinFileFormatError'
 }
 
