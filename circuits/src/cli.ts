@@ -72,7 +72,7 @@ export async function runCompilerCli(argv: string[], io: Io = { out: console.log
       help: { type: 'boolean', short: 'h' },
     },
   })
-  if (!command || values.help || command === 'help') {
+  if (!command || values.help || command === 'help' || command === '--help' || command === '-h') {
     io.out(USAGE)
     return command ? 0 : 1
   }
