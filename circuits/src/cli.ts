@@ -1,5 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises'
-import { resolve } from 'node:path'
+import { basename, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import { compileModel } from './compile/compileModel.js'
@@ -9,20 +9,39 @@ import { prove } from './prove/prove.js'
 import { verify } from './prove/verify.js'
 import { loadCompiledModel } from './prove/loadCompiledModel.js'
 import { dequantizeOutput, quantizeInput, runReference } from './reference/runReference.js'
+import type { ModelManifest } from './manifest/manifest.js'
+import { beaconCeremony, contributeCeremony, contributeZkey, exportCeremony, finalizeCeremony, importContribution, initCeremony, verifyCeremony } from './setup/ceremony.js'
+import type { IdentifyPtauReturnType } from './setup/identifyPtau.js'
+import type { SetupProgress } from './setup/progress.js'
+import type { ZkeyContribution } from './setup/readZkey.js'
 import { setupModel } from './setup/setupModel.js'
 
 const USAGE = `veridict model compiler
 
   veridict compile MODEL.onnx --out DIR [--name NAME] [--scale S] [--input-scale S] [--input-bits B]
                    [--max-bits B] [--calibration FILE.json] [--no-circuit] [--setup] [--ptau FILE]
-  veridict setup DIR [--ptau FILE]
+  veridict setup DIR [--ptau FILE] [--entropy TEXT]
   veridict prove DIR --input VALUES [--out PROOF.json]
   veridict verify DIR --proof PROOF.json
   veridict run DIR --input VALUES
 
+Multi-party Groth16 phase 2 (the transcript lives in DIR/ceremony/):
+  veridict ceremony init DIR [--ptau FILE] [--restart]
+  veridict ceremony contribute DIR --name NAME [--entropy TEXT]
+  veridict ceremony export DIR --out FILE.zkey
+  veridict ceremony contribute --in FILE.zkey --out NEXT.zkey --name NAME [--entropy TEXT]   (a contributor, anywhere)
+  veridict ceremony import DIR NEXT.zkey [--ptau FILE]
+  veridict ceremony beacon DIR --hash HEX --iterations N [--name NAME]
+  veridict ceremony verify DIR [--ptau FILE]
+  veridict ceremony finalize DIR [--ptau FILE]
+
 VALUES is a JSON array of numbers (the input tensor, row-major) or a path to a JSON file holding one.
 --calibration takes a JSON file with an array of input arrays, or {"inputs": [...]}, or {"calibration": {"inputs": [...]}}.
-Without --ptau, setup uses a cached single-party dev powers of tau: INSECURE, for development only.`
+setup = ceremony init + one contribution by the model owner + finalize.
+--ptau is identified by its content (blake2b-512), never by its name: a Perpetual Powers of Tau final
+file is trusted by its published hash, any other file is checked with snarkjs powersoftau verify.
+Without --ptau, a cached single-party dev powers of tau is used: INSECURE, for development only.
+--entropy is mixed with system randomness; without it, 32 random bytes. It is never stored.`
 
 type Io = { out: (line: string) => void; err: (line: string) => void }
 
@@ -43,12 +62,17 @@ export async function runCompilerCli(argv: string[], io: Io = { out: console.log
       'no-circuit': { type: 'boolean' },
       setup: { type: 'boolean' },
       ptau: { type: 'string' },
+      entropy: { type: 'string' },
+      in: { type: 'string' },
+      hash: { type: 'string' },
+      iterations: { type: 'string' },
+      restart: { type: 'boolean' },
       input: { type: 'string' },
       proof: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
-  if (!command || values.help || command === 'help') {
+  if (!command || values.help || command === 'help' || command === '--help' || command === '-h') {
     io.out(USAGE)
     return command ? 0 : 1
   }
@@ -57,10 +81,7 @@ export async function runCompilerCli(argv: string[], io: Io = { out: console.log
     if (value === undefined) throw new InvalidCompileOptionError({ option: what, value: undefined, expected: `a value (see veridict ${command} --help)` })
     return value
   }
-  const progress = (p: { step: string; message: string; fraction?: number | undefined }) => {
-    if (p.fraction === undefined) io.err(`[${p.step}] ${p.message}`)
-    else if (Math.round(p.fraction * 100) % 10 === 0) io.err(`[${p.step}] ${p.message} ${Math.round(p.fraction * 100)}%`)
-  }
+  const progress = progressPrinter(io)
 
   switch (command) {
     case 'compile': {
@@ -77,17 +98,71 @@ export async function runCompilerCli(argv: string[], io: Io = { out: console.log
         onProgress: progress,
       })
       io.out(`compiled ${manifest.name}: ${manifest.circuit ? `${manifest.circuit.constraints} constraints` : 'no circuit (attested only)'}, scale 2^${manifest.quantization.scale}, input ${manifest.input.bits} bits at 2^${manifest.input.scale}, calibration agreement ${formatShare(manifest.calibration.top1Agreement)}`)
-      if (values.setup && manifest.circuit) {
-        const setup = await setupModel({ dir, ptau: values.ptau, onProgress: progress })
-        io.out(`model id ${setup.manifest.modelId}${setup.manifest.setup?.insecure ? '  (INSECURE dev setup)' : ''}`)
-      }
+      if (values.setup && manifest.circuit) printSetup(io, (await setupModel({ dir, ptau: values.ptau, entropy: values.entropy, onProgress: progress })).manifest)
       io.out(`artifacts in ${dir}`)
       return 0
     }
     case 'setup': {
-      const { manifest } = await setupModel({ dir: need(target, 'DIR'), ptau: values.ptau, onProgress: progress })
-      io.out(`model id ${manifest.modelId}; verifier contract ${manifest.setup?.verifierContract}${manifest.setup?.insecure ? '  (INSECURE dev setup: use --ptau with a ceremony file for production)' : ''}`)
+      printSetup(io, (await setupModel({ dir: need(target, 'DIR'), ptau: values.ptau, entropy: values.entropy, onProgress: progress })).manifest)
       return 0
+    }
+    case 'ceremony': {
+      const [action, dir] = positionals
+      switch (action) {
+        case 'init': {
+          const { ptau, transcript } = await initCeremony({ dir: need(dir, 'DIR'), ptau: values.ptau, restart: values.restart, onProgress: progress })
+          printPtau(io, ptau)
+          io.out(`ceremony started in ${join(resolve(dir!), 'ceremony')} (circuit hash ${transcript.circuitHash.slice(0, 18)}...): no contribution yet`)
+          return 0
+        }
+        case 'contribute': {
+          if (values.in !== undefined) {
+            const result = await contributeZkey({ input: values.in, output: need(values.out, '--out'), name: need(values.name, '--name'), entropy: values.entropy, onProgress: progress })
+            io.out(`builds on ${plural(result.before.contributions.length, 'contribution')} (compare with the hashes the coordinator published):`)
+            printContributions(io, result.before.contributions)
+            io.out(`your contribution #${result.before.contributions.length + 1} "${result.contribution.name}": ${result.contribution.hash}`)
+            io.out(`written to ${result.output}; send it back to the coordinator (veridict ceremony import)`)
+            return 0
+          }
+          const result = await contributeCeremony({ dir: need(dir, 'DIR'), name: need(values.name, '--name'), entropy: values.entropy, onProgress: progress })
+          io.out(`contribution #${result.contributions} "${result.contribution.name}": ${result.contribution.hash}`)
+          return 0
+        }
+        case 'export': {
+          const result = await exportCeremony({ dir: need(dir, 'DIR'), out: need(values.out, '--out') })
+          io.out(`exported step ${result.step.index} (${plural(result.contributions.length, 'contribution')}) to ${result.out}; the next contributor runs:`)
+          io.out(`  veridict ceremony contribute --in ${basename(result.out)} --out NEXT.zkey --name NAME`)
+          return 0
+        }
+        case 'import': {
+          const result = await importContribution({ dir: need(dir, 'DIR'), file: need(positionals[2], 'FILE.zkey'), ptau: values.ptau, onProgress: progress })
+          io.out(`imported and verified contribution #${result.contributions} "${result.contribution.name}": ${result.contribution.hash}`)
+          return 0
+        }
+        case 'beacon': {
+          const result = await beaconCeremony({ dir: need(dir, 'DIR'), hash: need(values.hash, '--hash'), iterationsExp: integer(need(values.iterations, '--iterations'), '--iterations')!, name: values.name, onProgress: progress })
+          io.out(`beacon "${result.contribution.name}": ${result.contribution.hash}; the ceremony is closed, finalize it`)
+          return 0
+        }
+        case 'verify': {
+          const result = await verifyCeremony({ dir: need(dir, 'DIR'), ptau: values.ptau, onProgress: progress })
+          const { ptau } = result.ceremony.transcript
+          io.out(`ceremony of ${result.ceremony.manifest.name}: circuit hash ${result.circuitHash}`)
+          io.out(`ptau ${ptau.file}: ${ptau.ceremony}, power ${ptau.power}, blake2b ${ptau.blake2b}`)
+          result.contributions.forEach((c, i) => io.out(`  #${i + 1} ${c.hash}  ${c.name}`))
+          if (result.beacon) io.out(`  beacon ${result.beacon.hash}  ${result.beacon.name} (from ${result.beacon.beaconHash}, 2^${result.beacon.iterationsExp} iterations)`)
+          io.out(`valid: every contribution follows from the r1cs and the ptau (${result.seconds.toFixed(1)} s)`)
+          if (ptau.insecure) warnInsecure(io, ptau.insecureReason)
+          return 0
+        }
+        case 'finalize': {
+          printSetup(io, (await finalizeCeremony({ dir: need(dir, 'DIR'), ptau: values.ptau, onProgress: progress })).manifest)
+          return 0
+        }
+        default:
+          io.err(`unknown ceremony step ${JSON.stringify(action ?? '')}: expected init, contribute, export, import, beacon, verify or finalize\n\n${USAGE}`)
+          return 1
+      }
     }
     case 'prove': {
       const dir = need(target, 'DIR')
@@ -124,6 +199,52 @@ export async function runCompilerCli(argv: string[], io: Io = { out: console.log
   }
 }
 
+/** Progress on stderr: every plain message, and a long step's fraction at each tenth. */
+function progressPrinter(io: Io): (progress: SetupProgress | { step: string; message: string; fraction?: number | undefined }) => void {
+  let last = ''
+  return (p) => {
+    if (p.fraction === undefined) {
+      io.err(`[${p.step}] ${p.message}`)
+      return
+    }
+    const line = `[${p.step}] ${p.message} ${Math.floor(p.fraction * 10) * 10}%`
+    if (line !== last) io.err(line)
+    last = line
+  }
+}
+
+function printSetup(io: Io, manifest: ModelManifest): void {
+  const setup = manifest.setup!
+  const { phase2 } = setup
+  io.out(`definition hash ${manifest.definitionHash}`)
+  io.out(`ptau ${setup.ptau.file}: ${setup.ptau.ceremony}, blake2b ${setup.ptau.blake2b.slice(0, 18)}...`)
+  io.out(`phase 2: ${plural(phase2.contributions.length, 'contribution')}${phase2.beacon ? ' and a random beacon' : ''}, verified; verifier contract ${setup.verifierContract}`)
+  if (setup.insecure) warnInsecure(io, setup.ptau.kind === 'dev' ? 'a single-party dev ptau' : 'a single-party ptau from an unlisted ceremony')
+}
+
+function printPtau(io: Io, ptau: IdentifyPtauReturnType): void {
+  io.out(`ptau ${ptau.file}: ${ptau.ceremony}, power ${ptau.power}, blake2b ${ptau.blake2b}${ptau.verified ? ' (verified with snarkjs powersoftau verify)' : ''}`)
+  if (ptau.insecure) warnInsecure(io, ptau.insecureReason)
+}
+
+function printContributions(io: Io, contributions: readonly ZkeyContribution[]): void {
+  contributions.forEach((c, i) => io.out(`  #${i + 1} ${c.hash}  ${c.name ?? ''}${c.beacon ? ' (beacon)' : ''}`))
+}
+
+function warnInsecure(io: Io, reason: string | undefined): void {
+  io.err(
+    [
+      '',
+      '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
+      `!! INSECURE SETUP: ${reason ?? 'one party knew the powers-of-tau secret'}.`,
+      '!! Whoever made the powers of tau can forge proofs for this model. Development only:',
+      '!! for production pass a public ceremony file with --ptau (e.g. powersOfTau28_hez_final_NN.ptau).',
+      '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
+      '',
+    ].join('\n'),
+  )
+}
+
 function integer(value: string | undefined, option: string): number | undefined {
   if (value === undefined) return undefined
   const n = Number(value)
@@ -150,6 +271,7 @@ async function readCalibration(path: string): Promise<number[][]> {
   return inputs.map((s) => (s as unknown[]).flat(Infinity) as number[])
 }
 
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`
 const formatShare = (v: number | undefined) => (v === undefined ? 'n/a' : `${(v * 100).toFixed(1)}%`)
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -1,6 +1,34 @@
 export { compileModel, type CompileModelParameters, type CompileModelReturnType, type CompileProgress } from './compile/compileModel.js'
 export { ensureCompiledModel, type EnsureCompiledModelParameters, type EnsureCompiledModelReturnType } from './compile/ensureCompiledModel.js'
 export { setupModel, requiredPtauPower, type SetupModelParameters, type SetupModelReturnType, type SetupProgress } from './setup/setupModel.js'
+export {
+  initCeremony,
+  contributeCeremony,
+  contributeZkey,
+  exportCeremony,
+  importContribution,
+  beaconCeremony,
+  verifyCeremony,
+  finalizeCeremony,
+  type InitCeremonyParameters,
+  type InitCeremonyReturnType,
+  type ContributeCeremonyParameters,
+  type ContributeCeremonyReturnType,
+  type ContributeZkeyParameters,
+  type ContributeZkeyReturnType,
+  type ExportCeremonyParameters,
+  type ExportCeremonyReturnType,
+  type ImportContributionParameters,
+  type ImportContributionReturnType,
+  type BeaconCeremonyParameters,
+  type VerifyCeremonyParameters,
+  type VerifyCeremonyReturnType,
+  type FinalizeCeremonyParameters,
+  type FinalizeCeremonyReturnType,
+} from './setup/ceremony.js'
+export { CEREMONY_FORMAT, type CeremonyStep, type CeremonyTranscript } from './setup/ceremonyTranscript.js'
+export { identifyPtau, hashFile, type IdentifyPtauParameters, type IdentifyPtauReturnType, type KnownPtauFile, type PtauContribution, type PtauKind } from './setup/identifyPtau.js'
+export { readZkey, type ReadZkeyReturnType, type ZkeyContribution } from './setup/readZkey.js'
 export { ensureDevPtau, writeDevPtau, DEV_PTAU_WARNING } from './setup/devPtau.js'
 export { prove, type ProveParameters, type ProveReturnType } from './prove/prove.js'
 export { verify, type VerifyParameters } from './prove/verify.js'
@@ -10,7 +38,7 @@ export { runReference, quantizeInput, dequantizeOutput } from './reference/runRe
 export { createCanonicalExecutor, type CanonicalExecutor } from './reference/canonicalExecutor.js'
 export { openModelSession, type ModelSession } from './onnx/session.js'
 export { buildIntegerGraph, type IntegerGraph } from './reference/integerGraph.js'
-export { readManifest, computeModelId, type ModelManifest, type TensorLayout } from './manifest/manifest.js'
+export { readManifest, definitionHashOf, modelDefinition, MANIFEST_FORMAT, type DefinitionParts, type ModelManifest, type PtauProvenance, type SetupProvenance, type TensorLayout } from './manifest/manifest.js'
 export { loadModel } from './onnx/loadModel.js'
 export { lowerGraph } from './ir/lower.js'
 export { evaluateFloat } from './ir/evaluate.js'

@@ -3,10 +3,12 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import { createPublicClient, createWalletClient, http, type Abi, type Hex } from 'viem'
+import { createPublicClient, createWalletClient, http, keccak256, type Abi, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { encodeGroth16VerificationKey, type Groth16VerificationKey } from '../../sdk/src/encoding/groth16VerificationKey.js'
+import { computeDefinitionHash } from '../../sdk/src/encoding/modelDefinition.js'
 import { REPO_ROOT } from './circuit/paths.js'
 import { compileModel } from './compile/compileModel.js'
 import { readManifest, type ModelManifest } from './manifest/manifest.js'
@@ -56,16 +58,30 @@ describe('Groth16 proofs of a compiled model', () => {
     }
   })
 
-  test('the manifest commits to the ONNX bytes, the quantization and the verification key', async () => {
-    expect(manifest.modelId).toMatch(/^0x[0-9a-f]{64}$/)
-    expect(manifest.setup?.insecure).toBe(true)
+  test('the definition hash commits to the ONNX bytes, the quantization, the verification key and the setup record', async () => {
+    const setup = manifest.setup!
+    expect(setup.insecure).toBe(true)
+    expect(setup.record).toEqual({ ptauHash: setup.ptau.blake2b.slice(0, 66), contributions: 1, insecure: true })
+    const vkey = JSON.parse(await readFile(join(dir, manifest.artifacts.vkey!), 'utf8')) as Groth16VerificationKey
+    expect(setup.verificationKeyHash).toBe(keccak256(encodeGroth16VerificationKey(vkey)))
+    expect(manifest.definitionHash).toBe(
+      computeDefinitionHash({
+        onnxHash: manifest.onnx.keccak256,
+        quantizationHash: manifest.quantization.keccak256,
+        proofSystem: 'groth16',
+        verificationKeyHash: setup.verificationKeyHash,
+        input: { values: manifest.input.count, bits: manifest.input.bits },
+        output: { values: manifest.output.count, bits: manifest.output.bits },
+        setup: setup.record,
+      }),
+    )
     const again = await testDir('iris-coarse')
     await compileModel({ onnx: IRIS, outDir: again, scale: 5, inputScale: 4, inputBits: 8 })
     const other = (await setupModel({ dir: again })).manifest
     expect(other.onnx.keccak256).toBe(manifest.onnx.keccak256)
     expect(other.quantization.keccak256).not.toBe(manifest.quantization.keccak256)
-    expect(other.modelId).not.toBe(manifest.modelId)
-    expect((await readManifest(dir)).modelId).toBe(manifest.modelId)
+    expect(other.definitionHash).not.toBe(manifest.definitionHash)
+    expect((await readManifest(dir)).definitionHash).toBe(manifest.definitionHash)
   })
 })
 

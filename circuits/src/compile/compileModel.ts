@@ -6,6 +6,7 @@ import { generateCircuit } from '../circuit/generateCircuit.js'
 import { ModelFileError } from '../errors/compile.js'
 import { lowerGraph } from '../ir/lower.js'
 import {
+  definitionHashOf,
   MANIFEST_FORMAT,
   quantizationHash,
   ROUNDING_RULE,
@@ -60,7 +61,7 @@ export async function compileModel(parameters: CompileModelParameters): Promise<
   const manifest: ModelManifest = {
     format: MANIFEST_FORMAT,
     name,
-    modelId: undefined,
+    definitionHash: parameters.circuit === false ? definitionHashOf({ onnxHash: keccak256(bytes), quantizationHash: quantizationHash(settings), input, output }) : undefined,
     onnx: { file: 'model.onnx', keccak256: keccak256(bytes), bytes: bytes.length, opset: graph.opset, producer: graph.producer, ops: ir.ops },
     quantization: { ...settings, keccak256: quantizationHash(settings), chosenBy, rounding: ROUNDING_RULE },
     input,

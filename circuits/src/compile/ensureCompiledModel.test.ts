@@ -10,10 +10,11 @@ test('builds a model once and serves it from the cache, even to concurrent calle
   const parameters = { onnx: join(REPO_ROOT, 'circuits', 'models', 'iris.onnx'), name: 'iris', cacheDir, scale: 6, inputScale: 5, inputBits: 10 }
   const [a, b] = await Promise.all([ensureCompiledModel(parameters), ensureCompiledModel(parameters)])
   expect(a.dir).toBe(b.dir)
-  expect(a.manifest.modelId).toBe(b.manifest.modelId)
+  expect(a.manifest.definitionHash).toMatch(/^0x[0-9a-f]{64}$/)
+  expect(a.manifest.definitionHash).toBe(b.manifest.definitionHash)
   const again = await ensureCompiledModel(parameters)
   expect(again.cached).toBe(true)
-  expect(again.manifest.modelId).toBe(a.manifest.modelId)
+  expect(again.manifest.definitionHash).toBe(a.manifest.definitionHash)
   expect(await readdir(cacheDir)).toEqual([a.dir.split('/').pop()])
   const other = await ensureCompiledModel({ ...parameters, scale: 7 })
   expect(other.dir).not.toBe(a.dir)

@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { keccak256, stringToBytes } from 'viem'
 import { REPO_ROOT } from '../circuit/paths.js'
-import { readManifest, type ModelManifest } from '../manifest/manifest.js'
+import { MANIFEST_FORMAT, readManifest, type ModelManifest } from '../manifest/manifest.js'
 import type { QuantizeOptions } from '../quantize/calibrate.js'
 import { setupModel, type SetupProgress } from '../setup/setupModel.js'
 import { COMPILER_VERSION } from '../version.js'
@@ -24,7 +24,8 @@ export type EnsureCompiledModelReturnType = { dir: string; manifest: ModelManife
 
 /**
  * A compiled and set-up model folder for this ONNX file and these options, built once and reused:
- * the folder name commits to the ONNX bytes, the options and the compiler version. Built in a
+ * the folder name commits to the ONNX bytes, the options, the compiler version and the manifest
+ * format (a folder of an older format is never served, nor in the way). Built in a
  * temporary folder and renamed into place, so a crash or a concurrent build never leaves a
  * half-made model behind.
  */
@@ -32,7 +33,7 @@ export async function ensureCompiledModel(parameters: EnsureCompiledModelParamet
   const { onnx, name, cacheDir = join(REPO_ROOT, '.cache', 'models'), onProgress, ptau, calibration, ...options } = parameters
   const bytes = await readFile(onnx)
   const key = keccak256(
-    stringToBytes(JSON.stringify({ onnx: keccak256(bytes), options, calibration: calibration ? keccak256(stringToBytes(JSON.stringify(calibration.map((s) => Array.from(s))))) : null, ptau: ptau ?? null, COMPILER_VERSION })),
+    stringToBytes(JSON.stringify({ onnx: keccak256(bytes), options, calibration: calibration ? keccak256(stringToBytes(JSON.stringify(calibration.map((s) => Array.from(s))))) : null, ptau: ptau ?? null, COMPILER_VERSION, MANIFEST_FORMAT })),
   ).slice(2, 14)
   const dir = join(cacheDir, `${sanitizeName(name)}-${key}`)
   if (await isComplete(dir)) return { dir, manifest: await readManifest(dir), cached: true }
@@ -57,8 +58,8 @@ export async function ensureCompiledModel(parameters: EnsureCompiledModelParamet
 async function isComplete(dir: string): Promise<boolean> {
   try {
     const manifest = await readManifest(dir)
-    if (!manifest.circuit) return true
-    return manifest.artifacts.zkey !== undefined && (await stat(join(dir, manifest.artifacts.zkey))).isFile()
+    if (!manifest.circuit) return manifest.definitionHash !== undefined
+    return manifest.definitionHash !== undefined && manifest.artifacts.zkey !== undefined && (await stat(join(dir, manifest.artifacts.zkey))).isFile()
   } catch {
     return false
   }

@@ -1,12 +1,13 @@
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { encodeAbiParameters, keccak256, stringToBytes, type Hex } from 'viem'
+import { keccak256, stringToBytes, zeroHash, type Hex } from 'viem'
+import { computeDefinitionHash, EMPTY_SETUP_RECORD, type ModelDefinition, type SetupRecord } from '../../../sdk/src/encoding/modelDefinition.js'
 import { valuesPerWord, wordCount } from '../../../sdk/src/encoding/pack.js'
 import { ManifestError } from '../errors/artifacts.js'
 import type { AgreementReport } from '../quantize/calibrate.js'
 import type { QuantizationSettings, QuantizedModel } from '../quantize/model.js'
 
-export const MANIFEST_FORMAT = 'veridict-manifest/1'
+export const MANIFEST_FORMAT = 'veridict-manifest/2'
 export const ROUNDING_RULE = 'round half up after every product: y = floor((acc + 2^(shift-1)) / 2^shift)'
 
 export type TensorLayout = {
@@ -19,11 +20,49 @@ export type TensorLayout = {
   words: number
 }
 
+/** The powers-of-tau file a setup used, identified by its content (setup/identifyPtau.ts). */
+export type PtauProvenance = {
+  /** Base name, informational: the hash identifies the file. */
+  file: string
+  /** blake2b-512 of the whole file, as `b2sum` prints it. */
+  blake2b: Hex
+  power: number
+  kind: 'known' | 'dev' | 'unlisted'
+  /** e.g. 'powersOfTau28_hez_final_14.ptau (perpetual-powers-of-tau-hermez)', 'veridict dev ptau (INSECURE, single party)', 'unlisted ceremony'. */
+  ceremony: string
+}
+
+/** Where a Groth16 key came from: the ptau, every phase-2 contribution, and what the registry stores of it. */
+export type SetupProvenance = {
+  protocol: 'groth16'
+  curve: 'bn128'
+  ptau: PtauProvenance
+  phase2: {
+    /** In order; hashes are the contribution hashes `snarkjs zkey verify` prints. */
+    contributions: { name: string; hash: Hex }[]
+    beacon: { name: string; hash: Hex; beaconHash: Hex; iterationsExp: number } | undefined
+    /** Checked with `snarkjs zkey verify` (from the r1cs and the ptau) before the key was exported. */
+    verified: boolean
+  }
+  /** One party could forge proofs: a dev ptau or a single-party unlisted one. */
+  insecure: boolean
+  /** Exactly what the registry stores for the model. */
+  record: SetupRecord
+  /** keccak256 of the verification key's on-chain encoding (sdk encodeGroth16VerificationKey). */
+  verificationKeyHash: Hex
+  /** The generated Solidity verifier, kept for reference and standalone use. */
+  verifierContract: string
+}
+
 export type ModelManifest = {
   format: typeof MANIFEST_FORMAT
   name: string
-  /** keccak256(abi.encode(onnxHash, quantizationHash, vkeyHash)); undefined until setup (vkeyHash 0 for attested-only models). */
-  modelId: Hex | undefined
+  /**
+   * What the registry computes from the model's artifacts (sdk computeDefinitionHash); the model id
+   * is keccak256(definitionHash, owner). Set at compile for attested-only models, at setup for
+   * circuit models, undefined in between.
+   */
+  definitionHash: Hex | undefined
   onnx: { file: string; keccak256: Hex; bytes: number; opset: number; producer: string; ops: string[] }
   quantization: QuantizationSettings & { keccak256: Hex; chosenBy: string; rounding: string }
   input: TensorLayout
@@ -33,9 +72,7 @@ export type ModelManifest = {
   notes: string[]
   calibration: AgreementReport
   circuit: { templateName: string; constraints: number; wires: number; publicInputs: number; keccak256: Hex } | undefined
-  setup:
-    | { protocol: 'groth16'; curve: 'bn128'; ptau: { source: 'dev' | 'file'; path: string; power: number }; insecure: boolean; vkeyKeccak256: Hex; verifierContract: string }
-    | undefined
+  setup: SetupProvenance | undefined
   artifacts: { onnx: string; quantized: string; circom?: string; r1cs?: string; wasm?: string; sym?: string; zkey?: string; vkey?: string; verifier?: string }
   compiler: { version: string; seconds: { compile: number; setup?: number } }
 }
@@ -50,10 +87,31 @@ export function quantizationHash(settings: QuantizationSettings): Hex {
   return keccak256(stringToBytes(JSON.stringify({ scale, inputScale, inputBits, maxBits, rounding: ROUNDING_RULE })))
 }
 
-export function computeModelId(onnxHash: Hex, quantHash: Hex, vkeyHash: Hex | undefined): Hex {
-  return keccak256(
-    encodeAbiParameters([{ type: 'bytes32' }, { type: 'bytes32' }, { type: 'bytes32' }], [onnxHash, quantHash, vkeyHash ?? `0x${'0'.repeat(64)}`]),
-  )
+export type DefinitionParts = {
+  onnxHash: Hex
+  quantizationHash: Hex
+  input: Pick<TensorLayout, 'count' | 'bits'>
+  output: Pick<TensorLayout, 'count' | 'bits'>
+  /** A Groth16 setup; without one, the model has no proof system (attested only). */
+  setup?: Pick<SetupProvenance, 'verificationKeyHash' | 'record'> | undefined
+}
+
+/** The model definition the registry hashes, from a manifest's parts. */
+export function modelDefinition({ onnxHash, quantizationHash, input, output, setup }: DefinitionParts): ModelDefinition {
+  return {
+    onnxHash,
+    quantizationHash,
+    proofSystem: setup ? 'groth16' : 'none',
+    verificationKeyHash: setup?.verificationKeyHash ?? zeroHash,
+    input: { values: input.count, bits: input.bits },
+    output: { values: output.count, bits: output.bits },
+    setup: setup?.record ?? EMPTY_SETUP_RECORD,
+  }
+}
+
+/** The registry's definition hash of a model (sdk computeDefinitionHash over `modelDefinition`). */
+export function definitionHashOf(parts: DefinitionParts): Hex {
+  return computeDefinitionHash(modelDefinition(parts))
 }
 
 export function stageSummaries(model: QuantizedModel): ModelManifest['stages'] {
@@ -75,9 +133,20 @@ export async function readManifest(dir: string): Promise<ModelManifest> {
   } catch (cause) {
     throw new ManifestError({ path, reason: 'it cannot be read; compile the model first (veridict compile model.onnx --out DIR)', cause })
   }
-  const manifest = JSON.parse(text) as ModelManifest
-  if (manifest.format !== MANIFEST_FORMAT) throw new ManifestError({ path, reason: `its format is ${JSON.stringify(manifest.format)}, expected ${MANIFEST_FORMAT}` })
-  return manifest
+  let manifest: ModelManifest
+  try {
+    manifest = JSON.parse(text) as ModelManifest
+  } catch (cause) {
+    throw new ManifestError({ path, reason: 'it is not valid JSON; compile the model again (veridict compile model.onnx --out DIR)', cause })
+  }
+  const format: unknown = manifest?.format
+  if (format === MANIFEST_FORMAT) return manifest
+  if (typeof format === 'string' && format.startsWith('veridict-manifest/'))
+    throw new ManifestError({
+      path,
+      reason: `its format is ${format}, written by an older compiler; this one reads ${MANIFEST_FORMAT} (the model is identified by its definition hash and setup provenance now). Re-run veridict compile for this model, then veridict setup (or a ceremony) to make new keys`,
+    })
+  throw new ManifestError({ path, reason: `its format is ${JSON.stringify(format)}, not a veridict manifest (expected ${MANIFEST_FORMAT})` })
 }
 
 /** Writes JSON through a temporary file and a rename, so a crash never leaves half a file. */

@@ -8,11 +8,11 @@ export type CompiledModel = { dir: string; manifest: ModelManifest; model: Quant
 
 const cache = new Map<string, Promise<CompiledModel>>()
 
-/** Reads a compiled model folder (manifest + quantized model), once per folder and manifest version. */
+/** Reads a compiled model folder (manifest + quantized model), once per folder and definition. */
 export async function loadCompiledModel(dir: string): Promise<CompiledModel> {
   const abs = resolve(dir)
   const manifest = await readManifest(abs)
-  const key = `${abs}:${manifest.modelId ?? 'unset'}:${manifest.quantization.keccak256}`
+  const key = `${abs}:${manifest.definitionHash ?? 'unset'}:${manifest.quantization.keccak256}`
   let entry = cache.get(key)
   if (!entry) {
     entry = readFile(join(abs, manifest.artifacts.quantized), 'utf8').then((text) => ({

@@ -68,7 +68,7 @@ function publicKeyPart(curve: Curve, personalization: number, challenge: Uint8Ar
  * position) for a hasher that has absorbed exactly `absorbed` (at most 128 bytes, so nothing is
  * compressed yet and the chain words are still the initial ones).
  */
-function partialHashAfter(absorbed: Uint8Array): Uint8Array {
+export function partialHashAfter(absorbed: Uint8Array): Uint8Array {
   const state = new Uint8Array(216)
   state.set(absorbed, 0)
   const words = new DataView(state.buffer, 128)

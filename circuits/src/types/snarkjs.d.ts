@@ -83,7 +83,10 @@ declare module 'snarkjs' {
     exportVerificationKey(zkeyFile: SnarkjsFile, logger?: SnarkjsLogger): Promise<VerificationKey>
     exportSolidityVerifier(zkeyFile: SnarkjsFile, templates: Record<string, string>, logger?: SnarkjsLogger): Promise<string>
     contribute(zkeyOld: SnarkjsFile, zkeyNew: SnarkjsFile, name: string, entropy: string, logger?: SnarkjsLogger): Promise<Uint8Array>
-    beacon(zkeyOld: SnarkjsFile, zkeyNew: SnarkjsFile, name: string, beaconHash: string, numIterationsExp: number, logger?: SnarkjsLogger): Promise<Uint8Array>
+    /** Resolves to the contribution hash, or to false when it refuses the beacon (the reason goes to the logger). */
+    beacon(zkeyOld: SnarkjsFile, zkeyNew: SnarkjsFile, name: string, beaconHash: string, numIterationsExp: number, logger?: SnarkjsLogger): Promise<Uint8Array | false>
+    /** Rebuilds the initial key from the r1cs and the ptau and checks every contribution of the key against it. */
+    verifyFromR1cs(r1csFile: SnarkjsFile, ptauFile: SnarkjsFile, zkeyFile: SnarkjsFile, logger?: SnarkjsLogger): Promise<boolean>
   }
 
   export const powersOfTau: {
