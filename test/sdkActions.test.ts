@@ -124,7 +124,8 @@ describe('@veridict/sdk actions on anvil with the real contracts and the digits 
         input: { values: 196, bits: manifest.input.bits, words: manifest.input.words },
         output: { values: 10, bits: manifest.output.bits, words: manifest.output.words },
       })
-      expect(model.manifest?.modelId).toBe(f.modelId)
+      expect(model.manifest?.definitionHash).toBe(model.definitionHash)
+      expect(model).toMatchObject({ proofSystem: 'groth16', setup: { contributions: 1, insecure: true, listedCeremony: false, summary: 'dev setup, 1 contribution, INSECURE' } })
       expect(model.manifest?.input.shape).toEqual([1, 196])
     })
 

@@ -19,8 +19,8 @@ import { setupModel } from './setup/setupModel.js'
 const USAGE = `veridict model compiler
 
   veridict compile MODEL.onnx --out DIR [--name NAME] [--scale S] [--input-scale S] [--input-bits B]
-                   [--max-bits B] [--calibration FILE.json] [--no-circuit] [--setup] [--ptau FILE]
-  veridict setup DIR [--ptau FILE] [--entropy TEXT]
+                   [--max-bits B] [--calibration FILE.json] [--no-circuit] [--setup] [--scheme S] [--ptau FILE]
+  veridict setup DIR [--scheme groth16|plonk] [--ptau FILE] [--entropy TEXT]
   veridict prove DIR --input VALUES [--out PROOF.json]
   veridict verify DIR --proof PROOF.json
   veridict run DIR --input VALUES
@@ -37,7 +37,9 @@ Multi-party Groth16 phase 2 (the transcript lives in DIR/ceremony/):
 
 VALUES is a JSON array of numbers (the input tensor, row-major) or a path to a JSON file holding one.
 --calibration takes a JSON file with an array of input arrays, or {"inputs": [...]}, or {"calibration": {"inputs": [...]}}.
-setup = ceremony init + one contribution by the model owner + finalize.
+setup = ceremony init + one contribution by the model owner + finalize (Groth16, the default).
+--scheme plonk: a universal setup (no per-circuit secret, no phase 2; a larger ptau, slower proofs,
+about 50k more gas to verify).
 --ptau is identified by its content (blake2b-512), never by its name: a Perpetual Powers of Tau final
 file is trusted by its published hash, any other file is checked with snarkjs powersoftau verify.
 Without --ptau, a cached single-party dev powers of tau is used: INSECURE, for development only.
@@ -62,6 +64,7 @@ export async function runCompilerCli(argv: string[], io: Io = { out: console.log
       'no-circuit': { type: 'boolean' },
       setup: { type: 'boolean' },
       ptau: { type: 'string' },
+      scheme: { type: 'string' },
       entropy: { type: 'string' },
       in: { type: 'string' },
       hash: { type: 'string' },
@@ -98,12 +101,12 @@ export async function runCompilerCli(argv: string[], io: Io = { out: console.log
         onProgress: progress,
       })
       io.out(`compiled ${manifest.name}: ${manifest.circuit ? `${manifest.circuit.constraints} constraints` : 'no circuit (attested only)'}, scale 2^${manifest.quantization.scale}, input ${manifest.input.bits} bits at 2^${manifest.input.scale}, calibration agreement ${formatShare(manifest.calibration.top1Agreement)}`)
-      if (values.setup && manifest.circuit) printSetup(io, (await setupModel({ dir, ptau: values.ptau, entropy: values.entropy, onProgress: progress })).manifest)
+      if (values.setup && manifest.circuit) printSetup(io, (await setupModel({ dir, scheme: scheme(values.scheme), ptau: values.ptau, entropy: values.entropy, onProgress: progress })).manifest)
       io.out(`artifacts in ${dir}`)
       return 0
     }
     case 'setup': {
-      printSetup(io, (await setupModel({ dir: need(target, 'DIR'), ptau: values.ptau, entropy: values.entropy, onProgress: progress })).manifest)
+      printSetup(io, (await setupModel({ dir: need(target, 'DIR'), scheme: scheme(values.scheme), ptau: values.ptau, entropy: values.entropy, onProgress: progress })).manifest)
       return 0
     }
     case 'ceremony': {
@@ -218,7 +221,11 @@ function printSetup(io: Io, manifest: ModelManifest): void {
   const { phase2 } = setup
   io.out(`definition hash ${manifest.definitionHash}`)
   io.out(`ptau ${setup.ptau.file}: ${setup.ptau.ceremony}, blake2b ${setup.ptau.blake2b.slice(0, 18)}...`)
-  io.out(`phase 2: ${plural(phase2.contributions.length, 'contribution')}${phase2.beacon ? ' and a random beacon' : ''}, verified; verifier contract ${setup.verifierContract}`)
+  io.out(
+    phase2
+      ? `phase 2: ${plural(phase2.contributions.length, 'contribution')}${phase2.beacon ? ' and a random beacon' : ''}, verified; verifier contract ${setup.verifierContract}`
+      : `PLONK: universal setup, no per-circuit secret; verifier contract ${setup.verifierContract}`,
+  )
   if (setup.insecure) warnInsecure(io, setup.ptau.kind === 'dev' ? 'a single-party dev ptau' : 'a single-party ptau from an unlisted ceremony')
 }
 
@@ -243,6 +250,11 @@ function warnInsecure(io: Io, reason: string | undefined): void {
       '',
     ].join('\n'),
   )
+}
+
+function scheme(value: string | undefined): 'groth16' | 'plonk' | undefined {
+  if (value === undefined || value === 'groth16' || value === 'plonk') return value
+  throw new InvalidCompileOptionError({ option: '--scheme', value, expected: 'groth16 or plonk (fflonk is not verified on-chain)' })
 }
 
 function integer(value: string | undefined, option: string): number | undefined {

@@ -17,6 +17,8 @@ export type EnsureCompiledModelParameters = QuantizeOptions & {
   /** false: attested-only (no circuit, no keys). */
   circuit?: boolean | undefined
   ptau?: string | undefined
+  /** The proof system to set up (default groth16). */
+  scheme?: 'groth16' | 'plonk' | undefined
   onProgress?: ((progress: CompileProgress | SetupProgress) => void) | undefined
 }
 
@@ -30,10 +32,10 @@ export type EnsureCompiledModelReturnType = { dir: string; manifest: ModelManife
  * half-made model behind.
  */
 export async function ensureCompiledModel(parameters: EnsureCompiledModelParameters): Promise<EnsureCompiledModelReturnType> {
-  const { onnx, name, cacheDir = join(REPO_ROOT, '.cache', 'models'), onProgress, ptau, calibration, ...options } = parameters
+  const { onnx, name, cacheDir = join(REPO_ROOT, '.cache', 'models'), onProgress, ptau, scheme = 'groth16', calibration, ...options } = parameters
   const bytes = await readFile(onnx)
   const key = keccak256(
-    stringToBytes(JSON.stringify({ onnx: keccak256(bytes), options, calibration: calibration ? keccak256(stringToBytes(JSON.stringify(calibration.map((s) => Array.from(s))))) : null, ptau: ptau ?? null, COMPILER_VERSION, MANIFEST_FORMAT })),
+    stringToBytes(JSON.stringify({ onnx: keccak256(bytes), options, calibration: calibration ? keccak256(stringToBytes(JSON.stringify(calibration.map((s) => Array.from(s))))) : null, ptau: ptau ?? null, COMPILER_VERSION, MANIFEST_FORMAT, ...(scheme === 'groth16' ? {} : { scheme }) })),
   ).slice(2, 14)
   const dir = join(cacheDir, `${sanitizeName(name)}-${key}`)
   if (await isComplete(dir)) return { dir, manifest: await readManifest(dir), cached: true }
@@ -42,7 +44,7 @@ export async function ensureCompiledModel(parameters: EnsureCompiledModelParamet
   const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
   try {
     await compileModel({ ...options, onnx, name, outDir: tmp, calibration, onProgress })
-    if (parameters.circuit !== false) await setupModel({ dir: tmp, ptau, onProgress })
+    if (parameters.circuit !== false) await setupModel({ dir: tmp, scheme, ptau, onProgress })
     try {
       await rename(tmp, dir)
     } catch (error) {

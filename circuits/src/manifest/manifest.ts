@@ -32,23 +32,24 @@ export type PtauProvenance = {
   ceremony: string
 }
 
-/** Where a Groth16 key came from: the ptau, every phase-2 contribution, and what the registry stores of it. */
+/** Where a key came from: the ptau, every Groth16 phase-2 contribution, and what the registry stores of it. */
 export type SetupProvenance = {
-  protocol: 'groth16'
+  protocol: 'groth16' | 'plonk'
   curve: 'bn128'
   ptau: PtauProvenance
+  /** Groth16's per-circuit ceremony; undefined for PLONK (a universal setup has no phase 2). */
   phase2: {
     /** In order; hashes are the contribution hashes `snarkjs zkey verify` prints. */
     contributions: { name: string; hash: Hex }[]
     beacon: { name: string; hash: Hex; beaconHash: Hex; iterationsExp: number } | undefined
     /** Checked with `snarkjs zkey verify` (from the r1cs and the ptau) before the key was exported. */
     verified: boolean
-  }
+  } | undefined
   /** One party could forge proofs: a dev ptau or a single-party unlisted one. */
   insecure: boolean
   /** Exactly what the registry stores for the model. */
   record: SetupRecord
-  /** keccak256 of the verification key's on-chain encoding (sdk encodeGroth16VerificationKey). */
+  /** keccak256 of the verification key's on-chain encoding (sdk encodeVerificationKey). */
   verificationKeyHash: Hex
   /** The generated Solidity verifier, kept for reference and standalone use. */
   verifierContract: string
@@ -92,8 +93,8 @@ export type DefinitionParts = {
   quantizationHash: Hex
   input: Pick<TensorLayout, 'count' | 'bits'>
   output: Pick<TensorLayout, 'count' | 'bits'>
-  /** A Groth16 setup; without one, the model has no proof system (attested only). */
-  setup?: Pick<SetupProvenance, 'verificationKeyHash' | 'record'> | undefined
+  /** A Groth16 or PLONK setup; without one, the model has no proof system (attested only). */
+  setup?: Pick<SetupProvenance, 'protocol' | 'verificationKeyHash' | 'record'> | undefined
 }
 
 /** The model definition the registry hashes, from a manifest's parts. */
@@ -101,7 +102,7 @@ export function modelDefinition({ onnxHash, quantizationHash, input, output, set
   return {
     onnxHash,
     quantizationHash,
-    proofSystem: setup ? 'groth16' : 'none',
+    proofSystem: setup?.protocol ?? 'none',
     verificationKeyHash: setup?.verificationKeyHash ?? zeroHash,
     input: { values: input.count, bits: input.bits },
     output: { values: output.count, bits: output.bits },

@@ -430,7 +430,8 @@ function contributionName(name: string | undefined): string {
 }
 
 /** Writes a file through a temporary name and a rename, so a crash or a refusal never leaves a partial file under the final name. */
-async function writeTemporary<T>(path: string, write: (tmp: string) => Promise<T>): Promise<T> {
+/** Writes through `${path}.<pid>.tmp` and a rename, so a crash never leaves half a file under `path`. */
+export async function writeTemporary<T>(path: string, write: (tmp: string) => Promise<T>): Promise<T> {
   const tmp = `${path}.${process.pid}.tmp`
   try {
     const result = await write(tmp)

@@ -59,7 +59,6 @@ export async function startTestChain({ challengeWindow = 6n, blockTime, anvilArg
   const chain = defineChain({ id: anvil.chainId, name: 'anvil', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [anvil.rpcUrl] } } })
   const client = createPublicClient({ chain, transport: http(anvil.rpcUrl), pollingInterval: 50 })
   const wallet = (index: number) => createWalletClient({ account: privateKeyToAccount(anvilPrivateKeys[index]!), chain, transport: http(anvil.rpcUrl) })
-  const owner = wallet(0)
   const register: TestChain['registerModel'] = (dir, index, { allowInsecureSetup = true } = {}) => {
     const w = wallet(index)
     return registerModel({ publicClient: client, walletClient: w, account: w.account, chain, registry: deployment.contracts.modelRegistry, dir, fee: parseEther('0.01'), allowInsecureSetup })
