@@ -37,7 +37,7 @@ describe('model ids bind their verification key', () => {
   test('registering a dev setup is refused without --allow-insecure-setup, and nothing is registered', async () => {
     const registry = chain.deployment.contracts.modelRegistry
     const before = await chain.client.readContract({ address: registry, abi: modelRegistryAbi, functionName: 'modelCount' })
-    await expect(chain.registerModel(chain.modelDir, 7, { allowInsecureSetup: false })).rejects.toThrow(InsecureSetupError)
+    await expect(chain.registerModel(chain.modelDir, 4, { allowInsecureSetup: false })).rejects.toThrow(InsecureSetupError)
     expect(await chain.client.readContract({ address: registry, abi: modelRegistryAbi, functionName: 'modelCount' })).toBe(before)
     const model = await chain.client.readContract({ address: registry, abi: modelRegistryAbi, functionName: 'getModel', args: [chain.modelId] })
     expect(model.setup).toMatchObject({ contributions: 1, insecure: true })

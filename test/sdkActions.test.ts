@@ -137,7 +137,8 @@ describe('@veridict/sdk actions on anvil with the real contracts and the digits 
     })
 
     test('rejects a manifest of another model', async () => {
-      const other = { ...manifest, modelId: keccak256(stringToHex('other')) }
+      const other = { ...manifest, definitionHash: keccak256(stringToHex('other')) }
+      await expect(getModel(f.client(5), { modelId: f.modelId, manifest: other })).rejects.toThrow(/it defines the model 0x[0-9a-f]{64}, the registry's definition hash is/)
       await expect(getModel(f.client(5), { modelId: f.modelId, manifest: other })).rejects.toThrow(ManifestMismatchError)
     })
 

@@ -172,6 +172,7 @@ export class OracleNode {
         await this.readListings()
         this.listingsReady = true
         this.follower.start()
+        this.wake()
         return
       } catch (error) {
         this.logger.debug({ err: (error as Error).message.split('\n')[0] }, 'RPC not ready, retrying')
@@ -231,7 +232,8 @@ export class OracleNode {
 
   /** Starts a step for every actionable job that is neither running nor told to wait; only those rows are loaded. */
   private pump(): void {
-    if (this.stopping || !this.store.db.open) return
+    // Until the registrations are read, no job can be matched to its model (after a restart too).
+    if (this.stopping || !this.store.db.open || !this.listingsReady) return
     const now = Date.now()
     for (const requestId of this.store.listJobIds(['pending', 'inferred', 'proved', 'attested'], 20_000)) {
       if (this.busy.has(requestId) || (this.notBefore.get(requestId) ?? 0) > now) continue
