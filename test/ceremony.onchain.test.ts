@@ -60,7 +60,7 @@ describe('multi-party and universal setups, verified on-chain', () => {
     expect(model.setup).toMatchObject({ contributions: 3, insecure: true, summary: 'dev setup, 3 contributions, INSECURE' })
     const { requestId } = await requestInference(requester, { modelId, inputWords: chain.inputWords(chain.testInputs[0]!), mode: 'zk' })
     const proved = await proveLocally(requester, { requestId, dir })
-    await fulfillWithProof(client(4), { requestId, ...proved })
+    await fulfillWithProof(client(4), proved)
     const result = await waitForResult(requester, { requestId })
     expect(result.status).toBe('fulfilled')
     expect(await verifyResultOffchain(requester, { result })).toEqual({ kind: 'proof', valid: true, reason: undefined })
