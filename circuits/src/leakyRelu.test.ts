@@ -3,6 +3,7 @@ import { packValues } from '../../sdk/src/encoding/pack.js'
 import { calculateWitness } from './circuit/r1cs.js'
 import { buildModel } from './onnx/buildModel.js'
 import { quantizeInput, runReference } from './reference/runReference.js'
+import { leakyReluCounterexampleOnnx } from './testing/counterexamples.js'
 import { compileOpCase, randomArray, runOpCase, seededRandom } from './testing/opHarness.js'
 
 const SETTINGS = { scale: 8, inputScale: 7, inputBits: 9, maxBits: 64 }
@@ -20,20 +21,7 @@ function extremeInputs(size: number): Float32Array[] {
 }
 
 describe('LeakyRelu with a negative slope, then Relu (a negative input becomes a positive output)', () => {
-  // Rows chosen so that the extreme inputs drive some pre-activations far below zero.
-  const bytes = buildModel({
-    inputs: [{ name: 'x', shape: [1, 3] }],
-    outputs: [{ name: 'y', shape: [1, 4] }],
-    initializers: [
-      { name: 'W', dims: [4, 3], data: [1, 1, 1, -1, -1, -1, 1, -1, 0.5, -0.5, 1, -1] },
-      { name: 'b', dims: [4], data: [0.25, -0.25, 0, 0.125] },
-    ],
-    nodes: [
-      { op: 'Gemm', inputs: ['x', 'W', 'b'], outputs: ['h'], attributes: { transB: 1 } },
-      { op: 'LeakyRelu', inputs: ['h'], outputs: ['l'], attributes: { alpha: -0.5 } },
-      { op: 'Relu', inputs: ['l'], outputs: ['y'] },
-    ],
-  })
+  const bytes = leakyReluCounterexampleOnnx()
   const compiled = compileOpCase(bytes, SETTINGS, 'leaky-negative')
 
   test('the honest output (positive where the pre-activation is negative) has a witness on extreme inputs', async () => {

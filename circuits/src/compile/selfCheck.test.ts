@@ -7,10 +7,10 @@ import { TEMPLATES_DIR } from '../circuit/paths.js'
 import { CircuitSelfCheckError } from '../errors/compile.js'
 import { lowerGraph } from '../ir/lower.js'
 import { readBundledModel } from '../models/readBundledModel.js'
-import { buildModel } from '../onnx/buildModel.js'
 import { loadModel } from '../onnx/loadModel.js'
 import type { QuantizedModel } from '../quantize/model.js'
 import { quantizeIR } from '../quantize/quantize.js'
+import { leakyReluCounterexampleOnnx } from '../testing/counterexamples.js'
 import { testDir } from '../testing/opHarness.js'
 import { compileModel, type CompileProgress } from './compileModel.js'
 import { selfCheck } from './selfCheck.js'
@@ -35,19 +35,7 @@ template LeakyRelu(count, alpha, shift, negBits) {
 
 /** Gemm -> LeakyRelu(alpha = -0.5) -> Relu: the counterexample to the template above. */
 function leakyReluModel(): QuantizedModel {
-  const bytes = buildModel({
-    inputs: [{ name: 'x', shape: [1, 3] }],
-    outputs: [{ name: 'y', shape: [1, 4] }],
-    initializers: [
-      { name: 'W', dims: [4, 3], data: [1, 1, 1, -1, -1, -1, 1, -1, 0.5, -0.5, 1, -1] },
-      { name: 'b', dims: [4], data: [0.25, -0.25, 0, 0.125] },
-    ],
-    nodes: [
-      { op: 'Gemm', inputs: ['x', 'W', 'b'], outputs: ['h'], attributes: { transB: 1 } },
-      { op: 'LeakyRelu', inputs: ['h'], outputs: ['l'], attributes: { alpha: -0.5 } },
-      { op: 'Relu', inputs: ['l'], outputs: ['y'] },
-    ],
-  })
+  const bytes = leakyReluCounterexampleOnnx()
   return quantizeIR(lowerGraph(loadModel(bytes)), { scale: 8, inputScale: 7, inputBits: 9, maxBits: 64 })
 }
 

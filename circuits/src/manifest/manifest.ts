@@ -115,6 +115,20 @@ export function definitionHashOf(parts: DefinitionParts): Hex {
   return computeDefinitionHash(modelDefinition(parts))
 }
 
+/**
+ * The manifest of a set-up model: its setup provenance, the definition hash it gives, the key
+ * artifacts (model.zkey, vkey.json, the Solidity verifier) and the setup's duration.
+ */
+export function manifestWithSetup(manifest: ModelManifest, setup: SetupProvenance, startedAt: number): ModelManifest {
+  return {
+    ...manifest,
+    definitionHash: definitionHashOf({ onnxHash: manifest.onnx.keccak256, quantizationHash: manifest.quantization.keccak256, input: manifest.input, output: manifest.output, setup }),
+    setup,
+    artifacts: { ...manifest.artifacts, zkey: 'model.zkey', vkey: 'vkey.json', verifier: `${setup.verifierContract}.sol` },
+    compiler: { ...manifest.compiler, seconds: { ...manifest.compiler.seconds, setup: Math.round(performance.now() - startedAt) / 1000 } },
+  }
+}
+
 export function stageSummaries(model: QuantizedModel): ModelManifest['stages'] {
   return model.stages.map((s) => ({
     kind: s.kind,

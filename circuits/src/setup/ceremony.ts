@@ -19,7 +19,7 @@ import {
   ZkeyFileError,
   ZkeyVerificationError,
 } from '../errors/setup.js'
-import { definitionHashOf, writeJsonAtomic, type ModelManifest, type SetupProvenance } from '../manifest/manifest.js'
+import { manifestWithSetup, writeJsonAtomic, type ModelManifest, type SetupProvenance } from '../manifest/manifest.js'
 import {
   assertCeremonyPtau,
   assertOpen,
@@ -382,13 +382,7 @@ export async function finalizeCeremony(parameters: FinalizeCeremonyParameters): 
     verificationKeyHash: keccak256(encodeGroth16VerificationKey(vkey)),
     verifierContract: contract,
   }
-  const updated: ModelManifest = {
-    ...manifest,
-    definitionHash: definitionHashOf({ onnxHash: manifest.onnx.keccak256, quantizationHash: manifest.quantization.keccak256, input: manifest.input, output: manifest.output, setup }),
-    setup,
-    artifacts: { ...manifest.artifacts, zkey: 'model.zkey', vkey: 'vkey.json', verifier: `${contract}.sol` },
-    compiler: { ...manifest.compiler, seconds: { ...manifest.compiler.seconds, setup: Math.round(performance.now() - started) / 1000 } },
-  }
+  const updated = manifestWithSetup(manifest, setup, started)
   await writeJsonAtomic(join(dir, 'manifest.json'), updated)
   progress({ step: 'done', message: `definition hash ${updated.definitionHash}${insecure ? ' (INSECURE setup)' : ''}` })
   return { dir, manifest: updated }

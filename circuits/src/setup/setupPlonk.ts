@@ -8,7 +8,7 @@ import { nodeModulesWith } from '../circuit/paths.js'
 import { pascalCase } from '../compile/compileModel.js'
 import { SetupError } from '../errors/artifacts.js'
 import { CeremonyExistsError, DEV_PTAU_MAX_POWER, PtauFileError, PtauTooSmallError } from '../errors/setup.js'
-import { definitionHashOf, writeJsonAtomic, type ModelManifest, type SetupProvenance } from '../manifest/manifest.js'
+import { manifestWithSetup, writeJsonAtomic, type ModelManifest, type SetupProvenance } from '../manifest/manifest.js'
 import { requiredPtauPower, writeTemporary } from './ceremony.js'
 import { ceremonyRoot, peekTranscript, readCircuitManifest } from './ceremonyTranscript.js'
 import { ensureDevPtau } from './devPtau.js'
@@ -97,13 +97,7 @@ export async function setupPlonk(parameters: SetupPlonkParameters): Promise<{ di
     verificationKeyHash: keccak256(encodePlonkVerificationKey(vkey)),
     verifierContract: contract,
   }
-  const updated: ModelManifest = {
-    ...manifest,
-    definitionHash: definitionHashOf({ onnxHash: manifest.onnx.keccak256, quantizationHash: manifest.quantization.keccak256, input: manifest.input, output: manifest.output, setup }),
-    setup,
-    artifacts: { ...manifest.artifacts, zkey: 'model.zkey', vkey: 'vkey.json', verifier: `${contract}.sol` },
-    compiler: { ...manifest.compiler, seconds: { ...manifest.compiler.seconds, setup: Math.round(performance.now() - started) / 1000 } },
-  }
+  const updated = manifestWithSetup(manifest, setup, started)
   await writeJsonAtomic(join(dir, 'manifest.json'), updated)
   progress({ step: 'done', message: `definition hash ${updated.definitionHash}${ptau.insecure ? ' (INSECURE setup)' : ''}` })
   return { dir, manifest: updated }
