@@ -139,6 +139,29 @@ contract Groth16VerifierTest is Test {
         verifier.publicSignalCount(bad);
     }
 
+    /// @dev Each of the key's 20 words nudged by one: every point leaves its curve, so each is refused.
+    function test_RevertWhen_AKeyPointIsNotOnItsCurve() public {
+        for (uint256 word; word < keyBytes.length / 32; ++word) {
+            bytes memory bad = bytes.concat(keyBytes);
+            uint256 offset = 0x20 + word * 32;
+            assembly ("memory-safe") {
+                let at := add(bad, offset)
+                mstore(at, addmod(mload(at), 1, Q))
+            }
+            vm.expectRevert(abi.encodeWithSelector(IProofVerifier.InvalidVerificationKey.selector, bad.length));
+            verifier.publicSignalCount(bad);
+        }
+    }
+
+    function test_AKeyMayHaveAnICPointAtInfinity() public view {
+        bytes memory key = bytes.concat(keyBytes);
+        assembly ("memory-safe") {
+            mstore(add(key, add(0x20, 512)), 0)
+            mstore(add(key, add(0x20, 544)), 0)
+        }
+        assertEq(verifier.publicSignalCount(key), 2);
+    }
+
     function test_GasOfOneVerification() public {
         bytes memory proof = _proof();
         uint256[] memory publicSignals = signals;

@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {IProofVerifier} from "../interfaces/IProofVerifier.sol";
+import {Bn254} from "../libraries/Bn254.sol";
 
 /// @title Groth16Verifier
 /// @notice Verifies snarkjs Groth16 proofs (bn128) against any verification key stored by the
@@ -84,14 +85,32 @@ contract Groth16Verifier is IProofVerifier {
     }
 
     /// @inheritdoc IProofVerifier
+    /// @dev Besides the length: alpha and every IC point on G1 (IC points may be at infinity), beta,
+    ///      gamma and delta on G2's curve, every coordinate below p. A key with a bad point would make
+    ///      every verification fail in a precompile call, burning the gas it was given.
     function publicSignalCount(bytes calldata verificationKey) external pure returns (uint256 count) {
         uint256 length = verificationKey.length;
         if (length < _HEAD_BYTES + 128 || (length - _HEAD_BYTES) % 64 != 0 || length > _MAX_KEY_BYTES) {
             revert InvalidVerificationKey(length);
         }
-        for (uint256 offset; offset < length; offset += 32) {
-            if (uint256(bytes32(verificationKey[offset:offset + 32])) >= _Q) revert InvalidVerificationKey(length);
+        bool valid = Bn254.isG1(_wordAt(verificationKey, _ALPHA), _wordAt(verificationKey, _ALPHA + 32), false);
+        for (uint256 g2 = _BETA; g2 <= _DELTA; g2 += 128) {
+            valid = valid
+                && Bn254.isOnTwist(
+                    _wordAt(verificationKey, g2),
+                    _wordAt(verificationKey, g2 + 32),
+                    _wordAt(verificationKey, g2 + 64),
+                    _wordAt(verificationKey, g2 + 96)
+                );
         }
+        for (uint256 ic = _IC0; ic < length; ic += 64) {
+            valid = valid && Bn254.isG1(_wordAt(verificationKey, ic), _wordAt(verificationKey, ic + 32), true);
+        }
+        if (!valid) revert InvalidVerificationKey(length);
         return (length - _HEAD_BYTES) / 64 - 1;
+    }
+
+    function _wordAt(bytes calldata data, uint256 offset) private pure returns (uint256) {
+        return uint256(bytes32(data[offset:offset + 32]));
     }
 }

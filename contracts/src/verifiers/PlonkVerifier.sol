@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {IProofVerifier} from "../interfaces/IProofVerifier.sol";
+import {Bn254} from "../libraries/Bn254.sol";
 
 /// @title PlonkVerifier
 /// @notice Verifies snarkjs 0.7 PLONK proofs on bn128 against any circuit's verification key, read
@@ -35,11 +36,6 @@ contract PlonkVerifier is IProofVerifier {
     uint256 internal constant G2_X_RE = 10857046999023057135944570762232829481370756359578518086990519993285655852781;
     uint256 internal constant G2_Y_IM = 4082367875863433681332203403145435568316851327593401208105741076214120093531;
     uint256 internal constant G2_Y_RE = 8495653923123431417604973247489272438418190587263600148770280649306958101930;
-
-    /// @dev 3 / (9 + i), the constant of G2's curve (the twist), real and imaginary parts.
-    uint256 internal constant TWIST_B_RE =
-        19485874751759354771024239261021720505790618469301721065564631296452457478373;
-    uint256 internal constant TWIST_B_IM = 266929791119991161246907387137283842545076965332900288569378510910307636690;
 
     /// @dev The key contract's code: a 0x00 (STOP) byte, then the key.
     uint256 internal constant KEY_CODE_LENGTH = 801;
@@ -138,25 +134,14 @@ contract PlonkVerifier is IProofVerifier {
             // k1, k2, w.
             ok := and(ok, and(lt(mload(add(key, 0x40)), R), lt(mload(add(key, 0x60)), R)))
             ok := and(ok, lt(mload(add(key, 0x80)), R))
-            // X_2 on the twist y^2 = x^3 + 3 / (9 + i) over Fp2 = Fp[i] / (i^2 + 1).
-            let xIm := mload(add(key, 0x2a0))
-            let xRe := mload(add(key, 0x2c0))
-            let yIm := mload(add(key, 0x2e0))
-            let yRe := mload(add(key, 0x300))
-            ok := and(ok, and(and(lt(xIm, P), lt(xRe, P)), and(lt(yIm, P), lt(yRe, P))))
-            let squareRe := addmod(mulmod(xRe, xRe, P), sub(P, mulmod(xIm, xIm, P)), P)
-            let squareIm := mulmod(2, mulmod(xRe, xIm, P), P)
-            let cubeRe := addmod(mulmod(squareRe, xRe, P), sub(P, mulmod(squareIm, xIm, P)), P)
-            let cubeIm := addmod(mulmod(squareRe, xIm, P), mulmod(squareIm, xRe, P), P)
-            let ySquareRe := addmod(mulmod(yRe, yRe, P), sub(P, mulmod(yIm, yIm, P)), P)
-            ok := and(ok, eq(ySquareRe, addmod(cubeRe, TWIST_B_RE, P)))
-            ok := and(ok, eq(mulmod(2, mulmod(yRe, yIm, P), P), addmod(cubeIm, TWIST_B_IM, P)))
         }
+        ok = ok && Bn254.isOnTwist(_word(key, 0x2a0), _word(key, 0x2c0), _word(key, 0x2e0), _word(key, 0x300));
         ok = ok && _onCurve(key + 0xa0, key + 0x2a0, true);
     }
 
     /// @dev Whether every point (x, y) in memory [from, to) is on y^2 = x^3 + 3 with x, y below p, or is
     ///      (0, 0), the precompiles' point at infinity, where `infinityAllowed`.
+    ///      Bn254.isG1 over a memory range, in assembly: it runs on every proof's nine commitments.
     function _onCurve(uint256 from, uint256 to, bool infinityAllowed) internal pure returns (bool ok) {
         assembly ("memory-safe") {
             ok := 1
