@@ -14,16 +14,16 @@ export class NothingToVerifyError extends BaseError {
 }
 
 /**
- * The proof's verification key could not be found.
+ * The model has no verification key: it has no proof system, so its results are attested, not proved.
  *
  * @example
- * await verifyResultOffchain(veridict, { result }) // manifest without vkey: throws VerificationKeyNotFoundError
+ * await getVerificationKey(veridict, { modelId: attestedOnlyModel }) // throws VerificationKeyNotFoundError
  */
 export class VerificationKeyNotFoundError extends BaseError {
   override name = 'VerificationKeyNotFoundError'
   constructor({ reason, cause }: { reason: string; cause?: unknown }) {
     super(`No verification key: ${reason}.`, {
-      details: 'Pass `vkey` (the model folder\'s vkey.json) or a manifest whose metadata URI points next to its vkey.json.',
+      details: 'Only models registered with a proof system (Groth16 or PLONK) have a key; check model.proofSystem (getModel).',
       cause,
     })
   }
