@@ -8,7 +8,6 @@ export const DEVNET_ARTIFACTS = [
   ['ModelRegistry.sol', 'ModelRegistry'],
   ['OperatorStaking.sol', 'OperatorStaking'],
   ['InferenceOracle.sol', 'InferenceOracle'],
-  ['Groth16VerifierAdapter.sol', 'Groth16VerifierAdapter'],
   ['DigitConsumer.sol', 'DigitConsumer'],
 ] as const
 
