@@ -40,6 +40,8 @@ export type DeployVeridictParameters = {
   unbondingPeriod?: bigint | undefined
   /** Seconds an attested result can be disputed (default 1 day). */
   challengeWindow?: bigint | undefined
+  /** The most one slash pays a disputer, reporter or requester, in wei (default 0.1 ETH: enough to pay for proving, little enough that a self-dispute recovers little). */
+  maxBounty?: bigint | undefined
   /** Receives the treasury share of slashed stake (default: the deployer). */
   treasury?: Address | undefined
   /** Writes the deployment as JSON to this path when set. */
@@ -59,6 +61,7 @@ export type Deployment = {
     minStake: bigint
     unbondingPeriod: bigint
     challengeWindow: bigint
+    maxBounty: bigint
     treasury: Address
   }
 }
@@ -78,6 +81,7 @@ export async function deployVeridict(parameters: DeployVeridictParameters): Prom
     minStake = parseEther('1'),
     unbondingPeriod = 7n * 24n * 3600n,
     challengeWindow = 24n * 3600n,
+    maxBounty = parseEther('0.1'),
     out,
   } = parameters
   if (unbondingPeriod <= challengeWindow) {
@@ -119,7 +123,7 @@ export async function deployVeridict(parameters: DeployVeridictParameters): Prom
   const oracleHash = await walletClient.deployContract({
     abi: artifacts.oracle.abi,
     bytecode: artifacts.oracle.bytecode,
-    args: [modelRegistry, operatorStaking, treasury, challengeWindow],
+    args: [modelRegistry, operatorStaking, treasury, challengeWindow, maxBounty],
     chain: null,
     nonce: nonce + 2,
   })
@@ -138,7 +142,7 @@ export async function deployVeridict(parameters: DeployVeridictParameters): Prom
     deploymentBlock: registryReceipt.blockNumber,
     deployer: account.address,
     contracts: { modelRegistry, operatorStaking, inferenceOracle },
-    parameters: { minStake, unbondingPeriod, challengeWindow, treasury },
+    parameters: { minStake, unbondingPeriod, challengeWindow, maxBounty, treasury },
   }
   if (out) writeDeployment(out, deployment)
   return deployment
@@ -168,6 +172,7 @@ async function main(): Promise<void> {
       'min-stake': { type: 'string' },
       'unbonding-period': { type: 'string' },
       'challenge-window': { type: 'string' },
+      'max-bounty': { type: 'string' },
       treasury: { type: 'string' },
     },
   })
@@ -177,6 +182,7 @@ async function main(): Promise<void> {
     minStake: values['min-stake'] === undefined ? undefined : BigInt(values['min-stake']),
     unbondingPeriod: values['unbonding-period'] === undefined ? undefined : BigInt(values['unbonding-period']),
     challengeWindow: values['challenge-window'] === undefined ? undefined : BigInt(values['challenge-window']),
+    maxBounty: values['max-bounty'] === undefined ? undefined : BigInt(values['max-bounty']),
     treasury: values.treasury as Address | undefined,
     out: values.out,
   })

@@ -36,11 +36,16 @@ contract InferenceOracle is IInferenceOracle {
     uint256 private constant _SIGNERS_SHIFT = 48;
     uint256 private constant _INDEX_BITS = 24;
     uint256 private constant _INDEX_MASK = (1 << 24) - 1;
+    /// @dev The proof check's gas: the largest verification (a Groth16 pairing check plus one
+    ///      elliptic-curve multiplication per signal, or PLONK's) with room to spare.
+    uint256 private constant _VERIFY_GAS_BASE = 400_000;
+    uint256 private constant _VERIFY_GAS_PER_SIGNAL = 10_000;
 
     IModelRegistry public immutable REGISTRY;
     IOperatorStaking public immutable STAKING;
     address public immutable TREASURY;
     uint256 public immutable CHALLENGE_WINDOW;
+    uint256 public immutable MAX_BOUNTY;
     uint256 private immutable _CACHED_CHAIN_ID;
     bytes32 private immutable _CACHED_DOMAIN_SEPARATOR;
 
@@ -49,6 +54,7 @@ contract InferenceOracle is IInferenceOracle {
     mapping(uint256 requestId => Request) private _requests;
     mapping(uint256 requestId => uint256 packed) private _attestations;
     mapping(uint256 requestId => mapping(uint256 index => uint256 word)) private _outputWords;
+    mapping(bytes32 commitment => uint256 blockNumber) public equivocationCommittedAt;
     bool private transient _locked;
 
     modifier nonReentrant() {
@@ -59,8 +65,16 @@ contract InferenceOracle is IInferenceOracle {
     }
 
     /// @param staking Must name this contract as its oracle and unbond for longer than `challengeWindow`.
-    constructor(IModelRegistry registry, IOperatorStaking staking, address treasury, uint256 challengeWindow) {
+    /// @param maxBounty The most one slash pays a disputer, a reporter or a requester (nonzero).
+    constructor(
+        IModelRegistry registry,
+        IOperatorStaking staking,
+        address treasury,
+        uint256 challengeWindow,
+        uint256 maxBounty
+    ) {
         if (treasury == address(0)) revert InvalidTreasury();
+        if (maxBounty == 0) revert InvalidMaxBounty(maxBounty);
         if (challengeWindow == 0 || challengeWindow > _MAX_CHALLENGE_WINDOW) {
             revert InvalidChallengeWindow(challengeWindow);
         }
@@ -74,6 +88,7 @@ contract InferenceOracle is IInferenceOracle {
         STAKING = staking;
         TREASURY = treasury;
         CHALLENGE_WINDOW = challengeWindow;
+        MAX_BOUNTY = maxBounty;
         _CACHED_CHAIN_ID = block.chainid;
         _CACHED_DOMAIN_SEPARATOR = _buildDomainSeparator();
         nextRequestId = 1;
@@ -129,24 +144,24 @@ contract InferenceOracle is IInferenceOracle {
         _emitRequested(requestId, modelId, request, inputWords);
     }
 
-    /// @notice Delivers a proved result; anyone may call and the caller earns the fee.
+    /// @notice Delivers a proved result; anyone may send it and `beneficiary`, bound by the proof,
+    ///         earns the fee. On an Attested request, a proof of the attested output makes it final
+    ///         at once and a proof of another output disputes it.
     function fulfillWithProof(
         uint256 requestId,
         uint256[] calldata inputWords,
         uint256[] calldata outputWords,
+        address beneficiary,
         bytes calldata proof
     ) external nonReentrant {
         Request memory request = _requests[requestId];
+        if (request.status == Status.Attested) {
+            _proveAttested(requestId, request, inputWords, outputWords, beneficiary, proof, false);
+            return;
+        }
         _requireOpen(requestId, request);
-        _verifyProof(requestId, request, inputWords, outputWords, proof);
-
-        bytes32 outputHash = keccak256(abi.encodePacked(outputWords));
-        Request storage stored = _requests[requestId];
-        stored.status = Status.Fulfilled;
-        stored.dataHash = outputHash;
-        balanceOf[msg.sender] += request.fee;
-        emit ResultFulfilled(requestId, msg.sender, outputHash, outputWords);
-        _deliver(requestId, request, outputWords);
+        _verifyProof(requestId, request, inputWords, outputWords, beneficiary, proof);
+        _fulfil(requestId, request, outputWords, beneficiary);
     }
 
     /// @notice Submits an output signed by distinct active operators (ascending signer addresses).
@@ -192,6 +207,7 @@ contract InferenceOracle is IInferenceOracle {
         uint256 paid = STAKING.creditRewards{value: request.fee}(_signerIndices(packed), request.quorum);
         if (paid < request.quorum) {
             _requests[requestId].status = Status.Requested;
+            delete _attestations[requestId];
             emit AttestationVoided(requestId, paid, request.quorum);
             return;
         }
@@ -201,34 +217,25 @@ contract InferenceOracle is IInferenceOracle {
         _deliver(requestId, request, outputWords);
     }
 
-    /// @notice Overturns an attested result during its challenge window with a proof of a different output.
+    /// @notice Overturns an attested result during its challenge window with a proof of a different
+    ///         output; `beneficiary`, bound by the proof, earns the bounty.
     function disputeWithProof(
         uint256 requestId,
         uint256[] calldata inputWords,
         uint256[] calldata outputWords,
+        address beneficiary,
         bytes calldata proof
     ) external nonReentrant {
         Request memory request = _requests[requestId];
         _requireAttested(requestId, request.status);
-        uint256 packed = _attestations[requestId];
-        if (block.timestamp >= uint32(packed)) revert ChallengeWindowClosed(requestId, uint32(packed));
-        bytes32 attestedHash = keccak256(abi.encodePacked(_loadOutput(requestId, uint16(packed >> 32))));
-        bytes32 provenHash = keccak256(abi.encodePacked(outputWords));
-        if (provenHash == attestedHash) revert OutputNotDifferent(requestId, provenHash);
-        _verifyProof(requestId, request, inputWords, outputWords, proof);
+        _proveAttested(requestId, request, inputWords, outputWords, beneficiary, proof, true);
+    }
 
-        Request storage stored = _requests[requestId];
-        stored.status = Status.Fulfilled;
-        stored.dataHash = provenHash;
-        balanceOf[request.requester] += request.fee;
-        (address[] memory signers,) = STAKING.accountsAt(_signerIndices(packed));
-        uint256 slashed;
-        for (uint256 i; i < signers.length; ++i) {
-            slashed += STAKING.slash(signers[i]);
-        }
-        _distributeSlash(slashed, msg.sender, request.requester);
-        emit AttestationDisputed(requestId, msg.sender, attestedHash, provenHash, outputWords, slashed);
-        _deliver(requestId, request, outputWords);
+    /// @notice Commits to an equivocation report; reveal it with reportEquivocation in a later block.
+    function commitEquivocation(bytes32 commitment) external {
+        if (equivocationCommittedAt[commitment] != 0) revert EquivocationAlreadyCommitted(commitment);
+        equivocationCommittedAt[commitment] = block.number;
+        emit EquivocationCommitted(commitment, block.number);
     }
 
     /// @notice Slashes an operator that signed two attestations of the same request, model and input
@@ -244,6 +251,7 @@ contract InferenceOracle is IInferenceOracle {
                 || first.inputHash != second.inputHash
         ) revert AttestationSubjectMismatch();
         if (first.outputHash == second.outputHash) revert SameOutput(first.outputHash);
+        _takeCommitment(keccak256(abi.encode(msg.sender, first, firstSignature, second, secondSignature)));
         address operator = _recover(_hashAttestation(first), firstSignature);
         if (operator == address(0)) revert InvalidSignature(0);
         address secondSigner = _recover(_hashAttestation(second), secondSignature);
@@ -253,7 +261,7 @@ contract InferenceOracle is IInferenceOracle {
         uint256 slashed = STAKING.slash(operator);
         if (slashed == 0) revert NothingToSlash(operator);
         address requester = first.requestId == 0 ? address(0) : _requests[first.requestId].requester;
-        _distributeSlash(slashed, msg.sender, requester);
+        _distributeSlash(first.requestId, slashed, msg.sender, requester);
         emit EquivocationReported(
             operator,
             msg.sender,
@@ -342,6 +350,82 @@ contract InferenceOracle is IInferenceOracle {
         return (uint32(packed), signers);
     }
 
+    /// @dev The caller's commitment to this report, made in an earlier block, is used up.
+    function _takeCommitment(bytes32 commitment) private {
+        uint256 committedAt = equivocationCommittedAt[commitment];
+        if (committedAt == 0) revert EquivocationNotCommitted(commitment);
+        if (committedAt >= block.number) revert EquivocationRevealTooEarly(commitment, committedAt);
+        delete equivocationCommittedAt[commitment];
+    }
+
+    /// @notice The most gas the proof check may use: a malformed proof cannot burn more.
+    function verificationGasLimit(uint256 publicSignals) public pure returns (uint256) {
+        return _VERIFY_GAS_BASE + _VERIFY_GAS_PER_SIGNAL * publicSignals;
+    }
+
+    /// @dev Makes a proved output final: the fee to the proof's beneficiary, the callback run.
+    function _fulfil(uint256 requestId, Request memory request, uint256[] calldata outputWords, address beneficiary)
+        private
+    {
+        bytes32 outputHash = keccak256(abi.encodePacked(outputWords));
+        Request storage stored = _requests[requestId];
+        stored.status = Status.Fulfilled;
+        stored.dataHash = outputHash;
+        balanceOf[beneficiary] += request.fee;
+        emit ResultFulfilled(requestId, beneficiary, outputHash, outputWords);
+        _deliver(requestId, request, outputWords);
+    }
+
+    /// @dev A proof for an Attested request. The attested output: final at once, the fee to the
+    ///      prover, no signer paid or slashed (`disputeOnly` refuses it). Another output, within the
+    ///      window: a dispute (_overturn).
+    function _proveAttested(
+        uint256 requestId,
+        Request memory request,
+        uint256[] calldata inputWords,
+        uint256[] calldata outputWords,
+        address beneficiary,
+        bytes calldata proof,
+        bool disputeOnly
+    ) private {
+        uint256 packed = _attestations[requestId];
+        bytes32 attestedHash = keccak256(abi.encodePacked(_loadOutput(requestId, uint16(packed >> 32))));
+        bool attestedOutput = keccak256(abi.encodePacked(outputWords)) == attestedHash;
+        if (attestedOutput && disputeOnly) revert OutputNotDifferent(requestId, attestedHash);
+        if (!attestedOutput && block.timestamp >= uint32(packed)) {
+            revert ChallengeWindowClosed(requestId, uint32(packed));
+        }
+        _verifyProof(requestId, request, inputWords, outputWords, beneficiary, proof);
+        delete _attestations[requestId];
+        if (attestedOutput) _fulfil(requestId, request, outputWords, beneficiary);
+        else _overturn(requestId, request, outputWords, beneficiary, packed, attestedHash);
+    }
+
+    /// @dev A proven output replaces an attested one: every signer slashed, the fee refunded to the
+    ///      requester, the bounty to the proof's beneficiary, the proven output delivered.
+    function _overturn(
+        uint256 requestId,
+        Request memory request,
+        uint256[] calldata outputWords,
+        address beneficiary,
+        uint256 packed,
+        bytes32 attestedHash
+    ) private {
+        bytes32 provenHash = keccak256(abi.encodePacked(outputWords));
+        Request storage stored = _requests[requestId];
+        stored.status = Status.Fulfilled;
+        stored.dataHash = provenHash;
+        balanceOf[request.requester] += request.fee;
+        (address[] memory signers,) = STAKING.accountsAt(_signerIndices(packed));
+        uint256 slashed;
+        for (uint256 i; i < signers.length; ++i) {
+            slashed += STAKING.slash(signers[i]);
+        }
+        _distributeSlash(requestId, slashed, beneficiary, request.requester);
+        emit AttestationDisputed(requestId, beneficiary, attestedHash, provenHash, outputWords, slashed);
+        _deliver(requestId, request, outputWords);
+    }
+
     function _emitRequested(uint256 requestId, bytes32 modelId, Request memory request, uint256[] calldata inputWords)
         private
     {
@@ -392,31 +476,46 @@ contract InferenceOracle is IInferenceOracle {
         }
     }
 
-    /// @dev Public signals are the input words then the output words; the input words must be the
-    ///      ones whose hash the request stored. The registry pins the verifier and the key.
+    /// @dev Public signals are the input words, the output words, then the beneficiary; the input
+    ///      words must be the ones whose hash the request stored. The registry pins the verifier and
+    ///      the key; the check gets at most verificationGasLimit, so a malformed proof (which makes a
+    ///      precompile fail and burn the gas it was given) cannot burn the caller's whole limit.
     function _verifyProof(
         uint256 requestId,
         Request memory request,
         uint256[] calldata inputWords,
         uint256[] calldata outputWords,
+        address beneficiary,
         bytes calldata proof
     ) private view {
+        if (beneficiary == address(0)) revert InvalidBeneficiary();
         (bytes32 modelId, IModelRegistry.ModelTerms memory terms, address verifier, address verificationKey) =
             REGISTRY.getModelAt(request.modelIndex);
         if (verifier == address(0)) revert ModelHasNoVerifier(modelId);
         bytes32 suppliedHash = keccak256(abi.encodePacked(inputWords));
         if (suppliedHash != request.dataHash) revert InputHashMismatch(requestId, request.dataHash, suppliedHash);
         _checkOutputWords(outputWords, terms.outputValues, terms.outputBits);
+        uint256[] memory signals = _publicSignals(inputWords, outputWords, beneficiary);
+        if (!IProofVerifier(verifier).verify{gas: verificationGasLimit(signals.length)}(verificationKey, signals, proof)) {
+            revert InvalidProof(requestId);
+        }
+    }
 
+    /// @dev The input words, the output words, then the beneficiary.
+    function _publicSignals(uint256[] calldata inputWords, uint256[] calldata outputWords, address beneficiary)
+        private
+        pure
+        returns (uint256[] memory signals)
+    {
         uint256 inputCount = inputWords.length;
-        uint256[] memory signals = new uint256[](inputCount + outputWords.length);
+        signals = new uint256[](inputCount + outputWords.length + 1);
         for (uint256 i; i < inputCount; ++i) {
             signals[i] = inputWords[i];
         }
         for (uint256 i; i < outputWords.length; ++i) {
             signals[inputCount + i] = outputWords[i];
         }
-        if (!IProofVerifier(verifier).verify(verificationKey, signals, proof)) revert InvalidProof(requestId);
+        signals[signals.length - 1] = uint160(beneficiary);
     }
 
     function _recoverSigners(bytes32 digest, bytes[] calldata signatures)
@@ -451,15 +550,23 @@ contract InferenceOracle is IInferenceOracle {
         return ecrecover(digest, v, r, s);
     }
 
-    function _distributeSlash(uint256 amount, address reporter, address requester) private {
+    /// @dev The reporter and the requester get their shares, each capped at MAX_BOUNTY; the treasury
+    ///      the rest, rounding dust included.
+    function _distributeSlash(uint256 requestId, uint256 amount, address reporter, address requester) private {
         if (amount == 0) return;
-        uint256 reporterShare = amount * DISPUTER_SHARE_BPS / _BPS;
-        uint256 requesterShare = requester == address(0) ? 0 : amount * REQUESTER_SHARE_BPS / _BPS;
+        uint256 reporterShare = _min(amount * DISPUTER_SHARE_BPS / _BPS, MAX_BOUNTY);
+        uint256 requesterShare = requester == address(0) ? 0 : _min(amount * REQUESTER_SHARE_BPS / _BPS, MAX_BOUNTY);
         uint256 treasuryShare = amount - reporterShare - requesterShare;
         balanceOf[reporter] += reporterShare;
         if (requesterShare != 0) balanceOf[requester] += requesterShare;
         balanceOf[TREASURY] += treasuryShare;
-        emit SlashDistributed(reporter, reporterShare, requester, requesterShare, TREASURY, treasuryShare);
+        emit SlashDistributed(
+            requestId, reporter, reporterShare, requester, requesterShare, TREASURY, treasuryShare
+        );
+    }
+
+    function _min(uint256 a, uint256 b) private pure returns (uint256) {
+        return a < b ? a : b;
     }
 
     /// @dev Runs the callback with exactly the requested gas. It reverts if the caller left too

@@ -8,6 +8,7 @@ import {IOperatorStaking} from "../src/interfaces/IOperatorStaking.sol";
 import {GasBurningConsumer} from "./utils/GasBurningConsumer.sol";
 import {ReenteringConsumer} from "./utils/ReenteringConsumer.sol";
 import {VeridictTest} from "./utils/VeridictTest.sol";
+import {SQUARE_PROOF_BENEFICIARY} from "./utils/SquareFixture.sol";
 
 /// @dev What an adversary would try: replaying signatures, re-entering from a callback, burning
 ///      the callback's gas, acting after a deadline or a window.
@@ -51,7 +52,7 @@ contract AttacksTest is VeridictTest {
     function test_SignaturesForAnotherOracleDoNotVerify() public {
         address next = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 1);
         OperatorStaking otherStaking = new OperatorStaking(next, MIN_STAKE, UNBONDING_PERIOD);
-        InferenceOracle other = new InferenceOracle(registry, otherStaking, treasury, CHALLENGE_WINDOW);
+        InferenceOracle other = new InferenceOracle(registry, otherStaking, treasury, CHALLENGE_WINDOW, MAX_BOUNTY);
 
         uint256 requestId = _requestSquare(IInferenceOracle.Mode.ATTESTED, 1);
         IInferenceOracle.Attestation memory attestation =
@@ -91,7 +92,7 @@ contract AttacksTest is VeridictTest {
         consumer.arm(squareInput, squareProof);
         uint256 requestId = _requestSquare(IInferenceOracle.Mode.ZK, 0, address(consumer), 2_000_000);
         vm.prank(fulfiller);
-        oracle.fulfillWithProof(requestId, squareInput, squareOutput, squareProof);
+        oracle.fulfillWithProof(requestId, squareInput, squareOutput, SQUARE_PROOF_BENEFICIARY, squareProof);
         assertEq(consumer.calls(), 1);
         assertEq(consumer.fulfilError(), abi.encodeWithSelector(IInferenceOracle.Reentrancy.selector));
         assertEq(oracle.balanceOf(fulfiller), FEE);
@@ -103,7 +104,7 @@ contract AttacksTest is VeridictTest {
         vm.expectEmit(address(oracle));
         emit IInferenceOracle.CallbackFailed(requestId, address(consumer));
         vm.prank(fulfiller);
-        oracle.fulfillWithProof{gas: 1_000_000}(requestId, squareInput, squareOutput, squareProof);
+        oracle.fulfillWithProof{gas: 1_000_000}(requestId, squareInput, squareOutput, SQUARE_PROOF_BENEFICIARY, squareProof);
         uint256 used = vm.lastCallGas().gasTotalUsed;
         assertLt(used, 258_100 + 300_000 + 20_000);
         (IInferenceOracle.Status status,) = oracle.getResult(requestId);
@@ -116,7 +117,7 @@ contract AttacksTest is VeridictTest {
         uint256 deadline = oracle.getRequest(requestId).deadline;
         vm.warp(deadline + 1);
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.RequestExpired.selector, requestId, deadline));
-        oracle.fulfillWithProof(requestId, squareInput, squareOutput, squareProof);
+        oracle.fulfillWithProof(requestId, squareInput, squareOutput, SQUARE_PROOF_BENEFICIARY, squareProof);
     }
 
     function test_RevertWhen_AttestingAfterTheDeadline() public {
@@ -137,7 +138,7 @@ contract AttacksTest is VeridictTest {
         vm.expectRevert(
             abi.encodeWithSelector(IInferenceOracle.ChallengeWindowClosed.selector, requestId, challengeEnd)
         );
-        oracle.disputeWithProof(requestId, squareInput, squareOutput, squareProof);
+        oracle.disputeWithProof(requestId, squareInput, squareOutput, SQUARE_PROOF_BENEFICIARY, squareProof);
     }
 
     function test_StakeBackingAnAttestationCannotLeaveBeforeTheWindowEnds() public {
@@ -151,7 +152,7 @@ contract AttacksTest is VeridictTest {
         staking.withdrawStake();
         vm.stopPrank();
         vm.prank(disputer);
-        oracle.disputeWithProof(requestId, squareInput, squareOutput, squareProof);
+        oracle.disputeWithProof(requestId, squareInput, squareOutput, SQUARE_PROOF_BENEFICIARY, squareProof);
         assertEq(oracle.balanceOf(disputer), 1 ether);
     }
 

@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {IInferenceOracle} from "../src/interfaces/IInferenceOracle.sol";
 import {VeridictTest} from "./utils/VeridictTest.sol";
+import {SQUARE_PROOF_BENEFICIARY} from "./utils/SquareFixture.sol";
 
 /// @dev The issue's gas targets. Every precondition is set up in setUp, a transaction of its own,
 ///      so the measured call starts with cold accounts and storage as on a real chain. Figures are
@@ -30,7 +31,7 @@ contract GasTest is VeridictTest {
         zkRequest = _requestSquare(IInferenceOracle.Mode.ZK, 0);
         uint256 paid = _requestSquare(IInferenceOracle.Mode.ZK, 0);
         vm.prank(paidFulfiller);
-        oracle.fulfillWithProof(paid, squareInput, squareOutput, squareProof);
+        oracle.fulfillWithProof(paid, squareInput, squareOutput, SQUARE_PROOF_BENEFICIARY, squareProof);
         zkRequestForPaidFulfiller = _requestSquare(IInferenceOracle.Mode.ZK, 0);
         bytes32 plonkModel;
         (plonkModel, plonkProof) = _registerSquarePlonk();
@@ -73,19 +74,19 @@ contract GasTest is VeridictTest {
 
     function test_GasFulfillWithProof() public {
         vm.prank(fulfiller);
-        oracle.fulfillWithProof(zkRequest, squareInput, squareOutput, squareProof);
+        oracle.fulfillWithProof(zkRequest, squareInput, squareOutput, SQUARE_PROOF_BENEFICIARY, squareProof);
         _report("fulfillWithProof (1 in, 1 out, first payment to the fulfiller)", ZK_FULFIL_BUDGET);
     }
 
     function test_GasFulfillWithProofPaidFulfiller() public {
         vm.prank(paidFulfiller);
-        oracle.fulfillWithProof(zkRequestForPaidFulfiller, squareInput, squareOutput, squareProof);
+        oracle.fulfillWithProof(zkRequestForPaidFulfiller, squareInput, squareOutput, SQUARE_PROOF_BENEFICIARY, squareProof);
         _report("fulfillWithProof (1 in, 1 out, fulfiller already has a balance)", ZK_FULFIL_BUDGET);
     }
 
     function test_GasFulfillWithPlonkProof() public {
         vm.prank(fulfiller);
-        oracle.fulfillWithProof(plonkRequest, squareInput, squareOutput, plonkProof);
+        oracle.fulfillWithProof(plonkRequest, squareInput, squareOutput, SQUARE_PROOF_BENEFICIARY, plonkProof);
         _report("fulfillWithProof, PLONK (1 in, 1 out, first payment to the fulfiller)", PLONK_FULFIL_BUDGET);
     }
 

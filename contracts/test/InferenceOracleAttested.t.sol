@@ -5,6 +5,7 @@ import {IInferenceOracle} from "../src/interfaces/IInferenceOracle.sol";
 import {IOperatorStaking} from "../src/interfaces/IOperatorStaking.sol";
 import {RecordingConsumer} from "./utils/RecordingConsumer.sol";
 import {VeridictTest} from "./utils/VeridictTest.sol";
+import {SQUARE_PROOF_BENEFICIARY} from "./utils/SquareFixture.sol";
 
 /// @dev Attestations: submission, finalization, voiding, disputes by proof and equivocation.
 contract InferenceOracleAttestedTest is VeridictTest {
@@ -99,7 +100,7 @@ contract InferenceOracleAttestedTest is VeridictTest {
             requestId, largeOutput, _signatures(requestId, largeModel, largeInput, largeOutput, 2)
         );
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.ModelHasNoVerifier.selector, largeModel));
-        oracle.disputeWithProof(requestId, largeInput, _words(1), squareProof);
+        oracle.disputeWithProof(requestId, largeInput, _words(1), SQUARE_PROOF_BENEFICIARY, squareProof);
     }
 
     function test_RevertWhen_SubmittingForAZkRequest() public {
@@ -231,14 +232,17 @@ contract InferenceOracleAttestedTest is VeridictTest {
         _attestSquare(requestId, wrongOutput, 3);
 
         uint256 slashed = 3 * 2 ether;
+        // Bounty and requester share capped at MAX_BOUNTY; the proof's beneficiary is paid, whoever sends it.
         vm.expectEmit(address(oracle));
-        emit IInferenceOracle.SlashDistributed(disputer, 3 ether, requester, 1.5 ether, treasury, 1.5 ether);
+        emit IInferenceOracle.SlashDistributed(
+            requestId, fulfiller, MAX_BOUNTY, requester, MAX_BOUNTY, treasury, slashed - 2 * MAX_BOUNTY
+        );
         vm.expectEmit(address(oracle));
         emit IInferenceOracle.AttestationDisputed(
-            requestId, disputer, _hashWords(wrongOutput), _hashWords(squareOutput), squareOutput, slashed
+            requestId, fulfiller, _hashWords(wrongOutput), _hashWords(squareOutput), squareOutput, slashed
         );
         vm.prank(disputer);
-        oracle.disputeWithProof(requestId, squareInput, squareOutput, squareProof);
+        oracle.disputeWithProof(requestId, squareInput, squareOutput, SQUARE_PROOF_BENEFICIARY, squareProof);
 
         (IInferenceOracle.Status status, bytes32 outputHash) = oracle.getResult(requestId);
         assertEq(uint8(status), uint8(IInferenceOracle.Status.Fulfilled));
@@ -249,9 +253,10 @@ contract InferenceOracleAttestedTest is VeridictTest {
             assertTrue(staking.getOperator(operators[i]).slashed);
         }
         assertFalse(staking.getOperator(operators[3]).slashed);
-        assertEq(oracle.balanceOf(disputer), 3 ether);
-        assertEq(oracle.balanceOf(requester), 1.5 ether + FEE);
-        assertEq(oracle.balanceOf(treasury), 1.5 ether);
+        assertEq(oracle.balanceOf(disputer), 0);
+        assertEq(oracle.balanceOf(fulfiller), MAX_BOUNTY);
+        assertEq(oracle.balanceOf(requester), MAX_BOUNTY + FEE);
+        assertEq(oracle.balanceOf(treasury), slashed - 2 * MAX_BOUNTY);
         assertEq(address(oracle).balance, slashed + FEE);
         assertEq(staking.totalStaked(), 3 * 2 ether);
     }
@@ -262,14 +267,14 @@ contract InferenceOracleAttestedTest is VeridictTest {
         vm.expectRevert(
             abi.encodeWithSelector(IInferenceOracle.OutputNotDifferent.selector, requestId, _hashWords(squareOutput))
         );
-        oracle.disputeWithProof(requestId, squareInput, squareOutput, squareProof);
+        oracle.disputeWithProof(requestId, squareInput, squareOutput, SQUARE_PROOF_BENEFICIARY, squareProof);
     }
 
     function test_RevertWhen_DisputeProofIsInvalid() public {
         uint256 requestId = _requestSquare(IInferenceOracle.Mode.ATTESTED, 1);
         _attestSquare(requestId, squareOutput, 1);
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InvalidProof.selector, requestId));
-        oracle.disputeWithProof(requestId, squareInput, wrongOutput, squareProof);
+        oracle.disputeWithProof(requestId, squareInput, wrongOutput, SQUARE_PROOF_BENEFICIARY, squareProof);
     }
 
     function test_RevertWhen_DisputeUsesOtherInputWords() public {
@@ -281,7 +286,7 @@ contract InferenceOracleAttestedTest is VeridictTest {
                 IInferenceOracle.InputHashMismatch.selector, requestId, _hashWords(squareInput), _hashWords(input)
             )
         );
-        oracle.disputeWithProof(requestId, input, squareOutput, squareProof);
+        oracle.disputeWithProof(requestId, input, squareOutput, SQUARE_PROOF_BENEFICIARY, squareProof);
     }
 
     function test_RevertWhen_DisputingARequestThatIsNotAttested() public {
@@ -291,7 +296,7 @@ contract InferenceOracleAttestedTest is VeridictTest {
                 IInferenceOracle.RequestNotAttested.selector, requestId, IInferenceOracle.Status.Requested
             )
         );
-        oracle.disputeWithProof(requestId, squareInput, squareOutput, squareProof);
+        oracle.disputeWithProof(requestId, squareInput, squareOutput, SQUARE_PROOF_BENEFICIARY, squareProof);
     }
 
     function test_DisputeWhereASignerWasAlreadySlashed() public {
@@ -299,7 +304,7 @@ contract InferenceOracleAttestedTest is VeridictTest {
         _attestSquare(requestId, wrongOutput, 2);
         _slashByEquivocation(0);
         vm.prank(disputer);
-        oracle.disputeWithProof(requestId, squareInput, squareOutput, squareProof);
+        oracle.disputeWithProof(requestId, squareInput, squareOutput, SQUARE_PROOF_BENEFICIARY, squareProof);
         assertEq(oracle.balanceOf(disputer), 1 ether + 1 ether);
     }
 
@@ -351,11 +356,10 @@ contract InferenceOracleAttestedTest is VeridictTest {
             _hashWords(wrongOutput),
             2 ether
         );
-        vm.prank(disputer);
-        oracle.reportEquivocation(first, firstSignature, second, secondSignature);
+        _reportEquivocation(disputer, first, firstSignature, second, secondSignature);
         assertTrue(staking.getOperator(operators[0]).slashed);
-        assertEq(oracle.balanceOf(disputer), 1 ether);
-        assertEq(oracle.balanceOf(treasury), 1 ether);
+        assertEq(oracle.balanceOf(disputer), MAX_BOUNTY);
+        assertEq(oracle.balanceOf(treasury), 2 ether - MAX_BOUNTY);
     }
 
     function test_EquivocationOnARequestRewardsItsRequester() public {
@@ -364,11 +368,10 @@ contract InferenceOracleAttestedTest is VeridictTest {
         IInferenceOracle.Attestation memory second = _attestation(requestId, squareModel, squareInput, wrongOutput);
         bytes memory a = _sign(operatorKeys[0], first);
         bytes memory b = _sign(operatorKeys[0], second);
-        vm.prank(disputer);
-        oracle.reportEquivocation(first, a, second, b);
-        assertEq(oracle.balanceOf(disputer), 1 ether);
+        _reportEquivocation(disputer, first, a, second, b);
+        assertEq(oracle.balanceOf(disputer), MAX_BOUNTY);
         assertEq(oracle.balanceOf(requester), 0.5 ether);
-        assertEq(oracle.balanceOf(treasury), 0.5 ether);
+        assertEq(oracle.balanceOf(treasury), 2 ether - MAX_BOUNTY - 0.5 ether);
     }
 
     function test_RevertWhen_EquivocationSubjectsDiffer() public {
@@ -398,10 +401,13 @@ contract InferenceOracleAttestedTest is VeridictTest {
         IInferenceOracle.Attestation memory second = _attestation(0, squareModel, squareInput, wrongOutput);
         bytes memory a = _sign(operatorKeys[0], first);
         bytes memory b = _sign(operatorKeys[1], second);
+        _commitEquivocation(address(this), first, a, second, b);
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.SignerMismatch.selector, operators[0], operators[1]));
         oracle.reportEquivocation(first, a, second, b);
+        _commitEquivocation(address(this), first, hex"00", second, b);
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InvalidSignature.selector, 0));
         oracle.reportEquivocation(first, hex"00", second, b);
+        _commitEquivocation(address(this), first, a, second, hex"00");
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InvalidSignature.selector, 1));
         oracle.reportEquivocation(first, a, second, hex"00");
     }
@@ -412,8 +418,39 @@ contract InferenceOracleAttestedTest is VeridictTest {
         IInferenceOracle.Attestation memory second = _attestation(0, largeModel, largeInput, wrongOutput);
         bytes memory a = _sign(operatorKeys[0], first);
         bytes memory b = _sign(operatorKeys[0], second);
+        _commitEquivocation(address(this), first, a, second, b);
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.NothingToSlash.selector, operators[0]));
         oracle.reportEquivocation(first, a, second, b);
+    }
+
+    /// @dev The attack: a copy of a report, sent ahead of it, took the bounty. The reveal must come
+    ///      from the account that committed, in a later block.
+    function test_RevertWhen_AReportIsNotCommittedOrRevealedInTheSameBlock() public {
+        IInferenceOracle.Attestation memory first = _attestation(0, squareModel, squareInput, squareOutput);
+        IInferenceOracle.Attestation memory second = _attestation(0, squareModel, squareInput, wrongOutput);
+        bytes memory a = _sign(operatorKeys[0], first);
+        bytes memory b = _sign(operatorKeys[0], second);
+        bytes32 commitment = keccak256(abi.encode(disputer, first, a, second, b));
+        vm.prank(disputer);
+        oracle.commitEquivocation(commitment);
+        vm.prank(disputer);
+        vm.expectRevert(
+            abi.encodeWithSelector(IInferenceOracle.EquivocationRevealTooEarly.selector, commitment, block.number)
+        );
+        oracle.reportEquivocation(first, a, second, b);
+        vm.roll(block.number + 1);
+        // A copier of the reveal has no commitment of its own.
+        bytes32 copied = keccak256(abi.encode(address(this), first, a, second, b));
+        vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.EquivocationNotCommitted.selector, copied));
+        oracle.reportEquivocation(first, a, second, b);
+        vm.prank(disputer);
+        vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.EquivocationAlreadyCommitted.selector, commitment));
+        oracle.commitEquivocation(commitment);
+        vm.prank(disputer);
+        oracle.reportEquivocation(first, a, second, b);
+        assertEq(oracle.balanceOf(disputer), MAX_BOUNTY);
+        assertEq(oracle.balanceOf(address(this)), 0);
+        assertEq(oracle.equivocationCommittedAt(commitment), 0);
     }
 
     function test_OperatorWithdrawsRewardsFromStaking() public {
@@ -467,8 +504,7 @@ contract InferenceOracleAttestedTest is VeridictTest {
         IInferenceOracle.Attestation memory second = _attestation(0, largeModel, largeInput, wrongOutput);
         bytes memory a = _sign(operatorKeys[operator], first);
         bytes memory b = _sign(operatorKeys[operator], second);
-        vm.prank(disputer);
-        oracle.reportEquivocation(first, a, second, b);
+        _reportEquivocation(disputer, first, a, second, b);
     }
 
     function _recoverExpected(uint256 requestId, uint256[] memory output, bytes memory signature)

@@ -7,12 +7,13 @@ import {IInferenceOracle} from "../src/interfaces/IInferenceOracle.sol";
 import {RecordingConsumer} from "./utils/RecordingConsumer.sol";
 import {RevertingConsumer} from "./utils/RevertingConsumer.sol";
 import {VeridictTest} from "./utils/VeridictTest.sol";
+import {SQUARE_PROOF_BENEFICIARY} from "./utils/SquareFixture.sol";
 
 /// @dev Proved fulfilment, callbacks, results, refunds, withdrawals and the oracle's configuration.
 contract InferenceOracleZkTest is VeridictTest {
     function _fulfil(uint256 requestId) internal {
         vm.prank(fulfiller);
-        oracle.fulfillWithProof(requestId, squareInput, squareOutput, squareProof);
+        oracle.fulfillWithProof(requestId, squareInput, squareOutput, SQUARE_PROOF_BENEFICIARY, squareProof);
     }
 
     function test_FulfillWithProofIsFinalAndPaysTheFulfiller() public {
@@ -37,12 +38,12 @@ contract InferenceOracleZkTest is VeridictTest {
         );
         vm.prank(fulfiller);
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InvalidProof.selector, requestId));
-        oracle.fulfillWithProof(requestId, squareInput, _words(squareOutput[0] + 1), plonkProof);
+        oracle.fulfillWithProof(requestId, squareInput, _words(squareOutput[0] + 1), SQUARE_PROOF_BENEFICIARY, plonkProof);
         vm.prank(fulfiller);
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InvalidProof.selector, requestId));
-        oracle.fulfillWithProof(requestId, squareInput, squareOutput, squareProof);
+        oracle.fulfillWithProof(requestId, squareInput, squareOutput, SQUARE_PROOF_BENEFICIARY, squareProof);
         vm.prank(fulfiller);
-        oracle.fulfillWithProof(requestId, squareInput, squareOutput, plonkProof);
+        oracle.fulfillWithProof(requestId, squareInput, squareOutput, SQUARE_PROOF_BENEFICIARY, plonkProof);
         (IInferenceOracle.Status status, bytes32 outputHash) = oracle.getResult(requestId);
         assertEq(uint8(status), uint8(IInferenceOracle.Status.Fulfilled));
         assertEq(outputHash, _hashWords(squareOutput));
@@ -99,13 +100,13 @@ contract InferenceOracleZkTest is VeridictTest {
         uint256 requestId = _requestSquare(IInferenceOracle.Mode.ZK, 0, address(consumer), 5_000_000);
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InsufficientGasForCallback.selector, 5_000_000));
         vm.prank(fulfiller);
-        oracle.fulfillWithProof{gas: 1_000_000}(requestId, squareInput, squareOutput, squareProof);
+        oracle.fulfillWithProof{gas: 1_000_000}(requestId, squareInput, squareOutput, SQUARE_PROOF_BENEFICIARY, squareProof);
         assertEq(consumer.calls(), 0);
     }
 
     function test_RevertWhen_FulfillingAnUnknownRequest() public {
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.RequestNotFound.selector, 7));
-        oracle.fulfillWithProof(7, squareInput, squareOutput, squareProof);
+        oracle.fulfillWithProof(7, squareInput, squareOutput, SQUARE_PROOF_BENEFICIARY, squareProof);
     }
 
     function test_RevertWhen_InputWordsDoNotMatchTheRequest() public {
@@ -116,25 +117,25 @@ contract InferenceOracleZkTest is VeridictTest {
                 IInferenceOracle.InputHashMismatch.selector, requestId, _hashWords(squareInput), _hashWords(input)
             )
         );
-        oracle.fulfillWithProof(requestId, input, _words(67), squareProof);
+        oracle.fulfillWithProof(requestId, input, _words(67), SQUARE_PROOF_BENEFICIARY, squareProof);
     }
 
     function test_RevertWhen_OutputWordCountIsWrong() public {
         uint256 requestId = _requestSquare(IInferenceOracle.Mode.ZK, 0);
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.OutputWordCountMismatch.selector, 1, 0));
-        oracle.fulfillWithProof(requestId, squareInput, new uint256[](0), squareProof);
+        oracle.fulfillWithProof(requestId, squareInput, new uint256[](0), SQUARE_PROOF_BENEFICIARY, squareProof);
     }
 
     function test_RevertWhen_OutputWordIsOutOfRange() public {
         uint256 requestId = _requestSquare(IInferenceOracle.Mode.ZK, 0);
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.OutputWordOutOfRange.selector, 0, 1 << 32, 32));
-        oracle.fulfillWithProof(requestId, squareInput, _words(1 << 32), squareProof);
+        oracle.fulfillWithProof(requestId, squareInput, _words(1 << 32), SQUARE_PROOF_BENEFICIARY, squareProof);
     }
 
     function test_RevertWhen_ProofIsForAnotherOutput() public {
         uint256 requestId = _requestSquare(IInferenceOracle.Mode.ZK, 0);
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InvalidProof.selector, requestId));
-        oracle.fulfillWithProof(requestId, squareInput, _words(squareOutput[0] + 1), squareProof);
+        oracle.fulfillWithProof(requestId, squareInput, _words(squareOutput[0] + 1), SQUARE_PROOF_BENEFICIARY, squareProof);
     }
 
     function test_RevertWhen_ProofIsTampered() public {
@@ -142,13 +143,13 @@ contract InferenceOracleZkTest is VeridictTest {
         bytes memory proof = squareProof;
         proof[31] ^= 0x01;
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InvalidProof.selector, requestId));
-        oracle.fulfillWithProof(requestId, squareInput, squareOutput, proof);
+        oracle.fulfillWithProof(requestId, squareInput, squareOutput, SQUARE_PROOF_BENEFICIARY, proof);
     }
 
     function test_RevertWhen_ModelHasNoVerifier() public {
         uint256 requestId = _requestLarge(1);
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.ModelHasNoVerifier.selector, largeModel));
-        oracle.fulfillWithProof(requestId, largeInput, largeOutput, squareProof);
+        oracle.fulfillWithProof(requestId, largeInput, largeOutput, SQUARE_PROOF_BENEFICIARY, squareProof);
     }
 
     function test_DeprecatedModelStillServesOpenRequests() public {
@@ -286,21 +287,23 @@ contract InferenceOracleZkTest is VeridictTest {
         OperatorStaking otherStaking = new OperatorStaking(next, MIN_STAKE, 1 days);
 
         vm.expectRevert(IInferenceOracle.InvalidTreasury.selector);
-        new InferenceOracle(registry, otherStaking, address(0), 12 hours);
+        new InferenceOracle(registry, otherStaking, address(0), 12 hours, MAX_BOUNTY);
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InvalidChallengeWindow.selector, 0));
-        new InferenceOracle(registry, otherStaking, treasury, 0);
+        new InferenceOracle(registry, otherStaking, treasury, 0, MAX_BOUNTY);
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InvalidChallengeWindow.selector, 366 days));
-        new InferenceOracle(registry, otherStaking, treasury, 366 days);
+        new InferenceOracle(registry, otherStaking, treasury, 366 days, MAX_BOUNTY);
+        vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InvalidMaxBounty.selector, 0));
+        new InferenceOracle(registry, otherStaking, treasury, 12 hours, 0);
         address attempted = vm.computeCreateAddress(address(this), vm.getNonce(address(this)));
         vm.expectRevert(
             abi.encodeWithSelector(IInferenceOracle.StakingOracleMismatch.selector, address(oracle), attempted)
         );
-        new InferenceOracle(registry, staking, treasury, 12 hours);
+        new InferenceOracle(registry, staking, treasury, 12 hours, MAX_BOUNTY);
         next = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 1);
         otherStaking = new OperatorStaking(next, MIN_STAKE, 1 days);
         vm.expectRevert(
             abi.encodeWithSelector(IInferenceOracle.UnbondingNotLongerThanChallengeWindow.selector, 1 days, 1 days)
         );
-        new InferenceOracle(registry, otherStaking, treasury, 1 days);
+        new InferenceOracle(registry, otherStaking, treasury, 1 days, MAX_BOUNTY);
     }
 }

@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {IInferenceOracle} from "../src/interfaces/IInferenceOracle.sol";
 import {IModelRegistry} from "../src/interfaces/IModelRegistry.sol";
 import {VeridictTest} from "./utils/VeridictTest.sol";
+import {SQUARE_PROOF_BENEFICIARY} from "./utils/SquareFixture.sol";
 
 /// @dev The trust-chain attacks on the previous registry (model ids first come, first served, with a
 ///      caller-supplied verifier), replayed against the registry-derived ids. Against the previous
@@ -40,10 +41,10 @@ contract TrustChainAttacksTest is VeridictTest {
         // A junk "dispute" fails: the registry's verifier checks the registered key; no one can switch it.
         vm.prank(attacker);
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InvalidProof.selector, attested));
-        oracle.disputeWithProof(attested, squareInput, _words(999), squareProof);
+        oracle.disputeWithProof(attested, squareInput, _words(999), SQUARE_PROOF_BENEFICIARY, squareProof);
         vm.prank(attacker);
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InvalidProof.selector, attested));
-        oracle.disputeWithProof(attested, squareInput, _words(999), hex"00");
+        oracle.disputeWithProof(attested, squareInput, _words(999), SQUARE_PROOF_BENEFICIARY, hex"00");
         assertFalse(staking.getOperator(operators[0]).slashed);
 
         // A junk ZK fulfilment fails on both listings; the honest proof is final.
@@ -55,9 +56,9 @@ contract TrustChainAttacksTest is VeridictTest {
             );
             vm.prank(attacker);
             vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InvalidProof.selector, zk));
-            oracle.fulfillWithProof(zk, squareInput, _words(12_345), squareProof);
+            oracle.fulfillWithProof(zk, squareInput, _words(12_345), SQUARE_PROOF_BENEFICIARY, squareProof);
             vm.prank(fulfiller);
-            oracle.fulfillWithProof(zk, squareInput, squareOutput, squareProof);
+            oracle.fulfillWithProof(zk, squareInput, squareOutput, SQUARE_PROOF_BENEFICIARY, squareProof);
             (IInferenceOracle.Status status, bytes32 outputHash) = oracle.getResult(zk);
             assertEq(uint8(status), uint8(IInferenceOracle.Status.Fulfilled));
             assertEq(outputHash, _hashWords(squareOutput));
@@ -82,7 +83,7 @@ contract TrustChainAttacksTest is VeridictTest {
         uint256[] memory lie = _words(999);
         oracle.submitAttestations(requestId, lie, _signatures(requestId, modelId, squareInput, lie, 2));
         vm.prank(disputer);
-        oracle.disputeWithProof(requestId, squareInput, squareOutput, squareProof);
+        oracle.disputeWithProof(requestId, squareInput, squareOutput, SQUARE_PROOF_BENEFICIARY, squareProof);
         (, bytes32 outputHash) = oracle.getResult(requestId);
         assertEq(outputHash, _hashWords(squareOutput));
         assertTrue(staking.getOperator(operators[0]).slashed);

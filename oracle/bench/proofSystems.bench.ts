@@ -86,7 +86,7 @@ try {
       let last: Awaited<ReturnType<typeof prove>> | undefined
       try {
         for (let i = 0; i <= proofs; i++) {
-          const result = await prove({ dir, input: { quantized: quantizeInput(model, testset.inputs[i % testset.inputs.length]!) }, pool })
+          const result = await prove({ dir, input: { quantized: quantizeInput(model, testset.inputs[i % testset.inputs.length]!) }, beneficiary: prover.account.address, pool })
           if (i > 0) times.push(result.seconds) // the first proof warms the prover process
           last = result
         }
@@ -98,7 +98,7 @@ try {
       const registered = await registerModel({ publicClient, walletClient: owner, account: owner.account, chain, registry, dir, fee: 0n, allowInsecureSetup: true })
       const stored = await publicClient.readContract({ address: registry, abi: modelRegistryAbi, functionName: 'getModel', args: [registered.modelId] })
       const proofBytes = encodeProof(last!.proof)
-      const signals = [...last!.inputWords, ...last!.outputWords]
+      const signals = [...last!.inputWords, ...last!.outputWords, BigInt(prover.account.address)]
       const valid = await publicClient.readContract({ address: stored.verifier, abi: proofVerifierAbi, functionName: 'verify', args: [stored.verificationKey, signals, proofBytes] })
       if (!valid) throw new Error(`${name} ${scheme}: the registry's verifier rejected an honest proof`)
       const verifyTx = await publicClient.getTransaction({
@@ -112,7 +112,7 @@ try {
       })
       const [event] = parseEventLogs({ abi: inferenceOracleAbi, eventName: 'InferenceRequested', logs: requested.logs })
       const fulfilled = await publicClient.waitForTransactionReceipt({
-        hash: await prover.writeContract({ address: oracle, abi: inferenceOracleAbi, functionName: 'fulfillWithProof', args: [event!.args.requestId, last!.inputWords, last!.outputWords, proofBytes as Hex] }),
+        hash: await prover.writeContract({ address: oracle, abi: inferenceOracleAbi, functionName: 'fulfillWithProof', args: [event!.args.requestId, last!.inputWords, last!.outputWords, prover.account.address, proofBytes as Hex] }),
       })
       if (fulfilled.status !== 'success') throw new Error(`${name} ${scheme}: fulfillWithProof reverted`)
       rows.push({ model: name, constraints: manifest.circuit!.constraints, scheme, power: manifest.setup!.ptau.power, setupSeconds, proveSeconds: median(times), zkeyMiB, verifyGas, fulfilGas: fulfilled.gasUsed })

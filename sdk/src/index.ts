@@ -100,6 +100,6 @@ export {
   ResultNotFinalError,
   WaitForResultTimeoutError,
 } from './errors/request.js'
-export { AccountNotFoundError, ChainMismatchError, ContractCallError } from './errors/client.js'
+export { AccountNotFoundError, BeneficiaryNotFoundError, ChainMismatchError, ContractCallError } from './errors/client.js'
 export { NothingToVerifyError, VerificationKeyNotFoundError } from './errors/verify.js'
 export { InvalidProofBytesError, InvalidProofFieldError, InvalidVerificationKeyBytesError, InvalidVerificationKeyError } from './errors/verificationKey.js'

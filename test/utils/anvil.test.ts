@@ -26,7 +26,7 @@ import { type Anvil, anvilPrivateKeys, startAnvil } from './anvil.js'
 
 const fixture = JSON.parse(
   readFileSync(new URL('../../contracts/test/fixtures/square/fixture.json', import.meta.url), 'utf8'),
-) as { a: Hex[]; b: Hex[][]; c: Hex[]; inputWords: Hex[]; outputWords: Hex[]; verificationKey: Hex }
+) as { a: Hex[]; b: Hex[][]; c: Hex[]; inputWords: Hex[]; outputWords: Hex[]; beneficiary: Hex; verificationKey: Hex }
 const inputWords = fixture.inputWords.map(BigInt)
 const outputWords = fixture.outputWords.map(BigInt)
 const proof = encodeAbiParameters(
@@ -151,7 +151,7 @@ describe('anvil helper and deployVeridict', () => {
 
     await send(
       'fulfillWithProof (1 in, 1 out)',
-      wallet(5).writeContract({ address: inferenceOracle, abi: inferenceOracleAbi, functionName: 'fulfillWithProof', args: [2n, inputWords, outputWords, proof] }),
+      wallet(5).writeContract({ address: inferenceOracle, abi: inferenceOracleAbi, functionName: 'fulfillWithProof', args: [2n, inputWords, outputWords, fixture.beneficiary, proof] }),
     )
     const [status, outputHash] = await publicClient.readContract({ address: inferenceOracle, abi: inferenceOracleAbi, functionName: 'getResult', args: [2n] })
     expect(status).toBe(3)

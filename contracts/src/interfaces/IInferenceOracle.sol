@@ -10,16 +10,23 @@ import {IOperatorStaking} from "./IOperatorStaking.sol";
 ///         proof of a different output). Payments are pulled: withdraw here for fees earned by
 ///         proofs, refunds and slashing rewards; operators' attestation fees are credited in STAKING.
 ///
-///         Slashed stake is split: DISPUTER_SHARE_BPS to whoever proved the fraud (the disputer or the
-///         equivocation reporter), REQUESTER_SHARE_BPS to the requester of the request concerned (none
-///         for off-chain attestations), and the rest, rounding dust included, to TREASURY.
+///         Slashed stake is split: DISPUTER_SHARE_BPS to whoever proved the fraud (the beneficiary
+///         of the dispute's proof, or the equivocation reporter) and REQUESTER_SHARE_BPS to the
+///         requester of the request concerned (none for off-chain attestations), each capped at
+///         MAX_BOUNTY, so that a liar who disputes or reports itself recovers little; the rest,
+///         rounding dust included, goes to TREASURY.
+///
+///         Every reward is bound to its earner: a proof's last public signal is its beneficiary,
+///         which the circuit constrains, so a copied proof still pays the prover; an equivocation
+///         report is revealed only after its reporter committed to it in an earlier block.
 interface IInferenceOracle {
     enum Mode {
         ZK,
         ATTESTED
     }
 
-    /// @dev Requested -> Fulfilled (proof) | Attested -> Finalized | Attested -> Fulfilled (dispute);
+    /// @dev Requested -> Fulfilled (proof) | Attested -> Finalized | Attested -> Fulfilled (a proof:
+    ///      of the attested output, final at once; of another output, a dispute);
     ///      Attested -> Requested when slashed signers leave it short of its quorum;
     ///      Requested -> Refunded after the deadline.
     enum Status {
@@ -100,6 +107,11 @@ interface IInferenceOracle {
     error SameOutput(bytes32 outputHash);
     error SignerMismatch(address first, address second);
     error NothingToSlash(address operator);
+    error EquivocationNotCommitted(bytes32 commitment);
+    error EquivocationAlreadyCommitted(bytes32 commitment);
+    error EquivocationRevealTooEarly(bytes32 commitment, uint256 committedAt);
+    error InvalidBeneficiary();
+    error InvalidMaxBounty(uint256 maxBounty);
 
     error NothingToWithdraw(address account);
     error EtherTransferFailed(address to, uint256 amount);
@@ -118,6 +130,7 @@ interface IInferenceOracle {
         uint256 fee,
         uint256[] inputWords
     );
+    /// @param fulfiller The beneficiary the proof binds, who is paid the fee (whoever sent it).
     event ResultFulfilled(
         uint256 indexed requestId, address indexed fulfiller, bytes32 outputHash, uint256[] outputWords
     );
@@ -131,6 +144,7 @@ interface IInferenceOracle {
     );
     event ResultFinalized(uint256 indexed requestId, bytes32 outputHash, uint256 paidSigners);
     event AttestationVoided(uint256 indexed requestId, uint256 unslashedSigners, uint256 quorum);
+    /// @param disputer The beneficiary the dispute's proof binds, who is paid the bounty.
     event AttestationDisputed(
         uint256 indexed requestId,
         address indexed disputer,
@@ -149,12 +163,15 @@ interface IInferenceOracle {
         bytes32 secondOutputHash,
         uint256 slashed
     );
+    event EquivocationCommitted(bytes32 indexed commitment, uint256 blockNumber);
+    /// @param requestId The request concerned; 0 for an equivocation over off-chain attestations.
     event SlashDistributed(
+        uint256 indexed requestId,
         address indexed reporter,
         uint256 reporterShare,
         address indexed requester,
         uint256 requesterShare,
-        address indexed treasury,
+        address treasury,
         uint256 treasuryShare
     );
     event RequestRefunded(uint256 indexed requestId, address indexed requester, uint256 amount);
@@ -177,13 +194,17 @@ interface IInferenceOracle {
         uint64 deadline
     ) external payable returns (uint256 requestId);
 
-    /// @notice Delivers a proved result; anyone may call and the caller earns the fee.
-    /// @param proof abi.encode(uint256[2] a, uint256[2][2] b, uint256[2] c) as snarkjs's
-    ///        soliditycalldata orders them, for Groth16 models.
+    /// @notice Delivers a proved result; anyone may send it and `beneficiary`, which the proof binds
+    ///         (the last public signal), earns the fee. A request that is Attested takes a proof too:
+    ///         of the attested output, it is final at once; of another output, it is a dispute
+    ///         (disputeWithProof).
+    /// @param proof The proof system's encoding (docs/protocol.md): for Groth16, abi.encode(uint256[2] a,
+    ///        uint256[2][2] b, uint256[2] c) as snarkjs's soliditycalldata orders them.
     function fulfillWithProof(
         uint256 requestId,
         uint256[] calldata inputWords,
         uint256[] calldata outputWords,
+        address beneficiary,
         bytes calldata proof
     ) external;
 
@@ -197,16 +218,23 @@ interface IInferenceOracle {
     function finalize(uint256 requestId) external;
 
     /// @notice Overturns an attested result during its challenge window with a proof of a different
-    ///         output: every signer is slashed, the requester is refunded, the proven output is final.
+    ///         output: every signer is slashed, the requester is refunded, the proven output is final,
+    ///         and `beneficiary` (bound by the proof) earns the bounty.
     function disputeWithProof(
         uint256 requestId,
         uint256[] calldata inputWords,
         uint256[] calldata outputWords,
+        address beneficiary,
         bytes calldata proof
     ) external;
 
+    /// @notice Commits to an equivocation report: keccak256(abi.encode(reporter, first,
+    ///         firstSignature, second, secondSignature)). Reveal it with reportEquivocation from
+    ///         `reporter` in a later block; a copy of the reveal cannot take its bounty.
+    function commitEquivocation(bytes32 commitment) external;
+
     /// @notice Slashes an operator that signed two attestations of the same request, model and input
-    ///         with different outputs.
+    ///         with different outputs; the caller must have committed to this report in an earlier block.
     function reportEquivocation(
         Attestation calldata first,
         bytes calldata firstSignature,
@@ -238,10 +266,20 @@ interface IInferenceOracle {
     /// @notice The most gas a request may give its callback.
     function MAX_CALLBACK_GAS_LIMIT() external view returns (uint256);
 
-    /// @notice Share of slashed stake, in basis points, for the disputer or reporter.
+    /// @notice Share of slashed stake, in basis points, for the disputer or reporter (at most MAX_BOUNTY).
     function DISPUTER_SHARE_BPS() external view returns (uint256);
 
-    /// @notice Share of slashed stake, in basis points, for the requester of the request concerned.
+    /// @notice The most a disputer, a reporter or a requester receives from one slash: enough to pay
+    ///         for proving, little enough that a self-dispute or self-report recovers little.
+    function MAX_BOUNTY() external view returns (uint256);
+
+    /// @notice The block in which `commitment` was committed (0 if none).
+    function equivocationCommittedAt(bytes32 commitment) external view returns (uint256);
+
+    /// @notice The most gas the proof check may use: a malformed proof cannot burn more.
+    function verificationGasLimit(uint256 publicSignals) external pure returns (uint256);
+
+    /// @notice Share of slashed stake, in basis points, for the requester of the request concerned (at most MAX_BOUNTY).
     function REQUESTER_SHARE_BPS() external view returns (uint256);
 
     /// @notice keccak256("Attestation(uint256 requestId,bytes32 modelId,bytes32 inputHash,bytes32 outputHash)").
@@ -279,7 +317,8 @@ interface IInferenceOracle {
     ///         be handed them and check them against this hash (InferenceConsumer.deliverResult).
     function getResult(uint256 requestId) external view returns (Status status, bytes32 outputHash);
 
-    /// @notice The pending attestation of `requestId`: when its window ends and who signed it.
+    /// @notice The pending attestation of `requestId`: when its window ends and who signed it (none
+    ///         once it is finalized by a proof, disputed or voided).
     function getAttestation(uint256 requestId) external view returns (uint64 challengeEnd, address[] memory signers);
 
     /// @notice What `account` can withdraw.

@@ -45,6 +45,8 @@ interface IOperatorStaking {
     event StakeWithdrawn(address indexed account, uint256 amount);
     event OperatorSlashed(address indexed account, uint256 amount);
     event RewardsWithdrawn(address indexed account, uint256 amount);
+    /// @notice An attestation fee share credited to an operator (withdrawn with withdrawRewards).
+    event RewardsCredited(address indexed account, uint256 amount);
 
     /// @notice Registers the caller as an operator with `msg.value` (at least MIN_STAKE) as stake.
     function register() external payable;

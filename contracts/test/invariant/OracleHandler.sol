@@ -8,6 +8,7 @@ import {OperatorStaking} from "../../src/OperatorStaking.sol";
 import {IInferenceOracle} from "../../src/interfaces/IInferenceOracle.sol";
 import {IOperatorStaking} from "../../src/interfaces/IOperatorStaking.sol";
 import {CountingConsumer} from "./CountingConsumer.sol";
+import {SQUARE_PROOF_BENEFICIARY} from "../utils/SquareFixture.sol";
 
 /// @dev Drives the oracle through random sequences of requests, proofs, honest and lying
 ///      attestations, disputes, equivocation reports, refunds, withdrawals and stake moves, and
@@ -108,7 +109,7 @@ contract OracleHandler is Test {
         (bool found, uint256 requestId, IInferenceOracle.Request memory stored) = _pick(requestSeed);
         if (!found || stored.modelIndex != 1) return;
         vm.prank(actors[actorSeed % 3]);
-        try ORACLE.fulfillWithProof(requestId, _squareInput, _squareOutput, _proof) {
+        try ORACLE.fulfillWithProof(requestId, _squareInput, _squareOutput, SQUARE_PROOF_BENEFICIARY, _proof) {
             ++finalTransitions[requestId];
             ++successes["fulfil"];
         } catch {}
@@ -174,7 +175,7 @@ contract OracleHandler is Test {
         uint256 requestId = requestIds[requestSeed % requestIds.length];
         if (!_lied[requestId]) return;
         vm.prank(actors[actorSeed % 3]);
-        try ORACLE.disputeWithProof(requestId, _squareInput, _squareOutput, _proof) {
+        try ORACLE.disputeWithProof(requestId, _squareInput, _squareOutput, SQUARE_PROOF_BENEFICIARY, _proof) {
             ++finalTransitions[requestId];
             ++successes["dispute"];
             _recordSlashes();
@@ -196,8 +197,17 @@ contract OracleHandler is Test {
         });
         (uint8 v1, bytes32 r1, bytes32 s1) = vm.sign(_keys[index], ORACLE.hashAttestation(first));
         (uint8 v2, bytes32 r2, bytes32 s2) = vm.sign(_keys[index], ORACLE.hashAttestation(second));
-        vm.prank(actors[actorSeed % 3]);
-        try ORACLE.reportEquivocation(first, abi.encodePacked(r1, s1, v1), second, abi.encodePacked(r2, s2, v2)) {
+        (bytes memory a, bytes memory b) = (abi.encodePacked(r1, s1, v1), abi.encodePacked(r2, s2, v2));
+        address reporter = actors[actorSeed % 3];
+        // Commit, then reveal in a later block, as the oracle demands.
+        bytes32 commitment = keccak256(abi.encode(reporter, first, a, second, b));
+        if (ORACLE.equivocationCommittedAt(commitment) == 0) {
+            vm.prank(reporter);
+            ORACLE.commitEquivocation(commitment);
+        }
+        vm.roll(block.number + 1);
+        vm.prank(reporter);
+        try ORACLE.reportEquivocation(first, a, second, b) {
             ++successes["equivocate"];
             _recordSlashes();
         } catch {}

@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {IInferenceConsumer} from "../../src/interfaces/IInferenceConsumer.sol";
 import {IInferenceOracle} from "../../src/interfaces/IInferenceOracle.sol";
+import {SQUARE_PROOF_BENEFICIARY} from "./SquareFixture.sol";
 
 /// @dev Tries to re-enter the oracle from its callback: to withdraw, to fulfil again, to finalize
 ///      again. Records what the oracle answered so the test can check every attempt failed.
@@ -30,7 +31,7 @@ contract ReenteringConsumer is IInferenceConsumer {
         catch (bytes memory reason) {
             withdrawError = reason;
         }
-        try ORACLE.fulfillWithProof(requestId, _input, outputWords, _proof) {}
+        try ORACLE.fulfillWithProof(requestId, _input, outputWords, SQUARE_PROOF_BENEFICIARY, _proof) {}
         catch (bytes memory reason) {
             fulfilError = reason;
         }

@@ -16,6 +16,8 @@ abstract contract VeridictTest is Test {
     uint256 internal constant UNBONDING_PERIOD = 7 days;
     uint256 internal constant CHALLENGE_WINDOW = 1 days;
     uint96 internal constant FEE = 0.01 ether;
+    /// @dev The most one slash pays a disputer, reporter or requester.
+    uint256 internal constant MAX_BOUNTY = 0.5 ether;
     uint256 internal constant OPERATOR_COUNT = 6;
     string internal constant FIXTURE = "contracts/test/fixtures/square/fixture.json";
 
@@ -52,7 +54,7 @@ abstract contract VeridictTest is Test {
         registry = new ModelRegistry();
         address predictedOracle = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 1);
         staking = new OperatorStaking(predictedOracle, MIN_STAKE, UNBONDING_PERIOD);
-        oracle = new InferenceOracle(registry, staking, treasury, CHALLENGE_WINDOW);
+        oracle = new InferenceOracle(registry, staking, treasury, CHALLENGE_WINDOW, MAX_BOUNTY);
         _loadFixture();
 
         vm.startPrank(modelOwner);
@@ -238,6 +240,32 @@ abstract contract VeridictTest is Test {
         for (uint256 i; i < count; ++i) {
             signatures[i] = _sign(operatorKeys[first + i], attestation);
         }
+    }
+
+    /// @dev `reporter` commits to the equivocation report, and the chain moves on one block.
+    function _commitEquivocation(
+        address reporter,
+        IInferenceOracle.Attestation memory first,
+        bytes memory firstSignature,
+        IInferenceOracle.Attestation memory second,
+        bytes memory secondSignature
+    ) internal {
+        vm.prank(reporter);
+        oracle.commitEquivocation(keccak256(abi.encode(reporter, first, firstSignature, second, secondSignature)));
+        vm.roll(block.number + 1);
+    }
+
+    /// @dev Commits, then reveals the report from `reporter` in the next block.
+    function _reportEquivocation(
+        address reporter,
+        IInferenceOracle.Attestation memory first,
+        bytes memory firstSignature,
+        IInferenceOracle.Attestation memory second,
+        bytes memory secondSignature
+    ) internal {
+        _commitEquivocation(reporter, first, firstSignature, second, secondSignature);
+        vm.prank(reporter);
+        oracle.reportEquivocation(first, firstSignature, second, secondSignature);
     }
 
     function _attestSquare(uint256 requestId, uint256[] memory outputWords, uint256 count) internal {

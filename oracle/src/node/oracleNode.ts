@@ -5,6 +5,7 @@ import {
   getAddress,
   http,
   keccak256,
+  encodeAbiParameters,
   encodePacked,
   type Address,
   type Chain,
@@ -36,6 +37,15 @@ export type OracleNodeParameters = { config: ResolvedConfig; operatorKey: Hex; l
 export type OffchainInferenceParameters = { model: string; input: { values: number[] } | { quantized: bigint[] }; prove?: boolean | undefined }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const ATTESTATION_TUPLE = {
+  type: 'tuple',
+  components: [
+    { name: 'requestId', type: 'uint256' },
+    { name: 'modelId', type: 'bytes32' },
+    { name: 'inputHash', type: 'bytes32' },
+    { name: 'outputHash', type: 'bytes32' },
+  ],
+} as const
 const signatureKey = (requestId: bigint, signer: Address, signature: Hex) => `${requestId}:${signer.toLowerCase()}:${signature.toLowerCase()}`
 /** Seconds a node that did not submit an attestation waits after its window before finalizing it. */
 const FINALIZE_GRACE_SECONDS = 5
@@ -438,7 +448,8 @@ export class OracleNode {
       return
     }
     if (!this.store.transition(job.requestId, 'proving', { from: ['inferred'] })) return
-    const result = await prove({ dir: model.dir, input: { words: job.inputWords }, pool: this.pool })
+    // The proof binds this operator as its beneficiary: a copy of the transaction still pays it.
+    const result = await prove({ dir: model.dir, input: { words: job.inputWords }, beneficiary: this.address, pool: this.pool })
     this.metrics.proveSeconds.observe(result.seconds, { model: model.name })
     this.store.transition(job.requestId, 'proved', { from: ['proving'], patch: { proof: encodeProof(result.proof), outputWords: result.outputWords, outputHash: hashWords(result.outputWords) }, note: `proved in ${result.seconds.toFixed(2)} s` })
     this.logger.info({ requestId: job.requestId, model: model.name, seconds: result.seconds }, 'proof ready')
@@ -451,7 +462,7 @@ export class OracleNode {
       address: this.config.oracle,
       abi: inferenceOracleAbi,
       functionName: dispute ? 'disputeWithProof' : 'fulfillWithProof',
-      args: [job.requestId, job.inputWords, job.outputWords!, job.proof!],
+      args: [job.requestId, job.inputWords, job.outputWords!, this.address, job.proof!],
       alreadyDone: dispute ? ['RequestNotAttested', 'OutputNotDifferent'] : ['RequestNotPending'],
     } as const
     // Sent before a restart: wait for that transaction rather than sending a second one.
@@ -595,6 +606,15 @@ export class OracleNode {
     const toTuple = (a: Attestation) => ({ requestId: a.requestId, modelId: a.modelId, inputHash: a.inputHash, outputHash: a.outputHash })
     this.logger.warn({ requestId: first.requestId, outputs: [first.outputHash, second.outputHash] }, 'equivocation: one operator signed two outputs; reporting it')
     try {
+      // The report is revealed only after this node committed to it in an earlier block, so a copy
+      // of the reveal cannot take the bounty.
+      const commitment = keccak256(
+        encodeAbiParameters(
+          [{ type: 'address' }, ATTESTATION_TUPLE, { type: 'bytes' }, ATTESTATION_TUPLE, { type: 'bytes' }],
+          [this.address, toTuple(first), firstSignature, toTuple(second), secondSignature],
+        ),
+      )
+      await this.txs.send({ kind: 'equivocation', address: this.config.oracle, abi: inferenceOracleAbi, functionName: 'commitEquivocation', args: [commitment], alreadyDone: ['EquivocationAlreadyCommitted'] })
       const result = await this.txs.send({
         kind: 'equivocation',
         address: this.config.oracle,

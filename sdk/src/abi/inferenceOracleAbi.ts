@@ -54,6 +54,19 @@ export const inferenceOracleAbi = [
   },
   {
     "type": "function",
+    "name": "MAX_BOUNTY",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "MAX_CALLBACK_GAS_LIMIT",
     "inputs": [],
     "outputs": [
@@ -151,6 +164,19 @@ export const inferenceOracleAbi = [
   },
   {
     "type": "function",
+    "name": "commitEquivocation",
+    "inputs": [
+      {
+        "name": "commitment",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
     "name": "disputeWithProof",
     "inputs": [
       {
@@ -167,6 +193,11 @@ export const inferenceOracleAbi = [
         "name": "outputWords",
         "type": "uint256[]",
         "internalType": "uint256[]"
+      },
+      {
+        "name": "beneficiary",
+        "type": "address",
+        "internalType": "address"
       },
       {
         "name": "proof",
@@ -222,6 +253,25 @@ export const inferenceOracleAbi = [
   },
   {
     "type": "function",
+    "name": "equivocationCommittedAt",
+    "inputs": [
+      {
+        "name": "commitment",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "finalize",
     "inputs": [
       {
@@ -251,6 +301,11 @@ export const inferenceOracleAbi = [
         "name": "outputWords",
         "type": "uint256[]",
         "internalType": "uint256[]"
+      },
+      {
+        "name": "beneficiary",
+        "type": "address",
+        "internalType": "address"
       },
       {
         "name": "proof",
@@ -593,6 +648,25 @@ export const inferenceOracleAbi = [
   },
   {
     "type": "function",
+    "name": "verificationGasLimit",
+    "inputs": [
+      {
+        "name": "publicSignals",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "pure"
+  },
+  {
+    "type": "function",
     "name": "withdraw",
     "inputs": [
       {
@@ -730,6 +804,25 @@ export const inferenceOracleAbi = [
         "type": "address",
         "indexed": true,
         "internalType": "address"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "EquivocationCommitted",
+    "inputs": [
+      {
+        "name": "commitment",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "blockNumber",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
       }
     ],
     "anonymous": false
@@ -942,6 +1035,12 @@ export const inferenceOracleAbi = [
     "name": "SlashDistributed",
     "inputs": [
       {
+        "name": "requestId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
         "name": "reporter",
         "type": "address",
         "indexed": true,
@@ -968,7 +1067,7 @@ export const inferenceOracleAbi = [
       {
         "name": "treasury",
         "type": "address",
-        "indexed": true,
+        "indexed": false,
         "internalType": "address"
       },
       {
@@ -1050,6 +1149,44 @@ export const inferenceOracleAbi = [
         "name": "signer",
         "type": "address",
         "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "EquivocationAlreadyCommitted",
+    "inputs": [
+      {
+        "name": "commitment",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "EquivocationNotCommitted",
+    "inputs": [
+      {
+        "name": "commitment",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "EquivocationRevealTooEarly",
+    "inputs": [
+      {
+        "name": "commitment",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "committedAt",
+        "type": "uint256",
+        "internalType": "uint256"
       }
     ]
   },
@@ -1156,6 +1293,11 @@ export const inferenceOracleAbi = [
   },
   {
     "type": "error",
+    "name": "InvalidBeneficiary",
+    "inputs": []
+  },
+  {
+    "type": "error",
     "name": "InvalidCallbackGasLimit",
     "inputs": [
       {
@@ -1187,6 +1329,17 @@ export const inferenceOracleAbi = [
     "inputs": [
       {
         "name": "deadline",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "InvalidMaxBounty",
+    "inputs": [
+      {
+        "name": "maxBounty",
         "type": "uint256",
         "internalType": "uint256"
       }

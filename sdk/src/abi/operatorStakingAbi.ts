@@ -391,6 +391,25 @@ export const operatorStakingAbi = [
   },
   {
     "type": "event",
+    "name": "RewardsCredited",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
     "name": "RewardsWithdrawn",
     "inputs": [
       {

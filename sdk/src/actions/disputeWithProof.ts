@@ -10,6 +10,11 @@ export type DisputeWithProofParameters = {
   inputWords: readonly bigint[]
   /** The proven output words, which must differ from the attested ones. */
   outputWords: readonly bigint[]
+  /**
+   * Who is paid the bounty: the beneficiary the proof binds (its last public signal;
+   * proveLocally's `beneficiary`). A copy of the transaction still pays it.
+   */
+  beneficiary: Address
   proof: AnyProof
   account?: Account | Address | undefined
 }
@@ -17,14 +22,14 @@ export type DisputeWithProofParameters = {
 export type DisputeWithProofReturnType = {
   transactionHash: Hash
   receipt: TransactionReceipt
-  /** Stake taken from the attestation's signers, in wei (split between disputer, requester and treasury). */
+  /** Stake taken from the attestation's signers, in wei (split between the beneficiary, the requester and the treasury). */
   slashed: bigint
 }
 
 /**
  * Overturns an attested result during its challenge window with a proof of a different output:
  * every signer is slashed, the proven output becomes final, the requester is refunded and the
- * disputer rewarded. Throws NotDisputableError when the request is not attested, the window has
+ * proof's beneficiary rewarded (at most the oracle's MAX_BOUNTY). Throws NotDisputableError when the request is not attested, the window has
  * closed or the output is the attested one, InvalidProofError for a rejected proof.
  *
  * @example
@@ -42,7 +47,7 @@ export async function disputeWithProof(client: VeridictClient, parameters: Dispu
       address: client.deployment.oracle,
       abi: inferenceOracleAbi,
       functionName: 'disputeWithProof',
-      args: [parameters.requestId, [...parameters.inputWords], [...parameters.outputWords], encodeProof(parameters.proof)],
+      args: [parameters.requestId, [...parameters.inputWords], [...parameters.outputWords], parameters.beneficiary, encodeProof(parameters.proof)],
     })
     return writeContract(wallet, { ...request, chain: wallet.chain ?? null })
   })

@@ -11,6 +11,11 @@ export type FulfillWithProofParameters = {
   inputWords: readonly bigint[]
   /** The proven output words. */
   outputWords: readonly bigint[]
+  /**
+   * Who is paid: the beneficiary the proof binds (its last public signal; proveLocally's
+   * `beneficiary`). A copy of the transaction still pays it.
+   */
+  beneficiary: Address
   /** A snarkjs Groth16 or PLONK proof, or the proof already encoded as bytes. */
   proof: AnyProof
   account?: Account | Address | undefined
@@ -19,8 +24,11 @@ export type FulfillWithProofParameters = {
 export type FulfillWithProofReturnType = { transactionHash: Hash; receipt: TransactionReceipt }
 
 /**
- * Delivers a proved result for a request: anyone may, and the sender earns the request's fee
- * (withdraw it with `withdraw`). The result is final at once and the consumer callback runs.
+ * Delivers a proved result for a request: anyone may send it, and the proof's beneficiary earns
+ * the request's fee (withdraw it with `withdraw`). The result is final at once and the consumer
+ * callback runs. An attested request takes a proof too: of the attested output, it is final at
+ * once (a requester stuck behind an attestation need not wait out the window); of another output,
+ * it is a dispute.
  * Throws InvalidProofError, InputHashMismatchError, RequestNotPendingError or RequestExpiredError
  * before sending when the oracle would reject the call.
  *
@@ -39,7 +47,7 @@ export async function fulfillWithProof(client: VeridictClient, parameters: Fulfi
       address: client.deployment.oracle,
       abi: inferenceOracleAbi,
       functionName: 'fulfillWithProof',
-      args: [parameters.requestId, [...parameters.inputWords], [...parameters.outputWords], encodeProof(parameters.proof)],
+      args: [parameters.requestId, [...parameters.inputWords], [...parameters.outputWords], parameters.beneficiary, encodeProof(parameters.proof)],
     })
     return writeContract(wallet, { ...request, chain: wallet.chain ?? null })
   })

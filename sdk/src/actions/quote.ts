@@ -122,9 +122,9 @@ export async function quote(client: VeridictClient, parameters: QuoteParameters)
   const callbackGas = callbackGasLimit > 0 ? BigInt(callbackGasLimit) + GAS.callbackOverhead : 0n
   const modes: Partial<Record<InferenceMode, ModeQuote>> = {}
   if (model.modes.includes('zk')) {
-    const signals = BigInt(model.input.words + model.output.words)
+    const signals = BigInt(model.input.words + model.output.words + 1)
     const calldata = calldataGas(
-      encodeFunctionData({ abi: inferenceOracleAbi, functionName: 'fulfillWithProof', args: [1n, [...inputWords], outputWords, `0x${'ff'.repeat(256)}`] }),
+      encodeFunctionData({ abi: inferenceOracleAbi, functionName: 'fulfillWithProof', args: [1n, [...inputWords], outputWords, `0x${'ff'.repeat(20)}`, `0x${'ff'.repeat(256)}`] }),
     )
     const proving = 1 + (manifest?.circuit?.constraints ?? 100_000) / PROVING_CONSTRAINTS_PER_SECOND
     modes.zk = {

@@ -59,3 +59,18 @@ export class ContractCallError extends BaseError {
     this.args = args
   }
 }
+
+/**
+ * A proof needs a beneficiary (who it pays) and none was given or found on the client.
+ *
+ * @example
+ * await proveLocally(readOnlyClient, { requestId, dir }) // throws BeneficiaryNotFoundError
+ */
+export class BeneficiaryNotFoundError extends BaseError {
+  override name = 'BeneficiaryNotFoundError'
+  constructor({ action }: { action: string }) {
+    super(`${action} binds a beneficiary into the proof and none was given.`, {
+      details: 'Pass `beneficiary` (the address the fee or bounty is paid to), or create the client with a wallet account.',
+    })
+  }
+}

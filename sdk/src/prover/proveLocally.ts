@@ -1,4 +1,4 @@
-import type { Hex } from 'viem'
+import type { Address, Hex } from 'viem'
 import { readManifest } from '../../../circuits/src/manifest/manifest.js'
 import { prove } from '../../../circuits/src/prove/prove.js'
 import type { ProverPool } from '../../../circuits/src/prove/proverPool.js'
@@ -7,6 +7,7 @@ import { getRequest } from '../actions/getRequest.js'
 import type { VeridictClient } from '../client/createVeridictClient.js'
 import { encodeProof } from '../encoding/encodeProof.js'
 import type { PlonkProof } from '../encoding/plonk.js'
+import { BeneficiaryNotFoundError } from '../errors/client.js'
 import { ManifestMismatchError } from '../errors/model.js'
 import type { Groth16Proof } from '../types.js'
 
@@ -14,6 +15,11 @@ export type ProveLocallyParameters = {
   requestId: bigint
   /** Folder of the compiled and set-up model (manifest.json, model.zkey, model_js/model.wasm). */
   dir: string
+  /**
+   * Who the proof pays (bound as its last public signal, so a copied transaction still pays it);
+   * default: the client's wallet account.
+   */
+  beneficiary?: Address | undefined
   /** Prove in this pool of worker threads (default: one worker for this proof). */
   pool?: ProverPool | undefined
 }
@@ -28,6 +34,8 @@ export type ProveLocallyReturnType = {
   proof: Groth16Proof | PlonkProof
   /** The proof as the oracle's `proof` bytes. */
   proofBytes: Hex
+  /** The address the proof binds: fulfillWithProof and disputeWithProof pay it. */
+  beneficiary: Address
   publicSignals: string[]
   seconds: number
 }
@@ -46,12 +54,14 @@ export type ProveLocallyReturnType = {
  * await fulfillWithProof(veridict, { requestId, ...proved })
  * const result = await getResult(veridict, { requestId }) // final, fulfilled by you
  */
-export async function proveLocally(client: VeridictClient, { requestId, dir, pool }: ProveLocallyParameters): Promise<ProveLocallyReturnType> {
+export async function proveLocally(client: VeridictClient, { requestId, dir, pool, beneficiary: chosen }: ProveLocallyParameters): Promise<ProveLocallyReturnType> {
+  const beneficiary = chosen ?? client.walletClient?.account?.address
+  if (!beneficiary) throw new BeneficiaryNotFoundError({ action: 'proveLocally' })
   const [request, manifest] = await Promise.all([getRequest(client, { requestId }), readManifest(dir)])
   const model = await getModel(client, { modelId: request.modelId })
   if (manifest.definitionHash?.toLowerCase() !== model.definitionHash.toLowerCase())
     throw new ManifestMismatchError({ modelId: request.modelId, reason: `${dir} holds the model defined by ${manifest.definitionHash ?? '(not set up)'}, the registry's definition is ${model.definitionHash}` })
-  const proved = await prove({ dir, input: { words: request.inputWords }, pool })
+  const proved = await prove({ dir, input: { words: request.inputWords }, beneficiary, pool })
   return {
     requestId,
     inputWords: proved.inputWords,
@@ -59,6 +69,7 @@ export async function proveLocally(client: VeridictClient, { requestId, dir, poo
     output: proved.output,
     proof: proved.proof,
     proofBytes: encodeProof(proved.proof),
+    beneficiary,
     publicSignals: proved.publicSignals.map(String),
     seconds: proved.seconds,
   }
