@@ -10,7 +10,9 @@ import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 ///         call the hook, and only for requests this contract made: anyone can name any contract as
 ///         a request's callback, so a result for a request made elsewhere is refused. Each result
 ///         is acted on once; if the oracle's callback failed (too little gas, a revert), anyone can
-///         hand the final output words in again with deliverResult.
+///         hand the final output words in again with deliverResult. The fee of a request that
+///         expires unserved goes back to whoever paid it: anyone may claimRefund, the payer
+///         withdraws it with withdrawRefund.
 abstract contract InferenceConsumer is IInferenceConsumer {
     /// @notice What a consumer demands of a proved model's setup before acting on its results.
     /// @param minContributions Least Groth16 phase-2 contributions (one honest contributor makes it sound).
@@ -25,6 +27,12 @@ abstract contract InferenceConsumer is IInferenceConsumer {
     error CallerNotOracle(address caller);
     error UnknownRequest(uint256 requestId);
     error OutputHashMismatch(uint256 requestId, bytes32 expected, bytes32 received);
+    error UnexpectedEther(address sender);
+    error NothingToRefund(address account);
+    error RefundTransferFailed(address to, uint256 amount);
+
+    event RefundCredited(uint256 indexed requestId, address indexed payer, uint256 amount);
+    event RefundWithdrawn(address indexed payer, address indexed to, uint256 amount);
     /// @notice The model's setup record does not meet the consumer's requirement.
     error UntrustedModelSetup(bytes32 modelId, bytes32 ptauHash, uint16 contributions, bool insecure, bool listedCeremony);
 
@@ -32,6 +40,9 @@ abstract contract InferenceConsumer is IInferenceConsumer {
     IInferenceOracle public immutable ORACLE;
 
     mapping(uint256 requestId => bool) private _pending;
+    mapping(uint256 requestId => address payer) private _payerOf;
+    /// @notice Refunds of expired requests credited to their payers, to withdraw.
+    mapping(address payer => uint256 amount) public refundOf;
 
     constructor(IInferenceOracle oracle) {
         ORACLE = oracle;
@@ -56,12 +67,42 @@ abstract contract InferenceConsumer is IInferenceConsumer {
         _onInferenceResult(requestId, outputWords);
     }
 
+    /// @notice Accepts the oracle's refunds (claimRefund pulls them) and nothing else.
+    receive() external payable {
+        if (msg.sender != address(ORACLE)) revert UnexpectedEther(msg.sender);
+    }
+
+    /// @notice Credits the fee of an expired request of this contract, with no result, to whoever
+    ///         paid it (refunding it at the oracle first if no one has). Anyone may call.
+    function claimRefund(uint256 requestId) external {
+        address payer = _payerOf[requestId];
+        if (payer == address(0)) revert UnknownRequest(requestId);
+        IInferenceOracle.Request memory request = ORACLE.getRequest(requestId);
+        if (request.status != IInferenceOracle.Status.Refunded) ORACLE.refund(requestId);
+        delete _payerOf[requestId];
+        delete _pending[requestId];
+        refundOf[payer] += request.fee;
+        emit RefundCredited(requestId, payer, request.fee);
+        if (ORACLE.balanceOf(address(this)) != 0) ORACLE.withdraw(payable(address(this)));
+    }
+
+    /// @notice Sends the caller's credited refunds to `to`.
+    function withdrawRefund(address payable to) external {
+        uint256 amount = refundOf[msg.sender];
+        if (amount == 0) revert NothingToRefund(msg.sender);
+        refundOf[msg.sender] = 0;
+        emit RefundWithdrawn(msg.sender, to, amount);
+        (bool success,) = to.call{value: amount}("");
+        if (!success) revert RefundTransferFailed(to, amount);
+    }
+
     /// @notice Whether this contract is still waiting for the result of `requestId`.
     function isPending(uint256 requestId) external view returns (bool) {
         return _pending[requestId];
     }
 
-    /// @dev Requests with this contract as the callback, paying `payment`.
+    /// @dev Requests with this contract as the callback, paying `payment` on behalf of `payer`, who
+    ///      gets the fee back if the request expires unserved.
     function _requestInference(
         bytes32 modelId,
         uint256[] memory inputWords,
@@ -69,12 +110,14 @@ abstract contract InferenceConsumer is IInferenceConsumer {
         uint8 quorum,
         uint32 callbackGasLimit,
         uint64 deadline,
-        uint256 payment
+        uint256 payment,
+        address payer
     ) internal returns (uint256 requestId) {
         requestId = ORACLE.requestInference{value: payment}(
             modelId, inputWords, mode, quorum, address(this), callbackGasLimit, deadline
         );
         _pending[requestId] = true;
+        _payerOf[requestId] = payer;
     }
 
     /// @dev Reverts UntrustedModelSetup unless `modelId`'s setup meets `requirement`. The registry never

@@ -182,19 +182,53 @@ contract DigitConsumerTest is VeridictTest {
         consumer.deliverResult(requestId, output);
     }
 
-    function test_OwnerWithdrawsRefunds() public {
+    /// @dev The attack: the example consumer swept every user's refund to its owner.
+    function test_AnExpiredRequestsFeeGoesBackToTheUserWhoPaidIt() public {
         uint256 requestId = _classify();
+        address other = makeAddr("other user");
+        vm.deal(other, 1 ether);
+        vm.prank(other);
+        uint256 othersRequest = consumer.classify{value: FEE}(image, uint64(block.timestamp + 1 days));
         vm.warp(block.timestamp + 4 days);
-        oracle.refund(requestId);
-        assertEq(oracle.balanceOf(address(consumer)), FEE);
+        // Someone refunds one request at the oracle directly; claiming still credits its payer once.
+        oracle.refund(othersRequest);
 
-        vm.expectRevert(abi.encodeWithSelector(DigitConsumer.NotOwner.selector, user));
+        vm.expectRevert(abi.encodeWithSelector(InferenceConsumer.NothingToRefund.selector, user));
         vm.prank(user);
-        consumer.withdrawRefunds(payable(user));
+        consumer.withdrawRefund(payable(user));
 
-        address payable to = payable(makeAddr("refunds"));
-        consumer.withdrawRefunds(to);
-        assertEq(to.balance, FEE);
+        vm.expectEmit(address(consumer));
+        emit InferenceConsumer.RefundCredited(requestId, user, FEE);
+        consumer.claimRefund(requestId);
+        consumer.claimRefund(othersRequest);
+        assertEq(consumer.refundOf(user), FEE);
+        assertEq(consumer.refundOf(other), FEE);
+        assertEq(address(consumer).balance, 2 * FEE);
+        assertFalse(consumer.isPending(requestId));
+        vm.expectRevert(abi.encodeWithSelector(InferenceConsumer.UnknownRequest.selector, requestId));
+        consumer.claimRefund(requestId);
+
+        uint256 before = user.balance;
+        vm.prank(user);
+        consumer.withdrawRefund(payable(user));
+        assertEq(user.balance - before, FEE);
+        assertEq(consumer.refundOf(user), 0);
+    }
+
+    function test_RevertWhen_ClaimingARefundBeforeTheDeadline() public {
+        uint256 requestId = _classify();
+        uint256 deadline = oracle.getRequest(requestId).deadline;
+        vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.RequestNotExpired.selector, requestId, deadline));
+        consumer.claimRefund(requestId);
+        assertTrue(consumer.isPending(requestId));
+    }
+
+    function test_RevertWhen_SomeoneElseSendsEther() public {
+        vm.deal(user, 1 ether);
+        vm.prank(user);
+        (bool ok, bytes memory reason) = address(consumer).call{value: 1}("");
+        assertFalse(ok);
+        assertEq(reason, abi.encodeWithSelector(InferenceConsumer.UnexpectedEther.selector, user));
     }
 
     function testFuzz_ArgmaxMatchesAPlainScan(uint256 seed) public view {

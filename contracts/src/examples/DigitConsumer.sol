@@ -7,10 +7,9 @@ import {WordPacking} from "../libraries/WordPacking.sol";
 
 /// @title DigitConsumer
 /// @notice Example consumer: asks a handwritten-digit classifier (10 output scores) to classify an
-///         image and records the digit with the highest score. Refunds of expired requests are
-///         credited by the oracle to this contract; its owner withdraws them.
+///         image and records the digit with the highest score. The fee of a request that expires
+///         unserved goes back to the user who paid it (claimRefund, then withdrawRefund).
 contract DigitConsumer is InferenceConsumer {
-    error NotOwner(address caller);
     error UnexpectedOutputLength(uint256 expected, uint256 received);
 
     event DigitRequested(uint256 indexed requestId, address indexed requester);
@@ -23,7 +22,6 @@ contract DigitConsumer is InferenceConsumer {
     IInferenceOracle.Mode public immutable MODE;
     uint8 public immutable QUORUM;
     uint32 public immutable CALLBACK_GAS_LIMIT;
-    address public immutable OWNER;
 
     mapping(uint256 requestId => address requester) public requesterOf;
     /// @notice The classified digit plus one, 0 while unknown.
@@ -46,20 +44,14 @@ contract DigitConsumer is InferenceConsumer {
         MODE = mode;
         QUORUM = quorum;
         CALLBACK_GAS_LIMIT = callbackGasLimit;
-        OWNER = msg.sender;
     }
 
     /// @notice Asks for the digit in `imageWords` (the packed model input); msg.value pays the fee.
     function classify(uint256[] calldata imageWords, uint64 deadline) external payable returns (uint256 requestId) {
-        requestId = _requestInference(MODEL_ID, imageWords, MODE, QUORUM, CALLBACK_GAS_LIMIT, deadline, msg.value);
+        requestId =
+            _requestInference(MODEL_ID, imageWords, MODE, QUORUM, CALLBACK_GAS_LIMIT, deadline, msg.value, msg.sender);
         requesterOf[requestId] = msg.sender;
         emit DigitRequested(requestId, msg.sender);
-    }
-
-    /// @notice Sends the oracle balance of this contract (refunds) to `to`; owner only.
-    function withdrawRefunds(address payable to) external {
-        if (msg.sender != OWNER) revert NotOwner(msg.sender);
-        ORACLE.withdraw(to);
     }
 
     /// @notice The digit classified for `requestId`, and whether it is known yet.

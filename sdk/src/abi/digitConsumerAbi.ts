@@ -59,6 +59,10 @@ export const digitConsumerAbi = [
     "stateMutability": "nonpayable"
   },
   {
+    "type": "receive",
+    "stateMutability": "payable"
+  },
+  {
     "type": "function",
     "name": "CALLBACK_GAS_LIMIT",
     "inputs": [],
@@ -138,19 +142,6 @@ export const digitConsumerAbi = [
   },
   {
     "type": "function",
-    "name": "OWNER",
-    "inputs": [],
-    "outputs": [
-      {
-        "name": "",
-        "type": "address",
-        "internalType": "address"
-      }
-    ],
-    "stateMutability": "view"
-  },
-  {
-    "type": "function",
     "name": "QUORUM",
     "inputs": [],
     "outputs": [
@@ -190,6 +181,19 @@ export const digitConsumerAbi = [
       }
     ],
     "stateMutability": "pure"
+  },
+  {
+    "type": "function",
+    "name": "claimRefund",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
   },
   {
     "type": "function",
@@ -315,6 +319,25 @@ export const digitConsumerAbi = [
   },
   {
     "type": "function",
+    "name": "refundOf",
+    "inputs": [
+      {
+        "name": "payer",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "requesterOf",
     "inputs": [
       {
@@ -334,7 +357,7 @@ export const digitConsumerAbi = [
   },
   {
     "type": "function",
-    "name": "withdrawRefunds",
+    "name": "withdrawRefund",
     "inputs": [
       {
         "name": "to",
@@ -396,6 +419,56 @@ export const digitConsumerAbi = [
     "anonymous": false
   },
   {
+    "type": "event",
+    "name": "RefundCredited",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "payer",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "RefundWithdrawn",
+    "inputs": [
+      {
+        "name": "payer",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "to",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
     "type": "error",
     "name": "CallerNotOracle",
     "inputs": [
@@ -408,10 +481,10 @@ export const digitConsumerAbi = [
   },
   {
     "type": "error",
-    "name": "NotOwner",
+    "name": "NothingToRefund",
     "inputs": [
       {
-        "name": "caller",
+        "name": "account",
         "type": "address",
         "internalType": "address"
       }
@@ -435,6 +508,33 @@ export const digitConsumerAbi = [
         "name": "received",
         "type": "bytes32",
         "internalType": "bytes32"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "RefundTransferFailed",
+    "inputs": [
+      {
+        "name": "to",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "UnexpectedEther",
+    "inputs": [
+      {
+        "name": "sender",
+        "type": "address",
+        "internalType": "address"
       }
     ]
   },
