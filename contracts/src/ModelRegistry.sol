@@ -275,7 +275,7 @@ contract ModelRegistry is IModelRegistry {
     }
 
     /// @dev A proof system needs a key that its verifier reads, with one public signal per input and
-    ///      output word, and a setup record; a model without one needs neither.
+    ///      output word plus the beneficiary, and a setup record; a model without one needs neither.
     function _checkProofSystem(ModelDefinition calldata definition, bytes calldata verificationKey) private view {
         ProofSystem proofSystem = definition.proofSystem;
         SetupRecord calldata setup = definition.setup;
@@ -295,8 +295,9 @@ contract ModelRegistry is IModelRegistry {
         if (setup.ptauHash == bytes32(0) || !contributionsValid) {
             revert InvalidSetupRecord(proofSystem, setup.ptauHash, setup.contributions);
         }
+        // The input words, the output words and the beneficiary the proof pays.
         uint256 expected = WordPacking.wordCount(definition.inputValues, definition.inputBits)
-            + WordPacking.wordCount(definition.outputValues, definition.outputBits);
+            + WordPacking.wordCount(definition.outputValues, definition.outputBits) + 1;
         uint256 keyCount = IProofVerifier(verifier).publicSignalCount(verificationKey);
         if (keyCount != expected) revert PublicSignalCountMismatch(expected, keyCount);
     }

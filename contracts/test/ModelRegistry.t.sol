@@ -214,8 +214,8 @@ contract ModelRegistryTest is Test {
     ///      2-signal model and rejected every real proof, so a lie could not be disputed.
     function test_RevertWhen_KeyTakesAnotherSignalCount() public {
         IModelRegistry.ModelDefinition memory definition = _definition();
-        definition.outputValues = 8; // 8 outputs of 32 bits: 2 words, so 3 public signals.
-        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.PublicSignalCountMismatch.selector, 3, 2));
+        definition.outputValues = 8; // 8 outputs of 32 bits: 2 words, so 4 public signals with the beneficiary.
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.PublicSignalCountMismatch.selector, 4, 3));
         registry.registerModel(definition, key, 0, "");
     }
 

@@ -66,11 +66,11 @@ contract TrustChainAttacksTest is VeridictTest {
     }
 
     function test_AKeyForAnotherSignalCountCannotBeRegisteredSoALieStaysDisputable() public {
-        // The attack's model: 2 output words (3 signals) registered with a 2-signal key.
+        // The attack's model: 2 output words (4 signals with the beneficiary) registered with a 3-signal key.
         IModelRegistry.ModelDefinition memory wrongCount = _victimDefinition();
         wrongCount.outputValues = 8;
         vm.prank(attacker);
-        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.PublicSignalCountMismatch.selector, 3, 2));
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.PublicSignalCountMismatch.selector, 4, 3));
         registry.registerModel(wrongCount, squareKey, FEE, "");
 
         // With the right count, a lie attested by two operators is overturned by the honest proof.

@@ -107,7 +107,7 @@ async function fulfilmentOf(client: VeridictClient, request: VeridictRequest, lo
       const outputHash = disputed ? log.args.provenOutputHash : log.args.outputHash
       const fulfiller = disputed ? log.args.disputer : log.args.fulfiller
       const calldata = await callArgs(client, log.transactionHash, request.requestId)
-      const proof = calldata?.functionName === 'fulfillWithProof' || calldata?.functionName === 'disputeWithProof' ? calldata.args[3] : undefined
+      const proof = calldata?.functionName === 'fulfillWithProof' || calldata?.functionName === 'disputeWithProof' ? calldata.args[4] : undefined
       return {
         outputWords: [...log.args.outputWords],
         outputHash,

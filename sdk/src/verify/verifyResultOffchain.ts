@@ -23,7 +23,8 @@ export type VerifyResultOffchainReturnType =
 /**
  * Verifies a result without trusting the chain's verdict: a proved result's Groth16 or PLONK proof
  * is checked with snarkjs against the model's verification key, read from the registry (the very key
- * the model id names; no metadata needed), public signals the input words then the output words;
+ * the model id names; no metadata needed), public signals the input words, the output words and
+ * the beneficiary the result paid;
  * an attested result's signatures are recovered and checked against staked operators (as of the
  * attestation's block) and the request's quorum.
  *
@@ -52,7 +53,8 @@ export async function verifyResultOffchain(client: VeridictClient, { result, vke
   }
   if (!fulfilment.proof) throw new NothingToVerifyError({ requestId: result.requestId, reason: 'the proof was submitted through another contract, so it is not in the calldata' })
   const key = vkey ?? (await getVerificationKey(client, { modelId: result.modelId })).vkey
-  const signals = [...result.inputWords, ...result.outputWords].map(String)
+  // The proof binds its beneficiary (who was paid) as the last public signal.
+  const signals = [...result.inputWords, ...result.outputWords, BigInt(fulfilment.fulfiller)].map(String)
   if (signals.length !== key.nPublic) return { kind: 'proof', valid: false, reason: `the key takes ${key.nPublic} public signals, the result has ${signals.length}` }
   let valid: boolean
   try {
