@@ -5,6 +5,9 @@ import { REPO_ROOT } from './circuit/paths.js'
 import { runCompilerCli } from './cli.js'
 import { testDir } from './testing/opHarness.js'
 
+/** forge-std's makeAddr("fulfiller"), the address the contract fixtures' proofs credit. */
+const FULFILLER = '0x71458637cD221877830A21F543E8b731e93C3627'
+
 const capture = () => {
   const out: string[] = []
   const err: string[] = []
@@ -30,13 +33,16 @@ test('compile --setup, run, prove and verify from the command line', async () =>
 
   const proofFile = join(dir, 'proof.json')
   const proved = capture()
-  expect(await runCompilerCli(['prove', model, '--input', '[6.7, 3.0, 5.2, 2.3]', '--out', proofFile], proved.io)).toBe(0)
-  expect(proved.out[0]).toContain(`output ${JSON.stringify(quantized)}`)
+  expect(await runCompilerCli(['prove', model, '--input', '[6.7, 3.0, 5.2, 2.3]', '--beneficiary', FULFILLER.toLowerCase(), '--out', proofFile], proved.io)).toBe(0)
+  expect(proved.out[0]).toContain(`output ${JSON.stringify(quantized)} for beneficiary ${FULFILLER}`)
   const verified = capture()
   expect(await runCompilerCli(['verify', model, '--proof', proofFile], verified.io)).toBe(0)
   expect(verified.out).toEqual(['valid proof'])
 
-  const proof = JSON.parse(await (await import('node:fs/promises')).readFile(proofFile, 'utf8')) as { publicSignals: string[] }
+  const proof = JSON.parse(await (await import('node:fs/promises')).readFile(proofFile, 'utf8')) as { publicSignals: string[]; beneficiary: string }
+  expect(proof.beneficiary).toBe(FULFILLER)
+  expect(proof.publicSignals.at(-1)).toBe(BigInt(FULFILLER).toString())
+  // The same proof claimed for another address.
   proof.publicSignals[proof.publicSignals.length - 1] = String(BigInt(proof.publicSignals.at(-1)!) + 1n)
   await writeFile(proofFile, JSON.stringify(proof))
   const rejected = capture()
@@ -82,7 +88,7 @@ test('a ceremony from the command line: init, contribute, a contribution as a fi
   expect(finalized.out[2]).toBe('phase 2: 2 contributions and a random beacon, verified; verifier contract IrisVerifier')
 
   const proofFile = join(dir, 'proof.json')
-  expect(await runCompilerCli(['prove', model, '--input', '[6.7, 3.0, 5.2, 2.3]', '--out', proofFile], capture().io)).toBe(0)
+  expect(await runCompilerCli(['prove', model, '--input', '[6.7, 3.0, 5.2, 2.3]', '--beneficiary', FULFILLER, '--out', proofFile], capture().io)).toBe(0)
   const valid = capture()
   expect(await runCompilerCli(['verify', model, '--proof', proofFile], valid.io)).toBe(0)
   expect(valid.out).toEqual(['valid proof'])
@@ -93,6 +99,10 @@ test('bad command lines get clear errors', async () => {
   await expect(runCompilerCli(['compile', 'model.onnx'], capture().io)).rejects.toThrow('Invalid option --out = undefined')
   await expect(runCompilerCli(['compile', 'm.onnx', '--out', 'x', '--scale', 'eight'], capture().io)).rejects.toThrow('Invalid option --scale = "eight": expected an integer.')
   await expect(runCompilerCli(['run', '.', '--input', '[1, "two"]'], capture().io)).rejects.toThrow('expected a non-empty JSON array of finite numbers')
+  await expect(runCompilerCli(['prove', '.', '--input', '[1, 2]'], capture().io)).rejects.toThrow('Invalid option --beneficiary = undefined')
+  await expect(runCompilerCli(['prove', '.', '--input', '[1, 2]', '--beneficiary', '0x71458637cd221877830a21f543e8b731e93c36'], capture().io)).rejects.toThrow(
+    'The beneficiary "0x71458637cd221877830a21f543e8b731e93c36" is not an Ethereum address.',
+  )
   await expect(runCompilerCli(['ceremony', 'contribute', '.'], capture().io)).rejects.toThrow('Invalid option --name = undefined')
   await expect(runCompilerCli(['ceremony', 'beacon', '.', '--hash', 'xyz', '--iterations', '10'], capture().io)).rejects.toThrow('Invalid beacon --hash "xyz": expected an even number of hex digits')
   await expect(runCompilerCli(['ceremony', 'beacon', '.', '--hash', '0xab', '--iterations', '5'], capture().io)).rejects.toThrow('Invalid beacon --iterations 5: expected an integer exponent from 10 to 63')

@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
+import { parseBeneficiary } from './circuit/publicSignals.js'
 import { compileModel } from './compile/compileModel.js'
 import { BaseError } from './errors/base.js'
 import { InvalidCompileOptionError } from './errors/compile.js'
@@ -21,7 +22,7 @@ const USAGE = `veridict model compiler
   veridict compile MODEL.onnx --out DIR [--name NAME] [--scale S] [--input-scale S] [--input-bits B]
                    [--max-bits B] [--calibration FILE.json] [--no-circuit] [--setup] [--scheme S] [--ptau FILE]
   veridict setup DIR [--scheme groth16|plonk] [--ptau FILE] [--entropy TEXT]
-  veridict prove DIR --input VALUES [--out PROOF.json]
+  veridict prove DIR --input VALUES --beneficiary ADDRESS [--out PROOF.json]
   veridict verify DIR --proof PROOF.json
   veridict run DIR --input VALUES
 
@@ -36,6 +37,8 @@ Multi-party Groth16 phase 2 (the transcript lives in DIR/ceremony/):
   veridict ceremony finalize DIR [--ptau FILE]
 
 VALUES is a JSON array of numbers (the input tensor, row-major) or a path to a JSON file holding one.
+--beneficiary is the address the proof credits (its last public signal): the oracle pays the reward to it,
+and the proof verifies for no other, so a copy of it taken from the mempool is worth nothing.
 --calibration takes a JSON file with an array of input arrays, or {"inputs": [...]}, or {"calibration": {"inputs": [...]}}.
 setup = ceremony init + one contribution by the model owner + finalize (Groth16, the default).
 --scheme plonk: a universal setup (no per-circuit secret, no phase 2; a larger ptau, slower proofs,
@@ -72,6 +75,7 @@ export async function runCompilerCli(argv: string[], io: Io = { out: console.log
       restart: { type: 'boolean' },
       input: { type: 'string' },
       proof: { type: 'string' },
+      beneficiary: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -170,16 +174,18 @@ export async function runCompilerCli(argv: string[], io: Io = { out: console.log
     case 'prove': {
       const dir = need(target, 'DIR')
       const input = await readValues(need(values.input, '--input'))
-      const result = await prove({ dir, input: { values: input } })
+      const beneficiary = parseBeneficiary(need(values.beneficiary, '--beneficiary'))
+      const result = await prove({ dir, input: { values: input }, beneficiary })
       const proofJson = {
         proof: result.proof,
         publicSignals: result.publicSignals,
         inputWords: result.inputWords.map(String),
         outputWords: result.outputWords.map(String),
+        beneficiary: result.beneficiary,
         output: result.output.map(String),
       }
       if (values.out) await writeFile(values.out, `${JSON.stringify(proofJson, null, 2)}\n`)
-      io.out(`output ${JSON.stringify(result.output.map(String))}; proved in ${result.seconds.toFixed(2)} s${values.out ? `; written to ${values.out}` : ''}`)
+      io.out(`output ${JSON.stringify(result.output.map(String))} for beneficiary ${result.beneficiary}; proved in ${result.seconds.toFixed(2)} s${values.out ? `; written to ${values.out}` : ''}`)
       if (!values.out) io.out(JSON.stringify(proofJson))
       return 0
     }

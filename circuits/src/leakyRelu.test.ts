@@ -1,10 +1,11 @@
 import { describe, expect, test } from 'vitest'
 import { packValues } from '../../sdk/src/encoding/pack.js'
+import { circuitInput } from './circuit/publicSignals.js'
 import { calculateWitness } from './circuit/r1cs.js'
 import { buildModel } from './onnx/buildModel.js'
 import { quantizeInput, runReference } from './reference/runReference.js'
 import { leakyReluCounterexampleOnnx } from './testing/counterexamples.js'
-import { compileOpCase, randomArray, runOpCase, seededRandom } from './testing/opHarness.js'
+import { compileOpCase, randomArray, runOpCase, seededRandom, TEST_BENEFICIARY } from './testing/opHarness.js'
 
 const SETTINGS = { scale: 8, inputScale: 7, inputBits: 9, maxBits: 64 }
 const MIN = -(2 ** (SETTINGS.inputBits - 1)) / 2 ** SETTINGS.inputScale
@@ -46,8 +47,8 @@ describe('LeakyRelu with a negative slope, then Relu (a negative input becomes a
       const zeroed = honest.map((v, i) => (preActivation[i]! < 0n ? 0n : v))
       if (zeroed.every((v, i) => v === honest[i])) continue
       forgeries++
-      const inWords = packValues(q, c.model.inputBits).map(String)
-      await expect(calculateWitness(c.circuit.wasm, { inWords, outWords: packValues(zeroed, c.model.outputBits).map(String) })).rejects.toThrow('Assert Failed')
+      const forged = circuitInput({ inputWords: packValues(q, c.model.inputBits), outputWords: packValues(zeroed, c.model.outputBits), beneficiary: TEST_BENEFICIARY })
+      await expect(calculateWitness(c.circuit.wasm, forged)).rejects.toThrow('Assert Failed')
     }
     expect(forgeries).toBeGreaterThan(0)
   })

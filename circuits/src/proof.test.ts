@@ -15,11 +15,13 @@ import { readManifest, type ModelManifest } from './manifest/manifest.js'
 import { prove, type ProveReturnType } from './prove/prove.js'
 import { verify } from './prove/verify.js'
 import { setupModel } from './setup/setupModel.js'
-import { testDir } from './testing/opHarness.js'
+import { TEST_BENEFICIARY, testDir } from './testing/opHarness.js'
 
 const require = createRequire(import.meta.url)
 const IRIS = join(REPO_ROOT, 'circuits', 'models', 'iris.onnx')
 const ANVIL_KEY: Hex = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80'
+/** An account that copies the proof from the mempool: anvil's second account. */
+const OTHER = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
 
 let dir: string
 let manifest: ModelManifest
@@ -30,13 +32,15 @@ beforeAll(async () => {
   dir = await testDir('iris')
   await compileModel({ onnx: IRIS, outDir: dir, calibration })
   manifest = (await setupModel({ dir })).manifest
-  proof = await prove({ dir, input: { values: [6.3, 2.8, 5.1, 1.5] } })
+  proof = await prove({ dir, input: { values: [6.3, 2.8, 5.1, 1.5] }, beneficiary: TEST_BENEFICIARY })
 })
 
 describe('Groth16 proofs of a compiled model', () => {
-  test('a proof verifies, with input words then output words as public signals', async () => {
-    expect(proof.publicSignals).toEqual([...proof.inputWords, ...proof.outputWords].map(String))
+  test('a proof verifies, with input words, output words, then the beneficiary as public signals', async () => {
+    expect(proof.beneficiary).toBe(TEST_BENEFICIARY)
+    expect(proof.publicSignals).toEqual([...proof.inputWords, ...proof.outputWords, BigInt(TEST_BENEFICIARY)].map(String))
     expect(proof.publicSignals.length).toBe(manifest.publicSignals.count)
+    expect(manifest.publicSignals.layout).toEqual(['inWords[0..1)', 'outWords[0..1)', 'beneficiary'])
     expect(await verify({ dir, proof: proof.proof, publicSignals: proof.publicSignals })).toBe(true)
   })
 
@@ -44,7 +48,7 @@ describe('Groth16 proofs of a compiled model', () => {
     let ticks = 0
     const timer = setInterval(() => ticks++, 5)
     try {
-      await prove({ dir, input: { values: [5.0, 3.4, 1.5, 0.2] } })
+      await prove({ dir, input: { values: [5.0, 3.4, 1.5, 0.2] }, beneficiary: TEST_BENEFICIARY })
     } finally {
       clearInterval(timer)
     }
@@ -105,7 +109,7 @@ describe('the generated Solidity verifier on anvil', () => {
     anvil?.kill()
   })
 
-  test('accepts the proof and rejects it when an output word changes', async () => {
+  test('accepts the proof and rejects it when an output word or the beneficiary changes', async () => {
     const contract = manifest.setup!.verifierContract
     const source = await readFile(join(dir, manifest.artifacts.verifier!), 'utf8')
     const solc = require('solc') as { compile(input: string): string }
@@ -127,7 +131,9 @@ describe('the generated Solidity verifier on anvil', () => {
     const call = (signals: bigint[]) => client.readContract({ address, abi: artifact.abi, functionName: 'verifyProof', args: [a, b, c, signals] })
     const signals = proof.publicSignals.map(BigInt)
     expect(await call(signals)).toBe(true)
-    const lastOutput = signals.length - 1
+    const lastOutput = proof.inputWords.length + proof.outputWords.length - 1
     expect(await call(signals.map((s, i) => (i === lastOutput ? s + 1n : s)))).toBe(false)
+    const beneficiary = signals.length - 1
+    expect(await call(signals.map((s, i) => (i === beneficiary ? BigInt(OTHER) : s)))).toBe(false)
   })
 })

@@ -1,2 +1,2 @@
 /** Bumped whenever generated circuits or quantization change meaning (it is recorded in manifests). */
-export const COMPILER_VERSION = '0.2.0'
+export const COMPILER_VERSION = '0.3.0'

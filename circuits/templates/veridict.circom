@@ -3,6 +3,7 @@ pragma circom 2.1.6;
 // All Veridict op templates; generated model circuits include this file.
 include "Unpack.circom";
 include "Pack.circom";
+include "Beneficiary.circom";
 include "Linear.circom";
 include "Rescale.circom";
 include "Sign.circom";

@@ -19,9 +19,11 @@ type Tensor = { values: string; nonNeg: SignBits; size: number }
 const list = (values: ArrayLike<number | bigint>) => `[${Array.from(values as ArrayLike<number>, String).join(',')}]`
 
 /**
- * Emits the model's main circom file. Public signals are `inWords` then `outWords`, both
- * declared as inputs (in that order), so the proof's public signals are input words followed by
- * output words as design.md fixes; the outputs are pinned by the Pack constraints.
+ * Emits the model's main circom file. Public signals are `inWords`, `outWords`, then
+ * `beneficiary`, all declared as inputs (in that order), so the proof's public signals are the
+ * input words, the output words and the address credited for the proof, as protocol.md fixes. The
+ * outputs are pinned by the Pack constraints; the beneficiary by the Beneficiary template (a copied
+ * proof cannot be resubmitted for another address).
  */
 export function generateCircuit({ model, templateName }: GenerateCircuitParameters): string {
   const inCount = model.inputShape.reduce((a, b) => a * b, 1)
@@ -31,6 +33,10 @@ export function generateCircuit({ model, templateName }: GenerateCircuitParamete
 
   emit(`signal input inWords[${wordCount(inCount, model.inputBits)}];`)
   emit(`signal input outWords[${wordCount(outCount, model.outputBits)}];`)
+  emit('signal input beneficiary;')
+  emit()
+  emit('component bindBeneficiary = Beneficiary();')
+  emit('bindBeneficiary.beneficiary <== beneficiary;')
   emit()
   emit(`component unpack = Unpack(${inCount}, ${model.inputBits});`)
   emit('unpack.words <== inWords;')
@@ -131,7 +137,7 @@ export function generateCircuit({ model, templateName }: GenerateCircuitParamete
     ...lines,
     '}',
     '',
-    `component main {public [inWords, outWords]} = ${templateName}();`,
+    `component main {public [inWords, outWords, beneficiary]} = ${templateName}();`,
     '',
   ].join('\n')
 }

@@ -3,6 +3,7 @@ import { basename, join, resolve } from 'node:path'
 import { keccak256, toHex } from 'viem'
 import { compileCircom } from '../circuit/compileCircom.js'
 import { generateCircuit } from '../circuit/generateCircuit.js'
+import { BENEFICIARY_SIGNAL } from '../circuit/publicSignals.js'
 import { ModelFileError } from '../errors/compile.js'
 import { lowerGraph } from '../ir/lower.js'
 import {
@@ -66,7 +67,7 @@ export async function compileModel(parameters: CompileModelParameters): Promise<
     quantization: { ...settings, keccak256: quantizationHash(settings), chosenBy, rounding: ROUNDING_RULE },
     input,
     output: { ...output, kind: classOutput ? 'class-index' : 'values' },
-    publicSignals: { count: input.words + output.words, layout: [`inWords[0..${input.words})`, `outWords[0..${output.words})`] },
+    publicSignals: { count: input.words + output.words + 1, layout: [`inWords[0..${input.words})`, `outWords[0..${output.words})`, BENEFICIARY_SIGNAL] },
     stages: stageSummaries(model),
     notes: ir.notes,
     calibration: report,

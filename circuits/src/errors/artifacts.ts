@@ -27,3 +27,23 @@ export class ProofError extends BaseError {
     super(`Proving failed: ${reason}.`, { cause })
   }
 }
+
+export class InvalidBeneficiaryError extends BaseError {
+  override name = 'InvalidBeneficiaryError'
+  constructor({ beneficiary }: { beneficiary: unknown }) {
+    super(`The beneficiary ${JSON.stringify(beneficiary)} is not an Ethereum address.`, {
+      details:
+        'A proof is bound to the address the oracle credits for it: pass 0x followed by 40 hex digits (a mixed-case address must carry a valid EIP-55 checksum), ' +
+        'normally the account that will submit the proof.',
+    })
+  }
+}
+
+export class ModelWithoutBeneficiaryError extends BaseError {
+  override name = 'ModelWithoutBeneficiaryError'
+  constructor({ dir, compiler, layout }: { dir: string; compiler: string; layout: readonly string[] }) {
+    super(`The model in ${dir} was compiled by Veridict compiler ${compiler}, whose circuit has no beneficiary signal (public signals: ${layout.join(', ')}).`, {
+      details: 'Its proofs bind no recipient, so anyone who sees one could submit it as their own, and the oracle expects a beneficiary as the last signal. Re-run veridict compile for this model, then veridict setup (or a ceremony) to make new keys.',
+    })
+  }
+}

@@ -1,7 +1,9 @@
 import { join } from 'node:path'
 import type { Groth16Proof, PlonkProof, PublicSignals } from 'snarkjs'
+import type { Address } from 'viem'
 import { packValues, unpackValues } from '../../../sdk/src/encoding/pack.js'
-import { ModelNotSetUpError, ProofError } from '../errors/artifacts.js'
+import { BENEFICIARY_SIGNAL, circuitInput, parseBeneficiary, publicSignals } from '../circuit/publicSignals.js'
+import { ModelNotSetUpError, ModelWithoutBeneficiaryError, ProofError } from '../errors/artifacts.js'
 import { quantizeInput, runReference } from '../reference/runReference.js'
 import { loadCompiledModel } from './loadCompiledModel.js'
 import { ProverPool } from './proverPool.js'
@@ -11,6 +13,12 @@ export type ProveParameters = {
   dir: string
   /** Real-valued input (quantized at the model's input scale), or already-quantized integers, or packed input words. */
   input: { values: ArrayLike<number> } | { quantized: readonly bigint[] } | { words: readonly bigint[] }
+  /**
+   * The address the proof credits (its last public signal): the oracle pays the fulfilment or
+   * dispute reward to it, and the proof does not verify for any other, so a copied proof is
+   * worthless to whoever copies it.
+   */
+  beneficiary: Address
   /** Runs the proof in this pool; without one, a single worker thread is started and stopped for this proof. */
   pool?: ProverPool | undefined
 }
@@ -18,17 +26,23 @@ export type ProveParameters = {
 export type ProveReturnType = {
   /** A Groth16 or PLONK proof, as the model was set up (its `protocol` says which). */
   proof: Groth16Proof | PlonkProof
+  /** Input words, output words, then the beneficiary (as a decimal field element). */
   publicSignals: PublicSignals
   inputWords: bigint[]
   outputWords: bigint[]
+  /** The address the proof is bound to, checksummed. */
+  beneficiary: Address
   /** The canonical (quantized) output values. */
   output: bigint[]
   seconds: number
 }
 
-/** Computes the canonical output with the reference executor and proves it in a worker thread. */
-export async function prove({ dir, input, pool }: ProveParameters): Promise<ProveReturnType> {
+/** Computes the canonical output with the reference executor and proves it, bound to `beneficiary`, in a prover process. */
+export async function prove({ dir, input, beneficiary, pool }: ProveParameters): Promise<ProveReturnType> {
+  const address = parseBeneficiary(beneficiary)
   const { dir: abs, manifest, model } = await loadCompiledModel(dir)
+  if (manifest.publicSignals.layout.at(-1) !== BENEFICIARY_SIGNAL)
+    throw new ModelWithoutBeneficiaryError({ dir: abs, compiler: manifest.compiler.version, layout: manifest.publicSignals.layout })
   if (!manifest.artifacts.zkey || !manifest.artifacts.wasm || !manifest.setup) throw new ModelNotSetUpError({ dir: abs })
   const quantized =
     'values' in input
@@ -39,19 +53,20 @@ export async function prove({ dir, input, pool }: ProveParameters): Promise<Prov
   const output = runReference(model, quantized)
   const inputWords = packValues(quantized, model.inputBits)
   const outputWords = packValues(output, model.outputBits)
+  const signals = { inputWords, outputWords, beneficiary: address }
   const job = {
     protocol: manifest.setup.protocol,
-    input: { inWords: inputWords.map(String), outWords: outputWords.map(String) },
+    input: circuitInput(signals),
     wasm: join(abs, manifest.artifacts.wasm),
     zkey: join(abs, manifest.artifacts.zkey),
   }
   const owned = pool ? undefined : new ProverPool({ concurrency: 1 })
   try {
     const result = await (pool ?? owned!).prove(job)
-    const expected = [...inputWords, ...outputWords].map(String)
+    const expected = publicSignals(signals).map(String)
     if (result.publicSignals.join() !== expected.join())
-      throw new ProofError({ reason: `the proof's public signals [${result.publicSignals.join(', ')}] differ from the packed words [${expected.join(', ')}]` })
-    return { ...result, inputWords, outputWords, output }
+      throw new ProofError({ reason: `the proof's public signals [${result.publicSignals.join(', ')}] differ from the packed words and beneficiary [${expected.join(', ')}]` })
+    return { ...result, inputWords, outputWords, beneficiary: address, output }
   } finally {
     await owned?.close()
   }

@@ -4,7 +4,7 @@ import type { Groth16Proof, PlonkProof, PublicSignals } from 'snarkjs'
 import { ProofError } from '../errors/artifacts.js'
 
 /** One proof: the circuit's inputs, its wasm and its proving key, for the model's proof system. */
-export type ProofJob = { protocol: 'groth16' | 'plonk'; input: Record<string, string[]>; wasm: string; zkey: string }
+export type ProofJob = { protocol: 'groth16' | 'plonk'; input: Record<string, string | string[]>; wasm: string; zkey: string }
 /** `maxRssKb`: the prover process's peak resident memory so far. */
 export type ProofResult = { proof: Groth16Proof | PlonkProof; publicSignals: PublicSignals; seconds: number; maxRssKb: number }
 

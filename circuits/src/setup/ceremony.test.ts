@@ -16,7 +16,7 @@ import {
 import { readManifest } from '../manifest/manifest.js'
 import { prove } from '../prove/prove.js'
 import { verify } from '../prove/verify.js'
-import { testDir } from '../testing/opHarness.js'
+import { TEST_BENEFICIARY, testDir } from '../testing/opHarness.js'
 import { openBinFile } from './binFile.js'
 import {
   beaconCeremony,
@@ -114,7 +114,7 @@ describe('a three-contributor ceremony with a beacon on the iris model', () => {
     expect(verifier).toContain('3 phase-2 contributions and a random beacon')
     expect(verifier).toContain('/// INSECURE: set up with a single-party dev powers of tau.')
 
-    const proof = await prove({ dir, input: { values: [6.3, 2.8, 5.1, 1.5] } })
+    const proof = await prove({ dir, input: { values: [6.3, 2.8, 5.1, 1.5] }, beneficiary: TEST_BENEFICIARY })
     expect(await verify({ dir, proof: proof.proof, publicSignals: proof.publicSignals })).toBe(true)
     const changed = proof.publicSignals.map((s, i) => (i === 0 ? String(BigInt(s) + 1n) : s))
     expect(await verify({ dir, proof: proof.proof, publicSignals: changed })).toBe(false)

@@ -8,7 +8,7 @@ import { readManifest } from '../manifest/manifest.js'
 import { readModelDefinition } from '../manifest/readModelDefinition.js'
 import { prove } from '../prove/prove.js'
 import { verify } from '../prove/verify.js'
-import { testDir } from '../testing/opHarness.js'
+import { TEST_BENEFICIARY, testDir } from '../testing/opHarness.js'
 import { writeDevPtau } from './devPtau.js'
 import { requiredPtauPower, setupModel } from './setupModel.js'
 
@@ -39,7 +39,7 @@ describe('PLONK setup (universal: no phase 2)', () => {
     expect(defined.definitionHash).toBe(manifest.definitionHash)
     expect(await readFile(join(dir, 'IrisPlonkVerifier.sol'), 'utf8')).toContain('INSECURE')
 
-    const proved = await prove({ dir, input: { values: inputs[0]! } })
+    const proved = await prove({ dir, input: { values: inputs[0]! }, beneficiary: TEST_BENEFICIARY })
     expect(proved.proof.protocol).toBe('plonk')
     expect(await verify({ dir, proof: proved.proof, publicSignals: proved.publicSignals })).toBe(true)
     const changed = [...proved.publicSignals]

@@ -1,10 +1,12 @@
 import { mkdtemp } from 'node:fs/promises'
 import { join } from 'node:path'
 import * as ort from 'onnxruntime-node'
+import type { Address } from 'viem'
 import { packValues } from '../../../sdk/src/encoding/pack.js'
 import { compileCircom, type CompileCircomReturnType } from '../circuit/compileCircom.js'
 import { generateCircuit } from '../circuit/generateCircuit.js'
 import { REPO_ROOT } from '../circuit/paths.js'
+import { circuitInput } from '../circuit/publicSignals.js'
 import { calculateWitness, failingConstraints, readR1cs } from '../circuit/r1cs.js'
 import { evaluateFloat } from '../ir/evaluate.js'
 import { lowerGraph } from '../ir/lower.js'
@@ -16,6 +18,9 @@ import { createCanonicalExecutor, type CanonicalExecutor } from '../reference/ca
 import { dequantizeOutput, quantizeInput, runReference } from '../reference/runReference.js'
 
 ort.env.logLevel = 'error'
+
+/** The address op tests bind their witnesses to: forge-std's makeAddr("fulfiller"), as in the contract fixtures. */
+export const TEST_BENEFICIARY: Address = '0x71458637cD221877830A21F543E8b731e93C3627'
 
 /** A deterministic PRNG (mulberry32) so op tests are reproducible. */
 export function seededRandom(seed: number): () => number {
@@ -80,10 +85,10 @@ export async function runOpCase(c: OpCase, input: Float32Array): Promise<OpRun> 
   const float = evaluateFloat(c.ir, input)
   const q = quantizeInput(c.model, input)
   const reference = runReference(c.model, q)
-  const witness = await calculateWitness(c.circuit.wasm, {
-    inWords: packValues(q, c.model.inputBits).map(String),
-    outWords: packValues(reference, c.model.outputBits).map(String),
-  })
+  const witness = await calculateWitness(
+    c.circuit.wasm,
+    circuitInput({ inputWords: packValues(q, c.model.inputBits), outputWords: packValues(reference, c.model.outputBits), beneficiary: TEST_BENEFICIARY }),
+  )
   const failing = failingConstraints(await readR1cs(c.circuit.r1cs), witness).length
   const canonical = await c.canonical.run(q)
   const canonical64 = await c.canonical64.run(q)
