@@ -161,6 +161,18 @@ contract ModelRegistry is IModelRegistry {
         return (modelId, model.terms, verifierOf(model.proofSystem), model.verificationKey);
     }
 
+    /// @notice The id, verifier and key contract of the model at `index`: what a proof check reads.
+    function getVerifierAt(uint32 index)
+        external
+        view
+        returns (bytes32 modelId, address verifier, address verificationKey)
+    {
+        modelId = _modelIdAt[index];
+        if (modelId == bytes32(0)) revert ModelIndexNotFound(index);
+        StoredModel storage model = _models[modelId];
+        return (modelId, verifierOf(model.proofSystem), model.verificationKey);
+    }
+
     /// @notice The verification key of `modelId` as registered (empty for ProofSystem.None).
     function getVerificationKey(bytes32 modelId) external view returns (bytes memory verificationKey) {
         StoredModel storage model = _models[modelId];

@@ -126,7 +126,7 @@ contract OperatorStaking is IOperatorStaking {
             if (operator.slashed) continue;
             // Cannot overflow in practice: all the ETH there is fits 88 bits.
             operator.rewards += uint88(share + remainder);
-            emit RewardsCredited(operator.account, share + remainder);
+            emit RewardsCredited(indices[i], share + remainder);
             remainder = 0;
         }
     }

@@ -153,7 +153,8 @@ contract AttacksTest is VeridictTest {
         vm.stopPrank();
         vm.prank(disputer);
         oracle.disputeWithProof(requestId, squareInput, squareOutput, SQUARE_PROOF_BENEFICIARY, squareProof);
-        assertEq(oracle.balanceOf(disputer), 1 ether);
+        assertTrue(staking.getOperator(operators[0]).slashed);
+        assertEq(oracle.balanceOf(SQUARE_PROOF_BENEFICIARY), MAX_BOUNTY);
     }
 
     function test_RevertWhen_StrangerSlashesThroughStaking() public {

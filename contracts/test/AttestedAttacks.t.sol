@@ -124,9 +124,9 @@ contract AttestedAttacksTest is VeridictTest {
         _attestSquare(requestId, squareOutput, 2);
         vm.warp(block.timestamp + CHALLENGE_WINDOW);
         vm.expectEmit(address(staking));
-        emit IOperatorStaking.RewardsCredited(operators[0], FEE / 2);
+        emit IOperatorStaking.RewardsCredited(staking.indexOf(operators[0]), FEE / 2);
         vm.expectEmit(address(staking));
-        emit IOperatorStaking.RewardsCredited(operators[1], FEE / 2);
+        emit IOperatorStaking.RewardsCredited(staking.indexOf(operators[1]), FEE / 2);
         oracle.finalize(requestId);
     }
 }

@@ -54,7 +54,7 @@ contract Groth16VerifierTest is Test {
             [words[0], words[1]],
             [[words[2], words[3]], [words[4], words[5]]],
             [words[6], words[7]],
-            [publicSignals[0], publicSignals[1]]
+            [publicSignals[0], publicSignals[1], publicSignals[2]]
         );
     }
 
@@ -99,9 +99,9 @@ contract Groth16VerifierTest is Test {
     }
 
     function test_RejectsWrongCountsAndLengths() public {
-        uint256[] memory three = new uint256[](3);
-        (three[0], three[1]) = (signals[0], signals[1]);
-        assertFalse(verifier.verify(key, three, _proof()));
+        uint256[] memory four = new uint256[](4);
+        (four[0], four[1], four[2]) = (signals[0], signals[1], signals[2]);
+        assertFalse(verifier.verify(key, four, _proof()));
         assertFalse(verifier.verify(key, new uint256[](0), _proof()));
         assertFalse(verifier.verify(key, signals, abi.encodePacked(_proof(), uint256(0))));
         assertFalse(verifier.verify(key, signals, hex""));
@@ -118,7 +118,7 @@ contract Groth16VerifierTest is Test {
     }
 
     function test_PublicSignalCountOfTheFixtureKey() public view {
-        assertEq(verifier.publicSignalCount(keyBytes), 2);
+        assertEq(verifier.publicSignalCount(keyBytes), 3);
     }
 
     function test_RevertWhen_KeyLengthIsNotAKey() public {
@@ -159,7 +159,7 @@ contract Groth16VerifierTest is Test {
             mstore(add(key, add(0x20, 512)), 0)
             mstore(add(key, add(0x20, 544)), 0)
         }
-        assertEq(verifier.publicSignalCount(key), 2);
+        assertEq(verifier.publicSignalCount(key), 3);
     }
 
     function test_GasOfOneVerification() public {
@@ -171,14 +171,14 @@ contract Groth16VerifierTest is Test {
         before = gasleft();
         _generatedAccepts(publicSignals, proofWords);
         uint256 snarkjs = before - gasleft();
-        console.log("Groth16Verifier.verify, 2 signals, key read from code: %d gas", generic);
+        console.log("Groth16Verifier.verify, 3 signals, key read from code: %d gas", generic);
         console.log("snarkjs-generated verifier, same proof:               %d gas", snarkjs);
     }
 
     function testFuzz_RejectsRandomSignals(uint256 input, uint256 output) public view {
         vm.assume(input != signals[0] || output != signals[1]);
-        uint256[] memory other = new uint256[](2);
-        (other[0], other[1]) = (input, output);
+        uint256[] memory other = new uint256[](3);
+        (other[0], other[1], other[2]) = (input, output, signals[2]);
         assertFalse(verifier.verify(key, other, _proof()));
     }
 }

@@ -120,16 +120,25 @@ contract InferenceOracleZkTest is VeridictTest {
         oracle.fulfillWithProof(requestId, input, _words(67), SQUARE_PROOF_BENEFICIARY, squareProof);
     }
 
+    /// @dev The proof check covers the output's shape: the key takes exactly the model's signal count
+    ///      and the circuit packs range-checked values.
     function test_RevertWhen_OutputWordCountIsWrong() public {
         uint256 requestId = _requestSquare(IInferenceOracle.Mode.ZK, 0);
-        vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.OutputWordCountMismatch.selector, 1, 0));
+        vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InvalidProof.selector, requestId));
         oracle.fulfillWithProof(requestId, squareInput, new uint256[](0), SQUARE_PROOF_BENEFICIARY, squareProof);
+        vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InvalidProof.selector, requestId));
+        oracle.fulfillWithProof(requestId, squareInput, _words2(squareOutput[0], 0), SQUARE_PROOF_BENEFICIARY, squareProof);
     }
 
     function test_RevertWhen_OutputWordIsOutOfRange() public {
         uint256 requestId = _requestSquare(IInferenceOracle.Mode.ZK, 0);
-        vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.OutputWordOutOfRange.selector, 0, 1 << 32, 32));
-        oracle.fulfillWithProof(requestId, squareInput, _words(1 << 32), SQUARE_PROOF_BENEFICIARY, squareProof);
+        vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InvalidProof.selector, requestId));
+        oracle.fulfillWithProof(requestId, squareInput, _words(squareOutput[0] + (1 << 32)), SQUARE_PROOF_BENEFICIARY, squareProof);
+    }
+
+    function _words2(uint256 a, uint256 b) internal pure returns (uint256[] memory words) {
+        words = new uint256[](2);
+        (words[0], words[1]) = (a, b);
     }
 
     function test_RevertWhen_ProofIsForAnotherOutput() public {

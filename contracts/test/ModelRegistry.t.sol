@@ -104,7 +104,7 @@ contract ModelRegistryTest is Test {
     function test_DefinitionHashMatchesTheSdkVector() public view {
         assertEq(
             registry.computeDefinitionHash(_definition(), key),
-            0x7f4d54881e086bd683fb974fcaa6d02c678b2c4e7241b24f52536088694fb1fb
+            0xd38a92be0797b511a12bf221821b7e966e940c4b3367ce8b24f02a5f6e365ed9
         );
     }
 

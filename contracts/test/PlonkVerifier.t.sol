@@ -7,7 +7,7 @@ import {IProofVerifier} from "../src/interfaces/IProofVerifier.sol";
 import {PlonkVerifier} from "../src/verifiers/PlonkVerifier.sol";
 
 /// @dev Real snarkjs PLONK proofs from contracts/test/fixtures/plonk (generate.sh): the square circuit
-///      (2 signals) and neighbour products with 3 and 9 signals, whose keys have Qc at infinity.
+///      (3 signals with the beneficiary) and neighbour products with 3 and 9 signals, whose keys have Qc at infinity.
 contract PlonkVerifierTest is Test {
     uint256 internal constant R = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
     uint256 internal constant P = 21888242871839275222246405745257275088696311157297823662689037894645226208583;
@@ -198,19 +198,19 @@ contract PlonkVerifierTest is Test {
     }
 
     function test_PublicSignalCountReadsNPublic() public view {
-        assertEq(verifier.publicSignalCount(fixtures[0].key), 2);
+        assertEq(verifier.publicSignalCount(fixtures[0].key), 3);
         assertEq(verifier.publicSignalCount(fixtures[1].key), 3);
         assertEq(verifier.publicSignalCount(fixtures[2].key), 9);
     }
 
     function test_PublicSignalCountAcceptsTheBoundaries() public view {
         bytes memory key = fixtures[0].key;
-        assertEq(verifier.publicSignalCount(_withWord(key, 0, 1)), 2);
-        assertEq(verifier.publicSignalCount(_withWord(key, 0, 28)), 2);
+        assertEq(verifier.publicSignalCount(_withWord(key, 0, 1)), 3);
+        assertEq(verifier.publicSignalCount(_withWord(key, 0, 28)), 3);
         assertEq(verifier.publicSignalCount(_withWord(key, 1, 1)), 1);
-        assertEq(verifier.publicSignalCount(_withWord(_withWord(_withWord(key, 2, R - 1), 3, R - 1), 4, R - 1)), 2);
+        assertEq(verifier.publicSignalCount(_withWord(_withWord(_withWord(key, 2, R - 1), 3, R - 1), 4, R - 1)), 3);
         // Points at infinity: (0, 0), as the products keys' Qc is.
-        assertEq(verifier.publicSignalCount(_withWord(_withWord(key, 5, 0), 6, 0)), 2);
+        assertEq(verifier.publicSignalCount(_withWord(_withWord(key, 5, 0), 6, 0)), 3);
         assertEq(_wordAt(fixtures[2].key, 13) | _wordAt(fixtures[2].key, 14), 0);
     }
 

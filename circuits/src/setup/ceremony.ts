@@ -363,7 +363,7 @@ export async function finalizeCeremony(parameters: FinalizeCeremonyParameters): 
   const phase2 = `${verified.contributions.length} phase-2 contribution${verified.contributions.length === 1 ? '' : 's'}${verified.beacon ? ' and a random beacon' : ''}`
   const verifier = (await snarkjs.zKey.exportSolidityVerifier(zkey, { groth16: template }, silent)).replace(
     'contract Groth16Verifier',
-    `/// Groth16 verifier for the Veridict model "${manifest.name}" (${manifest.publicSignals.count} public signals: input words, then output words).\n` +
+    `/// Groth16 verifier for the Veridict model "${manifest.name}" (${manifest.publicSignals.count} public signals: input words, output words, then the beneficiary).\n` +
       `/// Powers of tau: ${ptau.ceremony}, blake2b ${ptau.blake2b.slice(0, 66)}...; ${phase2}.\n` +
       (insecure
         ? `/// INSECURE: set up with ${ptau.kind === 'dev' ? 'a single-party dev powers of tau' : 'a single-party powers of tau from an unlisted ceremony'}. Never deploy it where value is at stake.\n`

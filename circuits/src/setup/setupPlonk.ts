@@ -80,7 +80,7 @@ export async function setupPlonk(parameters: SetupPlonkParameters): Promise<{ di
   const template = await readFile(join(nodeModulesWith('snarkjs'), 'snarkjs', 'templates', 'verifier_plonk.sol.ejs'), 'utf8')
   const verifier = (await snarkjs.zKey.exportSolidityVerifier(zkey, { plonk: template }, silent)).replace(
     'contract PlonkVerifier',
-    `/// PLONK verifier for the Veridict model "${manifest.name}" (${manifest.publicSignals.count} public signals: input words, then output words).\n` +
+    `/// PLONK verifier for the Veridict model "${manifest.name}" (${manifest.publicSignals.count} public signals: input words, output words, then the beneficiary).\n` +
       `/// Powers of tau: ${ptau.ceremony}, blake2b ${ptau.blake2b.slice(0, 66)}...; universal setup, no phase 2.\n` +
       (ptau.insecure ? `/// INSECURE: ${ptau.insecureReason ?? 'one party knew the powers-of-tau secret'}. Never deploy it where value is at stake.\n` : '') +
       `contract ${contract}`,

@@ -182,6 +182,12 @@ interface IModelRegistry {
         view
         returns (bytes32 modelId, ModelTerms memory terms, address verifier, address verificationKey);
 
+    /// @notice The id, verifier and key contract of the model at `index`: what a proof check reads.
+    function getVerifierAt(uint32 index)
+        external
+        view
+        returns (bytes32 modelId, address verifier, address verificationKey);
+
     /// @notice The verification key of `modelId` as registered (empty for ProofSystem.None).
     function getVerificationKey(bytes32 modelId) external view returns (bytes memory verificationKey);
 

@@ -45,8 +45,9 @@ interface IOperatorStaking {
     event StakeWithdrawn(address indexed account, uint256 amount);
     event OperatorSlashed(address indexed account, uint256 amount);
     event RewardsWithdrawn(address indexed account, uint256 amount);
-    /// @notice An attestation fee share credited to an operator (withdrawn with withdrawRewards).
-    event RewardsCredited(address indexed account, uint256 amount);
+    /// @notice An attestation fee share credited to the operator at `index` (OperatorRegistered names
+    ///         its account; withdrawn with withdrawRewards). By index: finalize reads nothing more.
+    event RewardsCredited(uint32 indexed index, uint256 amount);
 
     /// @notice Registers the caller as an operator with `msg.value` (at least MIN_STAKE) as stake.
     function register() external payable;

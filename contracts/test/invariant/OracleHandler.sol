@@ -66,6 +66,8 @@ contract OracleHandler is Test {
         }
         actors.push(address(CONSUMER));
         actors.push(oracle.TREASURY());
+        // Whoever sends a proof, the fixture's proofs pay their beneficiary.
+        actors.push(SQUARE_PROOF_BENEFICIARY);
     }
 
     function operatorCount() external view returns (uint256) {
@@ -112,6 +114,8 @@ contract OracleHandler is Test {
         try ORACLE.fulfillWithProof(requestId, _squareInput, _squareOutput, SQUARE_PROOF_BENEFICIARY, _proof) {
             ++finalTransitions[requestId];
             ++successes["fulfil"];
+            // On an attested lie, a proof of the right output is a dispute.
+            _recordSlashes();
         } catch {}
     }
 

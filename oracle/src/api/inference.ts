@@ -7,7 +7,7 @@ export const inferenceApp = (node: OracleNode) =>
   new Hono().post('/', async (c) => {
     const body = await jsonBody(c, inferenceBody)
     const input = Array.isArray(body.input) ? { values: body.input } : { quantized: body.input.quantized.map((v) => BigInt(v)) }
-    const { model, modelId, result, attestation, signature, proof } = await node.inferOffchain({ model: body.model, input, prove: body.prove })
+    const { model, modelId, result, attestation, signature, proof } = await node.inferOffchain({ model: body.model, input, prove: body.prove, beneficiary: body.beneficiary as `0x${string}` | undefined })
     return c.json({
       model: model.name,
       modelId,

@@ -12,7 +12,12 @@ export const inferenceBody = z
         z.object({ quantized: z.array(z.union([z.string().regex(/^-?\d{1,40}$/), z.number().int()])).min(1).max(100_000) }).strict(),
       ])
       .describe('Real values (quantized at the model input scale), or { quantized: [...] } integers.'),
-    prove: z.boolean().default(false).describe('Also return a Groth16 proof of the output.'),
+    prove: z.boolean().default(false).describe('Also return a proof of the output (Groth16 or PLONK, as the model was set up).'),
+    beneficiary: z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{40}$/, 'must be an address')
+      .optional()
+      .describe('Who the proof pays when it is submitted (bound as its last public signal); default: this node\'s operator.'),
   })
   .strict()
 

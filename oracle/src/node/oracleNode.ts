@@ -34,7 +34,13 @@ import { ModelListings, type ModelRegisteredArgs } from './modelListings.js'
 
 export type OracleNodeParameters = { config: ResolvedConfig; operatorKey: Hex; logger: Logger }
 
-export type OffchainInferenceParameters = { model: string; input: { values: number[] } | { quantized: bigint[] }; prove?: boolean | undefined }
+export type OffchainInferenceParameters = {
+  model: string
+  input: { values: number[] } | { quantized: bigint[] }
+  prove?: boolean | undefined
+  /** Who the proof pays (its last public signal); default: this node's operator. */
+  beneficiary?: Address | undefined
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const ATTESTATION_TUPLE = {
@@ -532,7 +538,7 @@ export class OracleNode {
   }
 
   /** Off-chain inference: output, an EIP-712 attestation with requestId 0, and a proof on request. */
-  async inferOffchain({ model: name, input, prove: wantProof }: OffchainInferenceParameters) {
+  async inferOffchain({ model: name, input, prove: wantProof, beneficiary = this.address }: OffchainInferenceParameters) {
     const { model, modelId } = this.findModel(name)
     const quantized = 'values' in input ? model.quantize(input.values) : input.quantized
     if (quantized.length !== model.manifest.input.count) throw new InvalidInputError({ reason: `model ${model.name} takes ${model.manifest.input.count} values, got ${quantized.length}` })
@@ -540,12 +546,12 @@ export class OracleNode {
     this.metrics.inferenceSeconds.observe(result.seconds.inference, { model: model.name })
     const attestation: Attestation = { requestId: 0n, modelId, inputHash: result.inputHash, outputHash: result.outputHash }
     const signature = await signAttestation(this.account, this.domain, attestation)
-    let proof: { proof: Hex; publicSignals: string[]; seconds: number } | undefined
+    let proof: { proof: Hex; publicSignals: string[]; beneficiary: Address; seconds: number } | undefined
     if (wantProof) {
       if (!model.provable) throw new NotProvableError({ model: model.name })
-      const proved = await prove({ dir: model.dir, input: { quantized }, pool: this.pool })
+      const proved = await prove({ dir: model.dir, input: { quantized }, beneficiary, pool: this.pool })
       this.metrics.proveSeconds.observe(proved.seconds, { model: model.name })
-      proof = { proof: encodeProof(proved.proof), publicSignals: proved.publicSignals, seconds: proved.seconds }
+      proof = { proof: encodeProof(proved.proof), publicSignals: proved.publicSignals, beneficiary: proved.beneficiary, seconds: proved.seconds }
     }
     return { model, modelId, result, attestation, signature, proof }
   }

@@ -394,10 +394,10 @@ export const operatorStakingAbi = [
     "name": "RewardsCredited",
     "inputs": [
       {
-        "name": "account",
-        "type": "address",
+        "name": "index",
+        "type": "uint32",
         "indexed": true,
-        "internalType": "address"
+        "internalType": "uint32"
       },
       {
         "name": "amount",

@@ -22,12 +22,13 @@ describe('Groth16 verification key encoding', () => {
     const signals = read('public.json') as string[]
     const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
     expect(await snarkjs.groth16.verify(decoded as never, signals, proof as never, silent)).toBe(true)
-    expect(await snarkjs.groth16.verify(decoded as never, [signals[0]!, '53'], proof as never, silent)).toBe(false)
+    expect(await snarkjs.groth16.verify(decoded as never, [signals[0]!, '53', signals[2]!], proof as never, silent)).toBe(false)
+    expect(await snarkjs.groth16.verify(decoded as never, [signals[0]!, signals[1]!, '1'], proof as never, silent)).toBe(false)
   })
 
   test('refuses keys that are not bn128 Groth16 keys, naming what is wrong', () => {
     expect(() => encodeGroth16VerificationKey({ ...vkey, protocol: 'plonk' as never })).toThrow(/protocol \("plonk"\) is invalid: it must be "groth16"/)
-    expect(() => encodeGroth16VerificationKey({ ...vkey, nPublic: 3 })).toThrow(/IC \(3\) is invalid: it needs nPublic \+ 1 = 4 points/)
+    expect(() => encodeGroth16VerificationKey({ ...vkey, nPublic: 4 })).toThrow(/IC \(4\) is invalid: it needs nPublic \+ 1 = 5 points/)
     expect(() => encodeGroth16VerificationKey({ ...vkey, vk_alpha_1: ['1', 'x', '1'] })).toThrow(InvalidVerificationKeyError)
     expect(() => encodeGroth16VerificationKey({ ...vkey, vk_alpha_1: ['21888242871839275222246405745257275088696311157297823662689037894645226208583', '1', '1'] })).toThrow(/outside the base field/)
     expect(() => decodeGroth16VerificationKey('0x1234')).toThrow(/2 bytes is not 14 words/)

@@ -53,7 +53,7 @@ describe('the key encoding', () => {
   test('lays out power, nPublic, k1, k2, w, Qm..S3 and X_2 imaginary part first', () => {
     const bytes = encodePlonkVerificationKey(vkey)
     const word = (index: number) => BigInt(sliceHex(bytes, index * 32, (index + 1) * 32))
-    expect([word(0), word(1), word(2), word(3), word(4)]).toEqual([7n, 2n, BigInt(vkey.k1), BigInt(vkey.k2), BigInt(vkey.w)])
+    expect([word(0), word(1), word(2), word(3), word(4)]).toEqual([9n, 3n, BigInt(vkey.k1), BigInt(vkey.k2), BigInt(vkey.w)])
     expect([word(5), word(6)]).toEqual(vkey.Qm.slice(0, 2).map(BigInt))
     expect([word(19), word(20)]).toEqual(vkey.S3.slice(0, 2).map(BigInt))
     const [[xRe, xIm], [yRe, yIm]] = vkey.X_2 as [[string, string], [string, string]]
@@ -97,7 +97,7 @@ describe('the key encoding', () => {
     `)
     const [[xRe, xIm], y, z] = vkey.X_2 as [[string, string], [string, string], [string, string]]
     expect(() => encodePlonkVerificationKey({ ...vkey, X_2: [[xIm, xRe], y, z] })).toThrowErrorMatchingInlineSnapshot(`
-      [InvalidVerificationKeyError: The PLONK verification key's X_2 ([["6670421091063121602500779636036732324922841679437205032532410875543558382743","4265663862128005811184799115161540672351314361840993159379292772190405697410"],["13402808620370729583535969638527265814733533927368917771125330293894990803578","20813769000734524837499078139928664428952979778641290701246427990668003920956"],["1","0"]]) is invalid: it is not on G2's curve y^2 = x^3 + 3 / (9 + i).
+      [InvalidVerificationKeyError: The PLONK verification key's X_2 ([["13819658752411841799349298076648973537591435531108660208023622674869999792404","1127258689249979790123399928651135207516288806606315668299988449118060107325"],["11102494648841424125118425703610819181508577208784107818480970375530827820841","3766128494368137371480471861804762134998964477174911550079866309660595980090"],["1","0"]]) is invalid: it is not on G2's curve y^2 = x^3 + 3 / (9 + i).
 
       Details: Pass the verification_key.json that snarkjs exported for the circuit (snarkjs zkey export verificationkey).]
     `)
@@ -109,7 +109,7 @@ describe('the key encoding', () => {
   test('rejects bytes that are not a key', () => {
     const bytes = encodePlonkVerificationKey(vkey)
     expect(() => decodePlonkVerificationKey(`${bytes}00`)).toThrowErrorMatchingInlineSnapshot(`
-      [InvalidVerificationKeyBytesError: The bytes 0x0000000000...571c327a00 are not a PLONK verification key: 801 bytes, expected 800 (25 words of 32 bytes).
+      [InvalidVerificationKeyBytesError: The bytes 0x0000000000...6f792f2900 are not a PLONK verification key: 801 bytes, expected 800 (25 words of 32 bytes).
 
       Details: Read the key from the registry (the key contract's code without its leading 0x00 byte) or encode it again from verification_key.json.]
     `)
@@ -120,7 +120,7 @@ describe('the key encoding', () => {
     expect(decodePlonkVerificationKey(withPower(28n)).power).toBe(28)
     const qmYPlusOne = `${bytes.slice(0, 2 + 6 * 64)}${numberToHex(BigInt(vkey.Qm[1] as string) + 1n, { size: 32 }).slice(2)}${bytes.slice(2 + 7 * 64)}` as Hex
     expect(() => decodePlonkVerificationKey(qmYPlusOne)).toThrowErrorMatchingInlineSnapshot(`
-      [InvalidVerificationKeyError: The PLONK verification key's Qm (["12168159041078848069769862083665384374365321581401522923636343930992100806762","11717190361241366988836805878268164178294641198043690343378662606445556479494"]) is invalid: it is not on the curve y^2 = x^3 + 3.
+      [InvalidVerificationKeyError: The PLONK verification key's Qm (["10412586210966483075475558017347158765532843289250140002854665404400646066324","4655918630701851806799260872090001361298550035116082042659755284690610139920"]) is invalid: it is not on the curve y^2 = x^3 + 3.
 
       Details: Pass the verification_key.json that snarkjs exported for the circuit (snarkjs zkey export verificationkey).]
     `)
@@ -148,7 +148,7 @@ describe('the proof encoding', () => {
 
   test('rejects bytes that are not a proof', () => {
     expect(() => decodePlonkProof(sliceHex(square.encodedProof, 0, 767))).toThrowErrorMatchingInlineSnapshot(`
-      [InvalidProofBytesError: The bytes 0x282f80a3c2...972b310353 are not a PLONK proof: 767 bytes, expected 768 (24 words of 32 bytes).
+      [InvalidProofBytesError: The bytes 0x0400ae2d92...942a55686e are not a PLONK proof: 767 bytes, expected 768 (24 words of 32 bytes).
 
       Details: Pass the proof bytes as fulfilWithProof sends them, or encode them again from the snarkjs proof.]
     `)
