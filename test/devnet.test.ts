@@ -100,9 +100,10 @@ describe('devnet: the npm start scenario, headless', () => {
     expect(disputed!.args.slashed).toBe(10n ** 18n)
     const slashes = await devnet.publicClient.getContractEvents({ address: devnet.deployment.contracts.operatorStaking, abi: operatorStakingAbi, eventName: 'OperatorSlashed', args: { account: liar }, fromBlock: devnet.deployment.deploymentBlock, strict: true })
     expect(slashes.map((s) => s.args.amount)).toEqual([10n ** 18n])
-    // The requester's fee is refunded and it gets 25% of the slashed stake.
+    // The requester's fee is refunded and it gets 25% of the slashed stake, at most MAX_BOUNTY (0.1 ETH).
     const balance = await devnet.publicClient.readContract({ address: oracle(), abi: inferenceOracleAbi, functionName: 'balanceOf', args: [user()] })
-    expect(balance).toBe(devnet.models.iris.fee + 10n ** 18n / 4n)
+    expect(devnet.deployment.parameters.maxBounty).toBe(10n ** 17n)
+    expect(balance).toBe(devnet.models.iris.fee + 10n ** 17n)
   })
 
   test('the network is whole again afterwards: the three nodes answer on their HTTP API', async () => {

@@ -191,17 +191,18 @@ export async function runDemo(devnet: Devnet, { reporter = silentReporter }: Run
   const disputeGas = await gasOf(disputed!.transactionHash)
   // The requester withdrew everything after the escape hatch, so this is the dispute's refund and reward alone.
   const requesterBalance = await devnet.publicClient.readContract({ address: devnet.deployment.contracts.inferenceOracle, abi: inferenceOracleAbi, functionName: 'balanceOf', args: [devnet.account(DEVNET_ACCOUNTS.user).address] })
+  const maxBounty = devnet.deployment.parameters.maxBounty
   showResult(reporter, iris, fraudResult, iris.testset.labels[1]!)
   reporter.table([
     ['attested', `scores ${formatScores(lie.output?.values)}, output hash ${short(lie.outputHash)}: wrong, signed by ${nameOf(lie.fulfilment.signers[0]!)}`],
     ['proven', `scores ${formatScores(fraudResult.output?.values)}, output hash ${short(fraudResult.outputHash)}: proved by ${nameOf(disputed!.args.disputer)}`],
     ['dispute', `disputeWithProof tx ${short(disputed!.transactionHash)}, ${gas(disputeGas)} gas, inside the ${devnet.deployment.parameters.challengeWindow} s challenge window`],
-    ['slashed', `${formatEther(disputed!.args.slashed)} ETH, all of ${liar.name}'s stake (now ${formatEther(liarAfter.stake)} ETH, slashed: ${liarAfter.slashed}); 50% to the disputer, 25% to the requester, the rest to the treasury`],
-    ['requester', `oracle balance ${formatEther(requesterBalance)} ETH: its fee back plus 25% of the slashed stake`],
+    ['slashed', `${formatEther(disputed!.args.slashed)} ETH, all of ${liar.name}'s stake (now ${formatEther(liarAfter.stake)} ETH, slashed: ${liarAfter.slashed}); 50% to the disputer and 25% to the requester, each at most ${formatEther(maxBounty)} ETH, the rest to the treasury`],
+    ['requester', `oracle balance ${formatEther(requesterBalance)} ETH: its fee back plus its capped share of the slashed stake`],
     ['latency', `${formatSeconds(fraudLatency)} from request to the proven result`],
   ])
   check('liar slashed on-chain', liarAfter.slashed && liarAfter.stake === 0n && disputed!.args.slashed === stakeBefore, `${formatEther(stakeBefore)} ETH`)
-  check('requester refunded and rewarded', requesterBalance === iris.fee + stakeBefore / 4n, `${formatEther(requesterBalance)} ETH`)
+  check('requester refunded and rewarded', requesterBalance === iris.fee + min(stakeBefore / 4n, maxBounty), `${formatEther(requesterBalance)} ETH`)
   check('proven output equals the reference executor’s', sameWords(fraudResult.outputWords, await referenceOutputWords(iris.dir, iris.testset.inputs[1]!)))
   check('proven output replaced the lie', fraudResult.status === 'fulfilled' && fraudResult.fulfilment.kind === 'proof' && fraudResult.fulfilment.disputed && fraudResult.outputHash !== lie.outputHash, `class ${label(iris, fraudResult.output?.class)}`)
   await liar.stop()
@@ -281,6 +282,7 @@ const formatScores = (values: number[] | undefined) => (values ? `[${values.map(
 const sameWords = (a: readonly bigint[], b: readonly bigint[]) => a.length === b.length && a.every((w, i) => w === b[i])
 
 const gas = (value: bigint) => value.toLocaleString('en-US')
+const min = (a: bigint, b: bigint) => (a < b ? a : b)
 
 function operatorOf(devnet: Devnet, account: Address) {
   return devnet.publicClient.readContract({ address: devnet.deployment.contracts.operatorStaking, abi: operatorStakingAbi, functionName: 'getOperator', args: [account] })
