@@ -495,7 +495,7 @@ contract ModelRegistryTest is Test {
         before = gasleft();
         registry.registerModel(_attestedOnly(), "", 1 ether, "ipfs://manifest");
         uint256 attested = before - gasleft();
-        console.log("registerModel, Groth16 with 2 signals (key contract created): %d gas", proved);
+        console.log("registerModel, Groth16 with 3 signals (key contract created): %d gas", proved);
         console.log("registerModel, Groth16, key already stored:                   %d gas", sharedKey);
         console.log("registerModel, attested only:                                 %d gas", attested);
     }
