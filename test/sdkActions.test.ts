@@ -126,6 +126,7 @@ describe('@veridict/sdk actions on anvil with the real contracts and the digits 
       })
       expect(model.manifest?.definitionHash).toBe(model.definitionHash)
       expect(model).toMatchObject({ proofSystem: 'groth16', setup: { contributions: 1, insecure: true, listedCeremony: false, summary: 'dev setup, 1 contribution, INSECURE' } })
+      expect(model.security).toMatch(/^proofs checked on-chain \(groth16\); attestations overturned/)
       expect(model.manifest?.input.shape).toEqual([1, 196])
     })
 

@@ -37,6 +37,12 @@ export type VeridictModel = {
   setup: ModelSetup | undefined
   /** The modes a request can ask for: a model without a verifier is served attested only. */
   modes: readonly InferenceMode[]
+  /**
+   * What a result of this model rests on, in words. With a proof system: a proof (final at once),
+   * or an attestation that any proof of another output overturns and slashes. Without one: only
+   * the honesty of the attestation's signers, since nothing can dispute their output yet.
+   */
+  security: string
   input: RegisteredLayout
   output: RegisteredLayout
   metadataURI: string
@@ -97,6 +103,9 @@ export async function getModel(client: VeridictClient, { modelId, manifest }: Ge
     quantizationHash: stored.quantizationHash,
     setup: proofSystem === 'none' ? undefined : describeSetup(proofSystem, { ...stored.setup, listedCeremony: stored.listedCeremony }),
     modes: terms.hasVerifier ? ['zk', 'attested'] : ['attested'],
+    security: terms.hasVerifier
+      ? `proofs checked on-chain (${proofSystem}); attestations overturned and slashed by any proof of another output within the challenge window`
+      : 'attested only: a result rests on the honesty of its signers, since no proof can dispute it (equivocation still slashes)',
     input: registeredLayout(terms.inputValues, terms.inputBits),
     output: registeredLayout(terms.outputValues, terms.outputBits),
     metadataURI: stored.metadataURI,
