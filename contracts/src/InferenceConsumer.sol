@@ -10,8 +10,8 @@ import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 ///         call the hook, and only for requests this contract made: anyone can name any contract as
 ///         a request's callback, so a result for a request made elsewhere is refused. Each result
 ///         is acted on once; if the oracle's callback failed (too little gas, a revert), anyone can
-///         hand the final output words in again with deliverResult. The fee of a request that
-///         expires unserved goes back to whoever paid it: anyone may claimRefund, the payer
+///         hand the final output words in again with deliverResult. The payment of a request
+///         that expires unserved goes back to whoever paid it: anyone may claimRefund, the payer
 ///         withdraws it with withdrawRefund.
 abstract contract InferenceConsumer is IInferenceConsumer {
     /// @notice What a consumer demands of a proved model's setup before acting on its results.
@@ -24,9 +24,15 @@ abstract contract InferenceConsumer is IInferenceConsumer {
         bool allowInsecure;
     }
 
+    struct Payment {
+        address payer;
+        uint96 amount;
+    }
+
     error CallerNotOracle(address caller);
     error UnknownRequest(uint256 requestId);
-    error OutputHashMismatch(uint256 requestId, bytes32 expected, bytes32 received);
+    /// @notice The words handed in are not the oracle's final result of `requestId` (or it has none yet).
+    error NotTheResult(uint256 requestId);
     error UnexpectedEther(address sender);
     error NothingToRefund(address account);
     error RefundTransferFailed(address to, uint256 amount);
@@ -40,7 +46,8 @@ abstract contract InferenceConsumer is IInferenceConsumer {
     IInferenceOracle public immutable ORACLE;
 
     mapping(uint256 requestId => bool) private _pending;
-    mapping(uint256 requestId => address payer) private _payerOf;
+    /// @dev Who paid for each pending request of this contract, and how much (fee and callback gas).
+    mapping(uint256 requestId => Payment) private _payments;
     /// @notice Refunds of expired requests credited to their payers, to withdraw.
     mapping(address payer => uint256 amount) public refundOf;
 
@@ -57,12 +64,10 @@ abstract contract InferenceConsumer is IInferenceConsumer {
     }
 
     /// @notice Acts on the final result of one of this contract's requests whose callback failed.
-    ///         Anyone may call: the words must hash to the output hash the oracle keeps.
+    ///         Anyone may call: the oracle checks the words against the result it keeps.
     function deliverResult(uint256 requestId, uint256[] calldata outputWords) external {
         if (!_pending[requestId]) revert UnknownRequest(requestId);
-        (, bytes32 outputHash) = ORACLE.getResult(requestId);
-        bytes32 supplied = keccak256(abi.encodePacked(outputWords));
-        if (supplied != outputHash) revert OutputHashMismatch(requestId, outputHash, supplied);
+        if (!ORACLE.isResult(requestId, outputWords)) revert NotTheResult(requestId);
         delete _pending[requestId];
         _onInferenceResult(requestId, outputWords);
     }
@@ -72,17 +77,18 @@ abstract contract InferenceConsumer is IInferenceConsumer {
         if (msg.sender != address(ORACLE)) revert UnexpectedEther(msg.sender);
     }
 
-    /// @notice Credits the fee of an expired request of this contract, with no result, to whoever
-    ///         paid it (refunding it at the oracle first if no one has). Anyone may call.
-    function claimRefund(uint256 requestId) external {
-        address payer = _payerOf[requestId];
-        if (payer == address(0)) revert UnknownRequest(requestId);
-        IInferenceOracle.Request memory request = ORACLE.getRequest(requestId);
-        if (request.status != IInferenceOracle.Status.Refunded) ORACLE.refund(requestId);
-        delete _payerOf[requestId];
-        delete _pending[requestId];
-        refundOf[payer] += request.fee;
-        emit RefundCredited(requestId, payer, request.fee);
+    /// @notice Credits the payment of an expired request of this contract, with no result, to whoever
+    ///         paid it (refunding it at the oracle first if no one has). Anyone may call, passing the
+    ///         request as InferenceRequested emitted it.
+    function claimRefund(IInferenceOracle.Request calldata request) external {
+        Payment memory payment = _payments[request.id];
+        if (payment.payer == address(0)) revert UnknownRequest(request.id);
+        (IInferenceOracle.Status status,) = ORACLE.getRequestState(request.id);
+        if (status != IInferenceOracle.Status.Refunded) ORACLE.refund(request);
+        delete _payments[request.id];
+        delete _pending[request.id];
+        refundOf[payment.payer] += payment.amount;
+        emit RefundCredited(request.id, payment.payer, payment.amount);
         if (ORACLE.balanceOf(address(this)) != 0) ORACLE.withdraw(payable(address(this)));
     }
 
@@ -101,23 +107,20 @@ abstract contract InferenceConsumer is IInferenceConsumer {
         return _pending[requestId];
     }
 
-    /// @dev Requests with this contract as the callback, paying `payment` on behalf of `payer`, who
-    ///      gets the fee back if the request expires unserved.
+    /// @dev Requests with this contract as the callback (whatever `options.callback` says), paying
+    ///      `payment` (the fee plus options.callbackGasLimit * options.callbackGasPrice) on behalf of
+    ///      `payer`, who gets it back if the request expires unserved.
     function _requestInference(
         bytes32 modelId,
         uint256[] memory inputWords,
-        IInferenceOracle.Mode mode,
-        uint8 quorum,
-        uint32 callbackGasLimit,
-        uint64 deadline,
-        uint256 payment,
+        IInferenceOracle.RequestOptions memory options,
+        uint96 payment,
         address payer
     ) internal returns (uint256 requestId) {
-        requestId = ORACLE.requestInference{value: payment}(
-            modelId, inputWords, mode, quorum, address(this), callbackGasLimit, deadline
-        );
+        options.callback = address(this);
+        requestId = ORACLE.requestInference{value: payment}(modelId, inputWords, options);
         _pending[requestId] = true;
-        _payerOf[requestId] = payer;
+        _payments[requestId] = Payment({payer: payer, amount: payment});
     }
 
     /// @dev Reverts UntrustedModelSetup unless `modelId`'s setup meets `requirement`. The registry never

@@ -20,6 +20,9 @@ contract InferenceOracle is IInferenceOracle {
     uint256 public constant REQUESTER_SHARE_BPS = 2_500;
     bytes32 public constant ATTESTATION_TYPEHASH =
         keccak256("Attestation(uint256 requestId,bytes32 modelId,bytes32 inputHash,bytes32 outputHash)");
+    bytes32 public constant ATTESTATION_BATCH_TYPEHASH = keccak256(
+        "AttestationBatch(Attestation[] attestations)Attestation(uint256 requestId,bytes32 modelId,bytes32 inputHash,bytes32 outputHash)"
+    );
 
     bytes32 private constant _DOMAIN_TYPEHASH =
         keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
@@ -27,15 +30,17 @@ contract InferenceOracle is IInferenceOracle {
     bytes32 private constant _VERSION_HASH = keccak256("1");
     uint256 private constant _BPS = 10_000;
     uint256 private constant _MAX_CHALLENGE_WINDOW = 365 days;
+    /// @dev blockhash reaches 256 blocks back: a round's seed block must stay within reach for the round.
+    uint256 private constant _MAX_ROUND_BLOCKS = 256;
     /// @dev secp256k1n / 2: signatures with a larger s are the malleated twin of a valid one.
     uint256 private constant _HALF_CURVE_ORDER = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0;
     /// @dev Gas kept aside between the callback gas check and the call itself.
     uint256 private constant _CALLBACK_GAS_MARGIN = 5_000;
-    /// @dev Packed attestation: bits 0-31 challenge end, 32-47 output word count, then one 24-bit
-    ///      operator index per signer (0 = no signer).
-    uint256 private constant _SIGNERS_SHIFT = 48;
+    /// @dev AttestationRecord.packed: bits 0-31 challenge end, then one 24-bit operator index per signer.
+    uint256 private constant _SIGNERS_SHIFT = 32;
     uint256 private constant _INDEX_BITS = 24;
     uint256 private constant _INDEX_MASK = (1 << 24) - 1;
+    uint256 private constant _STATUS_MASK = 0xff;
     /// @dev The proof check's gas: the largest verification (a Groth16 pairing check plus one
     ///      elliptic-curve multiplication per signal, or PLONK's) with room to spare.
     uint256 private constant _VERIFY_GAS_BASE = 400_000;
@@ -45,15 +50,15 @@ contract InferenceOracle is IInferenceOracle {
     IOperatorStaking public immutable STAKING;
     address public immutable TREASURY;
     uint256 public immutable CHALLENGE_WINDOW;
+    uint256 public immutable ROUND_BLOCKS;
     uint256 public immutable MAX_BOUNTY;
     uint256 private immutable _CACHED_CHAIN_ID;
     bytes32 private immutable _CACHED_DOMAIN_SEPARATOR;
 
     uint256 public nextRequestId;
     mapping(address account => uint256 amount) public balanceOf;
-    mapping(uint256 requestId => Request) private _requests;
-    mapping(uint256 requestId => uint256 packed) private _attestations;
-    mapping(uint256 requestId => mapping(uint256 index => uint256 word)) private _outputWords;
+    /// @dev One word per request: a 248-bit hash with the Status in the lowest byte.
+    mapping(uint256 requestId => bytes32 word) private _states;
     mapping(bytes32 commitment => uint256 blockNumber) public equivocationCommittedAt;
     bool private transient _locked;
 
@@ -65,12 +70,14 @@ contract InferenceOracle is IInferenceOracle {
     }
 
     /// @param staking Must name this contract as its oracle and unbond for longer than `challengeWindow`.
+    /// @param roundBlocks Blocks per committee round (1..256): the committee's exclusive window.
     /// @param maxBounty The most one slash pays a disputer, a reporter or a requester (nonzero).
     constructor(
         IModelRegistry registry,
         IOperatorStaking staking,
         address treasury,
         uint256 challengeWindow,
+        uint256 roundBlocks,
         uint256 maxBounty
     ) {
         if (treasury == address(0)) revert InvalidTreasury();
@@ -78,6 +85,7 @@ contract InferenceOracle is IInferenceOracle {
         if (challengeWindow == 0 || challengeWindow > _MAX_CHALLENGE_WINDOW) {
             revert InvalidChallengeWindow(challengeWindow);
         }
+        if (roundBlocks == 0 || roundBlocks > _MAX_ROUND_BLOCKS) revert InvalidRoundBlocks(roundBlocks);
         address stakingOracle = staking.ORACLE();
         if (stakingOracle != address(this)) revert StakingOracleMismatch(stakingOracle, address(this));
         uint256 unbondingPeriod = staking.UNBONDING_PERIOD();
@@ -88,203 +96,210 @@ contract InferenceOracle is IInferenceOracle {
         STAKING = staking;
         TREASURY = treasury;
         CHALLENGE_WINDOW = challengeWindow;
+        ROUND_BLOCKS = roundBlocks;
         MAX_BOUNTY = maxBounty;
         _CACHED_CHAIN_ID = block.chainid;
         _CACHED_DOMAIN_SEPARATOR = _buildDomainSeparator();
         nextRequestId = 1;
     }
 
-    /// @notice Accepts slashed stake from STAKING only.
+    /// @notice Accepts slashed stake and unpaid fees from STAKING only.
     receive() external payable {
         if (msg.sender != address(STAKING)) revert UnexpectedEther(msg.sender);
     }
 
-    /// @notice Asks for `modelId`'s output on `inputWords`, paying msg.value (at least the model's fee).
-    function requestInference(
-        bytes32 modelId,
-        uint256[] calldata inputWords,
-        Mode mode,
-        uint8 quorum,
-        address callback,
-        uint32 callbackGasLimit,
-        uint64 deadline
-    ) external payable returns (uint256 requestId) {
+    /// @inheritdoc IInferenceOracle
+    function requestInference(bytes32 modelId, uint256[] calldata inputWords, RequestOptions calldata options)
+        external
+        payable
+        returns (uint256 requestId)
+    {
         IModelRegistry.ModelTerms memory terms = REGISTRY.getModelTerms(modelId);
         if (terms.status != IModelRegistry.ModelStatus.Active) revert ModelNotRequestable(modelId, terms.status);
-        if (msg.value < terms.fee) revert InsufficientFee(msg.value, terms.fee);
-        if (msg.value > type(uint80).max) revert PaymentTooLarge(msg.value, type(uint80).max);
-        if (mode == Mode.ZK) {
-            if (!terms.hasVerifier) revert ModelHasNoVerifier(modelId);
-            if (quorum != 0) revert InvalidQuorum(mode, quorum);
-        } else if (quorum == 0 || quorum > MAX_SIGNERS) {
-            revert InvalidQuorum(mode, quorum);
+        if (options.callback == address(0)
+                ? options.callbackGasLimit != 0 || options.callbackGasPrice != 0
+                : options.callbackGasLimit == 0 || options.callbackGasLimit > MAX_CALLBACK_GAS_LIMIT) {
+            revert InvalidCallbackGasLimit(options.callbackGasLimit, MAX_CALLBACK_GAS_LIMIT);
         }
-        if (deadline <= block.timestamp || deadline > type(uint32).max) revert InvalidDeadline(deadline);
-        if (callback == address(0)
-                ? callbackGasLimit != 0
-                : callbackGasLimit == 0 || callbackGasLimit > MAX_CALLBACK_GAS_LIMIT) revert InvalidCallbackGasLimit(
-            callbackGasLimit, MAX_CALLBACK_GAS_LIMIT
-        );
+        uint256 prepaid = uint256(options.callbackGasLimit) * options.callbackGasPrice;
+        if (msg.value < terms.fee + prepaid) revert InsufficientFee(msg.value, terms.fee + prepaid);
+        uint256 fee = msg.value - prepaid;
+        if (fee > type(uint96).max) revert PaymentTooLarge(msg.value, type(uint96).max);
+        uint256 valueAtRisk = options.valueAtRisk;
+        uint256 totalWeight;
+        if (options.mode == Mode.ZK) {
+            if (!terms.hasVerifier) revert ModelHasNoVerifier(modelId);
+            if (options.quorum != 0) revert InvalidQuorum(options.mode, options.quorum);
+            if (valueAtRisk != 0) revert InvalidValueAtRisk(valueAtRisk, fee);
+        } else {
+            if (options.quorum == 0 || options.quorum > MAX_SIGNERS) revert InvalidQuorum(options.mode, options.quorum);
+            if (valueAtRisk == 0) valueAtRisk = fee;
+            else if (valueAtRisk < fee) revert InvalidValueAtRisk(valueAtRisk, fee);
+            totalWeight = STAKING.totalWeight();
+            if (totalWeight == 0 && !terms.hasVerifier) revert NoActiveOperators();
+        }
+        if (options.deadline <= block.timestamp || options.deadline > type(uint32).max) {
+            revert InvalidDeadline(options.deadline);
+        }
         _checkInputWords(inputWords, terms.inputValues, terms.inputBits);
 
         requestId = nextRequestId++;
         Request memory request = Request({
+            id: requestId,
+            modelId: modelId,
+            inputHash: keccak256(abi.encodePacked(inputWords)),
             requester: msg.sender,
-            fee: uint80(msg.value),
-            status: Status.Requested,
-            mode: mode,
-            callback: callback,
+            fee: uint96(fee),
+            callback: options.callback,
+            callbackGasLimit: options.callbackGasLimit,
+            callbackGasPrice: options.callbackGasPrice,
+            deadline: uint32(options.deadline),
+            mode: options.mode,
+            quorum: options.quorum,
+            provable: terms.hasVerifier,
             modelIndex: terms.index,
-            deadline: uint32(deadline),
-            callbackGasLimit: uint24(callbackGasLimit),
-            quorum: quorum,
-            dataHash: keccak256(abi.encodePacked(inputWords))
+            outputValues: terms.outputValues,
+            outputBits: terms.outputBits,
+            blockNumber: uint64(block.number),
+            valueAtRisk: uint96(valueAtRisk),
+            totalWeight: uint128(totalWeight)
         });
-        _requests[requestId] = request;
-        _emitRequested(requestId, modelId, request, inputWords);
+        _states[requestId] = _word(keccak256(abi.encode(request)), Status.Requested);
+        emit InferenceRequested(requestId, modelId, msg.sender, request, inputWords);
     }
 
-    /// @notice Delivers a proved result; anyone may send it and `beneficiary`, bound by the proof,
-    ///         earns the fee. On an Attested request, a proof of the attested output makes it final
-    ///         at once and a proof of another output disputes it.
+    /// @inheritdoc IInferenceOracle
     function fulfillWithProof(
-        uint256 requestId,
+        Request calldata request,
+        AttestationRecord calldata attested,
         uint256[] calldata inputWords,
         uint256[] calldata outputWords,
         address beneficiary,
         bytes calldata proof
     ) external nonReentrant {
-        Request memory request = _requests[requestId];
-        if (request.status == Status.Attested) {
-            _proveAttested(requestId, request, inputWords, outputWords, beneficiary, proof, false);
+        if (_statusOf(request.id) == Status.Attested) {
+            _proveAttested(request, attested, inputWords, outputWords, beneficiary, proof, false);
             return;
         }
-        _requireOpen(requestId, request);
-        _verifyProof(requestId, request, inputWords, outputWords, beneficiary, proof);
-        _fulfil(requestId, request, outputWords, beneficiary);
+        _requireOpen(request);
+        _verifyProof(request, inputWords, outputWords, beneficiary, proof);
+        _fulfil(request, outputWords, beneficiary);
     }
 
-    /// @notice Submits an output signed by distinct active operators (ascending signer addresses).
-    function submitAttestations(uint256 requestId, uint256[] calldata outputWords, bytes[] calldata signatures)
+    /// @inheritdoc IInferenceOracle
+    function submitAttestations(AttestedResult[] calldata results, bytes[] calldata signatures)
         external
         nonReentrant
     {
-        Request memory request = _requests[requestId];
-        _requireOpen(requestId, request);
-        if (request.mode != Mode.ATTESTED) revert RequestNotAttestable(requestId, request.mode);
-        if (signatures.length < request.quorum || signatures.length > MAX_SIGNERS) {
-            revert SignatureCountOutOfRange(signatures.length, request.quorum, MAX_SIGNERS);
+        uint256 count = results.length;
+        if (count == 0) revert EmptyBatch();
+        bytes32[] memory requestHashes = new bytes32[](count);
+        bytes32[] memory outputHashes = new bytes32[](count);
+        bytes32[] memory items = new bytes32[](count);
+        uint256 valueAtRisk;
+        for (uint256 i; i < count; ++i) {
+            Request calldata request = results[i].request;
+            requestHashes[i] = _requireOpen(request);
+            if (request.mode != Mode.ATTESTED) revert RequestNotAttestable(request.id, request.mode);
+            if (signatures.length != request.quorum) {
+                revert SignatureCountOutOfRange(signatures.length, request.quorum, request.quorum);
+            }
+            uint256[] calldata outputWords = results[i].outputWords;
+            _checkOutputWords(outputWords, request.outputValues, request.outputBits);
+            outputHashes[i] = keccak256(abi.encodePacked(outputWords));
+            items[i] = keccak256(
+                abi.encode(ATTESTATION_TYPEHASH, request.id, request.modelId, request.inputHash, outputHashes[i])
+            );
+            valueAtRisk += request.valueAtRisk;
         }
-        (bytes32 modelId, IModelRegistry.ModelTerms memory terms,,) = REGISTRY.getModelAt(request.modelIndex);
-        _checkOutputWords(outputWords, terms.outputValues, terms.outputBits);
-
-        bytes32 outputHash = keccak256(abi.encodePacked(outputWords));
-        address[] memory signers = _recoverSigners(
-            _hashTypedData(
-                keccak256(abi.encode(ATTESTATION_TYPEHASH, requestId, modelId, request.dataHash, outputHash))
-            ),
-            signatures
-        );
+        address[] memory signers = _recoverSigners(_hashBatch(items), signatures);
+        // Each signer locks every result's value at risk; this also checks that each is active.
+        uint256[] memory seats = STAKING.lock(signers, valueAtRisk);
         uint256 challengeEnd = block.timestamp + CHALLENGE_WINDOW;
-        uint256 packed = _packAttestation(challengeEnd, outputWords.length, signers);
-
-        _requests[requestId].status = Status.Attested;
-        _attestations[requestId] = packed;
-        _storeOutput(requestId, outputWords);
-        emit AttestationSubmitted(requestId, msg.sender, outputHash, outputWords, signers, uint64(challengeEnd));
+        for (uint256 i; i < count; ++i) {
+            _attest(results[i], requestHashes[i], outputHashes[i], signers, seats, challengeEnd);
+        }
     }
 
-    /// @notice Makes an attested result final once its challenge window is over, credits the fee to
-    ///         the unslashed signers and runs the callback; voids it if slashed signers leave it short
-    ///         of its quorum.
-    function finalize(uint256 requestId) external nonReentrant {
-        Request memory request = _requests[requestId];
-        _requireAttested(requestId, request.status);
-        uint256 packed = _attestations[requestId];
-        uint256 challengeEnd = uint32(packed);
-        if (block.timestamp < challengeEnd) revert ChallengeWindowOpen(requestId, challengeEnd);
-
-        uint256 paid = STAKING.creditRewards{value: request.fee}(_signerIndices(packed), request.quorum);
+    /// @inheritdoc IInferenceOracle
+    function finalize(Request calldata request, AttestationRecord calldata attested, uint256[] calldata outputWords)
+        external
+        nonReentrant
+    {
+        bytes32 requestHash = _requireAttested(request, attested);
+        bytes32 outputHash = keccak256(abi.encodePacked(outputWords));
+        if (outputHash != attested.outputHash) revert OutputHashMismatch(request.id, attested.outputHash, outputHash);
+        uint32[] memory indices = _signerIndices(attested.packed);
+        uint256 challengeEnd = uint32(attested.packed);
+        if (block.timestamp < challengeEnd && _unslashed(indices) >= request.quorum) {
+            revert ChallengeWindowOpen(request.id, challengeEnd);
+        }
+        uint256 paid = STAKING.settle{value: request.fee}(indices, request.valueAtRisk, request.quorum);
         if (paid < request.quorum) {
-            _requests[requestId].status = Status.Requested;
-            delete _attestations[requestId];
-            emit AttestationVoided(requestId, paid, request.quorum);
+            _states[request.id] = _word(requestHash, Status.Requested);
+            emit AttestationVoided(request.id, paid, request.quorum);
             return;
         }
-        _requests[requestId].status = Status.Finalized;
-        uint256[] memory outputWords = _loadOutput(requestId, uint16(packed >> 32));
-        emit ResultFinalized(requestId, keccak256(abi.encodePacked(outputWords)), paid);
-        _deliver(requestId, request, outputWords);
+        _states[request.id] = _word(outputHash, Status.Finalized);
+        emit ResultFinalized(request.id, outputHash, paid);
+        _deliver(request, outputWords);
     }
 
-    /// @notice Overturns an attested result during its challenge window with a proof of a different
-    ///         output; `beneficiary`, bound by the proof, earns the bounty.
+    /// @inheritdoc IInferenceOracle
     function disputeWithProof(
-        uint256 requestId,
+        Request calldata request,
+        AttestationRecord calldata attested,
         uint256[] calldata inputWords,
         uint256[] calldata outputWords,
         address beneficiary,
         bytes calldata proof
     ) external nonReentrant {
-        Request memory request = _requests[requestId];
-        _requireAttested(requestId, request.status);
-        _proveAttested(requestId, request, inputWords, outputWords, beneficiary, proof, true);
+        _proveAttested(request, attested, inputWords, outputWords, beneficiary, proof, true);
     }
 
-    /// @notice Commits to an equivocation report; reveal it with reportEquivocation in a later block.
+    /// @inheritdoc IInferenceOracle
     function commitEquivocation(bytes32 commitment) external {
         if (equivocationCommittedAt[commitment] != 0) revert EquivocationAlreadyCommitted(commitment);
         equivocationCommittedAt[commitment] = block.number;
         emit EquivocationCommitted(commitment, block.number);
     }
 
-    /// @notice Slashes an operator that signed two attestations of the same request, model and input
-    ///         with different outputs.
-    function reportEquivocation(
-        Attestation calldata first,
-        bytes calldata firstSignature,
-        Attestation calldata second,
-        bytes calldata secondSignature
-    ) external nonReentrant {
-        if (
-            first.requestId != second.requestId || first.modelId != second.modelId
-                || first.inputHash != second.inputHash
-        ) revert AttestationSubjectMismatch();
-        if (first.outputHash == second.outputHash) revert SameOutput(first.outputHash);
-        _takeCommitment(keccak256(abi.encode(msg.sender, first, firstSignature, second, secondSignature)));
-        address operator = _recover(_hashAttestation(first), firstSignature);
+    /// @inheritdoc IInferenceOracle
+    function reportEquivocation(SignedAttestation calldata first, SignedAttestation calldata second)
+        external
+        nonReentrant
+    {
+        Attestation calldata a = first.attestation;
+        Attestation calldata b = second.attestation;
+        if (a.requestId != b.requestId || a.modelId != b.modelId || a.inputHash != b.inputHash) {
+            revert AttestationSubjectMismatch();
+        }
+        if (a.outputHash == b.outputHash) revert SameOutput(a.outputHash);
+        _takeCommitment(keccak256(abi.encode(msg.sender, first, second)));
+        address operator = _recover(_signedDigest(first), first.signature);
         if (operator == address(0)) revert InvalidSignature(0);
-        address secondSigner = _recover(_hashAttestation(second), secondSignature);
+        address secondSigner = _recover(_signedDigest(second), second.signature);
         if (secondSigner == address(0)) revert InvalidSignature(1);
         if (operator != secondSigner) revert SignerMismatch(operator, secondSigner);
 
         uint256 slashed = STAKING.slash(operator);
         if (slashed == 0) revert NothingToSlash(operator);
-        address requester = first.requestId == 0 ? address(0) : _requests[first.requestId].requester;
-        _distributeSlash(first.requestId, slashed, msg.sender, requester);
+        // The oracle keeps no requester address, only the request's hash: the requester's share of
+        // an equivocation goes to the treasury with the rest (a dispute still pays the requester).
+        _distributeSlash(a.requestId, slashed, msg.sender, address(0));
         emit EquivocationReported(
-            operator,
-            msg.sender,
-            first.requestId,
-            first.modelId,
-            first.inputHash,
-            first.outputHash,
-            second.outputHash,
-            slashed
+            operator, msg.sender, a.requestId, a.modelId, a.inputHash, a.outputHash, b.outputHash, slashed
         );
     }
 
-    /// @notice Credits the fee of an expired request with no result back to its requester.
-    function refund(uint256 requestId) external nonReentrant {
-        Request storage request = _requests[requestId];
-        Status status = request.status;
-        if (status == Status.None) revert RequestNotFound(requestId);
-        if (status != Status.Requested) revert RequestNotPending(requestId, status);
-        if (block.timestamp <= request.deadline) revert RequestNotExpired(requestId, request.deadline);
-
-        request.status = Status.Refunded;
-        balanceOf[request.requester] += request.fee;
-        emit RequestRefunded(requestId, request.requester, request.fee);
+    /// @inheritdoc IInferenceOracle
+    function refund(Request calldata request) external nonReentrant {
+        _requireState(request.id, Status.Requested, keccak256(abi.encode(request)));
+        if (block.timestamp <= request.deadline) revert RequestNotExpired(request.id, request.deadline);
+        uint256 amount = request.fee + uint256(request.callbackGasLimit) * request.callbackGasPrice;
+        _states[request.id] = _word(0, Status.Refunded);
+        balanceOf[request.requester] += amount;
+        emit RequestRefunded(request.id, request.requester, amount);
     }
 
     /// @notice Sends the caller's whole balance to `to`.
@@ -319,35 +334,131 @@ contract InferenceOracle is IInferenceOracle {
         return (hex"0f", "Veridict", "1", block.chainid, address(this), bytes32(0), new uint256[](0));
     }
 
-    /// @notice The EIP-712 digest an operator signs for `attestation`.
+    /// @inheritdoc IInferenceOracle
     function hashAttestation(Attestation calldata attestation) external view returns (bytes32 digest) {
-        return _hashAttestation(attestation);
+        return _hashTypedData(_attestationStructHash(attestation));
     }
 
-    /// @notice The stored request; reverts RequestNotFound if unknown.
-    function getRequest(uint256 requestId) external view returns (Request memory request) {
-        request = _requests[requestId];
-        if (request.status == Status.None) revert RequestNotFound(requestId);
-    }
-
-    /// @notice The status and output hash of a final result (Fulfilled or Finalized); reverts otherwise.
-    function getResult(uint256 requestId) external view returns (Status status, bytes32 outputHash) {
-        Request storage request = _requests[requestId];
-        status = request.status;
-        if (status == Status.Fulfilled) return (status, request.dataHash);
-        if (status == Status.Finalized) {
-            return (status, keccak256(abi.encodePacked(_loadOutput(requestId, uint16(_attestations[requestId] >> 32)))));
+    /// @inheritdoc IInferenceOracle
+    function hashAttestationBatch(Attestation[] calldata attestations) external view returns (bytes32 digest) {
+        bytes32[] memory items = new bytes32[](attestations.length);
+        for (uint256 i; i < attestations.length; ++i) {
+            items[i] = _attestationStructHash(attestations[i]);
         }
+        return _hashBatch(items);
+    }
+
+    /// @inheritdoc IInferenceOracle
+    function getRequestState(uint256 requestId) external view returns (Status status, bytes32 hash) {
+        bytes32 word = _states[requestId];
+        status = Status(uint8(uint256(word) & _STATUS_MASK));
+        if (status == Status.None) revert RequestNotFound(requestId);
+        hash = word & ~bytes32(_STATUS_MASK);
+    }
+
+    /// @inheritdoc IInferenceOracle
+    function getResult(uint256 requestId) external view returns (Status status, bytes32 outputHash) {
+        bytes32 word = _states[requestId];
+        status = Status(uint8(uint256(word) & _STATUS_MASK));
+        if (status == Status.Fulfilled || status == Status.Finalized) return (status, word & ~bytes32(_STATUS_MASK));
         if (status == Status.None) revert RequestNotFound(requestId);
         revert ResultNotFinal(requestId, status);
     }
 
-    /// @notice The latest attestation of `requestId`: when its window ends and who signed it.
-    function getAttestation(uint256 requestId) external view returns (uint64 challengeEnd, address[] memory signers) {
-        uint256 packed = _attestations[requestId];
-        if (packed == 0) return (0, new address[](0));
-        (signers,) = STAKING.accountsAt(_signerIndices(packed));
-        return (uint32(packed), signers);
+    /// @inheritdoc IInferenceOracle
+    function isResult(uint256 requestId, uint256[] calldata outputWords) external view returns (bool) {
+        bytes32 word = _states[requestId];
+        Status status = Status(uint8(uint256(word) & _STATUS_MASK));
+        return (status == Status.Fulfilled || status == Status.Finalized)
+            && word == _word(keccak256(abi.encodePacked(outputWords)), status);
+    }
+
+    /// @inheritdoc IInferenceOracle
+    function committeeRound(Request calldata request)
+        public
+        view
+        returns (bool drawn, uint256 round, bytes32 seed, bool open)
+    {
+        uint256 firstBlock = uint256(request.blockNumber) + 2;
+        if (block.number < firstBlock) return (false, 0, bytes32(0), false);
+        round = (block.number - firstBlock) / ROUND_BLOCKS;
+        bytes32 seedHash = blockhash(firstBlock - 1 + round * ROUND_BLOCKS);
+        if (seedHash != bytes32(0)) seed = keccak256(abi.encode(seedHash, request.id));
+        return (true, round, seed, request.provable && round != 0);
+    }
+
+    /// @inheritdoc IInferenceOracle
+    function isEntitled(Request calldata request, address operator) external view returns (bool) {
+        IOperatorStaking.Operator memory record = STAKING.getOperator(operator);
+        if (record.slashed || record.stake < STAKING.MIN_STAKE()) return false;
+        (bool drawn,, bytes32 seed, bool open) = committeeRound(request);
+        if (!drawn) return false;
+        return open || _holdsSeat(request, seed, operator, record.stake, record.raisedAt);
+    }
+
+    /// @notice The committee's expected size for `quorum`: 2 * quorum + 1 seats, so that a quorum is
+    ///         less than half of it and an honest majority of the committee's stake can always reach it.
+    function committeeSize(uint256 quorum) public pure returns (uint256) {
+        return 2 * quorum + 1;
+    }
+
+    /// @notice The most gas the proof check may use: a malformed proof cannot burn more.
+    function verificationGasLimit(uint256 publicSignals) public pure returns (uint256) {
+        return _VERIFY_GAS_BASE + _VERIFY_GAS_PER_SIGNAL * publicSignals;
+    }
+
+    /// @dev Records one result of a batch as Attested, once every signer's seat is checked.
+    function _attest(
+        AttestedResult calldata result,
+        bytes32 requestHash,
+        bytes32 outputHash,
+        address[] memory signers,
+        uint256[] memory seats,
+        uint256 challengeEnd
+    ) private {
+        uint256 requestId = result.request.id;
+        uint256 packed = _seatSigners(result.request, signers, seats) | challengeEnd;
+        _states[requestId] = _word(keccak256(abi.encode(requestHash, outputHash, packed)), Status.Attested);
+        emit AttestationSubmitted(
+            requestId,
+            msg.sender,
+            AttestationRecord({outputHash: outputHash, packed: packed}),
+            result.outputWords,
+            signers,
+            uint64(challengeEnd)
+        );
+    }
+
+    /// @dev Each signer must hold a seat on the request's committee this round, unless the round is
+    ///      open; returns the signers' indices packed for the AttestationRecord (challenge end not set).
+    function _seatSigners(Request calldata request, address[] memory signers, uint256[] memory seats)
+        private
+        view
+        returns (uint256 packed)
+    {
+        (bool drawn,, bytes32 seed, bool open) = committeeRound(request);
+        if (!drawn) revert CommitteeNotDrawn(request.id, uint256(request.blockNumber) + 2);
+        for (uint256 i; i < signers.length; ++i) {
+            uint256 seat = seats[i];
+            if (!open && !_holdsSeat(request, seed, signers[i], uint88(seat >> 32), uint40(seat >> 120))) {
+                revert SignerNotEntitled(request.id, signers[i]);
+            }
+            packed |= (seat & _INDEX_MASK) << (_SIGNERS_SHIFT + _INDEX_BITS * i);
+        }
+    }
+
+    /// @dev Sortition: each operator holds a seat with probability committeeSize * stake / totalWeight
+    ///      (capped at 1), independently, from the round's seed, provided its stake was last raised
+    ///      before the request's block (when the seed was unknown to everyone). Splitting stake between accounts never adds
+    ///      expected seats beyond its share.
+    function _holdsSeat(Request calldata request, bytes32 seed, address operator, uint256 stake, uint256 raisedAt)
+        private
+        pure
+        returns (bool)
+    {
+        if (seed == bytes32(0) || raisedAt >= request.blockNumber || request.totalWeight == 0) return false;
+        uint256 draw = uint256(keccak256(abi.encode(seed, operator))) % request.totalWeight;
+        return draw < committeeSize(request.quorum) * stake;
     }
 
     /// @dev The caller's commitment to this report, made in an earlier block, is used up.
@@ -358,103 +469,103 @@ contract InferenceOracle is IInferenceOracle {
         delete equivocationCommittedAt[commitment];
     }
 
-    /// @notice The most gas the proof check may use: a malformed proof cannot burn more.
-    function verificationGasLimit(uint256 publicSignals) public pure returns (uint256) {
-        return _VERIFY_GAS_BASE + _VERIFY_GAS_PER_SIGNAL * publicSignals;
-    }
-
     /// @dev Makes a proved output final: the fee to the proof's beneficiary, the callback run.
-    function _fulfil(uint256 requestId, Request memory request, uint256[] calldata outputWords, address beneficiary)
-        private
-    {
+    function _fulfil(Request calldata request, uint256[] calldata outputWords, address beneficiary) private {
         bytes32 outputHash = keccak256(abi.encodePacked(outputWords));
-        Request storage stored = _requests[requestId];
-        stored.status = Status.Fulfilled;
-        stored.dataHash = outputHash;
+        _states[request.id] = _word(outputHash, Status.Fulfilled);
         balanceOf[beneficiary] += request.fee;
-        emit ResultFulfilled(requestId, beneficiary, outputHash, outputWords);
-        _deliver(requestId, request, outputWords);
+        emit ResultFulfilled(request.id, beneficiary, outputHash, outputWords);
+        _deliver(request, outputWords);
     }
 
     /// @dev A proof for an Attested request. The attested output: final at once, the fee to the
-    ///      prover, no signer paid or slashed (`disputeOnly` refuses it). Another output, within the
-    ///      window: a dispute (_overturn).
+    ///      prover, the signers' locks released, none paid or slashed (`disputeOnly` refuses it).
+    ///      Another output, within the window: a dispute (_overturn).
     function _proveAttested(
-        uint256 requestId,
-        Request memory request,
+        Request calldata request,
+        AttestationRecord calldata attested,
         uint256[] calldata inputWords,
         uint256[] calldata outputWords,
         address beneficiary,
         bytes calldata proof,
         bool disputeOnly
     ) private {
-        uint256 packed = _attestations[requestId];
-        bytes32 attestedHash = keccak256(abi.encodePacked(_loadOutput(requestId, uint16(packed >> 32))));
-        bool attestedOutput = keccak256(abi.encodePacked(outputWords)) == attestedHash;
-        if (attestedOutput && disputeOnly) revert OutputNotDifferent(requestId, attestedHash);
-        if (!attestedOutput && block.timestamp >= uint32(packed)) {
-            revert ChallengeWindowClosed(requestId, uint32(packed));
+        _requireAttested(request, attested);
+        bool attestedOutput = keccak256(abi.encodePacked(outputWords)) == attested.outputHash;
+        if (attestedOutput && disputeOnly) revert OutputNotDifferent(request.id, attested.outputHash);
+        uint256 challengeEnd = uint32(attested.packed);
+        if (!attestedOutput && block.timestamp >= challengeEnd) revert ChallengeWindowClosed(request.id, challengeEnd);
+        _verifyProof(request, inputWords, outputWords, beneficiary, proof);
+        uint32[] memory indices = _signerIndices(attested.packed);
+        if (attestedOutput) {
+            STAKING.settle(indices, request.valueAtRisk, type(uint256).max);
+            _fulfil(request, outputWords, beneficiary);
+        } else {
+            _overturn(request, attested.outputHash, indices, outputWords, beneficiary);
         }
-        _verifyProof(requestId, request, inputWords, outputWords, beneficiary, proof);
-        delete _attestations[requestId];
-        if (attestedOutput) _fulfil(requestId, request, outputWords, beneficiary);
-        else _overturn(requestId, request, outputWords, beneficiary, packed, attestedHash);
     }
 
-    /// @dev A proven output replaces an attested one: every signer slashed, the fee refunded to the
-    ///      requester, the bounty to the proof's beneficiary, the proven output delivered.
+    /// @dev A proven output replaces an attested one: every signer slashed (its locks cleared), the
+    ///      fee refunded to the requester, the bounty to the proof's beneficiary, the proven output delivered.
     function _overturn(
-        uint256 requestId,
-        Request memory request,
+        Request calldata request,
+        bytes32 attestedHash,
+        uint32[] memory indices,
         uint256[] calldata outputWords,
-        address beneficiary,
-        uint256 packed,
-        bytes32 attestedHash
+        address beneficiary
     ) private {
         bytes32 provenHash = keccak256(abi.encodePacked(outputWords));
-        Request storage stored = _requests[requestId];
-        stored.status = Status.Fulfilled;
-        stored.dataHash = provenHash;
+        _states[request.id] = _word(provenHash, Status.Fulfilled);
         balanceOf[request.requester] += request.fee;
-        (address[] memory signers,) = STAKING.accountsAt(_signerIndices(packed));
-        uint256 slashed;
-        for (uint256 i; i < signers.length; ++i) {
-            slashed += STAKING.slash(signers[i]);
-        }
-        _distributeSlash(requestId, slashed, beneficiary, request.requester);
-        emit AttestationDisputed(requestId, beneficiary, attestedHash, provenHash, outputWords, slashed);
-        _deliver(requestId, request, outputWords);
+        uint256 slashed = STAKING.slashAt(indices);
+        _distributeSlash(request.id, slashed, beneficiary, request.requester);
+        emit AttestationDisputed(request.id, beneficiary, attestedHash, provenHash, outputWords, slashed);
+        _deliver(request, outputWords);
     }
 
-    function _emitRequested(uint256 requestId, bytes32 modelId, Request memory request, uint256[] calldata inputWords)
+    function _word(bytes32 hash, Status status) private pure returns (bytes32) {
+        return (hash & ~bytes32(_STATUS_MASK)) | bytes32(uint256(status));
+    }
+
+    function _statusOf(uint256 requestId) private view returns (Status) {
+        return Status(uint8(uint256(_states[requestId]) & _STATUS_MASK));
+    }
+
+    /// @dev The request's word must hold `status` and `hash`.
+    function _requireState(uint256 requestId, Status status, bytes32 hash) private view {
+        bytes32 word = _states[requestId];
+        Status actual = Status(uint8(uint256(word) & _STATUS_MASK));
+        if (actual != status) {
+            if (actual == Status.None) revert RequestNotFound(requestId);
+            if (status == Status.Attested) revert RequestNotAttested(requestId, actual);
+            revert RequestNotPending(requestId, actual);
+        }
+        if (word != _word(hash, status)) revert RequestMismatch(requestId);
+    }
+
+    /// @dev A Requested request, as committed, before its deadline; returns its hash.
+    function _requireOpen(Request calldata request) private view returns (bytes32 requestHash) {
+        requestHash = keccak256(abi.encode(request));
+        _requireState(request.id, Status.Requested, requestHash);
+        if (block.timestamp > request.deadline) revert RequestExpired(request.id, request.deadline);
+    }
+
+    /// @dev An Attested request with this record; returns the request's hash.
+    function _requireAttested(Request calldata request, AttestationRecord calldata attested)
         private
+        view
+        returns (bytes32 requestHash)
     {
-        emit InferenceRequested(
-            requestId,
-            modelId,
-            request.requester,
-            request.mode,
-            request.quorum,
-            request.callback,
-            request.callbackGasLimit,
-            request.deadline,
-            request.fee,
-            inputWords
+        requestHash = keccak256(abi.encode(request));
+        _requireState(
+            request.id, Status.Attested, keccak256(abi.encode(requestHash, attested.outputHash, attested.packed))
         );
     }
 
-    function _requireOpen(uint256 requestId, Request memory request) private view {
-        if (request.status != Status.Requested) {
-            if (request.status == Status.None) revert RequestNotFound(requestId);
-            revert RequestNotPending(requestId, request.status);
-        }
-        if (block.timestamp > request.deadline) revert RequestExpired(requestId, request.deadline);
-    }
-
-    function _requireAttested(uint256 requestId, Status status) private pure {
-        if (status != Status.Attested) {
-            if (status == Status.None) revert RequestNotFound(requestId);
-            revert RequestNotAttested(requestId, status);
+    function _unslashed(uint32[] memory indices) private view returns (uint256 count) {
+        (, bool[] memory slashed) = STAKING.accountsAt(indices);
+        for (uint256 i; i < slashed.length; ++i) {
+            if (!slashed[i]) ++count;
         }
     }
 
@@ -477,30 +588,28 @@ contract InferenceOracle is IInferenceOracle {
     }
 
     /// @dev Public signals are the input words, the output words, then the beneficiary; the input
-    ///      words must be the ones whose hash the request stored. The registry pins the verifier and
-    ///      the key; the check gets at most verificationGasLimit, so a malformed proof (which makes a
+    ///      words must be the ones the request committed to. The registry pins the verifier and the
+    ///      key; the check gets at most verificationGasLimit, so a malformed proof (which makes a
     ///      precompile fail and burn the gas it was given) cannot burn the caller's whole limit.
     function _verifyProof(
-        uint256 requestId,
-        Request memory request,
+        Request calldata request,
         uint256[] calldata inputWords,
         uint256[] calldata outputWords,
         address beneficiary,
         bytes calldata proof
     ) private view {
         if (beneficiary == address(0)) revert InvalidBeneficiary();
-        (bytes32 modelId, address verifier, address verificationKey) = REGISTRY.getVerifierAt(request.modelIndex);
-        if (verifier == address(0)) revert ModelHasNoVerifier(modelId);
+        if (!request.provable) revert ModelHasNoVerifier(request.modelId);
+        (, address verifier, address verificationKey) = REGISTRY.getVerifierAt(request.modelIndex);
         bytes32 suppliedHash = keccak256(abi.encodePacked(inputWords));
-        if (suppliedHash != request.dataHash) revert InputHashMismatch(requestId, request.dataHash, suppliedHash);
+        if (suppliedHash != request.inputHash) revert InputHashMismatch(request.id, request.inputHash, suppliedHash);
         // The output words need no range check here: the key takes exactly the model's signal count
         // and the circuit packs range-checked values, so the words of a valid proof are in range.
         uint256[] memory signals = _publicSignals(inputWords, outputWords, beneficiary);
         if (!IProofVerifier(verifier).verify{gas: verificationGasLimit(signals.length)}(verificationKey, signals, proof)) {
-            revert InvalidProof(requestId);
+            revert InvalidProof(request.id);
         }
     }
-
     /// @dev The input words, the output words, then the beneficiary.
     function _publicSignals(uint256[] calldata inputWords, uint256[] calldata outputWords, address beneficiary)
         private
@@ -569,63 +678,6 @@ contract InferenceOracle is IInferenceOracle {
         return a < b ? a : b;
     }
 
-    /// @dev Runs the callback with exactly the requested gas. It reverts if the caller left too
-    ///      little gas for that (so no one can starve a callback into failing); a callback that
-    ///      reverts or runs out of gas only emits CallbackFailed, the result stays final.
-    function _deliver(uint256 requestId, Request memory request, uint256[] memory outputWords) private {
-        address callback = request.callback;
-        if (callback == address(0)) return;
-        if (callback.code.length == 0) {
-            emit CallbackFailed(requestId, callback);
-            return;
-        }
-        bytes memory data = abi.encodeCall(IInferenceConsumer.onInferenceResult, (requestId, outputWords));
-        uint256 gasLimit = request.callbackGasLimit;
-        uint256 available = gasleft();
-        // EIP-150 passes on at most 63/64 of what is left at the call.
-        if (
-            available < _CALLBACK_GAS_MARGIN
-                || available - _CALLBACK_GAS_MARGIN - (available - _CALLBACK_GAS_MARGIN) / 64 <= gasLimit
-        ) {
-            revert InsufficientGasForCallback(gasLimit);
-        }
-        bool success;
-        assembly ("memory-safe") {
-            // No return data is copied: a callback cannot make delivery pay for a huge return.
-            success := call(gasLimit, callback, 0, add(data, 0x20), mload(data), 0, 0)
-        }
-        if (!success) emit CallbackFailed(requestId, callback);
-    }
-
-    function _storeOutput(uint256 requestId, uint256[] calldata words) private {
-        mapping(uint256 => uint256) storage stored = _outputWords[requestId];
-        for (uint256 i; i < words.length; ++i) {
-            stored[i] = words[i];
-        }
-    }
-
-    function _loadOutput(uint256 requestId, uint256 count) private view returns (uint256[] memory words) {
-        mapping(uint256 => uint256) storage stored = _outputWords[requestId];
-        words = new uint256[](count);
-        for (uint256 i; i < count; ++i) {
-            words[i] = stored[i];
-        }
-    }
-
-    /// @dev Every signer must be an active operator now; its index is what the attestation keeps.
-    function _packAttestation(uint256 challengeEnd, uint256 outputWordCount, address[] memory signers)
-        private
-        view
-        returns (uint256 packed)
-    {
-        uint32[] memory indices = STAKING.activeIndices(signers);
-        packed = challengeEnd | (outputWordCount << 32);
-        for (uint256 i; i < signers.length; ++i) {
-            if (indices[i] == 0) revert SignerNotActive(signers[i]);
-            packed |= uint256(indices[i]) << (_SIGNERS_SHIFT + _INDEX_BITS * i);
-        }
-    }
-
     function _signerIndices(uint256 packed) private pure returns (uint32[] memory indices) {
         uint256 signers = packed >> _SIGNERS_SHIFT;
         uint256 count;
@@ -636,16 +688,68 @@ contract InferenceOracle is IInferenceOracle {
         }
     }
 
-    function _hashAttestation(Attestation calldata attestation) private view returns (bytes32) {
-        return _hashTypedData(
-            keccak256(
-                abi.encode(
-                    ATTESTATION_TYPEHASH,
-                    attestation.requestId,
-                    attestation.modelId,
-                    attestation.inputHash,
-                    attestation.outputHash
-                )
+    /// @dev Runs the callback with exactly the requested gas and settles its prepaid gas: what it
+    ///      used, at the declared price, to the caller who delivered it; the rest to the requester.
+    ///      It reverts if the caller left too little gas for the callback (so no one can starve it
+    ///      into failing); a callback that reverts or runs out of gas only emits CallbackFailed, and
+    ///      the result stays final.
+    function _deliver(Request calldata request, uint256[] calldata outputWords) private {
+        address callback = request.callback;
+        if (callback == address(0)) return;
+        uint256 gasLimit = request.callbackGasLimit;
+        uint256 gasUsed;
+        if (callback.code.length == 0) {
+            emit CallbackFailed(request.id, callback);
+        } else {
+            bytes memory data = abi.encodeCall(IInferenceConsumer.onInferenceResult, (request.id, outputWords));
+            uint256 available = gasleft();
+            // EIP-150 passes on at most 63/64 of what is left at the call.
+            if (
+                available < _CALLBACK_GAS_MARGIN
+                    || available - _CALLBACK_GAS_MARGIN - (available - _CALLBACK_GAS_MARGIN) / 64 <= gasLimit
+            ) {
+                revert InsufficientGasForCallback(gasLimit);
+            }
+            bool success;
+            uint256 before = gasleft();
+            assembly ("memory-safe") {
+                // No return data is copied: a callback cannot make delivery pay for a huge return.
+                success := call(gasLimit, callback, 0, add(data, 0x20), mload(data), 0, 0)
+            }
+            gasUsed = before - gasleft();
+            if (gasUsed > gasLimit) gasUsed = gasLimit;
+            if (!success) emit CallbackFailed(request.id, callback);
+        }
+        uint256 price = request.callbackGasPrice;
+        uint256 paid = gasUsed * price;
+        uint256 refunded = gasLimit * price - paid;
+        if (paid != 0) balanceOf[msg.sender] += paid;
+        if (refunded != 0) balanceOf[request.requester] += refunded;
+        emit CallbackSettled(request.id, msg.sender, gasUsed, paid, refunded);
+    }
+
+    /// @dev The digest a SignedAttestation's signature is over: the attestation alone, or the batch
+    ///      it is part of.
+    function _signedDigest(SignedAttestation calldata signed) private view returns (bytes32) {
+        bytes32 item = _attestationStructHash(signed.attestation);
+        if (signed.batch.length == 0) return _hashTypedData(item);
+        if (signed.index >= signed.batch.length || signed.batch[signed.index] != item) revert NotInBatch(signed.index);
+        return _hashBatch(signed.batch);
+    }
+
+    /// @dev EIP-712 digest of an AttestationBatch whose attestations have these struct hashes.
+    function _hashBatch(bytes32[] memory items) private view returns (bytes32) {
+        return _hashTypedData(keccak256(abi.encode(ATTESTATION_BATCH_TYPEHASH, keccak256(abi.encodePacked(items)))));
+    }
+
+    function _attestationStructHash(Attestation calldata attestation) private pure returns (bytes32) {
+        return keccak256(
+            abi.encode(
+                ATTESTATION_TYPEHASH,
+                attestation.requestId,
+                attestation.modelId,
+                attestation.inputHash,
+                attestation.outputHash
             )
         );
     }

@@ -4,11 +4,11 @@ pragma solidity 0.8.28;
 import {IOperatorStaking} from "./interfaces/IOperatorStaking.sol";
 
 /// @title OperatorStaking
-/// @notice ETH stakes and earned fees of attesting operators. The contract's balance is always
-///         totalStaked plus every operator's rewards: each wei is some operator's active stake,
+/// @notice ETH stakes, locks and earned fees of attesting operators. The contract's balance is
+///         always totalStaked plus every operator's rewards: each wei is some operator's active stake,
 ///         unbonding stake or reward until it is withdrawn or slashed (sent to the oracle, which
-///         splits it). Operators are kept by index, the compact id the oracle stores for each signer
-///         of a pending attestation.
+///         splits it). No operator's locked stake ever exceeds its active stake. Operators are kept
+///         by index, the compact id the oracle stores for each signer of a pending attestation.
 contract OperatorStaking is IOperatorStaking {
     uint32 public constant MAX_OPERATORS = type(uint24).max;
 
@@ -20,6 +20,8 @@ contract OperatorStaking is IOperatorStaking {
     mapping(address account => uint32 index) public indexOf;
     uint32 public operatorCount;
     uint256 public totalStaked;
+    uint256 public totalWeight;
+    uint256 public totalLocked;
 
     modifier onlyOracle() {
         if (msg.sender != ORACLE) revert CallerNotOracle(msg.sender);
@@ -47,9 +49,17 @@ contract OperatorStaking is IOperatorStaking {
         uint32 index = ++operatorCount;
         indexOf[msg.sender] = index;
         _operators[index] = Operator({
-            stake: uint88(msg.value), rewards: 0, slashed: false, unbondingEnd: 0, account: msg.sender, unbonding: 0
+            stake: uint88(msg.value),
+            locked: 0,
+            raisedAt: uint40(block.number),
+            slashed: false,
+            account: msg.sender,
+            rewards: 0,
+            unbonding: 0,
+            unbondingEnd: 0
         });
         totalStaked += msg.value;
+        totalWeight += msg.value;
         emit OperatorRegistered(msg.sender, index, msg.value);
     }
 
@@ -57,19 +67,25 @@ contract OperatorStaking is IOperatorStaking {
     function addStake() external payable {
         Operator storage operator = _unslashedOperator(msg.sender);
         if (msg.value == 0) revert ZeroAmount();
-        uint256 stake = operator.stake + msg.value;
+        uint256 before = operator.stake;
+        uint256 stake = before + msg.value;
         if (stake > type(uint88).max) revert StakeTooLarge(stake);
         operator.stake = uint88(stake);
+        operator.raisedAt = uint40(block.number);
         totalStaked += msg.value;
+        totalWeight = totalWeight - _weight(before) + _weight(stake);
         emit StakeAdded(msg.sender, msg.value, stake);
     }
 
-    /// @notice Moves `amount` of active stake into unbonding; the unbonding clock restarts for all of it.
+    /// @notice Moves `amount` of free active stake into unbonding; the unbonding clock restarts for all of it.
     function requestUnstake(uint256 amount) external {
         Operator storage operator = _unslashedOperator(msg.sender);
         if (amount == 0) revert ZeroAmount();
-        if (amount > operator.stake) revert InsufficientStake(amount, operator.stake);
-        operator.stake -= uint88(amount);
+        uint256 before = operator.stake;
+        uint256 free = before - operator.locked;
+        if (amount > free) revert InsufficientStake(amount, free);
+        operator.stake = uint88(before - amount);
+        totalWeight = totalWeight - _weight(before) + _weight(before - amount);
         uint256 unbonding = operator.unbonding + amount;
         uint256 unbondingEnd = block.timestamp + UNBONDING_PERIOD;
         operator.unbonding = uint88(unbonding);
@@ -79,9 +95,7 @@ contract OperatorStaking is IOperatorStaking {
 
     /// @notice Sends the caller's unbonded stake to it once the unbonding period is over.
     function withdrawStake() external {
-        uint32 index = indexOf[msg.sender];
-        if (index == 0) revert OperatorNotRegistered(msg.sender);
-        Operator storage operator = _operators[index];
+        Operator storage operator = _registered(msg.sender);
         uint256 amount = operator.unbonding;
         if (amount == 0) revert NothingUnbonding(msg.sender);
         if (block.timestamp < operator.unbondingEnd) revert UnbondingNotFinished(operator.unbondingEnd);
@@ -94,9 +108,7 @@ contract OperatorStaking is IOperatorStaking {
 
     /// @notice Sends the caller's earned fees to it.
     function withdrawRewards() external {
-        uint32 index = indexOf[msg.sender];
-        if (index == 0) revert OperatorNotRegistered(msg.sender);
-        Operator storage operator = _operators[index];
+        Operator storage operator = _registered(msg.sender);
         uint256 amount = operator.rewards;
         if (amount == 0) revert NoRewards(msg.sender);
         operator.rewards = 0;
@@ -104,21 +116,42 @@ contract OperatorStaking is IOperatorStaking {
         _send(msg.sender, amount);
     }
 
-    /// @notice Splits msg.value equally between the unslashed operators at `indices`; if fewer than
-    ///         `quorum`, pays no one and sends msg.value back. Only the oracle may call it.
-    function creditRewards(uint32[] calldata indices, uint256 quorum)
+    /// @inheritdoc IOperatorStaking
+    function lock(address[] calldata signers, uint256 amount) external onlyOracle returns (uint256[] memory seats) {
+        seats = new uint256[](signers.length);
+        for (uint256 i; i < signers.length; ++i) {
+            address signer = signers[i];
+            uint32 index = indexOf[signer];
+            Operator storage operator = _operators[index];
+            uint256 stake = operator.stake;
+            if (index == 0 || operator.slashed || stake < MIN_STAKE) revert SignerNotActive(signer);
+            uint256 locked = operator.locked;
+            if (stake - locked < amount) revert InsufficientFreeStake(signer, stake - locked, amount);
+            operator.locked = uint88(locked + amount);
+            seats[i] = uint256(index) | (stake << 32) | (uint256(operator.raisedAt) << 120);
+        }
+        totalLocked += amount * signers.length;
+    }
+
+    /// @inheritdoc IOperatorStaking
+    function settle(uint32[] calldata indices, uint256 amount, uint256 quorum)
         external
         payable
         onlyOracle
         returns (uint256 unslashed)
     {
         for (uint256 i; i < indices.length; ++i) {
-            if (!_operators[indices[i]].slashed) ++unslashed;
+            Operator storage operator = _operators[indices[i]];
+            if (operator.slashed) continue;
+            operator.locked -= uint88(amount);
+            ++unslashed;
         }
+        totalLocked -= amount * unslashed;
         if (unslashed < quorum || unslashed == 0) {
             if (msg.value != 0) _send(ORACLE, msg.value);
             return unslashed;
         }
+        if (msg.value == 0) return unslashed;
         uint256 share = msg.value / unslashed;
         uint256 remainder = msg.value - share * unslashed;
         for (uint256 i; i < indices.length; ++i) {
@@ -131,21 +164,20 @@ contract OperatorStaking is IOperatorStaking {
         }
     }
 
-    /// @notice Takes all of `account`'s stake, marks it slashed and sends the ETH to the oracle.
-    ///         Only the oracle may call it. Returns 0 if there is nothing to take.
+    /// @inheritdoc IOperatorStaking
     function slash(address account) external onlyOracle returns (uint256 amount) {
         uint32 index = indexOf[account];
         if (index == 0) return 0;
-        Operator storage operator = _operators[index];
-        amount = uint256(operator.stake) + operator.unbonding;
-        if (operator.slashed || amount == 0) return 0;
+        amount = _slash(index);
+        if (amount != 0) _send(ORACLE, amount);
+    }
 
-        operator.slashed = true;
-        operator.stake = 0;
-        operator.unbonding = 0;
-        totalStaked -= amount;
-        emit OperatorSlashed(account, amount);
-        _send(ORACLE, amount);
+    /// @inheritdoc IOperatorStaking
+    function slashAt(uint32[] calldata indices) external onlyOracle returns (uint256 amount) {
+        for (uint256 i; i < indices.length; ++i) {
+            amount += _slash(indices[i]);
+        }
+        if (amount != 0) _send(ORACLE, amount);
     }
 
     /// @notice The operator registered at `index` (zero fields if none).
@@ -161,15 +193,15 @@ contract OperatorStaking is IOperatorStaking {
 
     /// @notice Whether `account`'s signature counts now: registered, not slashed, stake >= MIN_STAKE.
     function isActive(address account) external view returns (bool) {
-        return _activeIndex(account) != 0;
+        return weightOf(account) != 0;
     }
 
-    /// @notice For each account, its index if active, else 0.
-    function activeIndices(address[] calldata accounts) external view returns (uint32[] memory indices) {
-        indices = new uint32[](accounts.length);
-        for (uint256 i; i < accounts.length; ++i) {
-            indices[i] = _activeIndex(accounts[i]);
-        }
+    /// @notice `account`'s weight: its stake if active, else 0.
+    function weightOf(address account) public view returns (uint256) {
+        uint32 index = indexOf[account];
+        if (index == 0) return 0;
+        Operator storage operator = _operators[index];
+        return operator.slashed ? 0 : _weight(operator.stake);
     }
 
     /// @notice For each index, the operator's address and whether it has been slashed.
@@ -187,17 +219,35 @@ contract OperatorStaking is IOperatorStaking {
         }
     }
 
-    function _activeIndex(address account) private view returns (uint32 index) {
-        index = indexOf[account];
-        if (index == 0) return 0;
+    /// @dev Takes the stake of the operator at `index`; the caller sends the ETH on.
+    function _slash(uint32 index) private returns (uint256 amount) {
         Operator storage operator = _operators[index];
-        if (operator.slashed || operator.stake < MIN_STAKE) return 0;
+        uint256 stake = operator.stake;
+        amount = stake + operator.unbonding;
+        if (operator.slashed || amount == 0) return 0;
+
+        operator.slashed = true;
+        totalLocked -= operator.locked;
+        totalWeight -= _weight(stake);
+        operator.stake = 0;
+        operator.locked = 0;
+        operator.unbonding = 0;
+        totalStaked -= amount;
+        emit OperatorSlashed(operator.account, amount);
     }
 
-    function _unslashedOperator(address account) private view returns (Operator storage operator) {
+    function _weight(uint256 stake) private view returns (uint256) {
+        return stake < MIN_STAKE ? 0 : stake;
+    }
+
+    function _registered(address account) private view returns (Operator storage operator) {
         uint32 index = indexOf[account];
         if (index == 0) revert OperatorNotRegistered(account);
         operator = _operators[index];
+    }
+
+    function _unslashedOperator(address account) private view returns (Operator storage operator) {
+        operator = _registered(account);
         if (operator.slashed) revert OperatorIsSlashed(account);
     }
 

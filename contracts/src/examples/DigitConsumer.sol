@@ -46,10 +46,25 @@ contract DigitConsumer is InferenceConsumer {
         CALLBACK_GAS_LIMIT = callbackGasLimit;
     }
 
-    /// @notice Asks for the digit in `imageWords` (the packed model input); msg.value pays the fee.
-    function classify(uint256[] calldata imageWords, uint64 deadline) external payable returns (uint256 requestId) {
-        requestId =
-            _requestInference(MODEL_ID, imageWords, MODE, QUORUM, CALLBACK_GAS_LIMIT, deadline, msg.value, msg.sender);
+    /// @notice Asks for the digit in `imageWords` (the packed model input). msg.value pays the fee
+    ///         and CALLBACK_GAS_LIMIT * callbackGasPrice for the callback's gas, whose unused part the
+    ///         oracle credits back to this contract. Attestations lock the fee as value at risk.
+    function classify(uint256[] calldata imageWords, uint64 deadline, uint64 callbackGasPrice)
+        external
+        payable
+        returns (uint256 requestId)
+    {
+        if (msg.value > type(uint96).max) revert IInferenceOracle.PaymentTooLarge(msg.value, type(uint96).max);
+        IInferenceOracle.RequestOptions memory options = IInferenceOracle.RequestOptions({
+            mode: MODE,
+            quorum: QUORUM,
+            callback: address(this),
+            callbackGasLimit: CALLBACK_GAS_LIMIT,
+            callbackGasPrice: callbackGasPrice,
+            deadline: deadline,
+            valueAtRisk: 0
+        });
+        requestId = _requestInference(MODEL_ID, imageWords, options, uint96(msg.value), msg.sender);
         requesterOf[requestId] = msg.sender;
         emit DigitRequested(requestId, msg.sender);
     }

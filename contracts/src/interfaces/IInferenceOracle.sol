@@ -28,7 +28,8 @@ interface IInferenceOracle {
     /// @dev Requested -> Fulfilled (proof) | Attested -> Finalized | Attested -> Fulfilled (a proof:
     ///      of the attested output, final at once; of another output, a dispute);
     ///      Attested -> Requested when slashed signers leave it short of its quorum;
-    ///      Requested -> Refunded after the deadline.
+    ///      Requested -> Refunded after the deadline. The status is the lowest byte of the one word
+    ///      the oracle stores per request.
     enum Status {
         None,
         Requested,
@@ -38,26 +39,80 @@ interface IInferenceOracle {
         Refunded
     }
 
-    /// @notice A request as stored: three slots, the input kept as its hash only.
-    /// @param dataHash keccak256 of the input words while the request waits for a final result.
-    ///        When a proof makes the result final (Fulfilled) the input hash is no longer needed and
-    ///        its slot takes keccak256 of the output words instead: a proved fulfilment then writes
-    ///        no fresh storage slot. Use getResult for the output hash of any final result.
+    /// @notice What a request commits to. The oracle stores one word per request, a hash of this
+    ///         struct (then of its attestation, then of its result); every later call passes the
+    ///         struct back and is checked against that hash. InferenceRequested emits it whole.
+    /// @param id The request id (ids start at 1).
+    /// @param inputHash keccak256 of the packed input words.
+    /// @param fee What the request pays for its result: the payment less the callback prepayment.
+    /// @param callbackGasPrice Wei per gas the requester prepaid for its callback (callbackGasLimit of it).
+    /// @param provable The model has a verifier: a proof serves or disputes the request, and after the
+    ///        committee's exclusive round any active operator may attest it.
+    /// @param outputValues The model's output packing, so that submitting an attestation needs no
+    ///        registry read to range-check the words.
+    /// @param blockNumber The request's block: committees are drawn from later block hashes.
+    /// @param valueAtRisk Stake each signature locks until the result is final (at least `fee`).
+    /// @param totalWeight STAKING.totalWeight() at the request: the committees' denominator.
     struct Request {
+        uint256 id;
+        bytes32 modelId;
+        bytes32 inputHash;
         address requester;
-        uint80 fee;
-        Status status;
-        Mode mode;
+        uint96 fee;
         address callback;
-        uint32 modelIndex;
+        uint32 callbackGasLimit;
+        uint64 callbackGasPrice;
         uint32 deadline;
-        uint24 callbackGasLimit;
+        Mode mode;
         uint8 quorum;
-        bytes32 dataHash;
+        bool provable;
+        uint32 modelIndex;
+        uint32 outputValues;
+        uint8 outputBits;
+        uint64 blockNumber;
+        uint96 valueAtRisk;
+        uint128 totalWeight;
+    }
+
+    /// @notice What a requester chooses besides the model and the input.
+    /// @param mode ZK: served by a proof only. ATTESTED: by `quorum` operator signatures (or a proof).
+    /// @param quorum Signatures needed (1..MAX_SIGNERS) in ATTESTED mode; 0 in ZK mode.
+    /// @param callback Contract whose onInferenceResult receives the final result; zero for none.
+    /// @param callbackGasLimit Gas the callback gets (1..MAX_CALLBACK_GAS_LIMIT when a callback is set).
+    /// @param callbackGasPrice Wei per callback gas paid to whoever delivers the result; the payment
+    ///        must include callbackGasLimit * callbackGasPrice, and what the callback does not use is
+    ///        credited back to the requester.
+    /// @param deadline Last timestamp at which a result can be delivered; after it the payment is refundable.
+    /// @param valueAtRisk ATTESTED: stake each signer locks until the result is final, at least the
+    ///        fee; 0 means the fee. ZK: 0.
+    struct RequestOptions {
+        Mode mode;
+        uint8 quorum;
+        address callback;
+        uint32 callbackGasLimit;
+        uint64 callbackGasPrice;
+        uint64 deadline;
+        uint96 valueAtRisk;
+    }
+
+    /// @notice An attestation as the oracle keeps it between submission and finality, emitted by
+    ///         AttestationSubmitted and passed back to finalize, fulfillWithProof and disputeWithProof.
+    /// @param outputHash keccak256 of the attested output words.
+    /// @param packed Bits 0-31: the end of the challenge window; then one 24-bit operator index per signer.
+    struct AttestationRecord {
+        bytes32 outputHash;
+        uint256 packed;
+    }
+
+    /// @notice One result of a batch: the request as committed and the attested output words.
+    struct AttestedResult {
+        Request request;
+        uint256[] outputWords;
     }
 
     /// @notice The EIP-712 struct operators sign: hashes are keccak256(abi.encodePacked(words)).
-    ///         Off-chain attestations use requestId 0.
+    ///         Off-chain attestations use requestId 0. On-chain, operators sign an
+    ///         AttestationBatch(Attestation[] attestations) of one or more of them.
     struct Attestation {
         uint256 requestId;
         bytes32 modelId;
@@ -65,8 +120,19 @@ interface IInferenceOracle {
         bytes32 outputHash;
     }
 
+    /// @notice An attestation and the signature over it, as evidence of an equivocation.
+    /// @param batch Empty if `signature` is over the Attestation alone; otherwise the EIP-712 struct
+    ///        hashes of the signed batch's attestations, of which batch[index] is this one's.
+    struct SignedAttestation {
+        Attestation attestation;
+        bytes32[] batch;
+        uint256 index;
+        bytes signature;
+    }
+
     error InvalidTreasury();
     error InvalidChallengeWindow(uint256 challengeWindow);
+    error InvalidRoundBlocks(uint256 roundBlocks);
     error StakingOracleMismatch(address stakingOracle, address oracle);
     error UnbondingNotLongerThanChallengeWindow(uint256 unbondingPeriod, uint256 challengeWindow);
     error Reentrancy();
@@ -79,12 +145,18 @@ interface IInferenceOracle {
     error InvalidQuorum(Mode mode, uint256 quorum);
     error InvalidDeadline(uint256 deadline);
     error InvalidCallbackGasLimit(uint256 callbackGasLimit, uint256 max);
+    /// @notice A ZK request declared a value at risk, or an ATTESTED one less than its fee.
+    error InvalidValueAtRisk(uint256 valueAtRisk, uint256 fee);
+    /// @notice A model without a verifier is served by committees only, and there is no stake to draw one from.
+    error NoActiveOperators();
     error InputWordCountMismatch(uint256 expected, uint256 received);
     error OutputWordCountMismatch(uint256 expected, uint256 received);
     error InputWordOutOfRange(uint256 index, uint256 word, uint256 bits);
     error OutputWordOutOfRange(uint256 index, uint256 word, uint256 bits);
 
     error RequestNotFound(uint256 requestId);
+    /// @notice The Request (or AttestationRecord) passed in is not what `requestId` committed to.
+    error RequestMismatch(uint256 requestId);
     error RequestNotPending(uint256 requestId, Status status);
     error RequestNotAttested(uint256 requestId, Status status);
     error RequestNotAttestable(uint256 requestId, Mode mode);
@@ -92,13 +164,20 @@ interface IInferenceOracle {
     error RequestNotExpired(uint256 requestId, uint256 deadline);
     error ResultNotFinal(uint256 requestId, Status status);
     error InputHashMismatch(uint256 requestId, bytes32 expected, bytes32 received);
+    error OutputHashMismatch(uint256 requestId, bytes32 expected, bytes32 received);
     error InvalidProof(uint256 requestId);
 
+    error EmptyBatch();
     error SignatureCountOutOfRange(uint256 count, uint256 quorum, uint256 max);
     error InvalidSignature(uint256 index);
     error DuplicateSigner(address signer);
     error SignersNotAscending(uint256 index, address signer, address previous);
-    error SignerNotActive(address signer);
+    /// @notice The committee of `requestId` is drawn from the hash of the block after the request's,
+    ///         which is not known before block `drawnAt`.
+    error CommitteeNotDrawn(uint256 requestId, uint256 drawnAt);
+    /// @notice `signer` holds no seat on `requestId`'s committee for this round (or its stake was
+    ///         raised after the request), and the request is not open to every operator.
+    error SignerNotEntitled(uint256 requestId, address signer);
     error ChallengeWindowOpen(uint256 requestId, uint256 challengeEnd);
     error ChallengeWindowClosed(uint256 requestId, uint256 challengeEnd);
     error OutputNotDifferent(uint256 requestId, bytes32 outputHash);
@@ -106,6 +185,7 @@ interface IInferenceOracle {
     error AttestationSubjectMismatch();
     error SameOutput(bytes32 outputHash);
     error SignerMismatch(address first, address second);
+    error NotInBatch(uint256 index);
     error NothingToSlash(address operator);
     error EquivocationNotCommitted(bytes32 commitment);
     error EquivocationAlreadyCommitted(bytes32 commitment);
@@ -117,27 +197,23 @@ interface IInferenceOracle {
     error EtherTransferFailed(address to, uint256 amount);
     error InsufficientGasForCallback(uint256 callbackGasLimit);
 
-    /// @notice Everything a node needs to serve the request, without another look-up.
+    /// @notice Everything a node needs to serve the request, and everything later calls pass back.
     event InferenceRequested(
         uint256 indexed requestId,
         bytes32 indexed modelId,
         address indexed requester,
-        Mode mode,
-        uint8 quorum,
-        address callback,
-        uint32 callbackGasLimit,
-        uint64 deadline,
-        uint256 fee,
+        Request request,
         uint256[] inputWords
     );
     /// @param fulfiller The beneficiary the proof binds, who is paid the fee (whoever sent it).
     event ResultFulfilled(
         uint256 indexed requestId, address indexed fulfiller, bytes32 outputHash, uint256[] outputWords
     );
+    /// @param record What finalize, fulfillWithProof and disputeWithProof take back.
     event AttestationSubmitted(
         uint256 indexed requestId,
         address indexed submitter,
-        bytes32 outputHash,
+        AttestationRecord record,
         uint256[] outputWords,
         address[] signers,
         uint64 challengeEnd
@@ -176,74 +252,74 @@ interface IInferenceOracle {
     );
     event RequestRefunded(uint256 indexed requestId, address indexed requester, uint256 amount);
     event CallbackFailed(uint256 indexed requestId, address indexed callback);
+    /// @notice The callback's prepaid gas settled: `paid` to the deliverer for `gasUsed`, `refunded`
+    ///         credited back to the requester.
+    event CallbackSettled(
+        uint256 indexed requestId, address indexed deliverer, uint256 gasUsed, uint256 paid, uint256 refunded
+    );
     event Withdrawn(address indexed account, address indexed to, uint256 amount);
 
-    /// @notice Asks for `modelId`'s output on `inputWords`, paying msg.value (at least the model's fee).
-    /// @param mode ZK: served by a proof only. ATTESTED: by `quorum` operator signatures (or a proof).
-    /// @param quorum Distinct active operators needed (1..MAX_SIGNERS) in ATTESTED mode; 0 in ZK mode.
-    /// @param callback Contract whose onInferenceResult receives the final result; zero for none.
-    /// @param callbackGasLimit Gas the callback gets (1..MAX_CALLBACK_GAS_LIMIT when a callback is set).
-    /// @param deadline Last timestamp at which a result can be delivered; after it the fee is refundable.
-    function requestInference(
-        bytes32 modelId,
-        uint256[] calldata inputWords,
-        Mode mode,
-        uint8 quorum,
-        address callback,
-        uint32 callbackGasLimit,
-        uint64 deadline
-    ) external payable returns (uint256 requestId);
+    /// @notice Asks for `modelId`'s output on `inputWords`, paying msg.value: at least the model's
+    ///         fee plus callbackGasLimit * callbackGasPrice.
+    function requestInference(bytes32 modelId, uint256[] calldata inputWords, RequestOptions calldata options)
+        external
+        payable
+        returns (uint256 requestId);
 
     /// @notice Delivers a proved result; anyone may send it and `beneficiary`, which the proof binds
-    ///         (the last public signal), earns the fee. A request that is Attested takes a proof too:
-    ///         of the attested output, it is final at once; of another output, it is a dispute
-    ///         (disputeWithProof).
+    ///         (the last public signal), earns the fee. A request that is Attested takes a proof too
+    ///         (pass its `attested` record; zero for a Requested one): of the attested output, it is
+    ///         final at once; of another output within the window, it is a dispute.
     /// @param proof The proof system's encoding (docs/protocol.md): for Groth16, abi.encode(uint256[2] a,
     ///        uint256[2][2] b, uint256[2] c) as snarkjs's soliditycalldata orders them.
     function fulfillWithProof(
-        uint256 requestId,
+        Request calldata request,
+        AttestationRecord calldata attested,
         uint256[] calldata inputWords,
         uint256[] calldata outputWords,
         address beneficiary,
         bytes calldata proof
     ) external;
 
-    /// @notice Submits an output signed by distinct active operators (65-byte signatures, signers
-    ///         in ascending address order). The result is final after CHALLENGE_WINDOW.
-    function submitAttestations(uint256 requestId, uint256[] calldata outputWords, bytes[] calldata signatures) external;
+    /// @notice Submits results attested by the same signers: each signs the EIP-712
+    ///         AttestationBatch of the results' Attestations, in order (65-byte signatures, signers
+    ///         in ascending address order, exactly each request's quorum). During a request's
+    ///         exclusive round only its committee's seats count; after it, a provable request takes
+    ///         any active operator, a model without a verifier the next round's committee. Each
+    ///         signature locks the request's value at risk. Each result is final after CHALLENGE_WINDOW.
+    function submitAttestations(AttestedResult[] calldata results, bytes[] calldata signatures) external;
 
-    /// @notice Makes an attested result final once its challenge window is over, credits the fee to
-    ///         the unslashed signers (in STAKING, withdrawn with withdrawRewards) and runs the
-    ///         callback; voids it instead if slashed signers leave it short of its quorum.
-    function finalize(uint256 requestId) external;
+    /// @notice Makes an attested result final once its challenge window is over: credits the fee to
+    ///         the unslashed signers (in STAKING, withdrawn with withdrawRewards), releases their
+    ///         locks and runs the callback. Voids it instead, at any time, if slashed signers leave
+    ///         it short of its quorum: the request is open again.
+    function finalize(Request calldata request, AttestationRecord calldata attested, uint256[] calldata outputWords)
+        external;
 
     /// @notice Overturns an attested result during its challenge window with a proof of a different
     ///         output: every signer is slashed, the requester is refunded, the proven output is final,
     ///         and `beneficiary` (bound by the proof) earns the bounty.
     function disputeWithProof(
-        uint256 requestId,
+        Request calldata request,
+        AttestationRecord calldata attested,
         uint256[] calldata inputWords,
         uint256[] calldata outputWords,
         address beneficiary,
         bytes calldata proof
     ) external;
 
-    /// @notice Commits to an equivocation report: keccak256(abi.encode(reporter, first,
-    ///         firstSignature, second, secondSignature)). Reveal it with reportEquivocation from
-    ///         `reporter` in a later block; a copy of the reveal cannot take its bounty.
+    /// @notice Commits to an equivocation report: keccak256(abi.encode(reporter, first, second)).
+    ///         Reveal it with reportEquivocation from `reporter` in a later block; a copy of the
+    ///         reveal cannot take its bounty.
     function commitEquivocation(bytes32 commitment) external;
 
     /// @notice Slashes an operator that signed two attestations of the same request, model and input
-    ///         with different outputs; the caller must have committed to this report in an earlier block.
-    function reportEquivocation(
-        Attestation calldata first,
-        bytes calldata firstSignature,
-        Attestation calldata second,
-        bytes calldata secondSignature
-    ) external;
+    ///         with different outputs (alone or in batches); the caller must have committed to this
+    ///         report in an earlier block.
+    function reportEquivocation(SignedAttestation calldata first, SignedAttestation calldata second) external;
 
-    /// @notice Credits the fee of an expired request with no result back to its requester.
-    function refund(uint256 requestId) external;
+    /// @notice Credits the payment of an expired request with no result back to its requester.
+    function refund(Request calldata request) external;
 
     /// @notice Sends the caller's whole balance to `to`.
     function withdraw(address payable to) external;
@@ -259,6 +335,10 @@ interface IInferenceOracle {
 
     /// @notice Seconds during which an attested result can be disputed.
     function CHALLENGE_WINDOW() external view returns (uint256);
+
+    /// @notice Blocks per committee round; round 0, the committee's exclusive round, starts with
+    ///         the second block after the request.
+    function ROUND_BLOCKS() external view returns (uint256);
 
     /// @notice The most signatures one attestation can carry.
     function MAX_SIGNERS() external view returns (uint256);
@@ -285,6 +365,9 @@ interface IInferenceOracle {
     /// @notice keccak256("Attestation(uint256 requestId,bytes32 modelId,bytes32 inputHash,bytes32 outputHash)").
     function ATTESTATION_TYPEHASH() external view returns (bytes32);
 
+    /// @notice keccak256 of "AttestationBatch(Attestation[] attestations)" followed by the Attestation type.
+    function ATTESTATION_BATCH_TYPEHASH() external view returns (bytes32);
+
     /// @notice The EIP-712 domain separator (name "Veridict", version "1", this chain, this contract).
     function DOMAIN_SEPARATOR() external view returns (bytes32);
 
@@ -302,24 +385,38 @@ interface IInferenceOracle {
             uint256[] memory extensions
         );
 
-    /// @notice The EIP-712 digest an operator signs for `attestation`.
+    /// @notice The EIP-712 digest an operator signs for `attestation` alone (off-chain attestations).
     function hashAttestation(Attestation calldata attestation) external view returns (bytes32 digest);
+
+    /// @notice The EIP-712 digest operators sign for a batch of attestations (on-chain submissions).
+    function hashAttestationBatch(Attestation[] calldata attestations) external view returns (bytes32 digest);
 
     /// @notice The id the next request will get (ids start at 1; 0 is for off-chain attestations).
     function nextRequestId() external view returns (uint256);
 
-    /// @notice The stored request; reverts RequestNotFound if unknown.
-    function getRequest(uint256 requestId) external view returns (Request memory request);
+    /// @notice The stored word of `requestId`: its status and the 248-bit hash (lowest byte cleared)
+    ///         of its Request while Requested, of its Request and AttestationRecord while Attested,
+    ///         of its output words once final. Reverts RequestNotFound if unknown.
+    function getRequestState(uint256 requestId) external view returns (Status status, bytes32 hash);
 
-    /// @notice The status and keccak256 of the output words of a final result (Fulfilled or
-    ///         Finalized); reverts otherwise. The words are in the ResultFulfilled, ResultFinalized's
-    ///         AttestationSubmitted or AttestationDisputed event; a consumer whose callback failed can
-    ///         be handed them and check them against this hash (InferenceConsumer.deliverResult).
+    /// @notice The status and the keccak256 of the output words, lowest byte cleared, of a final
+    ///         result (Fulfilled or Finalized); reverts otherwise. The words are in the
+    ///         ResultFulfilled, AttestationSubmitted or AttestationDisputed event; check them with isResult.
     function getResult(uint256 requestId) external view returns (Status status, bytes32 outputHash);
 
-    /// @notice The pending attestation of `requestId`: when its window ends and who signed it (none
-    ///         once it is finalized by a proof, disputed or voided).
-    function getAttestation(uint256 requestId) external view returns (uint64 challengeEnd, address[] memory signers);
+    /// @notice Whether `outputWords` are `requestId`'s final result.
+    function isResult(uint256 requestId, uint256[] calldata outputWords) external view returns (bool);
+
+    /// @notice `requestId`'s committee round now: whether it is drawn yet, its number, its seed
+    ///         (zero when not drawn or too old), and whether the request is open to every active operator.
+    function committeeRound(Request calldata request)
+        external
+        view
+        returns (bool drawn, uint256 round, bytes32 seed, bool open);
+
+    /// @notice Whether `operator`'s signature counts for `request` now (seat or open round, stake
+    ///         not raised since the request, active); free stake is checked on submission.
+    function isEntitled(Request calldata request, address operator) external view returns (bool);
 
     /// @notice What `account` can withdraw.
     function balanceOf(address account) external view returns (uint256);

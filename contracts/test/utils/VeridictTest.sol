@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {Test} from "forge-std/Test.sol";
+import {Test, Vm} from "forge-std/Test.sol";
 
 import {InferenceOracle} from "../../src/InferenceOracle.sol";
 import {ModelRegistry} from "../../src/ModelRegistry.sol";
@@ -15,6 +15,9 @@ abstract contract VeridictTest is Test {
     uint256 internal constant MIN_STAKE = 1 ether;
     uint256 internal constant UNBONDING_PERIOD = 7 days;
     uint256 internal constant CHALLENGE_WINDOW = 1 days;
+    /// @dev Blocks per committee round: round 0 (the committee's exclusive round) starts two blocks
+    ///      after the request.
+    uint256 internal constant ROUND_BLOCKS = 10;
     uint96 internal constant FEE = 0.01 ether;
     /// @dev The most one slash pays a disputer, reporter or requester.
     uint256 internal constant MAX_BOUNTY = 0.5 ether;
@@ -54,7 +57,7 @@ abstract contract VeridictTest is Test {
         registry = new ModelRegistry();
         address predictedOracle = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 1);
         staking = new OperatorStaking(predictedOracle, MIN_STAKE, UNBONDING_PERIOD);
-        oracle = new InferenceOracle(registry, staking, treasury, CHALLENGE_WINDOW, MAX_BOUNTY);
+        oracle = new InferenceOracle(registry, staking, treasury, CHALLENGE_WINDOW, ROUND_BLOCKS, MAX_BOUNTY);
         _loadFixture();
 
         vm.startPrank(modelOwner);
@@ -83,6 +86,7 @@ abstract contract VeridictTest is Test {
         vm.deal(requester, 100 ether);
         vm.deal(disputer, 1 ether);
         vm.warp(1_700_000_000);
+        vm.roll(1_000);
     }
 
     function _squareDefinition() internal pure returns (IModelRegistry.ModelDefinition memory) {
@@ -158,26 +162,92 @@ abstract contract VeridictTest is Test {
         return uint64(block.timestamp + 3 days);
     }
 
-    function _requestSquare(IInferenceOracle.Mode mode, uint8 quorum) internal returns (uint256) {
+    /// @dev Options with no callback; ATTESTED requests lock the fee (valueAtRisk 0 means the fee).
+    function _options(IInferenceOracle.Mode mode, uint8 quorum)
+        internal
+        view
+        returns (IInferenceOracle.RequestOptions memory)
+    {
+        return IInferenceOracle.RequestOptions({
+            mode: mode,
+            quorum: quorum,
+            callback: address(0),
+            callbackGasLimit: 0,
+            callbackGasPrice: 0,
+            deadline: _deadline(),
+            valueAtRisk: 0
+        });
+    }
+
+    /// @dev Requests from `requester`, paying `payment`; returns the request as InferenceRequested emitted it.
+    function _request(
+        bytes32 modelId,
+        uint256[] memory inputWords,
+        IInferenceOracle.RequestOptions memory options,
+        uint256 payment
+    ) internal returns (IInferenceOracle.Request memory request) {
+        vm.recordLogs();
+        vm.prank(requester);
+        uint256 id = oracle.requestInference{value: payment}(modelId, inputWords, options);
+        request = _requestFromLogs(vm.getRecordedLogs());
+        assertEq(request.id, id, "the event names the returned id");
+    }
+
+    /// @dev The Request of the last InferenceRequested among `logs`.
+    function _requestFromLogs(Vm.Log[] memory logs) internal pure returns (IInferenceOracle.Request memory request) {
+        bool found;
+        for (uint256 i; i < logs.length; ++i) {
+            if (logs[i].topics[0] == IInferenceOracle.InferenceRequested.selector) {
+                (request,) = abi.decode(logs[i].data, (IInferenceOracle.Request, uint256[]));
+                found = true;
+            }
+        }
+        require(found, "no InferenceRequested");
+    }
+
+    function _requestSquare(IInferenceOracle.Mode mode, uint8 quorum)
+        internal
+        returns (IInferenceOracle.Request memory)
+    {
         return _requestSquare(mode, quorum, address(0), 0);
     }
 
+    /// @dev A callback with `gasLimit` at a zero gas price (no prepayment).
     function _requestSquare(IInferenceOracle.Mode mode, uint8 quorum, address callback, uint32 gasLimit)
         internal
-        returns (uint256)
+        returns (IInferenceOracle.Request memory)
     {
-        vm.prank(requester);
-        return
-            oracle.requestInference{value: FEE}(
-                squareModel, squareInput, mode, quorum, callback, gasLimit, _deadline()
-            );
+        IInferenceOracle.RequestOptions memory options = _options(mode, quorum);
+        options.callback = callback;
+        options.callbackGasLimit = gasLimit;
+        return _request(squareModel, squareInput, options, FEE);
     }
 
-    function _requestLarge(uint8 quorum) internal returns (uint256) {
-        vm.prank(requester);
-        return oracle.requestInference{value: FEE}(
-            largeModel, largeInput, IInferenceOracle.Mode.ATTESTED, quorum, address(0), 0, _deadline()
-        );
+    function _requestLarge(uint8 quorum) internal returns (IInferenceOracle.Request memory) {
+        return _request(largeModel, largeInput, _options(IInferenceOracle.Mode.ATTESTED, quorum), FEE);
+    }
+
+    /// @dev No attestation: the record a Requested request takes.
+    function _none() internal pure returns (IInferenceOracle.AttestationRecord memory) {
+        return IInferenceOracle.AttestationRecord({outputHash: bytes32(0), packed: 0});
+    }
+
+    /// @dev Moves to the first block of the request's exclusive round (its committee drawn).
+    function _draw(IInferenceOracle.Request memory request) internal {
+        if (block.number < request.blockNumber + 2) vm.roll(request.blockNumber + 2);
+    }
+
+    /// @dev Positions (in `operators`) of the operators entitled to sign `request` now, ascending.
+    function _entitled(IInferenceOracle.Request memory request) internal view returns (uint256[] memory positions) {
+        uint256[] memory all = new uint256[](OPERATOR_COUNT);
+        uint256 count;
+        for (uint256 i; i < OPERATOR_COUNT; ++i) {
+            if (oracle.isEntitled(request, operators[i])) all[count++] = i;
+        }
+        positions = new uint256[](count);
+        for (uint256 i; i < count; ++i) {
+            positions[i] = all[i];
+        }
     }
 
     function _hashWords(uint256[] memory words) internal pure returns (bytes32) {
@@ -202,6 +272,16 @@ abstract contract VeridictTest is Test {
         return abi.encodePacked(r, s, v);
     }
 
+    /// @dev `key`'s signature over the batch of `attestations` (what submitAttestations checks).
+    function _signBatch(uint256 key, IInferenceOracle.Attestation[] memory attestations)
+        internal
+        view
+        returns (bytes memory)
+    {
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, oracle.hashAttestationBatch(attestations));
+        return abi.encodePacked(r, s, v);
+    }
+
     function _attestation(uint256 requestId, bytes32 modelId, uint256[] memory inputWords, uint256[] memory outputWords)
         internal
         pure
@@ -215,62 +295,166 @@ abstract contract VeridictTest is Test {
         });
     }
 
-    /// @dev Signatures of the first `count` operators (ascending addresses) over the output.
-    function _signatures(
-        uint256 requestId,
-        bytes32 modelId,
-        uint256[] memory inputWords,
-        uint256[] memory outputWords,
-        uint256 count
-    ) internal view returns (bytes[] memory) {
-        return _signaturesFrom(requestId, modelId, inputWords, outputWords, 0, count);
+    /// @dev The Attestation of `request` with `outputWords`.
+    function _attestationOf(IInferenceOracle.Request memory request, uint256[] memory outputWords)
+        internal
+        pure
+        returns (IInferenceOracle.Attestation memory)
+    {
+        return IInferenceOracle.Attestation({
+            requestId: request.id,
+            modelId: request.modelId,
+            inputHash: request.inputHash,
+            outputHash: keccak256(abi.encodePacked(outputWords))
+        });
     }
 
-    /// @dev Signatures of operators first..first+count-1 (ascending addresses) over the output.
-    function _signaturesFrom(
-        uint256 requestId,
-        bytes32 modelId,
-        uint256[] memory inputWords,
+    /// @dev A batch of one result.
+    function _results(IInferenceOracle.Request memory request, uint256[] memory outputWords)
+        internal
+        pure
+        returns (IInferenceOracle.AttestedResult[] memory results)
+    {
+        results = new IInferenceOracle.AttestedResult[](1);
+        results[0] = IInferenceOracle.AttestedResult({request: request, outputWords: outputWords});
+    }
+
+    /// @dev Signatures over a batch of one result by the operators at `positions` (ascending).
+    function _signaturesAt(
+        IInferenceOracle.Request memory request,
         uint256[] memory outputWords,
-        uint256 first,
-        uint256 count
+        uint256[] memory positions
     ) internal view returns (bytes[] memory signatures) {
-        IInferenceOracle.Attestation memory attestation = _attestation(requestId, modelId, inputWords, outputWords);
-        signatures = new bytes[](count);
-        for (uint256 i; i < count; ++i) {
-            signatures[i] = _sign(operatorKeys[first + i], attestation);
+        IInferenceOracle.Attestation[] memory batch = new IInferenceOracle.Attestation[](1);
+        batch[0] = _attestationOf(request, outputWords);
+        signatures = new bytes[](positions.length);
+        for (uint256 i; i < positions.length; ++i) {
+            signatures[i] = _signBatch(operatorKeys[positions[i]], batch);
         }
+    }
+
+    /// @dev Signatures by the first `count` operators entitled to sign `request` now.
+    function _signatures(IInferenceOracle.Request memory request, uint256[] memory outputWords, uint256 count)
+        internal
+        view
+        returns (bytes[] memory)
+    {
+        return _signaturesAt(request, outputWords, _firstEntitled(request, count));
+    }
+
+    /// @dev The first `count` entitled positions; fails the test if the committee has fewer.
+    function _firstEntitled(IInferenceOracle.Request memory request, uint256 count)
+        internal
+        view
+        returns (uint256[] memory positions)
+    {
+        uint256[] memory entitled = _entitled(request);
+        require(entitled.length >= count, "too few entitled operators");
+        positions = new uint256[](count);
+        for (uint256 i; i < count; ++i) {
+            positions[i] = entitled[i];
+        }
+    }
+
+    /// @dev Submits `outputWords` for `request` signed by its first `count` entitled operators (the
+    ///      committee drawn first); returns the record finalize and disputes take.
+    function _attest(IInferenceOracle.Request memory request, uint256[] memory outputWords, uint256 count)
+        internal
+        returns (IInferenceOracle.AttestationRecord memory)
+    {
+        _draw(request);
+        return _submit(request, outputWords, _signatures(request, outputWords, count));
+    }
+
+    /// @dev Submits one result with these signatures; returns its record.
+    function _submit(IInferenceOracle.Request memory request, uint256[] memory outputWords, bytes[] memory signatures)
+        internal
+        returns (IInferenceOracle.AttestationRecord memory record)
+    {
+        vm.recordLogs();
+        oracle.submitAttestations(_results(request, outputWords), signatures);
+        record = _recordFromLogs(vm.getRecordedLogs(), request.id);
+    }
+
+    /// @dev The AttestationRecord AttestationSubmitted emitted for `requestId` among `logs`.
+    function _recordFromLogs(Vm.Log[] memory logs, uint256 requestId)
+        internal
+        pure
+        returns (IInferenceOracle.AttestationRecord memory record)
+    {
+        bool found;
+        for (uint256 i; i < logs.length; ++i) {
+            if (
+                logs[i].topics[0] == IInferenceOracle.AttestationSubmitted.selector
+                    && uint256(logs[i].topics[1]) == requestId
+            ) {
+                (record,,,) = abi.decode(logs[i].data, (IInferenceOracle.AttestationRecord, uint256[], address[], uint64));
+                found = true;
+            }
+        }
+        require(found, "no AttestationSubmitted");
+    }
+
+    /// @dev A signature over `attestation` alone (as off-chain attestations are signed).
+    function _signedAlone(uint256 key, IInferenceOracle.Attestation memory attestation)
+        internal
+        view
+        returns (IInferenceOracle.SignedAttestation memory)
+    {
+        return IInferenceOracle.SignedAttestation({
+            attestation: attestation, batch: new bytes32[](0), index: 0, signature: _sign(key, attestation)
+        });
+    }
+
+    /// @dev `key`'s signature over a batch of `attestations`, as evidence for the one at `index`.
+    function _signedInBatch(uint256 key, IInferenceOracle.Attestation[] memory attestations, uint256 index)
+        internal
+        view
+        returns (IInferenceOracle.SignedAttestation memory)
+    {
+        bytes32[] memory items = new bytes32[](attestations.length);
+        for (uint256 i; i < attestations.length; ++i) {
+            items[i] = keccak256(
+                abi.encode(
+                    oracle.ATTESTATION_TYPEHASH(),
+                    attestations[i].requestId,
+                    attestations[i].modelId,
+                    attestations[i].inputHash,
+                    attestations[i].outputHash
+                )
+            );
+        }
+        return IInferenceOracle.SignedAttestation({
+            attestation: attestations[index], batch: items, index: index, signature: _signBatch(key, attestations)
+        });
     }
 
     /// @dev `reporter` commits to the equivocation report, and the chain moves on one block.
     function _commitEquivocation(
         address reporter,
-        IInferenceOracle.Attestation memory first,
-        bytes memory firstSignature,
-        IInferenceOracle.Attestation memory second,
-        bytes memory secondSignature
+        IInferenceOracle.SignedAttestation memory first,
+        IInferenceOracle.SignedAttestation memory second
     ) internal {
         vm.prank(reporter);
-        oracle.commitEquivocation(keccak256(abi.encode(reporter, first, firstSignature, second, secondSignature)));
+        oracle.commitEquivocation(keccak256(abi.encode(reporter, first, second)));
         vm.roll(block.number + 1);
     }
 
     /// @dev Commits, then reveals the report from `reporter` in the next block.
     function _reportEquivocation(
         address reporter,
-        IInferenceOracle.Attestation memory first,
-        bytes memory firstSignature,
-        IInferenceOracle.Attestation memory second,
-        bytes memory secondSignature
+        IInferenceOracle.SignedAttestation memory first,
+        IInferenceOracle.SignedAttestation memory second
     ) internal {
-        _commitEquivocation(reporter, first, firstSignature, second, secondSignature);
+        _commitEquivocation(reporter, first, second);
         vm.prank(reporter);
-        oracle.reportEquivocation(first, firstSignature, second, secondSignature);
+        oracle.reportEquivocation(first, second);
     }
 
-    function _attestSquare(uint256 requestId, uint256[] memory outputWords, uint256 count) internal {
-        oracle.submitAttestations(
-            requestId, outputWords, _signatures(requestId, squareModel, squareInput, outputWords, count)
-        );
+    function _attestSquare(IInferenceOracle.Request memory request, uint256[] memory outputWords, uint256 count)
+        internal
+        returns (IInferenceOracle.AttestationRecord memory)
+    {
+        return _attest(request, outputWords, count);
     }
 }
