@@ -107,6 +107,16 @@ export const attestationTypeString = ${JSON.stringify(typeString)} as const
 export const attestationTypes = {
   Attestation: ${JSON.stringify(fields, null, 2).replace(/\n/g, '\n  ')},
 } as const
+
+/**
+ * EIP-712 types of a batch of attestations, what operators sign for an on-chain submission
+ * (primaryType 'AttestationBatch'; a single request is a batch of one). Its type hash is
+ * InferenceOracle.ATTESTATION_BATCH_TYPEHASH.
+ */
+export const attestationBatchTypes = {
+  AttestationBatch: [{ name: 'attestations', type: 'Attestation[]' }],
+  Attestation: attestationTypes.Attestation,
+} as const
 `
 }
 

@@ -40,6 +40,12 @@ export type DeployVeridictParameters = {
   unbondingPeriod?: bigint | undefined
   /** Seconds an attested result can be disputed (default 1 day). */
   challengeWindow?: bigint | undefined
+  /**
+   * Blocks per committee round (1..256, default 10): an attested request's committee has this many
+   * blocks to itself, starting two blocks after the request, before the request opens to every
+   * operator (a model with a verifier) or a new committee is drawn (a model without one).
+   */
+  roundBlocks?: bigint | undefined
   /** The most one slash pays a disputer, reporter or requester, in wei (default 0.1 ETH: enough to pay for proving, little enough that a self-dispute recovers little). */
   maxBounty?: bigint | undefined
   /** Receives the treasury share of slashed stake (default: the deployer). */
@@ -61,6 +67,7 @@ export type Deployment = {
     minStake: bigint
     unbondingPeriod: bigint
     challengeWindow: bigint
+    roundBlocks: bigint
     maxBounty: bigint
     treasury: Address
   }
@@ -81,9 +88,15 @@ export async function deployVeridict(parameters: DeployVeridictParameters): Prom
     minStake = parseEther('1'),
     unbondingPeriod = 7n * 24n * 3600n,
     challengeWindow = 24n * 3600n,
+    roundBlocks = 10n,
     maxBounty = parseEther('0.1'),
     out,
   } = parameters
+  if (roundBlocks < 1n || roundBlocks > 256n) {
+    throw new DeploymentError(`Round length ${roundBlocks} blocks is outside 1..256.`, {
+      details: 'A round is drawn from a block hash the oracle must still be able to read (the last 256 blocks).',
+    })
+  }
   if (unbondingPeriod <= challengeWindow) {
     throw new DeploymentError(`Unbonding period ${unbondingPeriod}s is not longer than the challenge window ${challengeWindow}s.`, {
       details: 'Stake backing a pending attestation must not be able to leave before the window ends.',
@@ -123,7 +136,7 @@ export async function deployVeridict(parameters: DeployVeridictParameters): Prom
   const oracleHash = await walletClient.deployContract({
     abi: artifacts.oracle.abi,
     bytecode: artifacts.oracle.bytecode,
-    args: [modelRegistry, operatorStaking, treasury, challengeWindow, maxBounty],
+    args: [modelRegistry, operatorStaking, treasury, challengeWindow, roundBlocks, maxBounty],
     chain: null,
     nonce: nonce + 2,
   })
@@ -142,7 +155,7 @@ export async function deployVeridict(parameters: DeployVeridictParameters): Prom
     deploymentBlock: registryReceipt.blockNumber,
     deployer: account.address,
     contracts: { modelRegistry, operatorStaking, inferenceOracle },
-    parameters: { minStake, unbondingPeriod, challengeWindow, maxBounty, treasury },
+    parameters: { minStake, unbondingPeriod, challengeWindow, roundBlocks, maxBounty, treasury },
   }
   if (out) writeDeployment(out, deployment)
   return deployment
@@ -172,6 +185,7 @@ async function main(): Promise<void> {
       'min-stake': { type: 'string' },
       'unbonding-period': { type: 'string' },
       'challenge-window': { type: 'string' },
+      'round-blocks': { type: 'string' },
       'max-bounty': { type: 'string' },
       treasury: { type: 'string' },
     },
@@ -182,6 +196,7 @@ async function main(): Promise<void> {
     minStake: values['min-stake'] === undefined ? undefined : BigInt(values['min-stake']),
     unbondingPeriod: values['unbonding-period'] === undefined ? undefined : BigInt(values['unbonding-period']),
     challengeWindow: values['challenge-window'] === undefined ? undefined : BigInt(values['challenge-window']),
+    roundBlocks: values['round-blocks'] === undefined ? undefined : BigInt(values['round-blocks']),
     maxBounty: values['max-bounty'] === undefined ? undefined : BigInt(values['max-bounty']),
     treasury: values.treasury as Address | undefined,
     out: values.out,

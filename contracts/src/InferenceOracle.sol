@@ -397,7 +397,7 @@ contract InferenceOracle is IInferenceOracle {
     }
 
     /// @notice The committee's expected size for `quorum`: 2 * quorum + 1 seats, so that a quorum is
-    ///         less than half of it and an honest majority of the committee's stake can always reach it.
+    ///         less than half of it and an honest majority of the committee's stake can reach it.
     function committeeSize(uint256 quorum) public pure returns (uint256) {
         return 2 * quorum + 1;
     }

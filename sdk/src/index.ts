@@ -30,7 +30,8 @@ export { getRequest, type GetRequestParameters, type GetRequestReturnType, type 
 export { getResult, type GetResultParameters, type GetResultReturnType, type VeridictResult } from './actions/getResult.js'
 export { waitForResult, type WaitForResultParameters, type WaitForResultReturnType } from './actions/waitForResult.js'
 export { watchResults, type WatchResultsParameters, type WatchResultsReturnType } from './actions/watchResults.js'
-export { verifyAttestation, type VerifyAttestationParameters, type VerifyAttestationReturnType } from './actions/verifyAttestation.js'
+export { verifyAttestation, type AttestationMessage, type VerifyAttestationParameters, type VerifyAttestationReturnType } from './actions/verifyAttestation.js'
+export { NO_ATTESTATION, readRequestState, type AttestationRecord, type RequestCommitment, type RequestState } from './utils/requestState.js'
 export { refundExpired, type RefundExpiredParameters, type RefundExpiredReturnType } from './actions/refundExpired.js'
 export { withdraw, type WithdrawParameters, type WithdrawReturnType } from './actions/withdraw.js'
 export { fulfillWithProof, type FulfillWithProofParameters, type FulfillWithProofReturnType } from './actions/fulfillWithProof.js'
@@ -70,7 +71,7 @@ export { modelRegistryAbi } from './abi/modelRegistryAbi.js'
 export { operatorStakingAbi } from './abi/operatorStakingAbi.js'
 export { inferenceConsumerAbi } from './abi/inferenceConsumerAbi.js'
 export { proofVerifierAbi } from './abi/proofVerifierAbi.js'
-export { attestationTypes, attestationTypeString, eip712DomainName, eip712DomainVersion } from './abi/eip712.js'
+export { attestationBatchTypes, attestationTypes, attestationTypeString, eip712DomainName, eip712DomainVersion } from './abi/eip712.js'
 
 export type {
   Groth16Proof,

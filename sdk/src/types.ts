@@ -85,6 +85,8 @@ export type ResultFulfilment =
       signers: readonly Address[]
       /** The 65-byte signatures from the submitting transaction's calldata; undefined if it went through another contract. */
       signatures: readonly Hex[] | undefined
+      /** The batch of attestations the signatures are over (from the same calldata), this one among them. */
+      batch: readonly { requestId: bigint; modelId: Hex; inputHash: Hex; outputHash: Hex }[] | undefined
       challengeEnd: bigint
       transactionHash: Hash
       blockNumber: bigint

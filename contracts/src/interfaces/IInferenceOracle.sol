@@ -418,6 +418,10 @@ interface IInferenceOracle {
     ///         not raised since the request, active); free stake is checked on submission.
     function isEntitled(Request calldata request, address operator) external view returns (bool);
 
+    /// @notice The expected committee size for `quorum` (2 * quorum + 1): each operator holds a seat
+    ///         with probability committeeSize * stake / totalWeight, capped at 1.
+    function committeeSize(uint256 quorum) external pure returns (uint256);
+
     /// @notice What `account` can withdraw.
     function balanceOf(address account) external view returns (uint256);
 }

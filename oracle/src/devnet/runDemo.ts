@@ -247,14 +247,19 @@ async function classifyDigit(devnet: Devnet, image: number[]): Promise<SentReque
   const { words } = encodeInput({ manifest: digits.manifest as VeridictManifest, values: image })
   const sentAt = performance.now()
   const wallet = devnet.wallet(DEVNET_ACCOUNTS.user)
-  const block = await devnet.publicClient.getBlock()
+  const [block, gasPrice, callbackGasLimit] = await Promise.all([
+    devnet.publicClient.getBlock(),
+    devnet.publicClient.getGasPrice(),
+    devnet.publicClient.readContract({ address: devnet.consumer, abi: digitConsumerAbi, functionName: 'CALLBACK_GAS_LIMIT' }),
+  ])
+  // The fee, plus the callback's gas prepaid at today's price (what it does not use comes back).
   const { request } = await devnet.publicClient.simulateContract({
     account: wallet.account!,
     address: devnet.consumer,
     abi: digitConsumerAbi,
     functionName: 'classify',
-    args: [words, block.timestamp + 3600n],
-    value: digits.fee,
+    args: [words, block.timestamp + 3600n, gasPrice],
+    value: digits.fee + BigInt(callbackGasLimit) * gasPrice,
   })
   const requestTx = await wallet.writeContract(request)
   const receipt = await devnet.publicClient.waitForTransactionReceipt({ hash: requestTx })

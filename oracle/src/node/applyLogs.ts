@@ -1,6 +1,7 @@
 import type { Address, Hex } from 'viem'
 import type { OracleLog } from '../chain/chainFollower.js'
 import type { ResolvedConfig } from '../config/loadConfig.js'
+import type { RequestCommitment } from '../../../sdk/src/utils/requestState.js'
 import type { JobAction, JobStore } from '../store/jobStore.js'
 import type { ModelListings, ModelRegisteredArgs } from './modelListings.js'
 import type { Logger } from 'pino'
@@ -34,8 +35,9 @@ export function applyLogs(logs: readonly OracleLog[], { store, config, listings,
           logger.debug({ requestId, modelId }, 'request for a model this node does not serve')
           break
         }
-        const mode = Number(a.mode) === 0 ? 'zk' : 'attested'
-        const fee = a.fee as bigint
+        const commitment = a.request as RequestCommitment
+        const mode = commitment.mode === 0 ? 'zk' : 'attested'
+        const fee = commitment.fee
         const serves = config.modes.includes(mode) && fee >= config.minFee && (mode === 'attested' || model.provable)
         let action: JobAction | undefined
         if (mode === 'zk') action = serves ? 'fulfill' : undefined
@@ -48,13 +50,14 @@ export function applyLogs(logs: readonly OracleLog[], { store, config, listings,
           requestId: requestId!,
           modelId,
           mode,
-          quorum: Number(a.quorum),
-          requester: a.requester as Address,
+          quorum: commitment.quorum,
+          requester: commitment.requester,
           fee,
-          deadline: Number(a.deadline),
+          deadline: commitment.deadline,
           inputWords: [...(a.inputWords as readonly bigint[])],
           blockNumber: log.blockNumber,
           blockHash: log.blockHash,
+          commitment: { ...commitment },
           action,
         })
         if (inserted) logger.info({ requestId, model: model.name, mode, block: log.blockNumber, watchOnly: !serves }, 'request accepted')
@@ -64,9 +67,16 @@ export function applyLogs(logs: readonly OracleLog[], { store, config, listings,
         const job = store.getJob(requestId!)
         if (!job) break
         const ours = (a.submitter as Address).toLowerCase() === operator.toLowerCase()
+        const record = a.record as { outputHash: Hex; packed: bigint }
         store.transition(requestId!, 'attested', {
           from: ['pending', 'inferred', 'proving', 'proved', 'submitted'],
-          patch: { attestedOutputHash: a.outputHash as Hex, challengeEnd: Number(a.challengeEnd), ...(ours ? { action: 'finalize' as const } : {}) },
+          patch: {
+            attestedOutputHash: record.outputHash,
+            attestedPacked: record.packed,
+            attestedOutputWords: [...(a.outputWords as readonly bigint[])],
+            challengeEnd: Number(a.challengeEnd),
+            ...(ours ? { action: 'finalize' as const } : {}),
+          },
           note: `attested by ${(a.signers as Address[]).join(',')} (submitted by ${a.submitter as string})`,
         })
         break

@@ -19,7 +19,8 @@ import { encodeProof } from '../../../sdk/src/encoding/encodeProof.js'
 import { packValues } from '../../../sdk/src/encoding/pack.js'
 import { inferenceOracleAbi } from '../../../sdk/src/abi/inferenceOracleAbi.js'
 import { operatorStakingAbi } from '../../../sdk/src/abi/operatorStakingAbi.js'
-import { recoverAttestationSigner, signAttestation, type Attestation, type AttestationDomain } from '../attest/attestation.js'
+import { NO_ATTESTATION, type AttestationRecord } from '../../../sdk/src/utils/requestState.js'
+import { attestationStructHash, recoverBatchSigner, signAttestation, signAttestationBatch, type Attestation, type AttestationDomain } from '../attest/attestation.js'
 import { PeerClient, type PeerAttestation } from '../attest/peerClient.js'
 import { ChainFollower, modelRegisteredEvent } from '../chain/chainFollower.js'
 import { RequestStatus } from '../chain/requestStatus.js'
@@ -43,15 +44,26 @@ export type OffchainInferenceParameters = {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-const ATTESTATION_TUPLE = {
+const SIGNED_ATTESTATION_TUPLE = {
   type: 'tuple',
   components: [
-    { name: 'requestId', type: 'uint256' },
-    { name: 'modelId', type: 'bytes32' },
-    { name: 'inputHash', type: 'bytes32' },
-    { name: 'outputHash', type: 'bytes32' },
+    {
+      name: 'attestation',
+      type: 'tuple',
+      components: [
+        { name: 'requestId', type: 'uint256' },
+        { name: 'modelId', type: 'bytes32' },
+        { name: 'inputHash', type: 'bytes32' },
+        { name: 'outputHash', type: 'bytes32' },
+      ],
+    },
+    { name: 'batch', type: 'bytes32[]' },
+    { name: 'index', type: 'uint256' },
+    { name: 'signature', type: 'bytes' },
   ],
 } as const
+/** How long an entitlement read (a committee seat, an open round) is trusted: about a block. */
+const ENTITLEMENT_TTL_MS = 1_000
 const signatureKey = (requestId: bigint, signer: Address, signature: Hex) => `${requestId}:${signer.toLowerCase()}:${signature.toLowerCase()}`
 /** Seconds a node that did not submit an attestation waits after its window before finalizing it. */
 const FINALIZE_GRACE_SECONDS = 5
@@ -88,6 +100,8 @@ export class OracleNode {
   private readonly busy = new Map<bigint, Promise<void>>()
   private readonly notBefore = new Map<bigint, number>()
   private readonly activeCache = new Map<string, { active: Promise<boolean>; at: number }>()
+  /** isEntitled reads per `requestId:signer`, trusted for ENTITLEMENT_TTL_MS. */
+  private readonly entitledCache = new Map<string, { entitled: Promise<boolean>; at: number }>()
   /** Signatures already checked against their job's attestation (`requestId:signer:signature`), so each is recovered once. */
   private readonly verified = new Set<string>()
   /** Jobs whose transaction was sent before a restart: look it up before sending another. */
@@ -338,7 +352,8 @@ export class OracleNode {
 
   private async signAndShare(job: Job): Promise<void> {
     const attestation = this.attestationOf(job)
-    const signature = await signAttestation(this.account, this.domain, attestation)
+    // On-chain submissions check signatures over a batch; this node submits each request alone.
+    const signature = await signAttestationBatch(this.account, this.domain, [attestation])
     this.store.addSignature({ requestId: job.requestId, signer: this.address, outputHash: attestation.outputHash, outputWords: job.outputWords!, signature })
     this.verified.add(signatureKey(job.requestId, this.address, signature))
     this.peers.broadcast(
@@ -348,25 +363,47 @@ export class OracleNode {
   }
 
   private async requestStatus(requestId: bigint): Promise<number> {
-    const request = await this.publicClient.readContract({ address: this.config.oracle, abi: inferenceOracleAbi, functionName: 'getRequest', args: [requestId] })
-    return request.status
+    const [status] = await this.publicClient.readContract({ address: this.config.oracle, abi: inferenceOracleAbi, functionName: 'getRequestState', args: [requestId] })
+    return status
   }
 
-  /** Whether each signer is an active operator (cached 30 s; concurrent lookups share one call). */
+  /** Whether each signer is an active operator (cached 30 s; concurrent lookups share one call each). */
   private async isActive(signers: Address[]): Promise<boolean[]> {
     const staking = this.staking
     if (!staking) throw new TransactionError({ action: 'checking operators', reason: 'the node has not reached the chain yet' })
     const now = Date.now()
-    const unknown = [...new Set(signers.map((s) => s.toLowerCase()))].filter((s) => (this.activeCache.get(s)?.at ?? 0) < now - 30_000) as Address[]
-    if (unknown.length) {
-      const lookup = this.publicClient.readContract({ address: staking, abi: operatorStakingAbi, functionName: 'activeIndices', args: [unknown] })
-      for (const [i, s] of unknown.entries()) {
-        const entry = { active: lookup.then((indices) => indices[i]! !== 0), at: now }
-        this.activeCache.set(s, entry)
-        entry.active.catch(() => this.activeCache.get(s) === entry && this.activeCache.delete(s))
-      }
+    for (const s of new Set(signers.map((signer) => signer.toLowerCase() as Address))) {
+      if ((this.activeCache.get(s)?.at ?? 0) >= now - 30_000) continue
+      if (this.activeCache.size > MAX_TRACKED) this.activeCache.clear()
+      const entry = { active: this.publicClient.readContract({ address: staking, abi: operatorStakingAbi, functionName: 'isActive', args: [s] }), at: now }
+      this.activeCache.set(s, entry)
+      entry.active.catch(() => this.activeCache.get(s) === entry && this.activeCache.delete(s))
     }
     return Promise.all(signers.map((s) => this.activeCache.get(s.toLowerCase())!.active))
+  }
+
+  /**
+   * Whether each signer's signature would count for the job's request in the next block: a seat
+   * on its committee this round, or an open round (isEntitled, read against the pending block).
+   * False for everyone before the committee is drawn (two blocks after the request).
+   */
+  private async entitled(job: Job, signers: Address[]): Promise<boolean[]> {
+    const now = Date.now()
+    return Promise.all(
+      signers.map((signer) => {
+        const key = `${job.requestId}:${signer.toLowerCase()}`
+        const cached = this.entitledCache.get(key)
+        if (cached && cached.at >= now - ENTITLEMENT_TTL_MS) return cached.entitled
+        if (this.entitledCache.size > MAX_TRACKED) this.entitledCache.clear()
+        const entry = {
+          entitled: this.publicClient.readContract({ address: this.config.oracle, abi: inferenceOracleAbi, functionName: 'isEntitled', args: [job.commitment, signer], blockTag: 'pending' }),
+          at: now,
+        }
+        this.entitledCache.set(key, entry)
+        entry.entitled.catch(() => this.entitledCache.get(key) === entry && this.entitledCache.delete(key))
+        return entry.entitled
+      }),
+    )
   }
 
   /** Whether a stored signature is `signer`'s over this job's attestation; each signature is recovered at most once. */
@@ -374,16 +411,18 @@ export class OracleNode {
     const key = signatureKey(attestation.requestId, signer, signature)
     if (this.verified.has(key)) return true
     if (this.verified.size > MAX_TRACKED) this.verified.clear()
-    const recovered = await recoverAttestationSigner(this.domain, attestation, signature).catch(() => undefined)
+    const recovered = await recoverBatchSigner(this.domain, [attestation], signature).catch(() => undefined)
     if (!recovered || getAddress(recovered) !== getAddress(signer)) return false
     this.verified.add(key)
     return true
   }
 
   /**
-   * Submits the attestation once we hold `quorum` valid signatures of our output from active
-   * operators. Signers are ranked by keccak256(requestId, signer): the first submits at once, the
-   * one ranked r only if the attestation is still not on-chain after r x quorumBackupDelayMs.
+   * Submits the attestation once we hold `quorum` valid signatures of our output from operators
+   * entitled to sign the request now (seats on its committee this round, or anyone active once a
+   * provable request's exclusive round is over). Signers are ranked by keccak256(requestId,
+   * signer): the first submits at once, the one ranked r only if the attestation is still not
+   * on-chain after r x quorumBackupDelayMs.
    */
   private async tryQuorum(job: Job, model: ServedModel): Promise<void> {
     if (job.deadline * 1000 < Date.now()) {
@@ -392,8 +431,9 @@ export class OracleNode {
     }
     const attestation = this.attestationOf(job)
     const call = { address: this.config.oracle, abi: inferenceOracleAbi, functionName: 'submitAttestations', alreadyDone: ['RequestNotPending'] } as const
+    const results = [{ request: job.commitment, outputWords: job.outputWords! }]
     if (this.unconfirmed.delete(job.requestId) && job.txHash) {
-      const resumed = await this.txs.resume(job.txHash, { kind: 'attest', ...call, args: [job.requestId, job.outputWords!, []] })
+      const resumed = await this.txs.resume(job.txHash, { kind: 'attest', ...call, args: [results, []] })
       if (resumed) return this.attestationSent(job, resumed, [])
     }
     let candidates = this.store.signatures(job.requestId).filter((s) => s.outputHash === job.outputHash)
@@ -406,9 +446,10 @@ export class OracleNode {
     for (const s of [...candidates].sort((a, b) => (a.signer === this.address ? -1 : b.signer === this.address ? 1 : 0)))
       if (!held.some((h) => h.signer === getAddress(s.signer))) held.push({ signer: getAddress(s.signer), signature: s.signature })
     if (held.length < job.quorum) return this.later(job.requestId, 5_000)
-    const active = await this.isActive(held.map((v) => v.signer))
-    const usable = held.filter((_, i) => active[i])
-    if (usable.length < job.quorum) return this.later(job.requestId, 5_000)
+    const entitled = await this.entitled(job, held.map((v) => v.signer))
+    const usable = held.filter((_, i) => entitled[i])
+    // Not drawn yet, or too few seats this round: look again in about a block.
+    if (usable.length < job.quorum) return this.later(job.requestId, Math.max(250, Math.min(this.config.pollIntervalMs, 1_000)))
     const rankOf = (signer: Address) => keccak256(encodePacked(['uint256', 'address'], [job.requestId, signer]))
     const rank = usable
       .map((v) => rankOf(v.signer))
@@ -433,7 +474,7 @@ export class OracleNode {
     const result = await this.txs.send({
       kind: 'attest',
       ...call,
-      args: [job.requestId, job.outputWords!, chosen.map((c) => c.signature)],
+      args: [results, chosen.map((c) => c.signature)],
       onSent: (hash) => this.store.transition(job.requestId, 'submitted', { from: ['inferred', 'submitted'], patch: { txHash: hash }, note: `submitAttestations ${hash}` }),
     })
     this.attestationSent(job, result, chosen.map((c) => c.signer), model)
@@ -468,7 +509,7 @@ export class OracleNode {
       address: this.config.oracle,
       abi: inferenceOracleAbi,
       functionName: dispute ? 'disputeWithProof' : 'fulfillWithProof',
-      args: [job.requestId, job.inputWords, job.outputWords!, this.address, job.proof!],
+      args: [job.commitment, dispute ? this.attestedRecord(job) : NO_ATTESTATION, job.inputWords, job.outputWords!, this.address, job.proof!],
       alreadyDone: dispute ? ['RequestNotAttested', 'OutputNotDifferent'] : ['RequestNotPending'],
     } as const
     // Sent before a restart: wait for that transaction rather than sending a second one.
@@ -512,13 +553,27 @@ export class OracleNode {
       return this.later(job.requestId, Math.min(60_000, Math.max(untilLastBlockMs, Math.min(this.config.pollIntervalMs, 250))))
     }
     const result = await this.txs
-      .send({ kind: 'finalize', address: this.config.oracle, abi: inferenceOracleAbi, functionName: 'finalize', args: [job.requestId], alreadyDone: ['RequestNotAttested'], notBefore: BigInt(challengeEnd) })
+      .send({
+        kind: 'finalize',
+        address: this.config.oracle,
+        abi: inferenceOracleAbi,
+        functionName: 'finalize',
+        args: [current.commitment, this.attestedRecord(current), current.attestedOutputWords ?? []],
+        alreadyDone: ['RequestNotAttested'],
+        notBefore: BigInt(challengeEnd),
+      })
       .catch((error: unknown) => {
         if (/ChallengeWindowOpen/.test(String((error as Error).message))) return undefined
         throw error
       })
     if (!result) return this.later(job.requestId, 500)
     this.store.transition(job.requestId, 'done', { note: result.status === 'mined' ? `finalized in ${result.receipt.transactionHash}` : 'already final' })
+  }
+
+  /** The pending attestation as the oracle keeps it (from AttestationSubmitted). */
+  private attestedRecord(job: Job): AttestationRecord {
+    if (!job.attestedOutputHash || job.attestedPacked === undefined) throw new TransactionError({ action: `acting on the attestation of request ${job.requestId}`, reason: 'its AttestationSubmitted event has not been seen yet' })
+    return { outputHash: job.attestedOutputHash, packed: job.attestedPacked }
   }
 
   // ---- API-facing ----
@@ -581,14 +636,14 @@ export class OracleNode {
     if (earlier.some((s) => s.outputHash === body.outputHash && s.signature.toLowerCase() === body.signature.toLowerCase())) return { stored: false }
     if (earlier.length) {
       const attestation: Attestation = { requestId, modelId: body.modelId, inputHash: body.inputHash, outputHash: body.outputHash }
-      const recovered = await recoverAttestationSigner(this.domain, attestation, body.signature).catch(() => undefined)
+      const recovered = await recoverBatchSigner(this.domain, [attestation], body.signature).catch(() => undefined)
       if (!recovered || getAddress(recovered) !== signer) throw new InvalidAttestationError({ reason: `the signature was not made by ${body.signer}` })
       if (job) this.verified.add(signatureKey(requestId, signer, body.signature))
       // A valid signature replaces an unchecked one for the same output.
       this.store.deleteSignature({ requestId, signer, outputHash: body.outputHash })
       for (const other of earlier.filter((s) => s.outputHash !== body.outputHash)) {
         const first: Attestation = { ...attestation, outputHash: other.outputHash }
-        const firstSigner = await recoverAttestationSigner(this.domain, first, other.signature).catch(() => undefined)
+        const firstSigner = await recoverBatchSigner(this.domain, [first], other.signature).catch(() => undefined)
         if (firstSigner && getAddress(firstSigner) === signer) {
           void this.reportEquivocation(first, other.signature, attestation, body.signature)
           break
@@ -605,28 +660,30 @@ export class OracleNode {
 
   /**
    * Two valid signatures by one operator over the same request (model and input) with different
-   * outputs: report them on-chain, which slashes the operator's whole stake and pays the reporter.
-   * Someone else reporting first (NothingToSlash) counts as done.
+   * outputs, each over a batch of one: report them on-chain, which slashes the operator's whole
+   * stake and pays the reporter. Someone else reporting first (NothingToSlash) counts as done.
    */
   private async reportEquivocation(first: Attestation, firstSignature: Hex, second: Attestation, secondSignature: Hex): Promise<void> {
-    const toTuple = (a: Attestation) => ({ requestId: a.requestId, modelId: a.modelId, inputHash: a.inputHash, outputHash: a.outputHash })
+    const signed = (a: Attestation, signature: Hex) => ({
+      attestation: { requestId: a.requestId, modelId: a.modelId, inputHash: a.inputHash, outputHash: a.outputHash },
+      batch: [attestationStructHash(a)],
+      index: 0n,
+      signature,
+    })
+    const firstSigned = signed(first, firstSignature)
+    const secondSigned = signed(second, secondSignature)
     this.logger.warn({ requestId: first.requestId, outputs: [first.outputHash, second.outputHash] }, 'equivocation: one operator signed two outputs; reporting it')
     try {
       // The report is revealed only after this node committed to it in an earlier block, so a copy
       // of the reveal cannot take the bounty.
-      const commitment = keccak256(
-        encodeAbiParameters(
-          [{ type: 'address' }, ATTESTATION_TUPLE, { type: 'bytes' }, ATTESTATION_TUPLE, { type: 'bytes' }],
-          [this.address, toTuple(first), firstSignature, toTuple(second), secondSignature],
-        ),
-      )
+      const commitment = keccak256(encodeAbiParameters([{ type: 'address' }, SIGNED_ATTESTATION_TUPLE, SIGNED_ATTESTATION_TUPLE], [this.address, firstSigned, secondSigned]))
       await this.txs.send({ kind: 'equivocation', address: this.config.oracle, abi: inferenceOracleAbi, functionName: 'commitEquivocation', args: [commitment], alreadyDone: ['EquivocationAlreadyCommitted'] })
       const result = await this.txs.send({
         kind: 'equivocation',
         address: this.config.oracle,
         abi: inferenceOracleAbi,
         functionName: 'reportEquivocation',
-        args: [toTuple(first), firstSignature, toTuple(second), secondSignature],
+        args: [firstSigned, secondSigned],
         alreadyDone: ['NothingToSlash'],
       })
       if (result.status === 'mined') this.metrics.equivocations.inc()

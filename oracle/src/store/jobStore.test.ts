@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
+import Database from 'better-sqlite3'
 import { JobStore, type NewJob } from './jobStore.js'
 
 const job = (requestId: bigint): NewJob => ({
@@ -15,6 +16,26 @@ const job = (requestId: bigint): NewJob => ({
   inputWords: [1n, 2n ** 200n],
   blockNumber: 7n,
   blockHash: `0x${'33'.repeat(32)}`,
+  commitment: {
+    id: requestId,
+    modelId: `0x${'11'.repeat(32)}`,
+    inputHash: `0x${'55'.repeat(32)}`,
+    requester: `0x${'22'.repeat(20)}`,
+    fee: 10n ** 18n,
+    callback: `0x${'00'.repeat(20)}`,
+    callbackGasLimit: 0,
+    callbackGasPrice: 0n,
+    deadline: 2_000_000_000,
+    mode: 0,
+    quorum: 0,
+    provable: true,
+    modelIndex: 3,
+    outputValues: 10,
+    outputBits: 16,
+    blockNumber: 7n,
+    valueAtRisk: 0n,
+    totalWeight: 2n ** 100n,
+  },
   action: 'fulfill',
 })
 
@@ -26,6 +47,7 @@ describe('JobStore', () => {
     expect(store.insertJob(job(1n))).toBe(true)
     expect(store.insertJob(job(1n))).toBe(false)
     expect(store.getJob(1n)?.inputWords).toEqual([1n, 2n ** 200n])
+    expect(store.getJob(1n)?.commitment).toEqual(job(1n).commitment)
     expect(store.countByState().pending).toBe(1)
     store.close()
   })
@@ -49,6 +71,27 @@ describe('JobStore', () => {
     expect(store.getCursor()?.blockNumber).toBe(42n)
     expect(store.getJob(1n)?.state).toBe('done')
     expect(store.signatures(1n)).toHaveLength(1)
+    store.close()
+  })
+
+  test('opens a database made before protocol v2: adds the columns and cancels jobs it cannot act on', () => {
+    const oldDir = mkdtempSync(join(tmpdir(), 'veridict-store-v1-'))
+    const old = new Database(join(oldDir, 'node.sqlite'))
+    old.exec(`CREATE TABLE jobs (request_id TEXT PRIMARY KEY, model_id TEXT NOT NULL, mode TEXT NOT NULL, quorum INTEGER NOT NULL, requester TEXT NOT NULL,
+      fee TEXT NOT NULL, deadline INTEGER NOT NULL, input_words TEXT NOT NULL, block_number INTEGER NOT NULL, block_hash TEXT NOT NULL, state TEXT NOT NULL,
+      action TEXT NOT NULL, output_words TEXT, output_hash TEXT, proof TEXT, attested_output_hash TEXT, challenge_end INTEGER, tx_hash TEXT,
+      attempts INTEGER NOT NULL DEFAULT 0, error TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)`)
+    const insert = old.prepare(`INSERT INTO jobs (request_id, model_id, mode, quorum, requester, fee, deadline, input_words, block_number, block_hash, state, action, created_at, updated_at)
+      VALUES (?, '0x11', 'zk', 0, '0x22', '1', 2000000000, '["1"]', 7, '0x33', ?, 'fulfill', 0, 0)`)
+    insert.run('1', 'pending')
+    insert.run('2', 'done')
+    old.close()
+    const store = new JobStore({ dataDir: oldDir })
+    expect(store.getJob(1n)?.state).toBe('cancelled')
+    expect(store.history(1n).at(-1)?.note).toMatch(/before protocol v2/)
+    expect(store.getJob(2n)?.state).toBe('done')
+    expect(store.insertJob(job(3n))).toBe(true)
+    expect(store.getJob(3n)?.commitment.totalWeight).toBe(2n ** 100n)
     store.close()
   })
 })

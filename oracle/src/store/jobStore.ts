@@ -2,6 +2,7 @@ import Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Address, Hex } from 'viem'
+import type { RequestCommitment } from '../../../sdk/src/utils/requestState.js'
 
 /**
  * pending: seen on-chain, not computed yet. inferred: canonical output known (and, for attested
@@ -31,12 +32,18 @@ export type Job = {
   inputWords: bigint[]
   blockNumber: bigint
   blockHash: Hex
+  /** What the request committed to on-chain: every transaction about it passes this back. */
+  commitment: RequestCommitment
   state: JobState
   action: JobAction
   outputWords: bigint[] | undefined
   outputHash: Hex | undefined
   proof: Hex | undefined
   attestedOutputHash: Hex | undefined
+  /** The pending attestation's packed challenge end and signer indices (AttestationRecord.packed). */
+  attestedPacked: bigint | undefined
+  /** The pending attestation's output words (finalize passes them back). */
+  attestedOutputWords: bigint[] | undefined
   challengeEnd: number | undefined
   txHash: Hex | undefined
   attempts: number
@@ -45,9 +52,11 @@ export type Job = {
   updatedAt: number
 }
 
-export type NewJob = Pick<Job, 'requestId' | 'modelId' | 'mode' | 'quorum' | 'requester' | 'fee' | 'deadline' | 'inputWords' | 'blockNumber' | 'blockHash' | 'action'>
+export type NewJob = Pick<Job, 'requestId' | 'modelId' | 'mode' | 'quorum' | 'requester' | 'fee' | 'deadline' | 'inputWords' | 'blockNumber' | 'blockHash' | 'commitment' | 'action'>
 
-export type JobPatch = Partial<Pick<Job, 'action' | 'outputWords' | 'outputHash' | 'proof' | 'attestedOutputHash' | 'challengeEnd' | 'txHash' | 'error' | 'blockNumber' | 'blockHash' | 'attempts'>>
+export type JobPatch = Partial<
+  Pick<Job, 'action' | 'outputWords' | 'outputHash' | 'proof' | 'attestedOutputHash' | 'attestedPacked' | 'attestedOutputWords' | 'challengeEnd' | 'txHash' | 'error' | 'blockNumber' | 'blockHash' | 'attempts'>
+>
 
 export type StoredSignature = { requestId: bigint; signer: Address; outputHash: Hex; outputWords: bigint[]; signature: Hex }
 
@@ -65,12 +74,15 @@ CREATE TABLE IF NOT EXISTS jobs (
   input_words TEXT NOT NULL,
   block_number INTEGER NOT NULL,
   block_hash TEXT NOT NULL,
+  commitment TEXT,
   state TEXT NOT NULL,
   action TEXT NOT NULL,
   output_words TEXT,
   output_hash TEXT,
   proof TEXT,
   attested_output_hash TEXT,
+  attested_packed TEXT,
+  attested_output_words TEXT,
   challenge_end INTEGER,
   tx_hash TEXT,
   attempts INTEGER NOT NULL DEFAULT 0,
@@ -100,6 +112,27 @@ CREATE TABLE IF NOT EXISTS signatures (
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `
 
+/** Columns added after version 1 of the schema, with their types (added to an older database on open). */
+const addedColumns: [string, string][] = [
+  ['commitment', 'TEXT'],
+  ['attested_packed', 'TEXT'],
+  ['attested_output_words', 'TEXT'],
+]
+
+/** The Request struct's fields that are uint64 or wider (bigint in viem); the rest are numbers, booleans or hex. */
+const bigintFields = ['id', 'fee', 'callbackGasPrice', 'blockNumber', 'valueAtRisk', 'totalWeight'] as const
+
+export function encodeCommitment(commitment: RequestCommitment): string {
+  return JSON.stringify(commitment, (_, value) => (typeof value === 'bigint' ? value.toString() : value))
+}
+
+/** The commitment stored with a job ('{}' for a finished job from before protocol v2: all zeros, never sent). */
+export function decodeCommitment(text: string): RequestCommitment {
+  const raw = JSON.parse(text) as Record<string, unknown>
+  for (const field of bigintFields) raw[field] = BigInt((raw[field] as string | undefined) ?? 0)
+  return raw as RequestCommitment
+}
+
 const words = (w: bigint[] | undefined) => (w === undefined ? null : JSON.stringify(w.map(String)))
 const parseWords = (s: string | number | null | undefined) => (typeof s === 'string' ? (JSON.parse(s) as string[]).map(BigInt) : undefined)
 const optional = <T>(v: string | number | null | undefined) => (v === null || v === undefined ? undefined : (v as T))
@@ -116,12 +149,15 @@ function toJob(row: Row): Job {
     inputWords: parseWords(row.input_words)!,
     blockNumber: BigInt(row.block_number as number),
     blockHash: row.block_hash as Hex,
+    commitment: decodeCommitment(row.commitment as string),
     state: row.state as JobState,
     action: row.action as JobAction,
     outputWords: parseWords(row.output_words),
     outputHash: optional<Hex>(row.output_hash),
     proof: optional<Hex>(row.proof),
     attestedOutputHash: optional<Hex>(row.attested_output_hash),
+    attestedPacked: typeof row.attested_packed === 'string' ? BigInt(row.attested_packed) : undefined,
+    attestedOutputWords: parseWords(row.attested_output_words),
     challengeEnd: optional<number>(row.challenge_end),
     txHash: optional<Hex>(row.tx_hash),
     attempts: row.attempts as number,
@@ -137,6 +173,8 @@ const columns: Record<keyof JobPatch, [string, (v: never) => unknown]> = {
   outputHash: ['output_hash', (v: string | undefined) => v ?? null],
   proof: ['proof', (v: string | undefined) => v ?? null],
   attestedOutputHash: ['attested_output_hash', (v: string | undefined) => v ?? null],
+  attestedPacked: ['attested_packed', (v: bigint | undefined) => (v === undefined ? null : String(v))],
+  attestedOutputWords: ['attested_output_words', words],
   challengeEnd: ['challenge_end', (v: number | undefined) => v ?? null],
   txHash: ['tx_hash', (v: string | undefined) => v ?? null],
   error: ['error', (v: string | undefined) => v ?? null],
@@ -161,6 +199,20 @@ export class JobStore {
     this.db.pragma('synchronous = NORMAL')
     this.db.pragma('busy_timeout = 5000')
     this.db.exec(schema)
+    this.migrate()
+  }
+
+  /**
+   * Brings a database made by an older node up to this schema: missing columns are added, and
+   * unfinished jobs without a request commitment (from before protocol v2, whose oracle kept the
+   * whole request) are cancelled, since no transaction about them can be built any more.
+   */
+  private migrate(): void {
+    const present = new Set((this.db.prepare('PRAGMA table_info(jobs)').all() as { name: string }[]).map((c) => c.name))
+    for (const [name, type] of addedColumns) if (!present.has(name)) this.db.exec(`ALTER TABLE jobs ADD COLUMN ${name} ${type}`)
+    const stale = this.db.prepare(`SELECT request_id FROM jobs WHERE commitment IS NULL AND state NOT IN ('done','failed','cancelled')`).all() as { request_id: string }[]
+    this.db.prepare(`UPDATE jobs SET commitment = '{}' WHERE commitment IS NULL`).run()
+    for (const { request_id } of stale) this.transition(BigInt(request_id), 'cancelled', { note: 'no request commitment (made by a node before protocol v2)' })
   }
 
   /** A prepared statement, compiled once per SQL text. */
@@ -180,10 +232,25 @@ export class JobStore {
     return this.db.transaction(() => {
       const result = this
         .prepare(
-          `INSERT OR IGNORE INTO jobs (request_id, model_id, mode, quorum, requester, fee, deadline, input_words, block_number, block_hash, state, action, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
+          `INSERT OR IGNORE INTO jobs (request_id, model_id, mode, quorum, requester, fee, deadline, input_words, block_number, block_hash, commitment, state, action, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
         )
-        .run(String(job.requestId), job.modelId, job.mode, job.quorum, job.requester, String(job.fee), job.deadline, words(job.inputWords), Number(job.blockNumber), job.blockHash, job.action, now, now)
+        .run(
+          String(job.requestId),
+          job.modelId,
+          job.mode,
+          job.quorum,
+          job.requester,
+          String(job.fee),
+          job.deadline,
+          words(job.inputWords),
+          Number(job.blockNumber),
+          job.blockHash,
+          encodeCommitment(job.commitment),
+          job.action,
+          now,
+          now,
+        )
       if (result.changes === 0) return false
       this.prepare('INSERT INTO job_events (request_id, from_state, to_state, note, at) VALUES (?, NULL, ?, ?, ?)').run(String(job.requestId), 'pending', `block ${job.blockNumber}`, now)
       return true

@@ -90,7 +90,19 @@ export async function startTestChain({ challengeWindow = 6n, blockTime, anvilArg
         address: deployment.contracts.inferenceOracle,
         abi: inferenceOracleAbi,
         functionName: 'requestInference',
-        args: [requested, inputWords(input), mode === 'zk' ? 0 : 1, quorum, '0x0000000000000000000000000000000000000000', 0, block.timestamp + BigInt(deadlineSeconds)],
+        args: [
+          requested,
+          inputWords(input),
+          {
+            mode: mode === 'zk' ? 0 : 1,
+            quorum,
+            callback: '0x0000000000000000000000000000000000000000',
+            callbackGasLimit: 0,
+            callbackGasPrice: 0n,
+            deadline: block.timestamp + BigInt(deadlineSeconds),
+            valueAtRisk: 0n,
+          },
+        ],
         value: parseEther('0.01'),
       })
       const receipt = await client.waitForTransactionReceipt({ hash })
@@ -126,8 +138,8 @@ export async function startTestNode(config: NodeConfigInput, keyIndex: number): 
 
 /** The request's status on-chain (IInferenceOracle.Status). */
 export async function statusOf(chain: TestChain, requestId: bigint): Promise<number> {
-  const request = await chain.client.readContract({ address: chain.deployment.contracts.inferenceOracle, abi: inferenceOracleAbi, functionName: 'getRequest', args: [requestId] })
-  return request.status
+  const [status] = await chain.client.readContract({ address: chain.deployment.contracts.inferenceOracle, abi: inferenceOracleAbi, functionName: 'getRequestState', args: [requestId] })
+  return status
 }
 
 /** All oracle events of `name` for a request. */

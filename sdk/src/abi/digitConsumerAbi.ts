@@ -187,9 +187,101 @@ export const digitConsumerAbi = [
     "name": "claimRefund",
     "inputs": [
       {
-        "name": "requestId",
-        "type": "uint256",
-        "internalType": "uint256"
+        "name": "request",
+        "type": "tuple",
+        "internalType": "struct IInferenceOracle.Request",
+        "components": [
+          {
+            "name": "id",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "modelId",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "inputHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "requester",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "fee",
+            "type": "uint96",
+            "internalType": "uint96"
+          },
+          {
+            "name": "callback",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "callbackGasLimit",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "callbackGasPrice",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "deadline",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "mode",
+            "type": "uint8",
+            "internalType": "enum IInferenceOracle.Mode"
+          },
+          {
+            "name": "quorum",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "provable",
+            "type": "bool",
+            "internalType": "bool"
+          },
+          {
+            "name": "modelIndex",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "outputValues",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "outputBits",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "blockNumber",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "valueAtRisk",
+            "type": "uint96",
+            "internalType": "uint96"
+          },
+          {
+            "name": "totalWeight",
+            "type": "uint128",
+            "internalType": "uint128"
+          }
+        ]
       }
     ],
     "outputs": [],
@@ -206,6 +298,11 @@ export const digitConsumerAbi = [
       },
       {
         "name": "deadline",
+        "type": "uint64",
+        "internalType": "uint64"
+      },
+      {
+        "name": "callbackGasPrice",
         "type": "uint64",
         "internalType": "uint64"
       }
@@ -481,6 +578,17 @@ export const digitConsumerAbi = [
   },
   {
     "type": "error",
+    "name": "NotTheResult",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "NothingToRefund",
     "inputs": [
       {
@@ -492,22 +600,17 @@ export const digitConsumerAbi = [
   },
   {
     "type": "error",
-    "name": "OutputHashMismatch",
+    "name": "PaymentTooLarge",
     "inputs": [
       {
-        "name": "requestId",
+        "name": "paid",
         "type": "uint256",
         "internalType": "uint256"
       },
       {
-        "name": "expected",
-        "type": "bytes32",
-        "internalType": "bytes32"
-      },
-      {
-        "name": "received",
-        "type": "bytes32",
-        "internalType": "bytes32"
+        "name": "max",
+        "type": "uint256",
+        "internalType": "uint256"
       }
     ]
   },

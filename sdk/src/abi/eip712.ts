@@ -35,3 +35,13 @@ export const attestationTypes = {
     }
   ],
 } as const
+
+/**
+ * EIP-712 types of a batch of attestations, what operators sign for an on-chain submission
+ * (primaryType 'AttestationBatch'; a single request is a batch of one). Its type hash is
+ * InferenceOracle.ATTESTATION_BATCH_TYPEHASH.
+ */
+export const attestationBatchTypes = {
+  AttestationBatch: [{ name: 'attestations', type: 'Attestation[]' }],
+  Attestation: attestationTypes.Attestation,
+} as const

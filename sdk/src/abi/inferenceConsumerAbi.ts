@@ -22,9 +22,101 @@ export const inferenceConsumerAbi = [
     "name": "claimRefund",
     "inputs": [
       {
-        "name": "requestId",
-        "type": "uint256",
-        "internalType": "uint256"
+        "name": "request",
+        "type": "tuple",
+        "internalType": "struct IInferenceOracle.Request",
+        "components": [
+          {
+            "name": "id",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "modelId",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "inputHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "requester",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "fee",
+            "type": "uint96",
+            "internalType": "uint96"
+          },
+          {
+            "name": "callback",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "callbackGasLimit",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "callbackGasPrice",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "deadline",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "mode",
+            "type": "uint8",
+            "internalType": "enum IInferenceOracle.Mode"
+          },
+          {
+            "name": "quorum",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "provable",
+            "type": "bool",
+            "internalType": "bool"
+          },
+          {
+            "name": "modelIndex",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "outputValues",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "outputBits",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "blockNumber",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "valueAtRisk",
+            "type": "uint96",
+            "internalType": "uint96"
+          },
+          {
+            "name": "totalWeight",
+            "type": "uint128",
+            "internalType": "uint128"
+          }
+        ]
       }
     ],
     "outputs": [],
@@ -180,33 +272,23 @@ export const inferenceConsumerAbi = [
   },
   {
     "type": "error",
+    "name": "NotTheResult",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "NothingToRefund",
     "inputs": [
       {
         "name": "account",
         "type": "address",
         "internalType": "address"
-      }
-    ]
-  },
-  {
-    "type": "error",
-    "name": "OutputHashMismatch",
-    "inputs": [
-      {
-        "name": "requestId",
-        "type": "uint256",
-        "internalType": "uint256"
-      },
-      {
-        "name": "expected",
-        "type": "bytes32",
-        "internalType": "bytes32"
-      },
-      {
-        "name": "received",
-        "type": "bytes32",
-        "internalType": "bytes32"
       }
     ]
   },

@@ -2,6 +2,19 @@
 export const inferenceOracleAbi = [
   {
     "type": "function",
+    "name": "ATTESTATION_BATCH_TYPEHASH",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "ATTESTATION_TYPEHASH",
     "inputs": [],
     "outputs": [
@@ -119,6 +132,19 @@ export const inferenceOracleAbi = [
   },
   {
     "type": "function",
+    "name": "ROUND_BLOCKS",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "STAKING",
     "inputs": [],
     "outputs": [
@@ -177,12 +203,266 @@ export const inferenceOracleAbi = [
   },
   {
     "type": "function",
+    "name": "committeeRound",
+    "inputs": [
+      {
+        "name": "request",
+        "type": "tuple",
+        "internalType": "struct IInferenceOracle.Request",
+        "components": [
+          {
+            "name": "id",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "modelId",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "inputHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "requester",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "fee",
+            "type": "uint96",
+            "internalType": "uint96"
+          },
+          {
+            "name": "callback",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "callbackGasLimit",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "callbackGasPrice",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "deadline",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "mode",
+            "type": "uint8",
+            "internalType": "enum IInferenceOracle.Mode"
+          },
+          {
+            "name": "quorum",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "provable",
+            "type": "bool",
+            "internalType": "bool"
+          },
+          {
+            "name": "modelIndex",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "outputValues",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "outputBits",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "blockNumber",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "valueAtRisk",
+            "type": "uint96",
+            "internalType": "uint96"
+          },
+          {
+            "name": "totalWeight",
+            "type": "uint128",
+            "internalType": "uint128"
+          }
+        ]
+      }
+    ],
+    "outputs": [
+      {
+        "name": "drawn",
+        "type": "bool",
+        "internalType": "bool"
+      },
+      {
+        "name": "round",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "seed",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "open",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "committeeSize",
+    "inputs": [
+      {
+        "name": "quorum",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "pure"
+  },
+  {
+    "type": "function",
     "name": "disputeWithProof",
     "inputs": [
       {
-        "name": "requestId",
-        "type": "uint256",
-        "internalType": "uint256"
+        "name": "request",
+        "type": "tuple",
+        "internalType": "struct IInferenceOracle.Request",
+        "components": [
+          {
+            "name": "id",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "modelId",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "inputHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "requester",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "fee",
+            "type": "uint96",
+            "internalType": "uint96"
+          },
+          {
+            "name": "callback",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "callbackGasLimit",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "callbackGasPrice",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "deadline",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "mode",
+            "type": "uint8",
+            "internalType": "enum IInferenceOracle.Mode"
+          },
+          {
+            "name": "quorum",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "provable",
+            "type": "bool",
+            "internalType": "bool"
+          },
+          {
+            "name": "modelIndex",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "outputValues",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "outputBits",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "blockNumber",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "valueAtRisk",
+            "type": "uint96",
+            "internalType": "uint96"
+          },
+          {
+            "name": "totalWeight",
+            "type": "uint128",
+            "internalType": "uint128"
+          }
+        ]
+      },
+      {
+        "name": "attested",
+        "type": "tuple",
+        "internalType": "struct IInferenceOracle.AttestationRecord",
+        "components": [
+          {
+            "name": "outputHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "packed",
+            "type": "uint256",
+            "internalType": "uint256"
+          }
+        ]
       },
       {
         "name": "inputWords",
@@ -275,9 +555,123 @@ export const inferenceOracleAbi = [
     "name": "finalize",
     "inputs": [
       {
-        "name": "requestId",
-        "type": "uint256",
-        "internalType": "uint256"
+        "name": "request",
+        "type": "tuple",
+        "internalType": "struct IInferenceOracle.Request",
+        "components": [
+          {
+            "name": "id",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "modelId",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "inputHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "requester",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "fee",
+            "type": "uint96",
+            "internalType": "uint96"
+          },
+          {
+            "name": "callback",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "callbackGasLimit",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "callbackGasPrice",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "deadline",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "mode",
+            "type": "uint8",
+            "internalType": "enum IInferenceOracle.Mode"
+          },
+          {
+            "name": "quorum",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "provable",
+            "type": "bool",
+            "internalType": "bool"
+          },
+          {
+            "name": "modelIndex",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "outputValues",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "outputBits",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "blockNumber",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "valueAtRisk",
+            "type": "uint96",
+            "internalType": "uint96"
+          },
+          {
+            "name": "totalWeight",
+            "type": "uint128",
+            "internalType": "uint128"
+          }
+        ]
+      },
+      {
+        "name": "attested",
+        "type": "tuple",
+        "internalType": "struct IInferenceOracle.AttestationRecord",
+        "components": [
+          {
+            "name": "outputHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "packed",
+            "type": "uint256",
+            "internalType": "uint256"
+          }
+        ]
+      },
+      {
+        "name": "outputWords",
+        "type": "uint256[]",
+        "internalType": "uint256[]"
       }
     ],
     "outputs": [],
@@ -288,9 +682,118 @@ export const inferenceOracleAbi = [
     "name": "fulfillWithProof",
     "inputs": [
       {
-        "name": "requestId",
-        "type": "uint256",
-        "internalType": "uint256"
+        "name": "request",
+        "type": "tuple",
+        "internalType": "struct IInferenceOracle.Request",
+        "components": [
+          {
+            "name": "id",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "modelId",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "inputHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "requester",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "fee",
+            "type": "uint96",
+            "internalType": "uint96"
+          },
+          {
+            "name": "callback",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "callbackGasLimit",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "callbackGasPrice",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "deadline",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "mode",
+            "type": "uint8",
+            "internalType": "enum IInferenceOracle.Mode"
+          },
+          {
+            "name": "quorum",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "provable",
+            "type": "bool",
+            "internalType": "bool"
+          },
+          {
+            "name": "modelIndex",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "outputValues",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "outputBits",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "blockNumber",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "valueAtRisk",
+            "type": "uint96",
+            "internalType": "uint96"
+          },
+          {
+            "name": "totalWeight",
+            "type": "uint128",
+            "internalType": "uint128"
+          }
+        ]
+      },
+      {
+        "name": "attested",
+        "type": "tuple",
+        "internalType": "struct IInferenceOracle.AttestationRecord",
+        "components": [
+          {
+            "name": "outputHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "packed",
+            "type": "uint256",
+            "internalType": "uint256"
+          }
+        ]
       },
       {
         "name": "inputWords",
@@ -318,7 +821,7 @@ export const inferenceOracleAbi = [
   },
   {
     "type": "function",
-    "name": "getAttestation",
+    "name": "getRequestState",
     "inputs": [
       {
         "name": "requestId",
@@ -328,85 +831,14 @@ export const inferenceOracleAbi = [
     ],
     "outputs": [
       {
-        "name": "challengeEnd",
-        "type": "uint64",
-        "internalType": "uint64"
+        "name": "status",
+        "type": "uint8",
+        "internalType": "enum IInferenceOracle.Status"
       },
       {
-        "name": "signers",
-        "type": "address[]",
-        "internalType": "address[]"
-      }
-    ],
-    "stateMutability": "view"
-  },
-  {
-    "type": "function",
-    "name": "getRequest",
-    "inputs": [
-      {
-        "name": "requestId",
-        "type": "uint256",
-        "internalType": "uint256"
-      }
-    ],
-    "outputs": [
-      {
-        "name": "request",
-        "type": "tuple",
-        "internalType": "struct IInferenceOracle.Request",
-        "components": [
-          {
-            "name": "requester",
-            "type": "address",
-            "internalType": "address"
-          },
-          {
-            "name": "fee",
-            "type": "uint80",
-            "internalType": "uint80"
-          },
-          {
-            "name": "status",
-            "type": "uint8",
-            "internalType": "enum IInferenceOracle.Status"
-          },
-          {
-            "name": "mode",
-            "type": "uint8",
-            "internalType": "enum IInferenceOracle.Mode"
-          },
-          {
-            "name": "callback",
-            "type": "address",
-            "internalType": "address"
-          },
-          {
-            "name": "modelIndex",
-            "type": "uint32",
-            "internalType": "uint32"
-          },
-          {
-            "name": "deadline",
-            "type": "uint32",
-            "internalType": "uint32"
-          },
-          {
-            "name": "callbackGasLimit",
-            "type": "uint24",
-            "internalType": "uint24"
-          },
-          {
-            "name": "quorum",
-            "type": "uint8",
-            "internalType": "uint8"
-          },
-          {
-            "name": "dataHash",
-            "type": "bytes32",
-            "internalType": "bytes32"
-          }
-        ]
+        "name": "hash",
+        "type": "bytes32",
+        "internalType": "bytes32"
       }
     ],
     "stateMutability": "view"
@@ -478,6 +910,187 @@ export const inferenceOracleAbi = [
   },
   {
     "type": "function",
+    "name": "hashAttestationBatch",
+    "inputs": [
+      {
+        "name": "attestations",
+        "type": "tuple[]",
+        "internalType": "struct IInferenceOracle.Attestation[]",
+        "components": [
+          {
+            "name": "requestId",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "modelId",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "inputHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "outputHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          }
+        ]
+      }
+    ],
+    "outputs": [
+      {
+        "name": "digest",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "isEntitled",
+    "inputs": [
+      {
+        "name": "request",
+        "type": "tuple",
+        "internalType": "struct IInferenceOracle.Request",
+        "components": [
+          {
+            "name": "id",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "modelId",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "inputHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "requester",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "fee",
+            "type": "uint96",
+            "internalType": "uint96"
+          },
+          {
+            "name": "callback",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "callbackGasLimit",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "callbackGasPrice",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "deadline",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "mode",
+            "type": "uint8",
+            "internalType": "enum IInferenceOracle.Mode"
+          },
+          {
+            "name": "quorum",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "provable",
+            "type": "bool",
+            "internalType": "bool"
+          },
+          {
+            "name": "modelIndex",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "outputValues",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "outputBits",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "blockNumber",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "valueAtRisk",
+            "type": "uint96",
+            "internalType": "uint96"
+          },
+          {
+            "name": "totalWeight",
+            "type": "uint128",
+            "internalType": "uint128"
+          }
+        ]
+      },
+      {
+        "name": "operator",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "isResult",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "outputWords",
+        "type": "uint256[]",
+        "internalType": "uint256[]"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "nextRequestId",
     "inputs": [],
     "outputs": [
@@ -494,9 +1107,101 @@ export const inferenceOracleAbi = [
     "name": "refund",
     "inputs": [
       {
-        "name": "requestId",
-        "type": "uint256",
-        "internalType": "uint256"
+        "name": "request",
+        "type": "tuple",
+        "internalType": "struct IInferenceOracle.Request",
+        "components": [
+          {
+            "name": "id",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "modelId",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "inputHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "requester",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "fee",
+            "type": "uint96",
+            "internalType": "uint96"
+          },
+          {
+            "name": "callback",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "callbackGasLimit",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "callbackGasPrice",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "deadline",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "mode",
+            "type": "uint8",
+            "internalType": "enum IInferenceOracle.Mode"
+          },
+          {
+            "name": "quorum",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "provable",
+            "type": "bool",
+            "internalType": "bool"
+          },
+          {
+            "name": "modelIndex",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "outputValues",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "outputBits",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "blockNumber",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "valueAtRisk",
+            "type": "uint96",
+            "internalType": "uint96"
+          },
+          {
+            "name": "totalWeight",
+            "type": "uint128",
+            "internalType": "uint128"
+          }
+        ]
       }
     ],
     "outputs": [],
@@ -509,66 +1214,100 @@ export const inferenceOracleAbi = [
       {
         "name": "first",
         "type": "tuple",
-        "internalType": "struct IInferenceOracle.Attestation",
+        "internalType": "struct IInferenceOracle.SignedAttestation",
         "components": [
           {
-            "name": "requestId",
+            "name": "attestation",
+            "type": "tuple",
+            "internalType": "struct IInferenceOracle.Attestation",
+            "components": [
+              {
+                "name": "requestId",
+                "type": "uint256",
+                "internalType": "uint256"
+              },
+              {
+                "name": "modelId",
+                "type": "bytes32",
+                "internalType": "bytes32"
+              },
+              {
+                "name": "inputHash",
+                "type": "bytes32",
+                "internalType": "bytes32"
+              },
+              {
+                "name": "outputHash",
+                "type": "bytes32",
+                "internalType": "bytes32"
+              }
+            ]
+          },
+          {
+            "name": "batch",
+            "type": "bytes32[]",
+            "internalType": "bytes32[]"
+          },
+          {
+            "name": "index",
             "type": "uint256",
             "internalType": "uint256"
           },
           {
-            "name": "modelId",
-            "type": "bytes32",
-            "internalType": "bytes32"
-          },
-          {
-            "name": "inputHash",
-            "type": "bytes32",
-            "internalType": "bytes32"
-          },
-          {
-            "name": "outputHash",
-            "type": "bytes32",
-            "internalType": "bytes32"
+            "name": "signature",
+            "type": "bytes",
+            "internalType": "bytes"
           }
         ]
-      },
-      {
-        "name": "firstSignature",
-        "type": "bytes",
-        "internalType": "bytes"
       },
       {
         "name": "second",
         "type": "tuple",
-        "internalType": "struct IInferenceOracle.Attestation",
+        "internalType": "struct IInferenceOracle.SignedAttestation",
         "components": [
           {
-            "name": "requestId",
+            "name": "attestation",
+            "type": "tuple",
+            "internalType": "struct IInferenceOracle.Attestation",
+            "components": [
+              {
+                "name": "requestId",
+                "type": "uint256",
+                "internalType": "uint256"
+              },
+              {
+                "name": "modelId",
+                "type": "bytes32",
+                "internalType": "bytes32"
+              },
+              {
+                "name": "inputHash",
+                "type": "bytes32",
+                "internalType": "bytes32"
+              },
+              {
+                "name": "outputHash",
+                "type": "bytes32",
+                "internalType": "bytes32"
+              }
+            ]
+          },
+          {
+            "name": "batch",
+            "type": "bytes32[]",
+            "internalType": "bytes32[]"
+          },
+          {
+            "name": "index",
             "type": "uint256",
             "internalType": "uint256"
           },
           {
-            "name": "modelId",
-            "type": "bytes32",
-            "internalType": "bytes32"
-          },
-          {
-            "name": "inputHash",
-            "type": "bytes32",
-            "internalType": "bytes32"
-          },
-          {
-            "name": "outputHash",
-            "type": "bytes32",
-            "internalType": "bytes32"
+            "name": "signature",
+            "type": "bytes",
+            "internalType": "bytes"
           }
         ]
-      },
-      {
-        "name": "secondSignature",
-        "type": "bytes",
-        "internalType": "bytes"
       }
     ],
     "outputs": [],
@@ -589,29 +1328,46 @@ export const inferenceOracleAbi = [
         "internalType": "uint256[]"
       },
       {
-        "name": "mode",
-        "type": "uint8",
-        "internalType": "enum IInferenceOracle.Mode"
-      },
-      {
-        "name": "quorum",
-        "type": "uint8",
-        "internalType": "uint8"
-      },
-      {
-        "name": "callback",
-        "type": "address",
-        "internalType": "address"
-      },
-      {
-        "name": "callbackGasLimit",
-        "type": "uint32",
-        "internalType": "uint32"
-      },
-      {
-        "name": "deadline",
-        "type": "uint64",
-        "internalType": "uint64"
+        "name": "options",
+        "type": "tuple",
+        "internalType": "struct IInferenceOracle.RequestOptions",
+        "components": [
+          {
+            "name": "mode",
+            "type": "uint8",
+            "internalType": "enum IInferenceOracle.Mode"
+          },
+          {
+            "name": "quorum",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "callback",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "callbackGasLimit",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "callbackGasPrice",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "deadline",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "valueAtRisk",
+            "type": "uint96",
+            "internalType": "uint96"
+          }
+        ]
       }
     ],
     "outputs": [
@@ -628,14 +1384,113 @@ export const inferenceOracleAbi = [
     "name": "submitAttestations",
     "inputs": [
       {
-        "name": "requestId",
-        "type": "uint256",
-        "internalType": "uint256"
-      },
-      {
-        "name": "outputWords",
-        "type": "uint256[]",
-        "internalType": "uint256[]"
+        "name": "results",
+        "type": "tuple[]",
+        "internalType": "struct IInferenceOracle.AttestedResult[]",
+        "components": [
+          {
+            "name": "request",
+            "type": "tuple",
+            "internalType": "struct IInferenceOracle.Request",
+            "components": [
+              {
+                "name": "id",
+                "type": "uint256",
+                "internalType": "uint256"
+              },
+              {
+                "name": "modelId",
+                "type": "bytes32",
+                "internalType": "bytes32"
+              },
+              {
+                "name": "inputHash",
+                "type": "bytes32",
+                "internalType": "bytes32"
+              },
+              {
+                "name": "requester",
+                "type": "address",
+                "internalType": "address"
+              },
+              {
+                "name": "fee",
+                "type": "uint96",
+                "internalType": "uint96"
+              },
+              {
+                "name": "callback",
+                "type": "address",
+                "internalType": "address"
+              },
+              {
+                "name": "callbackGasLimit",
+                "type": "uint32",
+                "internalType": "uint32"
+              },
+              {
+                "name": "callbackGasPrice",
+                "type": "uint64",
+                "internalType": "uint64"
+              },
+              {
+                "name": "deadline",
+                "type": "uint32",
+                "internalType": "uint32"
+              },
+              {
+                "name": "mode",
+                "type": "uint8",
+                "internalType": "enum IInferenceOracle.Mode"
+              },
+              {
+                "name": "quorum",
+                "type": "uint8",
+                "internalType": "uint8"
+              },
+              {
+                "name": "provable",
+                "type": "bool",
+                "internalType": "bool"
+              },
+              {
+                "name": "modelIndex",
+                "type": "uint32",
+                "internalType": "uint32"
+              },
+              {
+                "name": "outputValues",
+                "type": "uint32",
+                "internalType": "uint32"
+              },
+              {
+                "name": "outputBits",
+                "type": "uint8",
+                "internalType": "uint8"
+              },
+              {
+                "name": "blockNumber",
+                "type": "uint64",
+                "internalType": "uint64"
+              },
+              {
+                "name": "valueAtRisk",
+                "type": "uint96",
+                "internalType": "uint96"
+              },
+              {
+                "name": "totalWeight",
+                "type": "uint128",
+                "internalType": "uint128"
+              }
+            ]
+          },
+          {
+            "name": "outputWords",
+            "type": "uint256[]",
+            "internalType": "uint256[]"
+          }
+        ]
       },
       {
         "name": "signatures",
@@ -738,10 +1593,22 @@ export const inferenceOracleAbi = [
         "internalType": "address"
       },
       {
-        "name": "outputHash",
-        "type": "bytes32",
+        "name": "record",
+        "type": "tuple",
         "indexed": false,
-        "internalType": "bytes32"
+        "internalType": "struct IInferenceOracle.AttestationRecord",
+        "components": [
+          {
+            "name": "outputHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "packed",
+            "type": "uint256",
+            "internalType": "uint256"
+          }
+        ]
       },
       {
         "name": "outputWords",
@@ -804,6 +1671,43 @@ export const inferenceOracleAbi = [
         "type": "address",
         "indexed": true,
         "internalType": "address"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "CallbackSettled",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "deliverer",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "gasUsed",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "paid",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "refunded",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
       }
     ],
     "anonymous": false
@@ -905,40 +1809,102 @@ export const inferenceOracleAbi = [
         "internalType": "address"
       },
       {
-        "name": "mode",
-        "type": "uint8",
+        "name": "request",
+        "type": "tuple",
         "indexed": false,
-        "internalType": "enum IInferenceOracle.Mode"
-      },
-      {
-        "name": "quorum",
-        "type": "uint8",
-        "indexed": false,
-        "internalType": "uint8"
-      },
-      {
-        "name": "callback",
-        "type": "address",
-        "indexed": false,
-        "internalType": "address"
-      },
-      {
-        "name": "callbackGasLimit",
-        "type": "uint32",
-        "indexed": false,
-        "internalType": "uint32"
-      },
-      {
-        "name": "deadline",
-        "type": "uint64",
-        "indexed": false,
-        "internalType": "uint64"
-      },
-      {
-        "name": "fee",
-        "type": "uint256",
-        "indexed": false,
-        "internalType": "uint256"
+        "internalType": "struct IInferenceOracle.Request",
+        "components": [
+          {
+            "name": "id",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "modelId",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "inputHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "requester",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "fee",
+            "type": "uint96",
+            "internalType": "uint96"
+          },
+          {
+            "name": "callback",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "callbackGasLimit",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "callbackGasPrice",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "deadline",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "mode",
+            "type": "uint8",
+            "internalType": "enum IInferenceOracle.Mode"
+          },
+          {
+            "name": "quorum",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "provable",
+            "type": "bool",
+            "internalType": "bool"
+          },
+          {
+            "name": "modelIndex",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "outputValues",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "outputBits",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "blockNumber",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "valueAtRisk",
+            "type": "uint96",
+            "internalType": "uint96"
+          },
+          {
+            "name": "totalWeight",
+            "type": "uint128",
+            "internalType": "uint128"
+          }
+        ]
       },
       {
         "name": "inputWords",
@@ -1143,6 +2109,22 @@ export const inferenceOracleAbi = [
   },
   {
     "type": "error",
+    "name": "CommitteeNotDrawn",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "drawnAt",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "DuplicateSigner",
     "inputs": [
       {
@@ -1151,6 +2133,11 @@ export const inferenceOracleAbi = [
         "internalType": "address"
       }
     ]
+  },
+  {
+    "type": "error",
+    "name": "EmptyBatch",
+    "inputs": []
   },
   {
     "type": "error",
@@ -1374,6 +2361,17 @@ export const inferenceOracleAbi = [
   },
   {
     "type": "error",
+    "name": "InvalidRoundBlocks",
+    "inputs": [
+      {
+        "name": "roundBlocks",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "InvalidSignature",
     "inputs": [
       {
@@ -1387,6 +2385,22 @@ export const inferenceOracleAbi = [
     "type": "error",
     "name": "InvalidTreasury",
     "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "InvalidValueAtRisk",
+    "inputs": [
+      {
+        "name": "valueAtRisk",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "fee",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
   },
   {
     "type": "error",
@@ -1417,6 +2431,22 @@ export const inferenceOracleAbi = [
   },
   {
     "type": "error",
+    "name": "NoActiveOperators",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "NotInBatch",
+    "inputs": [
+      {
+        "name": "index",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "NothingToSlash",
     "inputs": [
       {
@@ -1434,6 +2464,27 @@ export const inferenceOracleAbi = [
         "name": "account",
         "type": "address",
         "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "OutputHashMismatch",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "expected",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "received",
+        "type": "bytes32",
+        "internalType": "bytes32"
       }
     ]
   },
@@ -1522,6 +2573,17 @@ export const inferenceOracleAbi = [
       },
       {
         "name": "deadline",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "RequestMismatch",
+    "inputs": [
+      {
+        "name": "requestId",
         "type": "uint256",
         "internalType": "uint256"
       }
@@ -1668,8 +2730,13 @@ export const inferenceOracleAbi = [
   },
   {
     "type": "error",
-    "name": "SignerNotActive",
+    "name": "SignerNotEntitled",
     "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
       {
         "name": "signer",
         "type": "address",

@@ -78,52 +78,9 @@ export const operatorStakingAbi = [
   },
   {
     "type": "function",
-    "name": "activeIndices",
-    "inputs": [
-      {
-        "name": "accounts",
-        "type": "address[]",
-        "internalType": "address[]"
-      }
-    ],
-    "outputs": [
-      {
-        "name": "indices",
-        "type": "uint32[]",
-        "internalType": "uint32[]"
-      }
-    ],
-    "stateMutability": "view"
-  },
-  {
-    "type": "function",
     "name": "addStake",
     "inputs": [],
     "outputs": [],
-    "stateMutability": "payable"
-  },
-  {
-    "type": "function",
-    "name": "creditRewards",
-    "inputs": [
-      {
-        "name": "indices",
-        "type": "uint32[]",
-        "internalType": "uint32[]"
-      },
-      {
-        "name": "quorum",
-        "type": "uint256",
-        "internalType": "uint256"
-      }
-    ],
-    "outputs": [
-      {
-        "name": "unslashed",
-        "type": "uint256",
-        "internalType": "uint256"
-      }
-    ],
     "stateMutability": "payable"
   },
   {
@@ -148,9 +105,14 @@ export const operatorStakingAbi = [
             "internalType": "uint88"
           },
           {
-            "name": "rewards",
+            "name": "locked",
             "type": "uint88",
             "internalType": "uint88"
+          },
+          {
+            "name": "raisedAt",
+            "type": "uint40",
+            "internalType": "uint40"
           },
           {
             "name": "slashed",
@@ -158,19 +120,24 @@ export const operatorStakingAbi = [
             "internalType": "bool"
           },
           {
-            "name": "unbondingEnd",
-            "type": "uint40",
-            "internalType": "uint40"
-          },
-          {
             "name": "account",
             "type": "address",
             "internalType": "address"
           },
           {
+            "name": "rewards",
+            "type": "uint88",
+            "internalType": "uint88"
+          },
+          {
             "name": "unbonding",
             "type": "uint88",
             "internalType": "uint88"
+          },
+          {
+            "name": "unbondingEnd",
+            "type": "uint40",
+            "internalType": "uint40"
           }
         ]
       }
@@ -199,9 +166,14 @@ export const operatorStakingAbi = [
             "internalType": "uint88"
           },
           {
-            "name": "rewards",
+            "name": "locked",
             "type": "uint88",
             "internalType": "uint88"
+          },
+          {
+            "name": "raisedAt",
+            "type": "uint40",
+            "internalType": "uint40"
           },
           {
             "name": "slashed",
@@ -209,19 +181,24 @@ export const operatorStakingAbi = [
             "internalType": "bool"
           },
           {
-            "name": "unbondingEnd",
-            "type": "uint40",
-            "internalType": "uint40"
-          },
-          {
             "name": "account",
             "type": "address",
             "internalType": "address"
           },
           {
+            "name": "rewards",
+            "type": "uint88",
+            "internalType": "uint88"
+          },
+          {
             "name": "unbonding",
             "type": "uint88",
             "internalType": "uint88"
+          },
+          {
+            "name": "unbondingEnd",
+            "type": "uint40",
+            "internalType": "uint40"
           }
         ]
       }
@@ -268,6 +245,30 @@ export const operatorStakingAbi = [
   },
   {
     "type": "function",
+    "name": "lock",
+    "inputs": [
+      {
+        "name": "signers",
+        "type": "address[]",
+        "internalType": "address[]"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "seats",
+        "type": "uint256[]",
+        "internalType": "uint256[]"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
     "name": "operatorCount",
     "inputs": [],
     "outputs": [
@@ -301,6 +302,35 @@ export const operatorStakingAbi = [
   },
   {
     "type": "function",
+    "name": "settle",
+    "inputs": [
+      {
+        "name": "indices",
+        "type": "uint32[]",
+        "internalType": "uint32[]"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "quorum",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "unslashed",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "payable"
+  },
+  {
+    "type": "function",
     "name": "slash",
     "inputs": [
       {
@@ -320,8 +350,72 @@ export const operatorStakingAbi = [
   },
   {
     "type": "function",
+    "name": "slashAt",
+    "inputs": [
+      {
+        "name": "indices",
+        "type": "uint32[]",
+        "internalType": "uint32[]"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "totalLocked",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "totalStaked",
     "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "totalWeight",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "weightOf",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
     "outputs": [
       {
         "name": "",
@@ -531,6 +625,27 @@ export const operatorStakingAbi = [
   },
   {
     "type": "error",
+    "name": "InsufficientFreeStake",
+    "inputs": [
+      {
+        "name": "signer",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "free",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "InsufficientStake",
     "inputs": [
       {
@@ -611,6 +726,17 @@ export const operatorStakingAbi = [
     "inputs": [
       {
         "name": "account",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "SignerNotActive",
+    "inputs": [
+      {
+        "name": "signer",
         "type": "address",
         "internalType": "address"
       }

@@ -3,6 +3,7 @@ import { simulateContract, writeContract } from 'viem/actions'
 import { inferenceOracleAbi } from '../abi/inferenceOracleAbi.js'
 import type { VeridictClient } from '../client/createVeridictClient.js'
 import { encodeProof, type AnyProof } from '../encoding/encodeProof.js'
+import { NO_ATTESTATION, readRequestState } from '../utils/requestState.js'
 import { sendTransaction, walletOf } from '../utils/sendTransaction.js'
 
 export type FulfillWithProofParameters = {
@@ -41,13 +42,21 @@ export type FulfillWithProofReturnType = { transactionHash: Hash; receipt: Trans
  */
 export async function fulfillWithProof(client: VeridictClient, parameters: FulfillWithProofParameters): Promise<FulfillWithProofReturnType> {
   const { wallet, account } = walletOf(client, 'fulfillWithProof', parameters.account)
+  const state = await readRequestState(client, parameters.requestId)
   const receipt = await sendTransaction(client, 'fulfillWithProof', async () => {
     const { request } = await simulateContract(client.publicClient, {
       account,
       address: client.deployment.oracle,
       abi: inferenceOracleAbi,
       functionName: 'fulfillWithProof',
-      args: [parameters.requestId, [...parameters.inputWords], [...parameters.outputWords], parameters.beneficiary, encodeProof(parameters.proof)],
+      args: [
+        state.commitment,
+        state.attested ?? NO_ATTESTATION,
+        [...parameters.inputWords],
+        [...parameters.outputWords],
+        parameters.beneficiary,
+        encodeProof(parameters.proof),
+      ],
     })
     return writeContract(wallet, { ...request, chain: wallet.chain ?? null })
   })

@@ -1,16 +1,10 @@
 import { type Address, type Hash, type Hex, zeroAddress } from 'viem'
-import { readContract } from 'viem/actions'
-import { inferenceOracleAbi } from '../abi/inferenceOracleAbi.js'
-import { modelRegistryAbi } from '../abi/modelRegistryAbi.js'
 import type { VeridictClient } from '../client/createVeridictClient.js'
-import { RequestNotFoundError } from '../errors/request.js'
 import type { InferenceMode, RequestStatus } from '../types.js'
-import { toVeridictError } from '../utils/contractError.js'
-import { hashWords } from '../encoding/hashWords.js'
-import { requestLogs } from '../utils/requestLogs.js'
-import { modeName, statusName } from '../utils/status.js'
+import { readRequestState, type AttestationRecord, type RequestCommitment } from '../utils/requestState.js'
+import { modeName } from '../utils/status.js'
 
-/** A request as the oracle stores it, with the input words from its event. */
+/** A request: what it committed to, its status, and its input words (from its event). */
 export type VeridictRequest = {
   requestId: bigint
   modelId: Hex
@@ -21,15 +15,25 @@ export type VeridictRequest = {
   quorum: number
   callback: Address | undefined
   callbackGasLimit: number
+  /** Wei per gas prepaid for the callback; what it does not use is credited back to the requester. */
+  callbackGasPrice: bigint
   /** Last timestamp (seconds) at which a result can be delivered. */
   deadline: bigint
-  /** What the requester paid, in wei. */
+  /** What the request pays for its result, in wei (the payment less the callback prepayment). */
   fee: bigint
+  /** Stake each attesting signer locks until the result is final (0 in zk mode). */
+  valueAtRisk: bigint
+  /** Whether the model has a verifier (a proof can serve or dispute the request). */
+  provable: boolean
   inputWords: bigint[]
   /** keccak256 of the packed input words. */
   inputHash: Hex
   /** Whether the deadline passed (by the latest block) with no final result. */
   expired: boolean
+  /** The oracle's Request struct, which calls about this request pass back. */
+  commitment: RequestCommitment
+  /** The pending attestation while the request is attested. */
+  attested: AttestationRecord | undefined
   transactionHash: Hash
   blockNumber: bigint
 }
@@ -39,8 +43,8 @@ export type GetRequestParameters = { requestId: bigint }
 export type GetRequestReturnType = VeridictRequest
 
 /**
- * Reads a request: its stored terms and status, and its input words from the InferenceRequested
- * event. Throws RequestNotFoundError for an unknown id.
+ * Reads a request: its status, what it committed to and its input words (from the
+ * InferenceRequested event). Throws RequestNotFoundError for an unknown id.
  *
  * @example
  * import { getRequest } from '@veridict/sdk'
@@ -49,43 +53,33 @@ export type GetRequestReturnType = VeridictRequest
  * console.log(request.status, request.deadline, request.inputWords)
  */
 export async function getRequest(client: VeridictClient, { requestId }: GetRequestParameters): Promise<GetRequestReturnType> {
-  let stored
-  try {
-    stored = await readContract(client.publicClient, {
-      address: client.deployment.oracle,
-      abi: inferenceOracleAbi,
-      functionName: 'getRequest',
-      args: [requestId],
-    })
-  } catch (error) {
-    throw toVeridictError(error, 'getRequest')
-  }
-  const [logs, [modelId], block] = await Promise.all([
-    requestLogs(client, requestId),
-    readContract(client.publicClient, { address: client.deployment.registry, abi: modelRegistryAbi, functionName: 'getModelAt', args: [stored.modelIndex] }),
+  const [state, block] = await Promise.all([
+    readRequestState(client, requestId),
     client.publicClient.request({ method: 'eth_getBlockByNumber', params: ['latest', false] }),
   ])
-  const requested = logs.find((log) => log.eventName === 'InferenceRequested')
-  if (!requested || requested.eventName !== 'InferenceRequested') throw new RequestNotFoundError({ requestId })
-  const status = statusName(stored.status)
-  if (status === 'none') throw new RequestNotFoundError({ requestId })
+  const { commitment, status } = state
   const now = BigInt(block?.timestamp ?? 0)
-  const inputWords = [...requested.args.inputWords]
+  const deadline = BigInt(commitment.deadline)
   return {
     requestId,
-    modelId,
-    requester: stored.requester,
+    modelId: commitment.modelId,
+    requester: commitment.requester,
     status,
-    mode: modeName(stored.mode),
-    quorum: stored.quorum,
-    callback: stored.callback === zeroAddress ? undefined : stored.callback,
-    callbackGasLimit: stored.callbackGasLimit,
-    deadline: BigInt(stored.deadline),
-    fee: stored.fee,
-    inputWords,
-    inputHash: hashWords(inputWords),
-    expired: (status === 'requested' && now > BigInt(stored.deadline)) || status === 'refunded',
-    transactionHash: requested.transactionHash,
-    blockNumber: requested.blockNumber,
+    mode: modeName(commitment.mode),
+    quorum: commitment.quorum,
+    callback: commitment.callback === zeroAddress ? undefined : commitment.callback,
+    callbackGasLimit: commitment.callbackGasLimit,
+    callbackGasPrice: commitment.callbackGasPrice,
+    deadline,
+    fee: commitment.fee,
+    valueAtRisk: commitment.valueAtRisk,
+    provable: commitment.provable,
+    inputWords: state.inputWords,
+    inputHash: commitment.inputHash,
+    expired: (status === 'requested' && now > deadline) || status === 'refunded',
+    commitment,
+    attested: state.attested,
+    transactionHash: state.requestedLog.transactionHash,
+    blockNumber: state.requestedLog.blockNumber,
   }
 }

@@ -5,6 +5,7 @@ import type { VeridictClient } from '../client/createVeridictClient.js'
 import { ManifestMismatchError, ManifestNotFoundError } from '../errors/model.js'
 import { RequestExpiredError, ResultNotFinalError } from '../errors/request.js'
 import type { InferenceMode, RequestStatus, ResultFulfilment, VeridictManifest } from '../types.js'
+import { hashWords } from '../encoding/hashWords.js'
 import { requestLogs, type RequestLog } from '../utils/requestLogs.js'
 import { decodeOutput, type DecodeOutputReturnType } from './decodeOutput.js'
 import { getModel } from './getModel.js'
@@ -107,7 +108,7 @@ async function fulfilmentOf(client: VeridictClient, request: VeridictRequest, lo
       const outputHash = disputed ? log.args.provenOutputHash : log.args.outputHash
       const fulfiller = disputed ? log.args.disputer : log.args.fulfiller
       const calldata = await callArgs(client, log.transactionHash, request.requestId)
-      const proof = calldata?.functionName === 'fulfillWithProof' || calldata?.functionName === 'disputeWithProof' ? calldata.args[4] : undefined
+      const proof = calldata?.functionName === 'fulfillWithProof' || calldata?.functionName === 'disputeWithProof' ? calldata.args[5] : undefined
       return {
         outputWords: [...log.args.outputWords],
         outputHash,
@@ -116,15 +117,23 @@ async function fulfilmentOf(client: VeridictClient, request: VeridictRequest, lo
     }
     if ((request.status === 'attested' || request.status === 'finalized') && log.eventName === 'AttestationSubmitted') {
       const calldata = await callArgs(client, log.transactionHash, request.requestId)
-      const signatures = calldata?.functionName === 'submitAttestations' ? [...calldata.args[2]] : undefined
+      const submitted = calldata?.functionName === 'submitAttestations' ? calldata : undefined
+      const signatures = submitted ? [...submitted.args[1]] : undefined
+      const batch = submitted?.args[0].map(({ request, outputWords }) => ({
+        requestId: request.id,
+        modelId: request.modelId,
+        inputHash: request.inputHash,
+        outputHash: hashWords(outputWords),
+      }))
       return {
         outputWords: [...log.args.outputWords],
-        outputHash: log.args.outputHash,
+        outputHash: log.args.record.outputHash,
         delivery: {
           kind: 'attestation',
           submitter: log.args.submitter,
           signers: [...log.args.signers],
           signatures,
+          batch,
           challengeEnd: log.args.challengeEnd,
           transactionHash: log.transactionHash,
           blockNumber: log.blockNumber,
@@ -141,8 +150,8 @@ async function callArgs(client: VeridictClient, hash: Hash, requestId: bigint) {
   if (transaction.to?.toLowerCase() !== client.deployment.oracle.toLowerCase()) return undefined
   try {
     const call = decodeFunctionData({ abi: inferenceOracleAbi, data: transaction.input })
-    if (call.functionName === 'fulfillWithProof' || call.functionName === 'disputeWithProof' || call.functionName === 'submitAttestations')
-      return call.args[0] === requestId ? call : undefined
+    if (call.functionName === 'fulfillWithProof' || call.functionName === 'disputeWithProof') return call.args[0].id === requestId ? call : undefined
+    if (call.functionName === 'submitAttestations') return call.args[0].some((result) => result.request.id === requestId) ? call : undefined
     return undefined
   } catch {
     return undefined

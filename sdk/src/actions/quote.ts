@@ -3,6 +3,7 @@ import { estimateContractGas, getBlock, getGasPrice, readContract } from 'viem/a
 import { inferenceOracleAbi } from '../abi/inferenceOracleAbi.js'
 import type { VeridictClient } from '../client/createVeridictClient.js'
 import type { InferenceMode } from '../types.js'
+import { NO_ATTESTATION, type RequestCommitment } from '../utils/requestState.js'
 import { modeValue } from '../utils/status.js'
 import { getModel } from './getModel.js'
 import { DEFAULT_CALLBACK_GAS_LIMIT, DEFAULT_REQUEST_TTL } from './requestInference.js'
@@ -18,12 +19,10 @@ const GAS = {
   groth16PerSignal: 7_000n,
   /** Oracle bookkeeping of fulfillWithProof besides the verifier: request read, status, balance, event. */
   fulfilBase: 45_000n,
-  /** submitAttestations: status, packed attestation, event. */
-  attestBase: 60_000n,
-  /** Per signer: ecrecover, active-stake check and index packing. */
+  /** submitAttestations of one request: the request's word rewritten, event. */
+  attestBase: 40_000n,
+  /** Per signer: ecrecover, stake lock, committee seat check and index packing. */
   attestPerSigner: 12_000n,
-  /** Per output word stored for the challenge window. */
-  attestPerWord: 23_000n,
   /** finalize: fee credited through staking, status, event. */
   finalizeBase: 35_000n,
   finalizePerSigner: 8_000n,
@@ -106,7 +105,19 @@ export async function quote(client: VeridictClient, parameters: QuoteParameters)
       address: client.deployment.oracle,
       abi: inferenceOracleAbi,
       functionName: 'requestInference',
-      args: [modelId, [...inputWords], modeValue(mode), mode === 'zk' ? 0 : quorum, callback ?? zeroAddress, callback ? callbackGasLimit : 0, latest.timestamp + BigInt(DEFAULT_REQUEST_TTL)],
+      args: [
+        modelId,
+        [...inputWords],
+        {
+          mode: modeValue(mode),
+          quorum: mode === 'zk' ? 0 : quorum,
+          callback: callback ?? zeroAddress,
+          callbackGasLimit: callback ? callbackGasLimit : 0,
+          callbackGasPrice: 0n,
+          deadline: latest.timestamp + BigInt(DEFAULT_REQUEST_TTL),
+          valueAtRisk: 0n,
+        },
+      ],
       value: model.fee,
     }).catch(() => undefined)
   }
@@ -115,7 +126,7 @@ export async function quote(client: VeridictClient, parameters: QuoteParameters)
     encodeFunctionData({
       abi: inferenceOracleAbi,
       functionName: 'requestInference',
-      args: [modelId, [...inputWords], 0, 0, zeroAddress, 0, 0n],
+      args: [modelId, [...inputWords], { mode: 0, quorum: 0, callback: zeroAddress, callbackGasLimit: 0, callbackGasPrice: 0n, deadline: 0n, valueAtRisk: 0n }],
     }),
   ) + 60_000n + 5_000n * BigInt(inputWords.length)
 
@@ -124,7 +135,11 @@ export async function quote(client: VeridictClient, parameters: QuoteParameters)
   if (model.modes.includes('zk')) {
     const signals = BigInt(model.input.words + model.output.words + 1)
     const calldata = calldataGas(
-      encodeFunctionData({ abi: inferenceOracleAbi, functionName: 'fulfillWithProof', args: [1n, [...inputWords], outputWords, `0x${'ff'.repeat(20)}`, `0x${'ff'.repeat(256)}`] }),
+      encodeFunctionData({
+        abi: inferenceOracleAbi,
+        functionName: 'fulfillWithProof',
+        args: [sampleCommitment(modelId), NO_ATTESTATION, [...inputWords], outputWords, `0x${'ff'.repeat(20)}`, `0x${'ff'.repeat(256)}`],
+      }),
     )
     const proving = 1 + (manifest?.circuit?.constraints ?? 100_000) / PROVING_CONSTRAINTS_PER_SECOND
     modes.zk = {
@@ -136,11 +151,15 @@ export async function quote(client: VeridictClient, parameters: QuoteParameters)
   const signers = BigInt(quorum)
   const signature = `0x${'ff'.repeat(65)}` as const
   const submitCalldata = calldataGas(
-    encodeFunctionData({ abi: inferenceOracleAbi, functionName: 'submitAttestations', args: [1n, outputWords, Array.from({ length: quorum }, () => signature)] }),
+    encodeFunctionData({
+      abi: inferenceOracleAbi,
+      functionName: 'submitAttestations',
+      args: [[{ request: sampleCommitment(modelId), outputWords }], Array.from({ length: quorum }, () => signature)],
+    }),
   )
   modes.attested = {
     fulfilmentGas:
-      GAS.transaction * 2n + submitCalldata + GAS.attestBase + GAS.attestPerSigner * signers + GAS.attestPerWord * BigInt(outputWords.length) + GAS.finalizeBase + GAS.finalizePerSigner * signers,
+      GAS.transaction * 2n + submitCalldata + GAS.attestBase + GAS.attestPerSigner * signers + GAS.finalizeBase + GAS.finalizePerSigner * signers,
     callbackGas,
     latency: {
       seconds: round(blockTime * 3 + 1 + Number(challengeWindow)),
@@ -148,6 +167,31 @@ export async function quote(client: VeridictClient, parameters: QuoteParameters)
     },
   }
   return { modelId, fee: model.fee, gasPrice, requestGas, requestGasEstimated, requestCost: model.fee + requestGas * gasPrice, modes }
+}
+
+/** A Request struct of typical size, for calldata estimates (its values are not sent anywhere). */
+function sampleCommitment(modelId: Hex): RequestCommitment {
+  const word = `0x${'ff'.repeat(32)}` as const
+  return {
+    id: 1_000_000n,
+    modelId,
+    inputHash: word,
+    requester: `0x${'ff'.repeat(20)}`,
+    fee: 10n ** 16n,
+    callback: `0x${'ff'.repeat(20)}`,
+    callbackGasLimit: 200_000,
+    callbackGasPrice: 10n ** 9n,
+    deadline: 2_000_000_000,
+    mode: 1,
+    quorum: 3,
+    provable: true,
+    modelIndex: 10,
+    outputValues: 10,
+    outputBits: 16,
+    blockNumber: 20_000_000n,
+    valueAtRisk: 10n ** 16n,
+    totalWeight: 10n ** 21n,
+  }
 }
 
 /** EIP-2028 calldata gas: 16 per non-zero byte, 4 per zero byte. */

@@ -17,14 +17,14 @@ export type RefundExpiredParameters = {
 export type RefundExpiredReturnType = {
   transactionHash: Hash
   receipt: TransactionReceipt
-  /** The fee credited back to the requester's oracle balance, in wei. */
+  /** The payment (fee and callback prepayment) credited back to the requester's oracle balance, in wei. */
   amount: bigint
   /** The withdrawal, when asked for. */
   withdrawal: { transactionHash: Hash; amount: bigint } | undefined
 }
 
 /**
- * Credits the fee of a request whose deadline passed without a final result back to its
+ * Credits the payment of a request whose deadline passed without a final result back to its
  * requester (anyone may send it), and optionally withdraws it. Throws RequestNotRefundableError
  * while the deadline has not passed or when the request has a result or was refunded already.
  *
@@ -47,10 +47,11 @@ export async function refundExpired(client: VeridictClient, parameters: RefundEx
       address: client.deployment.oracle,
       abi: inferenceOracleAbi,
       functionName: 'refund',
-      args: [requestId],
+      args: [request.commitment],
     })
     return writeContract(wallet, { ...call, chain: wallet.chain ?? null })
   })
   const withdrawal = parameters.withdraw ? await withdraw(client, { account }) : undefined
-  return { transactionHash: receipt.transactionHash, receipt, amount: request.fee, withdrawal }
+  const amount = request.fee + BigInt(request.callbackGasLimit) * request.callbackGasPrice
+  return { transactionHash: receipt.transactionHash, receipt, amount, withdrawal }
 }

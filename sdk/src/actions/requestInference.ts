@@ -1,5 +1,5 @@
 import { type Account, type Address, type Hash, parseEventLogs, type TransactionReceipt, zeroAddress, type Hex } from 'viem'
-import { getBlock, simulateContract, writeContract } from 'viem/actions'
+import { getBlock, getGasPrice, simulateContract, writeContract } from 'viem/actions'
 import { inferenceOracleAbi } from '../abi/inferenceOracleAbi.js'
 import type { VeridictClient } from '../client/createVeridictClient.js'
 import { InputShapeMismatchError } from '../errors/input.js'
@@ -38,11 +38,22 @@ export type RequestInferenceParameters = {
   callback?: Address | undefined
   /** Gas for the callback (default 200,000 when a callback is set). */
   callbackGasLimit?: number | undefined
+  /**
+   * Wei per callback gas paid to whoever delivers the result (default: the network's current gas
+   * price). The payment includes callbackGasLimit times this; what the callback does not use is
+   * credited back to the requester's oracle balance.
+   */
+  callbackGasPrice?: bigint | undefined
+  /**
+   * Attested mode: stake each signer locks until the result is final, in wei (default and minimum:
+   * the fee). A lie then costs each signer at least this much; operators with less free stake cannot sign.
+   */
+  valueAtRisk?: bigint | undefined
   /** Unix time (seconds) after which the request can be refunded; default: now + `ttl`. */
   deadline?: bigint | undefined
   /** Seconds from the latest block to the deadline when no deadline is given (default 3600). */
   ttl?: number | undefined
-  /** Payment in wei (default: the model's fee). */
+  /** Payment in wei for the result (default: the model's fee); the callback prepayment is added to it. */
   value?: bigint | undefined
   /** Sender; default: the wallet client's account. */
   account?: Account | Address | undefined
@@ -59,7 +70,10 @@ export type RequestInferenceReturnType = {
   mode: InferenceMode
   quorum: number
   deadline: bigint
+  /** What the request pays for its result, in wei. */
   fee: bigint
+  /** Prepaid for the callback's gas (callbackGasLimit * callbackGasPrice), in wei. */
+  callbackPrepayment: bigint
 }
 
 /**
@@ -92,6 +106,9 @@ export async function requestInference(client: VeridictClient, parameters: Reque
       reason: `The model takes ${model.input.values} values of ${model.input.bits} bits packed into ${model.input.words} words; encode the input with encodeInput.`,
     })
   const callbackGasLimit = callback ? (parameters.callbackGasLimit ?? DEFAULT_CALLBACK_GAS_LIMIT) : 0
+  const callbackGasPrice = callback ? (parameters.callbackGasPrice ?? (await getGasPrice(client.publicClient))) : 0n
+  const callbackPrepayment = BigInt(callbackGasLimit) * callbackGasPrice
+  const valueAtRisk = mode === 'zk' ? 0n : (parameters.valueAtRisk ?? 0n)
   const deadline = parameters.deadline ?? (await getBlock(client.publicClient)).timestamp + BigInt(parameters.ttl ?? DEFAULT_REQUEST_TTL)
 
   const receipt = await sendTransaction(client, 'requestInference', async () => {
@@ -100,8 +117,12 @@ export async function requestInference(client: VeridictClient, parameters: Reque
       address: client.deployment.oracle,
       abi: inferenceOracleAbi,
       functionName: 'requestInference',
-      args: [modelId, inputWords, modeValue(mode), quorum, callback ?? zeroAddress, callbackGasLimit, deadline],
-      value,
+      args: [
+        modelId,
+        inputWords,
+        { mode: modeValue(mode), quorum, callback: callback ?? zeroAddress, callbackGasLimit, callbackGasPrice, deadline, valueAtRisk },
+      ],
+      value: value + callbackPrepayment,
     })
     return writeContract(wallet, { ...request, chain: wallet.chain ?? null })
   })
@@ -115,5 +136,6 @@ export async function requestInference(client: VeridictClient, parameters: Reque
     quorum,
     deadline,
     fee: value,
+    callbackPrepayment,
   }
 }

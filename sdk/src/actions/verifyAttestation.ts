@@ -1,6 +1,6 @@
 import { type Address, type Hex, recoverTypedDataAddress } from 'viem'
 import { readContract } from 'viem/actions'
-import { attestationTypes, eip712DomainName, eip712DomainVersion } from '../abi/eip712.js'
+import { attestationBatchTypes, attestationTypes, eip712DomainName, eip712DomainVersion } from '../abi/eip712.js'
 import { operatorStakingAbi } from '../abi/operatorStakingAbi.js'
 import type { VeridictClient } from '../client/createVeridictClient.js'
 import { hashWords } from '../encoding/hashWords.js'
@@ -11,8 +11,16 @@ export type VerifyAttestationParameters = {
   modelId: Hex
   inputWords: readonly bigint[]
   outputWords: readonly bigint[]
-  /** 65-byte EIP-712 signatures of Attestation(requestId, modelId, inputHash, outputHash). */
+  /**
+   * 65-byte EIP-712 signatures of Attestation(requestId, modelId, inputHash, outputHash), or of the
+   * AttestationBatch it was part of (pass `batch`).
+   */
   signatures: readonly Hex[]
+  /**
+   * The batch the operators signed, for on-chain attestations (getResult's `fulfilment.batch`):
+   * every attestation in it, in order; it must contain this one.
+   */
+  batch?: readonly AttestationMessage[] | undefined
   /** Distinct active operators required (default 1). */
   quorum?: number | undefined
   /** The signers the oracle recorded (AttestationSubmitted), which the recovered ones must equal. */
@@ -20,6 +28,9 @@ export type VerifyAttestationParameters = {
   /** Check stakes as of this block (default: latest). */
   blockNumber?: bigint | undefined
 }
+
+/** One attestation as operators sign it: hashes are keccak256 of the packed words. */
+export type AttestationMessage = { requestId: bigint; modelId: Hex; inputHash: Hex; outputHash: Hex }
 
 export type VerifyAttestationReturnType = {
   valid: boolean
@@ -44,12 +55,19 @@ export type VerifyAttestationReturnType = {
  * })
  */
 export async function verifyAttestation(client: VeridictClient, parameters: VerifyAttestationParameters): Promise<VerifyAttestationReturnType> {
-  const { requestId, modelId, inputWords, outputWords, signatures, quorum = 1, expectedSigners, blockNumber } = parameters
-  const message = { requestId, modelId, inputHash: hashWords(inputWords), outputHash: hashWords(outputWords) }
+  const { requestId, modelId, inputWords, outputWords, signatures, quorum = 1, expectedSigners, blockNumber, batch } = parameters
+  const message: AttestationMessage = { requestId, modelId, inputHash: hashWords(inputWords), outputHash: hashWords(outputWords) }
   const domain = { name: eip712DomainName, version: eip712DomainVersion, chainId: client.deployment.chainId, verifyingContract: client.deployment.oracle }
+  const inBatch = batch?.some(
+    (item) => item.requestId === message.requestId && item.modelId === message.modelId && item.inputHash === message.inputHash && item.outputHash === message.outputHash,
+  )
+  if (batch && !inBatch) return { valid: false, signers: [], active: [], reason: 'the signed batch does not contain this attestation' }
   const signers = await Promise.all(
     signatures.map((signature) =>
-      recoverTypedDataAddress({ domain, types: attestationTypes, primaryType: 'Attestation', message, signature }).catch(() => undefined),
+      (batch
+        ? recoverTypedDataAddress({ domain, types: attestationBatchTypes, primaryType: 'AttestationBatch', message: { attestations: [...batch] }, signature })
+        : recoverTypedDataAddress({ domain, types: attestationTypes, primaryType: 'Attestation', message, signature })
+      ).catch(() => undefined),
     ),
   )
   const recovered = signers.filter((s): s is Address => s !== undefined)

@@ -45,6 +45,7 @@ export async function verifyResultOffchain(client: VeridictClient, { result, vke
       inputWords: result.inputWords,
       outputWords: result.outputWords,
       signatures: fulfilment.signatures,
+      batch: fulfilment.batch,
       quorum: result.request.quorum,
       expectedSigners: fulfilment.signers,
       blockNumber: fulfilment.blockNumber,
