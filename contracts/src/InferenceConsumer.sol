@@ -10,9 +10,10 @@ import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 ///         call the hook, and only for requests this contract made: anyone can name any contract as
 ///         a request's callback, so a result for a request made elsewhere is refused. Each result
 ///         is acted on once; if the oracle's callback failed (too little gas, a revert), anyone can
-///         hand the final output words in again with deliverResult. The payment of a request
-///         that expires unserved goes back to whoever paid it: anyone may claimRefund, the payer
-///         withdraws it with withdrawRefund.
+///         hand the final output words in again with deliverResult. Every request names its
+///         user as the oracle's `payer`: the oracle credits refunds (an expired payment, unused
+///         callback gas, the fee of an overturned attestation and a share of its slash) to the user
+///         directly, who withdraws them from the oracle; nothing is left stranded in the consumer.
 abstract contract InferenceConsumer is IInferenceConsumer {
     /// @notice What a consumer demands of a proved model's setup before acting on its results.
     /// @param minContributions Least Groth16 phase-2 contributions (one honest contributor makes it sound).
@@ -24,21 +25,10 @@ abstract contract InferenceConsumer is IInferenceConsumer {
         bool allowInsecure;
     }
 
-    struct Payment {
-        address payer;
-        uint96 amount;
-    }
-
     error CallerNotOracle(address caller);
     error UnknownRequest(uint256 requestId);
     /// @notice The words handed in are not the oracle's final result of `requestId` (or it has none yet).
     error NotTheResult(uint256 requestId);
-    error UnexpectedEther(address sender);
-    error NothingToRefund(address account);
-    error RefundTransferFailed(address to, uint256 amount);
-
-    event RefundCredited(uint256 indexed requestId, address indexed payer, uint256 amount);
-    event RefundWithdrawn(address indexed payer, address indexed to, uint256 amount);
     /// @notice The model's setup record does not meet the consumer's requirement.
     error UntrustedModelSetup(bytes32 modelId, bytes32 ptauHash, uint16 contributions, bool insecure, bool listedCeremony);
 
@@ -46,10 +36,6 @@ abstract contract InferenceConsumer is IInferenceConsumer {
     IInferenceOracle public immutable ORACLE;
 
     mapping(uint256 requestId => bool) private _pending;
-    /// @dev Who paid for each pending request of this contract, and how much (fee and callback gas).
-    mapping(uint256 requestId => Payment) private _payments;
-    /// @notice Refunds of expired requests credited to their payers, to withdraw.
-    mapping(address payer => uint256 amount) public refundOf;
 
     constructor(IInferenceOracle oracle) {
         ORACLE = oracle;
@@ -72,34 +58,14 @@ abstract contract InferenceConsumer is IInferenceConsumer {
         _onInferenceResult(requestId, outputWords);
     }
 
-    /// @notice Accepts the oracle's refunds (claimRefund pulls them) and nothing else.
-    receive() external payable {
-        if (msg.sender != address(ORACLE)) revert UnexpectedEther(msg.sender);
-    }
-
-    /// @notice Credits the payment of an expired request of this contract, with no result, to whoever
-    ///         paid it (refunding it at the oracle first if no one has). Anyone may call, passing the
-    ///         request as InferenceRequested emitted it.
+    /// @notice Ends one of this contract's requests that expired unserved: the oracle credits its
+    ///         payment to the user who paid (the request's payer), who withdraws it from the oracle.
+    ///         Anyone may call, passing the request as InferenceRequested emitted it.
     function claimRefund(IInferenceOracle.Request calldata request) external {
-        Payment memory payment = _payments[request.id];
-        if (payment.payer == address(0)) revert UnknownRequest(request.id);
+        if (!_pending[request.id]) revert UnknownRequest(request.id);
+        delete _pending[request.id];
         (IInferenceOracle.Status status,) = ORACLE.getRequestState(request.id);
         if (status != IInferenceOracle.Status.Refunded) ORACLE.refund(request);
-        delete _payments[request.id];
-        delete _pending[request.id];
-        refundOf[payment.payer] += payment.amount;
-        emit RefundCredited(request.id, payment.payer, payment.amount);
-        if (ORACLE.balanceOf(address(this)) != 0) ORACLE.withdraw(payable(address(this)));
-    }
-
-    /// @notice Sends the caller's credited refunds to `to`.
-    function withdrawRefund(address payable to) external {
-        uint256 amount = refundOf[msg.sender];
-        if (amount == 0) revert NothingToRefund(msg.sender);
-        refundOf[msg.sender] = 0;
-        emit RefundWithdrawn(msg.sender, to, amount);
-        (bool success,) = to.call{value: amount}("");
-        if (!success) revert RefundTransferFailed(to, amount);
     }
 
     /// @notice Whether this contract is still waiting for the result of `requestId`.
@@ -109,18 +75,18 @@ abstract contract InferenceConsumer is IInferenceConsumer {
 
     /// @dev Requests with this contract as the callback (whatever `options.callback` says), paying
     ///      `payment` (the fee plus options.callbackGasLimit * options.callbackGasPrice) on behalf of
-    ///      `payer`, who gets it back if the request expires unserved.
+    ///      `payer`, whom the oracle credits every refund of the request.
     function _requestInference(
         bytes32 modelId,
         uint256[] memory inputWords,
         IInferenceOracle.RequestOptions memory options,
-        uint96 payment,
+        uint256 payment,
         address payer
     ) internal returns (uint256 requestId) {
         options.callback = address(this);
+        options.payer = payer;
         requestId = ORACLE.requestInference{value: payment}(modelId, inputWords, options);
         _pending[requestId] = true;
-        _payments[requestId] = Payment({payer: payer, amount: payment});
     }
 
     /// @dev Reverts UntrustedModelSetup unless `modelId`'s setup meets `requirement`. The registry never

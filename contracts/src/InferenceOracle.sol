@@ -149,6 +149,7 @@ contract InferenceOracle is IInferenceOracle {
             modelId: modelId,
             inputHash: keccak256(abi.encodePacked(inputWords)),
             requester: msg.sender,
+            payer: options.payer == address(0) ? msg.sender : options.payer,
             fee: uint96(fee),
             callback: options.callback,
             callbackGasLimit: options.callbackGasLimit,
@@ -298,8 +299,8 @@ contract InferenceOracle is IInferenceOracle {
         if (block.timestamp <= request.deadline) revert RequestNotExpired(request.id, request.deadline);
         uint256 amount = request.fee + uint256(request.callbackGasLimit) * request.callbackGasPrice;
         _states[request.id] = _word(0, Status.Refunded);
-        balanceOf[request.requester] += amount;
-        emit RequestRefunded(request.id, request.requester, amount);
+        balanceOf[request.payer] += amount;
+        emit RequestRefunded(request.id, request.payer, amount);
     }
 
     /// @notice Sends the caller's whole balance to `to`.
@@ -506,7 +507,7 @@ contract InferenceOracle is IInferenceOracle {
     }
 
     /// @dev A proven output replaces an attested one: every signer slashed (its locks cleared), the
-    ///      fee refunded to the requester, the bounty to the proof's beneficiary, the proven output delivered.
+    ///      fee refunded to the payer, the bounty to the proof's beneficiary, the proven output delivered.
     function _overturn(
         Request calldata request,
         bytes32 attestedHash,
@@ -516,9 +517,9 @@ contract InferenceOracle is IInferenceOracle {
     ) private {
         bytes32 provenHash = keccak256(abi.encodePacked(outputWords));
         _states[request.id] = _word(provenHash, Status.Fulfilled);
-        balanceOf[request.requester] += request.fee;
+        balanceOf[request.payer] += request.fee;
         uint256 slashed = STAKING.slashAt(indices);
-        _distributeSlash(request.id, slashed, beneficiary, request.requester);
+        _distributeSlash(request.id, slashed, beneficiary, request.payer);
         emit AttestationDisputed(request.id, beneficiary, attestedHash, provenHash, outputWords, slashed);
         _deliver(request, outputWords);
     }
@@ -689,7 +690,7 @@ contract InferenceOracle is IInferenceOracle {
     }
 
     /// @dev Runs the callback with exactly the requested gas and settles its prepaid gas: what it
-    ///      used, at the declared price, to the caller who delivered it; the rest to the requester.
+    ///      used, at the declared price, to the caller who delivered it; the rest to the payer.
     ///      It reverts if the caller left too little gas for the callback (so no one can starve it
     ///      into failing); a callback that reverts or runs out of gas only emits CallbackFailed, and
     ///      the result stays final.
@@ -724,7 +725,7 @@ contract InferenceOracle is IInferenceOracle {
         uint256 paid = gasUsed * price;
         uint256 refunded = gasLimit * price - paid;
         if (paid != 0) balanceOf[msg.sender] += paid;
-        if (refunded != 0) balanceOf[request.requester] += refunded;
+        if (refunded != 0) balanceOf[request.payer] += refunded;
         emit CallbackSettled(request.id, msg.sender, gasUsed, paid, refunded);
     }
 

@@ -166,7 +166,8 @@ contract DigitConsumerTest is VeridictTest {
         assertGt(paid, 0, "the finalizer is paid for the callback's gas");
         assertLt(paid, prepaid);
         assertEq(paid % 2 gwei, 0, "at the declared price");
-        assertEq(oracle.balanceOf(address(consumer)), prepaid - paid, "the unused gas goes back to the consumer");
+        assertEq(oracle.balanceOf(user), prepaid - paid, "the unused gas goes back to the user who paid");
+        assertEq(oracle.balanceOf(address(consumer)), 0);
     }
 
     function test_ArgmaxTakesTheFirstOfEqualScores() public view {
@@ -242,9 +243,12 @@ contract DigitConsumerTest is VeridictTest {
         assertTrue(consumer.isPending(request.id));
     }
 
-    /// @dev The attack: the example consumer swept every user's refund to its owner.
+    /// @dev The attack: the example consumer swept every user's refund to its owner. Now each
+    ///      request names its user as payer, and the oracle credits the user directly.
     function test_AnExpiredRequestsFeeGoesBackToTheUserWhoPaidIt() public {
         IInferenceOracle.Request memory request = _classify();
+        assertEq(request.payer, user, "the user is the payer");
+        assertEq(request.requester, address(consumer));
         address other = makeAddr("other user");
         vm.deal(other, 1 ether);
         vm.recordLogs();
@@ -252,46 +256,38 @@ contract DigitConsumerTest is VeridictTest {
         consumer.classify{value: FEE}(image, uint64(block.timestamp + 1 days), 0);
         IInferenceOracle.Request memory othersRequest = _requestFromLogs(vm.getRecordedLogs());
         vm.warp(block.timestamp + 4 days);
-        // Someone refunds one request at the oracle directly; claiming still credits its payer once.
+        // Someone refunds one request at the oracle directly; claiming it afterwards only ends it.
         oracle.refund(othersRequest);
+        assertEq(oracle.balanceOf(other), FEE);
 
-        vm.expectRevert(abi.encodeWithSelector(InferenceConsumer.NothingToRefund.selector, user));
-        vm.prank(user);
-        consumer.withdrawRefund(payable(user));
-
-        vm.expectEmit(address(consumer));
-        emit InferenceConsumer.RefundCredited(request.id, user, FEE);
+        vm.expectEmit(address(oracle));
+        emit IInferenceOracle.RequestRefunded(request.id, user, FEE);
         consumer.claimRefund(request);
         consumer.claimRefund(othersRequest);
-        assertEq(consumer.refundOf(user), FEE);
-        assertEq(consumer.refundOf(other), FEE);
-        assertEq(address(consumer).balance, 2 * FEE);
-        assertEq(oracle.balanceOf(address(consumer)), 0);
+        assertEq(oracle.balanceOf(user), FEE);
+        assertEq(oracle.balanceOf(other), FEE, "credited once");
+        assertEq(oracle.balanceOf(address(consumer)), 0, "nothing reaches the consumer");
+        assertEq(address(consumer).balance, 0);
         assertFalse(consumer.isPending(request.id));
         vm.expectRevert(abi.encodeWithSelector(InferenceConsumer.UnknownRequest.selector, request.id));
         consumer.claimRefund(request);
 
         uint256 before = user.balance;
         vm.prank(user);
-        consumer.withdrawRefund(payable(user));
+        oracle.withdraw(payable(user));
         assertEq(user.balance - before, FEE);
-        assertEq(consumer.refundOf(user), 0);
     }
 
-    /// @dev The whole payment comes back: the fee and the prepaid callback gas.
+    /// @dev The whole payment comes back to the user: the fee and the prepaid callback gas.
     function test_ARefundIncludesThePrepaidCallbackGas() public {
         uint256 payment = FEE + uint256(CALLBACK_GAS) * 3 gwei;
         IInferenceOracle.Request memory request = _classifyWith(consumer, _deadline(), 3 gwei);
         vm.warp(uint256(request.deadline) + 1);
-        vm.expectEmit(address(consumer));
-        emit InferenceConsumer.RefundCredited(request.id, user, payment);
+        vm.expectEmit(address(oracle));
+        emit IInferenceOracle.RequestRefunded(request.id, user, payment);
         consumer.claimRefund(request);
-        assertEq(consumer.refundOf(user), payment);
-        assertEq(address(consumer).balance, payment);
-        uint256 before = user.balance;
-        vm.prank(user);
-        consumer.withdrawRefund(payable(user));
-        assertEq(user.balance - before, payment);
+        assertEq(oracle.balanceOf(user), payment);
+        assertEq(oracle.balanceOf(address(consumer)), 0);
     }
 
     /// @dev claimRefund passes the Request to the oracle, which refuses any altered copy.
@@ -299,12 +295,12 @@ contract DigitConsumerTest is VeridictTest {
         IInferenceOracle.Request memory request = _classify();
         vm.warp(uint256(request.deadline) + 1);
         IInferenceOracle.Request memory altered = abi.decode(abi.encode(request), (IInferenceOracle.Request));
-        altered.fee = 1 ether;
+        altered.payer = makeAddr("thief");
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.RequestMismatch.selector, request.id));
         consumer.claimRefund(altered);
         assertTrue(consumer.isPending(request.id));
         consumer.claimRefund(request);
-        assertEq(consumer.refundOf(user), FEE);
+        assertEq(oracle.balanceOf(user), FEE);
     }
 
     function test_RevertWhen_ClaimingARefundBeforeTheDeadline() public {
@@ -318,9 +314,8 @@ contract DigitConsumerTest is VeridictTest {
     function test_RevertWhen_SomeoneElseSendsEther() public {
         vm.deal(user, 1 ether);
         vm.prank(user);
-        (bool ok, bytes memory reason) = address(consumer).call{value: 1}("");
-        assertFalse(ok);
-        assertEq(reason, abi.encodeWithSelector(InferenceConsumer.UnexpectedEther.selector, user));
+        (bool ok,) = address(consumer).call{value: 1}("");
+        assertFalse(ok, "the consumer takes no ether: refunds go to its users at the oracle");
     }
 
     function testFuzz_ArgmaxMatchesAPlainScan(uint256 seed) public view {

@@ -40,6 +40,7 @@ contract InferenceOracleRequestTest is VeridictTest {
             modelId: squareModel,
             inputHash: _hashWords(squareInput),
             requester: requester,
+            payer: requester,
             fee: FEE + 1,
             callback: callback,
             callbackGasLimit: 100_000,
@@ -441,7 +442,8 @@ contract InferenceOracleRequestTest is VeridictTest {
             callbackGasLimit: gasLimit,
             callbackGasPrice: gasPrice,
             deadline: deadline,
-            valueAtRisk: valueAtRisk
+            valueAtRisk: valueAtRisk,
+            payer: address(0)
         });
         vm.deal(requester, payment + prepaid);
         IInferenceOracle.Request memory request = _request(largeModel, largeInput, options, payment + prepaid);

@@ -7,8 +7,9 @@ import {WordPacking} from "../libraries/WordPacking.sol";
 
 /// @title DigitConsumer
 /// @notice Example consumer: asks a handwritten-digit classifier (10 output scores) to classify an
-///         image and records the digit with the highest score. The fee of a request that expires
-///         unserved goes back to the user who paid it (claimRefund, then withdrawRefund).
+///         image and records the digit with the highest score. Each request names its user as the
+///         oracle's payer: refunds (an expired request, unused callback gas) are the user's to
+///         withdraw from the oracle (claimRefund ends an expired request).
 contract DigitConsumer is InferenceConsumer {
     error UnexpectedOutputLength(uint256 expected, uint256 received);
 
@@ -48,13 +49,12 @@ contract DigitConsumer is InferenceConsumer {
 
     /// @notice Asks for the digit in `imageWords` (the packed model input). msg.value pays the fee
     ///         and CALLBACK_GAS_LIMIT * callbackGasPrice for the callback's gas, whose unused part the
-    ///         oracle credits back to this contract. Attestations lock the fee as value at risk.
+    ///         oracle credits back to the caller. Attestations lock the fee as value at risk.
     function classify(uint256[] calldata imageWords, uint64 deadline, uint64 callbackGasPrice)
         external
         payable
         returns (uint256 requestId)
     {
-        if (msg.value > type(uint96).max) revert IInferenceOracle.PaymentTooLarge(msg.value, type(uint96).max);
         IInferenceOracle.RequestOptions memory options = IInferenceOracle.RequestOptions({
             mode: MODE,
             quorum: QUORUM,
@@ -62,9 +62,10 @@ contract DigitConsumer is InferenceConsumer {
             callbackGasLimit: CALLBACK_GAS_LIMIT,
             callbackGasPrice: callbackGasPrice,
             deadline: deadline,
-            valueAtRisk: 0
+            valueAtRisk: 0,
+            payer: msg.sender
         });
-        requestId = _requestInference(MODEL_ID, imageWords, options, uint96(msg.value), msg.sender);
+        requestId = _requestInference(MODEL_ID, imageWords, options, msg.value, msg.sender);
         requesterOf[requestId] = msg.sender;
         emit DigitRequested(requestId, msg.sender);
     }

@@ -44,6 +44,10 @@ interface IInferenceOracle {
     ///         struct back and is checked against that hash. InferenceRequested emits it whole.
     /// @param id The request id (ids start at 1).
     /// @param inputHash keccak256 of the packed input words.
+    /// @param requester Who sent the request (msg.sender): a consumer contract, or a user.
+    /// @param payer Who is credited every refund of the request: an expired payment, unused callback
+    ///        gas, the fee of an overturned attestation and the requester's share of its slash. A
+    ///        consumer contract names its user here, so nothing is left stranded in the contract.
     /// @param fee What the request pays for its result: the payment less the callback prepayment.
     /// @param callbackGasPrice Wei per gas the requester prepaid for its callback (callbackGasLimit of it).
     /// @param provable The model has a verifier: a proof serves or disputes the request, and after the
@@ -58,6 +62,7 @@ interface IInferenceOracle {
         bytes32 modelId;
         bytes32 inputHash;
         address requester;
+        address payer;
         uint96 fee;
         address callback;
         uint32 callbackGasLimit;
@@ -85,6 +90,7 @@ interface IInferenceOracle {
     /// @param deadline Last timestamp at which a result can be delivered; after it the payment is refundable.
     /// @param valueAtRisk ATTESTED: stake each signer locks until the result is final, at least the
     ///        fee; 0 means the fee. ZK: 0.
+    /// @param payer Credited every refund of the request (Request.payer); zero means msg.sender.
     struct RequestOptions {
         Mode mode;
         uint8 quorum;
@@ -93,6 +99,7 @@ interface IInferenceOracle {
         uint64 callbackGasPrice;
         uint64 deadline;
         uint96 valueAtRisk;
+        address payer;
     }
 
     /// @notice An attestation as the oracle keeps it between submission and finality, emitted by
@@ -241,16 +248,17 @@ interface IInferenceOracle {
     );
     event EquivocationCommitted(bytes32 indexed commitment, uint256 blockNumber);
     /// @param requestId The request concerned; 0 for an equivocation over off-chain attestations.
+    /// @param payer The request's payer, who gets the requester's share (none for an equivocation).
     event SlashDistributed(
         uint256 indexed requestId,
         address indexed reporter,
         uint256 reporterShare,
-        address indexed requester,
+        address indexed payer,
         uint256 requesterShare,
         address treasury,
         uint256 treasuryShare
     );
-    event RequestRefunded(uint256 indexed requestId, address indexed requester, uint256 amount);
+    event RequestRefunded(uint256 indexed requestId, address indexed payer, uint256 amount);
     event CallbackFailed(uint256 indexed requestId, address indexed callback);
     /// @notice The callback's prepaid gas settled: `paid` to the deliverer for `gasUsed`, `refunded`
     ///         credited back to the requester.
@@ -297,7 +305,7 @@ interface IInferenceOracle {
         external;
 
     /// @notice Overturns an attested result during its challenge window with a proof of a different
-    ///         output: every signer is slashed, the requester is refunded, the proven output is final,
+    ///         output: every signer is slashed, the payer is refunded, the proven output is final,
     ///         and `beneficiary` (bound by the proof) earns the bounty.
     function disputeWithProof(
         Request calldata request,
@@ -318,7 +326,7 @@ interface IInferenceOracle {
     ///         report in an earlier block.
     function reportEquivocation(SignedAttestation calldata first, SignedAttestation calldata second) external;
 
-    /// @notice Credits the payment of an expired request with no result back to its requester.
+    /// @notice Credits the payment of an expired request with no result back to its payer.
     function refund(Request calldata request) external;
 
     /// @notice Sends the caller's whole balance to `to`.

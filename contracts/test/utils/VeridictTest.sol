@@ -175,7 +175,8 @@ abstract contract VeridictTest is Test {
             callbackGasLimit: 0,
             callbackGasPrice: 0,
             deadline: _deadline(),
-            valueAtRisk: 0
+            valueAtRisk: 0,
+            payer: address(0)
         });
     }
 

@@ -231,6 +231,11 @@ export const inferenceOracleAbi = [
             "internalType": "address"
           },
           {
+            "name": "payer",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
             "name": "fee",
             "type": "uint96",
             "internalType": "uint96"
@@ -372,6 +377,11 @@ export const inferenceOracleAbi = [
           },
           {
             "name": "requester",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "payer",
             "type": "address",
             "internalType": "address"
           },
@@ -580,6 +590,11 @@ export const inferenceOracleAbi = [
             "internalType": "address"
           },
           {
+            "name": "payer",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
             "name": "fee",
             "type": "uint96",
             "internalType": "uint96"
@@ -703,6 +718,11 @@ export const inferenceOracleAbi = [
           },
           {
             "name": "requester",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "payer",
             "type": "address",
             "internalType": "address"
           },
@@ -979,6 +999,11 @@ export const inferenceOracleAbi = [
             "internalType": "address"
           },
           {
+            "name": "payer",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
             "name": "fee",
             "type": "uint96",
             "internalType": "uint96"
@@ -1128,6 +1153,11 @@ export const inferenceOracleAbi = [
           },
           {
             "name": "requester",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "payer",
             "type": "address",
             "internalType": "address"
           },
@@ -1366,6 +1396,11 @@ export const inferenceOracleAbi = [
             "name": "valueAtRisk",
             "type": "uint96",
             "internalType": "uint96"
+          },
+          {
+            "name": "payer",
+            "type": "address",
+            "internalType": "address"
           }
         ]
       }
@@ -1410,6 +1445,11 @@ export const inferenceOracleAbi = [
               },
               {
                 "name": "requester",
+                "type": "address",
+                "internalType": "address"
+              },
+              {
+                "name": "payer",
                 "type": "address",
                 "internalType": "address"
               },
@@ -1835,6 +1875,11 @@ export const inferenceOracleAbi = [
             "internalType": "address"
           },
           {
+            "name": "payer",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
             "name": "fee",
             "type": "uint96",
             "internalType": "uint96"
@@ -1926,7 +1971,7 @@ export const inferenceOracleAbi = [
         "internalType": "uint256"
       },
       {
-        "name": "requester",
+        "name": "payer",
         "type": "address",
         "indexed": true,
         "internalType": "address"
@@ -2019,7 +2064,7 @@ export const inferenceOracleAbi = [
         "internalType": "uint256"
       },
       {
-        "name": "requester",
+        "name": "payer",
         "type": "address",
         "indexed": true,
         "internalType": "address"
