@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs'
+import type { Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { hashWords, inferenceOracleAbi, operatorStakingAbi } from '@veridict/sdk'
 import { digitConsumerAbi } from '../sdk/src/abi/digitConsumerAbi.js'
@@ -23,8 +24,12 @@ describe('devnet: the npm start scenario, headless', () => {
   })
 
   const oracle = () => devnet.deployment.contracts.inferenceOracle
-  const requestOf = (requestId: bigint) => devnet.publicClient.readContract({ address: oracle(), abi: inferenceOracleAbi, functionName: 'getRequest', args: [requestId] })
+  /** The Request the request committed to (its InferenceRequested event). */
+  const requestOf = async (requestId: bigint) =>
+    (await devnet.publicClient.getContractEvents({ address: oracle(), abi: inferenceOracleAbi, eventName: 'InferenceRequested', args: { requestId }, fromBlock: devnet.deployment.deploymentBlock, strict: true }))[0]!.args.request
   const resultOf = (requestId: bigint) => devnet.publicClient.readContract({ address: oracle(), abi: inferenceOracleAbi, functionName: 'getResult', args: [requestId] })
+  /** The oracle keeps a result's output hash with its lowest byte cleared (it holds the status). */
+  const stored = (hash: Hex) => `${hash.slice(0, 64)}00` as Hex
   const events = <const N extends 'ResultFulfilled' | 'AttestationSubmitted' | 'ResultFinalized' | 'AttestationDisputed'>(eventName: N, requestId: bigint) =>
     devnet.publicClient.getContractEvents({ address: oracle(), abi: inferenceOracleAbi, eventName, args: { requestId } as never, fromBlock: devnet.deployment.deploymentBlock, strict: true })
   const user = () => devnet.account(DEVNET_ACCOUNTS.user).address
@@ -37,7 +42,7 @@ describe('devnet: the npm start scenario, headless', () => {
   test('ZK: the consumer request is Fulfilled with the reference output, proved by an operator, and the consumer acted on it', async () => {
     const { requestId, input } = report.zk
     const expected = await referenceOutputWords(devnet.models.digits.dir, input)
-    expect(await resultOf(requestId)).toEqual([RequestStatus.Fulfilled, hashWords(expected)])
+    expect(await resultOf(requestId)).toEqual([RequestStatus.Fulfilled, stored(hashWords(expected))])
     const request = await requestOf(requestId)
     expect(request.requester).toBe(devnet.consumer)
     const [fulfilled] = await events('ResultFulfilled', requestId)
@@ -52,7 +57,7 @@ describe('devnet: the npm start scenario, headless', () => {
   test('ATTESTED: quorum 2 of the honest operators signed the reference output and it was Finalized after the window', async () => {
     const { requestId, input } = report.attested
     const expected = await referenceOutputWords(devnet.models.iris.dir, input)
-    expect(await resultOf(requestId)).toEqual([RequestStatus.Finalized, hashWords(expected)])
+    expect(await resultOf(requestId)).toEqual([RequestStatus.Finalized, stored(hashWords(expected))])
     const [submitted] = await events('AttestationSubmitted', requestId)
     expect(submitted!.args.outputWords).toEqual(expected)
     expect(submitted!.args.signers.length).toBeGreaterThanOrEqual(2)
@@ -65,7 +70,7 @@ describe('devnet: the npm start scenario, headless', () => {
   test('one node down: another operator proved the request', async () => {
     const { requestId, input, stopped } = report.oneNodeDown
     const expected = await referenceOutputWords(devnet.models.digits.dir, input)
-    expect(await resultOf(requestId)).toEqual([RequestStatus.Fulfilled, hashWords(expected)])
+    expect(await resultOf(requestId)).toEqual([RequestStatus.Fulfilled, stored(hashWords(expected))])
     const [fulfilled] = await events('ResultFulfilled', requestId)
     const stoppedOperator = devnet.nodes.find((n) => n.name === stopped)!.operator
     expect(fulfilled!.args.fulfiller).not.toBe(stoppedOperator)
@@ -75,25 +80,29 @@ describe('devnet: the npm start scenario, headless', () => {
   test('every node down: the requester proved and fulfilled alone, the consumer got its callback and the fee went to the requester', async () => {
     const { requestId, input, earned } = report.escapeHatch
     const expected = await referenceOutputWords(devnet.models.digits.dir, input)
-    expect(await resultOf(requestId)).toEqual([RequestStatus.Fulfilled, hashWords(expected)])
+    expect(await resultOf(requestId)).toEqual([RequestStatus.Fulfilled, stored(hashWords(expected))])
     const [fulfilled] = await events('ResultFulfilled', requestId)
     expect(fulfilled!.args.fulfiller).toBe(user())
     expect(fulfilled!.args.outputWords).toEqual(expected)
     const [known, digit] = await devnet.publicClient.readContract({ address: devnet.consumer, abi: digitConsumerAbi, functionName: 'digitOf', args: [requestId] })
     expect([known, digit]).toEqual([true, report.escapeHatch.result.output!.class])
-    expect(earned).toBe(devnet.models.digits.fee)
+    // The requester proved it and delivered the callback: the fee, plus the prepaid callback gas
+    // (what the callback used, as its deliverer; the rest, as the request's payer).
+    const request = await requestOf(requestId)
+    expect(request.payer).toBe(user())
+    expect(earned).toBe(request.fee + BigInt(request.callbackGasLimit) * request.callbackGasPrice)
   })
 
   test('fraud: the liar attested a wrong output, a watchtower disputed it with the reference output, the liar lost its whole stake', async () => {
     const { requestId, input, liar } = report.fraud
     const expected = await referenceOutputWords(devnet.models.iris.dir, input)
-    expect(await resultOf(requestId)).toEqual([RequestStatus.Fulfilled, hashWords(expected)])
+    expect(await resultOf(requestId)).toEqual([RequestStatus.Fulfilled, stored(hashWords(expected))])
     const [submitted] = await events('AttestationSubmitted', requestId)
     expect(submitted!.args.signers).toEqual([liar])
-    expect(submitted!.args.outputHash).not.toBe(hashWords(expected))
+    expect(submitted!.args.record.outputHash).not.toBe(hashWords(expected))
     const [disputed] = await events('AttestationDisputed', requestId)
     expect(disputed!.args.outputWords).toEqual(expected)
-    expect(disputed!.args.attestedOutputHash).toBe(submitted!.args.outputHash)
+    expect(disputed!.args.attestedOutputHash).toBe(submitted!.args.record.outputHash)
     expect(devnet.nodes.map((n) => n.operator)).toContain(disputed!.args.disputer)
     const operator = await devnet.publicClient.readContract({ address: devnet.deployment.contracts.operatorStaking, abi: operatorStakingAbi, functionName: 'getOperator', args: [liar] })
     expect(operator).toMatchObject({ slashed: true, stake: 0n })

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest'
 import { inferenceOracleAbi } from '../sdk/src/abi/inferenceOracleAbi.js'
 import { operatorStakingAbi } from '../sdk/src/abi/operatorStakingAbi.js'
 import { hashWords } from '../sdk/src/encoding/hashWords.js'
-import { signAttestation, type Attestation } from '../oracle/src/attest/attestation.js'
+import { signAttestationBatch, type Attestation } from '../oracle/src/attest/attestation.js'
 import type { RunningNode } from '../oracle/src/node/startNode.js'
 import { freePort, nodeConfig, startTestChain, startTestNode, waitFor, type TestChain } from '../oracle/src/testing/harness.js'
 import { anvilPrivateKeys } from './utils/anvil.js'
@@ -33,7 +33,8 @@ test('a node that receives two signatures by one operator for different outputs 
   const domain = { chainId: chain.anvil.chainId, oracle: chain.deployment.contracts.inferenceOracle }
   const post = async (outputWords: bigint[]) => {
     const attestation: Attestation = { requestId, modelId: chain.modelId, inputHash: hashWords(chain.inputWords(input)), outputHash: hashWords(outputWords) }
-    const signature = await signAttestation(equivocator, domain, attestation)
+    // Peers exchange signatures over a batch of one, what submitAttestations takes.
+    const signature = await signAttestationBatch(equivocator, domain, [attestation])
     const response = await fetch(`${node.url}/v1/attestations`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -65,7 +66,7 @@ test('a batch of peer attestations gets one result each, and a bad one fails alo
   const attestation: Attestation = { requestId, modelId: chain.modelId, inputHash: hashWords(chain.inputWords(input)), outputHash: hashWords([7n]) }
   const signed = async (keyIndex: number) => {
     const account = privateKeyToAccount(anvilPrivateKeys[keyIndex]!)
-    const signature = await signAttestation(account, domain, attestation)
+    const signature = await signAttestationBatch(account, domain, [attestation])
     return { ...attestation, requestId: String(requestId), outputWords: ['7'], signer: account.address, signature }
   }
   const response = await fetch(`${node.url}/v1/attestations`, {

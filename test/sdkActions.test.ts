@@ -6,7 +6,7 @@ import { loadCompiledModel } from '../circuits/src/prove/loadCompiledModel.js'
 import { runReference } from '../circuits/src/reference/runReference.js'
 import {
   AccountNotFoundError,
-  attestationTypes,
+  attestationBatchTypes,
   ChainMismatchError,
   createVeridictClient,
   decodeOutput,
@@ -62,19 +62,28 @@ describe('@veridict/sdk actions on anvil with the real contracts and the digits 
     await f?.stop()
   })
 
-  /** Signs and submits an attestation of `outputWords` for `requestId` by the first `quorum` operators. */
+  /**
+   * Signs and submits an attestation of `outputWords` for `requestId` by the first `quorum`
+   * operators, over a batch of one, once the request's committee is drawn (two blocks after the
+   * request; with three equal stakes every operator holds a seat).
+   */
   async function attest(requestId: bigint, inputWords: readonly bigint[], outputWords: readonly bigint[], quorum: number) {
     const hash = (words: readonly bigint[]) => keccak256(`0x${words.map((w) => w.toString(16).padStart(64, '0')).join('')}`)
+    const { commitment } = await getRequest(f.client(5), { requestId })
+    expect(commitment.inputHash).toBe(hash(inputWords))
+    await f.client(5).publicClient.request({ method: 'anvil_mine' as never, params: ['0x2'] as never })
     const message = { requestId, modelId: f.modelId, inputHash: hash(inputWords), outputHash: hash(outputWords) }
     const domain = { name: eip712DomainName, version: eip712DomainVersion, chainId: 31337, verifyingContract: f.deployment.contracts.inferenceOracle }
     const signers = f.operators.slice(0, quorum)
-    const signatures = await Promise.all(signers.map((s) => s.signTypedData!({ domain, types: attestationTypes, primaryType: 'Attestation', message })))
+    const signatures = await Promise.all(
+      signers.map((s) => s.signTypedData!({ domain, types: attestationBatchTypes, primaryType: 'AttestationBatch', message: { attestations: [message] } })),
+    )
     const submitter = f.client(5)
     const hashTx = await writeContract(submitter.walletClient!, {
       address: f.deployment.contracts.inferenceOracle,
       abi: inferenceOracleAbi,
       functionName: 'submitAttestations',
-      args: [requestId, [...outputWords], signatures],
+      args: [[{ request: commitment, outputWords: [...outputWords] }], signatures],
       chain: foundry,
       account: submitter.walletClient!.account!,
     })
@@ -278,11 +287,13 @@ describe('@veridict/sdk actions on anvil with the real contracts and the digits 
       expect(forged.valid).toBe(false)
 
       await f.increaseTime(CHALLENGE_WINDOW + 1n)
+      const attested = await getRequest(requester, { requestId })
+      expect(attested.status).toBe('attested')
       const finalizeHash = await writeContract(f.client(5).walletClient!, {
         address: f.deployment.contracts.inferenceOracle,
         abi: inferenceOracleAbi,
         functionName: 'finalize',
-        args: [requestId],
+        args: [attested.commitment, attested.attested!, [...outputWords]],
         chain: foundry,
         account: f.account(5),
       })

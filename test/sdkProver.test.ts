@@ -46,7 +46,7 @@ describe('@veridict/sdk/prover: a request no operator serves, proved locally and
       address: f.consumer,
       abi: digitConsumerAbi,
       functionName: 'classify',
-      args: [words, BigInt(Math.floor(Date.now() / 1000) + 3600)],
+      args: [words, BigInt(Math.floor(Date.now() / 1000) + 3600), 0n],
       value: MODEL_FEE,
     })
     const receipt = await waitForTransactionReceipt(user.publicClient, { hash: await writeContract(wallet, request) })

@@ -8,7 +8,7 @@
 import { cp, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import * as ort from 'onnxruntime-node'
-import { createWalletClient, encodeFunctionData, http, keccak256, parseEther, parseEventLogs, parseGwei, zeroAddress, type Hex } from 'viem'
+import { createWalletClient, encodeFunctionData, http, keccak256, parseEther, parseEventLogs, parseGwei, type Hex } from 'viem'
 import { mnemonicToAccount, privateKeyToAccount } from 'viem/accounts'
 import { anvilPrivateKeys } from '../../test/utils/anvil.js'
 import { compileModel, ensureCompiledModel, loadCompiledModel, quantizeInput, runReference } from '../../circuits/src/index.js'
@@ -17,6 +17,7 @@ import { seededRandom } from '../../circuits/src/testing/opHarness.js'
 import { packValues, unpackValues } from '../../sdk/src/encoding/pack.js'
 import { registerModel } from '../src/chain/registerModel.js'
 import { inferenceOracleAbi } from '../../sdk/src/abi/inferenceOracleAbi.js'
+import { requestOptions } from '../../sdk/src/utils/requestState.js'
 import { RequestStatus } from '../src/chain/requestStatus.js'
 import { createLogger } from '../src/logger.js'
 import { ServedModel } from '../src/inference/servedModel.js'
@@ -143,7 +144,7 @@ async function main(): Promise<void> {
         address: chain.deployment.contracts.inferenceOracle,
         abi: inferenceOracleAbi,
         functionName: 'requestInference',
-        args: [zkModel.modelId, zkModel.words(zkModel.inputs[i]!), 0, 0, zeroAddress, 0, block.timestamp + 3600n],
+        args: [zkModel.modelId, zkModel.words(zkModel.inputs[i]!), requestOptions({ mode: 0, deadline: block.timestamp + 3600n })],
         value: parseEther('0.01'),
       })
       const receipt = await chain.client.waitForTransactionReceipt({ hash })
@@ -167,7 +168,7 @@ async function main(): Promise<void> {
   const signed: Hex[] = []
   for (let i = 0; i < total; i++) {
     const account = requesters[i % requesters.length]!
-    const data = encodeFunctionData({ abi: inferenceOracleAbi, functionName: 'requestInference', args: [chain.modelId, chain.inputWords(chain.testInputs[i % chain.testInputs.length]!), 1, 2, zeroAddress, 0, deadline] })
+    const data = encodeFunctionData({ abi: inferenceOracleAbi, functionName: 'requestInference', args: [chain.modelId, chain.inputWords(chain.testInputs[i % chain.testInputs.length]!), requestOptions({ mode: 1, quorum: 2, deadline })] })
     signed.push(await account.signTransaction({ type: 'eip1559', chainId: chain.anvil.chainId, to: oracle, data, value: parseEther('0.01'), gas: 300_000n, nonce: nonces[i % requesters.length]!++, ...fees }))
   }
   const sentAt = new Map<Hex, number>()

@@ -13,11 +13,12 @@
 import { cp, readFile, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { createPublicClient, createWalletClient, defineChain, http, parseEther, parseEventLogs, zeroAddress, type Hex } from 'viem'
+import { createPublicClient, createWalletClient, defineChain, http, parseEther, parseEventLogs, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { compileModel, loadCompiledModel, prove, ProverPool, quantizeInput, setupModel, type ModelManifest, type SetupProgress } from '../../circuits/src/index.js'
 import { deployVeridict } from '../../contracts/script/deploy.js'
 import { inferenceOracleAbi } from '../../sdk/src/abi/inferenceOracleAbi.js'
+import { NO_ATTESTATION, requestOptions } from '../../sdk/src/utils/requestState.js'
 import { modelRegistryAbi } from '../../sdk/src/abi/modelRegistryAbi.js'
 import { proofVerifierAbi } from '../../sdk/src/abi/proofVerifierAbi.js'
 import { encodeProof } from '../../sdk/src/encoding/encodeProof.js'
@@ -108,11 +109,11 @@ try {
       const verifyGas = verifyReceipt.gasUsed - 21_000n - calldataGas(verifyTx.input)
       const block = await publicClient.getBlock()
       const requested = await publicClient.waitForTransactionReceipt({
-        hash: await owner.writeContract({ address: oracle, abi: inferenceOracleAbi, functionName: 'requestInference', args: [registered.modelId, last!.inputWords, 0, 0, zeroAddress, 0, block.timestamp + 3600n], value: parseEther('0.001') }),
+        hash: await owner.writeContract({ address: oracle, abi: inferenceOracleAbi, functionName: 'requestInference', args: [registered.modelId, last!.inputWords, requestOptions({ mode: 0, deadline: block.timestamp + 3600n })], value: parseEther('0.001') }),
       })
       const [event] = parseEventLogs({ abi: inferenceOracleAbi, eventName: 'InferenceRequested', logs: requested.logs })
       const fulfilled = await publicClient.waitForTransactionReceipt({
-        hash: await prover.writeContract({ address: oracle, abi: inferenceOracleAbi, functionName: 'fulfillWithProof', args: [event!.args.requestId, last!.inputWords, last!.outputWords, prover.account.address, proofBytes as Hex] }),
+        hash: await prover.writeContract({ address: oracle, abi: inferenceOracleAbi, functionName: 'fulfillWithProof', args: [event!.args.request, NO_ATTESTATION, last!.inputWords, last!.outputWords, prover.account.address, proofBytes as Hex] }),
       })
       if (fulfilled.status !== 'success') throw new Error(`${name} ${scheme}: fulfillWithProof reverted`)
       rows.push({ model: name, constraints: manifest.circuit!.constraints, scheme, power: manifest.setup!.ptau.power, setupSeconds, proveSeconds: median(times), zkeyMiB, verifyGas, fulfilGas: fulfilled.gasUsed })

@@ -31,7 +31,15 @@ export { getResult, type GetResultParameters, type GetResultReturnType, type Ver
 export { waitForResult, type WaitForResultParameters, type WaitForResultReturnType } from './actions/waitForResult.js'
 export { watchResults, type WatchResultsParameters, type WatchResultsReturnType } from './actions/watchResults.js'
 export { verifyAttestation, type AttestationMessage, type VerifyAttestationParameters, type VerifyAttestationReturnType } from './actions/verifyAttestation.js'
-export { NO_ATTESTATION, readRequestState, type AttestationRecord, type RequestCommitment, type RequestState } from './utils/requestState.js'
+export {
+  NO_ATTESTATION,
+  readRequestState,
+  requestOptions,
+  type AttestationRecord,
+  type RequestCommitment,
+  type RequestOptions,
+  type RequestState,
+} from './utils/requestState.js'
 export { refundExpired, type RefundExpiredParameters, type RefundExpiredReturnType } from './actions/refundExpired.js'
 export { withdraw, type WithdrawParameters, type WithdrawReturnType } from './actions/withdraw.js'
 export { fulfillWithProof, type FulfillWithProofParameters, type FulfillWithProofReturnType } from './actions/fulfillWithProof.js'

@@ -10,6 +10,7 @@ import {
   http,
   keccak256,
   parseEther,
+  parseEventLogs,
   encodePacked,
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
@@ -17,8 +18,9 @@ import { foundry } from 'viem/chains'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 
 import { type Deployment, deployVeridict } from '../../contracts/script/deploy.js'
-import { attestationTypes, eip712DomainName, eip712DomainVersion } from '../../sdk/src/abi/eip712.js'
+import { attestationBatchTypes, eip712DomainName, eip712DomainVersion } from '../../sdk/src/abi/eip712.js'
 import { inferenceOracleAbi } from '../../sdk/src/abi/inferenceOracleAbi.js'
+import { requestOptions } from '../../sdk/src/utils/requestState.js'
 import { modelRegistryAbi } from '../../sdk/src/abi/modelRegistryAbi.js'
 import { operatorStakingAbi } from '../../sdk/src/abi/operatorStakingAbi.js'
 import { computeDefinitionHash, computeModelId, PROOF_SYSTEM_IDS, type ModelDefinition } from '../../sdk/src/encoding/modelDefinition.js'
@@ -137,39 +139,55 @@ describe('anvil helper and deployVeridict', () => {
     const requester = wallet(4)
     const block = await publicClient.getBlock()
     const deadline = block.timestamp + 3600n
-    const request = (mode: number, quorum: number) =>
-      requester.writeContract({
-        address: inferenceOracle,
-        abi: inferenceOracleAbi,
-        functionName: 'requestInference',
-        args: [modelId, inputWords, mode, quorum, '0x0000000000000000000000000000000000000000', 0, deadline],
-        value: parseEther('0.01'),
-      })
-    await send(undefined, request(0, 0))
-    await send('requestInference (second request)', request(0, 0))
-    await send(undefined, request(1, 3))
+    const request = async (label: string | undefined, mode: number, quorum: number) => {
+      const receipt = await send(
+        label,
+        requester.writeContract({
+          address: inferenceOracle,
+          abi: inferenceOracleAbi,
+          functionName: 'requestInference',
+          args: [
+            modelId,
+            inputWords,
+            requestOptions({ mode, quorum, deadline }),
+          ],
+          value: parseEther('0.01'),
+        }),
+      )
+      return parseEventLogs({ abi: inferenceOracleAbi, eventName: 'InferenceRequested', logs: receipt.logs })[0]!.args.request
+    }
+    await request(undefined, 0, 0)
+    const zk = await request('requestInference (second request)', 0, 0)
+    const attested = await request(undefined, 1, 3)
 
+    const none = { outputHash: `0x${'00'.repeat(32)}`, packed: 0n } as const
     await send(
       'fulfillWithProof (1 in, 1 out)',
-      wallet(5).writeContract({ address: inferenceOracle, abi: inferenceOracleAbi, functionName: 'fulfillWithProof', args: [2n, inputWords, outputWords, fixture.beneficiary, proof] }),
+      wallet(5).writeContract({ address: inferenceOracle, abi: inferenceOracleAbi, functionName: 'fulfillWithProof', args: [zk, none, inputWords, outputWords, fixture.beneficiary, proof] }),
     )
-    const [status, outputHash] = await publicClient.readContract({ address: inferenceOracle, abi: inferenceOracleAbi, functionName: 'getResult', args: [2n] })
+    const [status, outputHash] = await publicClient.readContract({ address: inferenceOracle, abi: inferenceOracleAbi, functionName: 'getResult', args: [zk.id] })
     expect(status).toBe(3)
-    expect(outputHash).toBe(hashWords(outputWords))
+    // The stored hash keeps the status in its lowest byte.
+    expect(outputHash).toBe(`${hashWords(outputWords).slice(0, 64)}00`)
 
-    const attestation = { requestId: 3n, modelId, inputHash: hashWords(inputWords), outputHash: hashWords(outputWords) }
+    // The committee is drawn from the hash of the block after the request: two more blocks.
+    await publicClient.request({ method: 'anvil_mine' as never, params: ['0x2'] as never })
+    const attestation = { requestId: attested.id, modelId, inputHash: hashWords(inputWords), outputHash: hashWords(outputWords) }
     const domain = { name: eip712DomainName, version: eip712DomainVersion, chainId: 31337, verifyingContract: inferenceOracle }
     const signatures = await Promise.all(
-      operators.map((operator) => operator.account.signTypedData({ domain, types: attestationTypes, primaryType: 'Attestation', message: attestation })),
+      operators.map((operator) =>
+        operator.account.signTypedData({ domain, types: attestationBatchTypes, primaryType: 'AttestationBatch', message: { attestations: [attestation] } }),
+      ),
     )
-    await send(
+    const submitted = await send(
       'submitAttestations (3 signatures)',
-      wallet(5).writeContract({ address: inferenceOracle, abi: inferenceOracleAbi, functionName: 'submitAttestations', args: [3n, outputWords, signatures] }),
+      wallet(5).writeContract({ address: inferenceOracle, abi: inferenceOracleAbi, functionName: 'submitAttestations', args: [[{ request: attested, outputWords }], signatures] }),
     )
+    const { record } = parseEventLogs({ abi: inferenceOracleAbi, eventName: 'AttestationSubmitted', logs: submitted.logs })[0]!.args
     await publicClient.request({ method: 'evm_increaseTime' as never, params: [86_400] as never })
     await send(
       'finalize (3 signers)',
-      wallet(5).writeContract({ address: inferenceOracle, abi: inferenceOracleAbi, functionName: 'finalize', args: [3n] }),
+      wallet(5).writeContract({ address: inferenceOracle, abi: inferenceOracleAbi, functionName: 'finalize', args: [attested, record, outputWords] }),
     )
     const rewards = await publicClient.readContract({ address: operatorStaking, abi: operatorStakingAbi, functionName: 'getOperator', args: [operators[0]!.account.address] })
     expect(rewards.rewards).toBeGreaterThan(0n)

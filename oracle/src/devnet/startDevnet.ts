@@ -40,6 +40,8 @@ export const DEVNET_DIR = join(REPO_ROOT, '.cache', 'devnet')
 
 /** anvil accounts: who does what on the devnet. */
 export const DEVNET_ACCOUNTS = { deployer: 0, operators: [1, 2, 3], liar: 4, user: 5 } as const
+/** Blocks per committee round on the devnet (1 s blocks): a request's committee has 4 s to itself. */
+export const DEVNET_ROUND_BLOCKS = 4n
 
 export type DevnetModelName = 'digits' | 'iris'
 
@@ -156,7 +158,7 @@ export async function startDevnet(parameters: StartDevnetParameters = {}): Promi
     const deploymentFile = join(dataDir, 'deployment.json')
     const deployment = await reporter.step(
       'deploying ModelRegistry, OperatorStaking and InferenceOracle',
-      () => deployVeridict({ rpcUrl, challengeWindow, unbondingPeriod, minStake: parseEther('1') }),
+      () => deployVeridict({ rpcUrl, challengeWindow, unbondingPeriod, roundBlocks: DEVNET_ROUND_BLOCKS, minStake: parseEther('1') }),
       (d) => `contracts deployed: oracle ${d.contracts.inferenceOracle} (challenge window ${challengeWindow} s, unbonding ${unbondingPeriod} s)`,
     )
     writeDeployment(deploymentFile, deployment)

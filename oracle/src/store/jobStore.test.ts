@@ -21,6 +21,7 @@ const job = (requestId: bigint): NewJob => ({
     modelId: `0x${'11'.repeat(32)}`,
     inputHash: `0x${'55'.repeat(32)}`,
     requester: `0x${'22'.repeat(20)}`,
+    payer: `0x${'22'.repeat(20)}`,
     fee: 10n ** 18n,
     callback: `0x${'00'.repeat(20)}`,
     callbackGasLimit: 0,

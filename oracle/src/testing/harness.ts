@@ -6,6 +6,7 @@ import { createPublicClient, createWalletClient, defineChain, http, parseEther, 
 import { privateKeyToAccount } from 'viem/accounts'
 import { ensureCompiledModel } from '../../../circuits/src/index.js'
 import { deployVeridict, type Deployment } from '../../../contracts/script/deploy.js'
+import { requestOptions } from '../../../sdk/src/utils/requestState.js'
 import { inferenceOracleAbi } from '../../../sdk/src/abi/inferenceOracleAbi.js'
 import { operatorStakingAbi } from '../../../sdk/src/abi/operatorStakingAbi.js'
 import { packValues } from '../../../sdk/src/encoding/pack.js'
@@ -55,7 +56,7 @@ export type TestChain = {
 /** A real anvil with the protocol deployed and Iris compiled, set up and registered. */
 export async function startTestChain({ challengeWindow = 6n, blockTime, anvilArgs }: { challengeWindow?: bigint; blockTime?: number; anvilArgs?: string[] } = {}): Promise<TestChain> {
   const [anvil, iris] = await Promise.all([startAnvil({ blockTime, args: anvilArgs }), compileIris()])
-  const deployment = await deployVeridict({ rpcUrl: anvil.rpcUrl, challengeWindow, unbondingPeriod: challengeWindow * 10n, minStake: parseEther('1') })
+  const deployment = await deployVeridict({ rpcUrl: anvil.rpcUrl, challengeWindow, unbondingPeriod: challengeWindow * 10n, roundBlocks: 4n, minStake: parseEther('1') })
   const chain = defineChain({ id: anvil.chainId, name: 'anvil', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [anvil.rpcUrl] } } })
   const client = createPublicClient({ chain, transport: http(anvil.rpcUrl), pollingInterval: 50 })
   const wallet = (index: number) => createWalletClient({ account: privateKeyToAccount(anvilPrivateKeys[index]!), chain, transport: http(anvil.rpcUrl) })
@@ -93,15 +94,7 @@ export async function startTestChain({ challengeWindow = 6n, blockTime, anvilArg
         args: [
           requested,
           inputWords(input),
-          {
-            mode: mode === 'zk' ? 0 : 1,
-            quorum,
-            callback: '0x0000000000000000000000000000000000000000',
-            callbackGasLimit: 0,
-            callbackGasPrice: 0n,
-            deadline: block.timestamp + BigInt(deadlineSeconds),
-            valueAtRisk: 0n,
-          },
+          requestOptions({ mode: mode === 'zk' ? 0 : 1, quorum, deadline: block.timestamp + BigInt(deadlineSeconds) }),
         ],
         value: parseEther('0.01'),
       })

@@ -39,8 +39,9 @@ export type VeridictModel = {
   modes: readonly InferenceMode[]
   /**
    * What a result of this model rests on, in words. With a proof system: a proof (final at once),
-   * or an attestation that any proof of another output overturns and slashes. Without one: only
-   * the honesty of the attestation's signers, since nothing can dispute their output yet.
+   * or an attestation that any proof of another output overturns and slashes. Without one: an
+   * honest majority of a stake-weighted committee drawn after the request, since nothing can
+   * dispute its output yet (docs/protocol.md, Committees, gives the odds per quorum).
    */
   security: string
   input: RegisteredLayout
@@ -105,7 +106,7 @@ export async function getModel(client: VeridictClient, { modelId, manifest }: Ge
     modes: terms.hasVerifier ? ['zk', 'attested'] : ['attested'],
     security: terms.hasVerifier
       ? `proofs checked on-chain (${proofSystem}); attestations overturned and slashed by any proof of another output within the challenge window`
-      : 'attested only: a result rests on the honesty of its signers, since no proof can dispute it (equivocation still slashes)',
+      : 'attested only, by committees: a result rests on an honest majority of a stake-weighted committee drawn after the request (no proof can dispute it yet; equivocation still slashes); a larger quorum makes a captured committee less likely',
     input: registeredLayout(terms.inputValues, terms.inputBits),
     output: registeredLayout(terms.outputValues, terms.outputBits),
     metadataURI: stored.metadataURI,

@@ -116,6 +116,7 @@ export async function quote(client: VeridictClient, parameters: QuoteParameters)
           callbackGasPrice: 0n,
           deadline: latest.timestamp + BigInt(DEFAULT_REQUEST_TTL),
           valueAtRisk: 0n,
+          payer: zeroAddress,
         },
       ],
       value: model.fee,
@@ -126,7 +127,7 @@ export async function quote(client: VeridictClient, parameters: QuoteParameters)
     encodeFunctionData({
       abi: inferenceOracleAbi,
       functionName: 'requestInference',
-      args: [modelId, [...inputWords], { mode: 0, quorum: 0, callback: zeroAddress, callbackGasLimit: 0, callbackGasPrice: 0n, deadline: 0n, valueAtRisk: 0n }],
+      args: [modelId, [...inputWords], { mode: 0, quorum: 0, callback: zeroAddress, callbackGasLimit: 0, callbackGasPrice: 0n, deadline: 0n, valueAtRisk: 0n, payer: zeroAddress }],
     }),
   ) + 60_000n + 5_000n * BigInt(inputWords.length)
 
@@ -177,6 +178,7 @@ function sampleCommitment(modelId: Hex): RequestCommitment {
     modelId,
     inputHash: word,
     requester: `0x${'ff'.repeat(20)}`,
+    payer: `0x${'ff'.repeat(20)}`,
     fee: 10n ** 16n,
     callback: `0x${'ff'.repeat(20)}`,
     callbackGasLimit: 200_000,

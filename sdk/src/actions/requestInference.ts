@@ -49,6 +49,11 @@ export type RequestInferenceParameters = {
    * the fee). A lie then costs each signer at least this much; operators with less free stake cannot sign.
    */
   valueAtRisk?: bigint | undefined
+  /**
+   * Who is credited the request's refunds at the oracle (an expired payment, unused callback gas,
+   * the fee of an overturned attestation); default: the sender.
+   */
+  payer?: Address | undefined
   /** Unix time (seconds) after which the request can be refunded; default: now + `ttl`. */
   deadline?: bigint | undefined
   /** Seconds from the latest block to the deadline when no deadline is given (default 3600). */
@@ -120,7 +125,7 @@ export async function requestInference(client: VeridictClient, parameters: Reque
       args: [
         modelId,
         inputWords,
-        { mode: modeValue(mode), quorum, callback: callback ?? zeroAddress, callbackGasLimit, callbackGasPrice, deadline, valueAtRisk },
+        { mode: modeValue(mode), quorum, callback: callback ?? zeroAddress, callbackGasLimit, callbackGasPrice, deadline, valueAtRisk, payer: parameters.payer ?? zeroAddress },
       ],
       value: value + callbackPrepayment,
     })

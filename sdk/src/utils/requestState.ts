@@ -71,3 +71,19 @@ export async function readRequestState(client: VeridictClient, requestId: bigint
     requestedLog,
   }
 }
+
+/** The oracle's RequestOptions struct (requestInference's third argument). */
+export type RequestOptions = ContractFunctionArgs<typeof inferenceOracleAbi, 'payable', 'requestInference'>[2]
+
+/**
+ * RequestOptions with the defaults filled in: no callback, nothing prepaid, the fee as value at
+ * risk (valueAtRisk 0), the sender as payer (payer zero). `mode` is the oracle's enum value
+ * (0 ZK, 1 ATTESTED).
+ *
+ * @example
+ * const options = requestOptions({ mode: 1, quorum: 2, deadline: now + 3600n })
+ */
+export function requestOptions(options: Pick<RequestOptions, 'mode' | 'deadline'> & Partial<RequestOptions>): RequestOptions {
+  const zero = '0x0000000000000000000000000000000000000000' as const
+  return { quorum: 0, callback: zero, callbackGasLimit: 0, callbackGasPrice: 0n, valueAtRisk: 0n, payer: zero, ...options }
+}
