@@ -156,7 +156,7 @@ export async function runDemo(devnet: Devnet, { reporter = silentReporter }: Run
   reporter.table([
     ['fulfilment', `fulfillWithProof (SDK) by the requester, tx ${short(fulfilled.transactionHash)}, ${gas(fulfilled.receipt.gasUsed)} gas`],
     ['consumer', `DigitConsumer.digitOf(${aloneRequest.requestId}) = ${aloneKnown ? aloneDigit : 'unknown'}`],
-    ['fee', `${formatEther(earned)} ETH back to the requester, withdrawn: the fee (it proved) and the prepaid callback gas (it delivered the callback, and is the payer of what was left)`],
+    ['fee', `${formatEther(earned)} ETH back to the requester, withdrawn: the fee (it proved), this request's prepaid callback gas (it delivered the callback and is the payer of what was left) and the unused callback gas of its earlier requests`],
   ])
   check(
     'requester fulfilled alone',
