@@ -171,6 +171,8 @@ contract OracleHandler is Test {
             options.callbackGasPrice = uint64((optionSeed >> 16) % 50 gwei);
         }
         options.deadline = uint64(block.timestamp + 6 hours + (optionSeed >> 80) % 4 days);
+        // Half the requests name another actor as their payer, who then gets their refunds.
+        if ((optionSeed >> 200) % 2 == 1) options.payer = actors[(actorSeed % 3 + 1) % 3];
         uint256 prepaid = uint256(options.callbackGasLimit) * options.callbackGasPrice;
         uint256 fee = FEE + extra % 0.05 ether;
         if (kind != 0) {
@@ -200,7 +202,8 @@ contract OracleHandler is Test {
             IInferenceOracle.Request memory r = _requestFromLogs(vm.getRecordedLogs(), requestId);
             if (!expectOk) _violate("an invalid request was accepted", "");
             if (
-                r.requester != actor || r.fee != payment - prepaid || r.blockNumber != block.number
+                r.requester != actor || r.payer != (options.payer == address(0) ? actor : options.payer)
+                    || r.fee != payment - prepaid || r.blockNumber != block.number
                     || r.totalWeight != totalWeight || r.callbackGasPrice != options.callbackGasPrice
                     || r.valueAtRisk != (kind == 0 ? 0 : options.valueAtRisk == 0 ? r.fee : options.valueAtRisk)
                     || r.provable != (kind != 2) || r.quorum != options.quorum || r.deadline != options.deadline
@@ -395,11 +398,11 @@ contract OracleHandler is Test {
         uint256 requestId = _find(requestSeed, IInferenceOracle.Status.Requested, false, false, Expiry.Expired);
         IInferenceOracle.Request memory r = _requests[requestId];
         bool expectOk = ghostStatus[requestId] == IInferenceOracle.Status.Requested && block.timestamp > r.deadline;
-        uint256 before = ORACLE.balanceOf(r.requester);
+        uint256 before = ORACLE.balanceOf(r.payer);
         vm.prank(actors[actorSeed % 3]);
         try ORACLE.refund(r) {
             if (!expectOk) _violate("refund succeeded against the model", "");
-            if (ORACLE.balanceOf(r.requester) != before + paymentOf(requestId)) {
+            if (ORACLE.balanceOf(r.payer) != before + paymentOf(requestId)) {
                 _violate("refund did not credit the whole payment", "");
             }
             ghostStatus[requestId] = IInferenceOracle.Status.Refunded;
