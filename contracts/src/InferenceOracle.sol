@@ -198,8 +198,12 @@ contract InferenceOracle is IInferenceOracle {
         bytes32[] memory outputHashes = new bytes32[](count);
         bytes32[] memory items = new bytes32[](count);
         uint256 valueAtRisk;
+        uint256 previous;
         for (uint256 i; i < count; ++i) {
             Request calldata request = results[i].request;
+            // Ascending ids: a request listed twice would lock its value at risk twice.
+            if (request.id <= previous) revert BatchNotAscending(i, request.id, previous);
+            previous = request.id;
             requestHashes[i] = _requireOpen(request);
             if (request.mode != Mode.ATTESTED) revert RequestNotAttestable(request.id, request.mode);
             if (signatures.length != request.quorum) {

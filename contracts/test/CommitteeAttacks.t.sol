@@ -204,6 +204,29 @@ contract CommitteeAttacksTest is VeridictTest {
         assertEq(oracle.balanceOf(requester), 1_000_000 gwei - paid, "the rest is the requester's");
     }
 
+    /// @dev Found porting the invariants: a request listed twice in one batch locked its value at
+    ///      risk twice and released it once, stranding the signers' stake. Batches now list strictly
+    ///      ascending request ids.
+    function test_ARequestListedTwiceInABatchIsRefused() public {
+        IInferenceOracle.Request memory request = _requestSquare(IInferenceOracle.Mode.ATTESTED, 3);
+        _draw(request);
+        IInferenceOracle.AttestedResult[] memory results = new IInferenceOracle.AttestedResult[](2);
+        results[0] = IInferenceOracle.AttestedResult({request: request, outputWords: squareOutput});
+        results[1] = results[0];
+        IInferenceOracle.Attestation[] memory batch = new IInferenceOracle.Attestation[](2);
+        batch[0] = _attestationOf(request, squareOutput);
+        batch[1] = batch[0];
+        bytes[] memory signatures = new bytes[](3);
+        for (uint256 i; i < 3; ++i) {
+            signatures[i] = _signBatch(operatorKeys[i], batch);
+        }
+        vm.expectRevert(
+            abi.encodeWithSelector(IInferenceOracle.BatchNotAscending.selector, 1, request.id, request.id)
+        );
+        oracle.submitAttestations(results, signatures);
+        assertEq(staking.totalLocked(), 0, "nothing locked");
+    }
+
     function _one(uint256 value) internal pure returns (uint256[] memory values) {
         values = new uint256[](1);
         values[0] = value;

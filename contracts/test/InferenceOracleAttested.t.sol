@@ -413,9 +413,11 @@ contract InferenceOracleAttestedTest is VeridictTest {
         assertTrue(oracle.isEntitled(requests[seated], signer));
         assertFalse(oracle.isEntitled(requests[unseated], signer));
 
+        // A batch lists its requests by ascending id.
+        (uint256 first, uint256 second) = seated < unseated ? (seated, unseated) : (unseated, seated);
         IInferenceOracle.AttestedResult[] memory results = new IInferenceOracle.AttestedResult[](2);
-        results[0] = IInferenceOracle.AttestedResult({request: requests[seated], outputWords: squareOutput});
-        results[1] = IInferenceOracle.AttestedResult({request: requests[unseated], outputWords: squareOutput});
+        results[0] = IInferenceOracle.AttestedResult({request: requests[first], outputWords: squareOutput});
+        results[1] = IInferenceOracle.AttestedResult({request: requests[second], outputWords: squareOutput});
         bytes[] memory signatures = _signBatchAt(_batch(results), _one(position));
         vm.expectRevert(
             abi.encodeWithSelector(IInferenceOracle.SignerNotEntitled.selector, requests[unseated].id, signer)

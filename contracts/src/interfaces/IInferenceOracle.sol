@@ -175,6 +175,8 @@ interface IInferenceOracle {
     error InvalidProof(uint256 requestId);
 
     error EmptyBatch();
+    /// @notice A batch lists its requests by strictly ascending id; entry `index` does not follow `previous`.
+    error BatchNotAscending(uint256 index, uint256 requestId, uint256 previous);
     error SignatureCountOutOfRange(uint256 count, uint256 quorum, uint256 max);
     error InvalidSignature(uint256 index);
     error DuplicateSigner(address signer);
@@ -289,8 +291,8 @@ interface IInferenceOracle {
         bytes calldata proof
     ) external;
 
-    /// @notice Submits results attested by the same signers: each signs the EIP-712
-    ///         AttestationBatch of the results' Attestations, in order (65-byte signatures, signers
+    /// @notice Submits results attested by the same signers, by strictly ascending request id:
+    ///         each signs the EIP-712 AttestationBatch of the results' Attestations, in order (65-byte signatures, signers
     ///         in ascending address order, exactly each request's quorum). During a request's
     ///         exclusive round only its committee's seats count; after it, a provable request takes
     ///         any active operator, a model without a verifier the next round's committee. Each

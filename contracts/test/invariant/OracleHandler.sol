@@ -540,6 +540,13 @@ contract OracleHandler is Test {
     }
 
     function _submitBatch(Batch memory batch, address submitter) internal {
+        // The oracle takes a batch by ascending request id.
+        for (uint256 i = 1; i < batch.count; ++i) {
+            for (uint256 j = i; j > 0 && batch.requests[j].id < batch.requests[j - 1].id; --j) {
+                (batch.requests[j], batch.requests[j - 1]) = (batch.requests[j - 1], batch.requests[j]);
+                (batch.outputs[j], batch.outputs[j - 1]) = (batch.outputs[j - 1], batch.outputs[j]);
+            }
+        }
         IInferenceOracle.AttestedResult[] memory results = new IInferenceOracle.AttestedResult[](batch.count);
         IInferenceOracle.Attestation[] memory attestations = new IInferenceOracle.Attestation[](batch.count);
         for (uint256 i; i < batch.count; ++i) {
