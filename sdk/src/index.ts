@@ -31,6 +31,7 @@ export { getResult, type GetResultParameters, type GetResultReturnType, type Ver
 export { waitForResult, type WaitForResultParameters, type WaitForResultReturnType } from './actions/waitForResult.js'
 export { watchResults, type WatchResultsParameters, type WatchResultsReturnType } from './actions/watchResults.js'
 export { verifyAttestation, type AttestationMessage, type VerifyAttestationParameters, type VerifyAttestationReturnType } from './actions/verifyAttestation.js'
+export { committeeRoundAt, committeeSeed, committeeSize, holdsSeat, type CommitteeRound } from './utils/committee.js'
 export {
   NO_ATTESTATION,
   readRequestState,

@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { type Deployment, deployVeridict } from '../../contracts/script/deploy.js'
 import { attestationBatchTypes, eip712DomainName, eip712DomainVersion } from '../../sdk/src/abi/eip712.js'
 import { inferenceOracleAbi } from '../../sdk/src/abi/inferenceOracleAbi.js'
+import { committeeRoundAt, committeeSeed, holdsSeat } from '../../sdk/src/utils/committee.js'
 import { requestOptions } from '../../sdk/src/utils/requestState.js'
 import { modelRegistryAbi } from '../../sdk/src/abi/modelRegistryAbi.js'
 import { operatorStakingAbi } from '../../sdk/src/abi/operatorStakingAbi.js'
@@ -191,5 +192,47 @@ describe('anvil helper and deployVeridict', () => {
     )
     const rewards = await publicClient.readContract({ address: operatorStaking, abi: operatorStakingAbi, functionName: 'getOperator', args: [operators[0]!.account.address] })
     expect(rewards.rewards).toBeGreaterThan(0n)
+  })
+  test("the SDK's committee rules give the oracle's seats, for every operator and round", async () => {
+    const { operatorStaking, inferenceOracle } = deployment.contracts
+    // Unequal stakes and quorum 1 (expected committee 3 of 10 ETH): the 2-ETH operators sit with
+    // probability 0.6, the 6-ETH one always, so seats differ between requests.
+    const [first, ...others] = [1, 2, 3].map(wallet)
+    await send(undefined, first!.writeContract({ address: operatorStaking, abi: operatorStakingAbi, functionName: 'addStake', value: parseEther('4') }))
+    await publicClient.request({ method: 'anvil_mine' as never, params: ['0x1'] as never })
+    const block = await publicClient.getBlock()
+    const roundBlocks = await publicClient.readContract({ address: inferenceOracle, abi: inferenceOracleAbi, functionName: 'ROUND_BLOCKS' })
+    let seated = 0
+    let checked = 0
+    for (let i = 0; i < 6; i++) {
+      const receipt = await send(
+        undefined,
+        wallet(4).writeContract({
+          address: inferenceOracle,
+          abi: inferenceOracleAbi,
+          functionName: 'requestInference',
+          args: [modelId, inputWords, requestOptions({ mode: 1, quorum: 1, deadline: block.timestamp + 3600n })],
+          value: parseEther('0.01'),
+        }),
+      )
+      const request = parseEventLogs({ abi: inferenceOracleAbi, eventName: 'InferenceRequested', logs: receipt.logs })[0]!.args.request
+      for (const mined of [2n, roundBlocks]) {
+        await publicClient.request({ method: 'anvil_mine' as never, params: [`0x${mined.toString(16)}`] as never })
+        // A call runs in the next block: that is the block whose round the SDK computes.
+        const next = (await publicClient.getBlockNumber({ cacheTime: 0 })) + 1n
+        const round = committeeRoundAt(request, next, roundBlocks)
+        const seedBlock = await publicClient.getBlock({ blockNumber: round.seedBlock })
+        for (const operator of [first!, ...others]) {
+          const record = await publicClient.readContract({ address: operatorStaking, abi: operatorStakingAbi, functionName: 'getOperator', args: [operator.account.address] })
+          const expected = round.open || holdsSeat(request, committeeSeed(seedBlock.hash, request.id), { account: operator.account.address, stake: record.stake, raisedAt: BigInt(record.raisedAt) })
+          const actual = await publicClient.readContract({ address: inferenceOracle, abi: inferenceOracleAbi, functionName: 'isEntitled', args: [request, operator.account.address], blockTag: 'pending' })
+          expect(actual, `request ${request.id}, round ${round.round}, ${operator.account.address}`).toBe(expected)
+          if (actual) seated++
+          checked++
+        }
+      }
+    }
+    expect(seated).toBeGreaterThan(0)
+    expect(seated).toBeLessThan(checked)
   })
 })

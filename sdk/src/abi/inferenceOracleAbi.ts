@@ -2122,6 +2122,27 @@ export const inferenceOracleAbi = [
   },
   {
     "type": "error",
+    "name": "BatchNotAscending",
+    "inputs": [
+      {
+        "name": "index",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "previous",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "ChallengeWindowClosed",
     "inputs": [
       {
