@@ -19,6 +19,7 @@ import { encodeProof } from '../../../sdk/src/encoding/encodeProof.js'
 import { packValues } from '../../../sdk/src/encoding/pack.js'
 import { inferenceOracleAbi } from '../../../sdk/src/abi/inferenceOracleAbi.js'
 import { operatorStakingAbi } from '../../../sdk/src/abi/operatorStakingAbi.js'
+import { committeeRoundAt, committeeSeed, holdsSeat } from '../../../sdk/src/utils/committee.js'
 import { NO_ATTESTATION, type AttestationRecord } from '../../../sdk/src/utils/requestState.js'
 import { attestationStructHash, recoverBatchSigner, signAttestation, signAttestationBatch, type Attestation, type AttestationDomain } from '../attest/attestation.js'
 import { PeerClient, type PeerAttestation } from '../attest/peerClient.js'
@@ -62,7 +63,7 @@ const SIGNED_ATTESTATION_TUPLE = {
     { name: 'signature', type: 'bytes' },
   ],
 } as const
-/** How long an entitlement read (a committee seat, an open round) is trusted: about a block. */
+/** How long an operator's staking record is trusted when checking committee seats: about a block. */
 const ENTITLEMENT_TTL_MS = 1_000
 const signatureKey = (requestId: bigint, signer: Address, signature: Hex) => `${requestId}:${signer.toLowerCase()}:${signature.toLowerCase()}`
 /** Seconds a node that did not submit an attestation waits after its window before finalizing it. */
@@ -100,8 +101,12 @@ export class OracleNode {
   private readonly busy = new Map<bigint, Promise<void>>()
   private readonly notBefore = new Map<bigint, number>()
   private readonly activeCache = new Map<string, { active: Promise<boolean>; at: number }>()
-  /** isEntitled reads per `requestId:signer`, trusted for ENTITLEMENT_TTL_MS. */
-  private readonly entitledCache = new Map<string, { entitled: Promise<boolean>; at: number }>()
+  /** Operators' staking records (stake, raisedAt, slashed), trusted for ENTITLEMENT_TTL_MS. */
+  private readonly operatorRecords = new Map<string, { record: Promise<{ stake: bigint; raisedAt: number; slashed: boolean }>; at: number }>()
+  /** Seed block hashes of committee rounds, by block number. */
+  private readonly blockHashes = new Map<bigint, Promise<Hex>>()
+  /** ROUND_BLOCKS and MIN_STAKE, read once. */
+  private committeeParameters: { roundBlocks: bigint; minStake: bigint } | undefined
   /** Signatures already checked against their job's attestation (`requestId:signer:signature`), so each is recovered once. */
   private readonly verified = new Set<string>()
   /** Jobs whose transaction was sent before a restart: look it up before sending another. */
@@ -383,27 +388,63 @@ export class OracleNode {
   }
 
   /**
-   * Whether each signer's signature would count for the job's request in the next block: a seat
-   * on its committee this round, or an open round (isEntitled, read against the pending block).
+   * Whether each signer's signature would count for the job's request in the next block: active,
+   * and a seat on the request's committee this round or an open round. Computed here with the
+   * oracle's rules (committeeRoundAt, holdsSeat) from the round's seed block hash and the
+   * signers' stake records, each read once and cached, instead of a call per signer and request.
    * False for everyone before the committee is drawn (two blocks after the request).
    */
   private async entitled(job: Job, signers: Address[]): Promise<boolean[]> {
-    const now = Date.now()
+    const { roundBlocks, minStake } = this.committeeParameters ?? (await this.readCommitteeParameters())
+    const head = this.follower.head ?? (await this.publicClient.getBlockNumber({ cacheTime: 0 }))
+    const round = committeeRoundAt(job.commitment, head + 1n, roundBlocks)
+    if (!round.drawn) return signers.map(() => false)
+    const seed = round.open ? undefined : committeeSeed(await this.blockHash(round.seedBlock), job.requestId)
     return Promise.all(
-      signers.map((signer) => {
-        const key = `${job.requestId}:${signer.toLowerCase()}`
-        const cached = this.entitledCache.get(key)
-        if (cached && cached.at >= now - ENTITLEMENT_TTL_MS) return cached.entitled
-        if (this.entitledCache.size > MAX_TRACKED) this.entitledCache.clear()
-        const entry = {
-          entitled: this.publicClient.readContract({ address: this.config.oracle, abi: inferenceOracleAbi, functionName: 'isEntitled', args: [job.commitment, signer], blockTag: 'pending' }),
-          at: now,
-        }
-        this.entitledCache.set(key, entry)
-        entry.entitled.catch(() => this.entitledCache.get(key) === entry && this.entitledCache.delete(key))
-        return entry.entitled
+      signers.map(async (signer) => {
+        const record = await this.operatorRecord(signer)
+        if (record.slashed || record.stake < minStake) return false
+        return round.open || holdsSeat(job.commitment, seed!, { account: signer, stake: record.stake, raisedAt: BigInt(record.raisedAt) })
       }),
     )
+  }
+
+  private async readCommitteeParameters(): Promise<{ roundBlocks: bigint; minStake: bigint }> {
+    const staking = this.staking
+    if (!staking) throw new TransactionError({ action: 'checking committees', reason: 'the node has not reached the chain yet' })
+    const [roundBlocks, minStake] = await Promise.all([
+      this.publicClient.readContract({ address: this.config.oracle, abi: inferenceOracleAbi, functionName: 'ROUND_BLOCKS' }),
+      this.publicClient.readContract({ address: staking, abi: operatorStakingAbi, functionName: 'MIN_STAKE' }),
+    ])
+    this.committeeParameters = { roundBlocks, minStake }
+    return this.committeeParameters
+  }
+
+  /** A block's hash by number (cached: a round's seed block is final once the round starts). */
+  private blockHash(blockNumber: bigint): Promise<Hex> {
+    let hash = this.blockHashes.get(blockNumber)
+    if (!hash) {
+      if (this.blockHashes.size > 10_000) this.blockHashes.clear()
+      hash = this.publicClient.getBlock({ blockNumber }).then((block) => block.hash)
+      this.blockHashes.set(blockNumber, hash)
+      hash.catch(() => this.blockHashes.get(blockNumber) === hash && this.blockHashes.delete(blockNumber))
+    }
+    return hash
+  }
+
+  /** An operator's staking record, read at most once per ENTITLEMENT_TTL_MS (concurrent reads share one call). */
+  private operatorRecord(account: Address): Promise<{ stake: bigint; raisedAt: number; slashed: boolean }> {
+    const staking = this.staking
+    if (!staking) throw new TransactionError({ action: 'checking operators', reason: 'the node has not reached the chain yet' })
+    const key = account.toLowerCase()
+    const now = Date.now()
+    const cached = this.operatorRecords.get(key)
+    if (cached && cached.at >= now - ENTITLEMENT_TTL_MS) return cached.record
+    if (this.operatorRecords.size > MAX_TRACKED) this.operatorRecords.clear()
+    const entry = { record: this.publicClient.readContract({ address: staking, abi: operatorStakingAbi, functionName: 'getOperator', args: [account] }), at: now }
+    this.operatorRecords.set(key, entry)
+    entry.record.catch(() => this.operatorRecords.get(key) === entry && this.operatorRecords.delete(key))
+    return entry.record
   }
 
   /** Whether a stored signature is `signer`'s over this job's attestation; each signature is recovered at most once. */
