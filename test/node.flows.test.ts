@@ -51,4 +51,28 @@ describe('oracle nodes on anvil', () => {
     expect(metrics).toMatch(/veridict_jobs\{state="done"\} 2/)
     expect(metrics).toMatch(/veridict_last_processed_block \d+/)
   })
+  test('requests of one block are attested together: one batch, one transaction, each finalized', async () => {
+    const inputs = chain.testInputs.slice(2, 7)
+    const requestIds = await chain.requestMany({ inputs, quorum: 2 })
+    await waitFor(async () => (await Promise.all(requestIds.map((id) => statusOf(chain, id)))).every((s) => s === RequestStatus.Attested || s === RequestStatus.Finalized), {
+      what: 'every request to be attested',
+      timeoutMs: 30_000,
+    })
+    const submitted = (await Promise.all(requestIds.map((id) => eventsOf(chain, 'AttestationSubmitted', id)))).map((events) => events[0]!)
+    // Requests mined in one block share one submitAttestations transaction.
+    const byBlock = new Map<string, Set<string>>()
+    for (const [i, id] of requestIds.entries()) {
+      const job = nodes[0]!.node.store.getJob(id)!
+      const key = String(job.blockNumber)
+      if (!byBlock.has(key)) byBlock.set(key, new Set())
+      byBlock.get(key)!.add((submitted[i] as unknown as { transactionHash: string }).transactionHash)
+    }
+    const shared = [...byBlock.entries()].filter(([block]) => requestIds.filter((id) => String(nodes[0]!.node.store.getJob(id)!.blockNumber) === block).length > 1)
+    expect(shared.length).toBeGreaterThan(0)
+    for (const [, transactions] of shared) expect(transactions.size).toBe(1)
+    await waitFor(async () => (await Promise.all(requestIds.map((id) => statusOf(chain, id)))).every((s) => s === RequestStatus.Finalized), {
+      what: 'every request to be finalized',
+      timeoutMs: 40_000,
+    })
+  })
 })

@@ -175,6 +175,7 @@ async function main(): Promise<void> {
   const requestedAt = new Map<bigint, { sent: number; block: bigint }>()
   const attestedAt = new Map<bigint, { at: number; block: bigint }>()
   const finalAt = new Map<bigint, { at: number; block: bigint }>()
+  const attestTx = new Map<bigint, Hex>()
   let cursor = (await chain.client.getBlockNumber()) + 1n
   const followed = inferenceOracleAbi.filter((x) => x.type === 'event' && ['InferenceRequested', 'AttestationSubmitted', 'ResultFinalized'].includes(x.name))
   let following = true
@@ -187,7 +188,10 @@ async function main(): Promise<void> {
         for (const log of logs) {
           const id = log.args.requestId
           if (log.eventName === 'InferenceRequested' && sentAt.has(log.transactionHash)) requestedAt.set(id, { sent: sentAt.get(log.transactionHash)!, block: log.blockNumber })
-          else if (log.eventName === 'AttestationSubmitted' && !attestedAt.has(id)) attestedAt.set(id, { at: now, block: log.blockNumber })
+          else if (log.eventName === 'AttestationSubmitted' && !attestedAt.has(id)) {
+            attestedAt.set(id, { at: now, block: log.blockNumber })
+            attestTx.set(id, log.transactionHash)
+          }
           else if (log.eventName === 'ResultFinalized') finalAt.set(id, { at: now, block: log.blockNumber })
         }
         cursor = head + 1n
@@ -216,8 +220,10 @@ async function main(): Promise<void> {
   const finalLatency = ids.map((id) => (finalAt.get(id)!.at - requestedAt.get(id)!.sent) / 1000)
   const attestBlocks = ids.map((id) => Number(attestedAt.get(id)!.block - requestedAt.get(id)!.block))
   const finalBlocks = ids.map((id) => Number(finalAt.get(id)!.block - requestedAt.get(id)!.block))
-  rows.push([`attested, 3 nodes, quorum 2: ${total} requests offered at ${rate}/s for ${f(offeredFor, 1)} s`, `${f(deliveredRate, 1)} req/s attested on-chain (first to last attestation); ${f(endToEndRate, 1)} req/s from first request sent to last attested`, 'target >= 50 req/s'])
-  rows.push(['attested latency request sent -> attested (seen in logs)', `p50 ${f(pct(attestLatency, 50))} s, p95 ${f(pct(attestLatency, 95))} s; blocks after the request's block: p50 ${pct(attestBlocks, 50)}, p95 ${pct(attestBlocks, 95)}`, ''])
+  rows.push([`attested, 3 nodes, quorum 2: ${total} requests offered at ${rate}/s for ${f(offeredFor, 1)} s`, `${f(deliveredRate, 1)} req/s attested on-chain (first to last attestation); ${f(endToEndRate, 1)} req/s from first request sent to last attested`, 'issue 11 target >= 200 req/s'])
+  const transactions = new Set(ids.map((id) => attestTx.get(id)))
+  rows.push(['attestations per submitAttestations transaction (the node batches the requests of each block)', `${f(ids.length / transactions.size, 1)} (${transactions.size} transactions for ${ids.length} requests)`, ''])
+  rows.push(['attested latency request sent -> attested (seen in logs)', `p50 ${f(pct(attestLatency, 50))} s, p95 ${f(pct(attestLatency, 95))} s; blocks after the request's block: p50 ${pct(attestBlocks, 50)}, p95 ${pct(attestBlocks, 95)}`, 'issue 11 target p95 < 3 blocks (the committee is drawn 2 blocks after the request)'])
   rows.push(['attested latency request sent -> finalized (window 5 s)', `p50 ${f(pct(finalLatency, 50))} s, p95 ${f(pct(finalLatency, 95))} s; blocks after the request's block: p50 ${pct(finalBlocks, 50)}, p95 ${pct(finalBlocks, 95)}`, 'target p95 < 3 blocks + window = 8 s'])
 
   await Promise.all(nodes.map((n) => n.stop()))

@@ -16,6 +16,7 @@ const toPeerAttestation = (body: z.output<typeof attestationBody>): PeerAttestat
   outputHash: body.outputHash as Hex,
   signer: body.signer as Address,
   signature: body.signature as Hex,
+  batch: body.batch ? { requestIds: body.batch.requestIds, outputHashes: body.batch.outputHashes as Hex[] } : undefined,
 })
 
 /**
@@ -34,6 +35,10 @@ export const attestationsApp = (node: OracleNode) =>
           const { stored } = await node.receiveAttestation(toPeerAttestation(attestation))
           results.push({ accepted: true, duplicate: !stored })
         } catch (error) {
+          if (error instanceof BaseError && error.name === 'AttestationNotReadyError') {
+            results.push({ accepted: false, retry: true, error: { code: 'not_ready', message: error.shortMessage } })
+            continue
+          }
           if (!(error instanceof BaseError) || error.name !== 'InvalidAttestationError') throw error
           results.push({ accepted: false, error: { code: 'invalid_attestation', message: error.shortMessage } })
         }

@@ -30,6 +30,15 @@ export const attestationBody = z
     outputWords: z.array(uint).min(1).max(64),
     signer: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be an address'),
     signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, 'must be a 65-byte hex signature'),
+    /**
+     * A signature over a batch of requests (ascending ids, their output hashes in the same order);
+     * the fields above then describe its first request.
+     */
+    batch: z
+      .object({ requestIds: z.array(uint).min(2).max(256), outputHashes: z.array(hex32).min(2).max(256) })
+      .strict()
+      .refine((b) => b.requestIds.length === b.outputHashes.length, 'requestIds and outputHashes must have the same length')
+      .optional(),
   })
   .strict()
 

@@ -10,10 +10,12 @@ export type PeerAttestation = {
   outputWords: string[]
   signer: Address
   signature: Hex
+  /** A signature over a batch of requests (ascending ids, their output hashes in order); the fields above describe the first. */
+  batch?: { requestIds: string[]; outputHashes: Hex[] } | undefined
 }
 
 /** The answer to a batch POST: one entry per attestation, in order. */
-export type PeerBatchResult = { accepted: true; duplicate: boolean } | { accepted: false; error: { code: string; message: string } }
+export type PeerBatchResult = { accepted: true; duplicate: boolean } | { accepted: false; retry?: boolean; error: { code: string; message: string } }
 
 type Outgoing = { attestation: PeerAttestation; stillNeeded: () => boolean; since: number; attempt: number }
 
@@ -95,9 +97,14 @@ export class PeerClient {
       }
       if (!response.ok) return batch
       const { results } = (await response.json()) as { results: PeerBatchResult[] }
-      for (const [i, result] of results.entries())
-        if (!result.accepted) this.logger.warn({ peer, requestId: batch[i]?.attestation.requestId, error: result.error }, 'peer rejected our attestation')
-      return []
+      const again: Outgoing[] = []
+      for (const [i, result] of results.entries()) {
+        if (result.accepted) continue
+        // Not ready: the peer has not seen the request yet; the backoff gives it time.
+        if (result.retry) again.push(batch[i]!)
+        else this.logger.warn({ peer, requestId: batch[i]?.attestation.requestId, error: result.error }, 'peer rejected our attestation')
+      }
+      return again
     } catch (error) {
       if (batch.some((o) => o.attempt === 0)) this.logger.debug({ peer, err: (error as Error).message }, 'peer unreachable, retrying')
       return batch

@@ -42,6 +42,14 @@ export class InvalidAttestationError extends BaseError {
   }
 }
 
+/** An attestation about a request this node has not seen yet: the sender tries again shortly. */
+export class AttestationNotReadyError extends BaseError {
+  override name = 'AttestationNotReadyError'
+  constructor({ requestId }: { requestId: bigint }) {
+    super(`Request ${requestId} is not known to this node yet (its block may not be processed here); send the attestation again shortly.`)
+  }
+}
+
 /** A request id this node has no job for. */
 export class RequestNotFoundError extends BaseError {
   override name = 'RequestNotFoundError'

@@ -5,6 +5,7 @@ import {
   getAddress,
   http,
   keccak256,
+  concat,
   encodeAbiParameters,
   encodePacked,
   type Address,
@@ -27,7 +28,7 @@ import { ChainFollower, modelRegisteredEvent } from '../chain/chainFollower.js'
 import { RequestStatus } from '../chain/requestStatus.js'
 import { TxManager, type SendReturnType } from '../chain/txManager.js'
 import type { ResolvedConfig } from '../config/loadConfig.js'
-import { InvalidAttestationError, InvalidInputError, ModelNotRegisteredError, NotProvableError, RequestNotFoundError, TransactionError, UnknownModelError } from '../errors/node.js'
+import { AttestationNotReadyError, InvalidAttestationError, InvalidInputError, ModelNotRegisteredError, NotProvableError, RequestNotFoundError, TransactionError, UnknownModelError } from '../errors/node.js'
 import { hashWords, loadServedModels, type ServedModel } from '../inference/servedModel.js'
 import { NodeMetrics } from '../metrics/metrics.js'
 import { JobStore, type Job } from '../store/jobStore.js'
@@ -66,6 +67,8 @@ const SIGNED_ATTESTATION_TUPLE = {
 /** How long an operator's staking record is trusted when checking committee seats: about a block. */
 const ENTITLEMENT_TTL_MS = 1_000
 const signatureKey = (requestId: bigint, signer: Address, signature: Hex) => `${requestId}:${signer.toLowerCase()}:${signature.toLowerCase()}`
+/** How long a request of a batch waits for the batch's quorum before it is attested alone. */
+const BATCH_WAIT_MS = 3_000
 /** Seconds a node that did not submit an attestation waits after its window before finalizing it. */
 const FINALIZE_GRACE_SECONDS = 5
 /** How long a pass over the jobs waits to coalesce the wake-ups of many finishing steps. */
@@ -348,7 +351,8 @@ export class OracleNode {
   private async infer(job: Job, model: ServedModel): Promise<void> {
     const { outputWords, outputHash } = await this.computeOutput(job, model)
     const next = this.store.transition(job.requestId, 'inferred', { from: ['pending'], patch: { outputWords, outputHash } })
-    if (next?.action === 'attest') await this.signAndShare(next)
+    // A request alone in its block is signed at once; one of several waits for tryQuorum to sign their batch.
+    if (next?.action === 'attest' && this.batchOf(next).length < 2) await this.signAndShare(next)
   }
 
   private attestationOf(job: Job): Attestation {
@@ -477,6 +481,7 @@ export class OracleNode {
       const resumed = await this.txs.resume(job.txHash, { kind: 'attest', ...call, args: [results, []] })
       if (resumed) return this.attestationSent(job, resumed, [])
     }
+    if (await this.tryBatch(job, model)) return
     let candidates = this.store.signatures(job.requestId).filter((s) => s.outputHash === job.outputHash)
     if (!candidates.some((s) => s.signer === this.address)) {
       await this.signAndShare(job)
@@ -488,41 +493,152 @@ export class OracleNode {
       if (!held.some((h) => h.signer === getAddress(s.signer))) held.push({ signer: getAddress(s.signer), signature: s.signature })
     if (held.length < job.quorum) return this.later(job.requestId, 5_000)
     const entitled = await this.entitled(job, held.map((v) => v.signer))
-    const usable = held.filter((_, i) => entitled[i])
+    await this.submitQuorum({
+      lead: job,
+      jobs: [job],
+      usable: held.filter((_, i) => entitled[i]),
+      rankOf: (signer) => keccak256(encodePacked(['uint256', 'address'], [job.requestId, signer])),
+      verify: (signer, signature) => this.signedBy(attestation, signer, signature),
+      drop: (signer) => this.store.deleteSignature({ requestId: job.requestId, signer, outputHash: job.outputHash! }),
+      model,
+    })
+  }
+
+  /**
+   * The attested jobs this node would batch with `job`: the requests of the same block for the
+   * same model and quorum that it attests, by ascending id. Every honest node that serves them
+   * computes the same batch, so their signatures over it add up to a quorum.
+   */
+  private batchOf(job: Job): Job[] {
+    return this.store.attestedJobsInBlock(job.blockNumber, job.modelId).filter((j) => j.quorum === job.quorum && j.action === 'attest')
+  }
+
+  /**
+   * Attests `job` together with the other requests of its block (batchOf) when there are several:
+   * signs their AttestationBatch once and shares it, and the batch's first job submits it once
+   * `quorum` signers entitled to every request of it signed the same batch (ranked by
+   * keccak256(batchId, signer), as single attestations are). Returns false, and the job goes on
+   * alone, when it has no company, when one of the batch moved on without it, or after
+   * BATCH_WAIT_MS without a batch quorum (peers that batched differently, seats that differ).
+   */
+  private async tryBatch(job: Job, model: ServedModel): Promise<boolean> {
+    if (Date.now() - job.updatedAt > BATCH_WAIT_MS) return false
+    const group = this.batchOf(job)
+    if (group.length < 2) return false
+    if (group.some((j) => j.state === 'pending')) {
+      this.later(job.requestId, 50)
+      return true
+    }
+    if (group.some((j) => j.state !== 'inferred' || !j.outputHash)) return false
+    const attestations = group.map((j) => this.attestationOf(j))
+    const batchId = keccak256(concat(attestations.map(attestationStructHash)))
+    let stored = this.store.batchSignatures(batchId)
+    if (!stored.some((s) => getAddress(s.signer) === this.address)) {
+      const signature = await signAttestationBatch(this.account, this.domain, attestations)
+      const outputHashes = attestations.map((a) => a.outputHash)
+      this.store.addBatchSignature({ batchId, signer: this.address, requestIds: group.map((j) => j.requestId), outputHashes, signature })
+      this.verified.add(signatureKey(0n, this.address, signature))
+      const [first] = group
+      this.peers.broadcast(
+        {
+          requestId: String(first!.requestId),
+          modelId: first!.modelId,
+          inputHash: attestations[0]!.inputHash,
+          outputHash: attestations[0]!.outputHash,
+          outputWords: first!.outputWords!.map(String),
+          signer: this.address,
+          signature,
+          batch: { requestIds: group.map((j) => String(j.requestId)), outputHashes },
+        },
+        () => this.store.db.open && this.store.getJob(first!.requestId)?.state === 'inferred',
+      )
+      stored = this.store.batchSignatures(batchId)
+    }
+    // The batch's first job drives it; the others wait for its transaction (or fall back on their own).
+    if (job.requestId !== group[0]!.requestId) {
+      this.later(job.requestId, 500)
+      return true
+    }
+    const held = [...stored]
+      .sort((a, b) => (getAddress(a.signer) === this.address ? -1 : getAddress(b.signer) === this.address ? 1 : 0))
+      .map((s) => ({ signer: getAddress(s.signer), signature: s.signature }))
+    if (held.length < job.quorum) {
+      this.later(job.requestId, 250)
+      return true
+    }
+    const seats = await Promise.all(group.map((j) => this.entitled(j, held.map((h) => h.signer))))
+    await this.submitQuorum({
+      lead: job,
+      jobs: group,
+      usable: held.filter((_, i) => seats.every((row) => row[i])),
+      rankOf: (signer) => keccak256(encodePacked(['bytes32', 'address'], [batchId, signer])),
+      verify: async (signer, signature) => {
+        const key = signatureKey(0n, signer, signature)
+        if (this.verified.has(key)) return true
+        const recovered = await recoverBatchSigner(this.domain, attestations, signature).catch(() => undefined)
+        if (!recovered || getAddress(recovered) !== signer) return false
+        this.verified.add(key)
+        return true
+      },
+      drop: (signer) => this.store.deleteBatchSignature(batchId, signer),
+      model,
+    })
+    return true
+  }
+
+  /**
+   * Submits `jobs` (one request, or a batch in ascending id order) with `quorum` of the usable
+   * signatures once it is this node's turn: signers are ranked by `rankOf`; the first submits at
+   * once, rank r after r x quorumBackupDelayMs. Only the signatures about to be sent are recovered
+   * (ours first); a bad one is dropped and the next tried.
+   */
+  private async submitQuorum(p: {
+    lead: Job
+    jobs: Job[]
+    usable: { signer: Address; signature: Hex }[]
+    rankOf: (signer: Address) => Hex
+    verify: (signer: Address, signature: Hex) => Promise<boolean>
+    drop: (signer: Address) => void
+    model: ServedModel
+  }): Promise<void> {
+    const { lead, jobs, usable } = p
     // Not drawn yet, or too few seats this round: look again in about a block.
-    if (usable.length < job.quorum) return this.later(job.requestId, Math.max(250, Math.min(this.config.pollIntervalMs, 1_000)))
-    const rankOf = (signer: Address) => keccak256(encodePacked(['uint256', 'address'], [job.requestId, signer]))
+    if (usable.length < lead.quorum) return this.later(lead.requestId, Math.max(250, Math.min(this.config.pollIntervalMs, 1_000)))
     const rank = usable
-      .map((v) => rankOf(v.signer))
+      .map((v) => p.rankOf(v.signer))
       .sort()
-      .indexOf(rankOf(this.address))
+      .indexOf(p.rankOf(this.address))
     const staggerMs = Math.max(0, rank) * this.config.quorumBackupDelayMs
-    const waitedMs = Date.now() - job.updatedAt
-    if (waitedMs < staggerMs) return this.later(job.requestId, staggerMs - waitedMs)
-    // Recover only the signatures we are about to submit (ours first); a bad one is dropped and the next tried.
+    const waitedMs = Date.now() - lead.updatedAt
+    if (waitedMs < staggerMs) return this.later(lead.requestId, staggerMs - waitedMs)
     const chosen: { signer: Address; signature: Hex }[] = []
     for (const v of usable) {
-      if (chosen.length === job.quorum) break
-      if (await this.signedBy(attestation, v.signer, v.signature)) chosen.push(v)
+      if (chosen.length === lead.quorum) break
+      if (await p.verify(v.signer, v.signature)) chosen.push(v)
       else {
-        this.logger.warn({ requestId: job.requestId, signer: v.signer }, 'dropping a peer signature that does not verify')
-        this.store.deleteSignature({ requestId: job.requestId, signer: v.signer, outputHash: job.outputHash! })
+        this.logger.warn({ requestId: lead.requestId, signer: v.signer }, 'dropping a peer signature that does not verify')
+        p.drop(v.signer)
       }
     }
-    if (chosen.length < job.quorum) return this.later(job.requestId, 1_000)
+    if (chosen.length < lead.quorum) return this.later(lead.requestId, 1_000)
     chosen.sort((a, b) => (BigInt(a.signer) < BigInt(b.signer) ? -1 : 1))
     // No status read first: the simulation in txs.send reverts with RequestNotPending if someone was faster.
     const result = await this.txs.send({
       kind: 'attest',
-      ...call,
-      args: [results, chosen.map((c) => c.signature)],
-      onSent: (hash) => this.store.transition(job.requestId, 'submitted', { from: ['inferred', 'submitted'], patch: { txHash: hash }, note: `submitAttestations ${hash}` }),
+      address: this.config.oracle,
+      abi: inferenceOracleAbi,
+      functionName: 'submitAttestations',
+      alreadyDone: ['RequestNotPending'],
+      args: [jobs.map((j) => ({ request: j.commitment, outputWords: j.outputWords! })), chosen.map((c) => c.signature)],
+      onSent: (hash) => {
+        for (const j of jobs) this.store.transition(j.requestId, 'submitted', { from: ['inferred', 'submitted'], patch: { txHash: hash }, note: `submitAttestations ${hash}${jobs.length > 1 ? ` (batch of ${jobs.length})` : ''}` })
+      },
     })
-    this.attestationSent(job, result, chosen.map((c) => c.signer), model)
+    this.attestationSent(lead, result, chosen.map((c) => c.signer), p.model, jobs.length)
   }
 
-  private attestationSent(job: Job, result: SendReturnType, signers: Address[], model?: ServedModel): void {
-    this.logger.info({ requestId: job.requestId, result: result.status, signers, model: model?.name }, 'attestation submitted')
+  private attestationSent(job: Job, result: SendReturnType, signers: Address[], model?: ServedModel, batch = 1): void {
+    this.logger.info({ requestId: job.requestId, result: result.status, signers, model: model?.name, batch }, 'attestation submitted')
     // The AttestationSubmitted event moves the job on; until the follower sees it, wait.
     this.later(job.requestId, 2_000)
   }
@@ -662,6 +778,7 @@ export class OracleNode {
    * displace a valid signature.
    */
   async receiveAttestation(body: PeerAttestation): Promise<{ stored: boolean }> {
+    if (body.batch) return this.receiveBatchAttestation(body, body.batch)
     const requestId = BigInt(body.requestId)
     if (requestId === 0n) throw new InvalidAttestationError({ reason: 'requestId 0 is for off-chain attestations, which are not exchanged' })
     const outputWords = body.outputWords.map(BigInt)
@@ -694,6 +811,37 @@ export class OracleNode {
     const stored = this.store.addSignature({ requestId, signer, outputHash: body.outputHash, outputWords, signature: body.signature })
     if (stored) {
       this.notBefore.delete(requestId)
+      this.wake()
+    }
+    return { stored }
+  }
+
+  /**
+   * A peer's signature over a batch of requests. Cheap checks only (ascending ids, requests this
+   * node knows for the same model, an active signer); the recovery waits until the batch's first
+   * job puts it in a quorum. One stored signature per signer and batch.
+   */
+  private async receiveBatchAttestation(body: PeerAttestation, batch: NonNullable<PeerAttestation['batch']>): Promise<{ stored: boolean }> {
+    const requestIds = batch.requestIds.map(BigInt)
+    if (requestIds.some((id, i) => id === 0n || (i > 0 && id <= requestIds[i - 1]!))) throw new InvalidAttestationError({ reason: 'a batch lists nonzero request ids in strictly ascending order' })
+    if (String(requestIds[0]) !== body.requestId || batch.outputHashes[0] !== body.outputHash) throw new InvalidAttestationError({ reason: 'the fields outside `batch` must describe its first request' })
+    if (hashWords(body.outputWords.map(BigInt)) !== body.outputHash) throw new InvalidAttestationError({ reason: `outputHash ${body.outputHash} is not keccak256 of the output words` })
+    const attestations: Attestation[] = []
+    for (const [i, requestId] of requestIds.entries()) {
+      const job = this.store.getJob(requestId)
+      // Not seen yet (this node may be a poll behind the sender): the sender tries again shortly.
+      if (!job) throw new AttestationNotReadyError({ requestId })
+      if (job.modelId.toLowerCase() !== body.modelId.toLowerCase()) throw new InvalidAttestationError({ reason: `request ${requestId} names a different model on-chain` })
+      attestations.push({ requestId, modelId: job.modelId, inputHash: hashWords(job.inputWords), outputHash: batch.outputHashes[i]! })
+    }
+    const signer = getAddress(body.signer)
+    const [active] = await this.isActive([signer])
+    this.metrics.attestationsReceived.inc({ result: active ? 'accepted' : 'inactive' })
+    if (!active) throw new InvalidAttestationError({ reason: `${signer} is not an active operator` })
+    const batchId = keccak256(concat(attestations.map(attestationStructHash)))
+    const stored = this.store.addBatchSignature({ batchId, signer, requestIds, outputHashes: batch.outputHashes, signature: body.signature })
+    if (stored) {
+      this.notBefore.delete(requestIds[0]!)
       this.wake()
     }
     return { stored }

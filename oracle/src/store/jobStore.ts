@@ -58,6 +58,9 @@ export type JobPatch = Partial<
   Pick<Job, 'action' | 'outputWords' | 'outputHash' | 'proof' | 'attestedOutputHash' | 'attestedPacked' | 'attestedOutputWords' | 'challengeEnd' | 'txHash' | 'error' | 'blockNumber' | 'blockHash' | 'attempts'>
 >
 
+/** A signature over a batch of attestations: `batchId` is keccak256 of their EIP-712 struct hashes, in order. */
+export type StoredBatchSignature = { batchId: Hex; signer: Address; requestIds: bigint[]; outputHashes: Hex[]; signature: Hex }
+
 export type StoredSignature = { requestId: bigint; signer: Address; outputHash: Hex; outputWords: bigint[]; signature: Hex }
 
 type Row = Record<string, string | number | null>
@@ -108,6 +111,15 @@ CREATE TABLE IF NOT EXISTS signatures (
   signature TEXT NOT NULL,
   received_at INTEGER NOT NULL,
   PRIMARY KEY (request_id, signer, output_hash)
+);
+CREATE TABLE IF NOT EXISTS batch_signatures (
+  batch_id TEXT NOT NULL,
+  signer TEXT NOT NULL,
+  request_ids TEXT NOT NULL,
+  output_hashes TEXT NOT NULL,
+  signature TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (batch_id, signer)
 );
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `
@@ -337,6 +349,29 @@ export class JobStore {
   signatures(requestId: bigint): StoredSignature[] {
     const rows = this.prepare('SELECT * FROM signatures WHERE request_id = ? ORDER BY received_at').all(String(requestId)) as Row[]
     return rows.map((r) => ({ requestId, signer: r.signer as Address, outputHash: r.output_hash as Hex, outputWords: parseWords(r.output_words)!, signature: r.signature as Hex }))
+  }
+
+  /** Stores a batch signature (ours or a peer's); false if this signer already signed this batch. */
+  addBatchSignature(s: StoredBatchSignature): boolean {
+    const result = this
+      .prepare('INSERT OR IGNORE INTO batch_signatures (batch_id, signer, request_ids, output_hashes, signature, received_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(s.batchId, s.signer, words(s.requestIds), JSON.stringify(s.outputHashes), s.signature, Date.now())
+    return result.changes > 0
+  }
+
+  deleteBatchSignature(batchId: Hex, signer: Address): void {
+    this.prepare('DELETE FROM batch_signatures WHERE batch_id = ? AND signer = ?').run(batchId, signer)
+  }
+
+  batchSignatures(batchId: Hex): StoredBatchSignature[] {
+    const rows = this.prepare('SELECT * FROM batch_signatures WHERE batch_id = ? ORDER BY received_at').all(batchId) as Row[]
+    return rows.map((r) => ({ batchId, signer: r.signer as Address, requestIds: parseWords(r.request_ids)!, outputHashes: JSON.parse(r.output_hashes as string) as Hex[], signature: r.signature as Hex }))
+  }
+
+  /** Attested jobs requested in `blockNumber` for `modelId` (a batch's candidates), by id. */
+  attestedJobsInBlock(blockNumber: bigint, modelId: Hex): Job[] {
+    const rows = this.prepare(`SELECT * FROM jobs WHERE block_number = ? AND model_id = ? AND mode = 'attested' ORDER BY CAST(request_id AS INTEGER)`).all(Number(blockNumber), modelId) as Row[]
+    return rows.map(toJob)
   }
 
   getValue(key: string): string | undefined {

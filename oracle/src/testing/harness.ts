@@ -48,6 +48,11 @@ export type TestChain = {
   registerOperator: (index: number) => Promise<Address>
   /** Sends a request from anvil account 5 (for the registered Iris unless `modelId`); returns its id. */
   request: (p: { input: number[]; mode: 'zk' | 'attested'; quorum?: number; deadlineSeconds?: number; modelId?: Hex }) => Promise<bigint>
+  /**
+   * Sends one attested request per input from anvil account 5 at once (consecutive nonces, no wait
+   * between them, so with interval mining they share a block); returns their ids in order.
+   */
+  requestMany: (p: { inputs: number[][]; quorum: number }) => Promise<bigint[]>
   /** Input words as the request carries them. */
   inputWords: (input: number[]) => bigint[]
   stop: () => Promise<void>
@@ -101,6 +106,25 @@ export async function startTestChain({ challengeWindow = 6n, blockTime, anvilArg
       const receipt = await client.waitForTransactionReceipt({ hash })
       const [event] = parseEventLogs({ abi: inferenceOracleAbi, eventName: 'InferenceRequested', logs: receipt.logs })
       return event!.args.requestId
+    },
+    requestMany: async ({ inputs, quorum }) => {
+      const w = wallet(5)
+      const [block, nonce] = await Promise.all([client.getBlock(), client.getTransactionCount({ address: w.account.address, blockTag: 'pending' })])
+      const hashes = await Promise.all(
+        inputs.map((input, i) =>
+          w.writeContract({
+            address: deployment.contracts.inferenceOracle,
+            abi: inferenceOracleAbi,
+            functionName: 'requestInference',
+            args: [modelId, inputWords(input), requestOptions({ mode: 1, quorum, deadline: block.timestamp + 3600n })],
+            value: parseEther('0.01'),
+            nonce: nonce + i,
+            gas: 400_000n,
+          }),
+        ),
+      )
+      const receipts = await Promise.all(hashes.map((hash) => client.waitForTransactionReceipt({ hash })))
+      return receipts.map((receipt) => parseEventLogs({ abi: inferenceOracleAbi, eventName: 'InferenceRequested', logs: receipt.logs })[0]!.args.requestId)
     },
     stop: () => anvil.stop(),
   }
