@@ -112,7 +112,9 @@ async function main(): Promise<void> {
 
   // BENCH_INFERENCE_ONLY=1 stops after the inference rows.
   if (process.env.BENCH_INFERENCE_ONLY === '1') return printRows()
-  const chain = await startTestChain({ challengeWindow: 5n, blockTime: 1 })
+  // 200 requests a second need about 35M gas a second (request 75k, attestation 26k and finalize 92k per request
+  // in transactions): more than anvil's default 30M block gas limit, so the bench raises it.
+  const chain = await startTestChain({ challengeWindow: 5n, blockTime: 1, anvilArgs: ['--gas-limit', '150000000'] })
   // The larger bundled models for the ZK latency rows: compiled once (cached), copied next to Iris
   // in the nodes' models folder and registered before the nodes start.
   const owner = createWalletClient({ account: privateKeyToAccount(anvilPrivateKeys[0]!), chain: chain.client.chain!, transport: http(chain.anvil.rpcUrl) })

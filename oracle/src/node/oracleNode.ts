@@ -67,7 +67,7 @@ const SIGNED_ATTESTATION_TUPLE = {
 /** How long an operator's staking record is trusted when checking committee seats: about a block. */
 const ENTITLEMENT_TTL_MS = 1_000
 const signatureKey = (requestId: bigint, signer: Address, signature: Hex) => `${requestId}:${signer.toLowerCase()}:${signature.toLowerCase()}`
-/** How long a request of a batch waits for the batch's quorum before it is attested alone. */
+/** How long past the backup submitters' turns a request of a batch waits for the batch before it is attested alone. */
 const BATCH_WAIT_MS = 3_000
 /** Seconds a node that did not submit an attestation waits after its window before finalizing it. */
 const FINALIZE_GRACE_SECONDS = 5
@@ -522,14 +522,15 @@ export class OracleNode {
    * BATCH_WAIT_MS without a batch quorum (peers that batched differently, seats that differ).
    */
   private async tryBatch(job: Job, model: ServedModel): Promise<boolean> {
-    if (Date.now() - job.updatedAt > BATCH_WAIT_MS) return false
-    const group = this.batchOf(job)
+    // Past the backup submitters' turns too, the batch is given up: attest alone.
+    if (Date.now() - job.updatedAt > BATCH_WAIT_MS + this.config.quorumBackupDelayMs) return false
+    // Requests of the batch already attested (or given up) leave it; every node drops the same ones once it sees them.
+    const group = this.batchOf(job).filter((j) => j.state === 'pending' || j.state === 'inferred')
     if (group.length < 2) return false
     if (group.some((j) => j.state === 'pending')) {
       this.later(job.requestId, 50)
       return true
     }
-    if (group.some((j) => j.state !== 'inferred' || !j.outputHash)) return false
     const attestations = group.map((j) => this.attestationOf(j))
     const batchId = keccak256(concat(attestations.map(attestationStructHash)))
     let stored = this.store.batchSignatures(batchId)
@@ -567,6 +568,7 @@ export class OracleNode {
       return true
     }
     const seats = await Promise.all(group.map((j) => this.entitled(j, held.map((h) => h.signer))))
+    this.logger.debug({ requestId: job.requestId, batch: group.length, held: held.length, seated: held.filter((_, i) => seats.every((row) => row[i])).length }, 'batch quorum check')
     await this.submitQuorum({
       lead: job,
       jobs: group,
@@ -610,6 +612,7 @@ export class OracleNode {
       .indexOf(p.rankOf(this.address))
     const staggerMs = Math.max(0, rank) * this.config.quorumBackupDelayMs
     const waitedMs = Date.now() - lead.updatedAt
+    this.logger.debug({ requestId: lead.requestId, jobs: jobs.length, rank, staggerMs, waitedMs }, 'quorum rank')
     if (waitedMs < staggerMs) return this.later(lead.requestId, staggerMs - waitedMs)
     const chosen: { signer: Address; signature: Hex }[] = []
     for (const v of usable) {
