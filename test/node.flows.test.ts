@@ -14,7 +14,7 @@ describe('oracle nodes on anvil', () => {
     for (const key of [1, 2, 3]) await chain.registerOperator(key)
     for (const [i, port] of ports.entries()) {
       const peers = urls.filter((_, j) => j !== i)
-      nodes.push(await startTestNode(nodeConfig(chain, { httpPort: port, peers, modes: i === 0 ? ['zk', 'attested'] : ['attested'] }), i + 1))
+      nodes.push(await startTestNode(nodeConfig(chain, { httpPort: port, peers, modes: i === 0 ? ['zk', 'attested'] : ['attested'], batchAttestations: true }), i + 1))
     }
   })
 

@@ -105,8 +105,10 @@ export class TxManager {
     const call: Call = { address, abi, functionName, args, value, account }
     const data = encodeFunctionData({ abi, functionName, args } as never)
     let estimated: bigint
+    const started = Date.now()
     try {
       estimated = await this.estimate(call, data, notBefore)
+      logger.debug({ kind, ms: Date.now() - started, estimated }, 'gas estimated')
     } catch (error) {
       const name = revertErrorName(error)
       if (name && alreadyDone.includes(name)) {
@@ -133,6 +135,7 @@ export class TxManager {
       this.nextNonce = n + 1
       hashes.push(hash)
       onSent?.(hash)
+      logger.debug({ kind, nonce: n, hash, gas, maxFeePerGas: fees.maxFeePerGas }, 'transaction sent')
       return n
     })
     for (let attempt = 0; ; attempt++) {

@@ -47,6 +47,13 @@ export const nodeConfigSchema = z
      * on-chain by then).
      */
     quorumBackupDelayMs: z.coerce.number().int().min(0).default(5_000),
+    /**
+     * Attest the requests of one block (same model and quorum) together: one signature and one
+     * submitAttestations for all of them (about 26k gas a request instead of 75k), falling back to
+     * single attestations when the nodes do not agree on the batch. Off by default until its
+     * latency matches single attestations (see the oracle README).
+     */
+    batchAttestations: z.boolean().default(false),
     /** A transaction not mined after this long is sent again with a higher fee. */
     txStuckAfterMs: z.coerce.number().int().min(100).default(30_000),
     /** Multiplier (percent) applied to gas estimates. */

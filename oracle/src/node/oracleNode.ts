@@ -352,7 +352,7 @@ export class OracleNode {
     const { outputWords, outputHash } = await this.computeOutput(job, model)
     const next = this.store.transition(job.requestId, 'inferred', { from: ['pending'], patch: { outputWords, outputHash } })
     // A request alone in its block is signed at once; one of several waits for tryQuorum to sign their batch.
-    if (next?.action === 'attest' && this.batchOf(next).length < 2) await this.signAndShare(next)
+    if (next?.action === 'attest' && (!this.config.batchAttestations || this.batchOf(next).length < 2)) await this.signAndShare(next)
   }
 
   private attestationOf(job: Job): Attestation {
@@ -522,6 +522,7 @@ export class OracleNode {
    * BATCH_WAIT_MS without a batch quorum (peers that batched differently, seats that differ).
    */
   private async tryBatch(job: Job, model: ServedModel): Promise<boolean> {
+    if (!this.config.batchAttestations) return false
     // Past the backup submitters' turns too, the batch is given up: attest alone.
     if (Date.now() - job.updatedAt > BATCH_WAIT_MS + this.config.quorumBackupDelayMs) return false
     // Requests of the batch already attested (or given up) leave it; every node drops the same ones once it sees them.
