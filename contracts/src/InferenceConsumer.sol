@@ -30,7 +30,9 @@ abstract contract InferenceConsumer is IInferenceConsumer {
     /// @notice The words handed in are not the oracle's final result of `requestId` (or it has none yet).
     error NotTheResult(uint256 requestId);
     /// @notice The model's setup record does not meet the consumer's requirement.
-    error UntrustedModelSetup(bytes32 modelId, bytes32 ptauHash, uint16 contributions, bool insecure, bool listedCeremony);
+    error UntrustedModelSetup(
+        bytes32 modelId, bytes32 ptauHash, uint16 contributions, bool insecure, bool listedCeremony
+    );
 
     /// @notice The oracle this consumer requests from.
     IInferenceOracle public immutable ORACLE;
@@ -102,7 +104,9 @@ abstract contract InferenceConsumer is IInferenceConsumer {
             !enough || (setup.insecure && !requirement.allowInsecure)
                 || (!model.listedCeremony && !requirement.allowUnlistedCeremony)
         ) {
-            revert UntrustedModelSetup(modelId, setup.ptauHash, setup.contributions, setup.insecure, model.listedCeremony);
+            revert UntrustedModelSetup(
+                modelId, setup.ptauHash, setup.contributions, setup.insecure, model.listedCeremony
+            );
         }
     }
 

@@ -132,7 +132,9 @@ contract InferenceOracle is IInferenceOracle {
             if (options.quorum != 0) revert InvalidQuorum(options.mode, options.quorum);
             if (valueAtRisk != 0) revert InvalidValueAtRisk(valueAtRisk, fee);
         } else {
-            if (options.quorum == 0 || options.quorum > MAX_SIGNERS) revert InvalidQuorum(options.mode, options.quorum);
+            if (options.quorum == 0 || options.quorum > MAX_SIGNERS) {
+                revert InvalidQuorum(options.mode, options.quorum);
+            }
             if (valueAtRisk == 0) valueAtRisk = fee;
             else if (valueAtRisk < fee) revert InvalidValueAtRisk(valueAtRisk, fee);
             totalWeight = STAKING.totalWeight();
@@ -188,10 +190,7 @@ contract InferenceOracle is IInferenceOracle {
     }
 
     /// @inheritdoc IInferenceOracle
-    function submitAttestations(AttestedResult[] calldata results, bytes[] calldata signatures)
-        external
-        nonReentrant
-    {
+    function submitAttestations(AttestedResult[] calldata results, bytes[] calldata signatures) external nonReentrant {
         uint256 count = results.length;
         if (count == 0) revert EmptyBatch();
         bytes32[] memory requestHashes = new bytes32[](count);
@@ -611,10 +610,13 @@ contract InferenceOracle is IInferenceOracle {
         // The output words need no range check here: the key takes exactly the model's signal count
         // and the circuit packs range-checked values, so the words of a valid proof are in range.
         uint256[] memory signals = _publicSignals(inputWords, outputWords, beneficiary);
-        if (!IProofVerifier(verifier).verify{gas: verificationGasLimit(signals.length)}(verificationKey, signals, proof)) {
+        if (!IProofVerifier(verifier).verify{gas: verificationGasLimit(signals.length)}(
+                verificationKey, signals, proof
+            )) {
             revert InvalidProof(request.id);
         }
     }
+
     /// @dev The input words, the output words, then the beneficiary.
     function _publicSignals(uint256[] calldata inputWords, uint256[] calldata outputWords, address beneficiary)
         private
@@ -674,9 +676,7 @@ contract InferenceOracle is IInferenceOracle {
         balanceOf[reporter] += reporterShare;
         if (requesterShare != 0) balanceOf[requester] += requesterShare;
         balanceOf[TREASURY] += treasuryShare;
-        emit SlashDistributed(
-            requestId, reporter, reporterShare, requester, requesterShare, TREASURY, treasuryShare
-        );
+        emit SlashDistributed(requestId, reporter, reporterShare, requester, requesterShare, TREASURY, treasuryShare);
     }
 
     function _min(uint256 a, uint256 b) private pure returns (uint256) {

@@ -220,9 +220,7 @@ contract CommitteeAttacksTest is VeridictTest {
         for (uint256 i; i < 3; ++i) {
             signatures[i] = _signBatch(operatorKeys[i], batch);
         }
-        vm.expectRevert(
-            abi.encodeWithSelector(IInferenceOracle.BatchNotAscending.selector, 1, request.id, request.id)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.BatchNotAscending.selector, 1, request.id, request.id));
         oracle.submitAttestations(results, signatures);
         assertEq(staking.totalLocked(), 0, "nothing locked");
     }

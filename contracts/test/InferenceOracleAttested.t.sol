@@ -1309,24 +1309,4 @@ contract InferenceOracleAttestedTest is VeridictTest {
             assertEq(staking.getOperator(operators[i]).locked, amount);
         }
     }
-
-    /// @dev gasUsed, paid and refunded of the CallbackSettled for `requestId` paid to `deliverer`.
-    function _callbackSettled(Vm.Log[] memory logs, uint256 requestId, address deliverer)
-        internal
-        pure
-        returns (uint256 gasUsed, uint256 paid, uint256 refunded)
-    {
-        bool found;
-        for (uint256 i; i < logs.length; ++i) {
-            if (
-                logs[i].topics[0] == IInferenceOracle.CallbackSettled.selector
-                    && uint256(logs[i].topics[1]) == requestId
-                    && address(uint160(uint256(logs[i].topics[2]))) == deliverer
-            ) {
-                (gasUsed, paid, refunded) = abi.decode(logs[i].data, (uint256, uint256, uint256));
-                found = true;
-            }
-        }
-        require(found, "no CallbackSettled");
-    }
 }

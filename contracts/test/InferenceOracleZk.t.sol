@@ -43,26 +43,6 @@ contract InferenceOracleZkTest is VeridictTest {
         return _request(squareModel, squareInput, options, FEE + uint256(gasLimit) * gasPrice);
     }
 
-    /// @dev The CallbackSettled of `requestId` among `logs`: gas used, paid, refunded.
-    function _settled(Vm.Log[] memory logs, uint256 requestId, address deliverer)
-        internal
-        pure
-        returns (uint256 gasUsed, uint256 paid, uint256 refunded)
-    {
-        bool found;
-        for (uint256 i; i < logs.length; ++i) {
-            if (
-                logs[i].topics[0] == IInferenceOracle.CallbackSettled.selector
-                    && uint256(logs[i].topics[1]) == requestId
-            ) {
-                assertEq(address(uint160(uint256(logs[i].topics[2]))), deliverer, "the deliverer is msg.sender");
-                (gasUsed, paid, refunded) = abi.decode(logs[i].data, (uint256, uint256, uint256));
-                found = true;
-            }
-        }
-        require(found, "no CallbackSettled");
-    }
-
     /// @dev A copy of `request` with field number `field` changed (the id to `otherId`).
     function _altered(IInferenceOracle.Request memory request, uint256 field, uint256 otherId)
         internal
@@ -211,7 +191,7 @@ contract InferenceOracleZkTest is VeridictTest {
         vm.recordLogs();
         vm.prank(relayer);
         oracle.fulfillWithProof(request, _none(), squareInput, squareOutput, SQUARE_PROOF_BENEFICIARY, squareProof);
-        (uint256 gasUsed, uint256 paid, uint256 refunded) = _settled(vm.getRecordedLogs(), request.id, relayer);
+        (uint256 gasUsed, uint256 paid, uint256 refunded) = _callbackSettled(vm.getRecordedLogs(), request.id, relayer);
 
         assertEq(consumer.calls(), 1);
         assertGt(gasUsed, 20_000, "the callback wrote storage");
@@ -231,7 +211,7 @@ contract InferenceOracleZkTest is VeridictTest {
         emit IInferenceOracle.CallbackFailed(request.id, address(consumer));
         vm.recordLogs();
         _fulfil(request);
-        (uint256 gasUsed, uint256 paid, uint256 refunded) = _settled(vm.getRecordedLogs(), request.id, fulfiller);
+        (uint256 gasUsed, uint256 paid, uint256 refunded) = _callbackSettled(vm.getRecordedLogs(), request.id, fulfiller);
         (IInferenceOracle.Status status, bytes32 outputHash) = oracle.getResult(request.id);
         assertEq(uint8(status), uint8(IInferenceOracle.Status.Fulfilled));
         assertEq(outputHash, _reported(_hashWords(squareOutput)));

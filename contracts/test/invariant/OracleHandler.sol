@@ -203,8 +203,8 @@ contract OracleHandler is Test {
             if (!expectOk) _violate("an invalid request was accepted", "");
             if (
                 r.requester != actor || r.payer != (options.payer == address(0) ? actor : options.payer)
-                    || r.fee != payment - prepaid || r.blockNumber != block.number
-                    || r.totalWeight != totalWeight || r.callbackGasPrice != options.callbackGasPrice
+                    || r.fee != payment - prepaid || r.blockNumber != block.number || r.totalWeight != totalWeight
+                    || r.callbackGasPrice != options.callbackGasPrice
                     || r.valueAtRisk != (kind == 0 ? 0 : options.valueAtRisk == 0 ? r.fee : options.valueAtRisk)
                     || r.provable != (kind != 2) || r.quorum != options.quorum || r.deadline != options.deadline
             ) {

@@ -228,6 +228,26 @@ abstract contract VeridictTest is Test {
         return _request(largeModel, largeInput, _options(IInferenceOracle.Mode.ATTESTED, quorum), FEE);
     }
 
+    /// @dev The CallbackSettled of `requestId` among `logs`: gas used, paid, refunded.
+    function _callbackSettled(Vm.Log[] memory logs, uint256 requestId, address deliverer)
+        internal
+        pure
+        returns (uint256 gasUsed, uint256 paid, uint256 refunded)
+    {
+        bool found;
+        for (uint256 i; i < logs.length; ++i) {
+            if (
+                logs[i].topics[0] == IInferenceOracle.CallbackSettled.selector
+                    && uint256(logs[i].topics[1]) == requestId
+            ) {
+                assertEq(address(uint160(uint256(logs[i].topics[2]))), deliverer, "the deliverer is msg.sender");
+                (gasUsed, paid, refunded) = abi.decode(logs[i].data, (uint256, uint256, uint256));
+                found = true;
+            }
+        }
+        require(found, "no CallbackSettled");
+    }
+
     /// @dev No attestation: the record a Requested request takes.
     function _none() internal pure returns (IInferenceOracle.AttestationRecord memory) {
         return IInferenceOracle.AttestationRecord({outputHash: bytes32(0), packed: 0});
@@ -389,7 +409,8 @@ abstract contract VeridictTest is Test {
                 logs[i].topics[0] == IInferenceOracle.AttestationSubmitted.selector
                     && uint256(logs[i].topics[1]) == requestId
             ) {
-                (record,,,) = abi.decode(logs[i].data, (IInferenceOracle.AttestationRecord, uint256[], address[], uint64));
+                (record,,,) =
+                    abi.decode(logs[i].data, (IInferenceOracle.AttestationRecord, uint256[], address[], uint64));
                 found = true;
             }
         }

@@ -103,7 +103,6 @@ export class OracleNode {
   private readonly peers: PeerClient
   private readonly busy = new Map<bigint, Promise<void>>()
   private readonly notBefore = new Map<bigint, number>()
-  private readonly activeCache = new Map<string, { active: Promise<boolean>; at: number }>()
   /** Operators' staking records (stake, raisedAt, slashed), trusted for ENTITLEMENT_TTL_MS. */
   private readonly operatorRecords = new Map<string, { record: Promise<{ stake: bigint; raisedAt: number; slashed: boolean }>; at: number }>()
   /** Seed block hashes of committee rounds, by block number. */
@@ -376,19 +375,15 @@ export class OracleNode {
     return status
   }
 
-  /** Whether each signer is an active operator (cached 30 s; concurrent lookups share one call each). */
+  /** Whether each signer is an active operator: registered, unslashed, at least MIN_STAKE (from the cached staking records). */
   private async isActive(signers: Address[]): Promise<boolean[]> {
-    const staking = this.staking
-    if (!staking) throw new TransactionError({ action: 'checking operators', reason: 'the node has not reached the chain yet' })
-    const now = Date.now()
-    for (const s of new Set(signers.map((signer) => signer.toLowerCase() as Address))) {
-      if ((this.activeCache.get(s)?.at ?? 0) >= now - 30_000) continue
-      if (this.activeCache.size > MAX_TRACKED) this.activeCache.clear()
-      const entry = { active: this.publicClient.readContract({ address: staking, abi: operatorStakingAbi, functionName: 'isActive', args: [s] }), at: now }
-      this.activeCache.set(s, entry)
-      entry.active.catch(() => this.activeCache.get(s) === entry && this.activeCache.delete(s))
-    }
-    return Promise.all(signers.map((s) => this.activeCache.get(s.toLowerCase())!.active))
+    const { minStake } = this.committeeParameters ?? (await this.readCommitteeParameters())
+    return Promise.all(
+      signers.map(async (signer) => {
+        const record = await this.operatorRecord(signer)
+        return !record.slashed && record.stake >= minStake
+      }),
+    )
   }
 
   /**
@@ -399,15 +394,16 @@ export class OracleNode {
    * False for everyone before the committee is drawn (two blocks after the request).
    */
   private async entitled(job: Job, signers: Address[]): Promise<boolean[]> {
-    const { roundBlocks, minStake } = this.committeeParameters ?? (await this.readCommitteeParameters())
+    const { roundBlocks } = this.committeeParameters ?? (await this.readCommitteeParameters())
     const head = this.follower.head ?? (await this.publicClient.getBlockNumber({ cacheTime: 0 }))
     const round = committeeRoundAt(job.commitment, head + 1n, roundBlocks)
     if (!round.drawn) return signers.map(() => false)
     const seed = round.open ? undefined : committeeSeed(await this.blockHash(round.seedBlock), job.requestId)
+    const active = await this.isActive(signers)
     return Promise.all(
-      signers.map(async (signer) => {
+      signers.map(async (signer, i) => {
+        if (!active[i]) return false
         const record = await this.operatorRecord(signer)
-        if (record.slashed || record.stake < minStake) return false
         return round.open || holdsSeat(job.commitment, seed!, { account: signer, stake: record.stake, raisedAt: BigInt(record.raisedAt) })
       }),
     )

@@ -2,9 +2,9 @@ import { type Account, type Address, type Hash, parseEventLogs, type Transaction
 import { simulateContract, writeContract } from 'viem/actions'
 import { inferenceOracleAbi } from '../abi/inferenceOracleAbi.js'
 import type { VeridictClient } from '../client/createVeridictClient.js'
-import { encodeProof, type AnyProof } from '../encoding/encodeProof.js'
-import { NO_ATTESTATION, readRequestState } from '../utils/requestState.js'
+import type { AnyProof } from '../encoding/encodeProof.js'
 import { sendTransaction, walletOf } from '../utils/sendTransaction.js'
+import { proofCallArgs } from './fulfillWithProof.js'
 
 export type DisputeWithProofParameters = {
   requestId: bigint
@@ -42,21 +42,14 @@ export type DisputeWithProofReturnType = {
  */
 export async function disputeWithProof(client: VeridictClient, parameters: DisputeWithProofParameters): Promise<DisputeWithProofReturnType> {
   const { wallet, account } = walletOf(client, 'disputeWithProof', parameters.account)
-  const state = await readRequestState(client, parameters.requestId)
+  const args = await proofCallArgs(client, parameters)
   const receipt = await sendTransaction(client, 'disputeWithProof', async () => {
     const { request } = await simulateContract(client.publicClient, {
       account,
       address: client.deployment.oracle,
       abi: inferenceOracleAbi,
       functionName: 'disputeWithProof',
-      args: [
-        state.commitment,
-        state.attested ?? NO_ATTESTATION,
-        [...parameters.inputWords],
-        [...parameters.outputWords],
-        parameters.beneficiary,
-        encodeProof(parameters.proof),
-      ],
+      args,
     })
     return writeContract(wallet, { ...request, chain: wallet.chain ?? null })
   })

@@ -42,23 +42,36 @@ export type FulfillWithProofReturnType = { transactionHash: Hash; receipt: Trans
  */
 export async function fulfillWithProof(client: VeridictClient, parameters: FulfillWithProofParameters): Promise<FulfillWithProofReturnType> {
   const { wallet, account } = walletOf(client, 'fulfillWithProof', parameters.account)
-  const state = await readRequestState(client, parameters.requestId)
+  const args = await proofCallArgs(client, parameters)
   const receipt = await sendTransaction(client, 'fulfillWithProof', async () => {
     const { request } = await simulateContract(client.publicClient, {
       account,
       address: client.deployment.oracle,
       abi: inferenceOracleAbi,
       functionName: 'fulfillWithProof',
-      args: [
-        state.commitment,
-        state.attested ?? NO_ATTESTATION,
-        [...parameters.inputWords],
-        [...parameters.outputWords],
-        parameters.beneficiary,
-        encodeProof(parameters.proof),
-      ],
+      args,
     })
     return writeContract(wallet, { ...request, chain: wallet.chain ?? null })
   })
   return { transactionHash: receipt.transactionHash, receipt }
+}
+
+/**
+ * The arguments fulfillWithProof and disputeWithProof take: the request as committed and its
+ * pending attestation (read from the oracle's events), then the words, the beneficiary and the
+ * encoded proof.
+ */
+export async function proofCallArgs(
+  client: VeridictClient,
+  parameters: Pick<FulfillWithProofParameters, 'requestId' | 'inputWords' | 'outputWords' | 'beneficiary' | 'proof'>,
+) {
+  const state = await readRequestState(client, parameters.requestId)
+  return [
+    state.commitment,
+    state.attested ?? NO_ATTESTATION,
+    [...parameters.inputWords],
+    [...parameters.outputWords],
+    parameters.beneficiary,
+    encodeProof(parameters.proof),
+  ] as const
 }
