@@ -1,5 +1,5 @@
-import { encodeAbiParameters, keccak256, recoverTypedDataAddress, toBytes, type Address, type Hex, type LocalAccount } from 'viem'
-import { attestationBatchTypes, attestationTypes, attestationTypeString, eip712DomainName, eip712DomainVersion } from '../../../sdk/src/abi/eip712.js'
+import { concat, encodeAbiParameters, hashDomain, keccak256, recoverAddress, recoverTypedDataAddress, toBytes, type Address, type Hex, type LocalAccount } from 'viem'
+import { attestationTypes, attestationTypeString, eip712DomainName, eip712DomainVersion } from '../../../sdk/src/abi/eip712.js'
 
 /** The EIP-712 message operators sign (IInferenceOracle.Attestation). Off-chain attestations use requestId 0. */
 export type Attestation = { requestId: bigint; modelId: Hex; inputHash: Hex; outputHash: Hex }
@@ -7,13 +7,24 @@ export type Attestation = { requestId: bigint; modelId: Hex; inputHash: Hex; out
 export type AttestationDomain = { chainId: number; oracle: Address }
 
 const ATTESTATION_TYPEHASH = keccak256(toBytes(attestationTypeString))
+/** AttestationBatch(Attestation[] attestations) followed by the referenced type, as EIP-712 encodes it. */
+const ATTESTATION_BATCH_TYPEHASH = keccak256(toBytes(`AttestationBatch(Attestation[] attestations)${attestationTypeString}`))
 
 const domainOf = (domain: AttestationDomain) => ({ name: eip712DomainName, version: eip712DomainVersion, chainId: domain.chainId, verifyingContract: domain.oracle }) as const
 
 const typedData = (domain: AttestationDomain, message: Attestation) => ({ domain: domainOf(domain), types: attestationTypes, primaryType: 'Attestation', message }) as const
 
-const batchTypedData = (domain: AttestationDomain, attestations: readonly Attestation[]) =>
-  ({ domain: domainOf(domain), types: attestationBatchTypes, primaryType: 'AttestationBatch', message: { attestations: [...attestations] } }) as const
+/** Domain separators by chain and oracle (one per node, computed once). */
+const separators = new Map<string, Hex>()
+function domainSeparator(domain: AttestationDomain): Hex {
+  const key = `${domain.chainId}:${domain.oracle.toLowerCase()}`
+  let separator = separators.get(key)
+  if (!separator) {
+    separator = hashDomain({ domain: { ...domainOf(domain), chainId: BigInt(domain.chainId) }, types: { EIP712Domain: [{ name: 'name', type: 'string' }, { name: 'version', type: 'string' }, { name: 'chainId', type: 'uint256' }, { name: 'verifyingContract', type: 'address' }] } })
+    separators.set(key, separator)
+  }
+  return separator
+}
 
 /** Signs one attestation alone (off-chain attestations, requestId 0). */
 export function signAttestation(account: LocalAccount, domain: AttestationDomain, attestation: Attestation): Promise<Hex> {
@@ -25,14 +36,36 @@ export function recoverAttestationSigner(domain: AttestationDomain, attestation:
   return recoverTypedDataAddress({ ...typedData(domain, attestation), signature })
 }
 
+/**
+ * The EIP-712 digest of an AttestationBatch given its attestations' struct hashes, in order:
+ * keccak256(0x1901 ‖ domainSeparator ‖ keccak256(BATCH_TYPEHASH ‖ keccak256(structHashes))). The
+ * same digest viem's hashTypedData computes from the messages (a test checks it), but from hashes a
+ * node computes once per request, so a batch of n costs one keccak over 32n bytes.
+ */
+export function batchDigest(domain: AttestationDomain, structHashes: readonly Hex[]): Hex {
+  const message = keccak256(concat([ATTESTATION_BATCH_TYPEHASH, keccak256(concat([...structHashes]))]))
+  return keccak256(concat(['0x1901', domainSeparator(domain), message]))
+}
+
 /** Signs a batch of attestations: what submitAttestations checks (a single request is a batch of one). */
 export function signAttestationBatch(account: LocalAccount, domain: AttestationDomain, attestations: readonly Attestation[]): Promise<Hex> {
-  return account.signTypedData(batchTypedData(domain, attestations))
+  return signBatchHashes(account, domain, attestations.map(attestationStructHash))
+}
+
+/** signAttestationBatch from the attestations' struct hashes. */
+export function signBatchHashes(account: LocalAccount, domain: AttestationDomain, structHashes: readonly Hex[]): Promise<Hex> {
+  if (!account.sign) throw new Error(`account ${account.address} cannot sign a raw digest`)
+  return account.sign({ hash: batchDigest(domain, structHashes) })
 }
 
 /** The address that signed the batch `attestations`. */
 export function recoverBatchSigner(domain: AttestationDomain, attestations: readonly Attestation[], signature: Hex): Promise<Address> {
-  return recoverTypedDataAddress({ ...batchTypedData(domain, attestations), signature })
+  return recoverBatchHashesSigner(domain, attestations.map(attestationStructHash), signature)
+}
+
+/** recoverBatchSigner from the attestations' struct hashes. */
+export function recoverBatchHashesSigner(domain: AttestationDomain, structHashes: readonly Hex[], signature: Hex): Promise<Address> {
+  return recoverAddress({ hash: batchDigest(domain, structHashes), signature })
 }
 
 /** The EIP-712 struct hash of one attestation, as a batch lists it (SignedAttestation.batch). */

@@ -115,6 +115,7 @@ export class TxManager {
         metrics.transactions.inc({ kind, result: 'already' })
         return { status: 'already', errorName: name }
       }
+      logger.debug({ kind, err: (error as Error).message }, 'simulation failed')
       throw new TransactionError({ action: `${kind} (${functionName})`, reason: `simulation reverted${name ? ` with ${name}` : ''}: ${(error as Error).message.split('\n')[0]}`, cause: error })
     }
     const gas = (estimated * BigInt(this.p.headroomPercent)) / 100n

@@ -22,7 +22,7 @@ import { inferenceOracleAbi } from '../../../sdk/src/abi/inferenceOracleAbi.js'
 import { operatorStakingAbi } from '../../../sdk/src/abi/operatorStakingAbi.js'
 import { committeeRoundAt, committeeSeed, holdsSeat } from '../../../sdk/src/utils/committee.js'
 import { NO_ATTESTATION, type AttestationRecord } from '../../../sdk/src/utils/requestState.js'
-import { attestationStructHash, recoverBatchSigner, signAttestation, signAttestationBatch, type Attestation, type AttestationDomain } from '../attest/attestation.js'
+import { attestationStructHash, recoverBatchHashesSigner, recoverBatchSigner, signAttestation, signBatchHashes, type Attestation, type AttestationDomain } from '../attest/attestation.js'
 import { PeerClient, type PeerAttestation } from '../attest/peerClient.js'
 import { ChainFollower, modelRegisteredEvent } from '../chain/chainFollower.js'
 import { RequestStatus } from '../chain/requestStatus.js'
@@ -69,10 +69,22 @@ const ENTITLEMENT_TTL_MS = 1_000
 const signatureKey = (requestId: bigint, signer: Address, signature: Hex) => `${requestId}:${signer.toLowerCase()}:${signature.toLowerCase()}`
 /** How long past the backup submitters' turns a request of a batch waits for the batch before it is attested alone. */
 const BATCH_WAIT_MS = 3_000
+/**
+ * The most requests in one batch: a block's requests are cut into chunks of this many. 128 results
+ * are about 100 kB of calldata (under the 128 kB a geth node's pool takes) and 3.4M gas.
+ */
+const MAX_BATCH = 128
 /** Seconds a node that did not submit an attestation waits after its window before finalizing it. */
 const FINALIZE_GRACE_SECONDS = 5
 /** How long a pass over the jobs waits to coalesce the wake-ups of many finishing steps. */
 const PUMP_COALESCE_MS = 2
+/** How often jobs told to wait are checked, and how often the table is rescanned for missed wake-ups. */
+const SWEEP_MS = 50
+const RESYNC_MS = 10_000
+/** The oracle's ABI with the staking contract's errors, which its calls bubble up (InsufficientFreeStake, SignerNotActive). */
+const ORACLE_CALL_ABI = [...inferenceOracleAbi, ...operatorStakingAbi.filter((item) => item.type === 'error')]
+/** States in which a job has a step to run. */
+const ACTIONABLE: readonly Job['state'][] = ['pending', 'inferred', 'proved', 'attested']
 /** Bound on the in-memory caches (wait times, checked signatures); past it they start over (costing only re-checks). */
 const MAX_TRACKED = 200_000
 
@@ -102,9 +114,17 @@ export class OracleNode {
   private listingsReady = false
   private readonly peers: PeerClient
   private readonly busy = new Map<bigint, Promise<void>>()
-  private readonly notBefore = new Map<bigint, number>()
+  /** Jobs to step on the next pass (the scheduler: nothing scans the whole table per pass). */
+  private readonly ready = new Set<bigint>()
+  /** Jobs told to wait (later()), with the time they become ready. */
+  private readonly waiting = new Map<bigint, number>()
+  private lastSweep = 0
+  private lastCapacityWarning = 0
+  private lastResync = 0
+  /** EIP-712 struct hashes of (request, output) attestations, computed once each. */
+  private readonly structHashes = new Map<string, Hex>()
   /** Operators' staking records (stake, raisedAt, slashed), trusted for ENTITLEMENT_TTL_MS. */
-  private readonly operatorRecords = new Map<string, { record: Promise<{ stake: bigint; raisedAt: number; slashed: boolean }>; at: number }>()
+  private readonly operatorRecords = new Map<string, { record: Promise<{ stake: bigint; raisedAt: number; slashed: boolean; locked: bigint }>; at: number }>()
   /** Seed block hashes of committee rounds, by block number. */
   private readonly blockHashes = new Map<bigint, Promise<Hex>>()
   /** ROUND_BLOCKS and MIN_STAKE, read once. */
@@ -144,8 +164,7 @@ export class OracleNode {
       startBlock: p.config.startBlock,
       onLogs: (logs) => {
         applyLogs(logs, { store: this.store, config: this.config, listings: this.listings, operator: this.account.address, logger: this.logger })
-        for (const log of logs) if (typeof log.args.requestId === 'bigint') this.notBefore.delete(log.args.requestId)
-        this.wake()
+        for (const log of logs) if (typeof log.args.requestId === 'bigint') this.schedule(log.args.requestId)
       },
       onReorgedOut: (requestId) => this.store.transition(requestId, 'cancelled', { note: 'request reorged out' }),
       logger: p.logger,
@@ -179,7 +198,7 @@ export class OracleNode {
   async start(): Promise<void> {
     this.recover()
     void this.connect()
-    this.timer = setInterval(() => this.wake(), Math.max(200, this.config.pollIntervalMs))
+    this.timer = setInterval(() => this.wake(), SWEEP_MS)
     this.logger.info({ operator: this.address, oracle: this.config.oracle, modes: this.config.modes, models: this.models.map((m) => m.name), watchtower: this.config.watchtower }, 'node started')
     this.wake()
   }
@@ -267,21 +286,46 @@ export class OracleNode {
     }, PUMP_COALESCE_MS)
   }
 
-  /** Starts a step for every actionable job that is neither running nor told to wait; only those rows are loaded. */
+  /** Makes a job ready for a step now (a new request, an event about it, a signature for it). */
+  private schedule(requestId: bigint): void {
+    this.waiting.delete(requestId)
+    this.ready.add(requestId)
+    this.wake()
+  }
+
+  /**
+   * Starts a step for every ready job that is not running. Jobs come from the scheduler (schedule,
+   * later), not from a scan of the table, so a pass costs what is ready, however many jobs wait
+   * for their challenge windows; every RESYNC_MS the table's actionable jobs are added back in
+   * case a wake-up was missed.
+   */
   private pump(): void {
     // Until the registrations are read, no job can be matched to its model (after a restart too).
     if (this.stopping || !this.store.db.open || !this.listingsReady) return
     const now = Date.now()
-    for (const requestId of this.store.listJobIds(['pending', 'inferred', 'proved', 'attested'], 20_000)) {
-      if (this.busy.has(requestId) || (this.notBefore.get(requestId) ?? 0) > now) continue
+    if (now - this.lastResync >= RESYNC_MS) {
+      this.lastResync = now
+      for (const requestId of this.store.listJobIds(ACTIONABLE, 1_000_000)) if (!this.waiting.has(requestId)) this.ready.add(requestId)
+    }
+    if (now - this.lastSweep >= SWEEP_MS) {
+      this.lastSweep = now
+      for (const [requestId, at] of this.waiting)
+        if (at <= now) {
+          this.waiting.delete(requestId)
+          this.ready.add(requestId)
+        }
+    }
+    for (const requestId of this.ready) {
+      if (this.busy.has(requestId)) continue
+      this.ready.delete(requestId)
       const job = this.store.getJob(requestId)
-      if (!job) continue
-      // A step that has to wait says so with later(); nothing carries over from the last one.
-      this.notBefore.delete(requestId)
+      if (!job || !ACTIONABLE.includes(job.state)) continue
       const run = this.step(job)
         .catch((error: unknown) => this.stepFailed(job, error))
         .finally(() => {
           this.busy.delete(job.requestId)
+          // A step that has to wait says so with later(); otherwise the job's next step follows at once.
+          if (!this.waiting.has(job.requestId)) this.ready.add(job.requestId)
           this.wake()
         })
       this.busy.set(job.requestId, run)
@@ -302,13 +346,14 @@ export class OracleNode {
     // A sent transaction that failed (reverted, or lost its nonce): back to the state that sends it again.
     else if (current?.state === 'submitted') this.store.transition(job.requestId, current.proof ? 'proved' : 'inferred', { from: ['submitted'], patch: { attempts, error: message } })
     else if (current) this.store.transition(job.requestId, current.state, { from: [current.state], patch: { attempts, error: message } })
-    this.notBefore.set(job.requestId, Date.now() + Math.min(30_000, 500 * 2 ** attempts))
+    this.later(job.requestId, Math.min(30_000, 500 * 2 ** attempts))
     this.logger.warn({ requestId: job.requestId, state: job.state, attempts, err: message }, 'job step failed, will retry')
   }
 
+  /** The job's next step waits `ms` (or until something schedules it). */
   private later(requestId: bigint, ms: number): void {
-    if (this.notBefore.size > MAX_TRACKED) this.notBefore.clear()
-    this.notBefore.set(requestId, Date.now() + ms)
+    this.ready.delete(requestId)
+    this.waiting.set(requestId, Date.now() + ms)
   }
 
   private model(job: Job): ServedModel {
@@ -350,18 +395,31 @@ export class OracleNode {
   private async infer(job: Job, model: ServedModel): Promise<void> {
     const { outputWords, outputHash } = await this.computeOutput(job, model)
     const next = this.store.transition(job.requestId, 'inferred', { from: ['pending'], patch: { outputWords, outputHash } })
-    // A request alone in its block is signed at once; one of several waits for tryQuorum to sign their batch.
-    if (next?.action === 'attest' && (!this.config.batchAttestations || this.batchOf(next).length < 2)) await this.signAndShare(next)
+    // Signed at once unless batching (tryQuorum then signs its batch, or it alone).
+    if (next?.action === 'attest' && !this.config.batchAttestations) await this.signAndShare(next)
   }
 
-  private attestationOf(job: Job): Attestation {
-    return { requestId: job.requestId, modelId: job.modelId, inputHash: hashWords(job.inputWords), outputHash: job.outputHash! }
+  /** The attestation of the job's request with `outputHash` (ours by default); the input hash is the one the request committed to. */
+  private attestationOf(job: Job, outputHash: Hex = job.outputHash!): Attestation {
+    return { requestId: job.requestId, modelId: job.modelId, inputHash: job.commitment.inputHash, outputHash }
+  }
+
+  /** The EIP-712 struct hash of an attestation, computed once per request and output. */
+  private structHashOf(attestation: Attestation): Hex {
+    const key = `${attestation.requestId}:${attestation.outputHash}`
+    let hash = this.structHashes.get(key)
+    if (!hash) {
+      if (this.structHashes.size > MAX_TRACKED) this.structHashes.clear()
+      hash = attestationStructHash(attestation)
+      this.structHashes.set(key, hash)
+    }
+    return hash
   }
 
   private async signAndShare(job: Job): Promise<void> {
     const attestation = this.attestationOf(job)
     // On-chain submissions check signatures over a batch; this node submits each request alone.
-    const signature = await signAttestationBatch(this.account, this.domain, [attestation])
+    const signature = await signBatchHashes(this.account, this.domain, [this.structHashOf(attestation)])
     this.store.addSignature({ requestId: job.requestId, signer: this.address, outputHash: attestation.outputHash, outputWords: job.outputWords!, signature })
     this.verified.add(signatureKey(job.requestId, this.address, signature))
     this.peers.broadcast(
@@ -433,7 +491,7 @@ export class OracleNode {
   }
 
   /** An operator's staking record, read at most once per ENTITLEMENT_TTL_MS (concurrent reads share one call). */
-  private operatorRecord(account: Address): Promise<{ stake: bigint; raisedAt: number; slashed: boolean }> {
+  private operatorRecord(account: Address): Promise<{ stake: bigint; raisedAt: number; slashed: boolean; locked: bigint }> {
     const staking = this.staking
     if (!staking) throw new TransactionError({ action: 'checking operators', reason: 'the node has not reached the chain yet' })
     const key = account.toLowerCase()
@@ -452,7 +510,7 @@ export class OracleNode {
     const key = signatureKey(attestation.requestId, signer, signature)
     if (this.verified.has(key)) return true
     if (this.verified.size > MAX_TRACKED) this.verified.clear()
-    const recovered = await recoverBatchSigner(this.domain, [attestation], signature).catch(() => undefined)
+    const recovered = await recoverBatchHashesSigner(this.domain, [this.structHashOf(attestation)], signature).catch(() => undefined)
     if (!recovered || getAddress(recovered) !== getAddress(signer)) return false
     this.verified.add(key)
     return true
@@ -471,7 +529,7 @@ export class OracleNode {
       return
     }
     const attestation = this.attestationOf(job)
-    const call = { address: this.config.oracle, abi: inferenceOracleAbi, functionName: 'submitAttestations', alreadyDone: ['RequestNotPending'] } as const
+    const call = { address: this.config.oracle, abi: ORACLE_CALL_ABI, functionName: 'submitAttestations', alreadyDone: ['RequestNotPending'] } as const
     const results = [{ request: job.commitment, outputWords: job.outputWords! }]
     if (this.unconfirmed.delete(job.requestId) && job.txHash) {
       const resumed = await this.txs.resume(job.txHash, { kind: 'attest', ...call, args: [results, []] })
@@ -501,69 +559,80 @@ export class OracleNode {
   }
 
   /**
-   * The attested jobs this node would batch with `job`: the requests of the same block for the
-   * same model and quorum that it attests, by ascending id. Every honest node that serves them
-   * computes the same batch, so their signatures over it add up to a quorum.
+   * The requests this node would batch with `job`: those of the same block for the same model and
+   * quorum that it attests and that have not moved on (attested, or given up), by ascending id, cut
+   * into chunks of MAX_BATCH.
+   * Every honest node that serves them computes the same batch, so their signatures over it add up
+   * to a quorum. One light query: no row is decoded beyond its state.
    */
-  private batchOf(job: Job): Job[] {
-    return this.store.attestedJobsInBlock(job.blockNumber, job.modelId).filter((j) => j.quorum === job.quorum && j.action === 'attest')
+  private batchMembers(job: Job) {
+    const members = this.store.batchCandidates(job.blockNumber, job.modelId).filter((c) => c.quorum === job.quorum && c.action === 'attest' && (c.state === 'pending' || c.state === 'inferred'))
+    const chunk = Math.floor(members.findIndex((m) => m.requestId === job.requestId) / MAX_BATCH)
+    return chunk < 0 ? [] : members.slice(chunk * MAX_BATCH, (chunk + 1) * MAX_BATCH)
   }
 
   /**
-   * Attests `job` together with the other requests of its block (batchOf) when there are several:
-   * signs their AttestationBatch once and shares it, and the batch's first job submits it once
-   * `quorum` signers entitled to every request of it signed the same batch (ranked by
-   * keccak256(batchId, signer), as single attestations are). Returns false, and the job goes on
-   * alone, when it has no company, when one of the batch moved on without it, or after
-   * BATCH_WAIT_MS without a batch quorum (peers that batched differently, seats that differ).
+   * Attests `job` together with the other requests of its block (batchMembers) when there are
+   * several. The batch's first request leads it: once every member is inferred it signs their
+   * AttestationBatch once (from the cached struct hashes), shares it, and submits once `quorum`
+   * signers entitled to every request of it signed the same batch (ranked by
+   * keccak256(batchId, signer), as single attestations are). The other members sleep until the
+   * batch is on-chain (the follower wakes them) or given up. Returns false, and the job goes on
+   * alone, when it has no company, or BATCH_WAIT_MS past the backup turns without a batch quorum
+   * (peers that batched differently, seats that differ).
    */
   private async tryBatch(job: Job, model: ServedModel): Promise<boolean> {
     if (!this.config.batchAttestations) return false
-    // Past the backup submitters' turns too, the batch is given up: attest alone.
-    if (Date.now() - job.updatedAt > BATCH_WAIT_MS + this.config.quorumBackupDelayMs) return false
-    // Requests of the batch already attested (or given up) leave it; every node drops the same ones once it sees them.
-    const group = this.batchOf(job).filter((j) => j.state === 'pending' || j.state === 'inferred')
-    if (group.length < 2) return false
-    if (group.some((j) => j.state === 'pending')) {
-      this.later(job.requestId, 50)
+    const giveUpAt = job.updatedAt + BATCH_WAIT_MS + this.config.quorumBackupDelayMs
+    const now = Date.now()
+    if (now > giveUpAt) return false
+    // Only a chunk's first request (its lead) loads the batch; the others wait for it.
+    const { before, total } = this.store.batchPosition(job)
+    if (total < 2 || (before === total - 1 && before % MAX_BATCH === 0)) return false
+    if (before % MAX_BATCH !== 0) {
+      this.later(job.requestId, giveUpAt - now + 1)
       return true
     }
-    const attestations = group.map((j) => this.attestationOf(j))
-    const batchId = keccak256(concat(attestations.map(attestationStructHash)))
+    const members = this.batchMembers(job)
+    if (members[0]?.requestId !== job.requestId) return false
+    if (members.some((m) => m.state === 'pending' || !m.outputHash)) {
+      this.later(job.requestId, 20)
+      return true
+    }
+    const requestIds = members.map((m) => m.requestId)
+    const outputHashes = members.map((m) => m.outputHash!)
+    const structHashes = members.map((m) => this.structHashOf({ requestId: m.requestId, modelId: job.modelId, inputHash: m.inputHash, outputHash: m.outputHash! }))
+    const batchId = keccak256(concat(structHashes))
     let stored = this.store.batchSignatures(batchId)
     if (!stored.some((s) => getAddress(s.signer) === this.address)) {
-      const signature = await signAttestationBatch(this.account, this.domain, attestations)
-      const outputHashes = attestations.map((a) => a.outputHash)
-      this.store.addBatchSignature({ batchId, signer: this.address, requestIds: group.map((j) => j.requestId), outputHashes, signature })
+      const signature = await signBatchHashes(this.account, this.domain, structHashes)
+      this.store.addBatchSignature({ batchId, signer: this.address, requestIds, outputHashes, signature })
       this.verified.add(signatureKey(0n, this.address, signature))
-      const [first] = group
       this.peers.broadcast(
         {
-          requestId: String(first!.requestId),
-          modelId: first!.modelId,
-          inputHash: attestations[0]!.inputHash,
-          outputHash: attestations[0]!.outputHash,
-          outputWords: first!.outputWords!.map(String),
+          requestId: String(job.requestId),
+          modelId: job.modelId,
+          inputHash: job.commitment.inputHash,
+          outputHash: outputHashes[0]!,
+          outputWords: job.outputWords!.map(String),
           signer: this.address,
           signature,
-          batch: { requestIds: group.map((j) => String(j.requestId)), outputHashes },
+          batch: { requestIds: requestIds.map(String), outputHashes },
         },
-        () => this.store.db.open && this.store.getJob(first!.requestId)?.state === 'inferred',
+        () => this.store.db.open && this.store.getJob(job.requestId)?.state === 'inferred',
       )
       stored = this.store.batchSignatures(batchId)
-    }
-    // The batch's first job drives it; the others wait for its transaction (or fall back on their own).
-    if (job.requestId !== group[0]!.requestId) {
-      this.later(job.requestId, 500)
-      return true
     }
     const held = [...stored]
       .sort((a, b) => (getAddress(a.signer) === this.address ? -1 : getAddress(b.signer) === this.address ? 1 : 0))
       .map((s) => ({ signer: getAddress(s.signer), signature: s.signature }))
+    // Too few yet: a peer's signature wakes this job (receiveBatchAttestation); the timer is a fallback.
     if (held.length < job.quorum) {
       this.later(job.requestId, 250)
       return true
     }
+    const group = members.map((m) => (m.requestId === job.requestId ? job : this.store.getJob(m.requestId))).filter((j): j is Job => j !== undefined)
+    if (group.length !== members.length) return false
     const seats = await Promise.all(group.map((j) => this.entitled(j, held.map((h) => h.signer))))
     this.logger.debug({ requestId: job.requestId, batch: group.length, held: held.length, seated: held.filter((_, i) => seats.every((row) => row[i])).length }, 'batch quorum check')
     await this.submitQuorum({
@@ -574,7 +643,7 @@ export class OracleNode {
       verify: async (signer, signature) => {
         const key = signatureKey(0n, signer, signature)
         if (this.verified.has(key)) return true
-        const recovered = await recoverBatchSigner(this.domain, attestations, signature).catch(() => undefined)
+        const recovered = await recoverBatchHashesSigner(this.domain, structHashes, signature).catch(() => undefined)
         if (!recovered || getAddress(recovered) !== signer) return false
         this.verified.add(key)
         return true
@@ -600,9 +669,18 @@ export class OracleNode {
     drop: (signer: Address) => void
     model: ServedModel
   }): Promise<void> {
-    const { lead, jobs, usable } = p
+    const { lead, jobs } = p
     // Not drawn yet, or too few seats this round: look again in about a block.
-    if (usable.length < lead.quorum) return this.later(lead.requestId, Math.max(250, Math.min(this.config.pollIntervalMs, 1_000)))
+    if (p.usable.length < lead.quorum) return this.later(lead.requestId, Math.max(250, Math.min(this.config.pollIntervalMs, 1_000)))
+    // Each signer locks the value at risk of every request in the submission: only signers whose free
+    // stake covers it can sign now (others' locks are released as results become final).
+    const valueAtRisk = jobs.reduce((sum, j) => sum + j.commitment.valueAtRisk, 0n)
+    const records = await Promise.all(p.usable.map((v) => this.operatorRecord(v.signer)))
+    const usable = p.usable.filter((_, i) => records[i]!.stake - records[i]!.locked >= valueAtRisk)
+    if (usable.length < lead.quorum) {
+      this.capacityWarning({ requestId: lead.requestId, requests: jobs.length, valueAtRisk, free: Object.fromEntries(p.usable.map((v, i) => [v.signer, String(records[i]!.stake - records[i]!.locked)])) })
+      return this.later(lead.requestId, 1_000)
+    }
     const rank = usable
       .map((v) => p.rankOf(v.signer))
       .sort()
@@ -626,7 +704,7 @@ export class OracleNode {
     const result = await this.txs.send({
       kind: 'attest',
       address: this.config.oracle,
-      abi: inferenceOracleAbi,
+      abi: ORACLE_CALL_ABI,
       functionName: 'submitAttestations',
       alreadyDone: ['RequestNotPending'],
       args: [jobs.map((j) => ({ request: j.commitment, outputWords: j.outputWords! })), chosen.map((c) => c.signature)],
@@ -635,6 +713,14 @@ export class OracleNode {
       },
     })
     this.attestationSent(lead, result, chosen.map((c) => c.signer), p.model, jobs.length)
+  }
+
+  /** Too little free stake among the signers: said at most every 10 s (a node at capacity would say it for every request). */
+  private capacityWarning(details: Record<string, unknown>): void {
+    const now = Date.now()
+    if (now - this.lastCapacityWarning < 10_000) return
+    this.lastCapacityWarning = now
+    this.logger.warn(details, 'signers lack the free stake to back this attestation until earlier locks are released: waiting (stake more to serve more at once)')
   }
 
   private attestationSent(job: Job, result: SendReturnType, signers: Address[], model?: ServedModel, batch = 1): void {
@@ -785,7 +871,7 @@ export class OracleNode {
     if (hashWords(outputWords) !== body.outputHash) throw new InvalidAttestationError({ reason: `outputHash ${body.outputHash} is not keccak256 of the output words` })
     const signer = getAddress(body.signer)
     const job = this.store.getJob(requestId)
-    if (job && (job.modelId.toLowerCase() !== body.modelId.toLowerCase() || hashWords(job.inputWords) !== body.inputHash))
+    if (job && (job.modelId.toLowerCase() !== body.modelId.toLowerCase() || job.commitment.inputHash !== body.inputHash))
       throw new InvalidAttestationError({ reason: `it names a different model or input than request ${requestId} on-chain` })
     const [active] = await this.isActive([signer])
     this.metrics.attestationsReceived.inc({ result: active ? 'accepted' : 'inactive' })
@@ -809,10 +895,7 @@ export class OracleNode {
       }
     }
     const stored = this.store.addSignature({ requestId, signer, outputHash: body.outputHash, outputWords, signature: body.signature })
-    if (stored) {
-      this.notBefore.delete(requestId)
-      this.wake()
-    }
+    if (stored) this.schedule(requestId)
     return { stored }
   }
 
@@ -823,27 +906,26 @@ export class OracleNode {
    */
   private async receiveBatchAttestation(body: PeerAttestation, batch: NonNullable<PeerAttestation['batch']>): Promise<{ stored: boolean }> {
     const requestIds = batch.requestIds.map(BigInt)
+    if (requestIds.length === 0 || requestIds.length > MAX_BATCH || batch.outputHashes.length !== requestIds.length)
+      throw new InvalidAttestationError({ reason: `a batch lists 1 to ${MAX_BATCH} request ids and one output hash for each (got ${requestIds.length} ids, ${batch.outputHashes.length} hashes)` })
     if (requestIds.some((id, i) => id === 0n || (i > 0 && id <= requestIds[i - 1]!))) throw new InvalidAttestationError({ reason: 'a batch lists nonzero request ids in strictly ascending order' })
     if (String(requestIds[0]) !== body.requestId || batch.outputHashes[0] !== body.outputHash) throw new InvalidAttestationError({ reason: 'the fields outside `batch` must describe its first request' })
     if (hashWords(body.outputWords.map(BigInt)) !== body.outputHash) throw new InvalidAttestationError({ reason: `outputHash ${body.outputHash} is not keccak256 of the output words` })
-    const attestations: Attestation[] = []
+    const structHashes: Hex[] = []
     for (const [i, requestId] of requestIds.entries()) {
       const job = this.store.getJob(requestId)
       // Not seen yet (this node may be a poll behind the sender): the sender tries again shortly.
       if (!job) throw new AttestationNotReadyError({ requestId })
       if (job.modelId.toLowerCase() !== body.modelId.toLowerCase()) throw new InvalidAttestationError({ reason: `request ${requestId} names a different model on-chain` })
-      attestations.push({ requestId, modelId: job.modelId, inputHash: hashWords(job.inputWords), outputHash: batch.outputHashes[i]! })
+      structHashes.push(this.structHashOf(this.attestationOf(job, batch.outputHashes[i]!)))
     }
     const signer = getAddress(body.signer)
     const [active] = await this.isActive([signer])
     this.metrics.attestationsReceived.inc({ result: active ? 'accepted' : 'inactive' })
     if (!active) throw new InvalidAttestationError({ reason: `${signer} is not an active operator` })
-    const batchId = keccak256(concat(attestations.map(attestationStructHash)))
+    const batchId = keccak256(concat(structHashes))
     const stored = this.store.addBatchSignature({ batchId, signer, requestIds, outputHashes: batch.outputHashes, signature: body.signature })
-    if (stored) {
-      this.notBefore.delete(requestIds[0]!)
-      this.wake()
-    }
+    if (stored) this.schedule(requestIds[0]!)
     return { stored }
   }
 

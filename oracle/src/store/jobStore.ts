@@ -368,6 +368,32 @@ export class JobStore {
     return rows.map((r) => ({ batchId, signer: r.signer as Address, requestIds: parseWords(r.request_ids)!, outputHashes: JSON.parse(r.output_hashes as string) as Hex[], signature: r.signature as Hex }))
   }
 
+  /**
+   * The attested jobs requested in `blockNumber` for `modelId` (a batch's candidates), by id, with
+   * only the columns that decide membership: one indexed query without decoding the rows' words.
+   */
+  batchCandidates(blockNumber: bigint, modelId: Hex): { requestId: bigint; state: JobState; action: JobAction; quorum: number; inputHash: Hex; outputHash: Hex | undefined }[] {
+    const rows = this
+      .prepare(`SELECT request_id, state, action, quorum, output_hash, json_extract(commitment, '$.inputHash') AS input_hash FROM jobs WHERE block_number = ? AND model_id = ? AND mode = 'attested' ORDER BY CAST(request_id AS INTEGER)`)
+      .all(Number(blockNumber), modelId) as Row[]
+    return rows.map((r) => ({ requestId: BigInt(r.request_id as string), state: r.state as JobState, action: r.action as JobAction, quorum: r.quorum as number, inputHash: r.input_hash as Hex, outputHash: optional<Hex>(r.output_hash) }))
+  }
+
+  /**
+   * Where a job stands among its batch's candidates (batchCandidates filtered to quorum `quorum`,
+   * action attest, pending or inferred): how many come before it and how many there are, counted
+   * by SQLite without loading a row.
+   */
+  batchPosition(job: Pick<Job, 'requestId' | 'blockNumber' | 'modelId' | 'quorum'>): { before: number; total: number } {
+    const row = this
+      .prepare(
+        `SELECT SUM(CAST(request_id AS INTEGER) < CAST(? AS INTEGER)) AS before, COUNT(*) AS total FROM jobs
+         WHERE block_number = ? AND model_id = ? AND mode = 'attested' AND quorum = ? AND action = 'attest' AND state IN ('pending', 'inferred')`,
+      )
+      .get(String(job.requestId), Number(job.blockNumber), job.modelId, job.quorum) as { before: number | null; total: number }
+    return { before: row.before ?? 0, total: row.total }
+  }
+
   /** Attested jobs requested in `blockNumber` for `modelId` (a batch's candidates), by id. */
   attestedJobsInBlock(blockNumber: bigint, modelId: Hex): Job[] {
     const rows = this.prepare(`SELECT * FROM jobs WHERE block_number = ? AND model_id = ? AND mode = 'attested' ORDER BY CAST(request_id AS INTEGER)`).all(Number(blockNumber), modelId) as Row[]

@@ -45,7 +45,8 @@ export type TestChain = {
   /** Registers the model folder `dir` from anvil account `index` (fee 0.01 ETH). */
   registerModel: (dir: string, index: number, options?: { allowInsecureSetup?: boolean }) => Promise<RegisterModelReturnType>
   /** Registers anvil account `index` as an operator with 1 ETH stake. */
-  registerOperator: (index: number) => Promise<Address>
+  /** Registers anvil account `index` as an operator with `stake` (default 1 ETH). */
+  registerOperator: (index: number, stake?: bigint) => Promise<Address>
   /** Sends a request from anvil account 5 (for the registered Iris unless `modelId`); returns its id. */
   request: (p: { input: number[]; mode: 'zk' | 'attested'; quorum?: number; deadlineSeconds?: number; modelId?: Hex }) => Promise<bigint>
   /**
@@ -83,9 +84,9 @@ export async function startTestChain({ challengeWindow = 6n, blockTime, anvilArg
     testInputs: iris.testInputs,
     inputWords,
     registerModel: register,
-    registerOperator: async (index) => {
+    registerOperator: async (index, stake = parseEther('1')) => {
       const w = wallet(index)
-      const hash = await w.writeContract({ address: deployment.contracts.operatorStaking, abi: operatorStakingAbi, functionName: 'register', value: parseEther('1') })
+      const hash = await w.writeContract({ address: deployment.contracts.operatorStaking, abi: operatorStakingAbi, functionName: 'register', value: stake })
       await client.waitForTransactionReceipt({ hash })
       return w.account.address
     },
