@@ -38,6 +38,8 @@ export type ChainFollowerParameters = {
   onLogs: (logs: OracleLog[]) => void
   /** A request log that was reorged out; its job is cancelled by the caller. */
   onReorgedOut: (requestId: bigint) => void
+  /** Called when the head block changes (after that poll's logs are applied). */
+  onHead?: ((head: bigint) => void) | undefined
   logger: Logger
   metrics: NodeMetrics
 }
@@ -86,6 +88,7 @@ export class ChainFollower {
     const { client, store, confirmations, batchBlocks, oracle, registry, metrics } = this.p
     const latest = await client.getBlock({ blockTag: 'latest' })
     const head = latest.number
+    const moved = head !== this.head
     this.head = head
     this.headTimestamp = latest.timestamp
     metrics.headBlock.set(head)
@@ -109,6 +112,7 @@ export class ChainFollower {
       applied += ordered.length
       from = to + 1n
     }
+    if (moved) this.p.onHead?.(head)
     return applied
   }
 

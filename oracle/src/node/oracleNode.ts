@@ -120,6 +120,8 @@ export class OracleNode {
   private readonly waiting = new Map<bigint, number>()
   private lastSweep = 0
   private lastCapacityWarning = 0
+  /** Jobs whose next step waits for a new block (a committee to be drawn, a seat next round). */
+  private readonly awaitingBlock = new Set<bigint>()
   private lastResync = 0
   /** EIP-712 struct hashes of (request, output) attestations, computed once each. */
   private readonly structHashes = new Map<string, Hex>()
@@ -167,6 +169,10 @@ export class OracleNode {
         for (const log of logs) if (typeof log.args.requestId === 'bigint') this.schedule(log.args.requestId)
       },
       onReorgedOut: (requestId) => this.store.transition(requestId, 'cancelled', { note: 'request reorged out' }),
+      onHead: () => {
+        for (const requestId of this.awaitingBlock) this.schedule(requestId)
+        this.awaitingBlock.clear()
+      },
       logger: p.logger,
       metrics: this.metrics,
     })
@@ -670,8 +676,11 @@ export class OracleNode {
     model: ServedModel
   }): Promise<void> {
     const { lead, jobs } = p
-    // Not drawn yet, or too few seats this round: look again in about a block.
-    if (p.usable.length < lead.quorum) return this.later(lead.requestId, Math.max(250, Math.min(this.config.pollIntervalMs, 1_000)))
+    // Not drawn yet, or too few seats this round: look again when the next block is seen.
+    if (p.usable.length < lead.quorum) {
+      this.awaitingBlock.add(lead.requestId)
+      return this.later(lead.requestId, 1_000)
+    }
     // Each signer locks the value at risk of every request in the submission: only signers whose free
     // stake covers it can sign now (others' locks are released as results become final).
     const valueAtRisk = jobs.reduce((sum, j) => sum + j.commitment.valueAtRisk, 0n)

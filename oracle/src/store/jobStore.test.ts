@@ -95,4 +95,23 @@ describe('JobStore', () => {
     expect(store.getJob(3n)?.commitment.totalWeight).toBe(2n ** 100n)
     store.close()
   })
+  test("a batch's candidates and a job's place among them come from the stored rows, numerically ordered", () => {
+    const store = new JobStore({ dataDir: mkdtempSync(join(tmpdir(), 'veridict-store-batch-')) })
+    const attested = (requestId: bigint, quorum = 2): NewJob => ({ ...job(requestId), mode: 'attested', quorum, action: 'attest', commitment: { ...job(requestId).commitment, inputHash: `0x${requestId.toString(16).padStart(64, '0')}` } })
+    // Ids 9, 10 and 100 sort numerically, not as text; a job of another quorum or block is not a candidate.
+    for (const id of [100n, 9n, 10n]) store.insertJob(attested(id))
+    store.insertJob(attested(11n, 3))
+    store.insertJob({ ...attested(12n), blockNumber: 8n })
+    store.transition(10n, 'inferred', { patch: { outputHash: `0x${'44'.repeat(32)}` } })
+    const candidates = store.batchCandidates(7n, job(1n).modelId).filter((c) => c.quorum === 2)
+    expect(candidates.map((c) => c.requestId)).toEqual([9n, 10n, 100n])
+    expect(candidates[1]).toMatchObject({ state: 'inferred', action: 'attest', inputHash: `0x${'0a'.padStart(64, '0')}`, outputHash: `0x${'44'.repeat(32)}` })
+    const at = (id: bigint, quorum = 2) => store.batchPosition({ requestId: id, blockNumber: 7n, modelId: job(1n).modelId, quorum })
+    expect([at(9n), at(10n), at(100n)]).toEqual([{ before: 0, total: 3 }, { before: 1, total: 3 }, { before: 2, total: 3 }])
+    expect(at(11n, 3)).toEqual({ before: 0, total: 1 })
+    // A job that moved on (submitted) leaves the batch.
+    store.transition(9n, 'submitted')
+    expect(at(100n)).toEqual({ before: 1, total: 2 })
+    store.close()
+  })
 })
