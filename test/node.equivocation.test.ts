@@ -81,3 +81,40 @@ test('a batch of peer attestations gets one result each, and a bad one fails alo
   expect(results[1]!.error?.message).toMatch(/is not an active operator/)
   expect(node.node.store.signatures(requestId).map((s) => s.signer)).toContain(privateKeyToAccount(anvilPrivateKeys[3]!).address)
 })
+
+test('an operator that signs two batches giving one request different outputs is reported from the batch signatures, and slashed', async () => {
+  const inputs = [chain.testInputs[2]!, chain.testInputs[3]!]
+  const requestIds = await chain.requestMany({ inputs, quorum: 2 })
+  await waitFor(() => requestIds.every((id) => node.node.store.getJob(id) !== undefined), { what: 'the node to see the requests' })
+  const equivocator = privateKeyToAccount(anvilPrivateKeys[3]!)
+  const domain = { chainId: chain.anvil.chainId, oracle: chain.deployment.contracts.inferenceOracle }
+  const postBatch = async (outputs: bigint[][]) => {
+    const attestations: Attestation[] = requestIds.map((requestId, i) => ({ requestId, modelId: chain.modelId, inputHash: hashWords(chain.inputWords(inputs[i]!)), outputHash: hashWords(outputs[i]!) }))
+    const signature = await signAttestationBatch(equivocator, domain, attestations)
+    const [first] = attestations
+    const response = await fetch(`${node.url}/v1/attestations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        ...first,
+        requestId: String(first!.requestId),
+        outputWords: outputs[0]!.map(String),
+        signer: equivocator.address,
+        signature,
+        batch: { requestIds: requestIds.map(String), outputHashes: attestations.map((a) => a.outputHash) },
+      }),
+    })
+    expect(response.status).toBeLessThan(300)
+  }
+  // The same first output, a different second one: only the second request is equivocated.
+  await postBatch([[1n], [2n]])
+  await postBatch([[1n], [3n]])
+  const staking = chain.deployment.contracts.operatorStaking
+  await waitFor(async () => (await chain.client.readContract({ address: staking, abi: operatorStakingAbi, functionName: 'getOperator', args: [equivocator.address] })).slashed, {
+    what: 'the operator that signed both batches to be slashed',
+  })
+  const reports = await chain.client.getContractEvents({ address: chain.deployment.contracts.inferenceOracle, abi: inferenceOracleAbi, eventName: 'EquivocationReported', fromBlock: 0n, strict: true })
+  const report = reports.find((r) => r.args.operator === equivocator.address)
+  expect(report?.args.reporter).toBe(node.node.address)
+  expect(report?.args.requestId).toBe(requestIds[1])
+})

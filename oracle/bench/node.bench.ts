@@ -136,7 +136,7 @@ async function main(): Promise<void> {
   for (const key of [1, 2, 3]) await chain.registerOperator(key, parseEther('100'))
   const nodes = []
   for (const [i, port] of ports.entries())
-    nodes.push(await startTestNode(nodeConfig(chain, { httpPort: port, peers: urls.filter((_, j) => j !== i), modes: i === 0 ? ['zk', 'attested'] : ['attested'], pollIntervalMs: 100, batchAttestations: process.env.BENCH_BATCH === '1' }), i + 1))
+    nodes.push(await startTestNode(nodeConfig(chain, { httpPort: port, peers: urls.filter((_, j) => j !== i), modes: i === 0 ? ['zk', 'attested'] : ['attested'], pollIntervalMs: 100, batchAttestations: process.env.BENCH_BATCH !== '0' }), i + 1))
 
   // ZK latency per bundled model: request sent -> fulfilled on-chain (proof verified by the contract).
   const requester = createWalletClient({ account: privateKeyToAccount(anvilPrivateKeys[5]!), chain: chain.client.chain!, transport: http(chain.anvil.rpcUrl) })

@@ -46,6 +46,8 @@ export type OffchainInferenceParameters = {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+/** One signer's signature over an attestation as part of a batch (IInferenceOracle.SignedAttestation, plus who signed). */
+type SignedAttestation = { signer: Address; attestation: Attestation; batch: Hex[]; index: bigint; signature: Hex }
 const SIGNED_ATTESTATION_TUPLE = {
   type: 'tuple',
   components: [
@@ -120,6 +122,10 @@ export class OracleNode {
   private readonly waiting = new Map<bigint, number>()
   private lastSweep = 0
   private lastCapacityWarning = 0
+  /** The first output each peer was seen signing for each request (noteSigned). */
+  private readonly signedOutputs = new Map<string, SignedAttestation>()
+  /** Operators this node reported (or is reporting) for equivocation. */
+  private readonly reported = new Set<Address>()
   /** Jobs whose next step waits for a new block (a committee to be drawn, a seat next round). */
   private readonly awaitingBlock = new Set<bigint>()
   private lastResync = 0
@@ -898,11 +904,12 @@ export class OracleNode {
         const first: Attestation = { ...attestation, outputHash: other.outputHash }
         const firstSigner = await recoverBatchSigner(this.domain, [first], other.signature).catch(() => undefined)
         if (firstSigner && getAddress(firstSigner) === signer) {
-          void this.reportEquivocation(first, other.signature, attestation, body.signature)
+          void this.reportEquivocation(this.signedAlone(signer, first, other.signature), this.signedAlone(signer, attestation, body.signature))
           break
         }
       }
     }
+    this.noteSigned([this.signedAlone(signer, { requestId, modelId: body.modelId, inputHash: body.inputHash, outputHash: body.outputHash }, body.signature)])
     const stored = this.store.addSignature({ requestId, signer, outputHash: body.outputHash, outputWords, signature: body.signature })
     if (stored) this.schedule(requestId)
     return { stored }
@@ -921,17 +928,20 @@ export class OracleNode {
     if (String(requestIds[0]) !== body.requestId || batch.outputHashes[0] !== body.outputHash) throw new InvalidAttestationError({ reason: 'the fields outside `batch` must describe its first request' })
     if (hashWords(body.outputWords.map(BigInt)) !== body.outputHash) throw new InvalidAttestationError({ reason: `outputHash ${body.outputHash} is not keccak256 of the output words` })
     const structHashes: Hex[] = []
+    const inputHashes: Hex[] = []
     for (const [i, requestId] of requestIds.entries()) {
       const job = this.store.getJob(requestId)
       // Not seen yet (this node may be a poll behind the sender): the sender tries again shortly.
       if (!job) throw new AttestationNotReadyError({ requestId })
       if (job.modelId.toLowerCase() !== body.modelId.toLowerCase()) throw new InvalidAttestationError({ reason: `request ${requestId} names a different model on-chain` })
       structHashes.push(this.structHashOf(this.attestationOf(job, batch.outputHashes[i]!)))
+      inputHashes.push(job.commitment.inputHash)
     }
     const signer = getAddress(body.signer)
     const [active] = await this.isActive([signer])
     this.metrics.attestationsReceived.inc({ result: active ? 'accepted' : 'inactive' })
     if (!active) throw new InvalidAttestationError({ reason: `${signer} is not an active operator` })
+    this.noteSigned(requestIds.map((requestId, i) => ({ signer, attestation: { requestId, modelId: body.modelId, inputHash: inputHashes[i]!, outputHash: batch.outputHashes[i]! }, batch: structHashes, index: BigInt(i), signature: body.signature })))
     const batchId = keccak256(concat(structHashes))
     const stored = this.store.addBatchSignature({ batchId, signer, requestIds, outputHashes: batch.outputHashes, signature: body.signature })
     if (stored) this.schedule(requestIds[0]!)
@@ -940,37 +950,69 @@ export class OracleNode {
 
   /**
    * Two valid signatures by one operator over the same request (model and input) with different
-   * outputs, each over a batch of one: report them on-chain, which slashes the operator's whole
-   * stake and pays the reporter. Someone else reporting first (NothingToSlash) counts as done.
+   * outputs, each over a batch (of one or more): report them on-chain, which slashes the operator's
+   * whole stake and pays the reporter. Someone else reporting first (NothingToSlash) counts as done.
    */
-  private async reportEquivocation(first: Attestation, firstSignature: Hex, second: Attestation, secondSignature: Hex): Promise<void> {
-    const signed = (a: Attestation, signature: Hex) => ({
-      attestation: { requestId: a.requestId, modelId: a.modelId, inputHash: a.inputHash, outputHash: a.outputHash },
-      batch: [attestationStructHash(a)],
-      index: 0n,
-      signature,
-    })
-    const firstSigned = signed(first, firstSignature)
-    const secondSigned = signed(second, secondSignature)
-    this.logger.warn({ requestId: first.requestId, outputs: [first.outputHash, second.outputHash] }, 'equivocation: one operator signed two outputs; reporting it')
+  private async reportEquivocation(firstSigned: SignedAttestation, secondSigned: SignedAttestation): Promise<void> {
+    const operator = getAddress(firstSigned.signer)
+    if (this.reported.has(operator)) return
+    this.reported.add(operator)
+    const first = firstSigned.attestation
+    const second = secondSigned.attestation
+    this.logger.warn({ requestId: first.requestId, operator, outputs: [first.outputHash, second.outputHash] }, 'equivocation: one operator signed two outputs; reporting it')
     try {
       // The report is revealed only after this node committed to it in an earlier block, so a copy
       // of the reveal cannot take the bounty.
-      const commitment = keccak256(encodeAbiParameters([{ type: 'address' }, SIGNED_ATTESTATION_TUPLE, SIGNED_ATTESTATION_TUPLE], [this.address, firstSigned, secondSigned]))
+      const [a, b] = [firstSigned, secondSigned].map(({ attestation, batch, index, signature }) => ({ attestation, batch, index, signature }))
+      const commitment = keccak256(encodeAbiParameters([{ type: 'address' }, SIGNED_ATTESTATION_TUPLE, SIGNED_ATTESTATION_TUPLE], [this.address, a!, b!]))
       await this.txs.send({ kind: 'equivocation', address: this.config.oracle, abi: inferenceOracleAbi, functionName: 'commitEquivocation', args: [commitment], alreadyDone: ['EquivocationAlreadyCommitted'] })
       const result = await this.txs.send({
         kind: 'equivocation',
         address: this.config.oracle,
         abi: inferenceOracleAbi,
         functionName: 'reportEquivocation',
-        args: [firstSigned, secondSigned],
+        args: [a!, b!],
         alreadyDone: ['NothingToSlash'],
       })
       if (result.status === 'mined') this.metrics.equivocations.inc()
       this.logger.info({ requestId: first.requestId, result: result.status }, 'equivocation reported')
     } catch (error) {
+      this.reported.delete(operator)
       this.logger.error({ requestId: first.requestId, err: error }, 'equivocation report failed')
     }
+  }
+
+  private signedAlone(signer: Address, attestation: Attestation, signature: Hex): SignedAttestation {
+    return { signer, attestation, batch: [this.structHashOf(attestation)], index: 0n, signature }
+  }
+
+  /**
+   * Remembers which output each signer signed for each request, from peers' signatures over single
+   * requests and over batches, and reports a signer seen signing two outputs for one request (both
+   * signatures recovered first, so junk sent in someone's name is not reported: it is replaced by
+   * the valid signature). In memory, MAX_TRACKED entries: what equivocation costs a liar is that
+   * some honest node sees both signatures while they matter.
+   */
+  private noteSigned(signed: SignedAttestation[]): void {
+    let conflict: [SignedAttestation, SignedAttestation] | undefined
+    for (const s of signed) {
+      const key = `${s.attestation.requestId}:${s.signer.toLowerCase()}`
+      const earlier = this.signedOutputs.get(key)
+      if (!earlier) {
+        if (this.signedOutputs.size > MAX_TRACKED) this.signedOutputs.clear()
+        this.signedOutputs.set(key, s)
+      } else if (earlier.attestation.outputHash !== s.attestation.outputHash && !conflict) conflict = [earlier, s]
+    }
+    if (!conflict || this.reported.has(getAddress(conflict[1].signer))) return
+    const [earlier, later] = conflict
+    void (async () => {
+      const signerOf = (s: SignedAttestation) => recoverBatchHashesSigner(this.domain, s.batch, s.signature).catch(() => undefined)
+      const [first, second] = await Promise.all([signerOf(earlier), signerOf(later)])
+      const signer = getAddress(later.signer)
+      // An unverifiable first entry gives way to a valid one; two valid ones are an equivocation.
+      if (second && getAddress(second) === signer && !(first && getAddress(first) === signer)) this.signedOutputs.set(`${later.attestation.requestId}:${signer.toLowerCase()}`, later)
+      else if (first && second && getAddress(first) === signer && getAddress(second) === signer) await this.reportEquivocation(earlier, later)
+    })()
   }
 
   /**
