@@ -230,6 +230,29 @@ contract InferenceOracle is IInferenceOracle {
         external
         nonReentrant
     {
+        _finalize(request, attested, outputWords);
+    }
+
+    /// @inheritdoc IInferenceOracle
+    function finalizeBatch(Finalization[] calldata items) external nonReentrant returns (uint256 settled) {
+        for (uint256 i; i < items.length; ++i) {
+            Finalization calldata item = items[i];
+            // Finalized, proved, disputed or voided meanwhile (by someone else, or by an earlier item
+            // of this batch): skipped, so a front-run item cannot sink the batch. An unknown request
+            // is not skipped: _finalize reverts RequestNotFound, as finalize does.
+            Status status = _statusOf(item.request.id);
+            if (status != Status.Attested && status != Status.None) continue;
+            _finalize(item.request, item.attested, item.outputWords);
+            ++settled;
+        }
+    }
+
+    /// @dev Makes an attested result final once its window is over (fee to the unslashed signers,
+    ///      locks released, callback run), or voids it at any time when slashed signers leave it
+    ///      short of its quorum.
+    function _finalize(Request calldata request, AttestationRecord calldata attested, uint256[] calldata outputWords)
+        private
+    {
         bytes32 requestHash = _requireAttested(request, attested);
         bytes32 outputHash = _hashWords(outputWords);
         if (outputHash != attested.outputHash) revert OutputHashMismatch(request.id, attested.outputHash, outputHash);
