@@ -149,7 +149,7 @@ contract InferenceOracle is IInferenceOracle {
         Request memory request = Request({
             id: requestId,
             modelId: modelId,
-            inputHash: keccak256(abi.encodePacked(inputWords)),
+            inputHash: _hashWords(inputWords),
             requester: msg.sender,
             payer: options.payer == address(0) ? msg.sender : options.payer,
             fee: uint96(fee),
@@ -210,7 +210,7 @@ contract InferenceOracle is IInferenceOracle {
             }
             uint256[] calldata outputWords = results[i].outputWords;
             _checkOutputWords(outputWords, request.outputValues, request.outputBits);
-            outputHashes[i] = keccak256(abi.encodePacked(outputWords));
+            outputHashes[i] = _hashWords(outputWords);
             items[i] = keccak256(
                 abi.encode(ATTESTATION_TYPEHASH, request.id, request.modelId, request.inputHash, outputHashes[i])
             );
@@ -230,8 +230,31 @@ contract InferenceOracle is IInferenceOracle {
         external
         nonReentrant
     {
+        _finalize(request, attested, outputWords);
+    }
+
+    /// @inheritdoc IInferenceOracle
+    function finalizeBatch(Finalization[] calldata items) external nonReentrant returns (uint256 settled) {
+        for (uint256 i; i < items.length; ++i) {
+            Finalization calldata item = items[i];
+            // Finalized, proved, disputed or voided meanwhile (by someone else, or by an earlier item
+            // of this batch): skipped, so a front-run item cannot sink the batch. An unknown request
+            // is not skipped: _finalize reverts RequestNotFound, as finalize does.
+            Status status = _statusOf(item.request.id);
+            if (status != Status.Attested && status != Status.None) continue;
+            _finalize(item.request, item.attested, item.outputWords);
+            ++settled;
+        }
+    }
+
+    /// @dev Makes an attested result final once its window is over (fee to the unslashed signers,
+    ///      locks released, callback run), or voids it at any time when slashed signers leave it
+    ///      short of its quorum.
+    function _finalize(Request calldata request, AttestationRecord calldata attested, uint256[] calldata outputWords)
+        private
+    {
         bytes32 requestHash = _requireAttested(request, attested);
-        bytes32 outputHash = keccak256(abi.encodePacked(outputWords));
+        bytes32 outputHash = _hashWords(outputWords);
         if (outputHash != attested.outputHash) revert OutputHashMismatch(request.id, attested.outputHash, outputHash);
         uint32[] memory indices = _signerIndices(attested.packed);
         uint256 challengeEnd = uint32(attested.packed);
@@ -298,7 +321,7 @@ contract InferenceOracle is IInferenceOracle {
 
     /// @inheritdoc IInferenceOracle
     function refund(Request calldata request) external nonReentrant {
-        _requireState(request.id, Status.Requested, keccak256(abi.encode(request)));
+        _requireState(request.id, Status.Requested, _hashRequest(request));
         if (block.timestamp <= request.deadline) revert RequestNotExpired(request.id, request.deadline);
         uint256 amount = request.fee + uint256(request.callbackGasLimit) * request.callbackGasPrice;
         _states[request.id] = _word(0, Status.Refunded);
@@ -373,8 +396,8 @@ contract InferenceOracle is IInferenceOracle {
     function isResult(uint256 requestId, uint256[] calldata outputWords) external view returns (bool) {
         bytes32 word = _states[requestId];
         Status status = Status(uint8(uint256(word) & _STATUS_MASK));
-        return (status == Status.Fulfilled || status == Status.Finalized)
-            && word == _word(keccak256(abi.encodePacked(outputWords)), status);
+        return
+            (status == Status.Fulfilled || status == Status.Finalized) && word == _word(_hashWords(outputWords), status);
     }
 
     /// @inheritdoc IInferenceOracle
@@ -475,7 +498,7 @@ contract InferenceOracle is IInferenceOracle {
 
     /// @dev Makes a proved output final: the fee to the proof's beneficiary, the callback run.
     function _fulfil(Request calldata request, uint256[] calldata outputWords, address beneficiary) private {
-        bytes32 outputHash = keccak256(abi.encodePacked(outputWords));
+        bytes32 outputHash = _hashWords(outputWords);
         _states[request.id] = _word(outputHash, Status.Fulfilled);
         balanceOf[beneficiary] += request.fee;
         emit ResultFulfilled(request.id, beneficiary, outputHash, outputWords);
@@ -495,7 +518,7 @@ contract InferenceOracle is IInferenceOracle {
         bool disputeOnly
     ) private {
         _requireAttested(request, attested);
-        bool attestedOutput = keccak256(abi.encodePacked(outputWords)) == attested.outputHash;
+        bool attestedOutput = _hashWords(outputWords) == attested.outputHash;
         if (attestedOutput && disputeOnly) revert OutputNotDifferent(request.id, attested.outputHash);
         uint256 challengeEnd = uint32(attested.packed);
         if (!attestedOutput && block.timestamp >= challengeEnd) revert ChallengeWindowClosed(request.id, challengeEnd);
@@ -518,7 +541,7 @@ contract InferenceOracle is IInferenceOracle {
         uint256[] calldata outputWords,
         address beneficiary
     ) private {
-        bytes32 provenHash = keccak256(abi.encodePacked(outputWords));
+        bytes32 provenHash = _hashWords(outputWords);
         _states[request.id] = _word(provenHash, Status.Fulfilled);
         balanceOf[request.payer] += request.fee;
         uint256 slashed = STAKING.slashAt(indices);
@@ -549,7 +572,7 @@ contract InferenceOracle is IInferenceOracle {
 
     /// @dev A Requested request, as committed, before its deadline; returns its hash.
     function _requireOpen(Request calldata request) private view returns (bytes32 requestHash) {
-        requestHash = keccak256(abi.encode(request));
+        requestHash = _hashRequest(request);
         _requireState(request.id, Status.Requested, requestHash);
         if (block.timestamp > request.deadline) revert RequestExpired(request.id, request.deadline);
     }
@@ -560,10 +583,33 @@ contract InferenceOracle is IInferenceOracle {
         view
         returns (bytes32 requestHash)
     {
-        requestHash = keccak256(abi.encode(request));
+        requestHash = _hashRequest(request);
         _requireState(
             request.id, Status.Attested, keccak256(abi.encode(requestHash, attested.outputHash, attested.packed))
         );
+    }
+
+    /// @dev keccak256(abi.encode(request)) read straight from calldata: every member of Request is a
+    ///      static type, so its ABI encoding is its 19 calldata words (0x260 bytes; a change to
+    ///      Request changes that, or no stored hash matches and every test fails). Only a clean
+    ///      encoding can match the stored hash (requestInference hashes the ABI encoding), and the
+    ///      members read later are the words hashed here.
+    function _hashRequest(Request calldata request) private pure returns (bytes32 requestHash) {
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            calldatacopy(ptr, request, 0x260)
+            requestHash := keccak256(ptr, 0x260)
+        }
+    }
+
+    /// @dev keccak256(abi.encodePacked(words)): the packed encoding of uint256 words is their calldata.
+    function _hashWords(uint256[] calldata words) private pure returns (bytes32 hash) {
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            let size := shl(5, words.length)
+            calldatacopy(ptr, words.offset, size)
+            hash := keccak256(ptr, size)
+        }
     }
 
     function _unslashed(uint32[] memory indices) private view returns (uint256 count) {
@@ -605,7 +651,7 @@ contract InferenceOracle is IInferenceOracle {
         if (beneficiary == address(0)) revert InvalidBeneficiary();
         if (!request.provable) revert ModelHasNoVerifier(request.modelId);
         (, address verifier, address verificationKey) = REGISTRY.getVerifierAt(request.modelIndex);
-        bytes32 suppliedHash = keccak256(abi.encodePacked(inputWords));
+        bytes32 suppliedHash = _hashWords(inputWords);
         if (suppliedHash != request.inputHash) revert InputHashMismatch(request.id, request.inputHash, suppliedHash);
         // The output words need no range check here: the key takes exactly the model's signal count
         // and the circuit packs range-checked values, so the words of a valid proof are in range.

@@ -123,6 +123,7 @@ contract AttacksTest is VeridictTest {
         assertEq(consumer.withdrawError(), reentrancy);
         assertEq(consumer.fulfilError(), reentrancy);
         assertEq(consumer.finalizeError(), reentrancy);
+        assertEq(consumer.finalizeBatchError(), reentrancy);
         (IInferenceOracle.Status status,) = oracle.getResult(request.id);
         assertEq(uint8(status), uint8(IInferenceOracle.Status.Finalized));
         assertEq(address(consumer).balance, 1 ether - FEE);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {Vm} from "forge-std/Test.sol";
+
 import {IInferenceOracle} from "../src/interfaces/IInferenceOracle.sol";
 import {VeridictTest} from "./utils/VeridictTest.sol";
 import {SQUARE_PROOF_BENEFICIARY} from "./utils/SquareFixture.sol";
@@ -186,5 +188,102 @@ contract GasFirstPaymentTest is VeridictTest {
         emit log_named_uint("fulfillWithProof (1 in, 1 out, beneficiary bound, first payment to it)", used);
         assertEq(oracle.balanceOf(SQUARE_PROOF_BENEFICIARY), FEE);
         assertLe(used, ZK_FULFIL_BUDGET);
+    }
+}
+
+/// @dev finalizeBatch of 1, 8 and 32 results, each batch attested at once by the same three
+///      signers in setUp (the node's batch of one block), each measured from cold state. The
+///      signers have never been paid (as in "finalize (3 signers never paid before)").
+contract GasFinalizeBatchTest is VeridictTest {
+    /// @dev A batch of one costs what finalize costs, plus the batch's own overhead.
+    uint256 internal constant FINALIZE_BATCH_OF_1_BUDGET = 75_000;
+    /// @dev Not an issue target: each result still releases its three locks and pays its signers.
+    uint256 internal constant FINALIZE_BATCH_PER_REQUEST_BUDGET = 40_000;
+
+    IInferenceOracle.Finalization[] internal batchOf1;
+    IInferenceOracle.Finalization[] internal batchOf8;
+    IInferenceOracle.Finalization[] internal batchOf32;
+    /// @dev One of the three signers of every batch, and its locks before any is finalized (read
+    ///      here: a read in the test would warm the accounts and slots the measured call touches).
+    address internal signer;
+    uint256 internal lockedBefore;
+
+    function setUp() public override {
+        super.setUp();
+        _attestBatch(batchOf1, 1);
+        _attestBatch(batchOf8, 8);
+        _attestBatch(batchOf32, 32);
+        signer = operators[_firstEntitled(batchOf1[0].request, 1)[0]];
+        lockedBefore = staking.getOperator(signer).locked;
+        assertEq(lockedBefore, FEE * (1 + 8 + 32));
+        vm.warp(block.timestamp + CHALLENGE_WINDOW);
+    }
+
+    /// @dev For comparison: the batch of one's result finalized alone, from the same state.
+    function test_GasFinalizeAloneFromTheSameState() public {
+        IInferenceOracle.Finalization storage item = batchOf1[0];
+        oracle.finalize(item.request, item.attested, item.outputWords);
+        uint256 used = vm.lastCallGas().gasTotalUsed;
+        emit log_named_uint("finalize (the batch of one's result, alone)", used);
+        assertLe(used, FINALIZE_BATCH_OF_1_BUDGET);
+        assertTrue(oracle.isResult(item.request.id, squareOutput));
+    }
+
+    function test_GasFinalizeBatchOf1() public {
+        _measure(batchOf1, FINALIZE_BATCH_OF_1_BUDGET);
+    }
+
+    function test_GasFinalizeBatchOf8() public {
+        _measure(batchOf8, FINALIZE_BATCH_PER_REQUEST_BUDGET);
+    }
+
+    function test_GasFinalizeBatchOf32() public {
+        _measure(batchOf32, FINALIZE_BATCH_PER_REQUEST_BUDGET);
+    }
+
+    function _measure(IInferenceOracle.Finalization[] storage items, uint256 perRequestBudget) internal {
+        uint256 count = items.length;
+        uint256 settled = oracle.finalizeBatch(items);
+        uint256 used = vm.lastCallGas().gasTotalUsed;
+        string memory what = string.concat(
+            "finalizeBatch (", vm.toString(count), count == 1 ? " result" : " results", ", 3 signers each)"
+        );
+        emit log_named_uint(string.concat(what, ": total"), used);
+        emit log_named_uint(string.concat(what, ": per result"), used / count);
+        assertEq(settled, count);
+        assertLe(used / count, perRequestBudget, what);
+        for (uint256 i; i < count; ++i) {
+            assertTrue(oracle.isResult(items[i].request.id, squareOutput));
+        }
+        assertEq(lockedBefore - staking.getOperator(signer).locked, FEE * count, "each result releases its lock");
+    }
+
+    /// @dev `count` requests attested in one submitAttestations by their first three entitled
+    ///      operators (at quorum 3 every operator holds a seat), kept as finalizeBatch takes them.
+    function _attestBatch(IInferenceOracle.Finalization[] storage items, uint256 count) internal {
+        IInferenceOracle.Request[] memory requests = new IInferenceOracle.Request[](count);
+        IInferenceOracle.AttestedResult[] memory results = new IInferenceOracle.AttestedResult[](count);
+        IInferenceOracle.Attestation[] memory batch = new IInferenceOracle.Attestation[](count);
+        for (uint256 i; i < count; ++i) {
+            requests[i] = _requestSquare(IInferenceOracle.Mode.ATTESTED, 3);
+            results[i] = IInferenceOracle.AttestedResult({request: requests[i], outputWords: squareOutput});
+            batch[i] = _attestationOf(requests[i], squareOutput);
+        }
+        _draw(requests[count - 1]);
+        uint256[] memory signers = _firstEntitled(requests[0], 3);
+        bytes[] memory signatures = new bytes[](3);
+        for (uint256 i; i < 3; ++i) {
+            signatures[i] = _signBatch(operatorKeys[signers[i]], batch);
+        }
+        vm.recordLogs();
+        oracle.submitAttestations(results, signatures);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        for (uint256 i; i < count; ++i) {
+            items.push();
+            IInferenceOracle.Finalization storage item = items[i];
+            item.request = requests[i];
+            item.attested = _recordFromLogs(logs, requests[i].id);
+            item.outputWords = squareOutput;
+        }
     }
 }

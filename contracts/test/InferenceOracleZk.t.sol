@@ -258,6 +258,7 @@ contract InferenceOracleZkTest is VeridictTest {
         assertEq(consumer.withdrawError(), reentrancy);
         assertEq(consumer.fulfilError(), reentrancy);
         assertEq(consumer.finalizeError(), reentrancy);
+        assertEq(consumer.finalizeBatchError(), reentrancy);
         assertEq(consumer.refundError(), reentrancy);
         assertEq(oracle.balanceOf(fulfiller), FEE);
         assertTrue(oracle.isResult(request.id, squareOutput));

@@ -117,6 +117,13 @@ interface IInferenceOracle {
         uint256[] outputWords;
     }
 
+    /// @notice One attested result to finalize in a batch (finalizeBatch).
+    struct Finalization {
+        Request request;
+        AttestationRecord attested;
+        uint256[] outputWords;
+    }
+
     /// @notice The EIP-712 struct operators sign: hashes are keccak256(abi.encodePacked(words)).
     ///         Off-chain attestations use requestId 0. On-chain, operators sign an
     ///         AttestationBatch(Attestation[] attestations) of one or more of them.
@@ -305,6 +312,17 @@ interface IInferenceOracle {
     ///         it short of its quorum: the request is open again.
     function finalize(Request calldata request, AttestationRecord calldata attested, uint256[] calldata outputWords)
         external;
+
+    /// @notice finalize for several results in one transaction, in the order given: each item is
+    ///         settled exactly as finalize settles it (fee to its unslashed signers, locks released,
+    ///         callback run and its prepaid gas paid to the caller; or voided). An item that is no
+    ///         longer Attested (finalized, proved, disputed or voided meanwhile, or listed earlier in
+    ///         the batch) is skipped, so a front-run item cannot sink the batch; any other failure
+    ///         (an unknown request, a record or request that is not the committed one, output words
+    ///         that are not the attested ones, an open challenge window, too little gas for a
+    ///         callback) reverts the whole batch with finalize's error.
+    /// @return settled How many items were finalized or voided (the rest were skipped).
+    function finalizeBatch(Finalization[] calldata items) external returns (uint256 settled);
 
     /// @notice Overturns an attested result during its challenge window with a proof of a different
     ///         output: every signer is slashed, the payer is refunded, the proven output is final,

@@ -347,6 +347,105 @@ contract OracleHandler is Test {
         _checkSlashes();
     }
 
+    /// @dev finalize for one to four items at once: Attested results (seven in eight, as _find
+    ///      draws them; other states too), one in eight listed again after the one before it. Half
+    ///      the calls first wait for the latest of their windows to end; one in eight spoils the
+    ///      record of an item (the oracle must then revert RequestMismatch when it reaches it while
+    ///      Attested). The model walks the items in order: one no longer Attested when reached
+    ///      (before the batch or by an earlier item) is skipped; an Attested one is voided if its
+    ///      slashed signers leave it short of its quorum, finalized if its window is over, and
+    ///      otherwise reverts the whole batch.
+    function finalizeBatch(uint256 requestSeed, uint256 actorSeed, uint256 shapeSeed) external {
+        if (requestIds.length == 0) return;
+        shapeSeed = uint256(keccak256(abi.encode(shapeSeed, "finalizeBatch")));
+        uint256 count = 1 + shapeSeed % 4;
+        IInferenceOracle.Finalization[] memory items = new IInferenceOracle.Finalization[](count);
+        uint256[] memory ids = new uint256[](count);
+        uint256 latestEnd;
+        for (uint256 i; i < count; ++i) {
+            uint256 requestId = i != 0 && (shapeSeed >> (8 + 3 * i)) % 8 == 0
+                ? ids[i - 1]
+                : _find(
+                    uint256(keccak256(abi.encode(requestSeed, i))),
+                    IInferenceOracle.Status.Attested,
+                    false,
+                    false,
+                    Expiry.Any
+                );
+            ids[i] = requestId;
+            bool attested = ghostStatus[requestId] == IInferenceOracle.Status.Attested;
+            items[i] = IInferenceOracle.Finalization({
+                request: _requests[requestId],
+                attested: attested ? _records[requestId] : _none(),
+                outputWords: attested ? _attestedOutputs[requestId] : _squareOutput
+            });
+            if (attested && _challengeEnd(requestId) > latestEnd) latestEnd = _challengeEnd(requestId);
+        }
+        uint256 spoiled = type(uint256).max;
+        if ((shapeSeed >> 40) % 8 == 0) {
+            spoiled = (shapeSeed >> 48) % count;
+            items[spoiled].attested.packed ^= uint256(1) << 255;
+        }
+        if (actorSeed % 2 == 0 && block.timestamp < latestEnd) vm.warp(latestEnd);
+
+        // The model: 0 skipped, 1 voided, 2 finalized; expectOk false if an item must revert the batch.
+        uint256[] memory outcome = new uint256[](count);
+        uint256[] memory unslashed = new uint256[](count);
+        uint256 expectSettled;
+        bool expectOk = true;
+        for (uint256 i; i < count && expectOk; ++i) {
+            uint256 requestId = ids[i];
+            bool attested = ghostStatus[requestId] == IInferenceOracle.Status.Attested;
+            for (uint256 j; j < i; ++j) {
+                if (ids[j] == requestId && outcome[j] != 0) attested = false;
+            }
+            if (!attested) continue;
+            address[] memory signers = _signers[requestId];
+            for (uint256 k; k < signers.length; ++k) {
+                if (!ghostSlashed[signers[k]]) ++unslashed[i];
+            }
+            if (i == spoiled) expectOk = false;
+            else if (unslashed[i] < _requests[requestId].quorum) outcome[i] = 1;
+            else if (block.timestamp >= _challengeEnd(requestId)) outcome[i] = 2;
+            else expectOk = false;
+            if (outcome[i] != 0) ++expectSettled;
+        }
+
+        vm.prank(actors[actorSeed % 3]);
+        try ORACLE.finalizeBatch(items) returns (uint256 settled) {
+            if (!expectOk) _violate("finalizeBatch succeeded against the model", "");
+            if (settled != expectSettled) _violate("finalizeBatch settled another count than the model", "");
+            for (uint256 i; i < count; ++i) {
+                uint256 requestId = ids[i];
+                if (outcome[i] == 1) {
+                    ghostStatus[requestId] = IInferenceOracle.Status.Requested;
+                    delete _records[requestId];
+                    delete _attestedOutputs[requestId];
+                    delete _signers[requestId];
+                    ++successes["batch item voided"];
+                } else if (outcome[i] == 2) {
+                    _payShares(_signers[requestId], _requests[requestId].fee, unslashed[i]);
+                    _final(requestId, IInferenceOracle.Status.Finalized);
+                    ++successes["batch item finalized"];
+                } else {
+                    ++successes["batch item skipped"];
+                }
+            }
+            ++successes["finalizeBatch"];
+        } catch (bytes memory reason) {
+            if (expectOk) {
+                _violate("finalizeBatch refused", reason);
+            } else if (
+                spoiled != type(uint256).max
+                    && keccak256(reason)
+                        == keccak256(abi.encodeWithSelector(IInferenceOracle.RequestMismatch.selector, ids[spoiled]))
+            ) {
+                ++successes["batch spoiled"];
+            }
+        }
+        _checkSlashes();
+    }
+
     /// @dev Two signatures by one operator over different outputs of one subject: an off-chain one
     ///      (request 0) or a tracked request's, the first alone or in a batch of two. Only one call in
     ///      four goes ahead, so slashing does not crowd out everything else.

@@ -32,7 +32,7 @@ contract OracleInvariantsTest is VeridictTest {
         targetContract(address(handler));
         // Weighted: requests, attestations and finalizations need one another, and committees
         // are drawn and rounds pass only as blocks go by.
-        bytes4[] memory selectors = new bytes4[](26);
+        bytes4[] memory selectors = new bytes4[](27);
         selectors[0] = OracleHandler.request.selector;
         selectors[1] = OracleHandler.request.selector;
         selectors[2] = OracleHandler.request.selector;
@@ -59,6 +59,7 @@ contract OracleInvariantsTest is VeridictTest {
         selectors[23] = OracleHandler.roll.selector;
         selectors[24] = OracleHandler.fulfil.selector;
         selectors[25] = OracleHandler.dispute.selector;
+        selectors[26] = OracleHandler.finalizeBatch.selector;
         targetSelector(StdInvariant.FuzzSelector({addr: address(handler), selectors: selectors}));
     }
 
@@ -189,7 +190,7 @@ contract OracleInvariantsTest is VeridictTest {
     /// @dev How often each action went ahead (forge test -vv shows it), so a run that exercises
     ///      nothing is seen.
     function afterInvariant() public view {
-        bytes32[17] memory actions = [
+        bytes32[22] memory actions = [
             bytes32("request"),
             "attest",
             "attest batch",
@@ -199,6 +200,11 @@ contract OracleInvariantsTest is VeridictTest {
             "dispute",
             "finalize",
             "void",
+            "finalizeBatch",
+            "batch item finalized",
+            "batch item voided",
+            "batch item skipped",
+            "batch spoiled",
             "equivocate",
             "refund",
             "withdraw",

@@ -6,7 +6,7 @@ import {IInferenceOracle} from "../../src/interfaces/IInferenceOracle.sol";
 import {SQUARE_PROOF_BENEFICIARY} from "./SquareFixture.sol";
 
 /// @dev Tries to re-enter the oracle from its callback: to withdraw, to fulfil again, to finalize
-///      again and to refund. Records what the oracle answered so the test can check every attempt
+///      again (alone and in a batch) and to refund. Records what the oracle answered so the test can check every attempt
 ///      failed. Arm it with the request (as InferenceRequested emitted it), the attestation record
 ///      (_none() for a proved request) and the proof's inputs before the result is delivered.
 contract ReenteringConsumer is IInferenceConsumer {
@@ -14,6 +14,7 @@ contract ReenteringConsumer is IInferenceConsumer {
     bytes public withdrawError;
     bytes public fulfilError;
     bytes public finalizeError;
+    bytes public finalizeBatchError;
     bytes public refundError;
     uint256 public calls;
     IInferenceOracle.Request internal _request;
@@ -52,6 +53,12 @@ contract ReenteringConsumer is IInferenceConsumer {
         try ORACLE.finalize(request, record, outputWords) {}
         catch (bytes memory reason) {
             finalizeError = reason;
+        }
+        IInferenceOracle.Finalization[] memory items = new IInferenceOracle.Finalization[](1);
+        items[0] = IInferenceOracle.Finalization({request: request, attested: record, outputWords: outputWords});
+        try ORACLE.finalizeBatch(items) {}
+        catch (bytes memory reason) {
+            finalizeBatchError = reason;
         }
         try ORACLE.refund(request) {}
         catch (bytes memory reason) {

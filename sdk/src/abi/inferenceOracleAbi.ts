@@ -694,6 +694,151 @@ export const inferenceOracleAbi = [
   },
   {
     "type": "function",
+    "name": "finalizeBatch",
+    "inputs": [
+      {
+        "name": "items",
+        "type": "tuple[]",
+        "internalType": "struct IInferenceOracle.Finalization[]",
+        "components": [
+          {
+            "name": "request",
+            "type": "tuple",
+            "internalType": "struct IInferenceOracle.Request",
+            "components": [
+              {
+                "name": "id",
+                "type": "uint256",
+                "internalType": "uint256"
+              },
+              {
+                "name": "modelId",
+                "type": "bytes32",
+                "internalType": "bytes32"
+              },
+              {
+                "name": "inputHash",
+                "type": "bytes32",
+                "internalType": "bytes32"
+              },
+              {
+                "name": "requester",
+                "type": "address",
+                "internalType": "address"
+              },
+              {
+                "name": "payer",
+                "type": "address",
+                "internalType": "address"
+              },
+              {
+                "name": "fee",
+                "type": "uint96",
+                "internalType": "uint96"
+              },
+              {
+                "name": "callback",
+                "type": "address",
+                "internalType": "address"
+              },
+              {
+                "name": "callbackGasLimit",
+                "type": "uint32",
+                "internalType": "uint32"
+              },
+              {
+                "name": "callbackGasPrice",
+                "type": "uint64",
+                "internalType": "uint64"
+              },
+              {
+                "name": "deadline",
+                "type": "uint32",
+                "internalType": "uint32"
+              },
+              {
+                "name": "mode",
+                "type": "uint8",
+                "internalType": "enum IInferenceOracle.Mode"
+              },
+              {
+                "name": "quorum",
+                "type": "uint8",
+                "internalType": "uint8"
+              },
+              {
+                "name": "provable",
+                "type": "bool",
+                "internalType": "bool"
+              },
+              {
+                "name": "modelIndex",
+                "type": "uint32",
+                "internalType": "uint32"
+              },
+              {
+                "name": "outputValues",
+                "type": "uint32",
+                "internalType": "uint32"
+              },
+              {
+                "name": "outputBits",
+                "type": "uint8",
+                "internalType": "uint8"
+              },
+              {
+                "name": "blockNumber",
+                "type": "uint64",
+                "internalType": "uint64"
+              },
+              {
+                "name": "valueAtRisk",
+                "type": "uint96",
+                "internalType": "uint96"
+              },
+              {
+                "name": "totalWeight",
+                "type": "uint128",
+                "internalType": "uint128"
+              }
+            ]
+          },
+          {
+            "name": "attested",
+            "type": "tuple",
+            "internalType": "struct IInferenceOracle.AttestationRecord",
+            "components": [
+              {
+                "name": "outputHash",
+                "type": "bytes32",
+                "internalType": "bytes32"
+              },
+              {
+                "name": "packed",
+                "type": "uint256",
+                "internalType": "uint256"
+              }
+            ]
+          },
+          {
+            "name": "outputWords",
+            "type": "uint256[]",
+            "internalType": "uint256[]"
+          }
+        ]
+      }
+    ],
+    "outputs": [
+      {
+        "name": "settled",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
     "name": "fulfillWithProof",
     "inputs": [
       {
