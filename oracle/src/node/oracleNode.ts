@@ -76,6 +76,8 @@ const BATCH_WAIT_MS = 3_000
  * are about 100 kB of calldata (under the 128 kB a geth node's pool takes) and 3.4M gas.
  */
 const MAX_BATCH = 128
+/** How long a finalization waits for company before its transaction leaves. */
+const FINALIZE_COALESCE_MS = 100
 /** Seconds a node that did not submit an attestation waits after its window before finalizing it. */
 const FINALIZE_GRACE_SECONDS = 5
 /** How long a pass over the jobs waits to coalesce the wake-ups of many finishing steps. */
@@ -122,6 +124,9 @@ export class OracleNode {
   private readonly waiting = new Map<bigint, number>()
   private lastSweep = 0
   private lastCapacityWarning = 0
+  /** Attestations ready to finalize, sent together by flushFinalizations. */
+  private readonly finalizeQueue: { job: Job; challengeEnd: number; resolve: (result: SendReturnType | undefined) => void; reject: (error: unknown) => void }[] = []
+  private finalizeTimer: NodeJS.Timeout | undefined
   /** The first output each peer was seen signing for each request (noteSigned). */
   private readonly signedOutputs = new Map<string, SignedAttestation>()
   /** Operators this node reported (or is reporting) for equivocation. */
@@ -278,6 +283,9 @@ export class OracleNode {
     if (this.stopping) return
     this.stopping = true
     clearInterval(this.timer)
+    clearTimeout(this.finalizeTimer)
+    // Finalizations not sent yet are left for after a restart (the jobs stay attested).
+    for (const item of this.finalizeQueue.splice(0)) item.resolve(undefined)
     this.peers.close()
     this.txs.close()
     await this.follower.stop()
@@ -810,22 +818,65 @@ export class OracleNode {
       const untilLastBlockMs = (challengeEnd + grace - 1 - now) * 1000
       return this.later(job.requestId, Math.min(60_000, Math.max(untilLastBlockMs, Math.min(this.config.pollIntervalMs, 250))))
     }
-    const result = await this.txs
-      .send({
-        kind: 'finalize',
-        address: this.config.oracle,
-        abi: inferenceOracleAbi,
-        functionName: 'finalize',
-        args: [current.commitment, this.attestedRecord(current), current.attestedOutputWords ?? []],
-        alreadyDone: ['RequestNotAttested'],
-        notBefore: BigInt(challengeEnd),
-      })
-      .catch((error: unknown) => {
-        if (/ChallengeWindowOpen/.test(String((error as Error).message))) return undefined
-        throw error
-      })
+    const result = await this.finalizeSoon(current, challengeEnd)
     if (!result) return this.later(job.requestId, 500)
     this.store.transition(job.requestId, 'done', { note: result.status === 'mined' ? `finalized in ${result.receipt.transactionHash}` : 'already final' })
+  }
+
+  /**
+   * Finalizes `job` together with the others that become ready within FINALIZE_COALESCE_MS: one
+   * finalizeBatch transaction for up to MAX_BATCH of them (a result someone else finalized first is
+   * skipped by the contract). If the batch fails for another reason than a window still open, each
+   * is finalized alone, so one bad item delays only itself. Resolves undefined while the window is open.
+   */
+  private finalizeSoon(job: Job, challengeEnd: number): Promise<SendReturnType | undefined> {
+    return new Promise((resolve, reject) => {
+      this.finalizeQueue.push({ job, challengeEnd, resolve, reject })
+      this.finalizeTimer ??= setTimeout(() => void this.flushFinalizations(), FINALIZE_COALESCE_MS)
+    })
+  }
+
+  private async flushFinalizations(): Promise<void> {
+    this.finalizeTimer = undefined
+    const items = this.finalizeQueue.splice(0, MAX_BATCH)
+    if (this.finalizeQueue.length) this.finalizeTimer = setTimeout(() => void this.flushFinalizations(), FINALIZE_COALESCE_MS)
+    const windowOpen = (error: unknown) => /ChallengeWindowOpen/.test(String((error as Error).message))
+    const alone = (item: (typeof items)[number]) =>
+      this.txs
+        .send({
+          kind: 'finalize',
+          address: this.config.oracle,
+          abi: ORACLE_CALL_ABI,
+          functionName: 'finalizeBatch',
+          args: [[this.finalization(item.job)]],
+          notBefore: BigInt(item.challengeEnd),
+        })
+        .then(item.resolve, (error: unknown) => (windowOpen(error) ? item.resolve(undefined) : item.reject(error)))
+    if (items.length === 1) return alone(items[0]!)
+    try {
+      const result = await this.txs.send({
+        kind: 'finalize',
+        address: this.config.oracle,
+        abi: ORACLE_CALL_ABI,
+        functionName: 'finalizeBatch',
+        args: [items.map(({ job }) => this.finalization(job))],
+        notBefore: BigInt(Math.max(...items.map((item) => item.challengeEnd))),
+      })
+      this.logger.debug({ results: items.length, result: result.status }, 'attestations finalized in a batch')
+      for (const item of items) item.resolve(result)
+    } catch (error) {
+      if (windowOpen(error)) {
+        for (const item of items) item.resolve(undefined)
+        return
+      }
+      this.logger.debug({ results: items.length, err: (error as Error).message.split('\n')[0] }, 'finalize batch failed; finalizing each alone')
+      await Promise.all(items.map(alone))
+    }
+  }
+
+  /** What finalizeBatch takes for a job's pending attestation. */
+  private finalization(job: Job) {
+    return { request: job.commitment, attested: this.attestedRecord(job), outputWords: job.attestedOutputWords ?? [] }
   }
 
   /** The pending attestation as the oracle keeps it (from AttestationSubmitted). */
