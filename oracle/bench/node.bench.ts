@@ -214,7 +214,9 @@ async function main(): Promise<void> {
   }
   const offeredFor = (performance.now() - t0) / 1000
   await Promise.all(sends)
+  const progress = setInterval(() => console.error(`  ${f((performance.now() - t0) / 1000, 0)} s: ${requestedAt.size} requested, ${attestedAt.size} attested, ${finalAt.size} final of ${total}`), 5_000)
   await waitFor(() => requestedAt.size === total && [...requestedAt.keys()].every((id) => finalAt.has(id)), { timeoutMs: 600_000, intervalMs: 200, what: 'every request to be finalized' })
+  clearInterval(progress)
   following = false
   await follow
   const ids = [...requestedAt.keys()]
