@@ -1,10 +1,19 @@
-import type { ModelIR, Stage } from './stages.js'
+import { stageInputs, type ModelIR, type Stage } from './stages.js'
 
 /** Runs the IR in float64: the lowering's meaning, to compare with onnxruntime and the quantized executor. */
 export function evaluateFloat(ir: ModelIR, input: ArrayLike<number>): Float64Array {
-  let x: Float64Array = Float64Array.from(input)
-  for (const stage of ir.stages) x = evaluateStage(stage, x)
-  return x
+  return evaluateTensors(ir, input).at(-1)!
+}
+
+/** Every tensor of the IR in float64 (tensor 0 the input, s + 1 stage s's output). */
+export function evaluateTensors(ir: ModelIR, input: ArrayLike<number>): Float64Array[] {
+  const tensors: Float64Array[] = [Float64Array.from(input)]
+  ir.stages.forEach((stage, s) => {
+    const inputs = stageInputs(stage, s)
+    const x = inputs.length === 1 ? tensors[inputs[0]!]! : Float64Array.from(inputs.flatMap((t) => Array.from(tensors[t]!)))
+    tensors.push(evaluateStage(stage, x))
+  })
+  return tensors
 }
 
 function evaluateStage(stage: Stage, x: Float64Array): Float64Array {

@@ -1,31 +1,37 @@
 /**
- * The compiler's intermediate form: a model is a chain of stages over one flat (row-major)
- * activation vector. Every ONNX op lowers to one of these; linear ops (Gemm, MatMul, Conv,
- * pooling by average, BatchNormalization, Add/Sub/Mul/Div by constants) become one sparse
- * `linear` stage, and consecutive linear stages are composed into one, so a circuit pays for
- * one rescale per chain of linear ops.
+ * The compiler's intermediate form: a model is a list of stages in topological order over flat
+ * (row-major) tensors. Tensor 0 is the model's input and tensor s + 1 is stage s's output; the
+ * model's output is the last stage's. A stage reads the concatenation, in the order listed, of
+ * its `inputs` tensors (the previous tensor, [s], when `inputs` is absent: a chain), so its rows,
+ * windows, groups and indices index into that concatenation. Every ONNX op lowers to one of these;
+ * linear ops (Gemm, MatMul, Conv, pooling by average, BatchNormalization, Add/Sub/Mul/Div by
+ * constants, Add/Sub of two activations) become one sparse `linear` stage, and a linear stage
+ * whose only consumer is another is composed into it, so a circuit pays for one rescale per
+ * chain of linear ops. Concat, Split, Slice and Gather are `gather` stages (pure wiring).
  */
 
 /** Compressed sparse rows: row r reads `indices[offsets[r] .. offsets[r+1])`. */
 export type SparseRows = { offsets: Int32Array; indices: Int32Array }
 
-export type LinearStage = {
+/** Fields every stage has: the ONNX nodes it came from, its output shape, the tensors it reads. */
+export type StageBase = { sources: string[]; shape: number[]; inputs?: number[] | undefined }
+
+export type LinearStage = StageBase & {
   kind: 'linear'
-  sources: string[]
   shape: number[]
   rows: SparseRows
   weights: Float64Array
   bias: Float64Array
 }
 
-export type ReluStage = { kind: 'relu'; sources: string[]; shape: number[] }
-export type LeakyReluStage = { kind: 'leakyRelu'; sources: string[]; shape: number[]; alpha: number }
+export type ReluStage = StageBase & { kind: 'relu' }
+export type LeakyReluStage = StageBase & { kind: 'leakyRelu'; alpha: number }
 /** Output r is the maximum of the inputs in window r (padding never wins, as in ONNX). */
-export type MaxPoolStage = { kind: 'maxPool'; sources: string[]; shape: number[]; windows: SparseRows }
+export type MaxPoolStage = StageBase & { kind: 'maxPool'; windows: SparseRows }
 /** Output r is the index (within group r, first on ties) of the group's largest input. */
-export type ArgMaxStage = { kind: 'argMax'; sources: string[]; shape: number[]; groups: SparseRows }
+export type ArgMaxStage = StageBase & { kind: 'argMax'; groups: SparseRows }
 /** Output r is input `index[r]`: transposes and other pure data movement. */
-export type GatherStage = { kind: 'gather'; sources: string[]; shape: number[]; index: Int32Array }
+export type GatherStage = StageBase & { kind: 'gather'; index: Int32Array }
 
 export type Stage = LinearStage | ReluStage | LeakyReluStage | MaxPoolStage | ArgMaxStage | GatherStage
 
@@ -48,4 +54,15 @@ export function rowsFromLists(lists: readonly (readonly number[])[]): SparseRows
   const indices = new Int32Array(total)
   lists.forEach((l, r) => indices.set(l, offsets[r]!))
   return { offsets, indices }
+}
+
+/** The tensors stage `s` reads: its `inputs`, or the previous stage's output in a chain. */
+export function stageInputs(stage: { inputs?: number[] | undefined }, s: number): number[] {
+  return stage.inputs ?? [s]
+}
+
+/** Concatenates the tensors a stage reads (`tensors[t]` is tensor t). */
+export function concatInputs<T>(tensors: readonly (readonly T[])[], inputs: readonly number[]): T[] {
+  if (inputs.length === 1) return tensors[inputs[0]!] as T[]
+  return inputs.flatMap((t) => tensors[t]!)
 }

@@ -1,6 +1,7 @@
 import type { SparseRows } from '../ir/stages.js'
 
-type Common = { sources: string[]; shape: number[]; /** Declared signed bit width of this stage's output values. */ bits: number }
+/** `inputs` as in the IR (stages.ts): tensor 0 is the input, s + 1 stage s's output; absent means [s]. */
+type Common = { sources: string[]; shape: number[]; inputs?: number[] | undefined; /** Declared signed bit width of this stage's output values. */ bits: number }
 
 /**
  * acc = Σ w·x + bias (all integers), then y = floor((acc + 2^(shift-1)) / 2^shift): round half up.

@@ -1,4 +1,5 @@
 import { InputShapeError, QuantizedInputOutOfRangeError } from '../errors/reference.js'
+import { concatInputs, stageInputs } from '../ir/stages.js'
 import type { QuantizedModel, QuantizedStage } from '../quantize/model.js'
 import { quantizeReal } from '../quantize/quantize.js'
 
@@ -14,9 +15,9 @@ export function runReference(model: QuantizedModel, input: readonly bigint[]): b
   input.forEach((q, index) => {
     if (q < lo || q > hi) throw new QuantizedInputOutOfRangeError({ index, value: q, bits: model.inputBits })
   })
-  let x: bigint[] = [...input]
-  for (const stage of model.stages) x = runStage(stage, x)
-  return x
+  const tensors: bigint[][] = [[...input]]
+  model.stages.forEach((stage, s) => tensors.push(runStage(stage, concatInputs(tensors, stageInputs(stage, s)))))
+  return tensors.at(-1)!
 }
 
 /** Quantizes float inputs at the model's input scale: q = round(x · 2^inputScale). */
