@@ -9,100 +9,124 @@ type LinearRows = { indices: number[][]; weights: number[][]; bias: Float64Array
 
 const SHAPE_OPS = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout'])
 
-/** Lowers an ONNX graph into the compiler's chain of stages (see stages.ts). */
+/** An activation value during lowering: the tensor holding it (0 = input, s + 1 = stage s) and its shape (shape ops only change this). */
+type Value = { tensor: number; shape: number[] }
+
+/**
+ * Lowers an ONNX graph (nodes in topological order, as ONNX requires) into the compiler's stages
+ * (see stages.ts): any DAG of supported ops with static shapes. Shape ops only rename a value;
+ * each other op appends stages that read the tensors of its activation inputs; constant-only
+ * subgraphs are folded. Linear and gather stages with a single consumer are then composed into
+ * that consumer (fuseStages).
+ */
 export function lowerGraph(graph: OnnxGraph): ModelIR {
   const constants = new Map(graph.constants)
   const stages: Stage[] = []
   const notes: string[] = []
   const ops: string[] = []
-  let current = { name: graph.input.name, shape: [...graph.input.shape] }
-  let terminal: string | undefined
+  const values = new Map<string, Value>([[graph.input.name, { tensor: 0, shape: [...graph.input.shape] }]])
+  // Softmax outputs dropped because only an ArgMax (or nothing) reads them: their value is their input's.
+  const consumers = new Map<string, OnnxNode[]>()
+  for (const node of graph.nodes) for (const name of node.inputs) if (name) consumers.set(name, [...(consumers.get(name) ?? []), node])
+  /** The non-shape ops that read `name`, looking through shape ops. */
+  const readers = (name: string): OnnxNode[] => (consumers.get(name) ?? []).flatMap((n) => (SHAPE_OPS.has(n.op) ? readers(n.outputs[0] ?? '') : [n]))
+  const argMaxTensors = new Set<number>()
 
-  graph.nodes.forEach((node, position) => {
+  for (const node of graph.nodes) {
     ops.push(node.op)
     const activationInputs = node.inputs.filter((name) => name !== '' && !constants.has(name))
     if (activationInputs.length === 0) {
       foldConstantNode(node, constants, graph.opset)
-      return
+      continue
     }
-    if (activationInputs.some((name) => name !== current.name) || activationInputs.length > 1)
-      throw new UnsupportedGraphError({
-        reason: `node "${node.name}" (${node.op}) reads ${activationInputs.map((n) => `"${n}"`).join(' and ')}, but the only live activation is "${current.name}"`,
-      })
-    if (terminal && !SHAPE_OPS.has(node.op))
-      throw new UnsupportedGraphError({ reason: `node "${node.name}" (${node.op}) follows ${terminal}, which must be the last op` })
-
-    const ctx = new NodeContext(node, constants, current.shape, graph.opset)
-    const emit = (stage: Stage) => pushStage(stages, stage)
-    let shape: number[]
+    const inputs = activationInputs.map((name) => {
+      const value = values.get(name)
+      if (!value) throw new UnsupportedGraphError({ reason: `node "${node.name}" (${node.op}) reads "${name}", which is neither the model input, a constant nor the output of an earlier node` })
+      if (argMaxTensors.has(value.tensor) && !SHAPE_OPS.has(node.op))
+        throw new UnsupportedGraphError({ reason: `node "${node.name}" (${node.op}) reads the output of an ArgMax, which must be the model's output` })
+      return value
+    })
+    const first = inputs[0]!
+    const ctx = new NodeContext(node, constants, first.shape, graph.opset)
+    /** Appends a stage reading `reads` (tensor ids) and returns its value. */
+    const emit = (stage: Stage, reads: number[], shape = stage.shape): Value => {
+      stages.push({ ...stage, inputs: reads })
+      return { tensor: stages.length, shape }
+    }
+    const single = () => {
+      if (inputs.length > 1) ctx.unsupported(`${node.op} of ${inputs.length} activations ("${activationInputs.join('", "')}") is not supported: one operand must be a constant`)
+      return first
+    }
+    const out = (value: Value, k = 0) => {
+      const name = node.outputs[k]
+      if (name) values.set(name, value)
+    }
     switch (node.op) {
       case 'Identity':
       case 'Dropout':
         if (node.outputs.length > 1 && node.outputs[1]) ctx.unsupported('the mask output of Dropout is not supported')
-        shape = ctx.shape
+        out(single())
         break
       case 'Reshape':
-        shape = reshapeTarget(ctx, ctx.constInput(1).data, ctx.intAttr('allowzero', 0) === 1)
+        out({ tensor: single().tensor, shape: reshapeTarget(ctx, ctx.constInput(1).data, ctx.intAttr('allowzero', 0) === 1) })
         break
       case 'Flatten': {
         const axis = normalizeAxis(ctx, ctx.intAttr('axis', 1), ctx.shape.length + 1)
-        shape = [sizeOf(ctx.shape.slice(0, axis)), sizeOf(ctx.shape.slice(axis))]
+        out({ tensor: single().tensor, shape: [sizeOf(ctx.shape.slice(0, axis)), sizeOf(ctx.shape.slice(axis))] })
         break
       }
       case 'Squeeze':
       case 'Unsqueeze':
-        shape = squeezeShape(ctx, node.op === 'Squeeze')
+        out({ tensor: single().tensor, shape: squeezeShape(ctx, node.op === 'Squeeze') })
         break
       case 'Transpose': {
         const perm = ctx.intsAttr('perm', ctx.shape.map((_, i) => ctx.shape.length - 1 - i))
         const t = transposeIndex(ctx.shape, perm)
-        emit({ kind: 'gather', sources: [node.name], shape: t.shape, index: t.index })
-        shape = t.shape
+        out(emit({ kind: 'gather', sources: [node.name], shape: t.shape, index: t.index }, [single().tensor]))
         break
       }
       case 'Relu':
-        shape = ctx.shape
-        emit({ kind: 'relu', sources: [node.name], shape })
+        out(emit({ kind: 'relu', sources: [node.name], shape: ctx.shape }, [single().tensor]))
         break
       case 'LeakyRelu':
-        shape = ctx.shape
-        emit({ kind: 'leakyRelu', sources: [node.name], shape, alpha: ctx.floatAttr('alpha', 0.01) })
+        out(emit({ kind: 'leakyRelu', sources: [node.name], shape: ctx.shape, alpha: ctx.floatAttr('alpha', 0.01) }, [single().tensor]))
         break
       case 'Gemm':
       case 'MatMul': {
         const lowered = node.op === 'Gemm' ? lowerGemm(ctx) : lowerMatMul(ctx)
-        shape = lowered.shape
-        emit(linearStage(node.name, shape, lowered.rows))
+        out(emit(linearStage(node.name, lowered.shape, lowered.rows), [single().tensor]))
         break
       }
       case 'Add':
       case 'Sub':
       case 'Mul':
       case 'Div': {
+        if (inputs.length === 2) {
+          if (node.op === 'Mul' || node.op === 'Div') ctx.unsupported(`${node.op} of two activations is not supported yet (it is not linear); Add and Sub of two activations are`)
+          const lowered = lowerElementwisePair(ctx, inputs[0]!, inputs[1]!)
+          out(emit(linearStage(node.name, lowered.shape, lowered.rows), lowered.reads))
+          break
+        }
         const lowered = lowerElementwise(ctx)
-        shape = lowered.shape
-        emit(linearStage(node.name, shape, lowered.rows))
+        out(emit(linearStage(node.name, lowered.shape, lowered.rows), [single().tensor]))
         break
       }
-      case 'BatchNormalization': {
-        shape = ctx.shape
-        emit(linearStage(node.name, shape, lowerBatchNorm(ctx)))
+      case 'BatchNormalization':
+        out(emit(linearStage(node.name, ctx.shape, lowerBatchNorm(ctx)), [single().tensor]))
         break
-      }
       case 'Conv': {
         const lowered = lowerConv(ctx)
-        shape = lowered.shape
-        emit(linearStage(node.name, shape, lowered.rows))
+        out(emit(linearStage(node.name, lowered.shape, lowered.rows), [single().tensor]))
         break
       }
       case 'AveragePool':
       case 'GlobalAveragePool':
       case 'MaxPool': {
         const pool = poolWindows(ctx, node.op === 'GlobalAveragePool')
-        shape = pool.shape
+        const reads = [single().tensor]
         if (node.op === 'MaxPool') {
           if (node.outputs.length > 1 && node.outputs[1]) ctx.unsupported('the Indices output of MaxPool is not supported')
-          emit({ kind: 'maxPool', sources: [node.name], shape, windows: rowsFromLists(pool.windows.map((w) => w.inside)) })
+          out(emit({ kind: 'maxPool', sources: [node.name], shape: pool.shape, windows: rowsFromLists(pool.windows.map((w) => w.inside)) }, reads))
         } else {
           const includePad = node.op === 'AveragePool' && ctx.intAttr('count_include_pad', 0) === 1
           const rows: LinearRows = { indices: [], weights: [], bias: new Float64Array(pool.windows.length) }
@@ -111,41 +135,115 @@ export function lowerGraph(graph: OnnxGraph): ModelIR {
             rows.indices.push(w.inside)
             rows.weights.push(w.inside.map(() => 1 / count))
           }
-          emit(linearStage(node.name, shape, rows))
+          out(emit(linearStage(node.name, pool.shape, rows), reads))
         }
+        break
+      }
+      case 'Concat': {
+        const lowered = lowerConcat(ctx, inputs)
+        out(emit({ kind: 'gather', sources: [node.name], shape: lowered.shape, index: lowered.index }, lowered.reads))
+        break
+      }
+      case 'Split':
+        lowerSplit(ctx, single()).forEach((part, k) => out(emit({ kind: 'gather', sources: [node.name], shape: part.shape, index: part.index }, [first.tensor]), k))
+        break
+      case 'Slice': {
+        const lowered = lowerSlice(ctx)
+        out(emit({ kind: 'gather', sources: [node.name], shape: lowered.shape, index: lowered.index }, [single().tensor]))
+        break
+      }
+      case 'Gather': {
+        if (ctx.isConst(0)) ctx.unsupported('a Gather from a constant table by an activation (an embedding lookup) is not supported yet; Gather of an activation by constant indices is')
+        const lowered = lowerGather(ctx)
+        out(emit({ kind: 'gather', sources: [node.name], shape: lowered.shape, index: lowered.index }, [single().tensor]))
         break
       }
       case 'Softmax':
       case 'LogSoftmax': {
-        const rest = graph.nodes.slice(position + 1).filter((n) => !SHAPE_OPS.has(n.op))
-        if (rest.length > 1 || (rest.length === 1 && rest[0]!.op !== 'ArgMax'))
+        const after = readers(node.outputs[0] ?? '')
+        if (!(after.length === 0 || (after.length === 1 && after[0]!.op === 'ArgMax')))
           ctx.unsupported(`${node.op} is supported only as the last op (or just before a final ArgMax), where it is dropped`)
         notes.push(
-          rest.length === 0
+          after.length === 0
             ? `${node.op} "${node.name}" at the end was dropped: outputs are the logits before it (it does not change the ranking of classes).`
             : `${node.op} "${node.name}" before ArgMax was dropped: it does not change which class is largest.`,
         )
-        shape = ctx.shape
+        out(single())
         break
       }
       case 'ArgMax': {
         const lowered = lowerArgMax(ctx)
-        shape = lowered.shape
-        emit({ kind: 'argMax', sources: [node.name], shape, groups: lowered.groups })
-        terminal = `ArgMax "${node.name}"`
+        const value = emit({ kind: 'argMax', sources: [node.name], shape: lowered.shape, groups: lowered.groups }, [single().tensor])
+        argMaxTensors.add(value.tensor)
+        out(value)
         break
       }
       default:
         throw new UnsupportedOpError({ node: node.name, op: node.op })
     }
-    current = { name: node.outputs[0] ?? '', shape }
-  })
+  }
 
-  if (current.name !== graph.output.name)
-    throw new UnsupportedGraphError({ reason: `the graph output "${graph.output.name}" is not the end of the op chain ("${current.name}")` })
-  if (stages.length === 0)
+  const output = values.get(graph.output.name)
+  if (!output) throw new UnsupportedGraphError({ reason: `the graph output "${graph.output.name}" is not computed by any supported node` })
+  if (stages.length === 0 || output.tensor === 0)
     throw new UnsupportedGraphError({ reason: 'the model computes nothing from its input', details: 'Only shape ops were found.' })
-  return { inputShape: [...graph.input.shape], outputShape: current.shape, stages, ops, notes }
+  // The output must be the last tensor: an output computed earlier (others computed after it and unused) is copied last.
+  if (output.tensor !== stages.length) stages.push({ kind: 'gather', sources: [graph.output.name], shape: output.shape, index: Int32Array.from({ length: sizeOf(output.shape) }, (_, i) => i), inputs: [output.tensor] })
+  return { inputShape: [...graph.input.shape], outputShape: output.shape, stages: fuseStages(pruneUnused(stages)), ops, notes }
+}
+
+/** Drops stages whose output nothing reads (a Split part never used, a dead branch), renumbering tensors. */
+function pruneUnused(stages: Stage[]): Stage[] {
+  const live = new Array<boolean>(stages.length + 1).fill(false)
+  live[stages.length] = true
+  for (let s = stages.length - 1; s >= 0; s--) if (live[s + 1]) for (const t of stages[s]!.inputs!) live[t] = true
+  return renumber(stages, (s) => live[s + 1]!)
+}
+
+/** Keeps the stages `keep` accepts, renumbering the tensors the others read (a dropped stage's output must be unread). */
+function renumber(stages: Stage[], keep: (s: number) => boolean): Stage[] {
+  const id = new Array<number>(stages.length + 1).fill(-1)
+  id[0] = 0
+  const kept: Stage[] = []
+  stages.forEach((stage, s) => {
+    if (!keep(s)) return
+    kept.push({ ...stage, inputs: stage.inputs!.map((t) => id[t]!) })
+    id[s + 1] = kept.length
+  })
+  return kept
+}
+
+/**
+ * Composes a linear or gather stage whose output only one stage reads, that one reading nothing
+ * else, into its reader where that is exact and free (linear then linear, gather then linear,
+ * gather then gather); then drops `inputs` where a stage reads just the previous tensor, so a
+ * chain model's IR is what it always was.
+ */
+function fuseStages(input: Stage[]): Stage[] {
+  const stages = [...input]
+  const readers = new Array<number>(stages.length + 1).fill(0)
+  for (const stage of stages) for (const t of stage.inputs!) readers[t]!++
+  const removed = new Set<number>()
+  stages.forEach((stage, s) => {
+    const [t] = stage.inputs!
+    if (stage.inputs!.length !== 1 || t === 0 || readers[t!] !== 1) return
+    const p = t! - 1
+    const prev = stages[p]!
+    let fused: Stage | undefined
+    if (prev.kind === 'linear' && stage.kind === 'linear') fused = composeLinear(prev, stage)
+    else if (prev.kind === 'gather' && stage.kind === 'linear') fused = { ...stage, sources: [...prev.sources, ...stage.sources], rows: { offsets: stage.rows.offsets, indices: stage.rows.indices.map((i) => prev.index[i]!) } }
+    else if (prev.kind === 'gather' && stage.kind === 'gather') fused = { ...stage, sources: [...prev.sources, ...stage.sources], index: stage.index.map((i) => prev.index[i]!) }
+    if (!fused) return
+    stages[s] = { ...fused, inputs: prev.inputs }
+    removed.add(p)
+  })
+  return renumber(stages, (s) => !removed.has(s)).map((stage, s) => {
+    if (stage.inputs!.length === 1 && stage.inputs![0] === s) {
+      const { inputs: _inputs, ...chain } = stage
+      return chain as Stage
+    }
+    return stage
+  })
 }
 
 class NodeContext {
@@ -229,25 +327,6 @@ function linearStage(source: string, shape: number[], rows: LinearRows): Stage {
     weights.set(rows.weights[i]!, offsets[i]!)
   })
   return { kind: 'linear', sources: [source], shape, rows: { offsets, indices }, weights, bias: rows.bias }
-}
-
-/** Appends a stage, composing it with the previous one where that is exact and free. */
-function pushStage(stages: Stage[], stage: Stage): void {
-  const prev = stages[stages.length - 1]
-  if (prev?.kind === 'linear' && stage.kind === 'linear') {
-    stages[stages.length - 1] = composeLinear(prev, stage)
-    return
-  }
-  if (prev?.kind === 'gather' && stage.kind === 'linear') {
-    const indices = stage.rows.indices.map((i) => prev.index[i]!)
-    stages[stages.length - 1] = { ...stage, sources: [...prev.sources, ...stage.sources], rows: { offsets: stage.rows.offsets, indices } }
-    return
-  }
-  if (prev?.kind === 'gather' && stage.kind === 'gather') {
-    stages[stages.length - 1] = { ...stage, sources: [...prev.sources, ...stage.sources], index: stage.index.map((i) => prev.index[i]!) }
-    return
-  }
-  stages.push(stage)
 }
 
 /** second(first(x)) as one linear map: weights multiply, biases carry through. */
@@ -418,6 +497,161 @@ function lowerElementwise(ctx: NodeContext): { shape: number[]; rows: LinearRows
     rows.bias[r] = b
   }
   return { shape, rows }
+}
+
+/** Add / Sub of two activations (with broadcasting): one linear stage reading both tensors (or one, for x + x). */
+function lowerElementwisePair(ctx: NodeContext, a: Value, b: Value): { shape: number[]; rows: LinearRows; reads: number[] } {
+  const shape = broadcastShapes(a.shape, b.shape)
+  if (!shape) ctx.mismatch(`shapes [${a.shape.join(', ')}] and [${b.shape.join(', ')}] do not broadcast`)
+  const same = a.tensor === b.tensor
+  const reads = same ? [a.tensor] : [a.tensor, b.tensor]
+  const offset = same ? 0 : sizeOf(a.shape)
+  const aIndex = broadcastIndex(shape, a.shape)
+  const bIndex = broadcastIndex(shape, b.shape)
+  const sign = ctx.node.op === 'Sub' ? -1 : 1
+  const rows: LinearRows = { indices: [], weights: [], bias: new Float64Array(aIndex.length) }
+  for (let r = 0; r < aIndex.length; r++) {
+    const [i, j] = [aIndex[r]!, bIndex[r]! + offset]
+    if (i === j) {
+      rows.indices.push(sign === 1 ? [i] : [])
+      rows.weights.push(sign === 1 ? [2] : [])
+    } else {
+      rows.indices.push([i, j])
+      rows.weights.push([1, sign])
+    }
+  }
+  return { shape, rows, reads }
+}
+
+/** Output element k of a gather over `shape`, given its multi-index: `at(index)` says where it is read from. */
+function gatherOver(shape: readonly number[], at: (index: number[]) => number): Int32Array {
+  const total = sizeOf(shape)
+  const out = new Int32Array(total)
+  const index = new Array<number>(shape.length).fill(0)
+  for (let k = 0; k < total; k++) {
+    out[k] = at(index)
+    for (let d = shape.length - 1; d >= 0; d--) {
+      if (++index[d]! < shape[d]!) break
+      index[d] = 0
+    }
+  }
+  return out
+}
+
+const flatIndex = (shape: readonly number[], index: readonly number[]) => index.reduce((acc, v, d) => acc * shape[d]! + v, 0)
+
+/** Concat: a gather over the concatenation of the distinct input tensors. */
+function lowerConcat(ctx: NodeContext, inputs: Value[]): { shape: number[]; index: Int32Array; reads: number[] } {
+  const rank = inputs[0]!.shape.length
+  if (ctx.attr('axis') === undefined) ctx.reject('axis', undefined, 'an axis (Concat requires it)')
+  const axis = normalizeAxis(ctx, ctx.intAttr('axis', 0), rank)
+  for (const v of inputs)
+    if (v.shape.length !== rank || v.shape.some((d, i) => i !== axis && d !== inputs[0]!.shape[i]))
+      ctx.mismatch(`inputs [${inputs.map((x) => x.shape.join(', ')).join('] and [')}] differ outside axis ${axis}`)
+  const reads = [...new Set(inputs.map((v) => v.tensor))]
+  const base = new Map<number, number>()
+  let offset = 0
+  for (const t of reads) {
+    base.set(t, offset)
+    offset += sizeOf(inputs.find((v) => v.tensor === t)!.shape)
+  }
+  const starts: number[] = []
+  let along = 0
+  for (const v of inputs) {
+    starts.push(along)
+    along += v.shape[axis]!
+  }
+  const shape = inputs[0]!.shape.map((d, i) => (i === axis ? along : d))
+  const index = gatherOver(shape, (at) => {
+    let k = starts.length - 1
+    while (starts[k]! > at[axis]!) k--
+    const v = inputs[k]!
+    const local = at.map((x, i) => (i === axis ? x - starts[k]! : x))
+    return base.get(v.tensor)! + flatIndex(v.shape, local)
+  })
+  return { shape, index, reads }
+}
+
+/** Split into parts along an axis: sizes from the `split` input (opset 13+) or attribute, else equal parts. */
+function lowerSplit(ctx: NodeContext, value: Value): { shape: number[]; index: Int32Array }[] {
+  const axis = normalizeAxis(ctx, ctx.intAttr('axis', 0), value.shape.length)
+  const dim = value.shape[axis]!
+  const parts = ctx.node.outputs.length
+  let sizes: number[]
+  if (ctx.hasInput(1)) sizes = Array.from(ctx.constInput(1).data)
+  else if (ctx.attr('split') !== undefined) sizes = ctx.intsAttr('split', [])
+  else {
+    const each = Math.ceil(dim / parts)
+    sizes = Array.from({ length: parts }, (_, k) => Math.max(0, Math.min(each, dim - k * each)))
+  }
+  if (sizes.length !== parts || sizes.reduce((a, b) => a + b, 0) !== dim || sizes.some((x) => x < 0))
+    ctx.mismatch(`split sizes [${sizes.join(', ')}] do not divide axis ${axis} of size ${dim} into ${parts} outputs`)
+  let start = 0
+  return sizes.map((size) => {
+    const shape = value.shape.map((d, i) => (i === axis ? size : d))
+    const from = start
+    start += size
+    return { shape, index: gatherOver(shape, (at) => flatIndex(value.shape, at.map((x, i) => (i === axis ? x + from : x)))) }
+  })
+}
+
+/** Slice with constant starts, ends, axes and steps (inputs from opset 10, attributes before), clamped as ONNX does. */
+function lowerSlice(ctx: NodeContext): { shape: number[]; index: Int32Array } {
+  const shape = ctx.shape
+  const rank = shape.length
+  const fromInputs = ctx.opset >= 10
+  const starts = fromInputs ? Array.from(ctx.constInput(1).data) : ctx.intsAttr('starts', [])
+  const ends = fromInputs ? Array.from(ctx.constInput(2).data) : ctx.intsAttr('ends', [])
+  const axes = (fromInputs ? (ctx.hasInput(3) ? Array.from(ctx.constInput(3).data) : undefined) : ctx.attr('axes') !== undefined ? ctx.intsAttr('axes', []) : undefined) ?? starts.map((_, i) => i)
+  const steps = fromInputs && ctx.hasInput(4) ? Array.from(ctx.constInput(4).data) : starts.map(() => 1)
+  if (ends.length !== starts.length || axes.length !== starts.length || steps.length !== starts.length) ctx.mismatch('starts, ends, axes and steps must have the same length')
+  const first = shape.map(() => 0)
+  const step = shape.map(() => 1)
+  const out = [...shape]
+  axes.forEach((a, k) => {
+    const axis = normalizeAxis(ctx, a, rank)
+    const dim = shape[axis]!
+    const st = steps[k]!
+    if (st === 0) ctx.reject('steps', 0, 'nonzero steps')
+    const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi)
+    let b = starts[k]! < 0 ? starts[k]! + dim : starts[k]!
+    let e = ends[k]! < 0 ? ends[k]! + dim : ends[k]!
+    if (st > 0) {
+      b = clamp(b, 0, dim)
+      e = clamp(e, 0, dim)
+      out[axis] = Math.max(0, Math.ceil((e - b) / st))
+    } else {
+      b = clamp(b, -1, dim - 1)
+      e = clamp(e, -1, dim - 1)
+      out[axis] = Math.max(0, Math.ceil((b - e) / -st))
+    }
+    first[axis] = b
+    step[axis] = st
+  })
+  if (sizeOf(out) === 0) ctx.mismatch(`the slice of [${shape.join(', ')}] is empty`)
+  return { shape: out, index: gatherOver(out, (at) => flatIndex(shape, at.map((x, i) => first[i]! + x * step[i]!))) }
+}
+
+/** Gather of an activation by constant indices along an axis (negative indices count from the end). */
+function lowerGather(ctx: NodeContext): { shape: number[]; index: Int32Array } {
+  const shape = ctx.shape
+  const axis = normalizeAxis(ctx, ctx.intAttr('axis', 0), shape.length)
+  const indices = ctx.constInput(1)
+  const dim = shape[axis]!
+  const picks = Array.from(indices.data, (v) => {
+    const i = v < 0 ? v + dim : v
+    if (!Number.isInteger(i) || i < 0 || i >= dim) ctx.mismatch(`index ${v} is out of range for axis ${axis} of size ${dim}`)
+    return i
+  })
+  const out = [...shape.slice(0, axis), ...indices.dims, ...shape.slice(axis + 1)]
+  const k = indices.dims.length
+  return {
+    shape: out,
+    index: gatherOver(out, (at) => {
+      const pick = picks[flatIndex(indices.dims, at.slice(axis, axis + k))]!
+      return flatIndex(shape, [...at.slice(0, axis), pick, ...at.slice(axis + k)])
+    }),
+  }
 }
 
 function lowerBatchNorm(ctx: NodeContext): LinearRows {

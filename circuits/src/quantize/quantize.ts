@@ -1,5 +1,5 @@
-import { BitWidthExceededError, InvalidCompileOptionError } from '../errors/compile.js'
-import type { ModelIR, Stage } from '../ir/stages.js'
+import { BitWidthExceededError, InvalidCompileOptionError, UnsupportedGraphError } from '../errors/compile.js'
+import { concatInputs, stageInputs, type ModelIR, type Stage } from '../ir/stages.js'
 import type { QuantizationSettings, QuantizedModel, QuantizedStage } from './model.js'
 
 /** The largest field element is ~2^253.6: an accumulator plus its rescale must stay well below. */
@@ -34,10 +34,10 @@ export function quantizeIR(ir: ModelIR, settings: QuantizationSettings): Quantiz
       throw new InvalidCompileOptionError({ option, value, expected: `an integer from ${min} to ${max}` })
 
   const inputSize = ir.inputShape.reduce((a, b) => a * b, 1)
-  let lo = new Array<bigint>(inputSize).fill(-(1n << BigInt(inputBits - 1)))
-  let hi = new Array<bigint>(inputSize).fill((1n << BigInt(inputBits - 1)) - 1n)
-  let bits = inputBits
-  let currentScale = inputScale
+  // Per tensor (0: the input, s + 1: stage s's output): value bounds, declared width, fixed-point scale.
+  const tensors: { lo: bigint[]; hi: bigint[]; bits: number; scale: number }[] = [
+    { lo: new Array<bigint>(inputSize).fill(-(1n << BigInt(inputBits - 1))), hi: new Array<bigint>(inputSize).fill((1n << BigInt(inputBits - 1)) - 1n), bits: inputBits, scale: inputScale },
+  ]
   const stages: QuantizedStage[] = []
 
   const check = (stage: Stage, needed: number, extra = 0) => {
@@ -45,14 +45,26 @@ export function quantizeIR(ir: ModelIR, settings: QuantizationSettings): Quantiz
       throw new BitWidthExceededError({ stage: `${stage.kind} [${stage.sources.join(', ')}]`, bits: needed, maxBits, scale })
   }
 
-  for (const stage of ir.stages) {
-    const base = { sources: stage.sources, shape: stage.shape }
+  for (const [s, stage] of ir.stages.entries()) {
+    const base = { sources: stage.sources, shape: stage.shape, ...(stage.inputs ? { inputs: stage.inputs } : {}) }
+    const inputs = stageInputs(stage, s).map((t) => tensors[t]!)
+    let lo = concatInputs(inputs.map((t) => t.lo), inputs.map((_, i) => i))
+    let hi = concatInputs(inputs.map((t) => t.hi), inputs.map((_, i) => i))
+    let bits = Math.max(...inputs.map((t) => t.bits))
+    let currentScale = inputs[0]!.scale
+    // Only a linear stage can read tensors of different scales (its weights align them); wiring and
+    // comparisons need one scale.
+    if (stage.kind !== 'linear' && inputs.some((t) => t.scale !== currentScale))
+      throw new UnsupportedGraphError({ reason: `${stage.kind} [${stage.sources.join(', ')}] reads tensors of different fixed-point scales (${inputs.map((t) => `2^${t.scale}`).join(', ')}), for example the model input and a computed value: put a linear op (e.g. Mul by 1) on the input first` })
     switch (stage.kind) {
       case 'linear': {
-        const weights = Array.from(stage.weights, (w) => quantizeReal(w, scale))
-        const bias = Array.from(stage.bias, (b) => quantizeReal(b, currentScale + scale))
-        const shift = currentScale
+        // Each input tensor's terms are weighted at scale + (shift - its scale), so every term of
+        // the accumulator is at scale + shift, whatever mix of scales the stage reads.
+        const shift = Math.max(...inputs.map((t) => t.scale))
+        const termScale: number[] = inputs.flatMap((t) => new Array<number>(t.lo.length).fill(scale + shift - t.scale))
         const { offsets, indices } = stage.rows
+        const weights = Array.from(stage.weights, (w, k) => quantizeReal(w, termScale[indices[k]!]!))
+        const bias = Array.from(stage.bias, (b) => quantizeReal(b, shift + scale))
         const nlo: bigint[] = []
         const nhi: bigint[] = []
         let accBits = 0
@@ -136,7 +148,9 @@ export function quantizeIR(ir: ModelIR, settings: QuantizationSettings): Quantiz
         break
       }
     }
+    tensors.push({ lo, hi, bits, scale: currentScale })
   }
+  const output = tensors.at(-1)!
 
   return {
     scale,
@@ -144,8 +158,8 @@ export function quantizeIR(ir: ModelIR, settings: QuantizationSettings): Quantiz
     inputBits,
     inputShape: ir.inputShape,
     outputShape: ir.outputShape,
-    outputScale: currentScale,
-    outputBits: bits,
+    outputScale: output.scale,
+    outputBits: output.bits,
     stages,
   }
 }
