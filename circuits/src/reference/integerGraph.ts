@@ -1,5 +1,5 @@
 import { buildModel, type InitializerInit, type NodeInit } from '../onnx/buildModel.js'
-import type { SparseRows } from '../ir/stages.js'
+import { stageInputs, type SparseRows } from '../ir/stages.js'
 import { valuesPerWord, wordCount } from '../../../sdk/src/encoding/pack.js'
 import type { QuantizedModel } from '../quantize/model.js'
 
@@ -23,7 +23,8 @@ export type IntegerGraphPrecision = 'float64' | 'float32'
  * little-endian bytes (8-bit values) or halfwords (16-bit values), 32 bytes per word
  * (packedWordBytes), so nothing is unpacked in JS: the first linear stage reads the raw offset
  * values u = q + 2^(bits-1), skips each word's padding through zero weights, and takes the offset
- * back out of its bias.
+ * back out of its bias. Any later stage that also reads the input (a skip connection) reads the
+ * values themselves, which the graph unpacks once: the slots gathered, less the offset.
  */
 export type IntegerGraphInput = 'values' | 'words'
 
@@ -34,12 +35,12 @@ export type IntegerGraph = {
   /** Elements of the input tensor: values, or word bytes / halfwords. */
   inputSize: number
   outputSize: number
-  /** The input layout: 'words' only where asked for and possible (8- or 16-bit values, a linear first stage). */
+  /** The input layout: 'words' only where asked for and possible (8- or 16-bit values, a linear first stage reading the input alone). */
   input: IntegerGraphInput
   /** Element types of the graph's input and output tensors. */
   inputType: 'float' | 'double' | 'uint8' | 'uint16'
   outputType: 'float' | 'double'
-  /** The element type each stage computes in. */
+  /** The element type each stage computes in (and its output tensor is held in). */
   stageTypes: ('float' | 'double')[]
 }
 
@@ -48,6 +49,8 @@ export type IntegerGraph = {
  * compute: every value is an integer below 2^53 in float64 (2^24 in float32), where floating-point
  * arithmetic is exact in any summation order, so onnxruntime on any execution provider gives the
  * same canonical output. Division by 2^shift is a multiplication by 2^-shift, also exact, then Floor.
+ * A stage that reads several tensors (a DAG; see stages.ts) reads them cast to one type and
+ * concatenated on axis 1: float64 where any of them, or the stage's sums, could reach 2^24.
  * Returns undefined when a bound could exceed 2^53 or a dense weight matrix would be too large;
  * the bigint reference executor serves those models.
  */
@@ -60,35 +63,64 @@ export function buildIntegerGraph(model: QuantizedModel, { precision = 'float64'
   }
   const values = (type: 'float' | 'double', data: number[]) => (type === 'float' ? Float32Array.from(data) : Float64Array.from(data))
   const valueCount = model.inputShape.reduce((a, b) => a * b, 1)
-  const words = input === 'words' && (model.inputBits === 8 || model.inputBits === 16) && model.stages[0]?.kind === 'linear'
+  const first = model.stages[0]
+  const words = input === 'words' && (model.inputBits === 8 || model.inputBits === 16) && first?.kind === 'linear' && sameTensors(stageInputs(first, 0), [0])
   // Words: slot i of word j holds value j * perWord + i; the last slot(s) of each word are padding.
   const perWord = valuesPerWord(model.inputBits)
   const slotsPerWord = 256 / model.inputBits
+  const slotOf = (i: number) => Math.floor(i / perWord) * slotsPerWord + (i % perWord)
   const inputSize = words ? wordCount(valueCount, model.inputBits) * slotsPerWord : valueCount
   const inputOffset = words ? 2 ** (model.inputBits - 1) : 0
   const inputType = words ? (model.inputBits === 8 ? 'uint8' : 'uint16') : precision === 'float32' && model.inputBits <= 25 ? 'float' : 'double'
-  let current = 'q'
-  // Raw word slots until the first stage casts them; from then on float32 or float64.
-  let raw = words
-  let type: 'float' | 'double' = inputType === 'double' ? 'double' : 'float'
-  let size = inputSize
-  // The largest magnitude of the current value: raw word slots reach 2^bits - 1.
-  let bound = words ? 2 ** model.inputBits - 1 : 2 ** (model.inputBits - 1)
-  const stageTypes: ('float' | 'double')[] = []
-  /** The current value in `to`, through a Cast when it is held in another type. */
-  const castTo = (to: 'float' | 'double', name: string) => {
-    if (type === to && !raw) return
-    raw = false
-    nodes.push({ op: 'Cast', inputs: [current], outputs: [name], attributes: { to: CAST_TO[to] } })
-    current = name
-    type = to
+  const valueBound = 2 ** (model.inputBits - 1)
+  // Tensor t's ONNX value, element type and size, and the largest magnitude it holds (from its
+  // declared bits). Tensor 0 is held as raw word slots (reaching 2^bits - 1) in the 'words' layout;
+  // only the first stage (a linear one) reads those, every other reader gets the values (`valuesOf`).
+  const tensors: Tensor[] = [{ name: 'q', type: inputType === 'double' ? 'double' : 'float', raw: words, size: inputSize, bound: words ? 2 ** model.inputBits - 1 : valueBound }]
+  let unpacked: Tensor | undefined
+  /** Tensor t as values: for tensor 0 in the 'words' layout, its slots gathered and offset back (exact: below 2^16). */
+  const valuesOf = (t: number): Tensor => {
+    const tensor = tensors[t]!
+    if (!tensor.raw) return tensor
+    if (!unpacked) {
+      const type = precision === 'float32' ? 'float' : 'double'
+      nodes.push(
+        { op: 'Cast', inputs: [tensor.name], outputs: ['q_cast'], attributes: { to: CAST_TO[type] } },
+        { op: 'Gather', inputs: ['q_cast', constant('q_slots', [valueCount], BigInt64Array.from({ length: valueCount }, (_, i) => BigInt(slotOf(i))))], outputs: ['q_offset'], attributes: { axis: 1 } },
+        { op: 'Sub', inputs: ['q_offset', constant('q_half', [1], values(type, [inputOffset]))], outputs: ['q_values'] },
+      )
+      unpacked = { name: 'q_values', type, raw: false, size: valueCount, bound: valueBound }
+    }
+    return unpacked
   }
+  const stageTypes: ('float' | 'double')[] = []
   /** float32 where the stage's largest magnitude allows it, else float64. */
   const typeFor = (magnitude: number): 'float' | 'double' => (precision === 'float32' && magnitude < EXACT_LIMIT.float ? 'float' : 'double')
 
   for (const [s, stage] of model.stages.entries()) {
     const out = `s${s}`
     const next = stage.shape.reduce((a, b) => a * b, 1)
+    // Reading raw word slots (first stage only): value i sits at its slot, and sum w * (u - offset) = sum w * u - offset * sum w.
+    const fromWords = s === 0 && words
+    const read = fromWords ? [tensors[0]!] : stageInputs(stage, s).map(valuesOf)
+    const size = read.reduce((total, tensor) => total + tensor.size, 0)
+    const bound = Math.max(...read.map((tensor) => tensor.bound))
+    // The stage's input in `type`: each tensor through a Cast where it is held in another type (or
+    // as raw slots), several tensors concatenated. Every value is an integer below the type's exact
+    // limit (each tensor's type holds it exactly; a stage picks float32 only where its bound allows).
+    const inputIn = (type: 'float' | 'double'): string => {
+      const cast = (tensor: Tensor, name: string) => {
+        if (tensor.type === type && !tensor.raw) return tensor.name
+        nodes.push({ op: 'Cast', inputs: [tensor.name], outputs: [name], attributes: { to: CAST_TO[type] } })
+        return name
+      }
+      if (read.length === 1) return cast(read[0]!, `${out}_in`)
+      nodes.push({ op: 'Concat', inputs: read.map((tensor, k) => cast(tensor, `${out}_in${k}`)), outputs: [`${out}_in`], attributes: { axis: 1 } })
+      return `${out}_in`
+    }
+    // Stages without arithmetic keep their input's type; inputs of mixed types meet in the narrowest exact one.
+    const commonType = (): 'float' | 'double' => (read.every((tensor) => tensor.type === read[0]!.type) ? read[0]!.type : typeFor(bound))
+    let type: 'float' | 'double'
     switch (stage.kind) {
       case 'linear': {
         if (size * next > MAX_DENSE_ENTRIES) return undefined
@@ -96,63 +128,70 @@ export function buildIntegerGraph(model: QuantizedModel, { precision = 'float64'
         const dense = new Float64Array(size * next)
         const bias = new Array<number>(next)
         const { offsets, indices } = stage.rows
-        // Reading raw word slots (first stage only): value i sits at its slot, and sum w * (u - offset) = sum w * u - offset * sum w.
-        const fromWords = s === 0 && words
+        // Each position's bound: that of the tensor it falls in.
+        const bounds = new Float64Array(size)
+        for (let k = 0, at = 0; k < read.length; at += read[k]!.size, k++) bounds.fill(read[k]!.bound, at, at + read[k]!.size)
         let largest = 0
         for (let r = 0; r < next; r++) {
           let b = Number(stage.bias[r]!)
           let magnitude = 0
           for (let t = offsets[r]!; t < offsets[r + 1]!; t++) {
             const w = Number(stage.weights[t]!)
-            const at = fromWords ? Math.floor(indices[t]! / perWord) * slotsPerWord + (indices[t]! % perWord) : indices[t]!
+            const at = fromWords ? slotOf(indices[t]!) : indices[t]!
             dense[at * next + r] = dense[at * next + r]! + w
-            magnitude += Math.abs(w) * bound
+            magnitude += Math.abs(w) * bounds[at]!
             if (fromWords) b -= w * inputOffset
           }
           bias[r] = b + half
           largest = Math.max(largest, Math.abs(b) + half + magnitude)
         }
         if (largest >= EXACT_LIMIT.double) return undefined
-        castTo(typeFor(largest), `${out}_in`)
+        type = typeFor(largest)
+        const x = inputIn(type)
         // Scaling weights and bias by 2^-shift keeps every partial sum an exact dyadic rational,
         // so one Gemm then Floor computes floor((acc + half) / 2^shift).
         const scale = 2 ** -stage.shift
         const weights = type === 'float' ? new Float32Array(dense.length) : dense
         for (let i = 0; i < dense.length; i++) weights[i] = dense[i]! * scale
         nodes.push(
-          { op: 'Gemm', inputs: [current, constant(`${out}_w`, [size, next], weights), constant(`${out}_b`, [next], values(type, bias.map((b) => b * scale)))], outputs: [`${out}_scaled`] },
+          { op: 'Gemm', inputs: [x, constant(`${out}_w`, [size, next], weights), constant(`${out}_b`, [next], values(type, bias.map((b) => b * scale)))], outputs: [`${out}_scaled`] },
           { op: 'Floor', inputs: [`${out}_scaled`], outputs: [out] },
         )
         break
       }
       case 'relu':
-        nodes.push({ op: 'Relu', inputs: [current], outputs: [out] })
+        type = commonType()
+        nodes.push({ op: 'Relu', inputs: [inputIn(type)], outputs: [out] })
         break
       case 'leakyRelu': {
         const alpha = Number(stage.alpha)
         const half = stage.shift > 0 ? 2 ** (stage.shift - 1) : 0
         const largest = Math.abs(alpha) * bound + half
         if (largest >= EXACT_LIMIT.double) return undefined
-        if (largest >= EXACT_LIMIT[type]) castTo('double', `${out}_in`)
+        type = commonType()
+        if (largest >= EXACT_LIMIT[type]) type = 'double'
+        const x = inputIn(type)
         nodes.push(
-          { op: 'Mul', inputs: [current, constant(`${out}_alpha`, [1], values(type, [alpha]))], outputs: [`${out}_ax`] },
+          { op: 'Mul', inputs: [x, constant(`${out}_alpha`, [1], values(type, [alpha]))], outputs: [`${out}_ax`] },
           { op: 'Add', inputs: [`${out}_ax`, constant(`${out}_half`, [1], values(type, [half]))], outputs: [`${out}_axh`] },
           { op: 'Mul', inputs: [`${out}_axh`, constant(`${out}_scale`, [1], values(type, [2 ** -stage.shift]))], outputs: [`${out}_axs`] },
           { op: 'Floor', inputs: [`${out}_axs`], outputs: [`${out}_neg`] },
-          { op: 'GreaterOrEqual', inputs: [current, constant(`${out}_zero`, [1], values(type, [0]))], outputs: [`${out}_pos`] },
-          { op: 'Where', inputs: [`${out}_pos`, current, `${out}_neg`], outputs: [out] },
+          { op: 'GreaterOrEqual', inputs: [x, constant(`${out}_zero`, [1], values(type, [0]))], outputs: [`${out}_pos`] },
+          { op: 'Where', inputs: [`${out}_pos`, x, `${out}_neg`], outputs: [out] },
         )
         break
       }
       case 'gather':
-        nodes.push({ op: 'Gather', inputs: [current, constant(`${out}_idx`, [next], BigInt64Array.from(stage.index, BigInt))], outputs: [out], attributes: { axis: 1 } })
+        type = commonType()
+        nodes.push({ op: 'Gather', inputs: [inputIn(type), constant(`${out}_idx`, [next], BigInt64Array.from(stage.index, BigInt))], outputs: [out], attributes: { axis: 1 } })
         break
       case 'maxPool':
       case 'argMax': {
+        type = commonType()
         const rows = stage.kind === 'maxPool' ? stage.windows : stage.groups
         const { index, width } = paddedRows(rows)
         nodes.push(
-          { op: 'Gather', inputs: [current, constant(`${out}_idx`, [next * width], index)], outputs: [`${out}_flat`], attributes: { axis: 1 } },
+          { op: 'Gather', inputs: [inputIn(type), constant(`${out}_idx`, [next * width], index)], outputs: [`${out}_flat`], attributes: { axis: 1 } },
           { op: 'Reshape', inputs: [`${out}_flat`, constant(`${out}_shape`, [3], BigInt64Array.of(1n, BigInt(next), BigInt(width)))], outputs: [`${out}_windows`] },
         )
         if (stage.kind === 'maxPool') nodes.push({ op: 'ReduceMax', inputs: [`${out}_windows`], outputs: [out], attributes: { axes: [2], keepdims: 0 } })
@@ -164,24 +203,31 @@ export function buildIntegerGraph(model: QuantizedModel, { precision = 'float64'
         break
       }
     }
-    current = out
-    size = next
-    bound = 2 ** (stage.bits - 1)
+    tensors.push({ name: out, type, raw: false, size: next, bound: 2 ** (stage.bits - 1) })
     stageTypes.push(type)
   }
+  // The model's output is the last tensor (tensor 0 itself, as values, when there are no stages).
+  const output = model.stages.length > 0 ? tensors.at(-1)! : valuesOf(0)
   // The last node writes the graph output itself (an Identity would cost a kernel call per run).
   const last = nodes.at(-1)
-  if (last && last.outputs[0] === current) last.outputs[0] = 'out'
-  else nodes.push({ op: 'Identity', inputs: [current], outputs: ['out'] })
+  if (last && last.outputs[0] === output.name) last.outputs[0] = 'out'
+  else nodes.push({ op: 'Identity', inputs: [output.name], outputs: ['out'] })
   const bytes = buildModel({
     name: 'veridict-canonical',
     opset: 13,
     inputs: [{ name: 'q', shape: [1, inputSize], type: inputType }],
-    outputs: [{ name: 'out', shape: [1, size], type }],
+    outputs: [{ name: 'out', shape: [1, output.size], type: output.type }],
     initializers,
     nodes,
   })
-  return { bytes, inputName: 'q', outputName: 'out', inputSize, outputSize: size, input: words ? 'words' : 'values', inputType, outputType: type, stageTypes }
+  return { bytes, inputName: 'q', outputName: 'out', inputSize, outputSize: output.size, input: words ? 'words' : 'values', inputType, outputType: output.type, stageTypes }
+}
+
+/** A tensor of the model in the graph: its value's name and element type, raw word slots or values, its size and largest magnitude. */
+type Tensor = { name: string; type: 'float' | 'double'; raw: boolean; size: number; bound: number }
+
+function sameTensors(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((t, k) => t === b[k])
 }
 
 /**
