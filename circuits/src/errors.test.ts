@@ -22,7 +22,7 @@ describe('bad models get precise errors', () => {
     expect(() => compile(bytes)).toThrowErrorMatchingInlineSnapshot(`
       [UnsupportedOpError: Unsupported op at node "act" (Sigmoid).
 
-      Details: Supported ops: Gemm, MatMul, Add, Sub, Mul, Div, Relu, LeakyRelu, Flatten, Reshape, Squeeze, Unsqueeze, Transpose, Identity, Dropout, Constant, Conv, AveragePool, MaxPool, GlobalAveragePool, BatchNormalization, ArgMax, Softmax (final, dropped).]
+      Details: Supported ops: Gemm, MatMul, Add, Sub, Mul, Div, Relu, LeakyRelu, Flatten, Reshape, Squeeze, Unsqueeze, Transpose, Identity, Dropout, Constant, Conv, AveragePool, MaxPool, GlobalAveragePool, BatchNormalization, ArgMax, Softmax (final, dropped), Concat, Split, Slice, Gather (constant indices).]
     `)
   })
 
@@ -44,9 +44,9 @@ describe('bad models get precise errors', () => {
     expect(() => compile(gemm({ inputs: [{ name: 'x', shape: null }] }))).toThrow('Tensor "x" has no shape.')
   })
 
-  test('rejects a graph that branches (an Add of two activations)', () => {
-    const bytes = gemm({ nodes: [{ op: 'Gemm', inputs: ['x', 'W'], outputs: ['h'], name: 'dense' }, { op: 'Add', inputs: ['h', 'x'], outputs: ['y'], name: 'residual' }] })
-    expect(() => compile(bytes)).toThrow('Unsupported model graph: node "residual" (Add) reads "h" and "x", but the only live activation is "h".')
+  test('rejects a node that reads a value no earlier node computes (nodes out of order)', () => {
+    const bytes = gemm({ nodes: [{ op: 'Relu', inputs: ['h'], outputs: ['y'], name: 'act' }, { op: 'Gemm', inputs: ['x', 'W'], outputs: ['h'], name: 'dense' }] })
+    expect(() => compile(bytes)).toThrow('Unsupported model graph: node "act" (Relu) reads "h", which is neither the model input, a constant nor the output of an earlier node.')
   })
 
   test('rejects mismatched shapes and unsupported attributes with the node named', () => {

@@ -3,7 +3,8 @@ import { BaseError } from './base.js'
 export const SUPPORTED_OPS = [
   'Gemm', 'MatMul', 'Add', 'Sub', 'Mul', 'Div', 'Relu', 'LeakyRelu', 'Flatten', 'Reshape', 'Squeeze',
   'Unsqueeze', 'Transpose', 'Identity', 'Dropout', 'Constant', 'Conv', 'AveragePool', 'MaxPool',
-  'GlobalAveragePool', 'BatchNormalization', 'ArgMax', 'Softmax (final, dropped)',
+  'GlobalAveragePool', 'BatchNormalization', 'ArgMax', 'Softmax (final, dropped)', 'Concat', 'Split', 'Slice',
+  'Gather (constant indices)',
 ] as const
 
 type NodeRef = { node: string; op: string }

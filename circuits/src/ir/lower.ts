@@ -233,6 +233,7 @@ function fuseStages(input: Stage[]): Stage[] {
     if (prev.kind === 'linear' && stage.kind === 'linear') fused = composeLinear(prev, stage)
     else if (prev.kind === 'gather' && stage.kind === 'linear') fused = { ...stage, sources: [...prev.sources, ...stage.sources], rows: { offsets: stage.rows.offsets, indices: stage.rows.indices.map((i) => prev.index[i]!) } }
     else if (prev.kind === 'gather' && stage.kind === 'gather') fused = { ...stage, sources: [...prev.sources, ...stage.sources], index: stage.index.map((i) => prev.index[i]!) }
+    else if (prev.kind === 'linear' && stage.kind === 'gather') fused = pickRows(prev, stage)
     if (!fused) return
     stages[s] = { ...fused, inputs: prev.inputs }
     removed.add(p)
@@ -327,6 +328,18 @@ function linearStage(source: string, shape: number[], rows: LinearRows): Stage {
     weights.set(rows.weights[i]!, offsets[i]!)
   })
   return { kind: 'linear', sources: [source], shape, rows: { offsets, indices }, weights, bias: rows.bias }
+}
+
+/** A gather of a linear stage's outputs: the same linear map with the picked rows (a row may be picked twice). */
+function pickRows(linear: Extract<Stage, { kind: 'linear' }>, gather: Extract<Stage, { kind: 'gather' }>): Stage {
+  const { offsets, indices } = linear.rows
+  const rows: LinearRows = { indices: [], weights: [], bias: new Float64Array(gather.index.length) }
+  gather.index.forEach((r, k) => {
+    rows.indices.push(Array.from(indices.subarray(offsets[r]!, offsets[r + 1]!)))
+    rows.weights.push(Array.from(linear.weights.subarray(offsets[r]!, offsets[r + 1]!)))
+    rows.bias[k] = linear.bias[r]!
+  })
+  return { ...linearStage('', gather.shape, rows), sources: [...linear.sources, ...gather.sources] }
 }
 
 /** second(first(x)) as one linear map: weights multiply, biases carry through. */

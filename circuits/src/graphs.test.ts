@@ -1,0 +1,154 @@
+import { describe, expect, test } from 'vitest'
+import { UnsupportedOpError } from './errors/compile.js'
+import { lowerGraph } from './ir/lower.js'
+import { buildModel, type BuildModelParameters, type NodeInit } from './onnx/buildModel.js'
+import { loadModel } from './onnx/loadModel.js'
+import { compileOpCase, randomArray, runOpCase, seededRandom } from './testing/opHarness.js'
+
+const SETTINGS = { scale: 8, inputScale: 7, inputBits: 9, maxBits: 64 }
+const TOLERANCE = 0.08
+
+type Case = { name: string; input: number[]; output: number[]; nodes: NodeInit[]; initializers?: BuildModelParameters['initializers']; classOutput?: boolean; stages?: number }
+
+const rand = seededRandom(7)
+const w = (...dims: number[]) => randomArray(rand, dims.reduce((a, b) => a * b, 1), -0.5, 0.5)
+const init = (name: string, dims: number[], data: NonNullable<BuildModelParameters['initializers']>[number]['data'] = w(...dims)) => ({ name, dims, data })
+const ints = (...values: number[]) => BigInt64Array.from(values.map(BigInt))
+
+const cases: Case[] = [
+  {
+    name: 'a residual block: y = Gemm(Relu(Gemm(x))) + x',
+    input: [1, 6],
+    output: [1, 6],
+    initializers: [init('W1', [6, 6]), init('W2', [6, 6]), init('b2', [6])],
+    nodes: [
+      { op: 'Gemm', inputs: ['x', 'W1'], outputs: ['h'], attributes: { transB: 1 } },
+      { op: 'Relu', inputs: ['h'], outputs: ['r'] },
+      { op: 'Gemm', inputs: ['r', 'W2', 'b2'], outputs: ['g'], attributes: { transB: 1 } },
+      { op: 'Add', inputs: ['g', 'x'], outputs: ['y'] },
+    ],
+  },
+  {
+    name: 'two branches of one value, Sub of them, then a broadcast Add of a [1, 1] activation',
+    input: [1, 5],
+    output: [1, 5],
+    initializers: [init('Wa', [5, 5]), init('Wb', [5, 1])],
+    nodes: [
+      { op: 'MatMul', inputs: ['x', 'Wa'], outputs: ['a'] },
+      { op: 'Relu', inputs: ['a'], outputs: ['ra'] },
+      { op: 'MatMul', inputs: ['x', 'Wb'], outputs: ['b'] },
+      { op: 'Sub', inputs: ['ra', 'x'], outputs: ['d'] },
+      { op: 'Add', inputs: ['d', 'b'], outputs: ['y'] },
+    ],
+  },
+  {
+    name: 'x + x and x - x of one value',
+    input: [2, 3],
+    output: [2, 3],
+    nodes: [
+      { op: 'Add', inputs: ['x', 'x'], outputs: ['s'] },
+      { op: 'Sub', inputs: ['x', 'x'], outputs: ['z'] },
+      { op: 'Add', inputs: ['s', 'z'], outputs: ['y'] },
+    ],
+  },
+  {
+    name: 'Concat of two computed branches on the channel axis, then MaxPool',
+    input: [1, 2, 4, 4],
+    output: [1, 5, 2, 2],
+    initializers: [init('K1', [2, 2, 3, 3]), init('K2', [3, 2, 1, 1])],
+    nodes: [
+      { op: 'Conv', inputs: ['x', 'K1'], outputs: ['c1'], attributes: { pads: [1, 1, 1, 1] } },
+      { op: 'Relu', inputs: ['c1'], outputs: ['r1'] },
+      { op: 'Conv', inputs: ['x', 'K2'], outputs: ['c2'] },
+      { op: 'Concat', inputs: ['r1', 'c2'], outputs: ['cat'], attributes: { axis: 1 } },
+      { op: 'MaxPool', inputs: ['cat'], outputs: ['y'], attributes: { kernel_shape: [2, 2], strides: [2, 2] } },
+    ],
+  },
+  {
+    name: 'Split into unequal parts (sizes as an input), Relu of one, LeakyRelu of the other, Concat back in reverse',
+    input: [1, 7],
+    output: [1, 7],
+    initializers: [init('W', [7, 7]), init('sizes', [2], ints(3, 4))],
+    nodes: [
+      { op: 'Gemm', inputs: ['x', 'W'], outputs: ['h'], attributes: { transB: 1 } },
+      { op: 'Split', inputs: ['h', 'sizes'], outputs: ['p', 'q'], attributes: { axis: 1 } },
+      { op: 'Relu', inputs: ['p'], outputs: ['rp'] },
+      { op: 'LeakyRelu', inputs: ['q'], outputs: ['lq'], attributes: { alpha: 0.1 } },
+      { op: 'Concat', inputs: ['lq', 'rp'], outputs: ['y'], attributes: { axis: -1 } },
+    ],
+  },
+  {
+    name: 'Slice with negative starts and a step, Gather by constant (negative) indices',
+    input: [3, 8],
+    output: [3, 2],
+    initializers: [init('starts', [1], ints(-7)), init('ends', [1], ints(8)), init('axes', [1], ints(1)), init('steps', [1], ints(2)), init('picks', [2], ints(-1, 0))],
+    nodes: [
+      { op: 'Slice', inputs: ['x', 'starts', 'ends', 'axes', 'steps'], outputs: ['s'] },
+      { op: 'Gather', inputs: ['s', 'picks'], outputs: ['y'], attributes: { axis: 1 } },
+    ],
+  },
+  {
+    name: 'an unused Split part and a dead branch are pruned; Softmax before a final ArgMax still dropped',
+    input: [1, 4],
+    output: [1, 1],
+    classOutput: true,
+    initializers: [init('W', [6, 4]), init('V', [4, 4])],
+    nodes: [
+      { op: 'Gemm', inputs: ['x', 'W'], outputs: ['h'], attributes: { transB: 1 } },
+      { op: 'Split', inputs: ['h'], outputs: ['a', 'unused'], attributes: { axis: 1 } },
+      { op: 'MatMul', inputs: ['x', 'V'], outputs: ['dead'] },
+      { op: 'Softmax', inputs: ['a'], outputs: ['p'], attributes: { axis: 1 } },
+      { op: 'ArgMax', inputs: ['p'], outputs: ['y'], attributes: { axis: 1, keepdims: 1 } },
+    ],
+    stages: 2,
+  },
+]
+
+describe('graphs: residuals, branches, Concat, Split, Slice, Gather (circuit = reference = canonical graph exactly)', () => {
+  for (const c of cases) {
+    test(c.name, async () => {
+      const bytes = buildModel({
+        inputs: [{ name: 'x', shape: c.input }],
+        outputs: [{ name: 'y', shape: c.output, type: c.classOutput ? 'int64' : 'float' }],
+        initializers: c.initializers ?? [],
+        nodes: c.nodes,
+      })
+      const compiled = await compileOpCase(bytes, SETTINGS)
+      if (c.stages !== undefined) expect(compiled.ir.stages).toHaveLength(c.stages)
+      const size = c.input.reduce((a, b) => a * b, 1)
+      for (let trial = 0; trial < 4; trial++) {
+        const run = await runOpCase(compiled, randomArray(rand, size))
+        expect(run.failing).toBe(0)
+        expect(run.canonical).toEqual(run.reference)
+        expect(run.canonical64).toEqual(run.reference)
+        run.float.forEach((v, i) => expect(Math.abs(v - run.onnxruntime[i]!)).toBeLessThan(1e-4))
+        if (c.classOutput) expect(run.reference.map(Number)).toEqual(Array.from(run.onnxruntime))
+        else run.dequantized.forEach((v, i) => expect(Math.abs(v - run.onnxruntime[i]!)).toBeLessThan(TOLERANCE))
+      }
+    })
+  }
+})
+
+describe('graph errors name the node and the op', () => {
+  const lower = (nodes: NodeInit[], initializers: BuildModelParameters['initializers'] = []) =>
+    lowerGraph(loadModel(buildModel({ inputs: [{ name: 'x', shape: [1, 4] }], outputs: [{ name: 'y', shape: [1, 4] }], initializers, nodes })))
+
+  test('Mul of two activations', () => {
+    expect(() => lower([{ op: 'Relu', inputs: ['x'], outputs: ['r'], name: 'act' }, { op: 'Mul', inputs: ['r', 'x'], outputs: ['y'], name: 'gate' }])).toThrow(UnsupportedOpError)
+    expect(() => lower([{ op: 'Relu', inputs: ['x'], outputs: ['r'], name: 'act' }, { op: 'Mul', inputs: ['r', 'x'], outputs: ['y'], name: 'gate' }])).toThrow(/"gate".*Mul.*two activations/s)
+  })
+
+  test('Concat without an axis, and inputs that differ off the axis', () => {
+    expect(() => lower([{ op: 'Concat', inputs: ['x', 'x'], outputs: ['y'], name: 'cat' }])).toThrow(/cat.*axis/s)
+    expect(() =>
+      lower([
+        { op: 'Gemm', inputs: ['x', 'W'], outputs: ['h'], name: 'g', attributes: { transB: 1 } },
+        { op: 'Concat', inputs: ['h', 'x'], outputs: ['y'], name: 'cat', attributes: { axis: 0 } },
+      ], [init('W', [3, 4])]),
+    ).toThrow(/cat.*differ outside axis 0/s)
+  })
+
+  test('a Gather from a constant table by an activation (embedding lookups are not supported yet)', () => {
+    expect(() => lower([{ op: 'Gather', inputs: ['T', 'x'], outputs: ['y'], name: 'embed' }], [init('T', [10, 4])])).toThrow(/"embed".*embedding/s)
+  })
+})
