@@ -1,4 +1,5 @@
 import { wordCount } from '../../../sdk/src/encoding/pack.js'
+import { stageInputs } from '../ir/stages.js'
 import type { QuantizedModel } from '../quantize/model.js'
 
 export type GenerateCircuitParameters = { model: QuantizedModel; templateName: string }
@@ -8,13 +9,18 @@ export type GenerateCircuitParameters = { model: QuantizedModel; templateName: s
  * range check (or LeakyRelu) that produced the values, ALL_NON_NEGATIVE after a Relu (every bit
  * is 1, no signal needed), or undefined when none is at hand (a consumer then adds Sign checks).
  * Each bit must be the sign of the value it travels with: a Relu multiplies by it, and a LeakyRelu
- * selects its branch by it.
+ * selects its branch by it. A concatenation of tensors carries its parts' bits in the same order
+ * (a constant 1 for a part that is all >= 0), so bit i is still the sign of value i.
  */
 const ALL_NON_NEGATIVE = Symbol('every value >= 0')
 type SignBits = string | typeof ALL_NON_NEGATIVE | undefined
 
-/** Tensor as circom signals: a value array and its sign bits. */
-type Tensor = { values: string; nonNeg: SignBits; size: number }
+/**
+ * Tensor as circom signals: a value array, its sign bits, and the declared signed width `bits`
+ * that every value lies in (range-checked by whatever produced it): Sign, MaxPool and ArgMax
+ * are only sound and complete for inputs in that range.
+ */
+type Tensor = { values: string; nonNeg: SignBits; size: number; bits: number }
 
 const list = (values: ArrayLike<number | bigint>) => `[${Array.from(values as ArrayLike<number>, String).join(',')}]`
 
@@ -24,6 +30,11 @@ const list = (values: ArrayLike<number | bigint>) => `[${Array.from(values as Ar
  * input words, the output words and the address credited for the proof, as protocol.md fixes. The
  * outputs are pinned by the Pack constraints; the beneficiary by the Beneficiary template (a copied
  * proof cannot be resubmitted for another address).
+ *
+ * Tensor 0 is the unpacked input and tensor s + 1 stage s's output (circuits/src/ir/stages.ts); a
+ * stage reading several tensors reads a signal array wired to their concatenation (`s<k>In`),
+ * whose width is the widest of theirs. A stage reading just the previous tensor emits what it did
+ * when models were chains, so a chain model's text is unchanged (generateCircuit.test.ts).
  */
 export function generateCircuit({ model, templateName }: GenerateCircuitParameters): string {
   const inCount = model.inputShape.reduce((a, b) => a * b, 1)
@@ -40,26 +51,41 @@ export function generateCircuit({ model, templateName }: GenerateCircuitParamete
   emit()
   emit(`component unpack = Unpack(${inCount}, ${model.inputBits});`)
   emit('unpack.words <== inWords;')
-  let current: Tensor = { values: 'unpack.values', nonNeg: 'unpack.nonNeg', size: inCount }
-  let bits = model.inputBits
+  // tensors[t] is tensor t; a tensor's sign bits, once computed by a Sign check, are kept for its other consumers.
+  const tensors: Tensor[] = [{ values: 'unpack.values', nonNeg: 'unpack.nonNeg', size: inCount, bits: model.inputBits }]
 
-  const newTensor = (name: string, size: number, withSign: boolean): Tensor => {
+  const newTensor = (name: string, size: number, withSign: boolean, bits: number): Tensor => {
     emit(`signal ${name}[${size}];`)
     if (withSign) emit(`signal ${name}NonNeg[${size}];`)
-    return { values: name, nonNeg: withSign ? `${name}NonNeg` : undefined, size }
+    return { values: name, nonNeg: withSign ? `${name}NonNeg` : undefined, size, bits }
+  }
+
+  /** Gives tensor t sign bits (a Sign check on each value, named after `name`) if it has none. */
+  const ensureSignBits = (t: number, name: string) => {
+    const tensor = tensors[t]!
+    tensor.nonNeg ??= signBits(emit, name, tensor)
   }
 
   model.stages.forEach((stage, s) => {
     const name = `s${s}`
+    const inputs = stageInputs(stage, s)
+    if (inputs.length === 0 || inputs.some((t) => !Number.isInteger(t) || t < 0 || t > s))
+      throw new Error(`generateCircuit: stage ${s} reads tensors [${inputs.join(', ')}]; it may read tensors 0 to ${s} (the input and earlier stages' outputs)`)
+    const chained = inputs.length === 1 && inputs[0] === s
     emit()
-    emit(`// stage ${s}: ${stage.kind} from ${stage.sources.join(', ')}; ${stage.bits}-bit outputs`)
+    emit(`// stage ${s}: ${stage.kind} from ${stage.sources.join(', ')}; ${chained ? '' : `reads tensor${inputs.length > 1 ? 's' : ''} ${inputs.join(', ')}; `}${stage.bits}-bit outputs`)
     const size = stage.shape.reduce((a, b) => a * b, 1)
+    // Relu and LeakyRelu need sign bits for every input value: a Sign check for each input tensor without them.
+    if (stage.kind === 'relu' || stage.kind === 'leakyRelu') inputs.forEach((t, k) => ensureSignBits(t, inputs.length === 1 ? name : `${name}In${k}`))
+    const current = readInputs(emit, `${name}In`, inputs.map((t) => tensors[t]!), stage.kind === 'relu' || stage.kind === 'leakyRelu' || stage.kind === 'gather')
+    const bits = current.bits
+    let out: Tensor
     switch (stage.kind) {
       case 'linear': {
         const nnz = stage.rows.indices.length
         emit(`component ${name}Linear = Linear(${current.size}, ${size}, ${nnz}, ${list(stage.rows.offsets)}, ${list(stage.rows.indices)}, ${list(stage.weights)}, ${list(stage.bias)});`)
         emit(`${name}Linear.in <== ${current.values};`)
-        const out = newTensor(name, size, true)
+        out = newTensor(name, size, true, stage.bits)
         emit(`component ${name}Rescale[${size}];`)
         emit(`for (var i = 0; i < ${size}; i++) {`)
         emit(`    ${name}Rescale[i] = Rescale(${stage.shift}, ${stage.bits});`)
@@ -67,12 +93,12 @@ export function generateCircuit({ model, templateName }: GenerateCircuitParamete
         emit(`    ${name}[i] <== ${name}Rescale[i].out;`)
         emit(`    ${name}NonNeg[i] <== ${name}Rescale[i].nonNeg;`)
         emit('}')
-        current = out
         break
       }
       case 'relu':
       case 'leakyRelu': {
-        const nonNeg = current.nonNeg ?? signBits(emit, name, current, bits)
+        const nonNeg = current.nonNeg
+        if (nonNeg === undefined) throw new Error(`generateCircuit: stage ${s} (${stage.kind}) has no sign bits for its input`)
         const component = `${name}${stage.kind === 'relu' ? 'Relu' : 'LeakyRelu'}`
         emit(stage.kind === 'relu' ? `component ${component} = Relu(${size});` : `component ${component} = LeakyRelu(${size}, ${stage.alpha}, ${stage.shift}, ${stage.negBits});`)
         emit(`${component}.in <== ${current.values};`)
@@ -84,18 +110,18 @@ export function generateCircuit({ model, templateName }: GenerateCircuitParamete
         // Relu's outputs are all >= 0 (its input's sign bits would call a zeroed negative value
         // negative); LeakyRelu computes the sign of its own output (with alpha < 0 a negative input
         // gives a positive output).
-        current = { values: `${component}.out`, nonNeg: stage.kind === 'relu' ? ALL_NON_NEGATIVE : `${component}.outNonNeg`, size }
+        out = { values: `${component}.out`, nonNeg: stage.kind === 'relu' ? ALL_NON_NEGATIVE : `${component}.outNonNeg`, size, bits: stage.bits }
         break
       }
       case 'gather': {
         const { nonNeg } = current
-        const out = newTensor(name, size, typeof nonNeg === 'string')
+        const gathered = newTensor(name, size, typeof nonNeg === 'string', stage.bits)
         emit(`var ${name}Index[${size}] = ${list(stage.index)};`)
         emit(`for (var i = 0; i < ${size}; i++) {`)
         emit(`    ${name}[i] <== ${current.values}[${name}Index[i]];`)
         if (typeof nonNeg === 'string') emit(`    ${name}NonNeg[i] <== ${nonNeg}[${name}Index[i]];`)
         emit('}')
-        current = nonNeg === ALL_NON_NEGATIVE ? { ...out, nonNeg } : out
+        out = nonNeg === ALL_NON_NEGATIVE ? { ...gathered, nonNeg } : gathered
         break
       }
       case 'maxPool': {
@@ -103,28 +129,29 @@ export function generateCircuit({ model, templateName }: GenerateCircuitParamete
         emit(`component ${name}MaxPool = MaxPool(${current.size}, ${size}, ${indices.length}, ${list(offsets)}, ${list(indices)}, ${bits});`)
         emit(`${name}MaxPool.in <== ${current.values};`)
         // The maximum of values >= 0 is >= 0; any other sign bits would have to be recomputed.
-        current = { values: `${name}MaxPool.out`, nonNeg: current.nonNeg === ALL_NON_NEGATIVE ? ALL_NON_NEGATIVE : undefined, size }
+        out = { values: `${name}MaxPool.out`, nonNeg: current.nonNeg === ALL_NON_NEGATIVE ? ALL_NON_NEGATIVE : undefined, size, bits: stage.bits }
         break
       }
       case 'argMax': {
         const { offsets, indices } = stage.groups
-        const out = newTensor(name, size, false)
+        // The comparisons are range checks sized for the inputs: never narrower than the widest input.
+        const inBits = Math.max(stage.inBits, bits)
+        out = newTensor(name, size, false, stage.bits)
         for (let r = 0; r < size; r++) {
           const group = Array.from(indices.subarray(offsets[r]!, offsets[r + 1]!))
-          emit(`component ${name}ArgMax${r} = ArgMax(${group.length}, ${stage.inBits});`)
+          emit(`component ${name}ArgMax${r} = ArgMax(${group.length}, ${inBits});`)
           group.forEach((idx, k) => emit(`${name}ArgMax${r}.in[${k}] <== ${current.values}[${idx}];`))
           emit(`${name}[${r}] <== ${name}ArgMax${r}.out;`)
         }
-        current = out
         break
       }
     }
-    bits = stage.bits
+    tensors.push(out)
   })
 
   emit()
   emit(`component pack = Pack(${outCount}, ${model.outputBits});`)
-  emit(`pack.values <== ${current.values};`)
+  emit(`pack.values <== ${tensors[tensors.length - 1]!.values};`)
   emit('pack.words <== outWords;')
 
   return [
@@ -142,13 +169,46 @@ export function generateCircuit({ model, templateName }: GenerateCircuitParamete
   ].join('\n')
 }
 
-function signBits(emit: (line?: string) => void, name: string, current: Tensor, bits: number): string {
-  emit(`component ${name}Sign[${current.size}];`)
-  emit(`signal ${name}SignBit[${current.size}];`)
-  emit(`for (var i = 0; i < ${current.size}; i++) {`)
-  emit(`    ${name}Sign[i] = Sign(${bits});`)
-  emit(`    ${name}Sign[i].in <== ${current.values}[i];`)
+/** Sign bits of `tensor` from a Sign check of each value at its declared width. */
+function signBits(emit: (line?: string) => void, name: string, tensor: Tensor): string {
+  emit(`component ${name}Sign[${tensor.size}];`)
+  emit(`signal ${name}SignBit[${tensor.size}];`)
+  emit(`for (var i = 0; i < ${tensor.size}; i++) {`)
+  emit(`    ${name}Sign[i] = Sign(${tensor.bits});`)
+  emit(`    ${name}Sign[i].in <== ${tensor.values}[i];`)
   emit(`    ${name}SignBit[i] <== ${name}Sign[i].nonNeg;`)
   emit('}')
   return `${name}SignBit`
+}
+
+/**
+ * The tensor a stage reads: its one input as it is, or a signal array `name` wired to the
+ * concatenation of several (each value range-checked at its own width, so the concatenation lies
+ * within the widest). Its sign bits are ALL_NON_NEGATIVE when every part is all >= 0; else, with
+ * `withSign` and sign bits on every part, a signal array `${name}NonNeg` of the parts' bits in the
+ * same order (1 for an all >= 0 part); else undefined.
+ */
+function readInputs(emit: (line?: string) => void, name: string, parts: readonly Tensor[], withSign: boolean): Tensor {
+  if (parts.length === 1) return parts[0]!
+  const size = parts.reduce((n, p) => n + p.size, 0)
+  const bits = parts.reduce((b, p) => Math.max(b, p.bits), 0)
+  const wire = (target: string, source: (part: Tensor) => string) => {
+    emit(`signal ${target}[${size}];`)
+    let offset = 0
+    for (const part of parts) {
+      emit(`for (var i = 0; i < ${part.size}; i++) {`)
+      emit(`    ${target}[${offset === 0 ? 'i' : `${offset} + i`}] <== ${source(part)};`)
+      emit('}')
+      offset += part.size
+    }
+  }
+  wire(name, (part) => `${part.values}[i]`)
+  let nonNeg: SignBits
+  if (parts.every((p) => p.nonNeg === ALL_NON_NEGATIVE)) nonNeg = ALL_NON_NEGATIVE
+  else if (!withSign || parts.some((p) => p.nonNeg === undefined)) nonNeg = undefined
+  else {
+    nonNeg = `${name}NonNeg`
+    wire(nonNeg, (part) => (part.nonNeg === ALL_NON_NEGATIVE ? '1' : `${part.nonNeg as string}[i]`))
+  }
+  return { values: name, nonNeg, size, bits }
 }
