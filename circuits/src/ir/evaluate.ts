@@ -28,6 +28,12 @@ function evaluateStage(stage: Stage, x: Float64Array): Float64Array {
       }
       return out
     }
+    case 'bilinear': {
+      const { offsets } = stage.rows
+      const out = new Float64Array(offsets.length - 1)
+      for (let r = 0; r < out.length; r++) for (let t = offsets[r]!; t < offsets[r + 1]!; t++) out[r] = out[r]! + x[stage.left[t]!]! * x[stage.right[t]!]!
+      return out
+    }
     case 'relu':
       return x.map((v) => (v > 0 ? v : 0))
     case 'leakyRelu':

@@ -33,7 +33,14 @@ export type ArgMaxStage = StageBase & { kind: 'argMax'; groups: SparseRows }
 /** Output r is input `index[r]`: transposes and other pure data movement. */
 export type GatherStage = StageBase & { kind: 'gather'; index: Int32Array }
 
-export type Stage = LinearStage | ReluStage | LeakyReluStage | MaxPoolStage | ArgMaxStage | GatherStage
+/**
+ * Output r is the sum over its pairs t of x[left[t]] · x[right[t]] (x the concatenated input):
+ * Mul of two activations (one pair per output) and MatMul of two activations (one pair per term
+ * of each dot product). `rows` groups pair positions t = offsets[r] .. offsets[r+1]-1.
+ */
+export type BilinearStage = StageBase & { kind: 'bilinear'; rows: { offsets: Int32Array }; left: Int32Array; right: Int32Array }
+
+export type Stage = LinearStage | ReluStage | LeakyReluStage | MaxPoolStage | ArgMaxStage | GatherStage | BilinearStage
 
 export type ModelIR = {
   inputShape: number[]

@@ -16,7 +16,14 @@ export type QuantizedMaxPool = Common & { kind: 'maxPool'; windows: SparseRows }
 export type QuantizedArgMax = Common & { kind: 'argMax'; groups: SparseRows; inBits: number }
 export type QuantizedGather = Common & { kind: 'gather'; index: Int32Array }
 
-export type QuantizedStage = QuantizedLinear | QuantizedRelu | QuantizedLeakyRelu | QuantizedMaxPool | QuantizedArgMax | QuantizedGather
+/**
+ * acc_r = Σ x[left[t]] · x[right[t]] over the row's pairs, then y = floor((acc + 2^(shift-1)) / 2^shift)
+ * (round half up; no rescale when shift is 0). The circuit range-checks y to `bits` signed bits
+ * and the remainder to `shift` bits, as for linear stages.
+ */
+export type QuantizedBilinear = Common & { kind: 'bilinear'; rows: { offsets: Int32Array }; left: Int32Array; right: Int32Array; shift: number }
+
+export type QuantizedStage = QuantizedLinear | QuantizedRelu | QuantizedLeakyRelu | QuantizedMaxPool | QuantizedArgMax | QuantizedGather | QuantizedBilinear
 
 /** The integer model: what the circuit computes and the reference executor reproduces exactly. */
 export type QuantizedModel = {

@@ -54,7 +54,7 @@ export function quantizeIR(ir: ModelIR, settings: QuantizationSettings): Quantiz
     let currentScale = inputs[0]!.scale
     // Only a linear stage can read tensors of different scales (its weights align them); wiring and
     // comparisons need one scale.
-    if (stage.kind !== 'linear' && inputs.some((t) => t.scale !== currentScale))
+    if (stage.kind !== 'linear' && stage.kind !== 'bilinear' && inputs.some((t) => t.scale !== currentScale))
       throw new UnsupportedGraphError({ reason: `${stage.kind} [${stage.sources.join(', ')}] reads tensors of different fixed-point scales (${inputs.map((t) => `2^${t.scale}`).join(', ')}), for example the model input and a computed value: put a linear op (e.g. Mul by 1) on the input first` })
     switch (stage.kind) {
       case 'linear': {
@@ -91,6 +91,43 @@ export function quantizeIR(ir: ModelIR, settings: QuantizationSettings): Quantiz
         ;[lo, hi] = [nlo, nhi]
         currentScale = scale
         stages.push({ ...base, kind: 'linear', rows: stage.rows, weights, bias, shift, bits })
+        break
+      }
+      case 'bilinear': {
+        // Every product's scale is its operands' scales added; the stage needs one for all of them.
+        const sizes = inputs.map((t) => t.lo.length)
+        const scaleAt = (i: number) => {
+          let k = 0
+          while (i >= sizes[k]!) i -= sizes[k++]!
+          return inputs[k]!.scale
+        }
+        const { offsets } = stage.rows
+        const productScales = new Set(Array.from(stage.left, (l, t) => scaleAt(l) + scaleAt(stage.right[t]!)))
+        if (productScales.size > 1)
+          throw new UnsupportedGraphError({ reason: `${stage.kind} [${stage.sources.join(', ')}] multiplies values of different fixed-point scales (products at 2^${[...productScales].join(', 2^')})` })
+        const productScale = [...productScales][0] ?? scale
+        const shift = Math.max(0, productScale - scale)
+        const nlo: bigint[] = []
+        const nhi: bigint[] = []
+        let accBits = 0
+        for (let r = 0; r + 1 < offsets.length; r++) {
+          let a = 0n
+          let b = 0n
+          for (let t = offsets[r]!; t < offsets[r + 1]!; t++) {
+            const [l, k] = [stage.left[t]!, stage.right[t]!]
+            const corners = [lo[l]! * lo[k]!, lo[l]! * hi[k]!, hi[l]! * lo[k]!, hi[l]! * hi[k]!]
+            a += corners.reduce((m, v) => (v < m ? v : m))
+            b += corners.reduce((m, v) => (v > m ? v : m))
+          }
+          accBits = Math.max(accBits, signedBits(a, b))
+          nlo.push(floorShift(a, shift))
+          nhi.push(floorShift(b, shift))
+        }
+        bits = nlo.reduce((m, l, r) => Math.max(m, signedBits(l, nhi[r]!)), 2)
+        check(stage, bits, Math.max(accBits, shift + bits) - bits + 1)
+        ;[lo, hi] = [nlo, nhi]
+        currentScale = productScale - shift
+        stages.push({ ...base, kind: 'bilinear', rows: stage.rows, left: stage.left, right: stage.right, shift, bits })
         break
       }
       case 'relu':

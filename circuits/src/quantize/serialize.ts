@@ -25,6 +25,8 @@ export function quantizedModelToJson(model: QuantizedModel): QuantizedModelJson 
         return { ...stage, index: Array.from(stage.index) }
       case 'relu':
         return { ...stage }
+      case 'bilinear':
+        return { ...stage, rows: { offsets: Array.from(stage.rows.offsets) }, left: Array.from(stage.left), right: Array.from(stage.right) }
     }
   })
   return { format: 'veridict-quantized/1', ...model, stages }
@@ -49,6 +51,8 @@ export function quantizedModelFromJson(json: QuantizedModelJson): QuantizedModel
           return { ...s, index: Int32Array.from(raw.index as number[]) }
         case 'relu':
           return s
+        case 'bilinear':
+          return { ...s, rows: { offsets: Int32Array.from((raw.rows as { offsets: number[] }).offsets) }, left: Int32Array.from(raw.left as number[]), right: Int32Array.from(raw.right as number[]) }
       }
     }),
   }

@@ -48,6 +48,16 @@ function runStage(stage: QuantizedStage, x: bigint[]): bigint[] {
       }
       return out
     }
+    case 'bilinear': {
+      const { offsets } = stage.rows
+      const out = new Array<bigint>(offsets.length - 1)
+      for (let r = 0; r < out.length; r++) {
+        let acc = 0n
+        for (let t = offsets[r]!; t < offsets[r + 1]!; t++) acc += x[stage.left[t]!]! * x[stage.right[t]!]!
+        out[r] = rescale(acc, stage.shift)
+      }
+      return out
+    }
     case 'relu':
       return x.map((v) => (v > 0n ? v : 0n))
     case 'leakyRelu':
