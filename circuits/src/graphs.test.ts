@@ -88,6 +88,34 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'a gate: Mul of two activations with broadcasting, and x * x',
+    input: [2, 4],
+    output: [2, 4],
+    initializers: [init('W', [4, 4]), init('G', [4, 1])],
+    nodes: [
+      { op: 'MatMul', inputs: ['x', 'W'], outputs: ['h'] },
+      { op: 'Relu', inputs: ['h'], outputs: ['r'] },
+      { op: 'MatMul', inputs: ['x', 'G'], outputs: ['g'] },
+      { op: 'Mul', inputs: ['r', 'g'], outputs: ['gated'] },
+      { op: 'Mul', inputs: ['x', 'x'], outputs: ['sq'] },
+      { op: 'Add', inputs: ['gated', 'sq'], outputs: ['y'] },
+    ],
+  },
+  {
+    name: 'attention scores and values: Q K^T then times V (MatMul of two activations, a transposed operand)',
+    input: [3, 4],
+    output: [3, 2],
+    initializers: [init('Wq', [4, 2]), init('Wk', [4, 2]), init('Wv', [4, 2])],
+    nodes: [
+      { op: 'MatMul', inputs: ['x', 'Wq'], outputs: ['q'] },
+      { op: 'MatMul', inputs: ['x', 'Wk'], outputs: ['k'] },
+      { op: 'MatMul', inputs: ['x', 'Wv'], outputs: ['v'] },
+      { op: 'Transpose', inputs: ['k'], outputs: ['kt'], attributes: { perm: [1, 0] } },
+      { op: 'MatMul', inputs: ['q', 'kt'], outputs: ['scores'] },
+      { op: 'MatMul', inputs: ['scores', 'v'], outputs: ['y'] },
+    ],
+  },
+  {
     name: 'an unused Split part and a dead branch are pruned; Softmax before a final ArgMax still dropped',
     input: [1, 4],
     output: [1, 1],
@@ -133,9 +161,10 @@ describe('graph errors name the node and the op', () => {
   const lower = (nodes: NodeInit[], initializers: BuildModelParameters['initializers'] = []) =>
     lowerGraph(loadModel(buildModel({ inputs: [{ name: 'x', shape: [1, 4] }], outputs: [{ name: 'y', shape: [1, 4] }], initializers, nodes })))
 
-  test('Mul of two activations', () => {
-    expect(() => lower([{ op: 'Relu', inputs: ['x'], outputs: ['r'], name: 'act' }, { op: 'Mul', inputs: ['r', 'x'], outputs: ['y'], name: 'gate' }])).toThrow(UnsupportedOpError)
-    expect(() => lower([{ op: 'Relu', inputs: ['x'], outputs: ['r'], name: 'act' }, { op: 'Mul', inputs: ['r', 'x'], outputs: ['y'], name: 'gate' }])).toThrow(/"gate".*Mul.*two activations/s)
+  test('Div of two activations', () => {
+    const nodes: NodeInit[] = [{ op: 'Relu', inputs: ['x'], outputs: ['r'], name: 'act' }, { op: 'Div', inputs: ['r', 'x'], outputs: ['y'], name: 'ratio' }]
+    expect(() => lower(nodes)).toThrow(UnsupportedOpError)
+    expect(() => lower(nodes)).toThrow(/"ratio".*Div.*two activations/s)
   })
 
   test('Concat without an axis, and inputs that differ off the axis', () => {

@@ -93,6 +93,11 @@ export function lowerGraph(graph: OnnxGraph): ModelIR {
         break
       case 'Gemm':
       case 'MatMul': {
+        if (node.op === 'MatMul' && inputs.length === 2) {
+          const lowered = lowerMatMulPair(ctx, inputs[0]!, inputs[1]!)
+          out(emit({ kind: 'bilinear', sources: [node.name], shape: lowered.shape, rows: { offsets: lowered.offsets }, left: lowered.left, right: lowered.right }, lowered.reads))
+          break
+        }
         const lowered = node.op === 'Gemm' ? lowerGemm(ctx) : lowerMatMul(ctx)
         out(emit(linearStage(node.name, lowered.shape, lowered.rows), [single().tensor]))
         break
@@ -102,7 +107,12 @@ export function lowerGraph(graph: OnnxGraph): ModelIR {
       case 'Mul':
       case 'Div': {
         if (inputs.length === 2) {
-          if (node.op === 'Mul' || node.op === 'Div') ctx.unsupported(`${node.op} of two activations is not supported yet (it is not linear); Add and Sub of two activations are`)
+          if (node.op === 'Div') ctx.unsupported('Div of two activations is not supported yet (it needs an exact division); Add, Sub and Mul of two activations are')
+          if (node.op === 'Mul') {
+            const lowered = lowerMulPair(ctx, inputs[0]!, inputs[1]!)
+            out(emit({ kind: 'bilinear', sources: [node.name], shape: lowered.shape, rows: { offsets: lowered.offsets }, left: lowered.left, right: lowered.right }, lowered.reads))
+            break
+          }
           const lowered = lowerElementwisePair(ctx, inputs[0]!, inputs[1]!)
           out(emit(linearStage(node.name, lowered.shape, lowered.rows), lowered.reads))
           break
@@ -234,6 +244,7 @@ function fuseStages(input: Stage[]): Stage[] {
     else if (prev.kind === 'gather' && stage.kind === 'linear') fused = { ...stage, sources: [...prev.sources, ...stage.sources], rows: { offsets: stage.rows.offsets, indices: stage.rows.indices.map((i) => prev.index[i]!) } }
     else if (prev.kind === 'gather' && stage.kind === 'gather') fused = { ...stage, sources: [...prev.sources, ...stage.sources], index: stage.index.map((i) => prev.index[i]!) }
     else if (prev.kind === 'linear' && stage.kind === 'gather') fused = pickRows(prev, stage)
+    else if (prev.kind === 'gather' && stage.kind === 'bilinear') fused = { ...stage, sources: [...prev.sources, ...stage.sources], left: stage.left.map((i) => prev.index[i]!), right: stage.right.map((i) => prev.index[i]!) }
     if (!fused) return
     stages[s] = { ...fused, inputs: prev.inputs }
     removed.add(p)
@@ -534,6 +545,57 @@ function lowerElementwisePair(ctx: NodeContext, a: Value, b: Value): { shape: nu
     }
   }
   return { shape, rows, reads }
+}
+
+/** Where the two operands' values sit in the concatenation of the tensors a stage reads (one tensor when both are the same). */
+function operandBases(a: Value, b: Value): { reads: number[]; aBase: number; bBase: number } {
+  return a.tensor === b.tensor ? { reads: [a.tensor], aBase: 0, bBase: 0 } : { reads: [a.tensor, b.tensor], aBase: 0, bBase: sizeOf(a.shape) }
+}
+
+/** Mul of two activations (with broadcasting): one product per output. */
+function lowerMulPair(ctx: NodeContext, a: Value, b: Value): { shape: number[]; offsets: Int32Array; left: Int32Array; right: Int32Array; reads: number[] } {
+  const shape = broadcastShapes(a.shape, b.shape)
+  if (!shape) ctx.mismatch(`shapes [${a.shape.join(', ')}] and [${b.shape.join(', ')}] do not broadcast`)
+  const { reads, aBase, bBase } = operandBases(a, b)
+  const aIndex = broadcastIndex(shape, a.shape)
+  const bIndex = broadcastIndex(shape, b.shape)
+  return {
+    shape,
+    offsets: Int32Array.from({ length: aIndex.length + 1 }, (_, r) => r),
+    left: aIndex.map((i) => i + aBase),
+    right: bIndex.map((i) => i + bBase),
+    reads,
+  }
+}
+
+/** MatMul of two activations (numpy semantics: 1-D operands promoted, batch dimensions broadcast): one product per dot-product term. */
+function lowerMatMulPair(ctx: NodeContext, a: Value, b: Value): { shape: number[]; offsets: Int32Array; left: Int32Array; right: Int32Array; reads: number[] } {
+  const as = a.shape.length === 1 ? [1, a.shape[0]!] : a.shape
+  const bs = b.shape.length === 1 ? [b.shape[0]!, 1] : b.shape
+  const [m, k] = [as[as.length - 2]!, as[as.length - 1]!]
+  const [k2, n] = [bs[bs.length - 2]!, bs[bs.length - 1]!]
+  if (k !== k2) ctx.mismatch(`[${a.shape.join(', ')}] times [${b.shape.join(', ')}]: inner dimensions ${k} and ${k2} differ`)
+  const batch = broadcastShapes(as.slice(0, -2), bs.slice(0, -2))
+  if (!batch) ctx.mismatch(`batch dimensions of [${a.shape.join(', ')}] and [${b.shape.join(', ')}] do not broadcast`)
+  const { reads, aBase, bBase } = operandBases(a, b)
+  const aBatch = broadcastIndex(batch, as.slice(0, -2))
+  const bBatch = broadcastIndex(batch, bs.slice(0, -2))
+  const left: number[] = []
+  const right: number[] = []
+  const offsets: number[] = [0]
+  for (let p = 0; p < sizeOf(batch); p++)
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        for (let t = 0; t < k; t++) {
+          left.push(aBase + aBatch[p]! * m * k + i * k + t)
+          right.push(bBase + bBatch[p]! * k * n + t * n + j)
+        }
+        offsets.push(left.length)
+      }
+  let shape = [...batch, m, n]
+  if (a.shape.length === 1) shape = shape.filter((_, d) => d !== shape.length - 2)
+  if (b.shape.length === 1) shape = shape.slice(0, -1)
+  return { shape, offsets: Int32Array.from(offsets), left: Int32Array.from(left), right: Int32Array.from(right), reads }
 }
 
 /** Output element k of a gather over `shape`, given its multi-index: `at(index)` says where it is read from. */
