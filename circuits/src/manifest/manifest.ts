@@ -69,7 +69,7 @@ export type ModelManifest = {
   input: TensorLayout
   output: TensorLayout & { kind: 'class-index' | 'values' }
   publicSignals: { count: number; layout: string[] }
-  stages: { kind: string; sources: string[]; shape: number[]; bits: number; shift?: number; weights?: number }[]
+  stages: { kind: string; sources: string[]; shape: number[]; bits: number; inputs?: number[]; shift?: number; weights?: number; products?: number }[]
   notes: string[]
   calibration: AgreementReport
   circuit: { templateName: string; constraints: number; wires: number; publicInputs: number; keccak256: Hex } | undefined
@@ -135,8 +135,10 @@ export function stageSummaries(model: QuantizedModel): ModelManifest['stages'] {
     sources: s.sources,
     shape: s.shape,
     bits: s.bits,
-    ...(s.kind === 'linear' || s.kind === 'leakyRelu' ? { shift: s.shift } : {}),
+    ...(s.inputs ? { inputs: s.inputs } : {}),
+    ...(s.kind === 'linear' || s.kind === 'leakyRelu' || s.kind === 'bilinear' ? { shift: s.shift } : {}),
     ...(s.kind === 'linear' ? { weights: s.weights.length } : {}),
+    ...(s.kind === 'bilinear' ? { products: s.left.length } : {}),
   }))
 }
 
