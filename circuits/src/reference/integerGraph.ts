@@ -159,6 +159,74 @@ export function buildIntegerGraph(model: QuantizedModel, { precision = 'float64'
         )
         break
       }
+      case 'bilinear': {
+        // acc_r = sum of x[left[t]] * x[right[t]] over row r's pairs: both operands gathered, one
+        // Mul, then each row summed; every product and partial sum is bounded by the sum of the
+        // row's |product| bounds (plus the rounding half), so any summation order is exact.
+        const { offsets } = stage.rows
+        const pairs = stage.left.length
+        const half = stage.shift > 0 ? 2 ** (stage.shift - 1) : 0
+        const bounds = new Float64Array(size)
+        for (let k = 0, at = 0; k < read.length; at += read[k]!.size, k++) bounds.fill(read[k]!.bound, at, at + read[k]!.size)
+        // The largest magnitude: of any row's sum bound, and of any operand gathered (which must be
+        // exact in the stage's type too; a product bound covers it, as every bound is at least 1).
+        let largest = 0
+        let width: number | undefined = offsets[1]! - offsets[0]!
+        for (let r = 0; r < next; r++) {
+          if (offsets[r + 1]! - offsets[r]! !== width) width = undefined
+          let magnitude = half
+          for (let t = offsets[r]!; t < offsets[r + 1]!; t++) {
+            const [a, b] = [bounds[stage.left[t]!]!, bounds[stage.right[t]!]!]
+            magnitude += a * b
+            largest = Math.max(largest, a, b)
+          }
+          largest = Math.max(largest, magnitude)
+        }
+        if (largest >= EXACT_LIMIT.double) return undefined
+        // Rows of unequal lengths are summed by a Gemm with a 0/1 (times 2^-shift) matrix.
+        if (width === undefined && pairs * next > MAX_DENSE_ENTRIES) return undefined
+        type = typeFor(largest)
+        if (pairs === 0) {
+          // No pairs at all: every row's sum is 0 (and so is its rounding, floor(half / 2^shift)).
+          constant(out, [1, next], values(type, new Array<number>(next).fill(0)))
+          break
+        }
+        const x = inputIn(type)
+        const index = (name: string, list: Int32Array) => constant(name, [pairs], BigInt64Array.from(list, BigInt))
+        nodes.push(
+          { op: 'Gather', inputs: [x, index(`${out}_left`, stage.left)], outputs: [`${out}_a`], attributes: { axis: 1 } },
+          { op: 'Gather', inputs: [x, index(`${out}_right`, stage.right)], outputs: [`${out}_b`], attributes: { axis: 1 } },
+          { op: 'Mul', inputs: [`${out}_a`, `${out}_b`], outputs: [`${out}_ab`] },
+        )
+        const scale = 2 ** -stage.shift
+        const acc = stage.shift > 0 ? `${out}_acc` : out
+        if (width === undefined) {
+          // Rows of unequal lengths (some maybe empty: a zero column, so 0): the matrix carries
+          // 2^-shift and the bias half · 2^-shift, exact dyadic partial sums as in a linear stage.
+          const matrix = new Float64Array(pairs * next)
+          for (let r = 0; r < next; r++) for (let t = offsets[r]!; t < offsets[r + 1]!; t++) matrix[t * next + r] = scale
+          const inputs = [`${out}_ab`, constant(`${out}_sum`, [pairs, next], type === 'float' ? Float32Array.from(matrix) : matrix)]
+          if (stage.shift > 0) inputs.push(constant(`${out}_half`, [next], values(type, new Array<number>(next).fill(half * scale))))
+          nodes.push({ op: 'Gemm', inputs, outputs: [stage.shift > 0 ? `${out}_scaled` : out] })
+          if (stage.shift > 0) nodes.push({ op: 'Floor', inputs: [`${out}_scaled`], outputs: [out] })
+          break
+        }
+        // Rows of `width` pairs each: the products as [1, rows, width], summed over axis 2 (with
+        // one pair per row the products are the sums already).
+        if (width === 1) nodes.at(-1)!.outputs[0] = acc
+        else
+          nodes.push(
+            { op: 'Reshape', inputs: [`${out}_ab`, constant(`${out}_shape`, [3], BigInt64Array.of(1n, BigInt(next), BigInt(width)))], outputs: [`${out}_rows`] },
+            { op: 'ReduceSum', inputs: [`${out}_rows`, constant(`${out}_axes`, [1], BigInt64Array.of(2n))], outputs: [acc], attributes: { keepdims: 0 } },
+          )
+        if (stage.shift > 0)
+          nodes.push(
+            { op: 'Add', inputs: [acc, constant(`${out}_half`, [1], values(type, [half]))], outputs: [`${out}_acch`] },
+            { op: 'Mul', inputs: [`${out}_acch`, constant(`${out}_scale`, [1], values(type, [scale]))], outputs: [`${out}_accs`] },
+            { op: 'Floor', inputs: [`${out}_accs`], outputs: [out] },
+          )
+        break
+      }
       case 'relu':
         type = commonType()
         nodes.push({ op: 'Relu', inputs: [inputIn(type)], outputs: [out] })
