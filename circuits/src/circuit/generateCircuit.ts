@@ -95,6 +95,40 @@ export function generateCircuit({ model, templateName }: GenerateCircuitParamete
         emit('}')
         break
       }
+      case 'bilinear': {
+        // One multiplication constraint per pair (`${name}Prod`), then the same sums and range
+        // checks as a linear stage: a Linear with weights 1 over the products (each product used
+        // once, in order, so row r sums products offsets[r] .. offsets[r+1]-1) and a Rescale per
+        // output, whose top bit is the output's sign.
+        const { offsets } = stage.rows
+        const pairs = stage.left.length
+        if (offsets.length !== size + 1 || offsets[0] !== 0 || offsets[size] !== pairs || stage.right.length !== pairs || offsets.some((o, r) => r > 0 && o < offsets[r - 1]!))
+          throw new Error(`generateCircuit: stage ${s} (bilinear) has ${offsets.length} row offsets [${offsets[0]}..${offsets[offsets.length - 1]}] for ${size} outputs and ${pairs} left, ${stage.right.length} right indices`)
+        const outside = [...stage.left, ...stage.right].find((i) => !Number.isInteger(i) || i < 0 || i >= current.size)
+        if (outside !== undefined) throw new Error(`generateCircuit: stage ${s} (bilinear) reads value ${outside} of an input of ${current.size} values`)
+        // circom has no empty arrays: with no pairs at all every accumulator is 0.
+        if (pairs > 0) {
+          emit(`signal ${name}Prod[${pairs}];`)
+          emit(`var ${name}Left[${pairs}] = ${list(stage.left)};`)
+          emit(`var ${name}Right[${pairs}] = ${list(stage.right)};`)
+          emit(`for (var t = 0; t < ${pairs}; t++) {`)
+          emit(`    ${name}Prod[t] <== ${current.values}[${name}Left[t]] * ${current.values}[${name}Right[t]];`)
+          emit('}')
+          const ones = new Array<number>(pairs).fill(1)
+          const indices = Array.from({ length: pairs }, (_, t) => t)
+          emit(`component ${name}Linear = Linear(${pairs}, ${size}, ${pairs}, ${list(offsets)}, ${list(indices)}, ${list(ones)}, ${list(new Array<number>(size).fill(0))});`)
+          emit(`${name}Linear.in <== ${name}Prod;`)
+        }
+        out = newTensor(name, size, true, stage.bits)
+        emit(`component ${name}Rescale[${size}];`)
+        emit(`for (var i = 0; i < ${size}; i++) {`)
+        emit(`    ${name}Rescale[i] = Rescale(${stage.shift}, ${stage.bits});`)
+        emit(`    ${name}Rescale[i].in <== ${pairs > 0 ? `${name}Linear.out[i]` : '0'};`)
+        emit(`    ${name}[i] <== ${name}Rescale[i].out;`)
+        emit(`    ${name}NonNeg[i] <== ${name}Rescale[i].nonNeg;`)
+        emit('}')
+        break
+      }
       case 'relu':
       case 'leakyRelu': {
         const nonNeg = current.nonNeg
