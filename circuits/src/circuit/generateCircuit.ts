@@ -83,13 +83,16 @@ export function generateCircuit({ model, templateName }: GenerateCircuitParamete
     switch (stage.kind) {
       case 'linear': {
         const nnz = stage.rows.indices.length
-        emit(`component ${name}Linear = Linear(${current.size}, ${size}, ${nnz}, ${list(stage.rows.offsets)}, ${list(stage.rows.indices)}, ${list(stage.weights)}, ${list(stage.bias)});`)
-        emit(`${name}Linear.in <== ${current.values};`)
+        // circom has no empty arrays: with no weights at all (x - x, a product with 0) each accumulator is its bias.
+        if (nnz > 0) {
+          emit(`component ${name}Linear = Linear(${current.size}, ${size}, ${nnz}, ${list(stage.rows.offsets)}, ${list(stage.rows.indices)}, ${list(stage.weights)}, ${list(stage.bias)});`)
+          emit(`${name}Linear.in <== ${current.values};`)
+        } else emit(`var ${name}Bias[${size}] = ${list(stage.bias)};`)
         out = newTensor(name, size, true, stage.bits)
         emit(`component ${name}Rescale[${size}];`)
         emit(`for (var i = 0; i < ${size}; i++) {`)
         emit(`    ${name}Rescale[i] = Rescale(${stage.shift}, ${stage.bits});`)
-        emit(`    ${name}Rescale[i].in <== ${name}Linear.out[i];`)
+        emit(nnz > 0 ? `    ${name}Rescale[i].in <== ${name}Linear.out[i];` : `    ${name}Rescale[i].in <== ${name}Bias[i];`)
         emit(`    ${name}[i] <== ${name}Rescale[i].out;`)
         emit(`    ${name}NonNeg[i] <== ${name}Rescale[i].nonNeg;`)
         emit('}')
