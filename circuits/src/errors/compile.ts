@@ -4,7 +4,7 @@ export const SUPPORTED_OPS = [
   'Gemm', 'MatMul', 'Add', 'Sub', 'Mul', 'Div', 'Relu', 'LeakyRelu', 'Flatten', 'Reshape', 'Squeeze',
   'Unsqueeze', 'Transpose', 'Identity', 'Dropout', 'Constant', 'Conv', 'AveragePool', 'MaxPool',
   'GlobalAveragePool', 'BatchNormalization', 'ArgMax', 'Softmax (final, dropped)', 'Concat', 'Split', 'Slice',
-  'Gather (constant indices)',
+  'Gather (constant indices)', 'Neg', 'Abs', 'Clip', 'PRelu', 'Max', 'Min',
 ] as const
 
 type NodeRef = { node: string; op: string }
