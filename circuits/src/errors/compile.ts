@@ -5,6 +5,7 @@ export const SUPPORTED_OPS = [
   'Unsqueeze', 'Transpose', 'Identity', 'Dropout', 'Constant', 'Conv', 'AveragePool', 'MaxPool',
   'GlobalAveragePool', 'BatchNormalization', 'ArgMax', 'Softmax (final, dropped)', 'Concat', 'Split', 'Slice',
   'Gather (constant indices)', 'Neg', 'Abs', 'Clip', 'PRelu', 'Max', 'Min',
+  'ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'Pad',
 ] as const
 
 type NodeRef = { node: string; op: string }

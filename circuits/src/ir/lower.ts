@@ -171,6 +171,31 @@ export function lowerGraph(graph: OnnxGraph): ModelIR {
         }
         break
       }
+      case 'ReduceSum':
+      case 'ReduceMean':
+      case 'ReduceMax':
+      case 'ReduceMin': {
+        const x = single()
+        const { shape, groups } = reduceGroups(ctx)
+        if (node.op === 'ReduceSum' || node.op === 'ReduceMean') {
+          const rows: LinearRows = { indices: groups, weights: groups.map((g) => g.map(() => (node.op === 'ReduceSum' ? 1 : 1 / g.length))), bias: new Float64Array(groups.length) }
+          out(emit(linearStage(node.name, shape, rows), [x.tensor]))
+        } else if (node.op === 'ReduceMax') out(emit({ kind: 'maxPool', sources: [node.name], shape, windows: rowsFromLists(groups) }, [x.tensor]))
+        else {
+          // min(x) = -max(-x): the negations are linear stages.
+          const n = sizeOf(x.shape)
+          const negate = (size: number): LinearRows => ({ indices: Array.from({ length: size }, (_, i) => [i]), weights: Array.from({ length: size }, () => [-1]), bias: new Float64Array(size) })
+          const negated = emit(linearStage(node.name, x.shape, negate(n)), [x.tensor])
+          const max = emit({ kind: 'maxPool', sources: [node.name], shape, windows: rowsFromLists(groups) }, [negated.tensor])
+          out(emit(linearStage(node.name, shape, negate(groups.length)), [max.tensor]))
+        }
+        break
+      }
+      case 'Pad': {
+        const lowered = lowerPad(ctx)
+        out(emit(linearStage(node.name, lowered.shape, lowered.rows), [single().tensor]))
+        break
+      }
       case 'Concat': {
         const lowered = lowerConcat(ctx, inputs)
         out(emit({ kind: 'gather', sources: [node.name], shape: lowered.shape, index: lowered.index }, lowered.reads))
@@ -662,6 +687,77 @@ function piecewisePlan(ctx: NodeContext, inputs: Value[]): { alias: Value } | { 
     add(post, r, m + xIndex[r]!, 1)
   }
   return { shape, pre, preReads, post, postReads: [x.tensor] }
+}
+
+/** The groups of input positions each output of a Reduce* op reads (axes from an input or attribute; keepdims; noop_with_empty_axes). */
+function reduceGroups(ctx: NodeContext): { shape: number[]; groups: number[][] } {
+  const shape = ctx.shape
+  const rank = shape.length
+  const axesInput = ctx.hasInput(1) ? Array.from(ctx.constInput(1).data) : undefined
+  const listed = axesInput ?? (ctx.attr('axes') !== undefined ? ctx.intsAttr('axes', []) : [])
+  if (listed.length === 0 && ctx.intAttr('noop_with_empty_axes', 0) === 1) ctx.unsupported('noop_with_empty_axes with no axes (an identity) is not supported')
+  const axes = new Set(listed.length ? listed.map((a) => normalizeAxis(ctx, a, rank)) : shape.map((_, i) => i))
+  const keep = ctx.intAttr('keepdims', 1) === 1
+  const kept = shape.map((d, i) => (axes.has(i) ? 1 : d))
+  const groups: number[][] = Array.from({ length: sizeOf(kept) }, () => [])
+  gatherOver(shape, (at) => {
+    groups[flatIndex(kept, at.map((x, i) => (axes.has(i) ? 0 : x)))]!.push(flatIndex(shape, at))
+    return 0
+  })
+  return { shape: keep ? kept : shape.filter((_, i) => !axes.has(i)), groups }
+}
+
+/** Pad (constant, reflect, edge) with constant pads: a linear stage whose padded rows are the constant (its bias) and the rest copy the input. */
+function lowerPad(ctx: NodeContext): { shape: number[]; rows: LinearRows } {
+  const shape = ctx.shape
+  const rank = shape.length
+  const mode = ctx.stringAttr('mode', 'constant')
+  if (!['constant', 'reflect', 'edge'].includes(mode)) ctx.reject('mode', mode, 'constant, reflect or edge')
+  let pads = ctx.opset >= 11 ? Array.from(ctx.constInput(1).data) : ctx.intsAttr('pads', [])
+  const value = ctx.opset >= 11 ? (ctx.hasInput(2) ? (ctx.constInput(2).data[0] ?? 0) : 0) : ctx.floatAttr('value', 0)
+  if (ctx.opset >= 18 && ctx.hasInput(3)) {
+    // Pads for the listed axes only: spread them over every axis.
+    const axes = Array.from(ctx.constInput(3).data, (a) => normalizeAxis(ctx, a, rank))
+    const full = new Array<number>(2 * rank).fill(0)
+    axes.forEach((a, k) => {
+      full[a] = pads[k]!
+      full[rank + a] = pads[axes.length + k]!
+    })
+    pads = full
+  }
+  if (pads.length !== 2 * rank) ctx.mismatch(`pads has ${pads.length} values for a rank-${rank} input (2 per axis)`)
+  if (pads.some((p) => p < 0)) ctx.reject('pads', pads, 'non-negative pads (negative pads crop: use Slice)')
+  const out = shape.map((d, i) => d + pads[i]! + pads[rank + i]!)
+  const rows: LinearRows = { indices: [], weights: [], bias: new Float64Array(sizeOf(out)) }
+  let r = 0
+  gatherOver(out, (at) => {
+    let inside = true
+    const source = at.map((x, i) => {
+      let v = x - pads[i]!
+      const d = shape[i]!
+      if (v >= 0 && v < d) return v
+      inside = false
+      if (mode === 'edge') return Math.min(Math.max(v, 0), d - 1)
+      if (mode === 'reflect') {
+        if (d === 1) return 0
+        const period = 2 * (d - 1)
+        v = ((v % period) + period) % period
+        return v < d ? v : period - v
+      }
+      return v
+    })
+    if (inside || mode !== 'constant') {
+      rows.indices.push([flatIndex(shape, source)])
+      rows.weights.push([1])
+    } else {
+      rows.indices.push([])
+      rows.weights.push([])
+      rows.bias[r] = value
+    }
+    r++
+    return 0
+  })
+  return { shape: out, rows }
 }
 
 /** Where the two operands' values sit in the concatenation of the tensors a stage reads (one tensor when both are the same). */
