@@ -174,6 +174,29 @@ const cases: Case[] = [
     ],
   },
   {
+    name: '1-D: Conv with padding, stride and dilation, MaxPool, AveragePool counting the padding',
+    input: [1, 2, 9],
+    output: [1, 3, 2],
+    initializers: [init('K', [3, 2, 3]), init('b', [3])],
+    nodes: [
+      { op: 'Conv', inputs: ['x', 'K', 'b'], outputs: ['c'], attributes: { pads: [2, 1], strides: [1], dilations: [2] } },
+      { op: 'MaxPool', inputs: ['c'], outputs: ['m'], attributes: { kernel_shape: [2], strides: [2] } },
+      { op: 'AveragePool', inputs: ['m'], outputs: ['y'], attributes: { kernel_shape: [2], strides: [2], pads: [0, 1], count_include_pad: 1 } },
+    ],
+  },
+  {
+    name: '3-D: grouped Conv, MaxPool with padding, GlobalAveragePool',
+    input: [1, 2, 3, 4, 4],
+    output: [1, 4, 1, 1, 1],
+    initializers: [init('K', [4, 1, 2, 2, 2])],
+    nodes: [
+      { op: 'Conv', inputs: ['x', 'K'], outputs: ['c'], attributes: { group: 2, pads: [0, 1, 1, 1, 0, 0] } },
+      { op: 'Relu', inputs: ['c'], outputs: ['r'] },
+      { op: 'MaxPool', inputs: ['r'], outputs: ['m'], attributes: { kernel_shape: [2, 2, 2], pads: [1, 0, 0, 0, 0, 0] } },
+      { op: 'GlobalAveragePool', inputs: ['m'], outputs: ['y'] },
+    ],
+  },
+  {
     name: 'an unused Split part and a dead branch are pruned; Softmax before a final ArgMax still dropped',
     input: [1, 4],
     output: [1, 1],

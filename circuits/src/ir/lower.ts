@@ -962,6 +962,7 @@ function lowerBatchNorm(ctx: NodeContext): LinearRows {
   return rows
 }
 
+/** Window attributes over the spatial axes (pads: every axis's begin, then every axis's end). */
 type Window2D = { kernel: number[]; strides: number[]; dilations: number[]; pads: number[] }
 
 function spatialOutput(ctx: NodeContext, inDims: number[], w: Window2D, ceil: boolean): number[] {
@@ -997,83 +998,93 @@ function windowAttributes(ctx: NodeContext, spatial: number[], kernel: number[])
   return { kernel, strides, dilations, pads }
 }
 
+/** Calls `fn` with every multi-index of `dims`, row-major. */
+function forEachIndex(dims: readonly number[], fn: (index: number[]) => void): void {
+  if (dims.some((d) => d <= 0)) return
+  const index = new Array<number>(dims.length).fill(0)
+  for (;;) {
+    fn(index)
+    let d = dims.length - 1
+    for (; d >= 0; d--) {
+      if (++index[d]! < dims[d]!) break
+      index[d] = 0
+    }
+    if (d < 0) return
+  }
+}
+
+/** Conv over 1, 2 or 3 spatial axes (strides, pads, auto_pad, dilations, group): one linear row per output. */
 function lowerConv(ctx: NodeContext): { shape: number[]; rows: LinearRows } {
   const weight = ctx.constInput(1)
-  if (ctx.shape.length !== 4 || weight.dims.length !== 4) ctx.unsupported(`only 2-D convolution (4-D input and weight) is supported, got input [${ctx.shape.join(', ')}]`)
-  const [n, c, h, w] = ctx.shape as [number, number, number, number]
-  const [m, cg, kh, kw] = weight.dims as [number, number, number, number]
+  const rank = ctx.shape.length - 2
+  if (rank < 1 || rank > 3 || weight.dims.length !== rank + 2)
+    ctx.unsupported(`1-D, 2-D and 3-D convolutions are supported (an input of rank 3 to 5 and a weight of the same rank), got input [${ctx.shape.join(', ')}] and weight [${weight.dims.join(', ')}]`)
+  const [n, c, ...spatial] = ctx.shape as [number, number, ...number[]]
+  const [m, cg, ...kdims] = weight.dims as [number, number, ...number[]]
   const group = ctx.intAttr('group', 1)
   if (c % group !== 0 || m % group !== 0 || cg !== c / group)
     ctx.mismatch(`input channels ${c}, output channels ${m} and weight [${weight.dims.join(', ')}] do not fit group ${group}`)
-  const kernel = ctx.intsAttr('kernel_shape', [kh, kw])
-  if (kernel[0] !== kh || kernel[1] !== kw) ctx.mismatch(`kernel_shape [${kernel.join(', ')}] differs from the weight's [${kh}, ${kw}]`)
-  const win = windowAttributes(ctx, [h, w], kernel)
-  const [oh, ow] = spatialOutput(ctx, [h, w], win, false) as [number, number]
+  const kernel = ctx.intsAttr('kernel_shape', kdims)
+  if (kernel.length !== rank || kernel.some((k, i) => k !== kdims[i])) ctx.mismatch(`kernel_shape [${kernel.join(', ')}] differs from the weight's [${kdims.join(', ')}]`)
+  const win = windowAttributes(ctx, spatial, kernel)
+  const outDims = spatialOutput(ctx, spatial, win, false)
   const bias = ctx.hasInput(2) ? ctx.constInput(2).data : undefined
   const mg = m / group
-  const rows: LinearRows = { indices: [], weights: [], bias: new Float64Array(n * m * oh * ow) }
+  const rows: LinearRows = { indices: [], weights: [], bias: new Float64Array(n * m * sizeOf(outDims)) }
   let r = 0
   for (let b = 0; b < n; b++)
     for (let oc = 0; oc < m; oc++) {
       const g = Math.floor(oc / mg)
-      for (let y = 0; y < oh; y++)
-        for (let x = 0; x < ow; x++) {
-          const idx: number[] = []
-          const wts: number[] = []
-          for (let ic = 0; ic < cg; ic++)
-            for (let ky = 0; ky < kh; ky++) {
-              const iy = y * win.strides[0]! - win.pads[0]! + ky * win.dilations[0]!
-              if (iy < 0 || iy >= h) continue
-              for (let kx = 0; kx < kw; kx++) {
-                const ix = x * win.strides[1]! - win.pads[1]! + kx * win.dilations[1]!
-                if (ix < 0 || ix >= w) continue
-                const wv = weight.data[((oc * cg + ic) * kh + ky) * kw + kx]!
-                if (wv === 0) continue
-                idx.push(((b * c + g * cg + ic) * h + iy) * w + ix)
-                wts.push(wv)
-              }
-            }
-          rows.indices.push(idx)
-          rows.weights.push(wts)
-          rows.bias[r++] = bias ? bias[oc]! : 0
-        }
+      forEachIndex(outDims, (o) => {
+        const idx: number[] = []
+        const wts: number[] = []
+        for (let ic = 0; ic < cg; ic++)
+          forEachIndex(kdims, (k) => {
+            const at = o.map((v, i) => v * win.strides[i]! - win.pads[i]! + k[i]! * win.dilations[i]!)
+            if (at.some((v, i) => v < 0 || v >= spatial[i]!)) return
+            const wv = weight.data[flatIndex(weight.dims, [oc, ic, ...k])]!
+            if (wv === 0) return
+            idx.push(flatIndex(ctx.shape, [b, g * cg + ic, ...at]))
+            wts.push(wv)
+          })
+        rows.indices.push(idx)
+        rows.weights.push(wts)
+        rows.bias[r++] = bias ? bias[oc]! : 0
+      })
     }
-  return { shape: [n, m, oh, ow], rows }
+  return { shape: [n, m, ...outDims], rows }
 }
 
-/** Pooling windows over the spatial axes of an [N, C, ...] input: the elements inside, and the padded count. */
+/** Pooling windows over 1, 2 or 3 spatial axes: the input positions inside each, and how many positions count with padding. */
 function poolWindows(ctx: NodeContext, global: boolean): { shape: number[]; windows: { inside: number[]; padded: number }[] } {
-  if (ctx.shape.length !== 4) ctx.unsupported(`only 2-D pooling (4-D input) is supported, got [${ctx.shape.join(', ')}]`)
-  const [n, c, h, w] = ctx.shape as [number, number, number, number]
+  const rank = ctx.shape.length - 2
+  if (rank < 1 || rank > 3) ctx.unsupported(`1-D, 2-D and 3-D pooling is supported (an input of rank 3 to 5), got [${ctx.shape.join(', ')}]`)
+  const [n, c, ...spatial] = ctx.shape as [number, number, ...number[]]
   let win: Window2D
   let ceil = false
-  if (global) win = { kernel: [h, w], strides: [1, 1], dilations: [1, 1], pads: [0, 0, 0, 0] }
+  if (global) win = { kernel: spatial, strides: spatial.map(() => 1), dilations: spatial.map(() => 1), pads: [...spatial, ...spatial].map(() => 0) }
   else {
     const kernel = ctx.intsAttr('kernel_shape', [])
-    if (kernel.length !== 2) ctx.reject('kernel_shape', kernel, 'two spatial sizes')
-    win = windowAttributes(ctx, [h, w], kernel)
+    if (kernel.length !== rank) ctx.reject('kernel_shape', kernel, `${rank} spatial sizes`)
+    win = windowAttributes(ctx, spatial, kernel)
     ceil = ctx.intAttr('ceil_mode', 0) === 1
   }
-  const [oh, ow] = spatialOutput(ctx, [h, w], win, ceil) as [number, number]
+  const outDims = spatialOutput(ctx, spatial, win, ceil)
   const windows: { inside: number[]; padded: number }[] = []
   for (let b = 0; b < n; b++)
     for (let ch = 0; ch < c; ch++)
-      for (let y = 0; y < oh; y++)
-        for (let x = 0; x < ow; x++) {
-          const inside: number[] = []
-          let padded = 0
-          for (let ky = 0; ky < win.kernel[0]!; ky++) {
-            const iy = y * win.strides[0]! - win.pads[0]! + ky * win.dilations[0]!
-            for (let kx = 0; kx < win.kernel[1]!; kx++) {
-              const ix = x * win.strides[1]! - win.pads[1]! + kx * win.dilations[1]!
-              if (iy < h + win.pads[2]! && ix < w + win.pads[3]!) padded++
-              if (iy >= 0 && iy < h && ix >= 0 && ix < w) inside.push(((b * c + ch) * h + iy) * w + ix)
-            }
-          }
-          if (inside.length === 0) ctx.mismatch(`pooling window (${y}, ${x}) lies entirely in the padding`)
-          windows.push({ inside, padded })
-        }
-  return { shape: [n, c, oh, ow], windows }
+      forEachIndex(outDims, (o) => {
+        const inside: number[] = []
+        let padded = 0
+        forEachIndex(win.kernel, (k) => {
+          const at = o.map((v, i) => v * win.strides[i]! - win.pads[i]! + k[i]! * win.dilations[i]!)
+          if (at.every((v, i) => v < spatial[i]! + win.pads[rank + i]!)) padded++
+          if (at.every((v, i) => v >= 0 && v < spatial[i]!)) inside.push(flatIndex(ctx.shape, [b, ch, ...at]))
+        })
+        if (inside.length === 0) ctx.mismatch(`pooling window (${o.join(', ')}) lies entirely in the padding`)
+        windows.push({ inside, padded })
+      })
+  return { shape: [n, c, ...outDims], windows }
 }
 
 function lowerArgMax(ctx: NodeContext): { shape: number[]; groups: SparseRows } {
