@@ -8,7 +8,7 @@ import { compileOpCase, randomArray, runOpCase, seededRandom } from './testing/o
 const SETTINGS = { scale: 8, inputScale: 7, inputBits: 9, maxBits: 64 }
 const TOLERANCE = 0.08
 
-type Case = { name: string; input: number[]; output: number[]; nodes: NodeInit[]; initializers?: BuildModelParameters['initializers']; classOutput?: boolean; stages?: number }
+type Case = { name: string; input: number[]; output: number[]; nodes: NodeInit[]; initializers?: BuildModelParameters['initializers']; classOutput?: boolean; stages?: number; opset?: number }
 
 const rand = seededRandom(7)
 const w = (...dims: number[]) => randomArray(rand, dims.reduce((a, b) => a * b, 1), -0.5, 0.5)
@@ -197,6 +197,20 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'Sum and Mean of activations and a constant; HardSigmoid; HardSwish (opset 14)',
+    opset: 14,
+    input: [1, 6],
+    output: [1, 6],
+    initializers: [init('W', [6, 6], randomArray(rand, 36, -2, 2)), init('c', [6])],
+    nodes: [
+      { op: 'Gemm', inputs: ['x', 'W'], outputs: ['h'], attributes: { transB: 1 } },
+      { op: 'HardSigmoid', inputs: ['h'], outputs: ['hs'], attributes: { alpha: 0.3, beta: 0.4 } },
+      { op: 'HardSwish', inputs: ['h'], outputs: ['hw'] },
+      { op: 'Sum', inputs: ['hs', 'hw', 'c', 'x'], outputs: ['s'] },
+      { op: 'Mean', inputs: ['s', 'h', 'h'], outputs: ['y'] },
+    ],
+  },
+  {
     name: 'an unused Split part and a dead branch are pruned; Softmax before a final ArgMax still dropped',
     input: [1, 4],
     output: [1, 1],
@@ -221,6 +235,7 @@ describe('graphs: residuals, branches, Concat, Split, Slice, Gather (circuit = r
         outputs: [{ name: 'y', shape: c.output, type: c.classOutput ? 'int64' : 'float' }],
         initializers: c.initializers ?? [],
         nodes: c.nodes,
+        opset: c.opset,
       })
       const compiled = await compileOpCase(bytes, SETTINGS)
       if (c.stages !== undefined) expect(compiled.ir.stages).toHaveLength(c.stages)

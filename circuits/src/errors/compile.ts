@@ -5,7 +5,7 @@ export const SUPPORTED_OPS = [
   'Unsqueeze', 'Transpose', 'Identity', 'Dropout', 'Constant', 'Conv', 'AveragePool', 'MaxPool',
   'GlobalAveragePool', 'BatchNormalization', 'ArgMax', 'Softmax (final, dropped)', 'Concat', 'Split', 'Slice',
   'Gather (constant indices)', 'Neg', 'Abs', 'Clip', 'PRelu', 'Max', 'Min',
-  'ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'Pad',
+  'ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'Pad', 'Sum', 'Mean', 'HardSigmoid', 'HardSwish',
 ] as const
 
 type NodeRef = { node: string; op: string }

@@ -171,6 +171,41 @@ export function lowerGraph(graph: OnnxGraph): ModelIR {
         }
         break
       }
+      case 'Sum':
+      case 'Mean': {
+        const lowered = lowerSum(ctx, inputs)
+        out(emit(linearStage(node.name, lowered.shape, lowered.rows), lowered.reads))
+        break
+      }
+      case 'HardSigmoid':
+      case 'HardSwish': {
+        // HardSigmoid(x) = clip(alpha x + beta, 0, 1) = relu(alpha x + beta) - relu(alpha x + beta - 1);
+        // HardSwish(x) = x · HardSigmoid(x) with alpha 1/6, beta 1/2.
+        const x = single()
+        const n = sizeOf(x.shape)
+        const [alpha, beta] = node.op === 'HardSwish' ? [1 / 6, 0.5] : [ctx.floatAttr('alpha', 0.2), ctx.floatAttr('beta', 0.5)]
+        const pre: LinearRows = { indices: [], weights: [], bias: new Float64Array(2 * n) }
+        const post: LinearRows = { indices: [], weights: [], bias: new Float64Array(n) }
+        for (let k = 0; k < 2; k++)
+          for (let i = 0; i < n; i++) {
+            pre.indices.push([i])
+            pre.weights.push([alpha])
+            pre.bias[k * n + i] = beta - k
+          }
+        for (let i = 0; i < n; i++) {
+          post.indices.push([i, n + i])
+          post.weights.push([1, -1])
+        }
+        const a = emit(linearStage(node.name, [2 * n], pre), [x.tensor])
+        const r = emit({ kind: 'relu', sources: [node.name], shape: [2 * n] }, [a.tensor])
+        const hs = emit(linearStage(node.name, x.shape, post), [r.tensor])
+        if (node.op === 'HardSigmoid') out(hs)
+        else {
+          const index = Int32Array.from({ length: n }, (_, i) => i)
+          out(emit({ kind: 'bilinear', sources: [node.name], shape: x.shape, rows: { offsets: Int32Array.from({ length: n + 1 }, (_, i) => i) }, left: index, right: index.map((i) => n + i) }, [x.tensor, hs.tensor]))
+        }
+        break
+      }
       case 'ReduceSum':
       case 'ReduceMean':
       case 'ReduceMax':
@@ -687,6 +722,47 @@ function piecewisePlan(ctx: NodeContext, inputs: Value[]): { alias: Value } | { 
     add(post, r, m + xIndex[r]!, 1)
   }
   return { shape, pre, preReads, post, postReads: [x.tensor] }
+}
+
+/** Sum / Mean of any number of activations and constants, broadcast together: one linear stage (constants go to its bias). */
+function lowerSum(ctx: NodeContext, inputs: Value[]): { shape: number[]; rows: LinearRows; reads: number[] } {
+  const operands = ctx.node.inputs.filter((name) => name !== '')
+  let k = 0
+  // Activation operands appear in `inputs` in the node's order.
+  const shapes = operands.map((name) => ctx.constants.get(name)?.dims ?? inputs[k++]!.shape)
+  let shape: number[] | undefined = shapes[0]!
+  for (const other of shapes.slice(1)) shape = shape && broadcastShapes(shape, other)
+  if (!shape) ctx.mismatch(`shapes ${shapes.map((d) => `[${d.join(', ')}]`).join(', ')} do not broadcast`)
+  const reads = [...new Set(inputs.map((v) => v.tensor))]
+  const base = new Map<number, number>()
+  let offset = 0
+  for (const t of reads) {
+    base.set(t, offset)
+    offset += sizeOf(inputs.find((v) => v.tensor === t)!.shape)
+  }
+  const weight = ctx.node.op === 'Mean' ? 1 / operands.length : 1
+  const size = sizeOf(shape)
+  const rows: LinearRows = { indices: Array.from({ length: size }, () => []), weights: Array.from({ length: size }, () => []), bias: new Float64Array(size) }
+  let activation = 0
+  for (const name of operands) {
+    const constant = ctx.constants.get(name)
+    const dims = constant?.dims ?? inputs[activation]!.shape
+    const index = broadcastIndex(shape, dims)
+    const value = constant ? undefined : inputs[activation++]!
+    for (let r = 0; r < size; r++) {
+      if (constant) rows.bias[r] = rows.bias[r]! + weight * constant.data[index[r]!]!
+      else {
+        const i = base.get(value!.tensor)! + index[r]!
+        const at = rows.indices[r]!.indexOf(i)
+        if (at >= 0) rows.weights[r]![at]! += weight
+        else {
+          rows.indices[r]!.push(i)
+          rows.weights[r]!.push(weight)
+        }
+      }
+    }
+  }
+  return { shape, rows, reads }
 }
 
 /** The groups of input positions each output of a Reduce* op reads (axes from an input or attribute; keepdims; noop_with_empty_axes). */
