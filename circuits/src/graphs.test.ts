@@ -211,6 +211,16 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'Expand a [1, 3, 1] activation to [2, 3, 4] and Tile it',
+    input: [1, 3, 1],
+    output: [2, 3, 8],
+    initializers: [init('to', [3], ints(2, 3, 4)), init('reps', [3], ints(1, 1, 2))],
+    nodes: [
+      { op: 'Expand', inputs: ['x', 'to'], outputs: ['e'] },
+      { op: 'Tile', inputs: ['e', 'reps'], outputs: ['y'] },
+    ],
+  },
+  {
     name: 'an unused Split part and a dead branch are pruned; Softmax before a final ArgMax still dropped',
     input: [1, 4],
     output: [1, 1],

@@ -171,6 +171,23 @@ export function lowerGraph(graph: OnnxGraph): ModelIR {
         }
         break
       }
+      case 'Expand':
+      case 'Tile': {
+        const x = single()
+        const target = Array.from(ctx.constInput(1).data)
+        let shape: number[]
+        let index: Int32Array
+        if (node.op === 'Expand') {
+          shape = broadcastShapes(x.shape, target) ?? ctx.mismatch(`[${x.shape.join(', ')}] does not broadcast to [${target.join(', ')}]`)
+          index = broadcastIndex(shape, x.shape)
+        } else {
+          if (target.length !== x.shape.length || target.some((r) => !Number.isInteger(r) || r < 1)) ctx.mismatch(`repeats [${target.join(', ')}] must be one positive integer per axis of [${x.shape.join(', ')}]`)
+          shape = x.shape.map((d, i) => d * target[i]!)
+          index = gatherOver(shape, (at) => flatIndex(x.shape, at.map((v, i) => v % x.shape[i]!)))
+        }
+        out(emit({ kind: 'gather', sources: [node.name], shape, index }, [x.tensor]))
+        break
+      }
       case 'Sum':
       case 'Mean': {
         const lowered = lowerSum(ctx, inputs)
