@@ -221,6 +221,17 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'Resize nearest: scales 2 (half_pixel, round_prefer_floor) and sizes 3 -> 5 (asymmetric, floor), after a Conv',
+    input: [1, 1, 3, 3],
+    output: [1, 2, 6, 5],
+    initializers: [init('K', [2, 1, 1, 1]), init('roi', [0], []), init('scales', [4], [1, 1, 2, 1]), init('sizes', [4], ints(1, 2, 6, 5)), init('noscales', [0], [])],
+    nodes: [
+      { op: 'Conv', inputs: ['x', 'K'], outputs: ['c'] },
+      { op: 'Resize', inputs: ['c', 'roi', 'scales'], outputs: ['r1'], attributes: { mode: 'nearest' } },
+      { op: 'Resize', inputs: ['r1', 'roi', 'noscales', 'sizes'], outputs: ['y'], attributes: { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' } },
+    ],
+  },
+  {
     name: 'an unused Split part and a dead branch are pruned; Softmax before a final ArgMax still dropped',
     input: [1, 4],
     output: [1, 1],

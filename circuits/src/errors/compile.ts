@@ -6,7 +6,7 @@ export const SUPPORTED_OPS = [
   'GlobalAveragePool', 'BatchNormalization', 'ArgMax', 'Softmax (final, dropped)', 'Concat', 'Split', 'Slice',
   'Gather (constant indices)', 'Neg', 'Abs', 'Clip', 'PRelu', 'Max', 'Min',
   'ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'Pad', 'Sum', 'Mean', 'HardSigmoid', 'HardSwish',
-  'Expand', 'Tile',
+  'Expand', 'Tile', 'Resize (nearest)', 'Upsample (nearest)',
 ] as const
 
 type NodeRef = { node: string; op: string }

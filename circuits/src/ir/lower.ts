@@ -171,6 +171,12 @@ export function lowerGraph(graph: OnnxGraph): ModelIR {
         }
         break
       }
+      case 'Resize':
+      case 'Upsample': {
+        const lowered = lowerResizeNearest(ctx)
+        out(emit({ kind: 'gather', sources: [node.name], shape: lowered.shape, index: lowered.index }, [single().tensor]))
+        break
+      }
       case 'Expand':
       case 'Tile': {
         const x = single()
@@ -739,6 +745,52 @@ function piecewisePlan(ctx: NodeContext, inputs: Value[]): { alias: Value } | { 
     add(post, r, m + xIndex[r]!, 1)
   }
   return { shape, pre, preReads, post, postReads: [x.tensor] }
+}
+
+/**
+ * Resize / Upsample in `nearest` mode (a gather): output sizes from `sizes` or `scales`, source
+ * coordinates by coordinate_transformation_mode (half_pixel, asymmetric, align_corners,
+ * pytorch_half_pixel) and nearest_mode (round_prefer_floor, round_prefer_ceil, floor, ceil), as
+ * the ONNX spec computes them. Linear and cubic modes are not supported yet.
+ */
+function lowerResizeNearest(ctx: NodeContext): { shape: number[]; index: Int32Array } {
+  const shape = ctx.shape
+  const rank = shape.length
+  const mode = ctx.stringAttr('mode', 'nearest')
+  if (mode !== 'nearest') ctx.reject('mode', mode, 'nearest (linear and cubic resizing are not supported yet)')
+  const upsample = ctx.node.op === 'Upsample'
+  const sizesInput = !upsample && ctx.hasInput(3) ? Array.from(ctx.constInput(3).data) : undefined
+  const scalesInput = upsample ? (ctx.opset >= 9 ? Array.from(ctx.constInput(1).data) : ctx.intsAttr('scales', [])) : ctx.hasInput(2) ? Array.from(ctx.constInput(2).data) : undefined
+  let scales: number[]
+  let out: number[]
+  if (sizesInput && sizesInput.length) {
+    if (sizesInput.length !== rank) ctx.mismatch(`sizes has ${sizesInput.length} values for a rank-${rank} input`)
+    out = sizesInput
+    scales = out.map((o, i) => o / shape[i]!)
+  } else if (scalesInput && scalesInput.length) {
+    if (scalesInput.length !== rank) ctx.mismatch(`scales has ${scalesInput.length} values for a rank-${rank} input`)
+    scales = scalesInput
+    out = shape.map((d, i) => Math.floor(d * scales[i]!))
+  } else ctx.mismatch('Resize needs constant scales or sizes')
+  const transform = upsample ? 'asymmetric' : ctx.stringAttr('coordinate_transformation_mode', 'half_pixel')
+  const nearest = upsample ? 'floor' : ctx.stringAttr('nearest_mode', 'round_prefer_floor')
+  const source = (o: number, i: number): number => {
+    const [inD, outD, sc] = [shape[i]!, out[i]!, scales[i]!]
+    let x: number
+    if (transform === 'asymmetric') x = o / sc
+    else if (transform === 'half_pixel') x = (o + 0.5) / sc - 0.5
+    else if (transform === 'pytorch_half_pixel') x = outD > 1 ? (o + 0.5) / sc - 0.5 : 0
+    else if (transform === 'align_corners') x = outD === 1 ? 0 : (o * (inD - 1)) / (outD - 1)
+    else return ctx.reject('coordinate_transformation_mode', transform, 'half_pixel, asymmetric, align_corners or pytorch_half_pixel')
+    let k: number
+    if (nearest === 'floor') k = Math.floor(x)
+    else if (nearest === 'ceil') k = Math.ceil(x)
+    else if (nearest === 'round_prefer_floor') k = x - Math.floor(x) === 0.5 ? Math.floor(x) : Math.round(x)
+    else if (nearest === 'round_prefer_ceil') k = Math.round(x)
+    else return ctx.reject('nearest_mode', nearest, 'round_prefer_floor, round_prefer_ceil, floor or ceil')
+    return Math.min(Math.max(k, 0), inD - 1)
+  }
+  return { shape: out, index: gatherOver(out, (at) => flatIndex(shape, at.map(source))) }
 }
 
 /** Sum / Mean of any number of activations and constants, broadcast together: one linear stage (constants go to its bias). */
