@@ -394,12 +394,6 @@ export class JobStore {
     return { before: row.before ?? 0, total: row.total }
   }
 
-  /** Attested jobs requested in `blockNumber` for `modelId` (a batch's candidates), by id. */
-  attestedJobsInBlock(blockNumber: bigint, modelId: Hex): Job[] {
-    const rows = this.prepare(`SELECT * FROM jobs WHERE block_number = ? AND model_id = ? AND mode = 'attested' ORDER BY CAST(request_id AS INTEGER)`).all(Number(blockNumber), modelId) as Row[]
-    return rows.map(toJob)
-  }
-
   getValue(key: string): string | undefined {
     const row = this.prepare('SELECT value FROM kv WHERE key = ?').get(key) as { value: string } | undefined
     return row?.value
