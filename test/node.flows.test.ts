@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { toFunctionSelector } from 'viem'
+import { inferenceOracleAbi } from '@veridict/sdk'
 import { RequestStatus } from '../oracle/src/chain/requestStatus.js'
 import type { RunningNode } from '../oracle/src/node/startNode.js'
 import { eventsOf, freePort, nodeConfig, startTestChain, startTestNode, statusOf, waitFor, type TestChain } from '../oracle/src/testing/harness.js'
@@ -75,4 +77,35 @@ describe('oracle nodes on anvil', () => {
       timeoutMs: 40_000,
     })
   })
+  test('a batch whose transaction waits in the pool keeps its members: none is signed or sent alone meanwhile', async () => {
+    const rpc = (method: string, params: unknown[]) => chain.client.request({ method, params } as never)
+    const requestIds = await chain.requestMany({ inputs: chain.testInputs.slice(7, 12), quorum: 2 })
+    await waitFor(() => requestIds.every((id) => nodes[0]!.node.store.getJob(id) !== undefined), { what: 'the node to see the requests' })
+    const blocks = requestIds.map((id) => nodes[0]!.node.store.getJob(id)!.blockNumber)
+    const first = blocks.reduce((a, b) => (a < b ? a : b))
+    // Mining stops once the committees are drawn: the batch transaction waits in the pool for longer
+    // than a member used to wait before going alone (BATCH_WAIT_MS + the backup delay).
+    await waitFor(async () => (await chain.client.getBlockNumber({ cacheTime: 0 })) > blocks.reduce((a, b) => (a > b ? a : b)), { intervalMs: 20, what: 'the seed block' })
+    await rpc('evm_setIntervalMining', [0])
+    try {
+      await waitFor(() => nodes.some((n) => requestIds.some((id) => n.node.store.getJob(id)?.state === 'submitted')), { what: 'a batch to be sent', timeoutMs: 20_000 })
+      await new Promise((resolve) => setTimeout(resolve, 10_000))
+    } finally {
+      await rpc('evm_setIntervalMining', [1])
+    }
+    await waitFor(async () => (await Promise.all(requestIds.map((id) => statusOf(chain, id)))).every((s) => s === RequestStatus.Attested || s === RequestStatus.Finalized), { what: 'every request to be attested', timeoutMs: 30_000 })
+    const attestations = new Set((await Promise.all(requestIds.map((id) => eventsOf(chain, 'AttestationSubmitted', id)))).map((events) => (events[0] as unknown as { transactionHash: string }).transactionHash))
+    // Every submitAttestations transaction mined since, reverted ones included: only the batches.
+    const head = await chain.client.getBlockNumber({ cacheTime: 0 })
+    const selector = toFunctionSelector(inferenceOracleAbi.find((x) => x.type === 'function' && x.name === 'submitAttestations')!)
+    const sent: string[] = []
+    for (let b = first; b <= head; b++) {
+      const block = await chain.client.getBlock({ blockNumber: b, includeTransactions: true })
+      for (const tx of block.transactions) if (tx.to?.toLowerCase() === chain.deployment.contracts.inferenceOracle.toLowerCase() && tx.input.startsWith(selector)) sent.push(tx.hash)
+    }
+    expect(sent.sort()).toEqual([...attestations].sort())
+    expect(attestations.size).toBe(new Set(blocks.map(String)).size)
+    // No node fell back to single attestations (signing, sharing and simulating each request again).
+    for (const n of nodes) for (const id of requestIds) expect(n.node.store.signatures(id)).toEqual([])
+  }, 90_000)
 })

@@ -5,7 +5,10 @@
  *  - the node's inference path (request words -> canonical output and output words) against a bare session.run
  * Prints a Markdown table.
  */
-import { cp, readFile } from 'node:fs/promises'
+import { spawn } from 'node:child_process'
+import { openSync, readdirSync, readFileSync } from 'node:fs'
+import os from 'node:os'
+import { cp, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import * as ort from 'onnxruntime-node'
 import { createWalletClient, encodeFunctionData, http, keccak256, parseEther, parseEventLogs, parseGwei, type Hex } from 'viem'
@@ -21,6 +24,7 @@ import { requestOptions } from '../../sdk/src/utils/requestState.js'
 import { RequestStatus } from '../src/chain/requestStatus.js'
 import { createLogger } from '../src/logger.js'
 import { ServedModel } from '../src/inference/servedModel.js'
+import type { NodeConfigInput } from '../src/config/schema.js'
 import { REPO_ROOT, freePort, nodeConfig, startTestChain, startTestNode, statusOf, waitFor } from '../src/testing/harness.js'
 
 const rows: string[][] = []
@@ -134,9 +138,15 @@ async function main(): Promise<void> {
   // about 8 s at 1 s blocks and a 5 s window: 200 requests a second keep about 16 ETH locked per signer,
   // so the operators stake 100 ETH each (with 1 ETH, locks cap an operator at about 12 requests a second).
   for (const key of [1, 2, 3]) await chain.registerOperator(key, parseEther('100'))
-  const nodes = []
-  for (const [i, port] of ports.entries())
-    nodes.push(await startTestNode(nodeConfig(chain, { httpPort: port, peers: urls.filter((_, j) => j !== i), modes: i === 0 ? ['zk', 'attested'] : ['attested'], pollIntervalMs: 100, batchAttestations: process.env.BENCH_BATCH !== '0' }), i + 1))
+  // Each node runs as its own process (`veridict node start --config`), as operators run them: three
+  // nodes in the bench's process would share one JavaScript thread. BENCH_IN_PROCESS=1 runs them here.
+  const inProcess = process.env.BENCH_IN_PROCESS === '1'
+  const nodes: { stop: () => Promise<void>; pid?: number | undefined }[] = []
+  for (const [i, port] of ports.entries()) {
+    const config = nodeConfig(chain, { httpPort: port, peers: urls.filter((_, j) => j !== i), modes: i === 0 ? ['zk', 'attested'] : ['attested'], pollIntervalMs: 100, batchAttestations: process.env.BENCH_BATCH !== '0' })
+    nodes.push(inProcess ? await startTestNode(config, i + 1) : await spawnNode(config, i + 1))
+  }
+  if (!inProcess) await Promise.all(urls.map((url) => waitFor(async () => ((await fetch(`${url}/health`).then((r) => r.json()).catch(() => undefined)) as { status?: string } | undefined)?.status === 'ok', { timeoutMs: 60_000, what: `the node at ${url} to be ready` })))
 
   // ZK latency per bundled model: request sent -> fulfilled on-chain (proof verified by the contract).
   const requester = createWalletClient({ account: privateKeyToAccount(anvilPrivateKeys[5]!), chain: chain.client.chain!, transport: http(chain.anvil.rpcUrl) })
@@ -205,6 +215,7 @@ async function main(): Promise<void> {
     }
   })()
   const sends: Promise<unknown>[] = []
+  const cpuBefore = cpuTicks()
   const t0 = performance.now()
   for (const [i, serializedTransaction] of signed.entries()) {
     const wait = t0 + (i * 1000) / rate - performance.now()
@@ -217,6 +228,7 @@ async function main(): Promise<void> {
   const progress = setInterval(() => console.error(`  ${f((performance.now() - t0) / 1000, 0)} s: ${requestedAt.size} requested, ${attestedAt.size} attested, ${finalAt.size} final of ${total}`), 5_000)
   await waitFor(() => requestedAt.size === total && [...requestedAt.keys()].every((id) => finalAt.has(id)), { timeoutMs: 600_000, intervalMs: 200, what: 'every request to be finalized' })
   clearInterval(progress)
+  const cpuAfter = cpuTicks()
   following = false
   await follow
   const ids = [...requestedAt.keys()]
@@ -237,11 +249,75 @@ async function main(): Promise<void> {
   const transactions = new Set(ids.map((id) => attestTx.get(id)))
   rows.push(['attestations per submitAttestations transaction (the node batches the requests of each block)', `${f(ids.length / transactions.size, 1)} (${transactions.size} transactions for ${ids.length} requests)`, ''])
   rows.push(['attested latency request sent -> attested (seen in logs)', `p50 ${f(pct(attestLatency, 50))} s, p95 ${f(pct(attestLatency, 95))} s; blocks after the request's block: p50 ${pct(attestBlocks, 50)}, p95 ${pct(attestBlocks, 95)}`, 'issue 11 target p95 < 3 blocks (the committee is drawn 2 blocks after the request)'])
+  const histogram = new Map<number, number>()
+  for (const b of attestBlocks) histogram.set(b, (histogram.get(b) ?? 0) + 1)
+  rows.push(['attested latency in blocks: share of requests', [...histogram].sort((a, b) => a[0] - b[0]).map(([b, n]) => `${b}: ${f((100 * n) / attestBlocks.length, 1)}%`).join(', '), ''])
   rows.push(['attested latency request sent -> finalized (window 5 s)', `p50 ${f(pct(finalLatency, 50))} s, p95 ${f(pct(finalLatency, 95))} s; blocks after the request's block: p50 ${pct(finalBlocks, 50)}, p95 ${pct(finalBlocks, 95)}`, 'target p95 < 3 blocks + window = 8 s'])
+
+  // CPU time per process over the load (from first request sent to last finalized), per request offered.
+  const cpu = (pid: number | undefined) => (pid === undefined ? 0 : (cpuAfter.get(pid)?.ticks ?? 0) - (cpuBefore.get(pid)?.ticks ?? 0)) / CLOCK_TICKS
+  const anvilPids = [...cpuAfter].filter(([, p]) => p.comm === 'anvil').map(([pid]) => pid)
+  const anvilCpu = anvilPids.reduce((sum, pid) => sum + cpu(pid), 0)
+  const loadSeconds = (finalTimes.at(-1)! - t0) / 1000
+  const perNode = nodes.map((n) => cpu(n.pid))
+  rows.push([
+    `CPU over the load (${f(loadSeconds, 1)} s, ${os.cpus().length} cores)`,
+    `${inProcess ? `bench and nodes in one process ${f(cpu(process.pid), 1)} s` : `nodes ${perNode.map((c) => `${f(c, 1)} s`).join(', ')} (${perNode.map((c) => `${f((c * 1000) / total, 2)} ms`).join(', ')} per request); bench ${f(cpu(process.pid), 1)} s`}; anvil ${f(anvilCpu, 1)} s`,
+    'user + system time from /proc',
+  ])
 
   await Promise.all(nodes.map((n) => n.stop()))
   await chain.stop()
   printRows()
+}
+
+/** A node as its own process, from a config file, with anvil account `keyIndex` as its operator key; its log goes to `<dataDir>/node.log`. */
+async function spawnNode(config: NodeConfigInput, keyIndex: number): Promise<{ stop: () => Promise<void>; pid?: number | undefined }> {
+  const file = join(config.dataDir!, 'node.json')
+  await writeFile(file, JSON.stringify(config))
+  const log = openSync(join(config.dataDir!, 'node.log'), 'a')
+  // BENCH_CPU_PROF=1 writes each node's V8 CPU profile next to its log (open it in Chrome's DevTools).
+  const profile = process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', '--cpu-prof-dir', config.dataDir!] : []
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(REPO_ROOT, 'oracle/src/cli.ts'), 'node', 'start', '--config', file], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, VERIDICT_OPERATOR_KEY: anvilPrivateKeys[keyIndex]! },
+    stdio: ['ignore', log, log],
+  })
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  child.once('exit', (code) => {
+    if (code !== 0 && code !== null) console.error(`node ${keyIndex} exited with code ${code}: see ${join(config.dataDir!, 'node.log')}`)
+  })
+  return {
+    pid: child.pid,
+    stop: async () => {
+      child.kill('SIGTERM')
+      await exited
+    },
+  }
+}
+
+const CLOCK_TICKS = 100
+
+/** User + system CPU ticks of every process (Linux /proc; empty elsewhere). */
+function cpuTicks(): Map<number, { comm: string; ticks: number }> {
+  const out = new Map<number, { comm: string; ticks: number }>()
+  let pids: string[] = []
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d))
+  } catch {
+    return out
+  }
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      const close = stat.lastIndexOf(')')
+      const fields = stat.slice(close + 2).split(' ')
+      out.set(Number(pid), { comm: stat.slice(stat.indexOf('(') + 1, close), ticks: Number(fields[11]) + Number(fields[12]) })
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return out
 }
 
 function printRows(): void {

@@ -38,8 +38,8 @@ export type ChainFollowerParameters = {
   onLogs: (logs: OracleLog[]) => void
   /** A request log that was reorged out; its job is cancelled by the caller. */
   onReorgedOut: (requestId: bigint) => void
-  /** Called when the head block changes (after that poll's logs are applied). */
-  onHead?: ((head: bigint) => void) | undefined
+  /** Called when the head block changes, before that poll's logs are read. */
+  onHead?: ((head: bigint, hash: Hex) => void) | undefined
   logger: Logger
   metrics: NodeMetrics
 }
@@ -92,6 +92,12 @@ export class ChainFollower {
     this.head = head
     this.headTimestamp = latest.timestamp
     metrics.headBlock.set(head)
+    // Told before the new blocks' logs are read: what waits for a block (a committee's seed) needs only
+    // its number and hash, and is on the clock (an attestation must reach the next block).
+    if (moved) {
+      this.p.logger.debug({ head, timestamp: Number(latest.timestamp) }, 'new head')
+      this.p.onHead?.(head, latest.hash)
+    }
     const safe = head - BigInt(confirmations)
     let cursor = store.getCursor()
     if (cursor && cursor.blockNumber <= head) {
@@ -112,7 +118,7 @@ export class ChainFollower {
       applied += ordered.length
       from = to + 1n
     }
-    if (moved) this.p.onHead?.(head)
+
     return applied
   }
 

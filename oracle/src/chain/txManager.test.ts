@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { createPublicClient, defineChain, http, parseAbi, type PublicClient } from 'viem'
+import { createPublicClient, custom, defineChain, http, parseAbi, type PublicClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { anvilPrivateKeys, startAnvil, type Anvil } from '../../../test/utils/anvil.js'
 import { TransactionError } from '../errors/node.js'
@@ -90,5 +90,29 @@ describe('TxManager on anvil', () => {
     await expect(send).rejects.toThrow(TransactionError)
     await expect(send).rejects.toThrow(/was used by another transaction/)
     txs.close()
+  })
+  test('a send on the clock with its gas limit given skips the estimate and uses that limit', async () => {
+    const methods: string[] = []
+    const counted = createPublicClient({
+      chain: client.chain!,
+      transport: custom({
+        request: ({ method, params }: { method: string; params: unknown }) => {
+          methods.push(method)
+          return client.request({ method, params } as never)
+        },
+      }),
+      pollingInterval: 50,
+    })
+    const txs = new TxManager({ publicClient: counted, account, chain: client.chain!, headroomPercent: 125, stuckAfterMs: 30_000, pollIntervalMs: 50, logger: createLogger('silent'), metrics: new NodeMetrics(() => ({})) })
+    const given = await txs.send({ ...ping(7), gas: 60_000n })
+    const estimated = await txs.send(ping(8))
+    txs.close()
+    expect(given.status).toBe('mined')
+    expect(estimated.status).toBe('mined')
+    const gasOf = async (r: typeof given) => (await client.getTransaction({ hash: r.status === 'mined' ? r.receipt.transactionHash : '0x' })).gas
+    expect(await gasOf(given)).toBe(60_000n)
+    expect(await gasOf(estimated)).not.toBe(60_000n)
+    // One estimate in all (viem estimates with eth_fillTransaction where the node has it): the second send's.
+    expect(methods.filter((m) => m === 'eth_estimateGas' || m === 'eth_fillTransaction')).toHaveLength(1)
   })
 })

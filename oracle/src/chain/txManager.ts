@@ -34,6 +34,12 @@ export type SendParameters = {
   notBefore?: bigint | undefined
   /** Called with each transaction hash as soon as it is sent (to checkpoint it). */
   onSent?: ((hash: Hex) => void) | undefined
+  /**
+   * A gas limit known in advance, for a send on the clock (an attestation that must reach the next
+   * block): no simulation or estimate, which under load can take a block's time. A revert is then
+   * found out on-chain (and an `alreadyDone` one still counts as done).
+   */
+  gas?: bigint | undefined
 }
 
 export type SendReturnType = { status: 'mined'; receipt: TransactionReceipt } | { status: 'already'; errorName: string }
@@ -107,8 +113,8 @@ export class TxManager {
     let estimated: bigint
     const started = Date.now()
     try {
-      estimated = await this.estimate(call, data, notBefore)
-      logger.debug({ kind, ms: Date.now() - started, estimated }, 'gas estimated')
+      estimated = params.gas !== undefined ? (params.gas * 100n) / BigInt(this.p.headroomPercent) : await this.estimate(call, data, notBefore)
+      logger.debug({ kind, ms: Date.now() - started, estimated, given: params.gas !== undefined }, 'gas estimated')
     } catch (error) {
       const name = revertErrorName(error)
       if (name && alreadyDone.includes(name)) {

@@ -71,6 +71,8 @@ const ENTITLEMENT_TTL_MS = 1_000
 const signatureKey = (requestId: bigint, signer: Address, signature: Hex) => `${requestId}:${signer.toLowerCase()}:${signature.toLowerCase()}`
 /** How long past the backup submitters' turns a request of a batch waits for the batch before it is attested alone. */
 const BATCH_WAIT_MS = 3_000
+/** The longest a batch member waits for its lead's batch before going alone (a lead that never lands). */
+const BATCH_MEMBER_MAX_WAIT_MS = 60_000
 /**
  * The most requests in one batch: a block's requests are cut into chunks of this many. 128 results
  * are about 100 kB of calldata (under the 128 kB a geth node's pool takes) and 3.4M gas.
@@ -84,6 +86,10 @@ const FINALIZE_GRACE_SECONDS = 5
 const PUMP_COALESCE_MS = 2
 /** How often jobs told to wait are checked, and how often the table is rescanned for missed wake-ups. */
 const SWEEP_MS = 50
+/** Gas for a submission's fixed part (transaction, batch digest, signature recovery) when the limit is not estimated. */
+const ATTEST_GAS_BASE = 150_000n
+/** How long urgent steps may hold other jobs back (see onTheClock). */
+const ON_THE_CLOCK_MS = 1_000
 const RESYNC_MS = 10_000
 /** The oracle's ABI with the staking contract's errors, which its calls bubble up (InsufficientFreeStake, SignerNotActive). */
 const ORACLE_CALL_ABI = [...inferenceOracleAbi, ...operatorStakingAbi.filter((item) => item.type === 'error')]
@@ -120,6 +126,15 @@ export class OracleNode {
   private readonly busy = new Map<bigint, Promise<void>>()
   /** Jobs to step on the next pass (the scheduler: nothing scans the whole table per pass). */
   private readonly ready = new Set<bigint>()
+  /** Jobs to step before the ready ones: those a new block was waited for. */
+  private readonly urgent = new Set<bigint>()
+  /**
+   * Urgent jobs stepping now, with their start time: until each has sent its transaction (or
+   * finished its step, or ON_THE_CLOCK_MS passed) no other job starts a step, so that a new block's
+   * requests, which cannot be attested before the next block anyway, do not delay an attestation
+   * that must reach it.
+   */
+  private readonly onTheClock = new Map<bigint, number>()
   /** Jobs told to wait (later()), with the time they become ready. */
   private readonly waiting = new Map<bigint, number>()
   private lastSweep = 0
@@ -129,6 +144,8 @@ export class OracleNode {
   private finalizeTimer: NodeJS.Timeout | undefined
   /** The first output each peer was seen signing for each request (noteSigned). */
   private readonly signedOutputs = new Map<string, SignedAttestation>()
+  /** Each batch member's lead (itself for the lead) while the lead carries the batch. */
+  private readonly memberOf = new Map<bigint, bigint>()
   /** Operators this node reported (or is reporting) for equivocation. */
   private readonly reported = new Set<Address>()
   /** Jobs whose next step waits for a new block (a committee to be drawn, a seat next round). */
@@ -144,6 +161,12 @@ export class OracleNode {
   private committeeParameters: { roundBlocks: bigint; minStake: bigint } | undefined
   /** Signatures already checked against their job's attestation (`requestId:signer:signature`), so each is recovered once. */
   private readonly verified = new Set<string>()
+  /**
+   * The most gas per request an attestation used, by model and quorum (from receipts). An urgent
+   * submission sends ATTEST_GAS_BASE + 1.25 x that per request as its gas limit, skipping the
+   * estimate: the limit only caps what is used, and a batch's fixed part is amortised over its items.
+   */
+  private readonly attestGas = new Map<string, bigint>()
   /** Jobs whose transaction was sent before a restart: look it up before sending another. */
   private readonly unconfirmed = new Set<bigint>()
   private timer: NodeJS.Timeout | undefined
@@ -180,9 +203,16 @@ export class OracleNode {
         for (const log of logs) if (typeof log.args.requestId === 'bigint') this.schedule(log.args.requestId)
       },
       onReorgedOut: (requestId) => this.store.transition(requestId, 'cancelled', { note: 'request reorged out' }),
-      onHead: () => {
-        for (const requestId of this.awaitingBlock) this.schedule(requestId)
+      onHead: (head, hash) => {
+        // The new head is the seed block of committees drawn for the next block.
+        if (!this.blockHashes.has(head)) this.blockHashes.set(head, Promise.resolve(hash))
+        // Jobs waiting for this block step first: an attestation must reach the next block.
+        for (const requestId of this.awaitingBlock) {
+          this.waiting.delete(requestId)
+          this.urgent.add(requestId)
+        }
         this.awaitingBlock.clear()
+        this.wake()
       },
       logger: p.logger,
       metrics: this.metrics,
@@ -326,6 +356,10 @@ export class OracleNode {
     if (now - this.lastResync >= RESYNC_MS) {
       this.lastResync = now
       for (const requestId of this.store.listJobIds(ACTIONABLE, 1_000_000)) if (!this.waiting.has(requestId)) this.ready.add(requestId)
+      for (const requestId of this.memberOf.keys()) {
+        const state = this.store.getJob(requestId)?.state
+        if (state !== 'pending' && state !== 'inferred' && state !== 'submitted') this.memberOf.delete(requestId)
+      }
     }
     if (now - this.lastSweep >= SWEEP_MS) {
       this.lastSweep = now
@@ -335,15 +369,20 @@ export class OracleNode {
           this.ready.add(requestId)
         }
     }
-    for (const requestId of this.ready) {
+    for (const [requestId, at] of this.onTheClock) if (now - at > ON_THE_CLOCK_MS) this.onTheClock.delete(requestId)
+    for (const requestId of [...this.urgent, ...this.ready]) {
       if (this.busy.has(requestId)) continue
+      const urgent = this.urgent.delete(requestId)
+      if (!urgent && this.onTheClock.size) break
       this.ready.delete(requestId)
       const job = this.store.getJob(requestId)
       if (!job || !ACTIONABLE.includes(job.state)) continue
+      if (urgent) this.onTheClock.set(requestId, now)
       const run = this.step(job)
         .catch((error: unknown) => this.stepFailed(job, error))
         .finally(() => {
           this.busy.delete(job.requestId)
+          this.onTheClock.delete(job.requestId)
           // A step that has to wait says so with later(); otherwise the job's next step follows at once.
           if (!this.waiting.has(job.requestId)) this.ready.add(job.requestId)
           this.wake()
@@ -373,6 +412,7 @@ export class OracleNode {
   /** The job's next step waits `ms` (or until something schedules it). */
   private later(requestId: bigint, ms: number): void {
     this.ready.delete(requestId)
+    this.urgent.delete(requestId)
     this.waiting.set(requestId, Date.now() + ms)
   }
 
@@ -396,6 +436,7 @@ export class OracleNode {
       case 'proved':
         return this.submitProof(job)
       case 'attested':
+        this.memberOf.delete(job.requestId)
         return this.watch(job, model)
     }
   }
@@ -605,11 +646,24 @@ export class OracleNode {
     if (!this.config.batchAttestations) return false
     const giveUpAt = job.updatedAt + BATCH_WAIT_MS + this.config.quorumBackupDelayMs
     const now = Date.now()
-    if (now > giveUpAt) return false
+    // A member of a batch its lead is still carrying waits for it, however slow the chain: going alone
+    // then would only add transactions to a chain that is already behind.
+    const leadId = this.memberOf.get(job.requestId)
+    if (leadId !== undefined && leadId !== job.requestId) {
+      const lead = this.store.getJob(leadId)
+      if (lead && (lead.state === 'inferred' || lead.state === 'submitted') && now < job.updatedAt + BATCH_MEMBER_MAX_WAIT_MS) {
+        this.later(job.requestId, Math.max(giveUpAt - now + 1, BATCH_WAIT_MS))
+        return true
+      }
+      this.memberOf.delete(job.requestId)
+      return false
+    }
+    if (now > giveUpAt && leadId === undefined) return false
     // Only a chunk's first request (its lead) loads the batch; the others wait for it.
     const { before, total } = this.store.batchPosition(job)
     if (total < 2 || (before === total - 1 && before % MAX_BATCH === 0)) return false
     if (before % MAX_BATCH !== 0) {
+      if (now > giveUpAt) return false
       this.later(job.requestId, giveUpAt - now + 1)
       return true
     }
@@ -619,6 +673,13 @@ export class OracleNode {
       this.later(job.requestId, 20)
       return true
     }
+    for (const m of members) this.memberOf.set(m.requestId, job.requestId)
+    // The lead gives its batch up (and its members go alone) only past giveUpAt without a quorum of
+    // seated signers on it: peers that batched differently, or committees that differ across it.
+    const giveUp = () => {
+      for (const m of members) if (this.memberOf.get(m.requestId) === job.requestId) this.memberOf.delete(m.requestId)
+      return false
+    }
     const requestIds = members.map((m) => m.requestId)
     const outputHashes = members.map((m) => m.outputHash!)
     const structHashes = members.map((m) => this.structHashOf({ requestId: m.requestId, modelId: job.modelId, inputHash: m.inputHash, outputHash: m.outputHash! }))
@@ -626,6 +687,7 @@ export class OracleNode {
     let stored = this.store.batchSignatures(batchId)
     if (!stored.some((s) => getAddress(s.signer) === this.address)) {
       const signature = await signBatchHashes(this.account, this.domain, structHashes)
+      this.logger.debug({ requestId: job.requestId, batch: members.length }, 'batch signed')
       this.store.addBatchSignature({ batchId, signer: this.address, requestIds, outputHashes, signature })
       this.verified.add(signatureKey(0n, this.address, signature))
       this.peers.broadcast(
@@ -648,17 +710,21 @@ export class OracleNode {
       .map((s) => ({ signer: getAddress(s.signer), signature: s.signature }))
     // Too few yet: a peer's signature wakes this job (receiveBatchAttestation); the timer is a fallback.
     if (held.length < job.quorum) {
+      if (Date.now() > giveUpAt) return giveUp()
       this.later(job.requestId, 250)
       return true
     }
     const group = members.map((m) => (m.requestId === job.requestId ? job : this.store.getJob(m.requestId))).filter((j): j is Job => j !== undefined)
-    if (group.length !== members.length) return false
+    if (group.length !== members.length) return giveUp()
     const seats = await Promise.all(group.map((j) => this.entitled(j, held.map((h) => h.signer))))
-    this.logger.debug({ requestId: job.requestId, batch: group.length, held: held.length, seated: held.filter((_, i) => seats.every((row) => row[i])).length }, 'batch quorum check')
+    const usable = held.filter((_, i) => seats.every((row) => row[i]))
+    this.logger.debug({ requestId: job.requestId, batch: group.length, held: held.length, seated: usable.length }, 'batch quorum check')
+    // Drawn, but too few signers hold a seat on every request of the batch: alone, each may find its quorum.
+    if (usable.length < job.quorum && Date.now() > giveUpAt && seats.some((row) => row.some(Boolean))) return giveUp()
     await this.submitQuorum({
       lead: job,
       jobs: group,
-      usable: held.filter((_, i) => seats.every((row) => row[i])),
+      usable,
       rankOf: (signer) => keccak256(encodePacked(['bytes32', 'address'], [batchId, signer])),
       verify: async (signer, signature) => {
         const key = signatureKey(0n, signer, signature)
@@ -723,6 +789,10 @@ export class OracleNode {
     }
     if (chosen.length < lead.quorum) return this.later(lead.requestId, 1_000)
     chosen.sort((a, b) => (BigInt(a.signer) < BigInt(b.signer) ? -1 : 1))
+    // On the clock, with the gas of such a submission already seen: no estimate (see attestGasLimit).
+    const gasKey = `${lead.modelId}:${lead.quorum}`
+    const learned = this.attestGas.get(gasKey)
+    const gas = this.onTheClock.has(lead.requestId) && learned !== undefined ? ATTEST_GAS_BASE + (learned * BigInt(jobs.length) * 5n) / 4n : undefined
     // No status read first: the simulation in txs.send reverts with RequestNotPending if someone was faster.
     const result = await this.txs.send({
       kind: 'attest',
@@ -730,11 +800,17 @@ export class OracleNode {
       abi: ORACLE_CALL_ABI,
       functionName: 'submitAttestations',
       alreadyDone: ['RequestNotPending'],
+      gas,
       args: [jobs.map((j) => ({ request: j.commitment, outputWords: j.outputWords! })), chosen.map((c) => c.signature)],
       onSent: (hash) => {
         for (const j of jobs) this.store.transition(j.requestId, 'submitted', { from: ['inferred', 'submitted'], patch: { txHash: hash }, note: `submitAttestations ${hash}${jobs.length > 1 ? ` (batch of ${jobs.length})` : ''}` })
+        if (this.onTheClock.delete(lead.requestId)) this.wake()
       },
     })
+    if (result.status === 'mined') {
+      const perItem = result.receipt.gasUsed / BigInt(jobs.length)
+      if (perItem > (learned ?? 0n)) this.attestGas.set(gasKey, perItem)
+    }
     this.attestationSent(lead, result, chosen.map((c) => c.signer), p.model, jobs.length)
   }
 

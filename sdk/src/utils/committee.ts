@@ -1,4 +1,4 @@
-import { encodeAbiParameters, keccak256, type Address, type Hex } from 'viem'
+import { concat, keccak256, numberToHex, pad, type Address, type Hex } from 'viem'
 import type { RequestCommitment } from './requestState.js'
 
 /**
@@ -32,7 +32,8 @@ export function committeeRoundAt(request: Pick<RequestCommitment, 'blockNumber' 
 
 /** keccak256(abi.encode(blockhash(seedBlock), requestId)). */
 export function committeeSeed(seedBlockHash: Hex, requestId: bigint): Hex {
-  return keccak256(encodeAbiParameters([{ type: 'bytes32' }, { type: 'uint256' }], [seedBlockHash, requestId]))
+  // abi.encode of two static words is their concatenation (cheaper than the ABI encoder, per request).
+  return keccak256(concat([seedBlockHash, numberToHex(requestId, { size: 32 })]))
 }
 
 /**
@@ -46,6 +47,6 @@ export function holdsSeat(
   operator: { account: Address; stake: bigint; raisedAt: bigint },
 ): boolean {
   if (operator.raisedAt >= request.blockNumber || request.totalWeight === 0n) return false
-  const draw = BigInt(keccak256(encodeAbiParameters([{ type: 'bytes32' }, { type: 'address' }], [seed, operator.account]))) % request.totalWeight
+  const draw = BigInt(keccak256(concat([seed, pad(operator.account, { size: 32 })]))) % request.totalWeight
   return draw < committeeSize(request.quorum) * operator.stake
 }
