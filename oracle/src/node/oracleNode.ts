@@ -146,6 +146,8 @@ export class OracleNode {
   private readonly signedOutputs = new Map<string, SignedAttestation>()
   /** Each batch member's lead (itself for the lead) while the lead carries the batch. */
   private readonly memberOf = new Map<bigint, bigint>()
+  /** The batches peers signed, by each request in them: another batch than ours over a request means they batched differently. */
+  private readonly peerBatches = new Map<bigint, Set<Hex>>()
   /** Operators this node reported (or is reporting) for equivocation. */
   private readonly reported = new Set<Address>()
   /** Jobs whose next step waits for a new block (a committee to be drawn, a seat next round). */
@@ -356,10 +358,11 @@ export class OracleNode {
     if (now - this.lastResync >= RESYNC_MS) {
       this.lastResync = now
       for (const requestId of this.store.listJobIds(ACTIONABLE, 1_000_000)) if (!this.waiting.has(requestId)) this.ready.add(requestId)
-      for (const requestId of this.memberOf.keys()) {
-        const state = this.store.getJob(requestId)?.state
-        if (state !== 'pending' && state !== 'inferred' && state !== 'submitted') this.memberOf.delete(requestId)
-      }
+      for (const tracked of [this.memberOf, this.peerBatches])
+        for (const requestId of tracked.keys()) {
+          const state = this.store.getJob(requestId)?.state
+          if (state !== 'pending' && state !== 'inferred' && state !== 'submitted') tracked.delete(requestId)
+        }
     }
     if (now - this.lastSweep >= SWEEP_MS) {
       this.lastSweep = now
@@ -709,8 +712,11 @@ export class OracleNode {
       .sort((a, b) => (getAddress(a.signer) === this.address ? -1 : getAddress(b.signer) === this.address ? 1 : 0))
       .map((s) => ({ signer: getAddress(s.signer), signature: s.signature }))
     // Too few yet: a peer's signature wakes this job (receiveBatchAttestation); the timer is a fallback.
+    // Silence is no reason to go alone (slow or absent peers would not sign single requests faster);
+    // a peer that signed another batch led by this request, or this request alone, is.
     if (held.length < job.quorum) {
-      if (Date.now() > giveUpAt) return giveUp()
+      const elsewhere = requestIds.some((id) => [...(this.peerBatches.get(id) ?? [])].some((other) => other !== batchId)) || this.store.signatures(job.requestId).length > 0
+      if ((elsewhere && Date.now() > giveUpAt) || Date.now() > job.updatedAt + BATCH_MEMBER_MAX_WAIT_MS) return giveUp()
       this.later(job.requestId, 250)
       return true
     }
@@ -1070,6 +1076,7 @@ export class OracleNode {
     if (!active) throw new InvalidAttestationError({ reason: `${signer} is not an active operator` })
     this.noteSigned(requestIds.map((requestId, i) => ({ signer, attestation: { requestId, modelId: body.modelId, inputHash: inputHashes[i]!, outputHash: batch.outputHashes[i]! }, batch: structHashes, index: BigInt(i), signature: body.signature })))
     const batchId = keccak256(concat(structHashes))
+    for (const requestId of requestIds) this.peerBatches.set(requestId, (this.peerBatches.get(requestId) ?? new Set<Hex>()).add(batchId))
     const stored = this.store.addBatchSignature({ batchId, signer, requestIds, outputHashes: batch.outputHashes, signature: body.signature })
     if (stored) this.schedule(requestIds[0]!)
     return { stored }
