@@ -53,7 +53,8 @@ export type TestChain = {
    * Sends one attested request per input from anvil account 5 at once (consecutive nonces, no wait
    * between them, so with interval mining they share a block); returns their ids in order.
    */
-  requestMany: (p: { inputs: number[][]; quorum: number }) => Promise<bigint[]>
+  /** Sends the requests at once (one block when they fit); `fees` per request, 0.01 ETH each by default. */
+  requestMany: (p: { inputs: number[][]; quorum: number; fees?: bigint[] }) => Promise<bigint[]>
   /** Input words as the request carries them. */
   inputWords: (input: number[]) => bigint[]
   stop: () => Promise<void>
@@ -108,7 +109,7 @@ export async function startTestChain({ challengeWindow = 6n, blockTime, anvilArg
       const [event] = parseEventLogs({ abi: inferenceOracleAbi, eventName: 'InferenceRequested', logs: receipt.logs })
       return event!.args.requestId
     },
-    requestMany: async ({ inputs, quorum }) => {
+    requestMany: async ({ inputs, quorum, fees }) => {
       const w = wallet(5)
       const [block, nonce] = await Promise.all([client.getBlock(), client.getTransactionCount({ address: w.account.address, blockTag: 'pending' })])
       const hashes = await Promise.all(
@@ -118,7 +119,7 @@ export async function startTestChain({ challengeWindow = 6n, blockTime, anvilArg
             abi: inferenceOracleAbi,
             functionName: 'requestInference',
             args: [modelId, inputWords(input), requestOptions({ mode: 1, quorum, deadline: block.timestamp + 3600n })],
-            value: parseEther('0.01'),
+            value: fees?.[i] ?? parseEther('0.01'),
             nonce: nonce + i,
             gas: 400_000n,
           }),
