@@ -63,6 +63,25 @@ describe('JobStore', () => {
     store.close()
   })
 
+  test('a job read again reflects every change, and none that was rolled back', () => {
+    const store = new JobStore({ dataDir: mkdtempSync(join(tmpdir(), 'veridict-store-')) })
+    store.insertJob(job(9n))
+    const before = store.getJob(9n)!
+    expect(Object.isFrozen(before)).toBe(true)
+    expect(store.transition(9n, 'inferred', { patch: { outputWords: [3n] } })?.state).toBe('inferred')
+    expect(store.getJob(9n)).toMatchObject({ state: 'inferred', outputWords: [3n] })
+    // A transition inside a transaction that then fails is undone, in the table and in what getJob says.
+    expect(() =>
+      store.atomically(() => {
+        store.transition(9n, 'done')
+        throw new Error('the batch failed after the transition')
+      }),
+    ).toThrow('the batch failed')
+    expect(store.getJob(9n)?.state).toBe('inferred')
+    expect(before.state).toBe('pending')
+    store.close()
+  })
+
   test('survives a reopen: cursor, jobs and signatures persist', () => {
     let store = new JobStore({ dataDir })
     store.setCursor(42n, `0x${'55'.repeat(32)}`)

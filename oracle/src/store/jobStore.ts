@@ -200,9 +200,19 @@ const columns: Record<keyof JobPatch, [string, (v: never) => unknown]> = {
  * transaction together with its audit row, signatures from peers, and the follower's cursor.
  * The request id is the primary key, so a request is never taken twice.
  */
+/** How many decoded jobs JobStore keeps (a few minutes of requests at hundreds a second). */
+const JOB_CACHE_SIZE = 50_000
+
 export class JobStore {
   readonly db: Database.Database
   private readonly statements = new Map<string, Database.Statement>()
+  /**
+   * Decoded jobs by request id (frozen; at most JOB_CACHE_SIZE, oldest dropped first): a job is read
+   * at every step and by every peer signature, and decoding its row (JSON, bigints) was a tenth of
+   * the node's CPU under load. Every change goes through transition(), which refreshes its entry;
+   * a rolled-back transaction empties the cache.
+   */
+  private readonly cache = new Map<string, Job>()
 
   constructor({ dataDir, file = 'node.sqlite' }: { dataDir: string; file?: string }) {
     mkdirSync(dataDir, { recursive: true })
@@ -270,8 +280,15 @@ export class JobStore {
   }
 
   getJob(requestId: bigint): Job | undefined {
-    const row = this.prepare('SELECT * FROM jobs WHERE request_id = ?').get(String(requestId)) as Row | undefined
-    return row ? toJob(row) : undefined
+    const key = String(requestId)
+    const cached = this.cache.get(key)
+    if (cached) return cached
+    const row = this.prepare('SELECT * FROM jobs WHERE request_id = ?').get(key) as Row | undefined
+    if (!row) return undefined
+    const job = Object.freeze(toJob(row))
+    if (this.cache.size >= JOB_CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!)
+    this.cache.set(key, job)
+    return job
   }
 
   /** Jobs in the given states, oldest first. */
@@ -304,7 +321,7 @@ export class JobStore {
   transition(requestId: bigint, to: JobState, { from, patch = {}, note }: { from?: readonly JobState[]; patch?: JobPatch; note?: string } = {}): Job | undefined {
     const allowed = from ?? jobStates.filter((s) => !finalStates.includes(s))
     const now = Date.now()
-    return this.db.transaction(() => {
+    return this.guarded(() => {
       const current = this.prepare('SELECT state FROM jobs WHERE request_id = ?').get(String(requestId)) as { state: JobState } | undefined
       if (!current || !allowed.includes(current.state)) return undefined
       const sets = ['state = ?', 'updated_at = ?']
@@ -316,8 +333,19 @@ export class JobStore {
       }
       this.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE request_id = ?`).run(...values, String(requestId))
       this.prepare('INSERT INTO job_events (request_id, from_state, to_state, note, at) VALUES (?, ?, ?, ?, ?)').run(String(requestId), current.state, to, note ?? null, now)
+      this.cache.delete(String(requestId))
       return this.getJob(requestId)
-    })()
+    })
+  }
+
+  /** Runs `fn` in a transaction; if it rolls back, cached jobs may describe undone changes: drop them all. */
+  private guarded<T>(fn: () => T): T {
+    try {
+      return this.db.transaction(fn)()
+    } catch (error) {
+      this.cache.clear()
+      throw error
+    }
   }
 
   /** Job counts by state (every state present, zeros included). */
@@ -417,6 +445,6 @@ export class JobStore {
 
   /** Runs `fn` in one transaction (for changes that must land together, e.g. a batch of logs and the cursor). */
   atomically<T>(fn: () => T): T {
-    return this.db.transaction(fn)()
+    return this.guarded(fn)
   }
 }
