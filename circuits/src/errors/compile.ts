@@ -6,7 +6,8 @@ export const SUPPORTED_OPS = [
   'GlobalAveragePool', 'BatchNormalization', 'ArgMax', 'Softmax (final, dropped)', 'Concat', 'Split', 'Slice',
   'Gather (constant indices)', 'Neg', 'Abs', 'Clip', 'PRelu', 'Max', 'Min',
   'ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'Pad', 'Sum', 'Mean', 'HardSigmoid', 'HardSwish',
-  'Expand', 'Tile', 'Resize (nearest)', 'Upsample (nearest)',
+  'Expand', 'Tile', 'Resize (nearest)', 'Upsample (nearest)', 'Sigmoid', 'Tanh', 'Erf', 'Exp', 'Softsign',
+  'Softplus', 'Gelu', 'Elu', 'Selu',
 ] as const
 
 type NodeRef = { node: string; op: string }
