@@ -114,3 +114,154 @@ describe('the float error over every input, at the default scale', () => {
     expect(worst).toBeGreaterThan(0.25)
   })
 })
+
+/** BN254 scalar field: a "negative" number n is the field element P + n. */
+const P = 21888242871839275222246405745257275088548364400416034343698204186575808495617n
+const field = (v: bigint) => ((v % P) + P) % P
+const signed = (v: bigint) => (v > P / 2n ? v - P : v)
+
+describe('Piecewise template: every signal is fixed by the input (forged witnesses fail the R1CS check)', () => {
+  // Sigmoid on 11-bit inputs at 2^-6, outputs at 2^-8: the parameters the quantizer chooses.
+  const inBits = 11
+  const fit = fitPiecewise({ fn: { name: 'sigmoid' }, xMin: -1024n, xMax: 1023n, inScale: 6, outScale: 8, where: 'test' })
+  const bits = signedBits(fit.yMin, fit.yMax)
+  const stage = { kind: 'piecewise', fn: { name: 'sigmoid' }, inBits, ...fit, bits, sources: [], shape: [1] } as QuantizedPiecewise
+  const size = 1n << BigInt(stage.segmentBits)
+  const span = BigInt(stage.segments) * size - 1n
+  const hi = stage.lo + span
+  const cmpBits = Math.max(signedBits(-1024n - stage.lo, 1023n - stage.lo), signedBits(hi - 1023n, hi + 1024n))
+  let kBits = 0
+  while (1 << kBits < stage.segments) kBits++
+  const uBits = stage.segmentBits + kBits
+  let circuit: CompileCircomReturnType
+  let r1cs: R1cs
+  let symbols: Map<string, number>
+
+  beforeAll(async () => {
+    const dir = await testDir('sound-piecewise')
+    const file = join(dir, 'piecewise.circom')
+    const list = (v: bigint[]) => `[${v.join(',')}]`
+    await writeFile(
+      file,
+      `pragma circom 2.1.6;\ninclude "veridict.circom";\ntemplate T() { signal input in; signal output out; component p = Piecewise(1, ${cmpBits}, ${stage.lo}, ${stage.segmentBits}, ${kBits}, ${stage.segments}, ${list(stage.c0)}, ${list(stage.c1)}, ${list(stage.c2)}, ${stage.shift}, ${bits}); p.in[0] <== in; out <== p.out[0]; }\ncomponent main = T();\n`,
+    )
+    circuit = await compileCircom({ file, outDir: dir, optimization: 0 })
+    r1cs = await readR1cs(circuit.r1cs)
+    symbols = await readSymbols(circuit.sym)
+  })
+
+  type Witness = { get: (s: string) => bigint; set: (s: string, v: bigint) => void }
+  /** The honest witness for x, edited as an attacker would; returns the violated constraints and the claimed output. */
+  async function tamper(x: bigint, edit: (w: Witness) => void): Promise<{ failing: number; out: bigint; honest: bigint }> {
+    const witness = await calculateWitness(circuit.wasm, { in: String(field(x)) })
+    expect(failingConstraints(r1cs, witness)).toEqual([])
+    const wire = (signal: string) => {
+      const id = symbols.get(signal)
+      if (id === undefined) throw new Error(`no signal ${signal} in the harness`)
+      return id
+    }
+    const tampered = [...witness]
+    edit({ get: (s) => signed(tampered[wire(s)]!), set: (s, v) => (tampered[wire(s)] = field(v)) })
+    return { failing: failingConstraints(r1cs, tampered).length, out: signed(tampered[wire('main.out')]!), honest: signed(witness[wire('main.out')]!) }
+  }
+
+  /** Rewrites everything after the clamp consistently from a claimed u and selector (default: one-hot at u's segment). */
+  function forgeFrom({ get, set }: Witness, u: bigint, selector?: bigint[]) {
+    set('main.p.u[0]', u)
+    set('main.p.split[0].in', u)
+    for (let j = 0; j < uBits; j++) set(`main.p.split[0].out[${j}]`, (u >> BigInt(j)) & 1n)
+    const [k, t] = [u >> BigInt(stage.segmentBits), u & (size - 1n)]
+    const sel = selector ?? Array.from({ length: stage.segments }, (_, s) => (BigInt(s) === k ? 1n : 0n))
+    sel.forEach((e, s) => set(`main.p.sel[0][${s}]`, e))
+    const dot = (c: bigint[]) => c.reduce((acc, v, s) => acc + v * sel[s]!, 0n)
+    set('main.p.t2[0]', t * t)
+    set('main.p.p1[0]', dot(stage.c1) * t)
+    set('main.p.p2[0]', dot(stage.c2) * t * t)
+    const acc = dot(stage.c0) + dot(stage.c1) * t + dot(stage.c2) * t * t
+    rescaleTo({ get, set }, acc)
+  }
+
+  /** Rewrites the rescale of `acc` (its split into remainder and output bits) and the output. */
+  function rescaleTo({ set }: Witness, acc: bigint) {
+    const n = stage.shift + bits
+    const v = acc + (1n << BigInt(stage.shift - 1)) + (1n << BigInt(n - 1))
+    set('main.p.rescale[0].in', acc)
+    set('main.p.rescale[0].split.in', v)
+    for (let j = 0; j < n; j++) set(`main.p.rescale[0].split.out[${j}]`, (v >> BigInt(j)) & 1n)
+    claimOutput(set, (v >> BigInt(stage.shift)) - (1n << BigInt(bits - 1)), (v >> BigInt(n - 1)) & 1n)
+  }
+
+  function claimOutput(set: Witness['set'], y: bigint, nonNeg: bigint) {
+    set('main.p.rescale[0].out', y)
+    set('main.p.rescale[0].nonNeg', nonNeg)
+    set('main.p.out[0]', y)
+    set('main.p.nonNeg[0]', nonNeg)
+    set('main.out', y)
+  }
+
+  test('computes the reference on the edge inputs', async () => {
+    for (const x of edgeInputs(stage, inBits)) {
+      const w = await calculateWitness(circuit.wasm, { in: String(field(x)) })
+      expect(signed(w[symbols.get('main.out')!]!)).toBe(piecewise(stage, x))
+    }
+  })
+
+  test('rejects a wrong output', async () => {
+    const { failing } = await tamper(0n, ({ get, set }) => set('main.out', get('main.out') + 1n))
+    expect(failing).toBeGreaterThan(0)
+  })
+
+  test('rejects out + 1 paid for with a negative remainder (only the remainder bit range check fails)', async () => {
+    const { failing, out, honest } = await tamper(0n, ({ get, set }) => {
+      const n = stage.shift + bits
+      const v = get('main.p.rescale[0].split.in')
+      const forged = v + (1n << BigInt(stage.shift))
+      for (let j = stage.shift; j < n; j++) set(`main.p.rescale[0].split.out[${j}]`, (forged >> BigInt(j)) & 1n)
+      set('main.p.rescale[0].split.out[0]', get('main.p.rescale[0].split.out[0]') - (1n << BigInt(stage.shift)))
+      claimOutput(set, get('main.p.rescale[0].out') + 1n, (forged >> BigInt(n - 1)) & 1n)
+    })
+    expect(out).toBe(honest + 1n)
+    expect(failing).toBe(1)
+  })
+
+  test('rejects a non-boolean selector that sums to 1 and points at the right segment', async () => {
+    // u in segment 5: sel[3] = 2, sel[1] = -1 gives sum 1 and Σ s·sel[s] = 6 - 1 = 5, other coefficients.
+    const x = stage.lo + 5n * size + 10n
+    const sel = Array.from({ length: stage.segments }, (_, s) => (s === 3 ? 2n : s === 1 ? -1n : 0n))
+    const { failing, out, honest } = await tamper(x, (w) => forgeFrom(w, w.get('main.p.u[0]'), sel))
+    expect(out).not.toBe(honest)
+    // Only the booleanity of the two forged selector signals fails.
+    expect(failing).toBe(2)
+  })
+
+  test('rejects a one-hot selector on the wrong segment', async () => {
+    const x = stage.lo + 5n * size + 10n
+    const sel = Array.from({ length: stage.segments }, (_, s) => (s === 6 ? 1n : 0n))
+    const { failing, out, honest } = await tamper(x, (w) => forgeFrom(w, w.get('main.p.u[0]'), sel))
+    expect(out).not.toBe(honest)
+    expect(failing).toBe(1)
+  })
+
+  test('rejects a wrong clamp branch: an input in range claimed below lo', async () => {
+    const { failing, out, honest } = await tamper(0n, (w) => {
+      w.set('main.p.geLo[0].nonNeg', 0n)
+      w.set(`main.p.geLo[0].split.out[${cmpBits - 1}]`, 0n)
+      w.set('main.p.above[0]', 0n)
+      forgeFrom(w, 0n)
+    })
+    expect(out).not.toBe(honest)
+    // Only the bit sum of the comparison's range check fails.
+    expect(failing).toBe(1)
+  })
+
+  test('rejects a wrong clamp branch: an input above hi claimed below it', async () => {
+    const x = hi + 5n
+    const { failing } = await tamper(x, (w) => {
+      w.set('main.p.leHi[0].nonNeg', 1n)
+      w.set(`main.p.leHi[0].split.out[${cmpBits - 1}]`, 1n)
+      // u = x - lo: 5 past the last input, in a segment that has no selector.
+      forgeFrom(w, x - stage.lo, Array.from({ length: stage.segments }, (_, s) => (s === stage.segments - 1 ? 1n : 0n)))
+    })
+    expect(failing).toBeGreaterThan(0)
+  })
+})
