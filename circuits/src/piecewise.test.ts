@@ -8,6 +8,7 @@ import { buildModel, type NodeInit } from './onnx/buildModel.js'
 import type { QuantizedPiecewise } from './quantize/model.js'
 import { fitPiecewise, PIECEWISE_ERROR_BOUND } from './quantize/piecewise.js'
 import { signedBits } from './quantize/quantize.js'
+import { quantizedModelFromJson, quantizedModelToJson, type QuantizedModelJson } from './quantize/serialize.js'
 import { piecewise } from './reference/runReference.js'
 import { compileOpCase, runOpCase, seededRandom, testDir } from './testing/opHarness.js'
 
@@ -84,6 +85,12 @@ describe.each(cases)('$op $attributes: circuit = reference = canonical graph, an
       })
     }
     expect(worst).toBeGreaterThan(0)
+  })
+
+  test('quantized.json keeps the stage exactly', async () => {
+    const c = await compiled
+    const json = JSON.parse(JSON.stringify(quantizedModelToJson(c.model))) as QuantizedModelJson
+    expect(quantizedModelFromJson(json)).toEqual(c.model)
   })
 })
 
