@@ -7,10 +7,16 @@ import { functionShape, type PiecewiseFunction } from './ir/piecewiseFunctions.j
 import { buildModel, type NodeInit } from './onnx/buildModel.js'
 import type { QuantizedPiecewise } from './quantize/model.js'
 import { fitPiecewise, PIECEWISE_ERROR_BOUND } from './quantize/piecewise.js'
-import { signedBits } from './quantize/quantize.js'
+import { EXP_CALIBRATION_MARGIN, quantizeIR, signedBits } from './quantize/quantize.js'
+import { chooseQuantization } from './quantize/calibrate.js'
+import { PiecewiseSegmentsExceededError } from './errors/compile.js'
+import { evaluateTensors } from './ir/evaluate.js'
+import { lowerGraph } from './ir/lower.js'
+import { loadModel } from './onnx/loadModel.js'
+import { createCanonicalExecutor } from './reference/canonicalExecutor.js'
 import { quantizedModelFromJson, quantizedModelToJson, type QuantizedModelJson } from './quantize/serialize.js'
-import { piecewise } from './reference/runReference.js'
-import { compileOpCase, runOpCase, seededRandom, testDir } from './testing/opHarness.js'
+import { piecewise, quantizeInput, runReference } from './reference/runReference.js'
+import { compileOpCase, randomArray, runOpCase, seededRandom, testDir } from './testing/opHarness.js'
 
 /** Inputs in [-16, 16) at 2^-6: the clamp bounds of the saturating functions lie inside. */
 const WIDE = { scale: 8, inputScale: 6, inputBits: 11, maxBits: 64 }
@@ -270,5 +276,38 @@ describe('Piecewise template: every signal is fixed by the input (forged witness
       forgeFrom(w, x - stage.lo, Array.from({ length: stage.segments }, (_, s) => (s === stage.segments - 1 ? 1n : 0n)))
     })
     expect(failing).toBeGreaterThan(0)
+  })
+})
+
+describe('Exp saturates above its calibrated range', () => {
+  // x in [-2, 2) through weights of ±2: interval bounds ±16, far beyond what calibration sees.
+  const bytes = buildModel({
+    inputs: [{ name: 'x', shape: [1, 4] }],
+    outputs: [{ name: 'y', shape: [1, 2] }],
+    initializers: [{ name: 'W', dims: [2, 4], data: [2, -2, 2, -2, 2, 2, 2, 2] }],
+    nodes: [
+      { op: 'Gemm', inputs: ['x', 'W'], outputs: ['h'], attributes: { transB: 1 } },
+      { op: 'Exp', inputs: ['h'], outputs: ['y'] },
+    ],
+  })
+  const ir = lowerGraph(loadModel(bytes))
+  const rand = seededRandom(5)
+  const calibration = Array.from({ length: 16 }, () => randomArray(rand, 4, -0.3, 0.3))
+
+  test('without calibration the interval bound needs too many segments; with it the clamp sits at the largest calibrated input + 0.5', async () => {
+    expect(() => quantizeIR(ir, NARROW)).toThrow(PiecewiseSegmentsExceededError)
+    const { model } = chooseQuantization(ir, { ...NARROW, calibration })
+    const stage = model.stages.find((s): s is QuantizedPiecewise => s.kind === 'piecewise')!
+    const calibratedMax = Math.max(...calibration.flatMap((x) => Array.from(evaluateTensors(ir, x)[1]!)))
+    const hi = stage.lo + (BigInt(stage.segments) << BigInt(stage.segmentBits)) - 1n
+    const bound = BigInt(Math.round((calibratedMax + EXP_CALIBRATION_MARGIN) * 2 ** NARROW.scale))
+    expect(hi >= bound && hi - bound < 1n << BigInt(stage.segmentBits)).toBe(true)
+    // An input far above the calibrated range gives exp at the clamp bound, in every executor.
+    const big = quantizeInput(model, [1.9, -1.9, 1.9, -1.9])
+    const out = runReference(model, big)
+    expect(out[0]).toBe(piecewise(stage, hi))
+    expect(Math.abs(Number(out[0]) - Math.exp(Number(hi) / 2 ** NARROW.scale) * 2 ** NARROW.scale)).toBeLessThanOrEqual(PIECEWISE_ERROR_BOUND)
+    const canonical = await createCanonicalExecutor({ model, precision: 'float64' })
+    expect(await canonical.run(big)).toEqual(out)
   })
 })

@@ -97,6 +97,16 @@ export class BitWidthExceededError extends BaseError {
   }
 }
 
+/** A piecewise stage (Sigmoid, Exp, ...) whose input range needs more segments than a circuit should pay for. */
+export class PiecewiseSegmentsExceededError extends BaseError {
+  override name = 'PiecewiseSegmentsExceededError'
+  constructor({ stage, fn, from, to, maxSegments, tolerance, scale }: { stage: string; fn: string; from: number; to: number; maxSegments: number; tolerance: number; scale: number }) {
+    super(`${stage}: ${fn} on inputs ${from.toPrecision(4)} to ${to.toPrecision(4)} needs more than ${maxSegments} segments of one quadratic each to stay within ${tolerance} output units at scale 2^${scale}.`, {
+      details: 'Compile with a smaller --scale, or bound the input (e.g. a Clip before the op; for Exp, calibration data bounds it at the largest input seen).',
+    })
+  }
+}
+
 export class InvalidCompileOptionError extends BaseError {
   override name = 'InvalidCompileOptionError'
   constructor({ option, value, expected }: { option: string; value: unknown; expected: string }) {

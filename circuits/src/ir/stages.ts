@@ -47,7 +47,16 @@ export type BilinearStage = StageBase & { kind: 'bilinear'; rows: { offsets: Int
  * Softsign and the saturating parts of Softplus, Gelu, Elu and Selu. Quantized as a clamp, a range
  * decomposition into equal segments and one integer quadratic per segment (QuantizedPiecewise).
  */
-export type PiecewiseStage = StageBase & { kind: 'piecewise'; fn: PiecewiseFunction }
+export type PiecewiseStage = StageBase & {
+  kind: 'piecewise'
+  fn: PiecewiseFunction
+  /**
+   * For a function without an upper limit (Exp): the largest input seen in calibration
+   * (chooseQuantization sets it). Inputs above it plus a margin saturate; without it the clamp is
+   * at the input's interval bound.
+   */
+  calibratedMax?: number | undefined
+}
 
 export type Stage = LinearStage | ReluStage | LeakyReluStage | MaxPoolStage | ArgMaxStage | GatherStage | BilinearStage | PiecewiseStage
 

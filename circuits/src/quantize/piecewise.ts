@@ -1,4 +1,4 @@
-import { UnsupportedGraphError } from '../errors/compile.js'
+import { PiecewiseSegmentsExceededError, UnsupportedGraphError } from '../errors/compile.js'
 import { functionShape, type PiecewiseFunction } from '../ir/piecewiseFunctions.js'
 
 /**
@@ -54,9 +54,7 @@ export function fitPiecewise({ fn, xMin, xMax, inScale, outScale, where }: { fn:
     const fitted = fitSegments(target, lo, w, segments, shift)
     if (fitted) return { lo: BigInt(lo), segmentBits: w, segments, shift, ...fitted }
   }
-  throw new UnsupportedGraphError({
-    reason: `${where}: ${fn.name} on inputs ${(a / 2 ** inScale).toPrecision(4)} to ${(b / 2 ** inScale).toPrecision(4)} needs more than ${MAX_SEGMENTS} segments of one quadratic each to stay within ${FIT_TOLERANCE} output units at scale 2^${outScale}: use a smaller scale or bound the input (e.g. a Clip before it)`,
-  })
+  throw new PiecewiseSegmentsExceededError({ stage: where, fn: fn.name, from: a / 2 ** inScale, to: b / 2 ** inScale, maxSegments: MAX_SEGMENTS, tolerance: FIT_TOLERANCE, scale: outScale })
 }
 
 /**

@@ -12,6 +12,9 @@ export function signedBits(lo: bigint, hi: bigint): number {
   return bits
 }
 
+/** An input of a function without an upper limit (Exp) saturates this far (in real units) above the largest calibration input. */
+export const EXP_CALIBRATION_MARGIN = 0.5
+
 const floorShift = (v: bigint, shift: number) => (shift === 0 ? v : (v + (1n << BigInt(shift - 1))) >> BigInt(shift))
 
 export function quantizeReal(x: number, scale: number): bigint {
@@ -152,7 +155,11 @@ export function quantizeIR(ir: ModelIR, settings: QuantizationSettings): Quantiz
       case 'piecewise': {
         // One set of parameters for the whole tensor, fitted over the union of its values' bounds.
         const xMin = lo.reduce((m, v) => (v < m ? v : m))
-        const xMax = hi.reduce((m, v) => (v > m ? v : m))
+        let xMax = hi.reduce((m, v) => (v > m ? v : m))
+        if (stage.calibratedMax !== undefined) {
+          const calibrated = quantizeReal(stage.calibratedMax + EXP_CALIBRATION_MARGIN, currentScale)
+          if (calibrated < xMax) xMax = calibrated > xMin ? calibrated : xMin
+        }
         const where = `${stage.kind} [${stage.sources.join(', ')}]`
         const p = fitPiecewise({ fn: stage.fn, xMin, xMax, inScale: currentScale, outScale: scale, where })
         const inBits = bits
