@@ -11,3 +11,4 @@ include "Relu.circom";
 include "LeakyRelu.circom";
 include "MaxPool.circom";
 include "ArgMax.circom";
+include "Piecewise.circom";

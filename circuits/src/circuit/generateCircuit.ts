@@ -1,6 +1,7 @@
 import { wordCount } from '../../../sdk/src/encoding/pack.js'
 import { stageInputs } from '../ir/stages.js'
 import type { QuantizedModel } from '../quantize/model.js'
+import { signedBits } from '../quantize/quantize.js'
 
 export type GenerateCircuitParameters = { model: QuantizedModel; templateName: string }
 
@@ -167,6 +168,20 @@ export function generateCircuit({ model, templateName }: GenerateCircuitParamete
         emit(`${name}MaxPool.in <== ${current.values};`)
         // The maximum of values >= 0 is >= 0; any other sign bits would have to be recomputed.
         out = { values: `${name}MaxPool.out`, nonNeg: current.nonNeg === ALL_NON_NEGATIVE ? ALL_NON_NEGATIVE : undefined, size, bits: stage.bits }
+        break
+      }
+      case 'piecewise': {
+        // The comparisons in - lo and hi - in are Sign checks wide enough for every input of the declared width.
+        const hi = stage.lo + (BigInt(stage.segments) << BigInt(stage.segmentBits)) - 1n
+        const [xMin, xMax] = [-(1n << BigInt(bits - 1)), (1n << BigInt(bits - 1)) - 1n]
+        const cmpBits = Math.max(signedBits(xMin - stage.lo, xMax - stage.lo), signedBits(hi - xMax, hi - xMin))
+        let kBits = 0
+        while (1 << kBits < stage.segments) kBits++
+        if (stage.segmentBits + kBits === 0) kBits = 1
+        const component = `${name}Piecewise`
+        emit(`component ${component} = Piecewise(${size}, ${cmpBits}, ${stage.lo}, ${stage.segmentBits}, ${kBits}, ${stage.segments}, ${list(stage.c0)}, ${list(stage.c1)}, ${list(stage.c2)}, ${stage.shift}, ${stage.bits});`)
+        emit(`${component}.in <== ${current.values};`)
+        out = { values: `${component}.out`, nonNeg: `${component}.nonNeg`, size, bits: stage.bits }
         break
       }
       case 'argMax': {

@@ -6,7 +6,8 @@ export const SUPPORTED_OPS = [
   'GlobalAveragePool', 'BatchNormalization', 'ArgMax', 'Softmax (final, dropped)', 'Concat', 'Split', 'Slice',
   'Gather (constant indices)', 'Neg', 'Abs', 'Clip', 'PRelu', 'Max', 'Min',
   'ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'Pad', 'Sum', 'Mean', 'HardSigmoid', 'HardSwish',
-  'Expand', 'Tile', 'Resize (nearest)', 'Upsample (nearest)',
+  'Expand', 'Tile', 'Resize (nearest)', 'Upsample (nearest)', 'Sigmoid', 'Tanh', 'Erf', 'Exp', 'Softsign',
+  'Softplus', 'Gelu', 'Elu', 'Selu',
 ] as const
 
 type NodeRef = { node: string; op: string }
@@ -92,6 +93,16 @@ export class BitWidthExceededError extends BaseError {
   constructor({ stage, bits, maxBits, scale }: { stage: string; bits: number; maxBits: number; scale: number }) {
     super(`Values after ${stage} need ${bits} bits at scale 2^${scale}, more than the maximum of ${maxBits}.`, {
       details: 'Compile with a smaller --scale (fewer fractional bits) or raise --max-bits (each bit costs one constraint per value).',
+    })
+  }
+}
+
+/** A piecewise stage (Sigmoid, Exp, ...) whose input range needs more segments than a circuit should pay for. */
+export class PiecewiseSegmentsExceededError extends BaseError {
+  override name = 'PiecewiseSegmentsExceededError'
+  constructor({ stage, fn, from, to, maxSegments, tolerance, scale }: { stage: string; fn: string; from: number; to: number; maxSegments: number; tolerance: number; scale: number }) {
+    super(`${stage}: ${fn} on inputs ${from.toPrecision(4)} to ${to.toPrecision(4)} needs more than ${maxSegments} segments of one quadratic each to stay within ${tolerance} output units at scale 2^${scale}.`, {
+      details: 'Compile with a smaller --scale, or bound the input (e.g. a Clip before the op; for Exp, calibration data bounds it at the largest input seen).',
     })
   }
 }

@@ -1,3 +1,4 @@
+import { functionShape } from './piecewiseFunctions.js'
 import { stageInputs, type ModelIR, type Stage } from './stages.js'
 
 /** Runs the IR in float64: the lowering's meaning, to compare with onnxruntime and the quantized executor. */
@@ -40,6 +41,10 @@ function evaluateStage(stage: Stage, x: Float64Array): Float64Array {
       return x.map((v) => (v >= 0 ? v : stage.alpha * v))
     case 'gather':
       return Float64Array.from(stage.index, (i) => x[i]!)
+    case 'piecewise': {
+      const { f } = functionShape(stage.fn)
+      return x.map(f)
+    }
     case 'maxPool':
     case 'argMax': {
       const { offsets, indices } = stage.kind === 'maxPool' ? stage.windows : stage.groups

@@ -2,6 +2,7 @@ import { ShapeMismatchError, UnsupportedAttributeError, UnsupportedGraphError, U
 import type { AttributeValue, ConstTensor, OnnxGraph, OnnxNode } from '../onnx/graph.js'
 import { sizeOf } from '../onnx/graph.js'
 import { broadcastIndex, broadcastShapes, stridesOf, transposeIndex } from './shapes.js'
+import type { PiecewiseFunction } from './piecewiseFunctions.js'
 import { rowsFromLists, type ModelIR, type SparseRows, type Stage } from './stages.js'
 
 /** A linear stage under construction: per output element, its (input index, weight) terms. */
@@ -198,6 +199,30 @@ export function lowerGraph(graph: OnnxGraph): ModelIR {
       case 'Mean': {
         const lowered = lowerSum(ctx, inputs)
         out(emit(linearStage(node.name, lowered.shape, lowered.rows), lowered.reads))
+        break
+      }
+      case 'Sigmoid':
+      case 'Tanh':
+      case 'Erf':
+      case 'Exp':
+      case 'Softsign': {
+        const fn = ({ Sigmoid: { name: 'sigmoid' }, Tanh: { name: 'tanh' }, Erf: { name: 'erf' }, Exp: { name: 'exp' }, Softsign: { name: 'softsign' } } as const)[node.op]
+        out(emit({ kind: 'piecewise', sources: [node.name], shape: ctx.shape, fn }, [single().tensor]))
+        break
+      }
+      case 'Softplus':
+      case 'Gelu':
+      case 'Elu':
+      case 'Selu': {
+        // f(x) = a·relu(x) + g(x) with g saturating at both ends: a Relu and a piecewise stage of
+        // the same input, then one linear stage adding them.
+        const x = single()
+        const n = sizeOf(x.shape)
+        const { a, fn } = growingActivation(ctx)
+        const relu = emit({ kind: 'relu', sources: [node.name], shape: x.shape }, [x.tensor])
+        const g = emit({ kind: 'piecewise', sources: [node.name], shape: x.shape, fn }, [x.tensor])
+        const sum: LinearRows = { indices: Array.from({ length: n }, (_, i) => [i, n + i]), weights: Array.from({ length: n }, () => [a, 1]), bias: new Float64Array(n) }
+        out(emit(linearStage(node.name, x.shape, sum), [relu.tensor, g.tensor]))
         break
       }
       case 'HardSigmoid':
@@ -428,6 +453,27 @@ function normalizeAxis(ctx: NodeContext, axis: number, rank: number): number {
   const a = axis < 0 ? axis + rank : axis
   if (a < 0 || a >= rank) ctx.reject('axis', axis, `an axis in [${-rank}, ${rank - 1}]`)
   return a
+}
+
+/** Softplus, Gelu, Elu, Selu as a·relu(x) + g(x), g the piecewise part that tends to constants at both ends. */
+function growingActivation(ctx: NodeContext): { a: number; fn: PiecewiseFunction } {
+  switch (ctx.node.op) {
+    case 'Softplus':
+      return { a: 1, fn: { name: 'softplusExcess' } }
+    case 'Gelu': {
+      const approximate = ctx.stringAttr('approximate', 'none')
+      if (approximate !== 'none' && approximate !== 'tanh') ctx.reject('approximate', approximate, '"none" or "tanh"')
+      return { a: 1, fn: { name: 'geluExcess', approximate } }
+    }
+    case 'Elu':
+      return { a: 1, fn: { name: 'expm1Negative', scale: ctx.floatAttr('alpha', 1) } }
+    case 'Selu': {
+      const gamma = ctx.floatAttr('gamma', 1.05070102214813232421875)
+      return { a: gamma, fn: { name: 'expm1Negative', scale: gamma * ctx.floatAttr('alpha', 1.67326319217681884765625) } }
+    }
+    default:
+      return ctx.unsupported('not a growing activation')
+  }
 }
 
 function linearStage(source: string, shape: number[], rows: LinearRows): Stage {

@@ -10,6 +10,8 @@
  * chain of linear ops. Concat, Split, Slice and Gather are `gather` stages (pure wiring).
  */
 
+import type { PiecewiseFunction } from './piecewiseFunctions.js'
+
 /** Compressed sparse rows: row r reads `indices[offsets[r] .. offsets[r+1])`. */
 export type SparseRows = { offsets: Int32Array; indices: Int32Array }
 
@@ -40,7 +42,23 @@ export type GatherStage = StageBase & { kind: 'gather'; index: Int32Array }
  */
 export type BilinearStage = StageBase & { kind: 'bilinear'; rows: { offsets: Int32Array }; left: Int32Array; right: Int32Array }
 
-export type Stage = LinearStage | ReluStage | LeakyReluStage | MaxPoolStage | ArgMaxStage | GatherStage | BilinearStage
+/**
+ * Output r is fn(x[r]) for a smooth function fn (piecewiseFunctions.ts): Sigmoid, Tanh, Erf, Exp,
+ * Softsign and the saturating parts of Softplus, Gelu, Elu and Selu. Quantized as a clamp, a range
+ * decomposition into equal segments and one integer quadratic per segment (QuantizedPiecewise).
+ */
+export type PiecewiseStage = StageBase & {
+  kind: 'piecewise'
+  fn: PiecewiseFunction
+  /**
+   * For a function without an upper limit (Exp): the largest input seen in calibration
+   * (chooseQuantization sets it). Inputs above it plus a margin saturate; without it the clamp is
+   * at the input's interval bound.
+   */
+  calibratedMax?: number | undefined
+}
+
+export type Stage = LinearStage | ReluStage | LeakyReluStage | MaxPoolStage | ArgMaxStage | GatherStage | BilinearStage | PiecewiseStage
 
 export type ModelIR = {
   inputShape: number[]

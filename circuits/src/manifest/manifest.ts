@@ -69,7 +69,7 @@ export type ModelManifest = {
   input: TensorLayout
   output: TensorLayout & { kind: 'class-index' | 'values' }
   publicSignals: { count: number; layout: string[] }
-  stages: { kind: string; sources: string[]; shape: number[]; bits: number; inputs?: number[]; shift?: number; weights?: number; products?: number }[]
+  stages: { kind: string; sources: string[]; shape: number[]; bits: number; inputs?: number[]; shift?: number; weights?: number; products?: number; function?: string; segments?: number }[]
   notes: string[]
   calibration: AgreementReport
   circuit: { templateName: string; constraints: number; wires: number; publicInputs: number; keccak256: Hex } | undefined
@@ -136,9 +136,10 @@ export function stageSummaries(model: QuantizedModel): ModelManifest['stages'] {
     shape: s.shape,
     bits: s.bits,
     ...(s.inputs ? { inputs: s.inputs } : {}),
-    ...(s.kind === 'linear' || s.kind === 'leakyRelu' || s.kind === 'bilinear' ? { shift: s.shift } : {}),
+    ...(s.kind === 'linear' || s.kind === 'leakyRelu' || s.kind === 'bilinear' || s.kind === 'piecewise' ? { shift: s.shift } : {}),
     ...(s.kind === 'linear' ? { weights: s.weights.length } : {}),
     ...(s.kind === 'bilinear' ? { products: s.left.length } : {}),
+    ...(s.kind === 'piecewise' ? { function: s.fn.name, segments: s.segments } : {}),
   }))
 }
 

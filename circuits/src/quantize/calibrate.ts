@@ -1,6 +1,7 @@
-import { BitWidthExceededError } from '../errors/compile.js'
-import { evaluateFloat } from '../ir/evaluate.js'
-import type { ModelIR } from '../ir/stages.js'
+import { BitWidthExceededError, PiecewiseSegmentsExceededError } from '../errors/compile.js'
+import { evaluateFloat, evaluateTensors } from '../ir/evaluate.js'
+import { functionShape } from '../ir/piecewiseFunctions.js'
+import { stageInputs, type ModelIR } from '../ir/stages.js'
 import { dequantizeOutput, quantizeInput, runReference } from '../reference/runReference.js'
 import type { QuantizationSettings, QuantizedModel } from './model.js'
 import { quantizeIR } from './quantize.js'
@@ -102,8 +103,9 @@ function inputScaleFor(scale: number, inputBits: number, maxAbsInput: number): n
  * the calibration inputs inside `inputBits` (8 by default, widened up to 16 when 8 bits would
  * leave fewer than 6 fractional bits).
  */
-export function chooseQuantization(ir: ModelIR, options: QuantizeOptions): ChooseQuantizationReturnType {
+export function chooseQuantization(uncalibrated: ModelIR, options: QuantizeOptions): ChooseQuantizationReturnType {
   const samples = options.calibration ?? []
+  const ir = withCalibratedMaxima(uncalibrated, samples)
   const maxBits = options.maxBits ?? DEFAULT_MAX_BITS
   const maxAbsInput = samples.reduce((m, s) => Array.from(s).reduce((a, v) => Math.max(a, Math.abs(v)), m), 0)
 
@@ -122,14 +124,15 @@ export function chooseQuantization(ir: ModelIR, options: QuantizeOptions): Choos
   }
 
   let best: ChooseQuantizationReturnType | undefined
-  let lastError: BitWidthExceededError | undefined
+  let lastError: BitWidthExceededError | PiecewiseSegmentsExceededError | undefined
   for (const scale of SCALE_CANDIDATES) {
     const settings = settingsFor(scale)
     let model: QuantizedModel
     try {
       model = quantizeIR(ir, settings)
     } catch (error) {
-      if (error instanceof BitWidthExceededError) {
+      // A finer scale only needs more bits and more segments: keep the best coarser one.
+      if (error instanceof BitWidthExceededError || error instanceof PiecewiseSegmentsExceededError) {
         lastError = error
         break
       }
@@ -143,4 +146,20 @@ export function chooseQuantization(ir: ModelIR, options: QuantizeOptions): Choos
   }
   if (!best) throw lastError!
   return best
+}
+
+/**
+ * The IR with `calibratedMax` on each piecewise stage of a function without an upper limit (Exp):
+ * the largest value its input takes over the calibration samples. Unchanged without samples.
+ */
+export function withCalibratedMaxima(ir: ModelIR, samples: readonly ArrayLike<number>[]): ModelIR {
+  const unbounded = ir.stages.flatMap((stage, s) => (stage.kind === 'piecewise' && functionShape(stage.fn).limits[1] === undefined ? [s] : []))
+  if (unbounded.length === 0 || samples.length === 0) return ir
+  const maxima = new Map<number, number>(unbounded.map((s) => [s, -Infinity]))
+  for (const sample of samples) {
+    const tensors = evaluateTensors(ir, sample)
+    for (const s of unbounded)
+      for (const t of stageInputs(ir.stages[s]!, s)) for (const v of tensors[t]!) maxima.set(s, Math.max(maxima.get(s)!, v))
+  }
+  return { ...ir, stages: ir.stages.map((stage, s) => (maxima.has(s) ? { ...stage, calibratedMax: maxima.get(s)! } : stage)) }
 }

@@ -1,3 +1,4 @@
+import type { PiecewiseFunction } from '../ir/piecewiseFunctions.js'
 import type { SparseRows } from '../ir/stages.js'
 
 /** `inputs` as in the IR (stages.ts): tensor 0 is the input, s + 1 stage s's output; absent means [s]. */
@@ -23,7 +24,29 @@ export type QuantizedGather = Common & { kind: 'gather'; index: Int32Array }
  */
 export type QuantizedBilinear = Common & { kind: 'bilinear'; rows: { offsets: Int32Array }; left: Int32Array; right: Int32Array; shift: number }
 
-export type QuantizedStage = QuantizedLinear | QuantizedRelu | QuantizedLeakyRelu | QuantizedMaxPool | QuantizedArgMax | QuantizedGather | QuantizedBilinear
+/**
+ * A smooth function by range decomposition and one quadratic per segment (piecewise.ts), on each
+ * input x (an integer of `inBits` signed bits):
+ *   u = clamp(x, lo, lo + segments·2^segmentBits - 1) - lo;  k = u >> segmentBits;  t = u - k·2^segmentBits
+ *   y = floor((c0[k] + c1[k]·t + c2[k]·t² + 2^(shift-1)) / 2^shift)
+ * The circuit proves the clamp with two comparisons, u with its bits, k with a one-hot selector,
+ * and the rescale as linear stages do (remainder in [0, 2^shift), y in `bits` signed bits).
+ */
+export type QuantizedPiecewise = Common & {
+  kind: 'piecewise'
+  /** The function, for the manifest and for readers: the integers below are what is computed. */
+  fn: PiecewiseFunction
+  inBits: number
+  lo: bigint
+  segmentBits: number
+  segments: number
+  c0: bigint[]
+  c1: bigint[]
+  c2: bigint[]
+  shift: number
+}
+
+export type QuantizedStage = QuantizedLinear | QuantizedRelu | QuantizedLeakyRelu | QuantizedMaxPool | QuantizedArgMax | QuantizedGather | QuantizedBilinear | QuantizedPiecewise
 
 /** The integer model: what the circuit computes and the reference executor reproduces exactly. */
 export type QuantizedModel = {

@@ -1,5 +1,6 @@
 import { BitWidthExceededError, InvalidCompileOptionError, UnsupportedGraphError } from '../errors/compile.js'
 import { concatInputs, stageInputs, type ModelIR, type Stage } from '../ir/stages.js'
+import { fitPiecewise } from './piecewise.js'
 import type { QuantizationSettings, QuantizedModel, QuantizedStage } from './model.js'
 
 /** The largest field element is ~2^253.6: an accumulator plus its rescale must stay well below. */
@@ -10,6 +11,9 @@ export function signedBits(lo: bigint, hi: bigint): number {
   while (lo < -(1n << BigInt(bits - 1)) || hi > (1n << BigInt(bits - 1)) - 1n) bits++
   return bits
 }
+
+/** An input of a function without an upper limit (Exp) saturates this far (in real units) above the largest calibration input. */
+export const EXP_CALIBRATION_MARGIN = 0.5
 
 const floorShift = (v: bigint, shift: number) => (shift === 0 ? v : (v + (1n << BigInt(shift - 1))) >> BigInt(shift))
 
@@ -146,6 +150,27 @@ export function quantizeIR(ir: ModelIR, settings: QuantizationSettings): Quantiz
         bits = Math.max(bits, negBits)
         ;[lo, hi] = [outLo, outHi]
         stages.push({ ...base, kind: 'leakyRelu', alpha, shift: scale, negBits, bits })
+        break
+      }
+      case 'piecewise': {
+        // One set of parameters for the whole tensor, fitted over the union of its values' bounds.
+        const xMin = lo.reduce((m, v) => (v < m ? v : m))
+        let xMax = hi.reduce((m, v) => (v > m ? v : m))
+        if (stage.calibratedMax !== undefined) {
+          const calibrated = quantizeReal(stage.calibratedMax + EXP_CALIBRATION_MARGIN, currentScale)
+          if (calibrated < xMax) xMax = calibrated > xMin ? calibrated : xMin
+        }
+        const where = `${stage.kind} [${stage.sources.join(', ')}]`
+        const p = fitPiecewise({ fn: stage.fn, xMin, xMax, inScale: currentScale, outScale: scale, where })
+        const inBits = bits
+        bits = signedBits(p.yMin, p.yMax)
+        // The accumulator is below 2^(shift + bits + 1) in magnitude (its rescale is in range).
+        check(stage, bits, p.shift + 1)
+        lo = lo.map(() => p.yMin)
+        hi = hi.map(() => p.yMax)
+        currentScale = scale
+        const { yMin: _yMin, yMax: _yMax, ...parameters } = p
+        stages.push({ ...base, kind: 'piecewise', fn: stage.fn, inBits, ...parameters, bits })
         break
       }
       case 'gather':

@@ -249,6 +249,41 @@ export function buildIntegerGraph(model: QuantizedModel, { precision = 'float64'
         )
         break
       }
+      case 'piecewise': {
+        // Clamp (Max, Min), u = x - lo, k = floor(u / 2^w), t = u - k·2^w, each segment's
+        // coefficients gathered by k, then acc = c0 + c1·t + c2·t·t + half and Floor(acc · 2^-shift):
+        // every value an integer below the largest |c0| + |c1|·t + |c2|·t² + half (and the clamp bounds).
+        const size = 2 ** stage.segmentBits
+        const hi = Number(stage.lo) + stage.segments * size - 1
+        const half = 2 ** (stage.shift - 1)
+        let largest = Math.max(Math.abs(Number(stage.lo)), Math.abs(hi), bound)
+        for (let k = 0; k < stage.segments; k++) largest = Math.max(largest, Math.abs(Number(stage.c0[k]!)) + Math.abs(Number(stage.c1[k]!)) * (size - 1) + Math.abs(Number(stage.c2[k]!)) * (size - 1) ** 2 + half)
+        if (largest >= EXACT_LIMIT.double) return undefined
+        type = typeFor(largest)
+        const c = (name: string, value: number) => constant(`${out}_${name}`, [1], values(type, [value]))
+        const table = (name: string, data: bigint[]) => constant(`${out}_${name}`, [data.length], values(type, data.map(Number)))
+        nodes.push(
+          { op: 'Max', inputs: [inputIn(type), c('lo', Number(stage.lo))], outputs: [`${out}_max`] },
+          { op: 'Min', inputs: [`${out}_max`, c('hi', hi)], outputs: [`${out}_clamped`] },
+          { op: 'Sub', inputs: [`${out}_clamped`, c('lo_sub', Number(stage.lo))], outputs: [`${out}_u`] },
+          { op: 'Mul', inputs: [`${out}_u`, c('inv_size', 1 / size)], outputs: [`${out}_uk`] },
+          { op: 'Floor', inputs: [`${out}_uk`], outputs: [`${out}_k`] },
+          { op: 'Mul', inputs: [`${out}_k`, c('size', size)], outputs: [`${out}_start`] },
+          { op: 'Sub', inputs: [`${out}_u`, `${out}_start`], outputs: [`${out}_t`] },
+          { op: 'Cast', inputs: [`${out}_k`], outputs: [`${out}_index`], attributes: { to: 7 } },
+          { op: 'Gather', inputs: [table('table0', stage.c0), `${out}_index`], outputs: [`${out}_c0`], attributes: { axis: 0 } },
+          { op: 'Gather', inputs: [table('table1', stage.c1), `${out}_index`], outputs: [`${out}_c1`], attributes: { axis: 0 } },
+          { op: 'Gather', inputs: [table('table2', stage.c2), `${out}_index`], outputs: [`${out}_c2`], attributes: { axis: 0 } },
+          { op: 'Mul', inputs: [`${out}_c2`, `${out}_t`], outputs: [`${out}_c2t`] },
+          { op: 'Add', inputs: [`${out}_c2t`, `${out}_c1`], outputs: [`${out}_inner`] },
+          { op: 'Mul', inputs: [`${out}_inner`, `${out}_t`], outputs: [`${out}_poly`] },
+          { op: 'Add', inputs: [`${out}_poly`, `${out}_c0`], outputs: [`${out}_acc`] },
+          { op: 'Add', inputs: [`${out}_acc`, c('half', half)], outputs: [`${out}_acch`] },
+          { op: 'Mul', inputs: [`${out}_acch`, c('scale', 2 ** -stage.shift)], outputs: [`${out}_accs`] },
+          { op: 'Floor', inputs: [`${out}_accs`], outputs: [out] },
+        )
+        break
+      }
       case 'gather':
         type = commonType()
         nodes.push({ op: 'Gather', inputs: [inputIn(type), constant(`${out}_idx`, [next], BigInt64Array.from(stage.index, BigInt))], outputs: [out], attributes: { axis: 1 } })

@@ -1,6 +1,6 @@
 import { InputShapeError, QuantizedInputOutOfRangeError } from '../errors/reference.js'
 import { concatInputs, stageInputs } from '../ir/stages.js'
-import type { QuantizedModel, QuantizedStage } from '../quantize/model.js'
+import type { QuantizedModel, QuantizedPiecewise, QuantizedStage } from '../quantize/model.js'
 import { quantizeReal } from '../quantize/quantize.js'
 
 /**
@@ -36,6 +36,15 @@ function rescale(acc: bigint, shift: number): bigint {
   return shift === 0 ? acc : (acc + (1n << BigInt(shift - 1))) >> BigInt(shift)
 }
 
+/** The piecewise semantics of model.ts (QuantizedPiecewise), on one value. */
+export function piecewise(stage: QuantizedPiecewise, x: bigint): bigint {
+  const hi = stage.lo + (BigInt(stage.segments) << BigInt(stage.segmentBits)) - 1n
+  const u = (x < stage.lo ? stage.lo : x > hi ? hi : x) - stage.lo
+  const k = Number(u >> BigInt(stage.segmentBits))
+  const t = u - (BigInt(k) << BigInt(stage.segmentBits))
+  return rescale(stage.c0[k]! + stage.c1[k]! * t + stage.c2[k]! * t * t, stage.shift)
+}
+
 function runStage(stage: QuantizedStage, x: bigint[]): bigint[] {
   switch (stage.kind) {
     case 'linear': {
@@ -64,6 +73,8 @@ function runStage(stage: QuantizedStage, x: bigint[]): bigint[] {
       return x.map((v) => (v >= 0n ? v : rescale(stage.alpha * v, stage.shift)))
     case 'gather':
       return Array.from(stage.index, (i) => x[i]!)
+    case 'piecewise':
+      return x.map((v) => piecewise(stage, v))
     case 'maxPool':
     case 'argMax': {
       const { offsets, indices } = stage.kind === 'maxPool' ? stage.windows : stage.groups
