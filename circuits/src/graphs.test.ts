@@ -232,6 +232,30 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'Softmax inside the model: attention weights over the last axis (opset 13), then a MatMul of them with the values',
+    input: [1, 4, 6],
+    output: [1, 4, 6],
+    initializers: [init('Wq', [6, 6]), init('Wk', [6, 6])],
+    nodes: [
+      { op: 'MatMul', inputs: ['x', 'Wq'], outputs: ['q'] },
+      { op: 'MatMul', inputs: ['x', 'Wk'], outputs: ['k'] },
+      { op: 'Transpose', inputs: ['k'], outputs: ['kt'], attributes: { perm: [0, 2, 1] } },
+      { op: 'MatMul', inputs: ['q', 'kt'], outputs: ['scores'] },
+      { op: 'Softmax', inputs: ['scores'], outputs: ['weights'], attributes: { axis: -1 } },
+      { op: 'MatMul', inputs: ['weights', 'x'], outputs: ['y'] },
+    ],
+  },
+  {
+    name: 'Softmax inside the model, opset 11: the input coerced to 2-D at axis 1, each row a group',
+    opset: 11,
+    input: [2, 3, 2],
+    output: [2, 3, 2],
+    nodes: [
+      { op: 'Softmax', inputs: ['x'], outputs: ['p'], attributes: { axis: 1 } },
+      { op: 'Mul', inputs: ['p', 'x'], outputs: ['y'] },
+    ],
+  },
+  {
     name: 'Expand a [1, 3, 1] activation to [2, 3, 4] and Tile it',
     input: [1, 3, 1],
     output: [2, 3, 8],

@@ -301,6 +301,20 @@ export function lowerGraph(graph: OnnxGraph): ModelIR {
       case 'Softmax':
       case 'LogSoftmax': {
         const after = readers(node.outputs[0] ?? '')
+        if (node.op === 'Softmax' && !(after.length === 0 || (after.length === 1 && after[0]!.op === 'ArgMax'))) {
+          // Inside the model (attention weights, a gate): computed, as lowerSoftmax says.
+          const x = single()
+          const plan = lowerSoftmax(ctx)
+          const n = sizeOf(x.shape)
+          const groups = plan.groups.length
+          const max = emit({ kind: 'maxPool', sources: [node.name], shape: [groups], windows: rowsFromLists(plan.groups) }, [x.tensor])
+          const shifted = emit(linearStage(node.name, x.shape, { indices: Array.from({ length: n }, (_, i) => [i, n + plan.groupOf[i]!]), weights: Array.from({ length: n }, () => [1, -1]), bias: new Float64Array(n) }), [x.tensor, max.tensor])
+          const exp = emit({ kind: 'piecewise', sources: [node.name], shape: x.shape, fn: { name: 'exp' }, domain: { max: 0 } }, [shifted.tensor])
+          const sum = emit(linearStage(node.name, [groups], { indices: plan.groups, weights: plan.groups.map((g) => g.map(() => 1)), bias: new Float64Array(groups) }), [exp.tensor])
+          const inverse = emit({ kind: 'piecewise', sources: [node.name], shape: [groups], fn: { name: 'reciprocal' }, domain: { min: 1, max: plan.size } }, [sum.tensor])
+          out(emit({ kind: 'bilinear', sources: [node.name], shape: x.shape, rows: { offsets: Int32Array.from({ length: n + 1 }, (_, i) => i) }, left: Int32Array.from({ length: n }, (_, i) => i), right: Int32Array.from(plan.groupOf, (g) => n + g) }, [exp.tensor, inverse.tensor]))
+          break
+        }
         if (!(after.length === 0 || (after.length === 1 && after[0]!.op === 'ArgMax')))
           ctx.unsupported(`${node.op} is supported only as the last op (or just before a final ArgMax), where it is dropped`)
         notes.push(
@@ -1276,6 +1290,49 @@ function poolWindows(ctx: NodeContext, global: boolean): { shape: number[]; wind
         windows.push({ inside, padded })
       })
   return { shape: [n, c, ...outDims], windows }
+}
+
+/**
+ * The groups a Softmax normalizes over (opset 13+: the `axis` dimension alone, default -1; before
+ * 13: the input coerced to 2-D at `axis`, default 1, each row a group), as index lists, with each
+ * element's group. It is computed as exp(x - max) · 1/Σ exp(x - max) per group: a maxPool over
+ * each group, a linear x - max (at most 0, so Exp is fitted on (-∞, 0] only), a piecewise Exp, a
+ * linear sum (at least 1: the largest element contributes e^0 = 1, which Exp's fit reproduces
+ * exactly), a piecewise reciprocal on [1, group size], and a bilinear product. Error against float:
+ * Exp's and the reciprocal's bounds (PIECEWISE_ERROR_BOUND each, times the other factor, at most 1)
+ * plus the product's rounding.
+ */
+function lowerSoftmax(ctx: NodeContext): { groups: number[][]; groupOf: Int32Array; size: number } {
+  const rank = ctx.shape.length
+  const n = sizeOf(ctx.shape)
+  const axis = normalizeAxis(ctx, ctx.intAttr('axis', ctx.opset >= 13 ? -1 : 1), rank)
+  const groupOf = new Int32Array(n)
+  const groups: number[][] = []
+  if (ctx.opset >= 13) {
+    const strides = stridesOf(ctx.shape)
+    const size = ctx.shape[axis]!
+    for (let i = 0; i < n; i++) {
+      // The group of element i: its index with the axis coordinate set to 0.
+      const base = i - (Math.floor(i / strides[axis]!) % size) * strides[axis]!
+      groupOf[i] = base
+    }
+    const ids = new Map<number, number>()
+    for (let i = 0; i < n; i++) {
+      let g = ids.get(groupOf[i]!)
+      if (g === undefined) {
+        g = groups.length
+        ids.set(groupOf[i]!, g)
+        groups.push([])
+      }
+      groups[g]!.push(i)
+      groupOf[i] = g
+    }
+    return { groups, groupOf, size }
+  }
+  const size = sizeOf(ctx.shape.slice(axis))
+  for (let g = 0; g < n / size; g++) groups.push(Array.from({ length: size }, (_, k) => g * size + k))
+  for (let i = 0; i < n; i++) groupOf[i] = Math.floor(i / size)
+  return { groups, groupOf, size }
 }
 
 function lowerArgMax(ctx: NodeContext): { shape: number[]; groups: SparseRows } {

@@ -18,6 +18,8 @@ export type PiecewiseFunction =
   | { name: 'geluExcess'; approximate: 'none' | 'tanh' }
   /** scale·(e^x - 1) for x < 0, else 0: Elu(x) - relu(x) with scale alpha, Selu(x) - gamma·relu(x) with scale gamma·alpha. */
   | { name: 'expm1Negative'; scale: number }
+  /** 1/x, only on a domain bounded away from 0 (a Softmax's sum of exponentials, at least 1). */
+  | { name: 'reciprocal' }
 
 /** How a function behaves: its value, the limits it tends to (undefined: grows), and where its derivatives jump. */
 export type FunctionShape = {
@@ -48,6 +50,8 @@ export function functionShape(fn: PiecewiseFunction): FunctionShape {
     }
     case 'expm1Negative':
       return { f: (x) => (x < 0 ? fn.scale * Math.expm1(x) : 0), limits: [-fn.scale, 0], kinks: [0] }
+    case 'reciprocal':
+      return { f: (x) => 1 / x, limits: [undefined, 0], kinks: [] }
   }
 }
 

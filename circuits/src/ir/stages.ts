@@ -56,6 +56,12 @@ export type PiecewiseStage = StageBase & {
    * at the input's interval bound.
    */
   calibratedMax?: number | undefined
+  /**
+   * Bounds the input keeps by construction, in real units (a Softmax's x - max(x) is at most 0, its
+   * sum of exponentials at least 1): the clamp range never reaches past them, so the function is
+   * fitted only where it is evaluated.
+   */
+  domain?: { min?: number | undefined; max?: number | undefined } | undefined
 }
 
 export type Stage = LinearStage | ReluStage | LeakyReluStage | MaxPoolStage | ArgMaxStage | GatherStage | BilinearStage | PiecewiseStage

@@ -15,6 +15,8 @@ export function signedBits(lo: bigint, hi: bigint): number {
 /** An input of a function without an upper limit (Exp) saturates this far (in real units) above the largest calibration input. */
 export const EXP_CALIBRATION_MARGIN = 0.5
 
+const maxOf = (a: bigint, b: bigint) => (a > b ? a : b)
+const minOf = (a: bigint, b: bigint) => (a < b ? a : b)
 const floorShift = (v: bigint, shift: number) => (shift === 0 ? v : (v + (1n << BigInt(shift - 1))) >> BigInt(shift))
 
 export function quantizeReal(x: number, scale: number): bigint {
@@ -154,8 +156,11 @@ export function quantizeIR(ir: ModelIR, settings: QuantizationSettings): Quantiz
       }
       case 'piecewise': {
         // One set of parameters for the whole tensor, fitted over the union of its values' bounds.
-        const xMin = lo.reduce((m, v) => (v < m ? v : m))
+        let xMin = lo.reduce((m, v) => (v < m ? v : m))
         let xMax = hi.reduce((m, v) => (v > m ? v : m))
+        if (stage.domain?.min !== undefined) xMin = maxOf(xMin, quantizeReal(stage.domain.min, currentScale))
+        if (stage.domain?.max !== undefined) xMax = minOf(xMax, quantizeReal(stage.domain.max, currentScale))
+        if (xMax < xMin) xMax = xMin
         if (stage.calibratedMax !== undefined) {
           const calibrated = quantizeReal(stage.calibratedMax + EXP_CALIBRATION_MARGIN, currentScale)
           if (calibrated < xMax) xMax = calibrated > xMin ? calibrated : xMin
