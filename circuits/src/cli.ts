@@ -20,7 +20,7 @@ import { setupModel } from './setup/setupModel.js'
 const USAGE = `veridict model compiler
 
   veridict compile MODEL.onnx --out DIR [--name NAME] [--scale S] [--input-scale S] [--input-bits B]
-                   [--max-bits B] [--calibration FILE.json] [--no-circuit] [--setup] [--scheme S] [--ptau FILE]
+                   [--max-bits B] [--calibration FILE.json] [--tolerance T] [--no-circuit] [--setup] [--scheme S] [--ptau FILE]
   veridict setup DIR [--scheme groth16|plonk] [--ptau FILE] [--entropy TEXT]
   veridict prove DIR --input VALUES --beneficiary ADDRESS [--out PROOF.json]
   veridict verify DIR --proof PROOF.json
@@ -40,6 +40,9 @@ VALUES is a JSON array of numbers (the input tensor, row-major) or a path to a J
 --beneficiary is the address the proof credits (its last public signal): the oracle pays the reward to it,
 and the proof verifies for no other, so a copy of it taken from the mempool is worth nothing.
 --calibration takes a JSON file with an array of input arrays, or {"inputs": [...]}, or {"calibration": {"inputs": [...]}}.
+Without --scale, the scale is the smallest at which every calibration sample's class matches float and the
+largest error is within --tolerance (default 0.01) of the output's range (the mean error within it of the
+mean output): a larger tolerance gives fewer constraints.
 setup = ceremony init + one contribution by the model owner + finalize (Groth16, the default).
 --scheme plonk: a universal setup (no per-circuit secret, no phase 2; a larger ptau, slower proofs,
 about 50k more gas to verify).
@@ -63,6 +66,7 @@ export async function runCompilerCli(argv: string[], io: Io = { out: console.log
       'input-scale': { type: 'string' },
       'input-bits': { type: 'string' },
       'max-bits': { type: 'string' },
+      tolerance: { type: 'string' },
       calibration: { type: 'string' },
       'no-circuit': { type: 'boolean' },
       setup: { type: 'boolean' },
@@ -100,11 +104,16 @@ export async function runCompilerCli(argv: string[], io: Io = { out: console.log
         inputScale: integer(values['input-scale'], '--input-scale'),
         inputBits: integer(values['input-bits'], '--input-bits'),
         maxBits: integer(values['max-bits'], '--max-bits'),
+        tolerance: values.tolerance === undefined ? undefined : Number(values.tolerance),
         calibration: values.calibration ? await readCalibration(values.calibration) : undefined,
         circuit: !values['no-circuit'],
         onProgress: progress,
       })
       io.out(`compiled ${manifest.name}: ${manifest.circuit ? `${manifest.circuit.constraints} constraints` : 'no circuit (attested only)'}, scale 2^${manifest.quantization.scale}, input ${manifest.input.bits} bits at 2^${manifest.input.scale}, calibration agreement ${formatShare(manifest.calibration.top1Agreement)}`)
+      if (manifest.quantization.chosenBy.startsWith('calibration (closest')) io.out(`warning: no scale up to 2^16 (with inputs up to 16 bits) meets --tolerance ${values.tolerance ?? 0.01}: the closest was chosen`)
+      const { maxAbsError, meanAbsError, outputRange, meanAbsOutput } = manifest.calibration
+      if (maxAbsError !== undefined && meanAbsError !== undefined)
+        io.out(`error against float on the calibration samples: max ${maxAbsError.toPrecision(3)} (${formatShare(outputRange ? maxAbsError / outputRange : undefined)} of the output range), mean ${meanAbsError.toPrecision(3)} (${formatShare(meanAbsOutput ? meanAbsError / meanAbsOutput : undefined)} of the mean |output|)`)
       if (values.setup && manifest.circuit) printSetup(io, (await setupModel({ dir, scheme: scheme(values.scheme), ptau: values.ptau, entropy: values.entropy, onProgress: progress })).manifest)
       io.out(`artifacts in ${dir}`)
       return 0
@@ -290,7 +299,7 @@ async function readCalibration(path: string): Promise<number[][]> {
 }
 
 const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`
-const formatShare = (v: number | undefined) => (v === undefined ? 'n/a' : `${(v * 100).toFixed(1)}%`)
+const formatShare = (v: number | undefined) => (v === undefined ? 'n/a' : `${(v * 100).toFixed(v < 0.1 ? 2 : 1)}%`)
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   runCompilerCli(process.argv.slice(2)).then(

@@ -1,4 +1,4 @@
-import { BitWidthExceededError, PiecewiseSegmentsExceededError } from '../errors/compile.js'
+import { BitWidthExceededError, InvalidCompileOptionError, PiecewiseSegmentsExceededError } from '../errors/compile.js'
 import { evaluateFloat, evaluateTensors } from '../ir/evaluate.js'
 import { functionShape } from '../ir/piecewiseFunctions.js'
 import { stageInputs, type ModelIR } from '../ir/stages.js'
@@ -15,22 +15,34 @@ export type AgreementReport = {
   maxAbsError: number | undefined
   /** Mean |float output|, to read the errors against. */
   meanAbsOutput: number | undefined
+  /** Largest minus smallest float output value over the samples: the max error is judged against it. */
+  outputRange?: number | undefined
 }
 
-export type QuantizeOptions = Partial<QuantizationSettings> & { calibration?: readonly ArrayLike<number>[] | undefined }
+export type QuantizeOptions = Partial<QuantizationSettings> & {
+  calibration?: readonly ArrayLike<number>[] | undefined
+  /**
+   * The calibrated scale is the smallest whose largest error is within this share of the output's
+   * range and whose mean error within this share of the mean output (default 0.01): larger trades
+   * accuracy for constraints.
+   */
+  tolerance?: number | undefined
+}
 
 export type ChooseQuantizationReturnType = {
   model: QuantizedModel
   settings: QuantizationSettings
   report: AgreementReport
-  chosenBy: 'options' | 'calibration' | 'default (no calibration data)'
+  chosenBy: 'options' | 'calibration' | 'calibration (closest: no scale meets the tolerance)' | 'default (no calibration data)'
 }
 
 const SCALE_CANDIDATES = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]
+/** Extra input bits tried, in order, when no scale meets the tolerance with narrower inputs. */
+const INPUT_WIDENINGS = [0, 2, 4, 8]
 export const DEFAULT_MAX_BITS = 64
 const DEFAULT_INPUT_BITS = 8
-/** Accept the smallest scale whose outputs are within this share of the mean |output| of float. */
-const RELATIVE_ERROR_TOLERANCE = 0.01
+/** Accept the smallest scale whose errors are within this share of the output's range (max) and mean magnitude (mean). */
+export const DEFAULT_TOLERANCE = 0.01
 /** Default input widths grow (up to 16 bits) until inputs keep this many fractional bits. */
 const MIN_INPUT_FRACTION_BITS = 6
 
@@ -44,6 +56,8 @@ export function measureAgreement(ir: ModelIR, model: QuantizedModel, samples: re
   let maxError = 0
   let absOutput = 0
   let values = 0
+  let low = Infinity
+  let high = -Infinity
   for (const sample of samples) {
     const f = evaluateFloat(ir, sample)
     const q = dequantizeOutput(model, runReference(model, quantizeInput(model, sample)))
@@ -57,6 +71,8 @@ export function measureAgreement(ir: ModelIR, model: QuantizedModel, samples: re
       absError += e
       maxError = Math.max(maxError, e)
       absOutput += Math.abs(f[i]!)
+      low = Math.min(low, f[i]!)
+      high = Math.max(high, f[i]!)
       values++
     }
     if (classes > 1)
@@ -71,7 +87,16 @@ export function measureAgreement(ir: ModelIR, model: QuantizedModel, samples: re
     meanAbsError: values > 0 ? absError / values : undefined,
     maxAbsError: values > 0 ? maxError : undefined,
     meanAbsOutput: values > 0 ? absOutput / values : undefined,
+    outputRange: values > 0 ? high - low : undefined,
   }
+}
+
+/** Whether a report meets `tolerance`: every class as float, max error within tolerance·range, mean error within tolerance·mean |output|. */
+export function withinTolerance(report: AgreementReport, tolerance: number): boolean {
+  if ((report.top1Agreement ?? 1) !== 1) return false
+  if (report.meanAbsError !== undefined && report.meanAbsOutput && report.meanAbsError > tolerance * report.meanAbsOutput) return false
+  if (report.maxAbsError !== undefined && report.outputRange && report.maxAbsError > tolerance * report.outputRange) return false
+  return true
 }
 
 /** Higher class agreement first, then lower mean error. */
@@ -98,22 +123,27 @@ function inputScaleFor(scale: number, inputBits: number, maxAbsInput: number): n
 
 /**
  * Picks the quantization: options given are kept; a missing scale is calibrated as the smallest
- * scale (fewest constraints) whose outputs agree with float on every calibration sample's class
- * and stay within 1% of the mean output magnitude; a missing input scale is the finest that keeps
+ * scale (fewest constraints) whose outputs agree with float on every calibration sample's class,
+ * whose largest error is within `tolerance` (1%) of the float outputs' range and whose mean error
+ * within `tolerance` of their mean magnitude (withinTolerance); a missing input scale is the finest that keeps
  * the calibration inputs inside `inputBits` (8 by default, widened up to 16 when 8 bits would
  * leave fewer than 6 fractional bits).
  */
 export function chooseQuantization(uncalibrated: ModelIR, options: QuantizeOptions): ChooseQuantizationReturnType {
   const samples = options.calibration ?? []
+  const tolerance = options.tolerance ?? DEFAULT_TOLERANCE
+  if (!(tolerance > 0 && tolerance < 1)) throw new InvalidCompileOptionError({ option: 'tolerance', value: String(options.tolerance), expected: 'a share of the output range between 0 and 1 (e.g. 0.01 for 1%)' })
   const ir = withCalibratedMaxima(uncalibrated, samples)
   const maxBits = options.maxBits ?? DEFAULT_MAX_BITS
   const maxAbsInput = samples.reduce((m, s) => Array.from(s).reduce((a, v) => Math.max(a, Math.abs(v)), m), 0)
 
-  const settingsFor = (scale: number): QuantizationSettings => {
+  /** `wider`: extra input bits beyond the default width, when inputs rounded to it cannot meet the tolerance. */
+  const settingsFor = (scale: number, wider = 0): QuantizationSettings => {
     if (options.inputScale !== undefined) return { scale, inputScale: options.inputScale, inputBits: options.inputBits ?? DEFAULT_INPUT_BITS, maxBits }
     if (samples.length === 0) return { scale, inputScale: scale, inputBits: options.inputBits ?? 16, maxBits }
     let inputBits = options.inputBits ?? DEFAULT_INPUT_BITS
     while (options.inputBits === undefined && inputBits < 16 && inputScaleFor(scale, inputBits, maxAbsInput) < Math.min(scale, MIN_INPUT_FRACTION_BITS)) inputBits++
+    if (options.inputBits === undefined) inputBits = Math.min(16, inputBits + wider)
     return { scale, inputScale: inputScaleFor(scale, inputBits, maxAbsInput), inputBits, maxBits }
   }
 
@@ -125,27 +155,30 @@ export function chooseQuantization(uncalibrated: ModelIR, options: QuantizeOptio
 
   let best: ChooseQuantizationReturnType | undefined
   let lastError: BitWidthExceededError | PiecewiseSegmentsExceededError | undefined
-  for (const scale of SCALE_CANDIDATES) {
-    const settings = settingsFor(scale)
-    let model: QuantizedModel
-    try {
-      model = quantizeIR(ir, settings)
-    } catch (error) {
-      // A finer scale only needs more bits and more segments: keep the best coarser one.
-      if (error instanceof BitWidthExceededError || error instanceof PiecewiseSegmentsExceededError) {
-        lastError = error
-        break
+  // Inputs at the default width first; wider inputs only when no scale meets the tolerance with them
+  // (the input's rounding then bounds the error whatever the scale).
+  for (const wider of options.inputBits === undefined && options.inputScale === undefined ? INPUT_WIDENINGS : [0]) {
+    for (const scale of SCALE_CANDIDATES) {
+      const settings = settingsFor(scale, wider)
+      let model: QuantizedModel
+      try {
+        model = quantizeIR(ir, settings)
+      } catch (error) {
+        // A finer scale only needs more bits and more segments: keep the best coarser one.
+        if (error instanceof BitWidthExceededError || error instanceof PiecewiseSegmentsExceededError) {
+          lastError = error
+          break
+        }
+        throw error
       }
-      throw error
+      const report = measureAgreement(ir, model, samples)
+      const candidate = { model, settings, report, chosenBy: 'calibration' as const }
+      if (withinTolerance(report, tolerance)) return candidate
+      if (!best || better(report, best.report)) best = candidate
     }
-    const report = measureAgreement(ir, model, samples)
-    const candidate = { model, settings, report, chosenBy: 'calibration' as const }
-    const relative = report.meanAbsError !== undefined && report.meanAbsOutput ? report.meanAbsError / report.meanAbsOutput : 0
-    if ((report.top1Agreement ?? 1) === 1 && relative <= RELATIVE_ERROR_TOLERANCE) return candidate
-    if (!best || better(report, best.report)) best = candidate
   }
   if (!best) throw lastError!
-  return best
+  return { ...best, chosenBy: 'calibration (closest: no scale meets the tolerance)' }
 }
 
 /**
