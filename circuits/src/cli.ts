@@ -20,7 +20,8 @@ import { setupModel } from './setup/setupModel.js'
 const USAGE = `veridict model compiler
 
   veridict compile MODEL.onnx --out DIR [--name NAME] [--scale S] [--input-scale S] [--input-bits B]
-                   [--max-bits B] [--calibration FILE.json] [--tolerance T] [--no-circuit] [--setup] [--scheme S] [--ptau FILE]
+                   [--max-bits B] [--calibration FILE.json] [--tolerance T] [--output NAME] [--no-circuit] [--setup]
+                   [--scheme S] [--ptau FILE]
   veridict setup DIR [--scheme groth16|plonk] [--ptau FILE] [--entropy TEXT]
   veridict prove DIR --input VALUES --beneficiary ADDRESS [--out PROOF.json]
   veridict verify DIR --proof PROOF.json
@@ -43,6 +44,8 @@ and the proof verifies for no other, so a copy of it taken from the mempool is w
 Without --scale, the scale is the smallest at which every calibration sample's class matches float and the
 largest error is within --tolerance (default 0.01) of the output's range (the mean error within it of the
 mean output): a larger tolerance gives fewer constraints.
+--output picks the graph output to compile when there are several (by default the one float output; a
+ZipMap's output stands for the scores it wraps).
 setup = ceremony init + one contribution by the model owner + finalize (Groth16, the default).
 --scheme plonk: a universal setup (no per-circuit secret, no phase 2; a larger ptau, slower proofs,
 about 50k more gas to verify).
@@ -67,6 +70,7 @@ export async function runCompilerCli(argv: string[], io: Io = { out: console.log
       'input-bits': { type: 'string' },
       'max-bits': { type: 'string' },
       tolerance: { type: 'string' },
+      output: { type: 'string' },
       calibration: { type: 'string' },
       'no-circuit': { type: 'boolean' },
       setup: { type: 'boolean' },
@@ -105,6 +109,7 @@ export async function runCompilerCli(argv: string[], io: Io = { out: console.log
         inputBits: integer(values['input-bits'], '--input-bits'),
         maxBits: integer(values['max-bits'], '--max-bits'),
         tolerance: values.tolerance === undefined ? undefined : Number(values.tolerance),
+        output: values.output,
         calibration: values.calibration ? await readCalibration(values.calibration) : undefined,
         circuit: !values['no-circuit'],
         onProgress: progress,

@@ -30,6 +30,8 @@ export type CompileModelParameters = QuantizeOptions & {
   outDir: string
   /** Names the circuit and verifier contract; defaults to the file name. */
   name?: string | undefined
+  /** The graph output to compile when the model has several (loadModel: by default the one float output). */
+  output?: string | undefined
   /** false: quantize and write the manifest only, for a model served in ATTESTED mode (too large for a circuit). */
   circuit?: boolean | undefined
   onProgress?: ((progress: CompileProgress) => void) | undefined
@@ -46,7 +48,7 @@ export async function compileModel(parameters: CompileModelParameters): Promise<
   const name = sanitizeName(parameters.name ?? (typeof parameters.onnx === 'string' ? basename(parameters.onnx, '.onnx') : 'model'))
 
   progress({ step: 'load', message: `loading ONNX (${bytes.length} bytes)` })
-  const graph = loadModel(bytes)
+  const graph = loadModel(bytes, { output: parameters.output })
   const ir = lowerGraph(graph)
 
   progress({ step: 'quantize', message: parameters.scale === undefined ? `calibrating the scale on ${parameters.calibration?.length ?? 0} samples` : `quantizing at scale 2^${parameters.scale}` })
@@ -63,7 +65,7 @@ export async function compileModel(parameters: CompileModelParameters): Promise<
     format: MANIFEST_FORMAT,
     name,
     definitionHash: parameters.circuit === false ? definitionHashOf({ onnxHash: keccak256(bytes), quantizationHash: quantizationHash(settings), input, output }) : undefined,
-    onnx: { file: 'model.onnx', keccak256: keccak256(bytes), bytes: bytes.length, opset: graph.opset, producer: graph.producer, ops: ir.ops },
+    onnx: { file: 'model.onnx', keccak256: keccak256(bytes), bytes: bytes.length, opset: graph.opset, producer: graph.producer, ops: ir.ops, output: graph.output.name },
     quantization: { ...settings, keccak256: quantizationHash(settings), chosenBy, rounding: ROUNDING_RULE },
     input,
     output: { ...output, kind: classOutput ? 'class-index' : 'values' },

@@ -54,6 +54,17 @@ export function lowerGraph(graph: OnnxGraph): ModelIR {
       stages.push({ ...stage, inputs: reads })
       return { tensor: stages.length, shape }
     }
+    /** Softmax of x over the groups of `plan` (lowerSoftmax says how): its probabilities. */
+    const emitSoftmax = (x: Value, plan: SoftmaxGroups): Value => {
+      const n = sizeOf(x.shape)
+      const groups = plan.groups.length
+      const max = emit({ kind: 'maxPool', sources: [node.name], shape: [groups], windows: rowsFromLists(plan.groups) }, [x.tensor])
+      const shifted = emit(linearStage(node.name, x.shape, { indices: Array.from({ length: n }, (_, i) => [i, n + plan.groupOf[i]!]), weights: Array.from({ length: n }, () => [1, -1]), bias: new Float64Array(n) }), [x.tensor, max.tensor])
+      const exp = emit({ kind: 'piecewise', sources: [node.name], shape: x.shape, fn: { name: 'exp' }, domain: { max: 0 } }, [shifted.tensor])
+      const sum = emit(linearStage(node.name, [groups], { indices: plan.groups, weights: plan.groups.map((g) => g.map(() => 1)), bias: new Float64Array(groups) }), [exp.tensor])
+      const inverse = emit({ kind: 'piecewise', sources: [node.name], shape: [groups], fn: { name: 'reciprocal' }, domain: { min: 1, max: plan.size } }, [sum.tensor])
+      return emit({ kind: 'bilinear', sources: [node.name], shape: x.shape, rows: { offsets: Int32Array.from({ length: n + 1 }, (_, i) => i) }, left: Int32Array.from({ length: n }, (_, i) => i), right: Int32Array.from(plan.groupOf, (g) => n + g) }, [exp.tensor, inverse.tensor])
+    }
     const single = () => {
       if (inputs.length > 1) ctx.unsupported(`${node.op} of ${inputs.length} activations ("${activationInputs.join('", "')}") is not supported: one operand must be a constant`)
       return first
@@ -304,15 +315,7 @@ export function lowerGraph(graph: OnnxGraph): ModelIR {
         if (node.op === 'Softmax' && !(after.length === 0 || (after.length === 1 && after[0]!.op === 'ArgMax'))) {
           // Inside the model (attention weights, a gate): computed, as lowerSoftmax says.
           const x = single()
-          const plan = lowerSoftmax(ctx)
-          const n = sizeOf(x.shape)
-          const groups = plan.groups.length
-          const max = emit({ kind: 'maxPool', sources: [node.name], shape: [groups], windows: rowsFromLists(plan.groups) }, [x.tensor])
-          const shifted = emit(linearStage(node.name, x.shape, { indices: Array.from({ length: n }, (_, i) => [i, n + plan.groupOf[i]!]), weights: Array.from({ length: n }, () => [1, -1]), bias: new Float64Array(n) }), [x.tensor, max.tensor])
-          const exp = emit({ kind: 'piecewise', sources: [node.name], shape: x.shape, fn: { name: 'exp' }, domain: { max: 0 } }, [shifted.tensor])
-          const sum = emit(linearStage(node.name, [groups], { indices: plan.groups, weights: plan.groups.map((g) => g.map(() => 1)), bias: new Float64Array(groups) }), [exp.tensor])
-          const inverse = emit({ kind: 'piecewise', sources: [node.name], shape: [groups], fn: { name: 'reciprocal' }, domain: { min: 1, max: plan.size } }, [sum.tensor])
-          out(emit({ kind: 'bilinear', sources: [node.name], shape: x.shape, rows: { offsets: Int32Array.from({ length: n + 1 }, (_, i) => i) }, left: Int32Array.from({ length: n }, (_, i) => i), right: Int32Array.from(plan.groupOf, (g) => n + g) }, [exp.tensor, inverse.tensor]))
+          out(emitSoftmax(x, lowerSoftmax(ctx)))
           break
         }
         if (!(after.length === 0 || (after.length === 1 && after[0]!.op === 'ArgMax')))
@@ -322,6 +325,41 @@ export function lowerGraph(graph: OnnxGraph): ModelIR {
             ? `${node.op} "${node.name}" at the end was dropped: outputs are the logits before it (it does not change the ranking of classes).`
             : `${node.op} "${node.name}" before ArgMax was dropped: it does not change which class is largest.`,
         )
+        out(single())
+        break
+      }
+      case 'LinearRegressor':
+      case 'LinearClassifier': {
+        const x = single()
+        const model = lowerLinearModel(ctx)
+        const scores = emit(linearStage(node.name, model.shape, model.rows), [x.tensor])
+        const n = sizeOf(model.shape)
+        const probabilities =
+          model.post === 'LOGISTIC'
+            ? emit({ kind: 'piecewise', sources: [node.name], shape: model.shape, fn: { name: 'sigmoid' } }, [scores.tensor])
+            : model.post === 'SOFTMAX'
+              ? emitSoftmax(scores, lastAxisGroups(n, model.classes))
+              : scores
+        if (node.op === 'LinearRegressor') {
+          out(probabilities)
+          break
+        }
+        if (model.labelsAreIndices) {
+          const groups = lastAxisGroups(n, model.classes).groups
+          const label = emit({ kind: 'argMax', sources: [node.name], shape: model.shape.slice(0, -1), groups: rowsFromLists(groups) }, [scores.tensor])
+          argMaxTensors.add(label.tensor)
+          out(label, 0)
+        }
+        out(probabilities, 1)
+        break
+      }
+      case 'ZipMap':
+        // A classifier's scores as a sequence of maps: the loader compiles the scores themselves.
+        break
+      case 'Cast': {
+        const to = ctx.intAttr('to', 1)
+        // float, double: the values stay as they are (the compiler works on reals until it quantizes).
+        if (to !== 1 && to !== 11) ctx.reject('to', to, '1 (float) or 11 (double)')
         out(single())
         break
       }
@@ -450,7 +488,12 @@ class NodeContext {
 
   intsAttr(name: string, fallback: number[]): number[] {
     const v = this.attr(name)
-    return Array.isArray(v) ? v : fallback
+    return Array.isArray(v) && v.every((x) => typeof x === 'number') ? (v as number[]) : fallback
+  }
+
+  stringsAttr(name: string): string[] | undefined {
+    const v = this.attr(name)
+    return Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined
   }
 
   stringAttr(name: string, fallback: string): string {
@@ -1302,7 +1345,15 @@ function poolWindows(ctx: NodeContext, global: boolean): { shape: number[]; wind
  * Exp's and the reciprocal's bounds (PIECEWISE_ERROR_BOUND each, times the other factor, at most 1)
  * plus the product's rounding.
  */
-function lowerSoftmax(ctx: NodeContext): { groups: number[][]; groupOf: Int32Array; size: number } {
+type SoftmaxGroups = { groups: number[][]; groupOf: Int32Array; size: number }
+
+/** Groups of `size` consecutive elements (a Softmax over the last axis of a row-major tensor). */
+function lastAxisGroups(total: number, size: number): SoftmaxGroups {
+  const groups = Array.from({ length: total / size }, (_, g) => Array.from({ length: size }, (_, k) => g * size + k))
+  return { groups, groupOf: Int32Array.from({ length: total }, (_, i) => Math.floor(i / size)), size }
+}
+
+function lowerSoftmax(ctx: NodeContext): SoftmaxGroups {
   const rank = ctx.shape.length
   const n = sizeOf(ctx.shape)
   const axis = normalizeAxis(ctx, ctx.intAttr('axis', ctx.opset >= 13 ? -1 : 1), rank)
@@ -1329,10 +1380,46 @@ function lowerSoftmax(ctx: NodeContext): { groups: number[][]; groupOf: Int32Arr
     }
     return { groups, groupOf, size }
   }
-  const size = sizeOf(ctx.shape.slice(axis))
-  for (let g = 0; g < n / size; g++) groups.push(Array.from({ length: size }, (_, k) => g * size + k))
-  for (let i = 0; i < n; i++) groupOf[i] = Math.floor(i / size)
-  return { groups, groupOf, size }
+  return lastAxisGroups(n, sizeOf(ctx.shape.slice(axis)))
+}
+
+/**
+ * ONNX-ML LinearRegressor / LinearClassifier (what scikit-learn's linear models export): scores =
+ * X · coefficientsᵀ + intercepts over the last axis, one linear stage. A classifier's post_transform
+ * NONE, LOGISTIC (a piecewise sigmoid per score) or SOFTMAX (over each row's scores) applies to the
+ * scores output; its label output is the ArgMax of the scores (every supported post_transform keeps
+ * their order), given when the class labels are 0 .. classes-1 (the label then is the index).
+ */
+function lowerLinearModel(ctx: NodeContext): { shape: number[]; rows: LinearRows; classes: number; post: 'NONE' | 'LOGISTIC' | 'SOFTMAX'; labelsAreIndices: boolean } {
+  const classifier = ctx.node.op === 'LinearClassifier'
+  const features = ctx.shape[ctx.shape.length - 1]!
+  const batch = sizeOf(ctx.shape) / features
+  const coefficients = ctx.intsAttr('coefficients', [])
+  if (coefficients.length === 0 || coefficients.length % features !== 0) ctx.mismatch(`coefficients has ${coefficients.length} values, not a multiple of the ${features} input features`)
+  const classes = coefficients.length / features
+  const intercepts = ctx.intsAttr('intercepts', [])
+  if (intercepts.length !== 0 && intercepts.length !== classes) ctx.mismatch(`intercepts has ${intercepts.length} values for ${classes} ${classifier ? 'classes' : 'targets'}`)
+  const post = ctx.stringAttr('post_transform', 'NONE')
+  let labelsAreIndices = false
+  if (classifier) {
+    if (ctx.intAttr('multi_class', 0) !== 0) ctx.reject('multi_class', ctx.intAttr('multi_class', 0), '0')
+    const labels = ctx.stringsAttr('classlabels_strings') ?? ctx.intsAttr('classlabels_ints', [])
+    if (classes === 1) ctx.unsupported('a binary LinearClassifier with one row of coefficients is not supported yet: export both classes (e.g. a multinomial model)')
+    if (labels.length !== classes) ctx.mismatch(`${labels.length} class labels for ${classes} rows of coefficients`)
+    labelsAreIndices = labels.every((l, i) => l === i)
+    if (post !== 'NONE' && post !== 'LOGISTIC' && post !== 'SOFTMAX') ctx.reject('post_transform', post, 'NONE, LOGISTIC or SOFTMAX')
+  } else {
+    if (ctx.intAttr('targets', 1) !== classes) ctx.mismatch(`targets is ${ctx.intAttr('targets', 1)} but coefficients hold ${classes} rows`)
+    if (post !== 'NONE') ctx.reject('post_transform', post, 'NONE')
+  }
+  const rows: LinearRows = { indices: [], weights: [], bias: new Float64Array(batch * classes) }
+  for (let b = 0; b < batch; b++)
+    for (let c = 0; c < classes; c++) {
+      rows.indices.push(Array.from({ length: features }, (_, f) => b * features + f))
+      rows.weights.push(coefficients.slice(c * features, (c + 1) * features))
+      rows.bias[b * classes + c] = intercepts[c] ?? 0
+    }
+  return { shape: [...ctx.shape.slice(0, -1), classes], rows, classes, post: post as 'NONE' | 'LOGISTIC' | 'SOFTMAX', labelsAreIndices }
 }
 
 function lowerArgMax(ctx: NodeContext): { shape: number[]; groups: SparseRows } {

@@ -64,7 +64,8 @@ export type ModelManifest = {
    * circuit models, undefined in between.
    */
   definitionHash: Hex | undefined
-  onnx: { file: string; keccak256: Hex; bytes: number; opset: number; producer: string; ops: string[] }
+  /** `output`: the graph output compiled (absent in manifests from before it was recorded: the only one). */
+  onnx: { file: string; keccak256: Hex; bytes: number; opset: number; producer: string; ops: string[]; output?: string | undefined }
   quantization: QuantizationSettings & { keccak256: Hex; chosenBy: string; rounding: string }
   input: TensorLayout
   output: TensorLayout & { kind: 'class-index' | 'values' }

@@ -15,8 +15,8 @@ export type ValueInfoInit = {
   name: string
   /** Omitted or `null`: the value carries no shape at all. */
   shape?: Dimension[] | null | undefined
-  /** Defaults to `'float'`. */
-  type?: ValueElementType | undefined
+  /** Defaults to `'float'`. `'zipmap'`: a sequence of maps from int64 class labels to floats (ZipMap's output). */
+  type?: ValueElementType | 'zipmap' | undefined
 }
 
 export type TensorInit = {
@@ -65,6 +65,8 @@ export type BuildModelParameters = {
   name?: string | undefined
   /** Default-domain opset version; defaults to 13. */
   opset?: number | undefined
+  /** `ai.onnx.ml` opset version, imported when a node is in that domain; defaults to 3. */
+  mlOpset?: number | undefined
   inputs: ValueInfoInit[]
   outputs: ValueInfoInit[]
   initializers?: InitializerInit[] | undefined
@@ -137,7 +139,7 @@ export function buildModel(parameters: BuildModelParameters): BuildModelReturnTy
     irVersion: parameters.irVersion ?? 8,
     producerName: 'veridict',
     producerVersion: '0.1.0',
-    opsetImport: [{ domain: '', version: parameters.opset ?? 13 }],
+    opsetImport: [{ domain: '', version: parameters.opset ?? 13 }, ...(parameters.nodes.some((n) => n.domain === 'ai.onnx.ml') ? [{ domain: 'ai.onnx.ml', version: parameters.mlOpset ?? 3 }] : [])],
     docString: parameters.docString ?? '',
     graph: {
       name: parameters.name ?? 'veridict',
@@ -151,6 +153,10 @@ export function buildModel(parameters: BuildModelParameters): BuildModelReturnTy
 }
 
 function encodeValueInfo(info: ValueInfoInit): onnxProto.onnx.IValueInfoProto {
+  if (info.type === 'zipmap') {
+    const mapType = { keyType: onnx.TensorProto.DataType.INT64, valueType: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } } }
+    return { name: info.name, type: { sequenceType: { elemType: { mapType } } } }
+  }
   const tensorType: onnxProto.onnx.TypeProto.ITensor = { elemType: dataTypeOf(info.type ?? 'float') }
   if (info.shape)
     tensorType.shape = {

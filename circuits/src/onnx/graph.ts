@@ -1,7 +1,7 @@
 /** A constant tensor (initializer or Constant node), values as float64 in row-major order. */
 export type ConstTensor = { dims: number[]; data: Float64Array }
 
-export type AttributeValue = number | number[] | string | ConstTensor
+export type AttributeValue = number | number[] | string | string[] | ConstTensor
 
 export type OnnxNode = {
   name: string

@@ -13,8 +13,16 @@ function toNumber(value: IntLike): number {
   return typeof value === 'number' ? value : value.toNumber()
 }
 
+export type LoadModelOptions = {
+  /**
+   * The graph output to compile when there are several (a classifier's label and scores):
+   * by default the one float tensor output, a ZipMap's output standing for the scores it wraps.
+   */
+  output?: string | undefined
+}
+
 /** Decodes ONNX bytes into the compiler's graph: one input, one output, constants folded in, shapes static. */
-export function loadModel(bytes: Uint8Array): OnnxGraph {
+export function loadModel(bytes: Uint8Array, options: LoadModelOptions = {}): OnnxGraph {
   let model: ReturnType<typeof onnx.ModelProto.decode>
   try {
     model = onnx.ModelProto.decode(bytes)
@@ -53,18 +61,41 @@ export function loadModel(bytes: Uint8Array): OnnxGraph {
   const outputs = graph.output ?? []
   if (inputs.length !== 1)
     throw new UnsupportedGraphError({ reason: `the model has ${inputs.length} non-constant inputs (${inputs.map((i) => i.name).join(', ')}); exactly one is supported` })
-  if (outputs.length !== 1)
-    throw new UnsupportedGraphError({ reason: `the model has ${outputs.length} outputs (${outputs.map((o) => o.name).join(', ')}); exactly one is supported` })
+  const output = pickOutput(outputs, nodes, options.output)
 
   const opset = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx')?.version
   return {
     input: staticValueInfo(inputs[0]!),
-    output: { name: outputs[0]!.name ?? '', shape: [] },
+    output: { name: output, shape: [] },
     constants,
     nodes,
     opset: toNumber(opset as IntLike) || 13,
     producer: `${model.producerName ?? ''} ${model.producerVersion ?? ''}`.trim(),
   }
+}
+
+/**
+ * The output to compile: `wanted` if given, else the only output, else the only float tensor
+ * output. A ZipMap's output (a sequence of maps, as scikit-learn converters write a classifier's
+ * probabilities) stands for the tensor it wraps: that tensor is the candidate.
+ */
+function pickOutput(outputs: onnxProto.onnx.IValueInfoProto[], nodes: OnnxNode[], wanted: string | undefined): string {
+  const zipMaps = new Map(nodes.filter((n) => n.op === 'ZipMap').map((n) => [n.outputs[0] ?? '', n.inputs[0] ?? '']))
+  const candidates = outputs.map((o) => {
+    const name = o.name ?? ''
+    const wrapped = zipMaps.get(name)
+    return { name: wrapped ?? name, listed: name, float: wrapped !== undefined || o.type?.tensorType?.elemType === DataType.FLOAT || o.type?.tensorType?.elemType === DataType.DOUBLE }
+  })
+  const listing = candidates.map((c) => (c.name === c.listed ? c.name : `${c.listed} (ZipMap of ${c.name})`)).join(', ')
+  if (wanted !== undefined) {
+    const found = candidates.find((c) => c.name === wanted || c.listed === wanted)
+    if (!found) throw new UnsupportedGraphError({ reason: `the model has no output "${wanted}"; its outputs: ${listing}` })
+    return found.name
+  }
+  if (candidates.length === 1) return candidates[0]!.name
+  const floats = candidates.filter((c) => c.float)
+  if (floats.length === 1) return floats[0]!.name
+  throw new UnsupportedGraphError({ reason: `the model has ${candidates.length} outputs (${listing}); pick the one to compile with --output NAME` })
 }
 
 function staticValueInfo(vi: onnxProto.onnx.IValueInfoProto): ValueInfo {
@@ -87,6 +118,7 @@ function decodeAttribute(attr: onnxProto.onnx.IAttributeProto, node: string): At
     case T.STRING: return new TextDecoder().decode(attr.s ?? new Uint8Array())
     case T.FLOATS: return [...(attr.floats ?? [])]
     case T.INTS: return (attr.ints ?? []).map((v) => toNumber(v as IntLike))
+    case T.STRINGS: return (attr.strings ?? []).map((v) => new TextDecoder().decode(v))
     case T.TENSOR:
       if (!attr.t) throw new MalformedOnnxError({ reason: `attribute "${attr.name}" of node "${node}" has no tensor` })
       return decodeTensor(attr.t, `${node}.${attr.name}`)

@@ -11,7 +11,7 @@ import { calculateWitness, failingConstraints, readR1cs } from '../circuit/r1cs.
 import { evaluateFloat } from '../ir/evaluate.js'
 import { lowerGraph } from '../ir/lower.js'
 import type { ModelIR } from '../ir/stages.js'
-import { loadModel } from '../onnx/loadModel.js'
+import { loadModel, type LoadModelOptions } from '../onnx/loadModel.js'
 import type { QuantizationSettings, QuantizedModel } from '../quantize/model.js'
 import { quantizeIR } from '../quantize/quantize.js'
 import { createCanonicalExecutor, type CanonicalExecutor } from '../reference/canonicalExecutor.js'
@@ -49,14 +49,16 @@ export type OpCase = {
   circuit: CompileCircomReturnType
   inputName: string
   inputShape: number[]
+  /** The graph output compiled (onnxruntime's value of it is compared). */
+  outputName: string
   /** The canonical executor as a CPU node runs it (float32 where exact) and in float64 throughout (as on a GPU). */
   canonical: CanonicalExecutor
   canonical64: CanonicalExecutor
 }
 
 /** Lowers, quantizes and compiles an ONNX model's circuit (no keys): what every op test needs. */
-export async function compileOpCase(bytes: Uint8Array, settings: QuantizationSettings, name = 'op'): Promise<OpCase> {
-  const graph = loadModel(bytes)
+export async function compileOpCase(bytes: Uint8Array, settings: QuantizationSettings, name = 'op', load: LoadModelOptions = {}): Promise<OpCase> {
+  const graph = loadModel(bytes, load)
   const ir = lowerGraph(graph)
   const model = quantizeIR(ir, settings)
   const dir = await testDir(name)
@@ -66,7 +68,7 @@ export async function compileOpCase(bytes: Uint8Array, settings: QuantizationSet
   const circuit = await compileCircom({ file, outDir: dir, optimization: 1 })
   const canonical = await createCanonicalExecutor({ model })
   const canonical64 = await createCanonicalExecutor({ model, precision: 'float64' })
-  return { bytes, ir, model, circuit, inputName: graph.input.name, inputShape: graph.input.shape, canonical, canonical64 }
+  return { bytes, ir, model, circuit, inputName: graph.input.name, inputShape: graph.input.shape, outputName: graph.output.name, canonical, canonical64 }
 }
 
 /** `canonical`, `canonical64`: the outputs of the fast canonical executors (onnxruntime on the integer graph). */
@@ -81,7 +83,7 @@ export async function runOpCase(c: OpCase, input: Float32Array): Promise<OpRun> 
   const session = await ort.InferenceSession.create(c.bytes)
   const feeds = { [c.inputName]: new ort.Tensor('float32', input, c.inputShape) }
   const result = await session.run(feeds)
-  const onnxruntime = result[session.outputNames[0]!]!.data as Float32Array
+  const onnxruntime = result[c.outputName]!.data as Float32Array
   const float = evaluateFloat(c.ir, input)
   const q = quantizeInput(c.model, input)
   const reference = runReference(c.model, q)

@@ -123,7 +123,7 @@ export class ServedModel {
   private async runFloat(data: Float32Array | Float64Array): Promise<number[]> {
     const tensor = data instanceof Float32Array ? new ort.Tensor('float32', data, this.manifest.input.shape) : new ort.Tensor('float32', Float32Array.from(data), this.manifest.input.shape)
     const results = await this.session.run({ [this.session.inputNames[0]!]: tensor })
-    const out = (results[this.session.outputNames[0]!] as ort.Tensor).data as ArrayLike<number | bigint>
+    const out = (results[this.manifest.onnx.output ?? this.session.outputNames[0]!] as ort.Tensor).data as ArrayLike<number | bigint>
     const output = new Array<number>(out.length)
     for (let i = 0; i < out.length; i++) output[i] = Number(out[i]!)
     return output

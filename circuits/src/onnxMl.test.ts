@@ -1,0 +1,110 @@
+import { describe, expect, test } from 'vitest'
+import { UnsupportedGraphError, UnsupportedOpError } from './errors/compile.js'
+import { lowerGraph } from './ir/lower.js'
+import { buildModel, type NodeInit, type ValueInfoInit } from './onnx/buildModel.js'
+import { loadModel } from './onnx/loadModel.js'
+import { compileOpCase, randomArray, runOpCase, seededRandom } from './testing/opHarness.js'
+
+// The linear models scikit-learn's converters write (ONNX-ML LinearRegressor / LinearClassifier),
+// compiled to the exact integer semantics and checked against onnxruntime running the same file.
+const SETTINGS = { scale: 8, inputScale: 7, inputBits: 9, maxBits: 64 }
+const rand = seededRandom(11)
+const FEATURES = 4
+const CLASSES = 3
+const coefficients = Array.from(randomArray(rand, CLASSES * FEATURES, -1, 1))
+const intercepts = Array.from(randomArray(rand, CLASSES, -0.5, 0.5))
+
+const classifier = (post: string, outputs: ValueInfoInit[], extra: NodeInit[] = []) =>
+  buildModel({
+    inputs: [{ name: 'x', shape: [1, FEATURES] }],
+    outputs,
+    nodes: [
+      {
+        op: 'LinearClassifier',
+        domain: 'ai.onnx.ml',
+        inputs: ['x'],
+        outputs: ['label', 'probabilities'],
+        attributes: { coefficients: { floats: coefficients }, intercepts: { floats: intercepts }, classlabels_ints: [0, 1, 2], post_transform: post, multi_class: 0 },
+      },
+      ...extra,
+    ],
+  })
+const labelAndScores: ValueInfoInit[] = [
+  { name: 'label', shape: [1], type: 'int64' },
+  { name: 'probabilities', shape: [1, CLASSES] },
+]
+
+async function agrees(bytes: Uint8Array, output: string | undefined, tolerance: number, classes = false) {
+  const compiled = await compileOpCase(bytes, SETTINGS, 'onnxml', { output })
+  for (let trial = 0; trial < 4; trial++) {
+    const run = await runOpCase(compiled, randomArray(rand, FEATURES, -1.5, 1.5))
+    expect(run.failing).toBe(0)
+    expect(run.canonical).toEqual(run.reference)
+    expect(run.canonical64).toEqual(run.reference)
+    if (classes) expect(run.reference.map(Number)).toEqual(Array.from(run.onnxruntime))
+    else run.dequantized.forEach((v, i) => expect(Math.abs(v - run.onnxruntime[i]!)).toBeLessThan(tolerance))
+  }
+  return compiled
+}
+
+describe('ONNX-ML linear models', () => {
+  test('LinearRegressor with two targets: one linear stage, as onnxruntime computes it', async () => {
+    const bytes = buildModel({
+      inputs: [{ name: 'x', shape: [1, FEATURES] }],
+      outputs: [{ name: 'y', shape: [1, 2] }],
+      nodes: [{ op: 'LinearRegressor', domain: 'ai.onnx.ml', inputs: ['x'], outputs: ['y'], attributes: { coefficients: { floats: coefficients.slice(0, 8) }, intercepts: { floats: [0.25, -0.5] }, targets: 2 } }],
+    })
+    const compiled = await agrees(bytes, undefined, 0.03)
+    expect(compiled.ir.stages.map((s) => s.kind)).toEqual(['linear'])
+  })
+
+  for (const post of ['NONE', 'LOGISTIC', 'SOFTMAX'])
+    test(`LinearClassifier (post_transform ${post}): its scores by default, its label with --output label`, async () => {
+      const bytes = classifier(post, labelAndScores)
+      await agrees(bytes, undefined, 0.05)
+      await agrees(bytes, 'label', 0, true)
+    })
+
+  test("a ZipMap over the probabilities (scikit-learn's default) stands for them: the scores are compiled", async () => {
+    const bytes = classifier('SOFTMAX', [{ name: 'label', shape: [1], type: 'int64' }, { name: 'output_probability', type: 'zipmap' }], [
+      { op: 'ZipMap', domain: 'ai.onnx.ml', inputs: ['probabilities'], outputs: ['output_probability'], attributes: { classlabels_int64s: [0, 1, 2] } },
+    ])
+    const graph = loadModel(bytes)
+    expect(graph.output.name).toBe('probabilities')
+    expect(loadModel(bytes, { output: 'output_probability' }).output.name).toBe('probabilities')
+    const ir = lowerGraph(graph)
+    expect(ir.outputShape).toEqual([1, CLASSES])
+    // The same classifier without the ZipMap, run by onnxruntime, is what these scores must match.
+    await agrees(classifier('SOFTMAX', labelAndScores), 'probabilities', 0.05)
+  })
+
+  test('two float outputs and no choice: an error listing them and naming --output', () => {
+    const bytes = buildModel({
+      inputs: [{ name: 'x', shape: [1, 2] }],
+      outputs: [{ name: 'a', shape: [1, 2] }, { name: 'b', shape: [1, 2] }],
+      nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['a'] }, { op: 'Neg', inputs: ['x'], outputs: ['b'] }],
+    })
+    expect(() => loadModel(bytes)).toThrow(UnsupportedGraphError)
+    expect(() => loadModel(bytes)).toThrow(/2 outputs \(a, b\).*--output NAME/s)
+    expect(() => loadModel(bytes, { output: 'c' })).toThrow(/no output "c".*a, b/s)
+    expect(loadModel(bytes, { output: 'b' }).output.name).toBe('b')
+  })
+
+  test('a binary classifier with one row of coefficients, and labels that are not 0..n-1, say what is supported', () => {
+    const binary = buildModel({
+      inputs: [{ name: 'x', shape: [1, FEATURES] }],
+      outputs: labelAndScores,
+      nodes: [{ op: 'LinearClassifier', domain: 'ai.onnx.ml', inputs: ['x'], outputs: ['label', 'probabilities'], name: 'clf', attributes: { coefficients: { floats: coefficients.slice(0, 4) }, intercepts: { floats: [0] }, classlabels_ints: [0, 1] } }],
+    })
+    expect(() => lowerGraph(loadModel(binary))).toThrow(/"clf".*binary LinearClassifier/s)
+    const shifted = buildModel({
+      inputs: [{ name: 'x', shape: [1, FEATURES] }],
+      outputs: labelAndScores,
+      nodes: [{ op: 'LinearClassifier', domain: 'ai.onnx.ml', inputs: ['x'], outputs: ['label', 'probabilities'], attributes: { coefficients: { floats: coefficients }, classlabels_ints: [3, 5, 7] } }],
+    })
+    // Its scores compile; its label (not an index) is not computed.
+    expect(lowerGraph(loadModel(shifted)).outputShape).toEqual([1, CLASSES])
+    expect(() => lowerGraph(loadModel(shifted, { output: 'label' }))).toThrow(/"label" is not computed/)
+    expect(() => lowerGraph(loadModel(buildModel({ inputs: [{ name: 'x', shape: [1, 2] }], outputs: [{ name: 'y', shape: [1, 2] }], nodes: [{ op: 'Normalizer', domain: 'ai.onnx.ml', inputs: ['x'], outputs: ['y'], attributes: { norm: 'L2' } }] })))).toThrow(UnsupportedOpError)
+  })
+})
