@@ -256,6 +256,16 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'LogSoftmax inside the model: (x - max) - ln Σ exp(x - max) over the last axis, then a Gemm',
+    input: [1, 8],
+    output: [1, 3],
+    initializers: [init('W', [3, 8])],
+    nodes: [
+      { op: 'LogSoftmax', inputs: ['x'], outputs: ['l'], attributes: { axis: -1 } },
+      { op: 'Gemm', inputs: ['l', 'W'], outputs: ['y'], attributes: { transB: 1 } },
+    ],
+  },
+  {
     name: 'Expand a [1, 3, 1] activation to [2, 3, 4] and Tile it',
     input: [1, 3, 1],
     output: [2, 3, 8],

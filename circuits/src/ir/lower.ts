@@ -54,14 +54,21 @@ export function lowerGraph(graph: OnnxGraph): ModelIR {
       stages.push({ ...stage, inputs: reads })
       return { tensor: stages.length, shape }
     }
-    /** Softmax of x over the groups of `plan` (lowerSoftmax says how): its probabilities. */
-    const emitSoftmax = (x: Value, plan: SoftmaxGroups): Value => {
+    /**
+     * Softmax of x over the groups of `plan` (lowerSoftmax says how): its probabilities; with `log`,
+     * LogSoftmax: (x - max) - ln Σ exp(x - max), the log a piecewise stage on [1, group size].
+     */
+    const emitSoftmax = (x: Value, plan: SoftmaxGroups, log = false): Value => {
       const n = sizeOf(x.shape)
       const groups = plan.groups.length
       const max = emit({ kind: 'maxPool', sources: [node.name], shape: [groups], windows: rowsFromLists(plan.groups) }, [x.tensor])
       const shifted = emit(linearStage(node.name, x.shape, { indices: Array.from({ length: n }, (_, i) => [i, n + plan.groupOf[i]!]), weights: Array.from({ length: n }, () => [1, -1]), bias: new Float64Array(n) }), [x.tensor, max.tensor])
       const exp = emit({ kind: 'piecewise', sources: [node.name], shape: x.shape, fn: { name: 'exp' }, domain: { max: 0 } }, [shifted.tensor])
       const sum = emit(linearStage(node.name, [groups], { indices: plan.groups, weights: plan.groups.map((g) => g.map(() => 1)), bias: new Float64Array(groups) }), [exp.tensor])
+      if (log) {
+        const logSum = emit({ kind: 'piecewise', sources: [node.name], shape: [groups], fn: { name: 'log' }, domain: { min: 1, max: plan.size } }, [sum.tensor])
+        return emit(linearStage(node.name, x.shape, { indices: Array.from({ length: n }, (_, i) => [i, n + plan.groupOf[i]!]), weights: Array.from({ length: n }, () => [1, -1]), bias: new Float64Array(n) }), [shifted.tensor, logSum.tensor])
+      }
       const inverse = emit({ kind: 'piecewise', sources: [node.name], shape: [groups], fn: { name: 'reciprocal' }, domain: { min: 1, max: plan.size } }, [sum.tensor])
       return emit({ kind: 'bilinear', sources: [node.name], shape: x.shape, rows: { offsets: Int32Array.from({ length: n + 1 }, (_, i) => i) }, left: Int32Array.from({ length: n }, (_, i) => i), right: Int32Array.from(plan.groupOf, (g) => n + g) }, [exp.tensor, inverse.tensor])
     }
@@ -312,10 +319,9 @@ export function lowerGraph(graph: OnnxGraph): ModelIR {
       case 'Softmax':
       case 'LogSoftmax': {
         const after = readers(node.outputs[0] ?? '')
-        if (node.op === 'Softmax' && !(after.length === 0 || (after.length === 1 && after[0]!.op === 'ArgMax'))) {
+        if (!(after.length === 0 || (after.length === 1 && after[0]!.op === 'ArgMax'))) {
           // Inside the model (attention weights, a gate): computed, as lowerSoftmax says.
-          const x = single()
-          out(emitSoftmax(x, lowerSoftmax(ctx)))
+          out(node.op === 'Softmax' ? emitSoftmax(single(), lowerSoftmax(ctx)) : emitSoftmax(single(), lowerSoftmax(ctx), true))
           break
         }
         if (!(after.length === 0 || (after.length === 1 && after[0]!.op === 'ArgMax')))

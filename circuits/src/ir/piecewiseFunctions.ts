@@ -20,6 +20,8 @@ export type PiecewiseFunction =
   | { name: 'expm1Negative'; scale: number }
   /** 1/x, only on a domain bounded away from 0 (a Softmax's sum of exponentials, at least 1). */
   | { name: 'reciprocal' }
+  /** ln x, only on a domain bounded away from 0 (a LogSoftmax's sum of exponentials, at least 1). */
+  | { name: 'log' }
 
 /** How a function behaves: its value, the limits it tends to (undefined: grows), and where its derivatives jump. */
 export type FunctionShape = {
@@ -52,6 +54,8 @@ export function functionShape(fn: PiecewiseFunction): FunctionShape {
       return { f: (x) => (x < 0 ? fn.scale * Math.expm1(x) : 0), limits: [-fn.scale, 0], kinks: [0] }
     case 'reciprocal':
       return { f: (x) => 1 / x, limits: [undefined, 0], kinks: [] }
+    case 'log':
+      return { f: Math.log, limits: [undefined, undefined], kinks: [] }
   }
 }
 
