@@ -108,3 +108,62 @@ describe('ONNX-ML linear models', () => {
     expect(() => lowerGraph(loadModel(buildModel({ inputs: [{ name: 'x', shape: [1, 2] }], outputs: [{ name: 'y', shape: [1, 2] }], nodes: [{ op: 'Normalizer', domain: 'ai.onnx.ml', inputs: ['x'], outputs: ['y'], attributes: { norm: 'L2' } }] })))).toThrow(UnsupportedOpError)
   })
 })
+
+/**
+ * A random ensemble of complete binary trees of `depth` over FEATURES features, in the attribute
+ * layout of ONNX-ML TreeEnsemble* (node ids per tree in breadth-first order, leaves last).
+ */
+function forest({ trees, depth, outputs, modes }: { trees: number; depth: number; outputs: number; modes: string[] }) {
+  const nodes = { treeids: [] as number[], nodeids: [] as number[], featureids: [] as number[], values: [] as number[], modes: [] as string[], truenodeids: [] as number[], falsenodeids: [] as number[] }
+  const targets = { treeids: [] as number[], nodeids: [] as number[], ids: [] as number[], weights: [] as number[] }
+  for (let tree = 0; tree < trees; tree++) {
+    const internal = 2 ** depth - 1
+    for (let id = 0; id < 2 ** (depth + 1) - 1; id++) {
+      const leaf = id >= internal
+      nodes.treeids.push(tree)
+      nodes.nodeids.push(id)
+      nodes.featureids.push(leaf ? 0 : Math.floor(rand() * FEATURES))
+      nodes.values.push(leaf ? 0 : Math.round((rand() * 2 - 1) * 100) / 100)
+      nodes.modes.push(leaf ? 'LEAF' : modes[Math.floor(rand() * modes.length)]!)
+      nodes.truenodeids.push(leaf ? 0 : 2 * id + 1)
+      nodes.falsenodeids.push(leaf ? 0 : 2 * id + 2)
+      if (leaf)
+        for (let o = 0; o < outputs; o++) {
+          targets.treeids.push(tree)
+          targets.nodeids.push(id)
+          targets.ids.push(o)
+          targets.weights.push(Math.round((rand() * 2 - 1) * 100) / 100)
+        }
+    }
+  }
+  const common = {
+    nodes_treeids: nodes.treeids, nodes_nodeids: nodes.nodeids, nodes_featureids: nodes.featureids, nodes_values: { floats: nodes.values },
+    nodes_modes: nodes.modes, nodes_truenodeids: nodes.truenodeids, nodes_falsenodeids: nodes.falsenodeids,
+  }
+  return { common, targets }
+}
+
+describe('ONNX-ML tree ensembles', () => {
+  test('TreeEnsembleRegressor (every branch mode, SUM and AVERAGE): exact 0/1 tests, as onnxruntime computes it', async () => {
+    for (const aggregate of ['SUM', 'AVERAGE']) {
+      const { common, targets } = forest({ trees: 3, depth: 2, outputs: 2, modes: ['BRANCH_LEQ', 'BRANCH_LT', 'BRANCH_GTE', 'BRANCH_GT'] })
+      const bytes = buildModel({
+        inputs: [{ name: 'x', shape: [1, FEATURES] }],
+        outputs: [{ name: 'y', shape: [1, 2] }],
+        nodes: [{ op: 'TreeEnsembleRegressor', domain: 'ai.onnx.ml', inputs: ['x'], outputs: ['y'], attributes: { ...common, target_treeids: targets.treeids, target_nodeids: targets.nodeids, target_ids: targets.ids, target_weights: { floats: targets.weights }, n_targets: 2, aggregate_function: aggregate, base_values: { floats: [0.5, -0.25] } } }],
+      })
+      await agrees(bytes, undefined, 0.02)
+    }
+  })
+
+  test('TreeEnsembleClassifier with SOFTMAX scores and its label', async () => {
+    const { common, targets } = forest({ trees: 4, depth: 3, outputs: CLASSES, modes: ['BRANCH_LEQ'] })
+    const bytes = buildModel({
+      inputs: [{ name: 'x', shape: [1, FEATURES] }],
+      outputs: labelAndScores,
+      nodes: [{ op: 'TreeEnsembleClassifier', domain: 'ai.onnx.ml', inputs: ['x'], outputs: ['label', 'probabilities'], attributes: { ...common, class_treeids: targets.treeids, class_nodeids: targets.nodeids, class_ids: targets.ids, class_weights: { floats: targets.weights }, classlabels_int64s: [0, 1, 2], post_transform: 'SOFTMAX' } }],
+    })
+    await agrees(bytes, undefined, 0.05)
+    await agrees(bytes, 'label', 0, true)
+  })
+})

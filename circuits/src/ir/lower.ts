@@ -359,6 +359,72 @@ export function lowerGraph(graph: OnnxGraph): ModelIR {
         out(probabilities, 1)
         break
       }
+      case 'TreeEnsembleRegressor':
+      case 'TreeEnsembleClassifier': {
+        const x = single()
+        const plan = lowerTreeEnsemble(ctx)
+        // 1. Each decision node's test as a step of (feature - threshold), exactly 0 or 1: [x > t]
+        // for the strict ones, [x >= t] for the others, each kind one linear and one piecewise stage.
+        const position = new Int32Array(plan.tests.length)
+        const steps: number[] = []
+        for (const strict of [true, false]) {
+          const tests = plan.tests.flatMap((t, i) => (t.strict === strict ? [i] : []))
+          if (tests.length === 0) continue
+          const offset = steps.length ? sizeOf(stages[steps[0]! - 1]!.shape) : 0
+          tests.forEach((t, k) => (position[t] = offset + k))
+          const differences = emit(linearStage(node.name, [tests.length], { indices: tests.map((t) => [plan.tests[t]!.feature]), weights: tests.map(() => [1]), bias: Float64Array.from(tests, (t) => -plan.tests[t]!.threshold) }), [x.tensor])
+          steps.push(emit({ kind: 'piecewise', sources: [node.name], shape: [tests.length], fn: { name: strict ? 'stepAbove' : 'stepAtLeast' } }, [differences.tensor]).tensor)
+        }
+        // 2. A leaf is reached when every test on its path went its way: the sum of those outcomes
+        // less (depth - 1) is then 1, else at most 0; one more step makes it 0 or 1.
+        const leaves = plan.leaves.filter((l) => l.path.length > 0)
+        const reach = emit(
+          linearStage(node.name, [leaves.length], {
+            indices: leaves.map((l) => l.path.map((p) => position[p.node]!)),
+            // A test's step is 1 when its "true" branch is taken for GT / GTE and 0 for LT / LEQ.
+            weights: leaves.map((l) => l.path.map((p) => (p.taken === plan.tests[p.node]!.trueWhenStep ? 1 : -1))),
+            bias: Float64Array.from(leaves, (l) => l.path.filter((p) => p.taken !== plan.tests[p.node]!.trueWhenStep).length - (l.path.length - 1)),
+          }),
+          steps,
+        )
+        const reached = emit({ kind: 'piecewise', sources: [node.name], shape: [leaves.length], fn: { name: 'stepAbove' } }, [reach.tensor])
+        // 3. Each output: base value + the weights of the leaves reached (single-leaf trees are constants).
+        const outputs = plan.outputs
+        const rows: LinearRows = { indices: [], weights: [], bias: Float64Array.from(plan.base) }
+        for (let o = 0; o < outputs; o++) {
+          const indices: number[] = []
+          const weights: number[] = []
+          leaves.forEach((l, i) => {
+            const w = l.weights[o] ?? 0
+            if (w !== 0) {
+              indices.push(i)
+              weights.push(w * plan.factor)
+            }
+          })
+          rows.indices.push(indices)
+          rows.weights.push(weights)
+          for (const l of plan.leaves) if (l.path.length === 0) rows.bias[o]! += (l.weights[o] ?? 0) * plan.factor
+        }
+        const shape = [...ctx.shape.slice(0, -1), outputs]
+        const scores = emit(linearStage(node.name, shape, rows), [reached.tensor])
+        const probabilities =
+          plan.post === 'LOGISTIC'
+            ? emit({ kind: 'piecewise', sources: [node.name], shape, fn: { name: 'sigmoid' } }, [scores.tensor])
+            : plan.post === 'SOFTMAX'
+              ? emitSoftmax(scores, lastAxisGroups(outputs, outputs))
+              : scores
+        if (node.op === 'TreeEnsembleRegressor') {
+          out(probabilities)
+          break
+        }
+        if (plan.labelsAreIndices) {
+          const label = emit({ kind: 'argMax', sources: [node.name], shape: shape.slice(0, -1), groups: rowsFromLists(lastAxisGroups(outputs, outputs).groups) }, [scores.tensor])
+          argMaxTensors.add(label.tensor)
+          out(label, 0)
+        }
+        out(probabilities, 1)
+        break
+      }
       case 'ZipMap':
         // A classifier's scores as a sequence of maps: the loader compiles the scores themselves.
         break
@@ -1387,6 +1453,91 @@ function lowerSoftmax(ctx: NodeContext): SoftmaxGroups {
     return { groups, groupOf, size }
   }
   return lastAxisGroups(n, sizeOf(ctx.shape.slice(axis)))
+}
+
+type TreeTest = { feature: number; threshold: number; strict: boolean; trueWhenStep: boolean }
+type TreeLeaf = { path: { node: number; taken: boolean }[]; weights: number[] }
+
+/**
+ * ONNX-ML TreeEnsembleRegressor / TreeEnsembleClassifier (scikit-learn's trees and forests, XGBoost
+ * and LightGBM as their converters write them), one sample ([1, features]). Every decision node
+ * becomes an exact 0/1 step of feature - threshold: [x > t] for BRANCH_LEQ and BRANCH_GT,
+ * [x >= t] for BRANCH_LT and BRANCH_GTE (on the quantized values, so a feature within half a unit
+ * of a threshold may go the other way than in float). A leaf is reached when all tests on its path
+ * went its way; the outputs are base values plus the weights of the leaves reached (AVERAGE divides
+ * by the number of trees), then post_transform NONE, LOGISTIC or SOFTMAX (classifiers).
+ */
+function lowerTreeEnsemble(ctx: NodeContext): { tests: TreeTest[]; leaves: TreeLeaf[]; outputs: number; base: number[]; factor: number; post: 'NONE' | 'LOGISTIC' | 'SOFTMAX'; labelsAreIndices: boolean } {
+  const classifier = ctx.node.op === 'TreeEnsembleClassifier'
+  const features = ctx.shape[ctx.shape.length - 1]!
+  if (sizeOf(ctx.shape) !== features) ctx.unsupported(`a ${ctx.node.op} over a batch of ${sizeOf(ctx.shape) / features} samples is not supported: one sample ([1, features])`)
+  const treeIds = ctx.intsAttr('nodes_treeids', [])
+  const nodeIds = ctx.intsAttr('nodes_nodeids', [])
+  const featureIds = ctx.intsAttr('nodes_featureids', [])
+  const values = ctx.intsAttr('nodes_values', [])
+  const modes = ctx.stringsAttr('nodes_modes') ?? []
+  const trueIds = ctx.intsAttr('nodes_truenodeids', [])
+  const falseIds = ctx.intsAttr('nodes_falsenodeids', [])
+  const n = treeIds.length
+  if ([nodeIds, featureIds, values, modes, trueIds, falseIds].some((a) => a.length !== n)) ctx.mismatch('the nodes_* attributes differ in length')
+  const prefix = classifier ? 'class' : 'target'
+  const targetTrees = ctx.intsAttr(`${prefix}_treeids`, [])
+  const targetNodes = ctx.intsAttr(`${prefix}_nodeids`, [])
+  const targetIds = ctx.intsAttr(`${prefix}_ids`, [])
+  const targetWeights = ctx.intsAttr(`${prefix}_weights`, [])
+  if ([targetNodes, targetIds, targetWeights].some((a) => a.length !== targetTrees.length)) ctx.mismatch(`the ${prefix}_* attributes differ in length`)
+  const labels = classifier ? (ctx.stringsAttr('classlabels_strings') ?? ctx.intsAttr('classlabels_int64s', [])) : []
+  const outputs = classifier ? labels.length : ctx.intAttr('n_targets', 1)
+  if (classifier && new Set(targetIds).size < outputs) ctx.unsupported(`a binary TreeEnsembleClassifier with weights for one class only is not supported yet: export weights for each of the ${outputs} classes`)
+  const post = ctx.stringAttr('post_transform', 'NONE')
+  if (post !== 'NONE' && !(classifier && (post === 'LOGISTIC' || post === 'SOFTMAX'))) ctx.reject('post_transform', post, classifier ? 'NONE, LOGISTIC or SOFTMAX' : 'NONE')
+  const aggregate = classifier ? 'SUM' : ctx.stringAttr('aggregate_function', 'SUM')
+  if (aggregate !== 'SUM' && aggregate !== 'AVERAGE') ctx.reject('aggregate_function', aggregate, 'SUM or AVERAGE')
+  const base = ctx.intsAttr('base_values', [])
+  if (base.length !== 0 && base.length !== outputs) ctx.mismatch(`base_values has ${base.length} values for ${outputs} outputs`)
+
+  const key = (tree: number, id: number) => `${tree}:${id}`
+  const index = new Map<string, number>()
+  for (let i = 0; i < n; i++) index.set(key(treeIds[i]!, nodeIds[i]!), i)
+  const tests: TreeTest[] = []
+  const testOf = new Map<number, number>()
+  for (let i = 0; i < n; i++) {
+    const mode = modes[i]!
+    if (mode === 'LEAF') continue
+    if (!['BRANCH_LEQ', 'BRANCH_LT', 'BRANCH_GTE', 'BRANCH_GT'].includes(mode)) ctx.reject('nodes_modes', mode, 'BRANCH_LEQ, BRANCH_LT, BRANCH_GTE, BRANCH_GT or LEAF')
+    if (featureIds[i]! < 0 || featureIds[i]! >= features) ctx.mismatch(`node ${nodeIds[i]} of tree ${treeIds[i]} tests feature ${featureIds[i]} of ${features}`)
+    testOf.set(i, tests.length)
+    // The step is [x > t] (LEQ, GT) or [x >= t] (LT, GTE); the true branch is taken when it is 1 for GT / GTE.
+    tests.push({ feature: featureIds[i]!, threshold: values[i]!, strict: mode === 'BRANCH_LEQ' || mode === 'BRANCH_GT', trueWhenStep: mode === 'BRANCH_GT' || mode === 'BRANCH_GTE' })
+  }
+  const weightsOf = new Map<number, number[]>()
+  for (let t = 0; t < targetTrees.length; t++) {
+    const i = index.get(key(targetTrees[t]!, targetNodes[t]!))
+    if (i === undefined || modes[i] !== 'LEAF') ctx.mismatch(`${prefix} weight ${t} names node ${targetNodes[t]} of tree ${targetTrees[t]}, which is not a leaf`)
+    const w = weightsOf.get(i) ?? new Array<number>(outputs).fill(0)
+    if (targetIds[t]! < 0 || targetIds[t]! >= outputs) ctx.mismatch(`${prefix}_ids names output ${targetIds[t]} of ${outputs}`)
+    w[targetIds[t]!]! += targetWeights[t]!
+    weightsOf.set(i, w)
+  }
+  const leaves: TreeLeaf[] = []
+  const trees = [...new Set(treeIds)]
+  for (const tree of trees) {
+    const root = nodeIds.reduce((best, id, i) => (treeIds[i] === tree && (best === undefined || id < best) ? id : best), undefined as number | undefined)!
+    const walk = (id: number, path: TreeLeaf['path'], depth: number) => {
+      const i = index.get(key(tree, id))
+      if (i === undefined) ctx.mismatch(`tree ${tree} refers to node ${id}, which it does not define`)
+      if (depth > 64) ctx.unsupported(`tree ${tree} is deeper than 64 levels (or has a cycle)`)
+      if (modes[i] === 'LEAF') {
+        leaves.push({ path, weights: weightsOf.get(i) ?? new Array<number>(outputs).fill(0) })
+        return
+      }
+      walk(trueIds[i]!, [...path, { node: testOf.get(i)!, taken: true }], depth + 1)
+      walk(falseIds[i]!, [...path, { node: testOf.get(i)!, taken: false }], depth + 1)
+    }
+    walk(root, [], 0)
+  }
+  const labelsAreIndices = classifier && labels.every((l, i) => l === i)
+  return { tests, leaves, outputs, base: base.length ? base : new Array<number>(outputs).fill(0), factor: aggregate === 'AVERAGE' ? 1 / trees.length : 1, post: post as 'NONE' | 'LOGISTIC' | 'SOFTMAX', labelsAreIndices }
 }
 
 /**

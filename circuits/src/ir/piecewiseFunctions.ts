@@ -22,6 +22,10 @@ export type PiecewiseFunction =
   | { name: 'reciprocal' }
   /** ln x, only on a domain bounded away from 0 (a LogSoftmax's sum of exponentials, at least 1). */
   | { name: 'log' }
+  /** 1 for x >= 0, else 0 (a decision node's comparison; exact: each segment is constant). */
+  | { name: 'stepAtLeast' }
+  /** 1 for x > 0, else 0: on integers, 1 from the first value above 0. */
+  | { name: 'stepAbove' }
 
 /** How a function behaves: its value, the limits it tends to (undefined: grows), and where its derivatives jump. */
 export type FunctionShape = {
@@ -30,6 +34,8 @@ export type FunctionShape = {
   limits: [number | undefined, number | undefined]
   /** Points where a derivative of f jumps: segment boundaries are aligned to them. */
   kinks: number[]
+  /** Kinks given as integer inputs (whatever the scale): the first input above 0 for a step at x > 0. */
+  integerKinks?: number[] | undefined
 }
 
 export function functionShape(fn: PiecewiseFunction): FunctionShape {
@@ -56,6 +62,10 @@ export function functionShape(fn: PiecewiseFunction): FunctionShape {
       return { f: (x) => 1 / x, limits: [undefined, 0], kinks: [] }
     case 'log':
       return { f: Math.log, limits: [undefined, undefined], kinks: [] }
+    case 'stepAtLeast':
+      return { f: (x) => (x >= 0 ? 1 : 0), limits: [0, 1], kinks: [0] }
+    case 'stepAbove':
+      return { f: (x) => (x > 0 ? 1 : 0), limits: [0, 1], kinks: [], integerKinks: [1] }
   }
 }
 

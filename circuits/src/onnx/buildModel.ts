@@ -44,6 +44,7 @@ export type AttributeValue =
   | number
   | number[]
   | string
+  | string[]
   | TensorInit
   | { float: number }
   | { floats: number[] }
@@ -196,11 +197,14 @@ function encodeAttribute(node: string, name: string, value: AttributeValue): onn
     if (FLOAT_ATTRIBUTE_NAMES.has(name) || !Number.isInteger(value)) return { name, type: AttributeType.FLOAT, f: value }
     return { name, type: AttributeType.INT, i: value }
   }
+  if (Array.isArray(value) && value.every((v): v is string => typeof v === 'string') && value.length > 0)
+    return { name, type: AttributeType.STRINGS, strings: value.map((v) => new TextEncoder().encode(v)) }
   if (Array.isArray(value)) {
-    requireFinite(value)
-    if (FLOAT_ATTRIBUTE_NAMES.has(name) || !value.every(Number.isInteger))
-      return { name, type: AttributeType.FLOATS, floats: value }
-    return { name, type: AttributeType.INTS, ints: value }
+    const numbers = value as number[]
+    requireFinite(numbers)
+    if (FLOAT_ATTRIBUTE_NAMES.has(name) || !numbers.every(Number.isInteger))
+      return { name, type: AttributeType.FLOATS, floats: numbers }
+    return { name, type: AttributeType.INTS, ints: numbers }
   }
   if ('float' in value) {
     requireFinite([value.float])

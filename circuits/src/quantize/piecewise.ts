@@ -42,7 +42,7 @@ export function fitPiecewise({ fn, xMin, xMax, inScale, outScale, where }: { fn:
   const largest = Math.max(Math.abs(target(a)), Math.abs(target(b)))
   if (!(largest < 2 ** 200))
     throw new UnsupportedGraphError({ reason: `${where}: ${fn.name} reaches ${largest.toPrecision(3)} · 2^-${outScale} on inputs up to ${(b / 2 ** inScale).toPrecision(4)}: bound the input (e.g. a Clip before it)` })
-  const kinks = shape.kinks.map((k) => Math.round(k * 2 ** inScale)).filter((k) => k > a && k <= b)
+  const kinks = [...shape.kinks.map((k) => Math.round(k * 2 ** inScale)), ...(shape.integerKinks ?? [])].filter((k) => k > a && k <= b)
   for (let w = Math.ceil(Math.log2(b - a + 1)); w >= 0; w--) {
     const size = 2 ** w
     // Segments start at lo + k·2^w: put a kink on a boundary (these functions have at most one).
