@@ -351,3 +351,74 @@ describe('Sqrt template: every signal is fixed by the input (forged witnesses fa
     expect(failing).toBe(1)
   })
 })
+
+describe('constraints per element at the default scale (16-bit inputs at 2^-8, outputs at 2^-8, circom --O1)', () => {
+  async function perElement(name: string, instance: (count: number) => string, inputs: string[]): Promise<number> {
+    const counts: number[] = []
+    for (const count of [1, 2]) {
+      const dir = await testDir(`count-${name}${count}`)
+      const file = join(dir, `${name}.circom`)
+      const wires = inputs.map((i) => `signal input ${i}[${count}]; c.${i} <== ${i};`).join(' ')
+      await writeFile(file, `pragma circom 2.1.6;\ninclude "veridict.circom";\ntemplate T() { component c = ${instance(count)}; ${wires} signal output out[${count}]; out <== c.out; }\ncomponent main = T();\n`)
+      const circuit = await compileCircom({ file, outDir: dir, optimization: 1 })
+      counts.push((await readR1cs(circuit.r1cs)).constraints.length)
+    }
+    return counts[1]! - counts[0]!
+  }
+
+  test('Divide: 16-bit numerator and denominator, 25-bit quotient', async () => {
+    // |a|·2^8 / 1 < 2^23: the quantizer's 25 signed bits at the worst case b' = 1.
+    const n = await perElement('divide', (count) => `Divide(${count}, 16, 8, 25)`, ['num', 'den'])
+    expect(n).toBe(DIVIDE_CONSTRAINTS)
+  })
+
+  test('Sqrt: 16-bit input, 13-bit output', async () => {
+    const n = await perElement('sqrt', (count) => `Sqrt(${count}, 16, 8, 13, ${Math.max(16 - 1 + 8, 13) + 1})`, ['in'])
+    expect(n).toBe(SQRT_CONSTRAINTS)
+  })
+})
+
+/** Documented in circuits/README.md. */
+const DIVIDE_CONSTRAINTS = 85
+const SQRT_CONSTRAINTS = 85
+/** Empirical (README): measured 0.019 (4.8 units of 2^-8) for rows of standard deviation >= 0.25; the error grows as 1/std. */
+const LAYERNORM_ERROR_BOUND = 0.04
+
+describe('LayerNormalization: the float error at the default scale', () => {
+  // [1, 4, 8] over the last axis, inputs in [-2, 2) at 2^-7, gamma in [0.5, 1.5), beta in [-0.5, 0.5).
+  const rand = seededRandom(9)
+  const bytes = buildModel({
+    inputs: [{ name: 'x', shape: [1, 4, 8] }],
+    outputs: [{ name: 'y', shape: [1, 4, 8] }],
+    initializers: [
+      { name: 'gamma', dims: [8], data: Float32Array.from({ length: 8 }, () => 0.5 + rand()) },
+      { name: 'beta', dims: [8], data: Float32Array.from({ length: 8 }, () => rand() - 0.5) },
+    ],
+    nodes: [{ op: 'LayerNormalization', inputs: ['x', 'gamma', 'beta'], outputs: ['y'], attributes: { axis: -1, epsilon: 1e-5 } }],
+    opset: 17,
+  })
+  const compiled = compileOpCase(bytes, SETTINGS, 'layernorm')
+
+  test(`max |y - onnxruntime| <= ${LAYERNORM_ERROR_BOUND} over random rows whose standard deviation is at least 0.25`, async () => {
+    const c = await compiled
+    expect(c.model.stages.map((s) => s.kind)).toEqual(['linear', 'bilinear', 'linear', 'sqrt', 'divide', 'linear'])
+    let worst = 0
+    for (let trial = 0; trial < 12; trial++) {
+      const input = Float32Array.from({ length: 32 }, () => Math.round((rand() * 4 - 2) * 128) / 128)
+      const run = await runOpCase(c, input)
+      expect(run.failing).toBe(0)
+      expect(run.canonical).toEqual(run.reference)
+      expect(run.canonical64).toEqual(run.reference)
+      for (let g = 0; g < 4; g++) {
+        const row = Array.from(input.subarray(g * 8, g * 8 + 8))
+        const mean = row.reduce((a, b) => a + b, 0) / 8
+        const std = Math.sqrt(row.reduce((a, b) => a + (b - mean) ** 2, 0) / 8)
+        if (std < 0.25) continue
+        for (let j = g * 8; j < g * 8 + 8; j++) worst = Math.max(worst, Math.abs(run.dequantized[j]! - run.onnxruntime[j]!))
+      }
+    }
+    console.log(`LayerNormalization: max |y - onnxruntime| = ${worst.toFixed(5)} (${(worst / UNIT).toFixed(2)} units of 2^-8)`)
+    expect(worst).toBeLessThanOrEqual(LAYERNORM_ERROR_BOUND)
+    expect(worst).toBeGreaterThan(0)
+  })
+})
