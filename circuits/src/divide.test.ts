@@ -7,6 +7,11 @@ import { buildModel } from './onnx/buildModel.js'
 import { divideRound, isqrt, sqrtFloor } from './quantize/exact.js'
 import { quantizedModelFromJson, quantizedModelToJson, type QuantizedModelJson } from './quantize/serialize.js'
 import { compileOpCase, runOpCase, seededRandom, testDir } from './testing/opHarness.js'
+import { lowerGraph } from './ir/lower.js'
+import { loadModel } from './onnx/loadModel.js'
+import { quantizeIR } from './quantize/quantize.js'
+import { createCanonicalExecutor } from './reference/canonicalExecutor.js'
+import { runReference } from './reference/runReference.js'
 
 /** Inputs in [-2, 2) at 2^-7 (9 bits), outputs at 2^-8. */
 const SETTINGS = { scale: 8, inputScale: 7, inputBits: 9, maxBits: 64 }
@@ -44,6 +49,40 @@ describe('exact integer semantics', () => {
     expect(sqrtFloor(-5n, 8)).toBe(0n)
     expect(sqrtFloor(4n, 8)).toBe(32n)
     expect(sqrtFloor(3n, 8)).toBe(27n)
+  })
+})
+
+describe('the canonical graph equals the reference on every 9-bit input (float32 and float64 paths)', () => {
+  const all = Array.from({ length: X_MAX - X_MIN + 1 }, (_, i) => BigInt(X_MIN + i))
+
+  test('divide: every numerator against every denominator', async () => {
+    const n = all.length
+    const bytes = buildModel({
+      inputs: [{ name: 'x', shape: [1, 2 * n] }],
+      outputs: [{ name: 'y', shape: [1, n] }],
+      nodes: [
+        { op: 'Split', inputs: ['x'], outputs: ['a', 'b'], attributes: { axis: 1 } },
+        { op: 'Div', inputs: ['a', 'b'], outputs: ['y'] },
+      ],
+    })
+    const model = quantizeIR(lowerGraph(loadModel(bytes)), SETTINGS)
+    const [f32, f64] = await Promise.all([createCanonicalExecutor({ model }), createCanonicalExecutor({ model, precision: 'float64' })])
+    for (const b of all) {
+      const q = [...all, ...all.map(() => b)]
+      const reference = runReference(model, q)
+      expect(reference).toEqual(all.map((a) => divideRound(a, b, 8)))
+      expect(await f32.run(q)).toEqual(reference)
+      expect(await f64.run(q)).toEqual(reference)
+    }
+  })
+
+  test('sqrt: every input', async () => {
+    const bytes = buildModel({ inputs: [{ name: 'x', shape: [1, all.length] }], outputs: [{ name: 'y', shape: [1, all.length] }], nodes: [{ op: 'Sqrt', inputs: ['x'], outputs: ['y'] }] })
+    const model = quantizeIR(lowerGraph(loadModel(bytes)), SETTINGS)
+    const reference = runReference(model, all)
+    expect(reference).toEqual(all.map((x) => sqrtFloor(x, 9)))
+    expect(await (await createCanonicalExecutor({ model })).run(all)).toEqual(reference)
+    expect(await (await createCanonicalExecutor({ model, precision: 'float64' })).run(all)).toEqual(reference)
   })
 })
 
