@@ -287,6 +287,51 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'Div of two activations: a Gemm by the sum of squares + 1 (a broadcast [1, 1] denominator) and by a positive [1, 4] activation',
+    input: [1, 4],
+    output: [1, 4],
+    initializers: [init('W', [4, 4]), init('one', [1], [1]), init('half', [1], [0.5])],
+    nodes: [
+      { op: 'Gemm', inputs: ['x', 'W'], outputs: ['h'], attributes: { transB: 1 } },
+      { op: 'Mul', inputs: ['x', 'x'], outputs: ['sq'] },
+      { op: 'ReduceSum', inputs: ['sq'], outputs: ['ss'], attributes: { keepdims: 1 } },
+      { op: 'Add', inputs: ['ss', 'one'], outputs: ['d1'] },
+      { op: 'Div', inputs: ['h', 'd1'], outputs: ['q1'] },
+      { op: 'Add', inputs: ['sq', 'half'], outputs: ['d2'] },
+      { op: 'Div', inputs: ['q1', 'd2'], outputs: ['y'] },
+    ],
+  },
+  {
+    name: 'Sqrt of x² + 0.25',
+    input: [1, 6],
+    output: [1, 6],
+    initializers: [init('q', [1], [0.25])],
+    nodes: [
+      { op: 'Mul', inputs: ['x', 'x'], outputs: ['sq'] },
+      { op: 'Add', inputs: ['sq', 'q'], outputs: ['s'] },
+      { op: 'Sqrt', inputs: ['s'], outputs: ['y'] },
+    ],
+  },
+  {
+    name: 'Reciprocal of |x| + 0.5',
+    input: [1, 6],
+    output: [1, 6],
+    initializers: [init('half', [1], [0.5])],
+    nodes: [
+      { op: 'Abs', inputs: ['x'], outputs: ['a'] },
+      { op: 'Add', inputs: ['a', 'half'], outputs: ['s'] },
+      { op: 'Reciprocal', inputs: ['s'], outputs: ['y'] },
+    ],
+  },
+  {
+    name: 'LayerNormalization over the last axis of [1, 4, 8], with scale and bias (opset 17)',
+    input: [1, 4, 8],
+    output: [1, 4, 8],
+    initializers: [init('gamma', [8], Float32Array.from({ length: 8 }, () => 0.5 + rand())), init('beta', [8], w(8))],
+    nodes: [{ op: 'LayerNormalization', inputs: ['x', 'gamma', 'beta'], outputs: ['y'], attributes: { axis: -1, epsilon: 1e-5 } }],
+    opset: 17,
+  },
+  {
     name: 'an unused Split part and a dead branch are pruned; Softmax before a final ArgMax still dropped',
     input: [1, 4],
     output: [1, 1],
@@ -333,10 +378,20 @@ describe('graph errors name the node and the op', () => {
   const lower = (nodes: NodeInit[], initializers: BuildModelParameters['initializers'] = []) =>
     lowerGraph(loadModel(buildModel({ inputs: [{ name: 'x', shape: [1, 4] }], outputs: [{ name: 'y', shape: [1, 4] }], initializers, nodes })))
 
-  test('Div of two activations', () => {
+  test('Div of two activations lowers to a divide stage; an op of two activations still unsupported (Pow) is refused', () => {
     const nodes: NodeInit[] = [{ op: 'Relu', inputs: ['x'], outputs: ['r'], name: 'act' }, { op: 'Div', inputs: ['r', 'x'], outputs: ['y'], name: 'ratio' }]
-    expect(() => lower(nodes)).toThrow(UnsupportedOpError)
-    expect(() => lower(nodes)).toThrow(/"ratio".*Div.*two activations/s)
+    expect(lower(nodes).stages.map((s) => s.kind)).toEqual(['relu', 'divide'])
+    const pow: NodeInit[] = [{ op: 'Relu', inputs: ['x'], outputs: ['r'], name: 'act' }, { op: 'Pow', inputs: ['r', 'x'], outputs: ['y'], name: 'power' }]
+    expect(() => lower(pow)).toThrow(UnsupportedOpError)
+    expect(() => lower(pow)).toThrow(/"power".*Pow/s)
+  })
+
+  test('LayerNormalization whose Mean output is used is refused', () => {
+    const nodes: NodeInit[] = [
+      { op: 'LayerNormalization', inputs: ['x', 'g'], outputs: ['n', 'mean'], name: 'ln' },
+      { op: 'Add', inputs: ['n', 'mean'], outputs: ['y'], name: 'plus' },
+    ]
+    expect(() => lowerGraph(loadModel(buildModel({ inputs: [{ name: 'x', shape: [1, 4] }], outputs: [{ name: 'y', shape: [1, 4] }], initializers: [init('g', [4])], nodes, opset: 17 })))).toThrow(/"ln".*Mean/s)
   })
 
   test('Concat without an axis, and inputs that differ off the axis', () => {

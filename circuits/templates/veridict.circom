@@ -12,3 +12,5 @@ include "LeakyRelu.circom";
 include "MaxPool.circom";
 include "ArgMax.circom";
 include "Piecewise.circom";
+include "Divide.circom";
+include "Sqrt.circom";

@@ -184,6 +184,32 @@ export function generateCircuit({ model, templateName }: GenerateCircuitParamete
         out = { values: `${component}.out`, nonNeg: `${component}.nonNeg`, size, bits: stage.bits }
         break
       }
+      case 'divide': {
+        // The numerators and denominators gathered from the (concatenated) input, then Divide
+        // (templates/Divide.circom): the clamp by a comparison, quotient and remainder range-checked.
+        const outside = [...stage.numerator, ...stage.denominator].find((i) => !Number.isInteger(i) || i < 0 || i >= current.size)
+        if (outside !== undefined || stage.numerator.length !== size || stage.denominator.length !== size)
+          throw new Error(`generateCircuit: stage ${s} (divide) has ${stage.numerator.length} numerators and ${stage.denominator.length} denominators for ${size} outputs, reading value ${outside} of ${current.size}`)
+        const component = `${name}Divide`
+        emit(`var ${name}Num[${size}] = ${list(stage.numerator)};`)
+        emit(`var ${name}Den[${size}] = ${list(stage.denominator)};`)
+        emit(`component ${component} = Divide(${size}, ${bits}, ${stage.shift}, ${stage.bits});`)
+        emit(`for (var i = 0; i < ${size}; i++) {`)
+        emit(`    ${component}.num[i] <== ${current.values}[${name}Num[i]];`)
+        emit(`    ${component}.den[i] <== ${current.values}[${name}Den[i]];`)
+        emit('}')
+        out = { values: `${component}.out`, nonNeg: `${component}.nonNeg`, size, bits: stage.bits }
+        break
+      }
+      case 'sqrt': {
+        // x = max(in, 0)·2^shift < 2^(bits - 1 + shift); both gaps of y² <= x < (y + 1)² fit in wBits.
+        const wBits = Math.max(bits - 1 + stage.shift, stage.bits) + 1
+        const component = `${name}Sqrt`
+        emit(`component ${component} = Sqrt(${size}, ${bits}, ${stage.shift}, ${stage.bits}, ${wBits});`)
+        emit(`${component}.in <== ${current.values};`)
+        out = { values: `${component}.out`, nonNeg: ALL_NON_NEGATIVE, size, bits: stage.bits }
+        break
+      }
       case 'argMax': {
         const { offsets, indices } = stage.groups
         // The comparisons are range checks sized for the inputs: never narrower than the widest input.

@@ -41,6 +41,10 @@ function evaluateStage(stage: Stage, x: Float64Array): Float64Array {
       return x.map((v) => (v >= 0 ? v : stage.alpha * v))
     case 'gather':
       return Float64Array.from(stage.index, (i) => x[i]!)
+    case 'divide':
+      return Float64Array.from(stage.numerator, (a, r) => x[a]! / x[stage.denominator[r]!]!)
+    case 'sqrt':
+      return x.map((v) => Math.sqrt(v > 0 ? v : 0))
     case 'piecewise': {
       const { f } = functionShape(stage.fn)
       return x.map(f)

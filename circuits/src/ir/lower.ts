@@ -148,7 +148,12 @@ export function lowerGraph(graph: OnnxGraph): ModelIR {
       case 'Mul':
       case 'Div': {
         if (inputs.length === 2) {
-          if (node.op === 'Div') ctx.unsupported('Div of two activations is not supported yet (it needs an exact division); Add, Sub and Mul of two activations are')
+          if (node.op === 'Div') {
+            // Exact division with a range-checked remainder (a divide stage); with broadcasting.
+            const lowered = lowerMulPair(ctx, inputs[0]!, inputs[1]!)
+            out(emit({ kind: 'divide', sources: [node.name], shape: lowered.shape, numerator: lowered.left, denominator: lowered.right }, lowered.reads))
+            break
+          }
           if (node.op === 'Mul') {
             const lowered = lowerMulPair(ctx, inputs[0]!, inputs[1]!)
             out(emit({ kind: 'bilinear', sources: [node.name], shape: lowered.shape, rows: { offsets: lowered.offsets }, left: lowered.left, right: lowered.right }, lowered.reads))
@@ -217,6 +222,52 @@ export function lowerGraph(graph: OnnxGraph): ModelIR {
       case 'Mean': {
         const lowered = lowerSum(ctx, inputs)
         out(emit(linearStage(node.name, lowered.shape, lowered.rows), lowered.reads))
+        break
+      }
+      case 'Sqrt':
+        out(emit({ kind: 'sqrt', sources: [node.name], shape: ctx.shape }, [single().tensor]))
+        break
+      case 'Reciprocal': {
+        // 1 / x: a linear stage of constant ones (no weights, bias 1) as the numerator, then a divide.
+        const x = single()
+        const n = sizeOf(x.shape)
+        const ones = emit(linearStage(node.name, x.shape, { indices: Array.from({ length: n }, () => []), weights: Array.from({ length: n }, () => []), bias: new Float64Array(n).fill(1) }), [x.tensor])
+        out(emit({ kind: 'divide', sources: [node.name], shape: x.shape, numerator: Int32Array.from({ length: n }, (_, i) => i), denominator: Int32Array.from({ length: n }, (_, i) => n + i) }, [ones.tensor, x.tensor]))
+        break
+      }
+      case 'LayerNormalization': {
+        // Over the axes from `axis` on: d = x - mean(x) (linear), the sum of d² (bilinear), then
+        // var + epsilon = sum / n + epsilon (linear), its sqrt, d / sqrt (divide), then scale and bias (linear).
+        const x = single()
+        if (node.outputs.slice(1).some((name) => name && readers(name).length > 0)) ctx.unsupported('the Mean and InvStdDev outputs of LayerNormalization are not supported')
+        const axis = normalizeAxis(ctx, ctx.intAttr('axis', -1), x.shape.length)
+        const n = sizeOf(x.shape.slice(axis))
+        const groups = sizeOf(x.shape.slice(0, axis))
+        const epsilon = ctx.floatAttr('epsilon', 1e-5)
+        const perPosition = (i: number, fallback: number): Float64Array => {
+          if (!ctx.hasInput(i)) return new Float64Array(n).fill(fallback)
+          const t = ctx.constInput(i)
+          if (t.dims.length > x.shape.length - axis || !broadcastShapes(x.shape.slice(axis), t.dims)?.every((d, k) => d === x.shape[axis + k]))
+            ctx.mismatch(`input ${i} of shape [${t.dims.join(', ')}] does not broadcast to the normalized shape [${x.shape.slice(axis).join(', ')}]`)
+          const index = broadcastIndex(x.shape.slice(axis), t.dims)
+          return Float64Array.from(index, (j) => t.data[j]!)
+        }
+        const gamma = perPosition(1, 1)
+        const beta = perPosition(2, 0)
+        const total = groups * n
+        const centered: LinearRows = { indices: [], weights: [], bias: new Float64Array(total) }
+        for (let g = 0; g < groups; g++)
+          for (let j = 0; j < n; j++) {
+            centered.indices.push(Array.from({ length: n }, (_, k) => g * n + k))
+            centered.weights.push(Array.from({ length: n }, (_, k) => (k === j ? 1 : 0) - 1 / n))
+          }
+        const d = emit(linearStage(node.name, x.shape, centered), [x.tensor])
+        const pairs = Int32Array.from({ length: total }, (_, i) => i)
+        const squares = emit({ kind: 'bilinear', sources: [node.name], shape: [groups], rows: { offsets: Int32Array.from({ length: groups + 1 }, (_, g) => g * n) }, left: pairs, right: pairs }, [d.tensor])
+        const variance = emit(linearStage(node.name, [groups], { indices: Array.from({ length: groups }, (_, g) => [g]), weights: Array.from({ length: groups }, () => [1 / n]), bias: new Float64Array(groups).fill(epsilon) }), [squares.tensor])
+        const std = emit({ kind: 'sqrt', sources: [node.name], shape: [groups] }, [variance.tensor])
+        const normalized = emit({ kind: 'divide', sources: [node.name], shape: x.shape, numerator: pairs, denominator: Int32Array.from({ length: total }, (_, i) => total + Math.floor(i / n)) }, [d.tensor, std.tensor])
+        out(emit(linearStage(node.name, x.shape, { indices: Array.from({ length: total }, (_, i) => [i]), weights: Array.from({ length: total }, (_, i) => [gamma[i % n]!]), bias: Float64Array.from({ length: total }, (_, i) => beta[i % n]!) }), [normalized.tensor]))
         break
       }
       case 'Sigmoid':

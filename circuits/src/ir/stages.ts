@@ -64,7 +64,18 @@ export type PiecewiseStage = StageBase & {
   domain?: { min?: number | undefined; max?: number | undefined } | undefined
 }
 
-export type Stage = LinearStage | ReluStage | LeakyReluStage | MaxPoolStage | ArgMaxStage | GatherStage | BilinearStage | PiecewiseStage
+/**
+ * Output r is x[numerator[r]] / x[denominator[r]] (x the concatenated input): Div of two
+ * activations, Reciprocal (a constant numerator from a linear stage), LayerNormalization. In real
+ * numbers the float evaluator divides as it is; the integer form (QuantizedDivide) clamps the
+ * denominator below at one unit of its fixed-point scale, so a denominator <= 0 divides by 2^-scale.
+ */
+export type DivideStage = StageBase & { kind: 'divide'; numerator: Int32Array; denominator: Int32Array }
+
+/** Output r is sqrt(max(x[r], 0)): Sqrt, LayerNormalization's standard deviation (QuantizedSqrt). */
+export type SqrtStage = StageBase & { kind: 'sqrt' }
+
+export type Stage = LinearStage | ReluStage | LeakyReluStage | MaxPoolStage | ArgMaxStage | GatherStage | BilinearStage | PiecewiseStage | DivideStage | SqrtStage
 
 export type ModelIR = {
   inputShape: number[]

@@ -137,7 +137,7 @@ export function stageSummaries(model: QuantizedModel): ModelManifest['stages'] {
     shape: s.shape,
     bits: s.bits,
     ...(s.inputs ? { inputs: s.inputs } : {}),
-    ...(s.kind === 'linear' || s.kind === 'leakyRelu' || s.kind === 'bilinear' || s.kind === 'piecewise' ? { shift: s.shift } : {}),
+    ...(s.kind === 'linear' || s.kind === 'leakyRelu' || s.kind === 'bilinear' || s.kind === 'piecewise' || s.kind === 'divide' || s.kind === 'sqrt' ? { shift: s.shift } : {}),
     ...(s.kind === 'linear' ? { weights: s.weights.length } : {}),
     ...(s.kind === 'bilinear' ? { products: s.left.length } : {}),
     ...(s.kind === 'piecewise' ? { function: s.fn.name, segments: s.segments } : {}),

@@ -46,7 +46,24 @@ export type QuantizedPiecewise = Common & {
   shift: number
 }
 
-export type QuantizedStage = QuantizedLinear | QuantizedRelu | QuantizedLeakyRelu | QuantizedMaxPool | QuantizedArgMax | QuantizedGather | QuantizedBilinear | QuantizedPiecewise
+/**
+ * Exact division with round half up, on a = x[numerator[r]] and b = x[denominator[r]]:
+ *   b' = max(b, 1)   (the denominator clamped below at one unit: b <= 0 divides by 1)
+ *   y  = floor((a·2^shift + floor(b'/2)) / b')
+ * shift = model scale + the denominator's scale - the numerator's, so y lands at the model scale.
+ * The circuit proves it as 2·a·2^shift + b' = q·2b' + r with 0 <= r < 2b' (the same quotient:
+ * floor((2A + b')/(2b')) = floor((A + floor(b'/2))/b') for every b' >= 1), the clamp by a comparison.
+ */
+export type QuantizedDivide = Common & { kind: 'divide'; numerator: Int32Array; denominator: Int32Array; shift: number }
+
+/**
+ * Integer square root: y = floor(sqrt(max(x, 0)·2^shift)) (a negative input counts as 0), shift =
+ * 2·model scale - the input's scale so y lands at the model scale. The circuit proves
+ * y² <= x'·2^shift < (y + 1)² by range checks and x' by a comparison.
+ */
+export type QuantizedSqrt = Common & { kind: 'sqrt'; shift: number }
+
+export type QuantizedStage = QuantizedLinear | QuantizedRelu | QuantizedLeakyRelu | QuantizedMaxPool | QuantizedArgMax | QuantizedGather | QuantizedBilinear | QuantizedPiecewise | QuantizedDivide | QuantizedSqrt
 
 /** The integer model: what the circuit computes and the reference executor reproduces exactly. */
 export type QuantizedModel = {

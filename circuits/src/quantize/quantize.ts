@@ -1,6 +1,7 @@
 import { BitWidthExceededError, InvalidCompileOptionError, UnsupportedGraphError } from '../errors/compile.js'
 import { concatInputs, stageInputs, type ModelIR, type Stage } from '../ir/stages.js'
 import { fitPiecewise } from './piecewise.js'
+import { ceilDiv, floorDiv, sqrtFloor } from './exact.js'
 import type { QuantizationSettings, QuantizedModel, QuantizedStage } from './model.js'
 
 /** The largest field element is ~2^253.6: an accumulator plus its rescale must stay well below. */
@@ -60,7 +61,7 @@ export function quantizeIR(ir: ModelIR, settings: QuantizationSettings): Quantiz
     let currentScale = inputs[0]!.scale
     // Only a linear stage can read tensors of different scales (its weights align them); wiring and
     // comparisons need one scale.
-    if (stage.kind !== 'linear' && stage.kind !== 'bilinear' && inputs.some((t) => t.scale !== currentScale))
+    if (stage.kind !== 'linear' && stage.kind !== 'bilinear' && stage.kind !== 'divide' && inputs.some((t) => t.scale !== currentScale))
       throw new UnsupportedGraphError({ reason: `${stage.kind} [${stage.sources.join(', ')}] reads tensors of different fixed-point scales (${inputs.map((t) => `2^${t.scale}`).join(', ')}), for example the model input and a computed value: put a linear op (e.g. Mul by 1) on the input first` })
     switch (stage.kind) {
       case 'linear': {
@@ -176,6 +177,59 @@ export function quantizeIR(ir: ModelIR, settings: QuantizationSettings): Quantiz
         currentScale = scale
         const { yMin: _yMin, yMax: _yMax, ...parameters } = p
         stages.push({ ...base, kind: 'piecewise', fn: stage.fn, inBits, ...parameters, bits })
+        break
+      }
+      case 'divide': {
+        // The numerators share one scale and the denominators another (a Reciprocal's constant 1
+        // and the model input may differ): shift puts the quotient at the model scale.
+        const sizes = inputs.map((t) => t.lo.length)
+        const scaleAt = (i: number) => {
+          let k = 0
+          while (i >= sizes[k]!) i -= sizes[k++]!
+          return inputs[k]!.scale
+        }
+        const where = `${stage.kind} [${stage.sources.join(', ')}]`
+        const numScales = new Set(Array.from(stage.numerator, scaleAt))
+        const denScales = new Set(Array.from(stage.denominator, scaleAt))
+        if (numScales.size > 1 || denScales.size > 1)
+          throw new UnsupportedGraphError({ reason: `${where} divides values of several fixed-point scales (numerators at 2^${[...numScales].join(', 2^')}, denominators at 2^${[...denScales].join(', 2^')})` })
+        const [numScale, denScale] = [[...numScales][0] ?? scale, [...denScales][0] ?? scale]
+        const shift = scale + denScale - numScale
+        if (shift < 0) throw new UnsupportedGraphError({ reason: `${where} divides a numerator at 2^${numScale} by a denominator at 2^${denScale}: the quotient would need a right shift to reach 2^${scale}` })
+        // y = floor(A/b' + 1/2) with A = a·2^shift and b' = max(b, 1) >= 1 lies in [floor(A/b'), ceil(A/b')];
+        // A/b' over a box of (A, b') is extreme at its corners.
+        const nlo: bigint[] = []
+        const nhi: bigint[] = []
+        let denBits = 2
+        stage.numerator.forEach((a, r) => {
+          const b = stage.denominator[r]!
+          const clamp = (v: bigint) => (v < 1n ? 1n : v)
+          const As = [lo[a]! << BigInt(shift), hi[a]! << BigInt(shift)]
+          const Bs = [clamp(lo[b]!), clamp(hi[b]!)]
+          denBits = Math.max(denBits, signedBits(lo[b]!, hi[b]!))
+          nlo.push(As.flatMap((A) => Bs.map((d) => floorDiv(A, d))).reduce(minOf))
+          nhi.push(As.flatMap((A) => Bs.map((d) => ceilDiv(A, d))).reduce(maxOf))
+        })
+        bits = nlo.reduce((m, l, r) => Math.max(m, signedBits(l, nhi[r]!)), 2)
+        // The circuit's 2·a·2^shift + b' = q·2b' + r: below 2^(bits + denBits + 2) in magnitude.
+        check(stage, bits, Math.max(denBits, Math.max(...inputs.map((t) => t.bits)) + shift - bits) + 2)
+        ;[lo, hi] = [nlo, nhi]
+        currentScale = scale
+        stages.push({ ...base, kind: 'divide', numerator: stage.numerator, denominator: stage.denominator, shift, bits })
+        break
+      }
+      case 'sqrt': {
+        const shift = 2 * scale - currentScale
+        if (shift < 0) throw new UnsupportedGraphError({ reason: `sqrt [${stage.sources.join(', ')}] reads values at 2^${currentScale}, finer than twice the model scale 2^${scale}` })
+        const nlo = lo.map((v) => sqrtFloor(v, shift))
+        const nhi = hi.map((v) => sqrtFloor(v, shift))
+        const inBits = bits
+        bits = nhi.reduce((m, h, i) => Math.max(m, signedBits(nlo[i]!, h)), 2)
+        // x'·2^shift and (y + 1)² are below 2^(inBits + shift + 1).
+        check(stage, bits, inBits + shift + 2 - bits)
+        ;[lo, hi] = [nlo, nhi]
+        currentScale = scale
+        stages.push({ ...base, kind: 'sqrt', shift, bits })
         break
       }
       case 'gather':

@@ -29,6 +29,10 @@ export function quantizedModelToJson(model: QuantizedModel): QuantizedModelJson 
         return { ...stage, rows: { offsets: Array.from(stage.rows.offsets) }, left: Array.from(stage.left), right: Array.from(stage.right) }
       case 'piecewise':
         return { ...stage, lo: String(stage.lo), c0: stage.c0.map(String), c1: stage.c1.map(String), c2: stage.c2.map(String) }
+      case 'divide':
+        return { ...stage, numerator: Array.from(stage.numerator), denominator: Array.from(stage.denominator) }
+      case 'sqrt':
+        return { ...stage }
     }
   })
   return { format: 'veridict-quantized/1', ...model, stages }
@@ -57,6 +61,10 @@ export function quantizedModelFromJson(json: QuantizedModelJson): QuantizedModel
           return { ...s, rows: { offsets: Int32Array.from((raw.rows as { offsets: number[] }).offsets) }, left: Int32Array.from(raw.left as number[]), right: Int32Array.from(raw.right as number[]) }
         case 'piecewise':
           return { ...s, lo: BigInt(raw.lo as string), c0: (raw.c0 as string[]).map(BigInt), c1: (raw.c1 as string[]).map(BigInt), c2: (raw.c2 as string[]).map(BigInt) }
+        case 'divide':
+          return { ...s, numerator: Int32Array.from(raw.numerator as number[]), denominator: Int32Array.from(raw.denominator as number[]) }
+        case 'sqrt':
+          return s
       }
     }),
   }

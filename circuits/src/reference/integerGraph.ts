@@ -284,6 +284,64 @@ export function buildIntegerGraph(model: QuantizedModel, { precision = 'float64'
         )
         break
       }
+      case 'divide': {
+        // N = a·2^shift + floor(b'/2) with b' = max(b, 1); q0 = Floor(N / b') is off by at most one
+        // (the rounded quotient is within half a unit below 2^53, or 2^24 in float32), so
+        // r = N - q0·b' (exact: |q0·b'| <= |N| + b') corrects it: q = q0 - (r < 0) + (r >= b').
+        const k = 2 ** stage.shift
+        const largest = bound * k + 3 * bound + 1
+        if (largest >= EXACT_LIMIT.double) return undefined
+        type = typeFor(largest)
+        const x = inputIn(type)
+        const c = (name: string, value: number) => constant(`${out}_${name}`, [1], values(type, [value]))
+        const to = CAST_TO[type]
+        nodes.push(
+          { op: 'Gather', inputs: [x, constant(`${out}_num`, [next], BigInt64Array.from(stage.numerator, BigInt))], outputs: [`${out}_a`], attributes: { axis: 1 } },
+          { op: 'Gather', inputs: [x, constant(`${out}_den`, [next], BigInt64Array.from(stage.denominator, BigInt))], outputs: [`${out}_b`], attributes: { axis: 1 } },
+          { op: 'Max', inputs: [`${out}_b`, c('one', 1)], outputs: [`${out}_d`] },
+          { op: 'Mul', inputs: [`${out}_d`, c('half', 0.5)], outputs: [`${out}_dh`] },
+          { op: 'Floor', inputs: [`${out}_dh`], outputs: [`${out}_h`] },
+          { op: 'Mul', inputs: [`${out}_a`, c('scale', k)], outputs: [`${out}_ak`] },
+          { op: 'Add', inputs: [`${out}_ak`, `${out}_h`], outputs: [`${out}_n`] },
+          { op: 'Div', inputs: [`${out}_n`, `${out}_d`], outputs: [`${out}_nd`] },
+          { op: 'Floor', inputs: [`${out}_nd`], outputs: [`${out}_q0`] },
+          { op: 'Mul', inputs: [`${out}_q0`, `${out}_d`], outputs: [`${out}_qd`] },
+          { op: 'Sub', inputs: [`${out}_n`, `${out}_qd`], outputs: [`${out}_r`] },
+          { op: 'Less', inputs: [`${out}_r`, c('zero', 0)], outputs: [`${out}_low`] },
+          { op: 'Cast', inputs: [`${out}_low`], outputs: [`${out}_lowv`], attributes: { to } },
+          { op: 'GreaterOrEqual', inputs: [`${out}_r`, `${out}_d`], outputs: [`${out}_high`] },
+          { op: 'Cast', inputs: [`${out}_high`], outputs: [`${out}_highv`], attributes: { to } },
+          { op: 'Sub', inputs: [`${out}_q0`, `${out}_lowv`], outputs: [`${out}_q1`] },
+          { op: 'Add', inputs: [`${out}_q1`, `${out}_highv`], outputs: [out] },
+        )
+        break
+      }
+      case 'sqrt': {
+        // X = max(x, 0)·2^shift; y0 = Floor(Sqrt(X)) is off by at most one; then y1 = y0 - (y0² > X)
+        // and y = y1 + ((y1 + 1)² <= X): every square below X + 2·sqrt(X) + 1, exact.
+        const X = bound * 2 ** stage.shift
+        const largest = X + 2 * Math.sqrt(X) + 4
+        if (largest >= EXACT_LIMIT.double) return undefined
+        type = typeFor(largest)
+        const c = (name: string, value: number) => constant(`${out}_${name}`, [1], values(type, [value]))
+        const to = CAST_TO[type]
+        nodes.push(
+          { op: 'Max', inputs: [inputIn(type), c('zero', 0)], outputs: [`${out}_pos`] },
+          { op: 'Mul', inputs: [`${out}_pos`, c('scale', 2 ** stage.shift)], outputs: [`${out}_x`] },
+          { op: 'Sqrt', inputs: [`${out}_x`], outputs: [`${out}_s`] },
+          { op: 'Floor', inputs: [`${out}_s`], outputs: [`${out}_y0`] },
+          { op: 'Mul', inputs: [`${out}_y0`, `${out}_y0`], outputs: [`${out}_sq0`] },
+          { op: 'Greater', inputs: [`${out}_sq0`, `${out}_x`], outputs: [`${out}_over`] },
+          { op: 'Cast', inputs: [`${out}_over`], outputs: [`${out}_overv`], attributes: { to } },
+          { op: 'Sub', inputs: [`${out}_y0`, `${out}_overv`], outputs: [`${out}_y1`] },
+          { op: 'Add', inputs: [`${out}_y1`, c('one', 1)], outputs: [`${out}_y1p`] },
+          { op: 'Mul', inputs: [`${out}_y1p`, `${out}_y1p`], outputs: [`${out}_sq1`] },
+          { op: 'LessOrEqual', inputs: [`${out}_sq1`, `${out}_x`], outputs: [`${out}_under`] },
+          { op: 'Cast', inputs: [`${out}_under`], outputs: [`${out}_underv`], attributes: { to } },
+          { op: 'Add', inputs: [`${out}_y1`, `${out}_underv`], outputs: [out] },
+        )
+        break
+      }
       case 'gather':
         type = commonType()
         nodes.push({ op: 'Gather', inputs: [inputIn(type), constant(`${out}_idx`, [next], BigInt64Array.from(stage.index, BigInt))], outputs: [out], attributes: { axis: 1 } })

@@ -2,6 +2,7 @@ import { InputShapeError, QuantizedInputOutOfRangeError } from '../errors/refere
 import { concatInputs, stageInputs } from '../ir/stages.js'
 import type { QuantizedModel, QuantizedPiecewise, QuantizedStage } from '../quantize/model.js'
 import { quantizeReal } from '../quantize/quantize.js'
+import { divideRound, sqrtFloor } from '../quantize/exact.js'
 
 /**
  * The reference executor: runs the quantized model in exact integer arithmetic and returns
@@ -75,6 +76,10 @@ function runStage(stage: QuantizedStage, x: bigint[]): bigint[] {
       return Array.from(stage.index, (i) => x[i]!)
     case 'piecewise':
       return x.map((v) => piecewise(stage, v))
+    case 'divide':
+      return Array.from(stage.numerator, (a, r) => divideRound(x[a]!, x[stage.denominator[r]!]!, stage.shift))
+    case 'sqrt':
+      return x.map((v) => sqrtFloor(v, stage.shift))
     case 'maxPool':
     case 'argMax': {
       const { offsets, indices } = stage.kind === 'maxPool' ? stage.windows : stage.groups
