@@ -42,7 +42,8 @@ export async function compileCircom({ file, outDir, optimization = 2 }: CompileC
   // eslint-disable-next-line no-control-regex
   const plain = output.replace(/\u001b\[[0-9;]*m/g, '')
   if (code !== 0 || !plain.includes('Everything went okay')) throw new CircomCompileError({ file, output: plain, code })
-  const stat = (label: string) => Number(plain.match(new RegExp(`${label}: (\\d+)`))?.[1] ?? 0)
+  // Anchored at a line start: "linear constraints" must not match "non-linear constraints".
+  const stat = (label: string) => Number(plain.match(new RegExp(`^${label}: (\\d+)`, 'm'))?.[1] ?? 0)
   const name = basename(file, '.circom')
   // circom writes CommonJS witness code; mark its folder so it loads inside "type": "module" packages.
   await writeFile(join(outDir, `${name}_js`, 'package.json'), '{ "type": "commonjs" }\n')
