@@ -60,6 +60,69 @@ export const ZOO_MODELS: readonly ZooModelSpec[] = [
     learningRate: 0.002,
     calibrationSize: 64,
   },
+  {
+    name: 'resnet',
+    description:
+      'A small ResNet on 14x14 MNIST: conv 8@3x3 (pad 1), BatchNorm, ReLU, max pool to 7x7, two basic residual blocks ' +
+      '(conv 3x3, BatchNorm, ReLU, conv 3x3, BatchNorm, plus the identity, then ReLU), max pool, 10.',
+    side: 14,
+    layers: [
+      { kind: 'conv2d', outChannels: 8, kernel: 3, padding: 1 },
+      { kind: 'batchNorm' },
+      { kind: 'relu' },
+      { kind: 'maxPool' },
+      ...[1, 2].flatMap((): LayerSpec[] => [
+        {
+          kind: 'residual',
+          body: [
+            { kind: 'conv2d', outChannels: 8, kernel: 3, padding: 1 },
+            { kind: 'batchNorm' },
+            { kind: 'relu' },
+            { kind: 'conv2d', outChannels: 8, kernel: 3, padding: 1 },
+            { kind: 'batchNorm' },
+          ],
+        },
+        { kind: 'relu' },
+      ]),
+      { kind: 'maxPool' },
+      { kind: 'flatten' },
+      { kind: 'linear', outFeatures: 10 },
+    ],
+    seed: 19,
+    trainSamples: 9001,
+    epochs: 5,
+    batchSize: 32,
+    learningRate: 0.003,
+    calibrationSize: 64,
+  },
+  {
+    name: 'dwsep',
+    description:
+      'A depthwise-separable CNN (MobileNet-style) on 14x14 MNIST: conv 8@3x3 (pad 1), ReLU, max pool, then depthwise 3x3 ' +
+      '(groups 8) + pointwise 1x1 to 16, ReLU, max pool, depthwise 3x3 (groups 16) + pointwise 1x1 to 32, ReLU, average pool, 10.',
+    side: 14,
+    layers: [
+      { kind: 'conv2d', outChannels: 8, kernel: 3, padding: 1 },
+      { kind: 'relu' },
+      { kind: 'maxPool' },
+      { kind: 'conv2d', outChannels: 8, kernel: 3, padding: 1, groups: 8 },
+      { kind: 'conv2d', outChannels: 16, kernel: 1 },
+      { kind: 'relu' },
+      { kind: 'maxPool' },
+      { kind: 'conv2d', outChannels: 16, kernel: 3, padding: 1, groups: 16 },
+      { kind: 'conv2d', outChannels: 32, kernel: 1 },
+      { kind: 'relu' },
+      { kind: 'avgPool' },
+      { kind: 'flatten' },
+      { kind: 'linear', outFeatures: 10 },
+    ],
+    seed: 23,
+    trainSamples: 9001,
+    epochs: 6,
+    batchSize: 32,
+    learningRate: 0.004,
+    calibrationSize: 64,
+  },
 ]
 
 export type ZooModelMetadata = {
@@ -185,7 +248,7 @@ export async function trainZooModel(spec: ZooModelSpec, overrides: TrainZooModel
   return { onnx, metadata, testset, trainingSeconds }
 }
 
-export type ZooModelName = 'lenet5'
+export type ZooModelName = 'lenet5' | 'resnet' | 'dwsep'
 
 export type ReadZooModelReturnType = { onnx: Uint8Array; metadata: ZooModelMetadata; testset: BundledTestset; path: string }
 
