@@ -28,8 +28,9 @@ export type BundledModelSpec = {
   calibrationSize: number
 }
 
-const MNIST_SPLIT_SEED = 20_240_601
-const MNIST_TEST_FRACTION = 0.1
+/** The split every MNIST model shares (bundled and zoo), so their held-out digits are the same. */
+export const MNIST_SPLIT_SEED = 20_240_601
+export const MNIST_TEST_FRACTION = 0.1
 
 export const BUNDLED_MODELS: readonly BundledModelSpec[] = [
   {
@@ -125,7 +126,7 @@ export type TrainBundledModelReturnType = { onnx: Uint8Array; metadata: BundledM
 
 const require = createRequire(import.meta.url)
 
-function packageVersion(name: string): string {
+export function packageVersion(name: string): string {
   return (require(`${name}/package.json`) as { version: string }).version
 }
 
@@ -241,7 +242,7 @@ function standardizationOf(dataset: Dataset): Standardization {
   return { mean, deviation }
 }
 
-function samplesOf(dataset: Dataset): LabelledSamples {
+export function samplesOf(dataset: Dataset): LabelledSamples {
   const featureCount = featureCountOf(dataset)
   return {
     inputs: Array.from({ length: dataset.labels.length }, (_, sample) => Array.from(dataset.inputs.subarray(sample * featureCount, (sample + 1) * featureCount))),

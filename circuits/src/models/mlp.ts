@@ -57,9 +57,12 @@ export type TrainMlpParameters = {
 
 export type TrainMlpReturnType = { epochLosses: number[] }
 
-const ADAM_BETA1 = 0.9
-const ADAM_BETA2 = 0.999
+export const ADAM_BETA1 = 0.9
+export const ADAM_BETA2 = 0.999
 const ADAM_EPSILON = 1e-8
+
+/** Adam's running first and second moments of one parameter array. */
+export type AdamMoments = { first: Float32Array; second: Float32Array }
 
 /**
  * Mini-batch Adam on softmax cross-entropy, in place. Every operation is a deterministic function
@@ -160,7 +163,7 @@ function denseForward(layer: DenseLayer, input: ArrayLike<number>, output = new 
 }
 
 /** Writes d(loss)/d(logits) = softmax - onehot into `gradient` and returns the loss. */
-function softmaxCrossEntropyGradient(logits: Float64Array, label: number, gradient: Float64Array): number {
+export function softmaxCrossEntropyGradient(logits: Float64Array, label: number, gradient: Float64Array): number {
   let max = -Infinity
   for (const logit of logits) if (logit > max) max = logit
   let sum = 0
@@ -174,10 +177,11 @@ function softmaxCrossEntropyGradient(logits: Float64Array, label: number, gradie
   return loss
 }
 
-function adamStep(
+/** One Adam update of `parameters` from summed `gradients` (times `gradientScale`), in place; shared by the MLP and CNN trainers. */
+export function adamStep(
   parameters: Float32Array,
   gradients: Float64Array,
-  moments: { first: Float32Array; second: Float32Array },
+  moments: AdamMoments,
   { gradientScale, learningRate, firstCorrection, secondCorrection }: { gradientScale: number; learningRate: number; firstCorrection: number; secondCorrection: number },
 ): void {
   for (let index = 0; index < parameters.length; index++) {
