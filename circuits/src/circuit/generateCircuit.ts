@@ -3,7 +3,12 @@ import { stageInputs } from '../ir/stages.js'
 import type { QuantizedModel } from '../quantize/model.js'
 import { signedBits } from '../quantize/quantize.js'
 
-export type GenerateCircuitParameters = { model: QuantizedModel; templateName: string }
+export type GenerateCircuitParameters = {
+  model: QuantizedModel
+  templateName: string
+  /** Linear stages with more weights are split over several Linear components (LINEAR_CHUNK_WEIGHTS). */
+  linearChunkWeights?: number | undefined
+}
 
 /**
  * The sign bits (value >= 0) that travel with a tensor: the name of a signal array pinned by the
@@ -26,6 +31,42 @@ type Tensor = { values: string; nonNeg: SignBits; size: number; bits: number }
 const list = (values: ArrayLike<number | bigint>) => `[${Array.from(values as ArrayLike<number>, String).join(',')}]`
 
 /**
+ * The most weights one Linear component takes. circom compiles each component instance into one
+ * WebAssembly function of about 34 bytes per weight, and V8 refuses functions over 7,654,321 bytes
+ * (LeNet-5's second convolution, 240,000 weights, was 8.2 MB): a larger linear stage is split
+ * into several Linear components over consecutive rows. Linear costs no constraints, so the
+ * split changes none; stages at or under this size are written exactly as before.
+ */
+export const LINEAR_CHUNK_WEIGHTS = 100_000
+
+/**
+ * A linear stage's accumulators `${name}Acc` as several Linear components of at most
+ * LINEAR_CHUNK_WEIGHTS weights each (a row is never split; one longer than that is a chunk alone).
+ */
+function emitLinearChunks(emit: (line?: string) => void, name: string, input: { size: number; values: string }, offsets: ArrayLike<number>, indices: ArrayLike<number>, weights: ArrayLike<bigint>, bias: ArrayLike<bigint>, chunkWeights: number): void {
+  const rows = offsets.length - 1
+  emit(`signal ${name}Acc[${rows}];`)
+  let chunk = 0
+  for (let start = 0; start < rows; chunk++) {
+    let end = start + 1
+    while (end < rows && offsets[end + 1]! - offsets[start]! <= chunkWeights) end++
+    const from = offsets[start]!
+    const to = offsets[end]!
+    const component = `${name}Linear${chunk}`
+    if (to > from) {
+      const local = Array.from({ length: end - start + 1 }, (_, r) => offsets[start + r]! - from)
+      emit(`component ${component} = Linear(${input.size}, ${end - start}, ${to - from}, ${list(local)}, ${list(Array.prototype.slice.call(indices, from, to) as number[])}, ${list(Array.prototype.slice.call(weights, from, to) as bigint[])}, ${list(Array.prototype.slice.call(bias, start, end) as bigint[])});`)
+      emit(`${component}.in <== ${input.values};`)
+      emit(`for (var i = ${start}; i < ${end}; i++) ${name}Acc[i] <== ${component}.out[i - ${start}];`)
+    } else {
+      emit(`var ${name}Bias${chunk}[${end - start}] = ${list(Array.prototype.slice.call(bias, start, end) as bigint[])};`)
+      emit(`for (var i = ${start}; i < ${end}; i++) ${name}Acc[i] <== ${name}Bias${chunk}[i - ${start}];`)
+    }
+    start = end
+  }
+}
+
+/**
  * Emits the model's main circom file. Public signals are `inWords`, `outWords`, then
  * `beneficiary`, all declared as inputs (in that order), so the proof's public signals are the
  * input words, the output words and the address credited for the proof, as protocol.md fixes. The
@@ -37,7 +78,7 @@ const list = (values: ArrayLike<number | bigint>) => `[${Array.from(values as Ar
  * whose width is the widest of theirs. A stage reading just the previous tensor emits what it did
  * when models were chains, so a chain model's text is unchanged (generateCircuit.test.ts).
  */
-export function generateCircuit({ model, templateName }: GenerateCircuitParameters): string {
+export function generateCircuit({ model, templateName, linearChunkWeights = LINEAR_CHUNK_WEIGHTS }: GenerateCircuitParameters): string {
   const inCount = model.inputShape.reduce((a, b) => a * b, 1)
   const outCount = model.outputShape.reduce((a, b) => a * b, 1)
   const lines: string[] = []
@@ -84,12 +125,23 @@ export function generateCircuit({ model, templateName }: GenerateCircuitParamete
     switch (stage.kind) {
       case 'linear': {
         const nnz = stage.rows.indices.length
+        out = newTensor(name, size, true, stage.bits)
+        if (nnz > linearChunkWeights) {
+          emitLinearChunks(emit, name, current, stage.rows.offsets, stage.rows.indices, stage.weights, stage.bias, linearChunkWeights)
+          emit(`component ${name}Rescale[${size}];`)
+          emit(`for (var i = 0; i < ${size}; i++) {`)
+          emit(`    ${name}Rescale[i] = Rescale(${stage.shift}, ${stage.bits});`)
+          emit(`    ${name}Rescale[i].in <== ${name}Acc[i];`)
+          emit(`    ${name}[i] <== ${name}Rescale[i].out;`)
+          emit(`    ${name}NonNeg[i] <== ${name}Rescale[i].nonNeg;`)
+          emit('}')
+          break
+        }
         // circom has no empty arrays: with no weights at all (x - x, a product with 0) each accumulator is its bias.
         if (nnz > 0) {
           emit(`component ${name}Linear = Linear(${current.size}, ${size}, ${nnz}, ${list(stage.rows.offsets)}, ${list(stage.rows.indices)}, ${list(stage.weights)}, ${list(stage.bias)});`)
           emit(`${name}Linear.in <== ${current.values};`)
         } else emit(`var ${name}Bias[${size}] = ${list(stage.bias)};`)
-        out = newTensor(name, size, true, stage.bits)
         emit(`component ${name}Rescale[${size}];`)
         emit(`for (var i = 0; i < ${size}; i++) {`)
         emit(`    ${name}Rescale[i] = Rescale(${stage.shift}, ${stage.bits});`)
