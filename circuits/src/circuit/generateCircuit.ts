@@ -125,8 +125,8 @@ export function generateCircuit({ model, templateName, linearChunkWeights = LINE
     switch (stage.kind) {
       case 'linear': {
         const nnz = stage.rows.indices.length
-        out = newTensor(name, size, true, stage.bits)
         if (nnz > linearChunkWeights) {
+          out = newTensor(name, size, true, stage.bits)
           emitLinearChunks(emit, name, current, stage.rows.offsets, stage.rows.indices, stage.weights, stage.bias, linearChunkWeights)
           emit(`component ${name}Rescale[${size}];`)
           emit(`for (var i = 0; i < ${size}; i++) {`)
@@ -142,6 +142,7 @@ export function generateCircuit({ model, templateName, linearChunkWeights = LINE
           emit(`component ${name}Linear = Linear(${current.size}, ${size}, ${nnz}, ${list(stage.rows.offsets)}, ${list(stage.rows.indices)}, ${list(stage.weights)}, ${list(stage.bias)});`)
           emit(`${name}Linear.in <== ${current.values};`)
         } else emit(`var ${name}Bias[${size}] = ${list(stage.bias)};`)
+        out = newTensor(name, size, true, stage.bits)
         emit(`component ${name}Rescale[${size}];`)
         emit(`for (var i = 0; i < ${size}; i++) {`)
         emit(`    ${name}Rescale[i] = Rescale(${stage.shift}, ${stage.bits});`)
