@@ -281,6 +281,15 @@ async function main(): Promise<void> {
     'user + system time from /proc',
   ])
 
+  // Each node's time from seeing a committee's seed block to sending the attestation it allows
+  // (it must reach the next block), from the nodes' own /metrics.
+  const onClock = await Promise.all(urls.map(async (url) => onClockBuckets(await fetch(`${url}/metrics`).then((r) => r.text()))))
+  rows.push([
+    'seed block seen -> attestation sent, per node (veridict_attestation_on_clock_seconds)',
+    onClock.map((b, i) => `node ${i + 1}: ${b.count} sent, ${['0.3', '0.5', '0.8', '1'].map((le) => `<= ${le} s ${f((100 * (b.le.get(le) ?? 0)) / Math.max(1, b.count), 0)}%`).join(', ')}`).join('; '),
+    'the block time (1 s) is the budget',
+  ])
+
   await Promise.all(nodes.map((n) => n.stop()))
   await chain.stop()
   printRows()
@@ -309,6 +318,19 @@ async function spawnNode(config: NodeConfigInput, keyIndex: number): Promise<{ s
       await exited
     },
   }
+}
+
+/** Cumulative bucket counts (summed over models) of the on-clock histogram in a Prometheus text exposition. */
+function onClockBuckets(text: string): { count: number; le: Map<string, number> } {
+  const le = new Map<string, number>()
+  let count = 0
+  for (const line of text.split('\n')) {
+    const bucket = line.match(/^veridict_attestation_on_clock_seconds_bucket\{.*le="([^"]+)".*\} (\d+)/)
+    if (bucket) le.set(bucket[1]!, (le.get(bucket[1]!) ?? 0) + Number(bucket[2]))
+    const total = line.match(/^veridict_attestation_on_clock_seconds_count(?:\{.*\})? (\d+)/)
+    if (total) count += Number(total[1])
+  }
+  return { count, le }
 }
 
 const CLOCK_TICKS = 100

@@ -56,6 +56,9 @@ type Call = { address: Address; abi: Abi; functionName: string; args: readonly u
 
 /** Fee estimates are reused for this long (one estimate per block instead of one per transaction). */
 const FEE_CACHE_MS = 1_000
+/** How old a fee reading may be and still be used while a fresh one is read. */
+const FEE_MAX_STALE_MS = 10_000
+type FeeEntry = { value: Promise<Fees>; settled?: Fees; at: number; refreshing?: boolean }
 
 /**
  * Sends the node's transactions from one key, pipelined: nonces are assigned locally under a lock
@@ -71,7 +74,7 @@ const FEE_CACHE_MS = 1_000
 export class TxManager {
   private nextNonce: number | undefined
   private queue: Promise<unknown> = Promise.resolve()
-  private fees: { value: Promise<Fees>; at: number } | undefined
+  private fees: FeeEntry | undefined
   private readonly receipts: ReceiptWatcher
 
   constructor(
@@ -223,14 +226,35 @@ export class TxManager {
     return publicClient.estimateContractGas(call as never)
   }
 
+  /**
+   * Fees, read at most every FEE_CACHE_MS. A stale reading up to FEE_MAX_STALE_MS old is answered
+   * with while a fresh one is read (a send on the clock does not wait for the round trip; viem's
+   * maxFeePerGas is twice the base fee plus the tip, room for several blocks of base fee growth).
+   */
   private currentFees(): Promise<Fees> {
     const now = Date.now()
-    if (!this.fees || now - this.fees.at > FEE_CACHE_MS) {
+    const cached = this.fees
+    if (cached && now - cached.at <= FEE_CACHE_MS) return cached.value
+    const read = () => {
       const value = this.p.publicClient.estimateFeesPerGas().then((f) => ({ maxFeePerGas: f.maxFeePerGas!, maxPriorityFeePerGas: f.maxPriorityFeePerGas! }))
-      this.fees = { value, at: now }
-      value.catch(() => (this.fees = undefined))
+      const entry: FeeEntry = { value, at: Date.now() }
+      value.then(
+        (settled) => (entry.settled = settled),
+        () => this.fees === entry && (this.fees = undefined),
+      )
+      return { entry, value }
     }
-    return this.fees.value
+    if (cached?.settled && now - cached.at <= FEE_MAX_STALE_MS) {
+      if (!cached.refreshing) {
+        cached.refreshing = true
+        const { entry, value } = read()
+        value.then(() => (this.fees = entry), () => (cached.refreshing = false))
+      }
+      return Promise.resolve(cached.settled)
+    }
+    const { entry, value } = read()
+    this.fees = entry
+    return value
   }
 
   private pendingNonce(): Promise<number> {

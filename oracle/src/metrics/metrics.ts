@@ -88,6 +88,11 @@ export class Histogram extends Metric {
 export class NodeMetrics {
   readonly inferenceSeconds = new Histogram('veridict_inference_seconds', 'Time from an input to its canonical output (the exact integer graph, or the float session for attested-only models).', [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5])
   readonly proveSeconds = new Histogram('veridict_prove_seconds', 'Time to make one Groth16 proof.', [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120])
+  readonly attestOnClockSeconds = new Histogram(
+    'veridict_attestation_on_clock_seconds',
+    'Time from seeing the block that draws a committee to sending the attestation it allows (it must reach the next block: under about one block time).',
+    [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1, 1.5, 2, 5],
+  )
   readonly gasSpentWei = new Counter('veridict_gas_spent_wei_total', 'Wei spent on gas by the operator key.')
   readonly gasUsed = new Counter('veridict_gas_used_total', 'Gas used by the operator key.')
   readonly transactions = new Counter('veridict_transactions_total', 'Transactions by kind and result (mined, already, reverted, replaced).')
@@ -104,7 +109,7 @@ export class NodeMetrics {
   }
 
   render(): string {
-    const all = [this.jobs, this.inferenceSeconds, this.proveSeconds, this.gasSpentWei, this.gasUsed, this.transactions, this.disputes, this.equivocations, this.attestationsReceived, this.lastBlock, this.headBlock, this.rpcUp]
+    const all = [this.jobs, this.inferenceSeconds, this.proveSeconds, this.attestOnClockSeconds, this.gasSpentWei, this.gasUsed, this.transactions, this.disputes, this.equivocations, this.attestationsReceived, this.lastBlock, this.headBlock, this.rpcUp]
     return `${all.map((m) => m.render()).join('\n')}\n`
   }
 }

@@ -68,6 +68,11 @@ const SIGNED_ATTESTATION_TUPLE = {
 } as const
 /** How long an operator's staking record is trusted when checking committee seats: about a block. */
 const ENTITLEMENT_TTL_MS = 1_000
+/** How old a record may be and still be answered with while a fresh one is read. */
+const ENTITLEMENT_MAX_STALE_MS = 10_000
+type OperatorRecord = { stake: bigint; raisedAt: number; slashed: boolean; locked: bigint }
+/** A cached staking record: the read (maybe in flight), its value once settled, when it was read. */
+type OperatorRecordEntry = { record: Promise<OperatorRecord>; value?: OperatorRecord; at: number; refreshing?: boolean }
 const signatureKey = (requestId: bigint, signer: Address, signature: Hex) => `${requestId}:${signer.toLowerCase()}:${signature.toLowerCase()}`
 /** How long past the backup submitters' turns a request of a batch waits for the batch before it is attested alone. */
 const BATCH_WAIT_MS = 3_000
@@ -135,6 +140,8 @@ export class OracleNode {
    * that must reach it.
    */
   private readonly onTheClock = new Map<bigint, number>()
+  /** When the follower last saw a new head (the on-clock metric's start). */
+  private headSeenAt: number | undefined
   /** Jobs told to wait (later()), with the time they become ready. */
   private readonly waiting = new Map<bigint, number>()
   private lastSweep = 0
@@ -156,7 +163,7 @@ export class OracleNode {
   /** EIP-712 struct hashes of (request, output) attestations, computed once each. */
   private readonly structHashes = new Map<string, Hex>()
   /** Operators' staking records (stake, raisedAt, slashed), trusted for ENTITLEMENT_TTL_MS. */
-  private readonly operatorRecords = new Map<string, { record: Promise<{ stake: bigint; raisedAt: number; slashed: boolean; locked: bigint }>; at: number }>()
+  private readonly operatorRecords = new Map<string, OperatorRecordEntry>()
   /** Seed block hashes of committee rounds, by block number. */
   private readonly blockHashes = new Map<bigint, Promise<Hex>>()
   /** ROUND_BLOCKS and MIN_STAKE, read once. */
@@ -206,6 +213,7 @@ export class OracleNode {
       },
       onReorgedOut: (requestId) => this.store.transition(requestId, 'cancelled', { note: 'request reorged out' }),
       onHead: (head, hash) => {
+        this.headSeenAt = Date.now()
         // The new head is the seed block of committees drawn for the next block.
         if (!this.blockHashes.has(head)) this.blockHashes.set(head, Promise.resolve(hash))
         // Jobs waiting for this block step first: an attestation must reach the next block.
@@ -562,10 +570,26 @@ export class OracleNode {
     const now = Date.now()
     const cached = this.operatorRecords.get(key)
     if (cached && cached.at >= now - ENTITLEMENT_TTL_MS) return cached.record
+    // Stale but recent, with a value: answer with it and refresh behind (an attestation on the clock
+    // must not wait for a round trip; the contract checks the records it relies on anyway).
+    const settled = cached?.value
+    if (cached && settled && cached.at >= now - ENTITLEMENT_MAX_STALE_MS) {
+      if (!cached.refreshing) {
+        cached.refreshing = true
+        this.publicClient.readContract({ address: staking, abi: operatorStakingAbi, functionName: 'getOperator', args: [account] }).then(
+          (record) => this.operatorRecords.set(key, { record: Promise.resolve(record), value: record, at: Date.now() }),
+          () => (cached.refreshing = false),
+        )
+      }
+      return Promise.resolve(settled)
+    }
     if (this.operatorRecords.size > MAX_TRACKED) this.operatorRecords.clear()
-    const entry = { record: this.publicClient.readContract({ address: staking, abi: operatorStakingAbi, functionName: 'getOperator', args: [account] }), at: now }
+    const entry: OperatorRecordEntry = { record: this.publicClient.readContract({ address: staking, abi: operatorStakingAbi, functionName: 'getOperator', args: [account] }), at: now }
     this.operatorRecords.set(key, entry)
-    entry.record.catch(() => this.operatorRecords.get(key) === entry && this.operatorRecords.delete(key))
+    entry.record.then(
+      (record) => (entry.value = record),
+      () => this.operatorRecords.get(key) === entry && this.operatorRecords.delete(key),
+    )
     return entry.record
   }
 
@@ -810,7 +834,11 @@ export class OracleNode {
       args: [jobs.map((j) => ({ request: j.commitment, outputWords: j.outputWords! })), chosen.map((c) => c.signature)],
       onSent: (hash) => {
         for (const j of jobs) this.store.transition(j.requestId, 'submitted', { from: ['inferred', 'submitted'], patch: { txHash: hash }, note: `submitAttestations ${hash}${jobs.length > 1 ? ` (batch of ${jobs.length})` : ''}` })
-        if (this.onTheClock.delete(lead.requestId)) this.wake()
+        const since = this.headSeenAt
+        if (this.onTheClock.delete(lead.requestId)) {
+          if (since !== undefined) this.metrics.attestOnClockSeconds.observe((Date.now() - since) / 1000, { model: p.model.name })
+          this.wake()
+        }
       },
     })
     if (result.status === 'mined') {
