@@ -266,6 +266,19 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'Max and Min of more than two operands (activations and a broadcast constant), folded pairwise',
+    input: [1, 6],
+    output: [1, 6],
+    initializers: [init('W', [6, 6]), init('c', [6])],
+    nodes: [
+      { op: 'Gemm', inputs: ['x', 'W'], outputs: ['h'], attributes: { transB: 1 } },
+      { op: 'Neg', inputs: ['x'], outputs: ['n'] },
+      { op: 'Max', inputs: ['x', 'h', 'c', 'n'], outputs: ['hi'] },
+      { op: 'Min', inputs: ['c', 'x', 'h', 'n'], outputs: ['lo'] },
+      { op: 'Add', inputs: ['hi', 'lo'], outputs: ['y'] },
+    ],
+  },
+  {
     name: 'Expand a [1, 3, 1] activation to [2, 3, 4] and Tile it',
     input: [1, 3, 1],
     output: [2, 3, 8],

@@ -121,15 +121,28 @@ export function lowerGraph(graph: OnnxGraph): ModelIR {
       case 'PRelu':
       case 'Max':
       case 'Min': {
-        const plan = piecewisePlan(ctx, inputs)
-        if ('alias' in plan) {
-          out(plan.alias)
+        // pre (linear) -> Relu -> post (linear over the Relu's outputs and the operand): every piece exact.
+        const emitPlan = (plan: ReturnType<typeof piecewisePlan>): Value => {
+          if ('alias' in plan) return plan.alias
+          const pre = emit(linearStage(node.name, [plan.pre.bias.length], plan.pre), plan.preReads)
+          const relu = emit({ kind: 'relu', sources: [node.name], shape: [plan.pre.bias.length] }, [pre.tensor])
+          return emit(linearStage(node.name, plan.shape, plan.post), [relu.tensor, ...plan.postReads])
+        }
+        const operands = node.inputs.filter((name) => name !== '')
+        if ((node.op === 'Max' || node.op === 'Min') && operands.length > 2) {
+          // Max / Min of more than two operands: of the first activation and each other operand in turn.
+          const first = operands.indexOf(activationInputs[0]!)
+          let acc = inputs[0]!
+          for (const [k, name] of operands.entries()) {
+            if (k === first) continue
+            const value = values.get(name)
+            const pair = new NodeContext({ ...node, inputs: [`${node.name}/running ${node.op}`, name] }, constants, acc.shape, graph.opset)
+            acc = emitPlan(piecewisePlan(pair, value ? [acc, value] : [acc]))
+          }
+          out(acc)
           break
         }
-        // pre (linear) -> Relu -> post (linear over the Relu's outputs and the operand): every piece exact.
-        const pre = emit(linearStage(node.name, [plan.pre.bias.length], plan.pre), plan.preReads)
-        const relu = emit({ kind: 'relu', sources: [node.name], shape: [plan.pre.bias.length] }, [pre.tensor])
-        out(emit(linearStage(node.name, plan.shape, plan.post), [relu.tensor, ...plan.postReads]))
+        out(emitPlan(piecewisePlan(ctx, inputs)))
         break
       }
       case 'Gemm':
