@@ -266,6 +266,38 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'ConvTranspose 1-D: stride 2, pads, output_padding, bias',
+    input: [1, 2, 5],
+    output: [1, 3, 10],
+    initializers: [init('W', [2, 3, 3]), init('B', [3])],
+    nodes: [{ op: 'ConvTranspose', inputs: ['x', 'W', 'B'], outputs: ['y'], attributes: { strides: [2], pads: [1, 0], output_padding: [1] } }],
+  },
+  {
+    name: 'ConvTranspose 2-D with group 2, dilation 2, stride 2',
+    input: [1, 4, 3, 3],
+    output: [1, 4, 7, 7],
+    initializers: [init('W', [4, 2, 2, 2])],
+    nodes: [{ op: 'ConvTranspose', inputs: ['x', 'W'], outputs: ['y'], attributes: { group: 2, dilations: [2, 2], strides: [2, 2] } }],
+  },
+  {
+    name: 'ConvTranspose 1-D with auto_pad SAME_UPPER and SAME_LOWER (output = input x stride)',
+    input: [1, 1, 4],
+    output: [1, 1, 8],
+    initializers: [init('W', [1, 1, 3]), init('V', [1, 1, 5])],
+    nodes: [
+      { op: 'ConvTranspose', inputs: ['x', 'W'], outputs: ['a'], attributes: { strides: [2], auto_pad: 'SAME_UPPER' } },
+      { op: 'ConvTranspose', inputs: ['x', 'V'], outputs: ['b'], attributes: { strides: [2], auto_pad: 'SAME_LOWER' } },
+      { op: 'Add', inputs: ['a', 'b'], outputs: ['y'] },
+    ],
+  },
+  {
+    name: 'ConvTranspose 3-D with output_shape (the padding makes up the difference)',
+    input: [1, 1, 2, 3, 3],
+    output: [1, 2, 3, 5, 5],
+    initializers: [init('W', [1, 2, 2, 2, 2])],
+    nodes: [{ op: 'ConvTranspose', inputs: ['x', 'W'], outputs: ['y'], attributes: { strides: [1, 2, 2], output_shape: [3, 5, 5] } }],
+  },
+  {
     name: 'Max and Min of more than two operands (activations and a broadcast constant), folded pairwise',
     input: [1, 6],
     output: [1, 6],

@@ -2,7 +2,7 @@ import { BaseError } from './base.js'
 
 export const SUPPORTED_OPS = [
   'Gemm', 'MatMul', 'Add', 'Sub', 'Mul', 'Div', 'Relu', 'LeakyRelu', 'Flatten', 'Reshape', 'Squeeze',
-  'Unsqueeze', 'Transpose', 'Identity', 'Dropout', 'Constant', 'Conv', 'AveragePool', 'MaxPool',
+  'Unsqueeze', 'Transpose', 'Identity', 'Dropout', 'Constant', 'Conv', 'ConvTranspose', 'AveragePool', 'MaxPool',
   'GlobalAveragePool', 'BatchNormalization', 'ArgMax', 'Softmax', 'Concat', 'Split', 'Slice',
   'Gather (constant indices)', 'Neg', 'Abs', 'Clip', 'PRelu', 'Max', 'Min',
   'ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'Pad', 'Sum', 'Mean', 'HardSigmoid', 'HardSwish',
