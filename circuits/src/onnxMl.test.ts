@@ -105,7 +105,7 @@ describe('ONNX-ML linear models', () => {
     // Its scores compile; its label (not an index) is not computed.
     expect(lowerGraph(loadModel(shifted)).outputShape).toEqual([1, CLASSES])
     expect(() => lowerGraph(loadModel(shifted, { output: 'label' }))).toThrow(/"label" is not computed/)
-    expect(() => lowerGraph(loadModel(buildModel({ inputs: [{ name: 'x', shape: [1, 2] }], outputs: [{ name: 'y', shape: [1, 2] }], nodes: [{ op: 'Normalizer', domain: 'ai.onnx.ml', inputs: ['x'], outputs: ['y'], attributes: { norm: 'L2' } }] })))).toThrow(UnsupportedOpError)
+    expect(() => lowerGraph(loadModel(buildModel({ inputs: [{ name: 'x', shape: [1, 2] }], outputs: [{ name: 'y', shape: [1, 2] }], nodes: [{ op: 'Binarizer', domain: 'ai.onnx.ml', inputs: ['x'], outputs: ['y'] }] })))).toThrow(UnsupportedOpError)
   })
 })
 
@@ -142,6 +142,25 @@ function forest({ trees, depth, outputs, modes }: { trees: number; depth: number
   }
   return { common, targets }
 }
+
+describe('ONNX-ML Normalizer', () => {
+  for (const norm of ['MAX', 'L1', 'L2'])
+    test(`${norm}: an exact division by the row's norm, as onnxruntime computes it`, async () => {
+      // |x| + 0.5 keeps MAX's denominator positive (Veridict clamps a denominator to at least one unit).
+      const bytes = buildModel({
+        inputs: [{ name: 'x', shape: [1, FEATURES] }],
+        outputs: [{ name: 'y', shape: [1, FEATURES] }],
+        initializers: [{ name: 'half', dims: [1], data: [0.5] }],
+        nodes: [
+          { op: 'Abs', inputs: ['x'], outputs: ['a'] },
+          { op: 'Add', inputs: ['a', 'half'], outputs: ['p'] },
+          { op: 'Mul', inputs: ['p', 'x'], outputs: ['s'] },
+          { op: 'Normalizer', domain: 'ai.onnx.ml', inputs: [norm === 'MAX' ? 'p' : 's'], outputs: ['y'], attributes: { norm } },
+        ],
+      })
+      await agrees(bytes, undefined, 0.03)
+    })
+})
 
 describe('ONNX-ML tree ensembles', () => {
   test('TreeEnsembleRegressor (every branch mode, SUM and AVERAGE): exact 0/1 tests, as onnxruntime computes it', async () => {

@@ -7,7 +7,7 @@ export const SUPPORTED_OPS = [
   'Gather (constant indices)', 'Neg', 'Abs', 'Clip', 'PRelu', 'Max', 'Min',
   'ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'Pad', 'Sum', 'Mean', 'HardSigmoid', 'HardSwish',
   'Expand', 'Tile', 'Resize (nearest)', 'Upsample (nearest)', 'Sigmoid', 'Tanh', 'Erf', 'Exp', 'Softsign',
-  'Softplus', 'Gelu', 'Elu', 'Selu', 'Sqrt', 'Reciprocal', 'LayerNormalization', 'Cast (to float)', 'LinearRegressor', 'LinearClassifier', 'TreeEnsembleRegressor', 'TreeEnsembleClassifier', 'ZipMap (its scores are compiled)',
+  'Softplus', 'Gelu', 'Elu', 'Selu', 'Sqrt', 'Reciprocal', 'LayerNormalization', 'Cast (to float)', 'LinearRegressor', 'LinearClassifier', 'TreeEnsembleRegressor', 'TreeEnsembleClassifier', 'Normalizer', 'ZipMap (its scores are compiled)',
 ] as const
 
 type NodeRef = { node: string; op: string }

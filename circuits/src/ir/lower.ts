@@ -490,6 +490,29 @@ export function lowerGraph(graph: OnnxGraph): ModelIR {
         out(probabilities, 1)
         break
       }
+      case 'Normalizer': {
+        // ONNX-ML Normalizer over the last axis: x / max(x) (MAX), x / Σ|x| (L1), x / sqrt(Σx²) (L2),
+        // the division exact (a divide stage, its denominator clamped to at least one unit).
+        const x = single()
+        const norm = ctx.stringAttr('norm', 'MAX')
+        const n = x.shape[x.shape.length - 1]!
+        const total = sizeOf(x.shape)
+        const groups = lastAxisGroups(total, n)
+        if (norm !== 'MAX' && norm !== 'L1' && norm !== 'L2') ctx.reject('norm', norm, 'MAX, L1 or L2')
+        let denominator: Value
+        if (norm === 'MAX') denominator = emit({ kind: 'maxPool', sources: [node.name], shape: [groups.groups.length], windows: rowsFromLists(groups.groups) }, [x.tensor])
+        else if (norm === 'L1') {
+          // Σ|x| = Σ relu(x) + relu(-x).
+          const both = emit(linearStage(node.name, [2 * total], { indices: Array.from({ length: 2 * total }, (_, i) => [i % total]), weights: Array.from({ length: 2 * total }, (_, i) => [i < total ? 1 : -1]), bias: new Float64Array(2 * total) }), [x.tensor])
+          const relu = emit({ kind: 'relu', sources: [node.name], shape: [2 * total] }, [both.tensor])
+          denominator = emit(linearStage(node.name, [groups.groups.length], { indices: groups.groups.map((g) => [...g, ...g.map((i) => total + i)]), weights: groups.groups.map((g) => new Array<number>(2 * g.length).fill(1)), bias: new Float64Array(groups.groups.length) }), [relu.tensor])
+        } else {
+          const squares = emit({ kind: 'bilinear', sources: [node.name], shape: [groups.groups.length], rows: { offsets: Int32Array.from({ length: groups.groups.length + 1 }, (_, g) => g * n) }, left: Int32Array.from({ length: total }, (_, i) => i), right: Int32Array.from({ length: total }, (_, i) => i) }, [x.tensor])
+          denominator = emit({ kind: 'sqrt', sources: [node.name], shape: [groups.groups.length] }, [squares.tensor])
+        }
+        out(emit({ kind: 'divide', sources: [node.name], shape: x.shape, numerator: Int32Array.from({ length: total }, (_, i) => i), denominator: Int32Array.from(groups.groupOf, (g) => total + g) }, [x.tensor, denominator.tensor]))
+        break
+      }
       case 'ZipMap':
         // A classifier's scores as a sequence of maps: the loader compiles the scores themselves.
         break
