@@ -449,7 +449,32 @@ describe('graph errors name the node and the op', () => {
     ).toThrow(/cat.*differ outside axis 0/s)
   })
 
-  test('a Gather from a constant table by an activation (embedding lookups are not supported yet)', () => {
-    expect(() => lower([{ op: 'Gather', inputs: ['T', 'x'], outputs: ['y'], name: 'embed' }], [init('T', [10, 4])])).toThrow(/"embed".*embedding/s)
+  test('a lookup in a table of one row', () => {
+    expect(() => lower([{ op: 'Gather', inputs: ['T', 'x'], outputs: ['y'], name: 'embed' }], [init('T', [1, 4])])).toThrow(/"embed".*fewer than two rows/s)
+  })
+})
+
+describe('integer inputs and embedding lookups', () => {
+  test('token ids (int64) pick rows of an embedding table: exact, as onnxruntime picks them, then a MatMul', async () => {
+    const VOCAB = 7
+    const bytes = buildModel({
+      inputs: [{ name: 'tokens', shape: [1, 5], type: 'int64' }],
+      outputs: [{ name: 'y', shape: [1, 5, 3] }],
+      initializers: [init('E', [VOCAB, 4]), init('W', [4, 3])],
+      nodes: [
+        { op: 'Gather', inputs: ['E', 'tokens'], outputs: ['e'] },
+        { op: 'MatMul', inputs: ['e', 'W'], outputs: ['y'] },
+      ],
+    })
+    const compiled = await compileOpCase(bytes, { scale: 8, inputScale: 0, inputBits: 5, maxBits: 64 })
+    expect(compiled.inputType).toBe('int64')
+    for (const tokens of [[0, 1, 2, 3, 4], [6, 6, 0, 5, 1], Array.from({ length: 5 }, () => Math.floor(rand() * VOCAB))]) {
+      const run = await runOpCase(compiled, Float32Array.from(tokens))
+      expect(run.failing).toBe(0)
+      expect(run.canonical).toEqual(run.reference)
+      expect(run.canonical64).toEqual(run.reference)
+      run.float.forEach((v, i) => expect(Math.abs(v - run.onnxruntime[i]!)).toBeLessThan(1e-4))
+      run.dequantized.forEach((v, i) => expect(Math.abs(v - run.onnxruntime[i]!)).toBeLessThan(0.02))
+    }
   })
 })

@@ -59,7 +59,7 @@ export async function compileModel(parameters: CompileModelParameters): Promise<
   await writeJsonAtomic(join(dir, 'quantized.json'), quantizedModelToJson(model))
 
   const classOutput = model.stages[model.stages.length - 1]?.kind === 'argMax'
-  const input = tensorLayout(model.inputShape, model.inputScale, model.inputBits)
+  const input = { ...(graph.input.type ? { type: graph.input.type } : {}), ...tensorLayout(model.inputShape, model.inputScale, model.inputBits) }
   const output = tensorLayout(model.outputShape, model.outputScale, model.outputBits)
   const manifest: ModelManifest = {
     format: MANIFEST_FORMAT,

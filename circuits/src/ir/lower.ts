@@ -376,7 +376,15 @@ export function lowerGraph(graph: OnnxGraph): ModelIR {
         break
       }
       case 'Gather': {
-        if (ctx.isConst(0)) ctx.unsupported('a Gather from a constant table by an activation (an embedding lookup) is not supported yet; Gather of an activation by constant indices is')
+        if (ctx.isConst(0)) {
+          // An embedding lookup: rows of a constant table picked by integer-valued indices (lowerLookup).
+          const indices = single()
+          const plan = lowerLookup(ctx, indices.shape)
+          const differences = emit(linearStage(node.name, [plan.steps.length], { indices: plan.steps.map((s) => [s.position]), weights: plan.steps.map(() => [1]), bias: Float64Array.from(plan.steps, (s) => -s.row) }), [indices.tensor])
+          const steps = emit({ kind: 'piecewise', sources: [node.name], shape: [plan.steps.length], fn: { name: 'stepAtLeast' } }, [differences.tensor])
+          out(emit(linearStage(node.name, plan.shape, plan.rows), [steps.tensor]))
+          break
+        }
         const lowered = lowerGather(ctx)
         out(emit({ kind: 'gather', sources: [node.name], shape: lowered.shape, index: lowered.index }, [single().tensor]))
         break
@@ -1611,6 +1619,40 @@ function lowerSoftmax(ctx: NodeContext): SoftmaxGroups {
     return { groups, groupOf, size }
   }
   return lastAxisGroups(n, sizeOf(ctx.shape.slice(axis)))
+}
+
+/**
+ * Gather from a constant table [V, ...] (axis 0) by an activation of indices: each index p picks
+ * table row clamp(floor(idx), 0, V-1) (ONNX leaves out-of-range indices undefined; negative ones
+ * count from the end there, here they pick row 0). With steps s_j = [idx >= j] (exact 0/1) for
+ * j = 1 .. V-1, the row is T[0] + Σ_j s_j (T[j] - T[j-1]): V-1 steps per index and one linear
+ * stage, no multiplication.
+ */
+function lowerLookup(ctx: NodeContext, indexShape: number[]): { steps: { position: number; row: number }[]; shape: number[]; rows: LinearRows } {
+  const table = ctx.constInput(0)
+  if (ctx.intAttr('axis', 0) !== 0) ctx.reject('axis', ctx.intAttr('axis', 0), '0 (rows of the table)')
+  const [rowsCount, ...rest] = table.dims
+  if (rowsCount === undefined || rowsCount < 2) ctx.unsupported(`a lookup in a table of fewer than two rows ([${table.dims.join(', ')}]) is not supported`)
+  const width = sizeOf(rest)
+  const positions = sizeOf(indexShape)
+  const steps: { position: number; row: number }[] = []
+  for (let p = 0; p < positions; p++) for (let j = 1; j < rowsCount; j++) steps.push({ position: p, row: j })
+  const rows: LinearRows = { indices: [], weights: [], bias: new Float64Array(positions * width) }
+  for (let p = 0; p < positions; p++)
+    for (let d = 0; d < width; d++) {
+      const idx: number[] = []
+      const wts: number[] = []
+      for (let j = 1; j < rowsCount; j++) {
+        const delta = table.data[j * width + d]! - table.data[(j - 1) * width + d]!
+        if (delta === 0) continue
+        idx.push(p * (rowsCount - 1) + j - 1)
+        wts.push(delta)
+      }
+      rows.indices.push(idx)
+      rows.weights.push(wts)
+      rows.bias[p * width + d] = table.data[d]!
+    }
+  return { steps, shape: [...indexShape, ...rest], rows }
 }
 
 type TreeTest = { feature: number; threshold: number; strict: boolean; trueWhenStep: boolean }

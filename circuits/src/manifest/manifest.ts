@@ -11,6 +11,8 @@ export const MANIFEST_FORMAT = 'veridict-manifest/2'
 export const ROUNDING_RULE = 'round half up after every product: y = floor((acc + 2^(shift-1)) / 2^shift)'
 
 export type TensorLayout = {
+  /** Element type of an integer-typed model input (absent: float); onnxruntime is fed it as such. */
+  type?: 'int64' | 'int32' | undefined
   shape: number[]
   count: number
   /** Fixed-point exponent: real value = q / 2^scale. */

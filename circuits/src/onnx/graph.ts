@@ -11,7 +11,8 @@ export type OnnxNode = {
   attributes: Record<string, AttributeValue>
 }
 
-export type ValueInfo = { name: string; shape: number[] }
+/** `type`: an integer-typed input (token ids, category indices); absent for float inputs. */
+export type ValueInfo = { name: string; shape: number[]; type?: 'int64' | 'int32' | undefined }
 
 /** The parts of an ONNX model the compiler reads, with every shape made static. */
 export type OnnxGraph = {

@@ -105,8 +105,11 @@ function staticValueInfo(vi: onnxProto.onnx.IValueInfoProto): ValueInfo {
   if (!tensorType || !tensorType.shape || !dims) throw new DynamicShapeError({ tensor: name, shape: undefined })
   const shape = dims.map((d) => (d.dimParam ? d.dimParam : d.dimValue !== null && d.dimValue !== undefined ? toNumber(d.dimValue as IntLike) : '?'))
   if (shape.some((d) => typeof d !== 'number' || d <= 0)) throw new DynamicShapeError({ tensor: name, shape })
+  // Integer inputs (token ids for an embedding lookup) are values like any other: quantized at the
+  // input scale, they stay exact integers.
+  if (tensorType.elemType === DataType.INT64 || tensorType.elemType === DataType.INT32) return { name, shape: shape as number[], type: tensorType.elemType === DataType.INT64 ? 'int64' : 'int32' }
   if (tensorType.elemType !== DataType.FLOAT && tensorType.elemType !== DataType.DOUBLE)
-    throw new UnsupportedGraphError({ reason: `input "${name}" has element type ${tensorType.elemType}; only float inputs are supported` })
+    throw new UnsupportedGraphError({ reason: `input "${name}" has element type ${tensorType.elemType}; float, int64 and int32 inputs are supported` })
   return { name, shape: shape as number[] }
 }
 

@@ -49,6 +49,8 @@ export type OpCase = {
   circuit: CompileCircomReturnType
   inputName: string
   inputShape: number[]
+  /** An integer-typed input's element type (onnxruntime is fed that type). */
+  inputType?: 'int64' | 'int32' | undefined
   /** The graph output compiled (onnxruntime's value of it is compared). */
   outputName: string
   /** The canonical executor as a CPU node runs it (float32 where exact) and in float64 throughout (as on a GPU). */
@@ -68,7 +70,7 @@ export async function compileOpCase(bytes: Uint8Array, settings: QuantizationSet
   const circuit = await compileCircom({ file, outDir: dir, optimization: 1 })
   const canonical = await createCanonicalExecutor({ model })
   const canonical64 = await createCanonicalExecutor({ model, precision: 'float64' })
-  return { bytes, ir, model, circuit, inputName: graph.input.name, inputShape: graph.input.shape, outputName: graph.output.name, canonical, canonical64 }
+  return { bytes, ir, model, circuit, inputName: graph.input.name, inputShape: graph.input.shape, inputType: graph.input.type, outputName: graph.output.name, canonical, canonical64 }
 }
 
 /** `canonical`, `canonical64`: the outputs of the fast canonical executors (onnxruntime on the integer graph). */
@@ -81,7 +83,9 @@ export type OpRun = { onnxruntime: Float32Array; float: Float64Array; reference:
  */
 export async function runOpCase(c: OpCase, input: Float32Array): Promise<OpRun> {
   const session = await ort.InferenceSession.create(c.bytes)
-  const feeds = { [c.inputName]: new ort.Tensor('float32', input, c.inputShape) }
+  const tensor =
+    c.inputType === 'int64' ? new ort.Tensor('int64', BigInt64Array.from(input, (v) => BigInt(Math.round(v))), c.inputShape) : c.inputType === 'int32' ? new ort.Tensor('int32', Int32Array.from(input, Math.round), c.inputShape) : new ort.Tensor('float32', input, c.inputShape)
+  const feeds = { [c.inputName]: tensor }
   const result = await session.run(feeds)
   const onnxruntime = result[c.outputName]!.data as Float32Array
   const float = evaluateFloat(c.ir, input)

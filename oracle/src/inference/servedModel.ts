@@ -121,7 +121,12 @@ export class ServedModel {
 
   /** onnxruntime on an already dequantized float32 input. */
   private async runFloat(data: Float32Array | Float64Array): Promise<number[]> {
-    const tensor = data instanceof Float32Array ? new ort.Tensor('float32', data, this.manifest.input.shape) : new ort.Tensor('float32', Float32Array.from(data), this.manifest.input.shape)
+    const type = this.manifest.input.type
+    const tensor = type
+      ? new ort.Tensor(type, type === 'int64' ? BigInt64Array.from(data, (v) => BigInt(Math.round(v))) : Int32Array.from(data, Math.round), this.manifest.input.shape)
+      : data instanceof Float32Array
+        ? new ort.Tensor('float32', data, this.manifest.input.shape)
+        : new ort.Tensor('float32', Float32Array.from(data), this.manifest.input.shape)
     const results = await this.session.run({ [this.session.inputNames[0]!]: tensor })
     const out = (results[this.manifest.onnx.output ?? this.session.outputNames[0]!] as ort.Tensor).data as ArrayLike<number | bigint>
     const output = new Array<number>(out.length)
