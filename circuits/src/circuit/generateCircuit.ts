@@ -1,4 +1,4 @@
-import { wordCount } from '../../../sdk/src/encoding/pack.js'
+import { wordCount } from '@veridict/sdk'
 import { stageInputs } from '../ir/stages.js'
 import type { QuantizedModel } from '../quantize/model.js'
 import { signedBits } from '../quantize/quantize.js'
