@@ -62,15 +62,39 @@ export function lowerGraph(graph: OnnxGraph): ModelIR {
       const n = sizeOf(x.shape)
       const groups = plan.groups.length
       const max = emit({ kind: 'maxPool', sources: [node.name], shape: [groups], windows: rowsFromLists(plan.groups) }, [x.tensor])
-      const shifted = emit(linearStage(node.name, x.shape, { indices: Array.from({ length: n }, (_, i) => [i, n + plan.groupOf[i]!]), weights: Array.from({ length: n }, () => [1, -1]), bias: new Float64Array(n) }), [x.tensor, max.tensor])
+      // Element i less its group's value (read after the n elements): x - max, then x - max - ln Σ.
+      const lessGroup: LinearRows = { indices: Array.from({ length: n }, (_, i) => [i, n + plan.groupOf[i]!]), weights: Array.from({ length: n }, () => [1, -1]), bias: new Float64Array(n) }
+      const shifted = emit(linearStage(node.name, x.shape, lessGroup), [x.tensor, max.tensor])
       const exp = emit({ kind: 'piecewise', sources: [node.name], shape: x.shape, fn: { name: 'exp' }, domain: { max: 0 } }, [shifted.tensor])
       const sum = emit(linearStage(node.name, [groups], { indices: plan.groups, weights: plan.groups.map((g) => g.map(() => 1)), bias: new Float64Array(groups) }), [exp.tensor])
       if (log) {
         const logSum = emit({ kind: 'piecewise', sources: [node.name], shape: [groups], fn: { name: 'log' }, domain: { min: 1, max: plan.size } }, [sum.tensor])
-        return emit(linearStage(node.name, x.shape, { indices: Array.from({ length: n }, (_, i) => [i, n + plan.groupOf[i]!]), weights: Array.from({ length: n }, () => [1, -1]), bias: new Float64Array(n) }), [shifted.tensor, logSum.tensor])
+        return emit(linearStage(node.name, x.shape, lessGroup), [shifted.tensor, logSum.tensor])
       }
       const inverse = emit({ kind: 'piecewise', sources: [node.name], shape: [groups], fn: { name: 'reciprocal' }, domain: { min: 1, max: plan.size } }, [sum.tensor])
       return emit({ kind: 'bilinear', sources: [node.name], shape: x.shape, rows: { offsets: Int32Array.from({ length: n + 1 }, (_, i) => i) }, left: Int32Array.from({ length: n }, (_, i) => i), right: Int32Array.from(plan.groupOf, (g) => n + g) }, [exp.tensor, inverse.tensor])
+    }
+    /**
+     * An ONNX-ML model's outputs from its scores (last axis: classes or targets): post_transform
+     * (LOGISTIC: a sigmoid each; SOFTMAX: over each row) as output 0 of a regressor or 1 of a
+     * classifier, whose output 0 is the ArgMax of the scores when its labels are 0 .. n-1 (every
+     * supported post_transform keeps their order).
+     */
+    const emitModelOutputs = (scores: Value, classes: number, post: 'NONE' | 'LOGISTIC' | 'SOFTMAX', classifier: boolean, labelsAreIndices: boolean): void => {
+      const groups = lastAxisGroups(sizeOf(scores.shape), classes)
+      const transformed =
+        post === 'LOGISTIC'
+          ? emit({ kind: 'piecewise', sources: [node.name], shape: scores.shape, fn: { name: 'sigmoid' } }, [scores.tensor])
+          : post === 'SOFTMAX'
+            ? emitSoftmax(scores, groups)
+            : scores
+      if (!classifier) return out(transformed)
+      if (labelsAreIndices) {
+        const label = emit({ kind: 'argMax', sources: [node.name], shape: scores.shape.slice(0, -1), groups: rowsFromLists(groups.groups) }, [scores.tensor])
+        argMaxTensors.add(label.tensor)
+        out(label, 0)
+      }
+      out(transformed, 1)
     }
     const single = () => {
       if (inputs.length > 1) ctx.unsupported(`${node.op} of ${inputs.length} activations ("${activationInputs.join('", "')}") is not supported: one operand must be a constant`)
@@ -412,24 +436,7 @@ export function lowerGraph(graph: OnnxGraph): ModelIR {
         const x = single()
         const model = lowerLinearModel(ctx)
         const scores = emit(linearStage(node.name, model.shape, model.rows), [x.tensor])
-        const n = sizeOf(model.shape)
-        const probabilities =
-          model.post === 'LOGISTIC'
-            ? emit({ kind: 'piecewise', sources: [node.name], shape: model.shape, fn: { name: 'sigmoid' } }, [scores.tensor])
-            : model.post === 'SOFTMAX'
-              ? emitSoftmax(scores, lastAxisGroups(n, model.classes))
-              : scores
-        if (node.op === 'LinearRegressor') {
-          out(probabilities)
-          break
-        }
-        if (model.labelsAreIndices) {
-          const groups = lastAxisGroups(n, model.classes).groups
-          const label = emit({ kind: 'argMax', sources: [node.name], shape: model.shape.slice(0, -1), groups: rowsFromLists(groups) }, [scores.tensor])
-          argMaxTensors.add(label.tensor)
-          out(label, 0)
-        }
-        out(probabilities, 1)
+        emitModelOutputs(scores, model.classes, model.post, node.op === 'LinearClassifier', model.labelsAreIndices)
         break
       }
       case 'TreeEnsembleRegressor':
@@ -478,24 +485,8 @@ export function lowerGraph(graph: OnnxGraph): ModelIR {
           rows.weights.push(weights)
           for (const l of plan.leaves) if (l.path.length === 0) rows.bias[o]! += (l.weights[o] ?? 0) * plan.factor
         }
-        const shape = [...ctx.shape.slice(0, -1), outputs]
-        const scores = emit(linearStage(node.name, shape, rows), [reached.tensor])
-        const probabilities =
-          plan.post === 'LOGISTIC'
-            ? emit({ kind: 'piecewise', sources: [node.name], shape, fn: { name: 'sigmoid' } }, [scores.tensor])
-            : plan.post === 'SOFTMAX'
-              ? emitSoftmax(scores, lastAxisGroups(outputs, outputs))
-              : scores
-        if (node.op === 'TreeEnsembleRegressor') {
-          out(probabilities)
-          break
-        }
-        if (plan.labelsAreIndices) {
-          const label = emit({ kind: 'argMax', sources: [node.name], shape: shape.slice(0, -1), groups: rowsFromLists(lastAxisGroups(outputs, outputs).groups) }, [scores.tensor])
-          argMaxTensors.add(label.tensor)
-          out(label, 0)
-        }
-        out(probabilities, 1)
+        const scores = emit(linearStage(node.name, [...ctx.shape.slice(0, -1), outputs], rows), [reached.tensor])
+        emitModelOutputs(scores, outputs, plan.post, node.op === 'TreeEnsembleClassifier', plan.labelsAreIndices)
         break
       }
       case 'Normalizer': {

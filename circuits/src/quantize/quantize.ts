@@ -16,6 +16,15 @@ export function signedBits(lo: bigint, hi: bigint): number {
 /** An input of a function without an upper limit (Exp) saturates this far (in real units) above the largest calibration input. */
 export const EXP_CALIBRATION_MARGIN = 0.5
 
+/** The scale of element i of the concatenation of `inputs` (each tensor has one scale). */
+function elementScale(inputs: readonly { lo: readonly unknown[]; scale: number }[]): (i: number) => number {
+  return (i) => {
+    let k = 0
+    while (i >= inputs[k]!.lo.length) i -= inputs[k++]!.lo.length
+    return inputs[k]!.scale
+  }
+}
+
 const maxOf = (a: bigint, b: bigint) => (a > b ? a : b)
 const minOf = (a: bigint, b: bigint) => (a < b ? a : b)
 const floorShift = (v: bigint, shift: number) => (shift === 0 ? v : (v + (1n << BigInt(shift - 1))) >> BigInt(shift))
@@ -102,12 +111,7 @@ export function quantizeIR(ir: ModelIR, settings: QuantizationSettings): Quantiz
       }
       case 'bilinear': {
         // Every product's scale is its operands' scales added; the stage needs one for all of them.
-        const sizes = inputs.map((t) => t.lo.length)
-        const scaleAt = (i: number) => {
-          let k = 0
-          while (i >= sizes[k]!) i -= sizes[k++]!
-          return inputs[k]!.scale
-        }
+        const scaleAt = elementScale(inputs)
         const { offsets } = stage.rows
         const productScales = new Set(Array.from(stage.left, (l, t) => scaleAt(l) + scaleAt(stage.right[t]!)))
         if (productScales.size > 1)
@@ -182,12 +186,7 @@ export function quantizeIR(ir: ModelIR, settings: QuantizationSettings): Quantiz
       case 'divide': {
         // The numerators share one scale and the denominators another (a Reciprocal's constant 1
         // and the model input may differ): shift puts the quotient at the model scale.
-        const sizes = inputs.map((t) => t.lo.length)
-        const scaleAt = (i: number) => {
-          let k = 0
-          while (i >= sizes[k]!) i -= sizes[k++]!
-          return inputs[k]!.scale
-        }
+        const scaleAt = elementScale(inputs)
         const where = `${stage.kind} [${stage.sources.join(', ')}]`
         const numScales = new Set(Array.from(stage.numerator, scaleAt))
         const denScales = new Set(Array.from(stage.denominator, scaleAt))
