@@ -377,6 +377,20 @@ const cases: Case[] = [
     opset: 17,
   },
   {
+    name: "GELU as PyTorch exports it (x · (1 + erf(x / √2)) · ½) after a MatMul: fused into one Gelu, as close to onnxruntime's formula",
+    input: [1, 8],
+    output: [1, 8],
+    initializers: [init('W', [8, 8]), init('sqrt2', [], [Math.SQRT2]), init('one', [], [1]), init('half', [], [0.5])],
+    nodes: [
+      { op: 'MatMul', inputs: ['x', 'W'], outputs: ['h'] },
+      { op: 'Div', inputs: ['h', 'sqrt2'], outputs: ['scaled'] },
+      { op: 'Erf', inputs: ['scaled'], outputs: ['erf'] },
+      { op: 'Add', inputs: ['erf', 'one'], outputs: ['plus'] },
+      { op: 'Mul', inputs: ['h', 'plus'], outputs: ['product'] },
+      { op: 'Mul', inputs: ['product', 'half'], outputs: ['y'] },
+    ],
+  },
+  {
     name: 'an unused Split part and a dead branch are pruned; Softmax before a final ArgMax still dropped',
     input: [1, 4],
     output: [1, 1],

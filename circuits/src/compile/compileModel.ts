@@ -1,6 +1,6 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
-import { keccak256, toHex } from 'viem'
+import { keccak256 } from 'viem'
 import { compileCircom } from '../circuit/compileCircom.js'
 import { generateCircuit } from '../circuit/generateCircuit.js'
 import { BENEFICIARY_SIGNAL } from '../circuit/publicSignals.js'
@@ -52,7 +52,7 @@ export async function compileModel(parameters: CompileModelParameters): Promise<
   const ir = lowerGraph(graph)
 
   progress({ step: 'quantize', message: parameters.scale === undefined ? `calibrating the scale on ${parameters.calibration?.length ?? 0} samples` : `quantizing at scale 2^${parameters.scale}` })
-  const { model, settings, report, chosenBy } = chooseQuantization(ir, parameters)
+  const { model, settings, report, chosenBy } = chooseQuantization(ir, { ...parameters, integerInput: graph.input.type !== undefined })
 
   await mkdir(dir, { recursive: true })
   await writeFile(join(dir, 'model.onnx'), bytes)
@@ -96,7 +96,7 @@ export async function compileModel(parameters: CompileModelParameters): Promise<
       constraints: r1csBytes.readUInt32LE(r1csHeaderOffset(r1csBytes) + 24),
       wires: compiled.stats.wires,
       publicInputs: compiled.stats.publicInputs,
-      keccak256: keccak256(toHex(r1csBytes)),
+      keccak256: keccak256(r1csBytes),
     }
     manifest.artifacts = { ...manifest.artifacts, circom: 'model.circom', r1cs: 'model.r1cs', wasm: 'model_js/model.wasm', sym: 'model.sym' }
   }

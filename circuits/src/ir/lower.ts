@@ -1,6 +1,7 @@
 import { ShapeMismatchError, UnsupportedAttributeError, UnsupportedGraphError, UnsupportedOpError } from '../errors/compile.js'
 import type { AttributeValue, ConstTensor, OnnxGraph, OnnxNode } from '../onnx/graph.js'
 import { sizeOf } from '../onnx/graph.js'
+import { fuseGraph } from '../onnx/fuse.js'
 import { broadcastIndex, broadcastShapes, stridesOf, transposeIndex } from './shapes.js'
 import type { PiecewiseFunction } from './piecewiseFunctions.js'
 import { rowsFromLists, type ModelIR, type SparseRows, type Stage } from './stages.js'
@@ -20,11 +21,12 @@ type Value = { tensor: number; shape: number[] }
  * subgraphs are folded. Linear and gather stages with a single consumer are then composed into
  * that consumer (fuseStages).
  */
-export function lowerGraph(graph: OnnxGraph): ModelIR {
+export function lowerGraph(exported: OnnxGraph): ModelIR {
+  // The ops as the file has them (the manifest lists these), before fusions rewrite formulas.
+  const ops = exported.nodes.map((node) => node.op)
+  const { graph, notes } = fuseGraph(exported)
   const constants = new Map(graph.constants)
   const stages: Stage[] = []
-  const notes: string[] = []
-  const ops: string[] = []
   const values = new Map<string, Value>([[graph.input.name, { tensor: 0, shape: [...graph.input.shape] }]])
   // Softmax outputs dropped because only an ArgMax (or nothing) reads them: their value is their input's.
   const consumers = new Map<string, OnnxNode[]>()
@@ -34,7 +36,6 @@ export function lowerGraph(graph: OnnxGraph): ModelIR {
   const argMaxTensors = new Set<number>()
 
   for (const node of graph.nodes) {
-    ops.push(node.op)
     const activationInputs = node.inputs.filter((name) => name !== '' && !constants.has(name))
     if (activationInputs.length === 0) {
       foldConstantNode(node, constants, graph.opset)
@@ -275,7 +276,7 @@ export function lowerGraph(graph: OnnxGraph): ModelIR {
       }
       case 'LayerNormalization': {
         // Over the axes from `axis` on: d = x - mean(x) (linear), the sum of d² (bilinear), then
-        // var + epsilon = sum / n + epsilon (linear), its sqrt, d / sqrt (divide), then scale and bias (linear).
+        // Σ d² + n·epsilon (linear), its sqrt, d / sqrt (divide), then √n·scale and bias (linear).
         const x = single()
         if (node.outputs.slice(1).some((name) => name && readers(name).length > 0)) ctx.unsupported('the Mean and InvStdDev outputs of LayerNormalization are not supported')
         const axis = normalizeAxis(ctx, ctx.intAttr('axis', -1), x.shape.length)
@@ -302,10 +303,13 @@ export function lowerGraph(graph: OnnxGraph): ModelIR {
         const d = emit(linearStage(node.name, x.shape, centered), [x.tensor])
         const pairs = Int32Array.from({ length: total }, (_, i) => i)
         const squares = emit({ kind: 'bilinear', sources: [node.name], shape: [groups], rows: { offsets: Int32Array.from({ length: groups + 1 }, (_, g) => g * n) }, left: pairs, right: pairs }, [d.tensor])
-        const variance = emit(linearStage(node.name, [groups], { indices: Array.from({ length: groups }, (_, g) => [g]), weights: Array.from({ length: groups }, () => [1 / n]), bias: new Float64Array(groups).fill(epsilon) }), [squares.tensor])
-        const std = emit({ kind: 'sqrt', sources: [node.name], shape: [groups] }, [variance.tensor])
-        const normalized = emit({ kind: 'divide', sources: [node.name], shape: x.shape, numerator: pairs, denominator: Int32Array.from({ length: total }, (_, i) => total + Math.floor(i / n)) }, [d.tensor, std.tensor])
-        out(emit(linearStage(node.name, x.shape, { indices: Array.from({ length: total }, (_, i) => [i]), weights: Array.from({ length: total }, (_, i) => [gamma[i % n]!]), bias: Float64Array.from({ length: total }, (_, i) => beta[i % n]!) }), [normalized.tensor]))
+        // Σ d² + n·epsilon = n·(variance + epsilon): the 1/n moves into the scale (times √n), so the
+        // quotient d / sqrt(Σ d² + c) is at most about 2 in magnitude and quantization can bound it tightly.
+        const sumPlus = emit(linearStage(node.name, [groups], { indices: Array.from({ length: groups }, (_, g) => [g]), weights: Array.from({ length: groups }, () => [1]), bias: new Float64Array(groups).fill(n * epsilon) }), [squares.tensor])
+        const root = emit({ kind: 'sqrt', sources: [node.name], shape: [groups] }, [sumPlus.tensor])
+        const normalized = emit({ kind: 'divide', sources: [node.name], shape: x.shape, numerator: pairs, denominator: Int32Array.from({ length: total }, (_, i) => total + Math.floor(i / n)), rootSumOfSquares: true }, [d.tensor, root.tensor])
+        const rootN = Math.sqrt(n)
+        out(emit(linearStage(node.name, x.shape, { indices: Array.from({ length: total }, (_, i) => [i]), weights: Array.from({ length: total }, (_, i) => [rootN * gamma[i % n]!]), bias: Float64Array.from({ length: total }, (_, i) => beta[i % n]!) }), [normalized.tensor]))
         break
       }
       case 'Sigmoid':

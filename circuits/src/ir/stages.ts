@@ -70,7 +70,18 @@ export type PiecewiseStage = StageBase & {
  * numbers the float evaluator divides as it is; the integer form (QuantizedDivide) clamps the
  * denominator below at one unit of its fixed-point scale, so a denominator <= 0 divides by 2^-scale.
  */
-export type DivideStage = StageBase & { kind: 'divide'; numerator: Int32Array; denominator: Int32Array }
+export type DivideStage = StageBase & {
+  kind: 'divide'
+  numerator: Int32Array
+  denominator: Int32Array
+  /**
+   * LayerNormalization's d / sqrt(Σ d² + c): each denominator is the square root (a sqrt stage) of
+   * a linear stage that adds a constant c >= 0 to the sum of the squares of its row's numerators (a
+   * bilinear stage), so |quotient| <= about 2 whatever the numerators' range. Quantization proves
+   * a bound from that structure (quotientBoundOf) instead of dividing the numerators' worst case by 1.
+   */
+  rootSumOfSquares?: true | undefined
+}
 
 /** Output r is sqrt(max(x[r], 0)): Sqrt, LayerNormalization's standard deviation (QuantizedSqrt). */
 export type SqrtStage = StageBase & { kind: 'sqrt' }

@@ -27,6 +27,12 @@ export type QuantizeOptions = Partial<QuantizationSettings> & {
    * accuracy for constraints.
    */
   tolerance?: number | undefined
+  /**
+   * The model's input is integer-typed (token ids, indices): unless given, its input scale is 0 (an
+   * id is its own integer) and its width {@link INTEGER_INPUT_BITS} bits, or wider when a
+   * calibration sample needs it.
+   */
+  integerInput?: boolean | undefined
 }
 
 export type ChooseQuantizationReturnType = {
@@ -41,6 +47,8 @@ const SCALE_CANDIDATES = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]
 const INPUT_WIDENINGS = [0, 2, 4, 8]
 export const DEFAULT_MAX_BITS = 64
 const DEFAULT_INPUT_BITS = 8
+/** Default width of an integer-typed input: ids below 2^15 (a 32k vocabulary). */
+export const INTEGER_INPUT_BITS = 16
 /** Accept the smallest scale whose errors are within this share of the output's range (max) and mean magnitude (mean). */
 export const DEFAULT_TOLERANCE = 0.01
 /** Default input widths grow (up to 16 bits) until inputs keep this many fractional bits. */
@@ -140,6 +148,7 @@ export function chooseQuantization(uncalibrated: ModelIR, options: QuantizeOptio
   /** `wider`: extra input bits beyond the default width, when inputs rounded to it cannot meet the tolerance. */
   const settingsFor = (scale: number, wider = 0): QuantizationSettings => {
     if (options.inputScale !== undefined) return { scale, inputScale: options.inputScale, inputBits: options.inputBits ?? DEFAULT_INPUT_BITS, maxBits }
+    if (options.integerInput) return { scale, inputScale: 0, inputBits: options.inputBits ?? Math.max(INTEGER_INPUT_BITS, Math.ceil(Math.log2(maxAbsInput + 1)) + 1), maxBits }
     if (samples.length === 0) return { scale, inputScale: scale, inputBits: options.inputBits ?? 16, maxBits }
     let inputBits = options.inputBits ?? DEFAULT_INPUT_BITS
     while (options.inputBits === undefined && inputBits < 16 && inputScaleFor(scale, inputBits, maxAbsInput) < Math.min(scale, MIN_INPUT_FRACTION_BITS)) inputBits++
@@ -157,7 +166,7 @@ export function chooseQuantization(uncalibrated: ModelIR, options: QuantizeOptio
   let lastError: BitWidthExceededError | PiecewiseSegmentsExceededError | undefined
   // Inputs at the default width first; wider inputs only when no scale meets the tolerance with them
   // (the input's rounding then bounds the error whatever the scale).
-  for (const wider of options.inputBits === undefined && options.inputScale === undefined ? INPUT_WIDENINGS : [0]) {
+  for (const wider of options.inputBits === undefined && options.inputScale === undefined && !options.integerInput ? INPUT_WIDENINGS : [0]) {
     for (const scale of SCALE_CANDIDATES) {
       const settings = settingsFor(scale, wider)
       let model: QuantizedModel
