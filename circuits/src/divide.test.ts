@@ -253,7 +253,7 @@ describe.each([
   { shift: 0, name: 'divide0' },
 ])('Divide template at shift $shift: every signal is fixed by the inputs (forged witnesses fail the R1CS check)', ({ shift, name }) => {
   const [inBits, bits] = [9, 18]
-  const h = harness(name, `component d = Divide(1, ${inBits}, ${shift}, ${bits}); d.num[0] <== num; d.den[0] <== den; out <== d.out[0];`, ['num', 'den'])
+  const h = harness(name, `component d = Divide(1, 1, [0], ${inBits}, ${shift}, ${bits}); d.num[0] <== num; d.den[0] <== den; out <== d.out[0];`, ['num', 'den'])
 
   /** Rewrites q, r and their range checks (and the output) from a claimed quotient, r = n - q·2b'. */
   function forge(w: Witness, q: bigint) {
@@ -392,12 +392,13 @@ describe('Sqrt template: every signal is fixed by the input (forged witnesses fa
 })
 
 describe('constraints per element at the default scale (16-bit inputs at 2^-8, outputs at 2^-8, circom --O1)', () => {
-  async function perElement(name: string, instance: (count: number) => string, inputs: string[]): Promise<number> {
+  /** `shared`: inputs of one value whatever the count. */
+  async function perElement(name: string, instance: (count: number) => string, inputs: string[], shared: string[] = []): Promise<number> {
     const counts: number[] = []
     for (const count of [1, 2]) {
       const dir = await testDir(`count-${name}${count}`)
       const file = join(dir, `${name}.circom`)
-      const wires = inputs.map((i) => `signal input ${i}[${count}]; c.${i} <== ${i};`).join(' ')
+      const wires = [...inputs.map((i) => `signal input ${i}[${count}]; c.${i} <== ${i};`), ...shared.map((i) => `signal input ${i}[1]; c.${i} <== ${i};`)].join(' ')
       await writeFile(file, `pragma circom 2.1.6;\ninclude "veridict.circom";\ntemplate T() { component c = ${instance(count)}; ${wires} signal output out[${count}]; out <== c.out; }\ncomponent main = T();\n`)
       const circuit = await compileCircom({ file, outDir: dir, optimization: 1 })
       counts.push((await readR1cs(circuit.r1cs)).constraints.length)
@@ -407,8 +408,13 @@ describe('constraints per element at the default scale (16-bit inputs at 2^-8, o
 
   test('Divide: 16-bit numerator and denominator, 25-bit quotient', async () => {
     // |a|·2^8 / 1 < 2^23: the quantizer's 25 signed bits at the worst case b' = 1.
-    const n = await perElement('divide', (count) => `Divide(${count}, 16, 8, 25)`, ['num', 'den'])
+    const n = await perElement('divide', (count) => `Divide(${count}, ${count}, [${Array.from({ length: count }, (_, i) => i).join(',')}], 16, 8, 25)`, ['num', 'den'])
     expect(n).toBe(DIVIDE_CONSTRAINTS)
+  })
+
+  test('Divide: numerators sharing one denominator pay its clamp once', async () => {
+    const n = await perElement('divide-shared', (count) => `Divide(${count}, 1, [${new Array(count).fill(0).join(',')}], 16, 8, 25)`, ['num'], ['den'])
+    expect(n).toBe(DIVIDE_SHARED_CONSTRAINTS)
   })
 
   test('Sqrt: 16-bit input, 13-bit output', async () => {
@@ -419,6 +425,8 @@ describe('constraints per element at the default scale (16-bit inputs at 2^-8, o
 
 /** Documented in circuits/README.md. */
 const DIVIDE_CONSTRAINTS = 85
+/** Per numerator when all share one denominator: DIVIDE_CONSTRAINTS less the denominator's clamp (Sign(17) and one product). */
+const DIVIDE_SHARED_CONSTRAINTS = 64
 const SQRT_CONSTRAINTS = 85
 /** Empirical (README): measured 0.0127 (3.2 units of 2^-8) for rows of standard deviation >= 0.25; the error grows as 1/std. */
 const LAYERNORM_ERROR_BOUND = 0.025

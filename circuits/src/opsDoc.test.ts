@@ -119,7 +119,8 @@ function documentedConstraints(model: QuantizedModel): number {
         break
       }
       case 'divide':
-        total += size * (3 * bits + stage.bits + 12)
+        // Per quotient, and per distinct denominator (its clamp, shared by the numerators dividing by it).
+        total += size * (2 * bits + stage.bits + 7) + new Set(stage.denominator).size * (bits + 5)
         break
       case 'sqrt': {
         const wBits = Math.max(bits - 1 + stage.shift, stage.bits) + 1

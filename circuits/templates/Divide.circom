@@ -12,8 +12,9 @@ function divideFloor(n, d) {
     return -q - 1;
 }
 
-// Exact division with round half up, on `count` pairs (num, den) of inBits-bit signed inputs
-// (range-checked by whatever produced them):
+// Exact division with round half up, on `count` pairs (num[i], den[denOf[i]]) of inBits-bit
+// signed inputs (range-checked by whatever produced them); the nDen denominators are each clamped
+// once, however many numerators share them (a LayerNormalization row shares one root):
 //   b' = max(den, 1);  out = floor((num·2^shift + floor(b'/2)) / b')
 // proved as 2·num·2^shift + b' = q·2b' + r with 0 <= r < 2b', the same quotient (for b' >= 1,
 // floor((2A + b')/(2b')) = floor((A + floor(b'/2))/b')). Every signal is fixed by the inputs:
@@ -23,35 +24,37 @@ function divideFloor(n, d) {
 // - q + 2^(bits-1) in `bits` bits; with q·b' one product, both sides are far below the field
 //   size, so the equation holds over the integers and (q, r) is the unique quotient and remainder.
 // nonNeg = (out >= 0) is the top bit of q's range check.
-template Divide(count, inBits, shift, bits) {
+template Divide(count, nDen, denOf, inBits, shift, bits) {
     signal input num[count];
-    signal input den[count];
+    signal input den[nDen];
     signal output out[count];
     signal output nonNeg[count];
 
-    component ge[count];
+    component ge[nDen];
     component remLow[count];
     component remHigh[count];
     component quot[count];
-    signal clamped[count];
+    signal clamped[nDen];
     signal q[count];
     signal r[count];
     signal qd[count];
+    for (var j = 0; j < nDen; j++) {
+        ge[j] = Sign(inBits + 1);
+        ge[j].in <== den[j] - 1;
+        clamped[j] <== ge[j].nonNeg * (den[j] - 1) + 1;
+    }
     for (var i = 0; i < count; i++) {
-        ge[i] = Sign(inBits + 1);
-        ge[i].in <== den[i] - 1;
-        clamped[i] <== ge[i].nonNeg * (den[i] - 1) + 1;
-
-        var n = num[i] * (1 << (shift + 1)) + clamped[i];
-        q[i] <-- divideFloor(n, 2 * clamped[i]);
-        r[i] <-- n - q[i] * 2 * clamped[i];
-        qd[i] <== q[i] * clamped[i];
+        var b = clamped[denOf[i]];
+        var n = num[i] * (1 << (shift + 1)) + b;
+        q[i] <-- divideFloor(n, 2 * b);
+        r[i] <-- n - q[i] * 2 * b;
+        qd[i] <== q[i] * b;
         n === 2 * qd[i] + r[i];
 
         remLow[i] = Num2Bits(inBits);
         remLow[i].in <== r[i];
         remHigh[i] = Num2Bits(inBits);
-        remHigh[i].in <== 2 * clamped[i] - 1 - r[i];
+        remHigh[i].in <== 2 * b - 1 - r[i];
         quot[i] = Num2Bits(bits);
         quot[i].in <== q[i] + (1 << (bits - 1));
         out[i] <== q[i];

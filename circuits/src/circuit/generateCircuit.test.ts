@@ -74,7 +74,8 @@ const CHAIN_HASHES: Record<string, string> = {
   'bundled iris MLP': 'cdaa4d1e1224a3a0baf0018991abeb0b87425c81b85aa1e5b7e99655e71db789',
 }
 
-const generate = (model: QuantizedModel) => generateCircuit({ model, templateName: 'ChainTest' })
+// Pooling before the rescale (a later optimization) would change the texts pinned here; it has its own tests.
+const generate = (model: QuantizedModel) => generateCircuit({ model, templateName: 'ChainTest', poolBeforeRescale: false })
 const count = (text: string, needle: string) => text.split(needle).length - 1
 
 describe('generateCircuit on chain models gives the text it gave before DAGs', () => {

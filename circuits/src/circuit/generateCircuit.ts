@@ -8,6 +8,8 @@ export type GenerateCircuitParameters = {
   templateName: string
   /** Linear stages with more weights are split over several Linear components (LINEAR_CHUNK_WEIGHTS). */
   linearChunkWeights?: number | undefined
+  /** Pool unrounded accumulators and rescale each window's maximum (poolBeforeRescale); default true. */
+  poolBeforeRescale?: boolean | undefined
 }
 
 /**
@@ -78,7 +80,7 @@ function emitLinearChunks(emit: (line?: string) => void, name: string, input: { 
  * whose width is the widest of theirs. A stage reading just the previous tensor emits what it did
  * when models were chains, so a chain model's text is unchanged (generateCircuit.test.ts).
  */
-export function generateCircuit({ model, templateName, linearChunkWeights = LINEAR_CHUNK_WEIGHTS }: GenerateCircuitParameters): string {
+export function generateCircuit({ model, templateName, linearChunkWeights = LINEAR_CHUNK_WEIGHTS, poolBeforeRescale: poolFirst = true }: GenerateCircuitParameters): string {
   const inCount = model.inputShape.reduce((a, b) => a * b, 1)
   const outCount = model.outputShape.reduce((a, b) => a * b, 1)
   const lines: string[] = []
@@ -108,6 +110,10 @@ export function generateCircuit({ model, templateName, linearChunkWeights = LINE
     tensor.nonNeg ??= signBits(emit, name, tensor)
   }
 
+  const pooledFirst = poolFirst ? poolBeforeRescale(model) : new Set<number>()
+  /** Tensors held as unrounded accumulators (a linear stage in pooledFirst): the rescale, and the relu if any, wait for the maxPool. */
+  const pending = new Map<number, { shift: number; bits: number; relu: boolean }>()
+
   model.stages.forEach((stage, s) => {
     const name = `s${s}`
     const inputs = stageInputs(stage, s)
@@ -117,6 +123,31 @@ export function generateCircuit({ model, templateName, linearChunkWeights = LINE
     emit()
     emit(`// stage ${s}: ${stage.kind} from ${stage.sources.join(', ')}; ${chained ? '' : `reads tensor${inputs.length > 1 ? 's' : ''} ${inputs.join(', ')}; `}${stage.bits}-bit outputs`)
     const size = stage.shape.reduce((a, b) => a * b, 1)
+    const waiting = inputs.length === 1 ? pending.get(inputs[0]!) : undefined
+    if (waiting && stage.kind === 'relu') {
+      // Relu of unrounded accumulators before a maxPool: applied after the pool, to the rounded maxima.
+      emit('// (applied after the next stage, a maxPool of the accumulators: max and relu commute)')
+      pending.set(s + 1, { ...waiting, relu: true })
+      tensors.push(tensors[inputs[0]!]!)
+      return
+    }
+    if (waiting && stage.kind === 'maxPool') {
+      // Max of the accumulators, then one rescale (and relu) per window: max commutes with the
+      // rounding and with relu (both non-decreasing), so the outputs equal maxPool(relu(rescale(acc))).
+      const { offsets, indices } = stage.windows
+      const current = tensors[inputs[0]!]!
+      emit(`component ${name}MaxPool = MaxPool(${current.size}, ${size}, ${indices.length}, ${list(offsets)}, ${list(indices)}, ${current.bits});`)
+      emit(`${name}MaxPool.in <== ${current.values};`)
+      const rescaled = newTensor(`${name}Max`, size, true, waiting.bits)
+      emitRescales(emit, `${name}Max`, `${name}MaxPool.out[i]`, size, waiting.shift, waiting.bits)
+      if (waiting.relu) {
+        emit(`component ${name}Relu = Relu(${size});`)
+        emit(`${name}Relu.in <== ${rescaled.values};`)
+        emit(`${name}Relu.nonNeg <== ${rescaled.nonNeg as string};`)
+        tensors.push({ values: `${name}Relu.out`, nonNeg: ALL_NON_NEGATIVE, size, bits: stage.bits })
+      } else tensors.push({ ...rescaled, bits: stage.bits })
+      return
+    }
     // Relu and LeakyRelu need sign bits for every input value: a Sign check for each input tensor without them.
     if (stage.kind === 'relu' || stage.kind === 'leakyRelu') inputs.forEach((t, k) => ensureSignBits(t, inputs.length === 1 ? name : `${name}In${k}`))
     const current = readInputs(emit, `${name}In`, inputs.map((t) => tensors[t]!), stage.kind === 'relu' || stage.kind === 'leakyRelu' || stage.kind === 'gather')
@@ -125,6 +156,19 @@ export function generateCircuit({ model, templateName, linearChunkWeights = LINE
     switch (stage.kind) {
       case 'linear': {
         const nnz = stage.rows.indices.length
+        if (pooledFirst.has(s)) {
+          // Unrounded: out = round(acc / 2^shift) fits `bits`, so acc lies in bits + shift + 1 signed bits.
+          if (nnz > linearChunkWeights) emitLinearChunks(emit, name, current, stage.rows.offsets, stage.rows.indices, stage.weights, stage.bias, linearChunkWeights)
+          else if (nnz > 0) {
+            emit(`component ${name}Linear = Linear(${current.size}, ${size}, ${nnz}, ${list(stage.rows.offsets)}, ${list(stage.rows.indices)}, ${list(stage.weights)}, ${list(stage.bias)});`)
+            emit(`${name}Linear.in <== ${current.values};`)
+          } else emit(`var ${name}Bias[${size}] = ${list(stage.bias)};`)
+          const accumulators = nnz > linearChunkWeights ? `${name}Acc` : nnz > 0 ? `${name}Linear.out` : `${name}Bias`
+          out = { values: accumulators, nonNeg: undefined, size, bits: stage.bits + stage.shift + 1 }
+          pending.set(s + 1, { shift: stage.shift, bits: stage.bits, relu: false })
+          emit('// (rounded after the maxPool that reads these accumulators)')
+          break
+        }
         if (nnz > linearChunkWeights) {
           out = newTensor(name, size, true, stage.bits)
           emitLinearChunks(emit, name, current, stage.rows.offsets, stage.rows.indices, stage.weights, stage.bias, linearChunkWeights)
@@ -243,13 +287,18 @@ export function generateCircuit({ model, templateName, linearChunkWeights = LINE
         const outside = [...stage.numerator, ...stage.denominator].find((i) => !Number.isInteger(i) || i < 0 || i >= current.size)
         if (outside !== undefined || stage.numerator.length !== size || stage.denominator.length !== size)
           throw new Error(`generateCircuit: stage ${s} (divide) has ${stage.numerator.length} numerators and ${stage.denominator.length} denominators for ${size} outputs, reading value ${outside} of ${current.size}`)
+        // Each distinct denominator is clamped once (a LayerNormalization row's root serves the whole row).
         const component = `${name}Divide`
+        const distinct = [...new Set(stage.denominator)]
+        const slot = new Map(distinct.map((d, j) => [d, j]))
         emit(`var ${name}Num[${size}] = ${list(stage.numerator)};`)
-        emit(`var ${name}Den[${size}] = ${list(stage.denominator)};`)
-        emit(`component ${component} = Divide(${size}, ${bits}, ${stage.shift}, ${stage.bits});`)
+        emit(`var ${name}Den[${distinct.length}] = ${list(distinct)};`)
+        emit(`component ${component} = Divide(${size}, ${distinct.length}, ${list(Array.from(stage.denominator, (d) => slot.get(d)!))}, ${bits}, ${stage.shift}, ${stage.bits});`)
         emit(`for (var i = 0; i < ${size}; i++) {`)
         emit(`    ${component}.num[i] <== ${current.values}[${name}Num[i]];`)
-        emit(`    ${component}.den[i] <== ${current.values}[${name}Den[i]];`)
+        emit('}')
+        emit(`for (var j = 0; j < ${distinct.length}; j++) {`)
+        emit(`    ${component}.den[j] <== ${current.values}[${name}Den[j]];`)
         emit('}')
         out = { values: `${component}.out`, nonNeg: `${component}.nonNeg`, size, bits: stage.bits }
         break
@@ -342,4 +391,50 @@ function readInputs(emit: (line?: string) => void, name: string, parts: readonly
     wire(nonNeg, (part) => (part.nonNeg === ALL_NON_NEGATIVE ? '1' : `${part.nonNeg as string}[i]`))
   }
   return { values: name, nonNeg, size, bits }
+}
+
+/** `${name}[i]` (with its sign bits `${name}NonNeg[i]`) = Rescale(shift, bits) of `accumulator` (an expression in i), for i < size. */
+function emitRescales(emit: (line?: string) => void, name: string, accumulator: string, size: number, shift: number, bits: number): void {
+  emit(`component ${name}Rescale[${size}];`)
+  emit(`for (var i = 0; i < ${size}; i++) {`)
+  emit(`    ${name}Rescale[i] = Rescale(${shift}, ${bits});`)
+  emit(`    ${name}Rescale[i].in <== ${accumulator};`)
+  emit(`    ${name}[i] <== ${name}Rescale[i].out;`)
+  emit(`    ${name}NonNeg[i] <== ${name}Rescale[i].nonNeg;`)
+  emit('}')
+}
+
+/**
+ * Linear stages whose output only a maxPool reads, directly or through a relu that only it reads
+ * (conv, [BatchNorm folded in,] ReLU, MaxPool): the pool then compares the unrounded accumulators
+ * and only each window's maximum is rescaled (and relu'd), which gives the same outputs (max
+ * commutes with the non-decreasing rounding and relu) for fewer constraints: one rescale per window
+ * instead of one per element, for comparisons shift + 1 bits wider. Only where that is cheaper.
+ */
+export function poolBeforeRescale(model: QuantizedModel): Set<number> {
+  const readers = new Map<number, number[]>()
+  model.stages.forEach((stage, s) => {
+    for (const t of stageInputs(stage, s)) readers.set(t, [...(readers.get(t) ?? []), s])
+  })
+  const onlyReader = (t: number): number | undefined => {
+    const list = readers.get(t) ?? []
+    return list.length === 1 && t !== model.stages.length && stageInputs(model.stages[list[0]!]!, list[0]!).length === 1 ? list[0] : undefined
+  }
+  const chosen = new Set<number>()
+  model.stages.forEach((stage, s) => {
+    if (stage.kind !== 'linear') return
+    let next = onlyReader(s + 1)
+    if (next !== undefined && model.stages[next]!.kind === 'relu') next = onlyReader(next + 1)
+    const pool = next === undefined ? undefined : model.stages[next]
+    if (pool?.kind !== 'maxPool') return
+    const size = stage.shape.reduce((a, b) => a * b, 1)
+    const windows = pool.shape.reduce((a, b) => a * b, 1)
+    const comparisons = pool.windows.indices.length - windows
+    // Rescales of every element plus comparisons at the rounded width, against comparisons at the
+    // accumulator width plus a rescale per window (both counting Num2Bits' bits).
+    const before = size * (stage.shift + stage.bits + 1) + comparisons * (stage.bits + 2)
+    const after = comparisons * (stage.bits + stage.shift + 3) + windows * (stage.shift + stage.bits + 1)
+    if (after < before) chosen.add(s)
+  })
+  return chosen
 }

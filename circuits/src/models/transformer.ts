@@ -7,7 +7,7 @@ import { createRandom, type Random } from './random.js'
  * The model zoo's tiny transformer encoder (issue 12): token ids in, one class out. One pre-norm
  * encoder block as PyTorch's `nn.TransformerEncoderLayer(norm_first=True, activation='gelu')`
  * exports it at opset 17: an embedding lookup plus learned positions, LayerNorm, two-head
- * self-attention (Q Kᵀ / √d, Softmax, times V), a residual Add, LayerNorm, a GELU MLP (written as
+ * self-attention (Q Kᵀ / √d as torch.onnx writes it, Softmax, times V), a residual Add, LayerNorm, a GELU MLP (written as
  * PyTorch writes GELU: x · ½ (1 + erf(x / √2))), a residual Add, then a mean over the sequence and a
  * linear classifier.
  *
@@ -77,7 +77,8 @@ export function exportTransformer(model: TransformerWeights, { name, docString }
   const constant = (tensorName: string, dims: number[], data: number[]) => initializers.push({ name: tensorName, dims, data: Float32Array.from(data) })
   initializers.push({ name: 'shape.heads', dims: [4], data: BigInt64Array.from([1n, BigInt(sequence), BigInt(heads), BigInt(headWidth)]) })
   initializers.push({ name: 'shape.merged', dims: [3], data: BigInt64Array.from([1n, BigInt(sequence), BigInt(width)]) })
-  constant('attention.scale', [], [Math.sqrt(headWidth)])
+  // As torch.onnx exports scaled_dot_product_attention: q and kᵀ each times d^-1/4 before their MatMul.
+  constant('attention.scale', [], [headWidth ** -0.25])
   constant('gelu.sqrt2', [], [Math.SQRT2])
   constant('gelu.one', [], [1])
   constant('gelu.half', [], [0.5])
@@ -103,8 +104,9 @@ export function exportTransformer(model: TransformerWeights, { name, docString }
     )
   }
   nodes.push(
-    { op: 'MatMul', inputs: ['q.heads', 'k.heads'], outputs: ['scores.raw'], name: 'scores' },
-    { op: 'Div', inputs: ['scores.raw', 'attention.scale'], outputs: ['scores'], name: 'scores_scale' },
+    { op: 'Mul', inputs: ['q.heads', 'attention.scale'], outputs: ['q.scaled'], name: 'q_scale' },
+    { op: 'Mul', inputs: ['k.heads', 'attention.scale'], outputs: ['k.scaled'], name: 'k_scale' },
+    { op: 'MatMul', inputs: ['q.scaled', 'k.scaled'], outputs: ['scores'], name: 'scores' },
     { op: 'Softmax', inputs: ['scores'], outputs: ['attention'], name: 'softmax', attributes: { axis: -1 } },
     { op: 'MatMul', inputs: ['attention', 'v.heads'], outputs: ['context.heads'], name: 'context' },
     { op: 'Transpose', inputs: ['context.heads'], outputs: ['context.split'], name: 'context_transpose', attributes: { perm: [0, 2, 1, 3] } },

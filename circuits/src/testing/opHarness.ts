@@ -4,7 +4,7 @@ import * as ort from 'onnxruntime-node'
 import type { Address } from 'viem'
 import { packValues } from '../../../sdk/src/encoding/pack.js'
 import { compileCircom, type CompileCircomReturnType } from '../circuit/compileCircom.js'
-import { generateCircuit } from '../circuit/generateCircuit.js'
+import { generateCircuit, type GenerateCircuitParameters } from '../circuit/generateCircuit.js'
 import { REPO_ROOT } from '../circuit/paths.js'
 import { circuitInput } from '../circuit/publicSignals.js'
 import { calculateWitness, failingConstraints, readR1cs } from '../circuit/r1cs.js'
@@ -59,15 +59,15 @@ export type OpCase = {
 }
 
 /** Lowers, quantizes and compiles an ONNX model's circuit (no keys): what every op test needs. */
-export async function compileOpCase(bytes: Uint8Array, settings: QuantizationSettings, name = 'op', load: LoadModelOptions = {}): Promise<OpCase> {
+export async function compileOpCase(bytes: Uint8Array, settings: QuantizationSettings, name = 'op', load: LoadModelOptions = {}, circuitOptions: Pick<GenerateCircuitParameters, 'poolBeforeRescale'> & { optimization?: 0 | 1 | undefined } = {}): Promise<OpCase> {
   const graph = loadModel(bytes, load)
   const ir = lowerGraph(graph)
   const model = quantizeIR(ir, settings)
   const dir = await testDir(name)
   const file = join(dir, 'model.circom')
   const { writeFile } = await import('node:fs/promises')
-  await writeFile(file, generateCircuit({ model, templateName: 'OpTest' }))
-  const circuit = await compileCircom({ file, outDir: dir, optimization: 1 })
+  await writeFile(file, generateCircuit({ model, templateName: 'OpTest', poolBeforeRescale: circuitOptions.poolBeforeRescale }))
+  const circuit = await compileCircom({ file, outDir: dir, optimization: circuitOptions.optimization ?? 1 })
   const canonical = await createCanonicalExecutor({ model })
   const canonical64 = await createCanonicalExecutor({ model, precision: 'float64' })
   return { bytes, ir, model, circuit, inputName: graph.input.name, inputShape: graph.input.shape, inputType: graph.input.type, outputName: graph.output.name, canonical, canonical64 }
