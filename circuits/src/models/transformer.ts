@@ -242,3 +242,50 @@ export function classifierAccuracy(model: TransformerWeights, features: readonly
   })
   return correct / features.length
 }
+
+/** The zoo's tiny transformer: sequence 16, width 32, two heads, GELU MLP of 64, four topics over 32 words. */
+export const TINY_TRANSFORMER = {
+  name: 'transformer',
+  spec: { vocabulary: 32, sequence: 16, width: 32, heads: 2, hidden: 64, classes: 4, seed: 29 } satisfies TransformerSpec,
+  task: { topicTokens: 8, topicShare: 0.35 } satisfies TopicTaskSpec,
+  dataSeed: 31,
+  trainSize: 2000,
+  testSize: 500,
+  calibrationSize: 32,
+  classifier: { epochs: 60, learningRate: 0.05, batchSize: 32 },
+} as const
+
+export type TransformerModelReturnType = {
+  onnx: Uint8Array
+  model: TransformerWeights
+  train: { inputs: number[][]; labels: number[] }
+  test: { inputs: number[][]; labels: number[] }
+  /** The first `calibrationSize` training sequences. */
+  calibration: { inputs: number[][]; labels: number[] }
+  finalLoss: number
+  /** onnxruntime's accuracy on the exported file. */
+  trainAccuracy: number
+  testAccuracy: number
+}
+
+/**
+ * Builds the zoo transformer deterministically: seeded encoder, synthetic topic sequences, the
+ * classifier trained on the encoder's onnxruntime features, then the whole graph exported and
+ * measured with onnxruntime.
+ */
+export async function buildTinyTransformer(definition: typeof TINY_TRANSFORMER = TINY_TRANSFORMER): Promise<TransformerModelReturnType> {
+  const { spec, task } = definition
+  const model = createTransformer(spec)
+  const random = createRandom(definition.dataSeed)
+  const train = topicSequences(spec, task, definition.trainSize, random)
+  const test = topicSequences(spec, task, definition.testSize, random)
+  const features = await runTokens(exportTransformer(model, { name: definition.name }), train.inputs)
+  const finalLoss = trainClassifier(model, features, train.labels, { ...definition.classifier, random })
+  const onnx = exportTransformer(model, { name: definition.name, docString: 'Veridict model zoo: a tiny transformer encoder (seeded encoder, trained classifier) for topic classification of token sequences.' })
+  const accuracyOn = async ({ inputs, labels }: { inputs: number[][]; labels: number[] }) => {
+    const logits = await runTokens(onnx, inputs)
+    return logits.filter((row, i) => argMax(row) === labels[i]).length / labels.length
+  }
+  const calibration = { inputs: train.inputs.slice(0, definition.calibrationSize), labels: train.labels.slice(0, definition.calibrationSize) }
+  return { onnx, model, train, test, calibration, finalLoss, trainAccuracy: await accuracyOn(train), testAccuracy: await accuracyOn(test) }
+}
