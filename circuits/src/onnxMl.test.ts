@@ -242,6 +242,24 @@ describe('ONNX-ML tree ensembles', () => {
     await agrees(positive, 'label', 0, true)
   })
 
+  test('TreeEnsembleClassifier with two classes, both weighted: its two scores, and label 1 when the second is above 0 (as onnxruntime labels it, not their ArgMax)', async () => {
+    const twoClass = (post: string, { common, targets }: ReturnType<typeof forest>, base: number[] = []) =>
+      buildModel({
+        inputs: [{ name: 'x', shape: [1, FEATURES] }],
+        outputs: [{ name: 'label', shape: [1], type: 'int64' }, { name: 'probabilities', shape: [1, 2] }],
+        nodes: [{ op: 'TreeEnsembleClassifier', domain: 'ai.onnx.ml', inputs: ['x'], outputs: ['label', 'probabilities'], name: 'trees', attributes: { ...common, class_treeids: targets.treeids, class_nodeids: targets.nodeids, class_ids: targets.ids, class_weights: { floats: targets.weights }, classlabels_int64s: [0, 1], post_transform: post, ...(base.length ? { base_values: { floats: base } } : {}) } }],
+      })
+    const random = forest({ trees: 3, depth: 2, outputs: 2, modes: ['BRANCH_LEQ', 'BRANCH_GT'] })
+    // One stump whose leaves score [0.3, 0.2] and [-0.4, -0.1]: the label is never the ArgMax.
+    const stump = forest({ trees: 1, depth: 1, outputs: 2, modes: ['BRANCH_LEQ'] })
+    stump.targets.weights.splice(0, 4, 0.3, 0.2, -0.4, -0.1)
+    for (const post of ['NONE', 'LOGISTIC']) {
+      await agrees(twoClass(post, random), undefined, 0.05)
+      await agrees(twoClass(post, stump), 'label', 0, true)
+    }
+    expect(() => lowerGraph(loadModel(twoClass('NONE', random, [0.1, 0.2])))).toThrow(/"trees".*base_values for a two-class TreeEnsembleClassifier/s)
+  })
+
   test('a binary TreeEnsembleClassifier with weights for class 1 only, or two base values, says what is supported', () => {
     const bytes = binaryForest('LOGISTIC', { base: [0.1, 0.2] })
     expect(() => lowerGraph(loadModel(bytes))).toThrow(UnsupportedOpError)

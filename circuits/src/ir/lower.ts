@@ -78,10 +78,11 @@ export function lowerGraph(graph: OnnxGraph): ModelIR {
      * An ONNX-ML model's outputs from its scores (last axis: classes or targets): post_transform
      * (LOGISTIC: a sigmoid each; SOFTMAX: over each row) as output 0 of a regressor or 1 of a
      * classifier, whose output 0 is the ArgMax of the scores when its labels are 0 .. n-1 (every
-     * supported post_transform keeps their order). A binary classifier with one score s per row
-     * goes to emitBinaryOutputs.
+     * supported post_transform keeps their order); with `labelOfSecondScore` (a two-class tree
+     * ensemble, as onnxruntime labels it) it is 1 when the second score is above 0. A binary
+     * classifier with one score s per row goes to emitBinaryOutputs.
      */
-    const emitModelOutputs = (scores: Value, classes: number, post: 'NONE' | 'LOGISTIC' | 'SOFTMAX', classifier: boolean, labelsAreIndices: boolean, binary?: BinaryScores): void => {
+    const emitModelOutputs = (scores: Value, classes: number, post: 'NONE' | 'LOGISTIC' | 'SOFTMAX', classifier: boolean, labelsAreIndices: boolean, binary?: BinaryScores, labelOfSecondScore = false): void => {
       if (binary) return emitBinaryOutputs(scores, post, labelsAreIndices, binary)
       const groups = lastAxisGroups(sizeOf(scores.shape), classes)
       const transformed =
@@ -92,7 +93,11 @@ export function lowerGraph(graph: OnnxGraph): ModelIR {
             : scores
       if (!classifier) return out(transformed)
       if (labelsAreIndices) {
-        const label = emit({ kind: 'argMax', sources: [node.name], shape: scores.shape.slice(0, -1), groups: rowsFromLists(groups.groups) }, [scores.tensor])
+        // The ArgMax of [0, second score] in each row: its first maximum wins a tie, so 1 only when the score is above 0.
+        const n = sizeOf(scores.shape)
+        const second = (i: number) => i % classes === 1
+        const candidates = labelOfSecondScore ? emit(linearStage(node.name, scores.shape, { indices: Array.from({ length: n }, (_, i) => (second(i) ? [i] : [])), weights: Array.from({ length: n }, (_, i) => (second(i) ? [1] : [])), bias: new Float64Array(n) }), [scores.tensor]) : scores
+        const label = emit({ kind: 'argMax', sources: [node.name], shape: scores.shape.slice(0, -1), groups: rowsFromLists(groups.groups) }, [candidates.tensor])
         argMaxTensors.add(label.tensor)
         out(label, 0)
       }
@@ -512,7 +517,7 @@ export function lowerGraph(graph: OnnxGraph): ModelIR {
           for (const l of plan.leaves) if (l.path.length === 0) rows.bias[o]! += (l.weights[o] ?? 0) * plan.factor
         }
         const scores = emit(linearStage(node.name, [...ctx.shape.slice(0, -1), outputs], rows), [reached.tensor])
-        emitModelOutputs(scores, outputs, plan.post, node.op === 'TreeEnsembleClassifier', plan.labelsAreIndices, plan.binary)
+        emitModelOutputs(scores, outputs, plan.post, node.op === 'TreeEnsembleClassifier', plan.labelsAreIndices, plan.binary, plan.labelOfSecondScore)
         break
       }
       case 'Normalizer': {
@@ -1693,7 +1698,8 @@ type TreeLeaf = { path: { node: number; taken: boolean }[]; weights: number[] }
  * post_transform LOGISTIC) has one score s = base_values[0] + Σ weights, read as onnxruntime
  * does: when every weight is at least 0, label [s > 0.5] and scores [1 - p, p]; otherwise label
  * [s > 0] and scores [-p, p] (NONE, SOFTMAX) or [1 - p, p] (LOGISTIC); p = s, or sigmoid(s) under
- * LOGISTIC.
+ * LOGISTIC. A two-class ensemble with weights for both classes keeps its two scores, but
+ * onnxruntime labels it 1 when the second is above 0 (labelOfSecondScore), not by their ArgMax.
  */
 function lowerTreeEnsemble(ctx: NodeContext): {
   tests: TreeTest[]
@@ -1704,6 +1710,7 @@ function lowerTreeEnsemble(ctx: NodeContext): {
   post: 'NONE' | 'LOGISTIC' | 'SOFTMAX'
   labelsAreIndices: boolean
   binary?: BinaryScores | undefined
+  labelOfSecondScore: boolean
 } {
   const classifier = ctx.node.op === 'TreeEnsembleClassifier'
   const features = ctx.shape[ctx.shape.length - 1]!
@@ -1738,8 +1745,11 @@ function lowerTreeEnsemble(ctx: NodeContext): {
   const aggregate = classifier ? 'SUM' : ctx.stringAttr('aggregate_function', 'SUM')
   if (aggregate !== 'SUM' && aggregate !== 'AVERAGE') ctx.reject('aggregate_function', aggregate, 'SUM or AVERAGE')
   const base = ctx.intsAttr('base_values', [])
+  const twoClasses = classifier && labels.length === 2 && !binary
   if (binary && base.length === 2)
     ctx.unsupported('two base_values for a binary TreeEnsembleClassifier with weights for class 0 only are not supported (onnxruntime then reads it as two classes, one never scored): give one base value')
+  if (twoClasses && base.length !== 0)
+    ctx.unsupported(`base_values for a two-class TreeEnsembleClassifier are not supported (onnxruntime then scores class 1 as class 0's score plus base_values[1]): fold them into the leaf weights`)
   if (base.length !== 0 && base.length !== outputs) ctx.mismatch(`base_values has ${base.length} values for ${outputs} outputs`)
 
   const key = (tree: number, id: number) => `${tree}:${id}`
@@ -1757,6 +1767,7 @@ function lowerTreeEnsemble(ctx: NodeContext): {
     tests.push({ feature: featureIds[i]!, threshold: values[i]!, strict: mode === 'BRANCH_LEQ' || mode === 'BRANCH_GT', trueWhenStep: mode === 'BRANCH_GT' || mode === 'BRANCH_GTE' })
   }
   const weightsOf = new Map<number, number[]>()
+  const secondClassLeaves = new Set<number>()
   for (let t = 0; t < targetTrees.length; t++) {
     const i = index.get(key(targetTrees[t]!, targetNodes[t]!))
     if (i === undefined || modes[i] !== 'LEAF') ctx.mismatch(`${prefix} weight ${t} names node ${targetNodes[t]} of tree ${targetTrees[t]}, which is not a leaf`)
@@ -1764,9 +1775,11 @@ function lowerTreeEnsemble(ctx: NodeContext): {
     if (targetIds[t]! < 0 || targetIds[t]! >= outputs) ctx.mismatch(`${prefix}_ids names output ${targetIds[t]} of ${outputs}`)
     w[targetIds[t]!]! += targetWeights[t]!
     weightsOf.set(i, w)
+    if (targetIds[t] === 1) secondClassLeaves.add(i)
   }
   const leaves: TreeLeaf[] = []
   let weightlessLeaf = false
+  let leafWithoutSecondClass = false
   const trees = [...new Set(treeIds)]
   for (const tree of trees) {
     const root = nodeIds.reduce((best, id, i) => (treeIds[i] === tree && (best === undefined || id < best) ? id : best), undefined as number | undefined)!
@@ -1776,6 +1789,7 @@ function lowerTreeEnsemble(ctx: NodeContext): {
       if (depth > 64) ctx.unsupported(`tree ${tree} is deeper than 64 levels (or has a cycle)`)
       if (modes[i] === 'LEAF') {
         weightlessLeaf ||= !weightsOf.has(i)
+        leafWithoutSecondClass ||= !secondClassLeaves.has(i)
         leaves.push({ path, weights: weightsOf.get(i) ?? new Array<number>(outputs).fill(0) })
         return
       }
@@ -1786,6 +1800,8 @@ function lowerTreeEnsemble(ctx: NodeContext): {
   }
   // onnxruntime labels a binary sample whose leaves carry no weight by 0, not by its base value.
   if (binary && weightlessLeaf && (base[0] ?? 0) !== 0) ctx.unsupported('a binary TreeEnsembleClassifier with a base value and a leaf without a class weight is not supported: give every leaf a weight (0 if need be)')
+  // A sample that reaches no weight for class 1 is scored by onnxruntime as a one-class model.
+  if (twoClasses && leafWithoutSecondClass) ctx.unsupported('a two-class TreeEnsembleClassifier with a leaf without a weight for class 1 is not supported: give every leaf a class-1 weight (0 if need be)')
   const labelsAreIndices = classifier && labels.every((l, i) => l === i)
   return {
     tests,
@@ -1796,6 +1812,7 @@ function lowerTreeEnsemble(ctx: NodeContext): {
     post: post as 'NONE' | 'LOGISTIC' | 'SOFTMAX',
     labelsAreIndices,
     binary: binary ? (targetWeights.every((w) => w >= 0) ? { threshold: 0.5, complement: true } : { threshold: 0, complement: false }) : undefined,
+    labelOfSecondScore: twoClasses,
   }
 }
 
