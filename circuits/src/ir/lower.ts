@@ -85,23 +85,23 @@ export function lowerGraph(graph: OnnxGraph): ModelIR {
     const emitModelOutputs = (scores: Value, classes: number, post: 'NONE' | 'LOGISTIC' | 'SOFTMAX', classifier: boolean, labelsAreIndices: boolean, binary?: BinaryScores, labelOfSecondScore = false): void => {
       if (binary) return emitBinaryOutputs(scores, post, labelsAreIndices, binary)
       const groups = lastAxisGroups(sizeOf(scores.shape), classes)
-      const transformed =
-        post === 'LOGISTIC'
-          ? emit({ kind: 'piecewise', sources: [node.name], shape: scores.shape, fn: { name: 'sigmoid' } }, [scores.tensor])
-          : post === 'SOFTMAX'
-            ? emitSoftmax(scores, groups)
-            : scores
-      if (!classifier) return out(transformed)
-      if (labelsAreIndices) {
+      const transform = () =>
+        out(
+          post === 'LOGISTIC'
+            ? emit({ kind: 'piecewise', sources: [node.name], shape: scores.shape, fn: { name: 'sigmoid' } }, [scores.tensor])
+            : post === 'SOFTMAX'
+              ? emitSoftmax(scores, groups)
+              : scores,
+          classifier ? 1 : 0,
+        )
+      if (!classifier) return transform()
+      emitClassifierOutputs(labelsAreIndices, transform, () => {
         // The ArgMax of [0, second score] in each row: its first maximum wins a tie, so 1 only when the score is above 0.
         const n = sizeOf(scores.shape)
         const second = (i: number) => i % classes === 1
         const candidates = labelOfSecondScore ? emit(linearStage(node.name, scores.shape, { indices: Array.from({ length: n }, (_, i) => (second(i) ? [i] : [])), weights: Array.from({ length: n }, (_, i) => (second(i) ? [1] : [])), bias: new Float64Array(n) }), [scores.tensor]) : scores
-        const label = emit({ kind: 'argMax', sources: [node.name], shape: scores.shape.slice(0, -1), groups: rowsFromLists(groups.groups) }, [candidates.tensor])
-        argMaxTensors.add(label.tensor)
-        out(label, 0)
-      }
-      out(transformed, 1)
+        return emit({ kind: 'argMax', sources: [node.name], shape: scores.shape.slice(0, -1), groups: rowsFromLists(groups.groups) }, [candidates.tensor])
+      })
     }
     /**
      * A binary classifier's outputs from its one score s per row, as onnxruntime writes them: the
@@ -118,14 +118,34 @@ export function lowerGraph(graph: OnnxGraph): ModelIR {
         weights: Array.from({ length: 2 * rows }, (_, i) => (i % 2 === 0 ? (a === 0 ? [] : [a]) : [1])),
         bias: Float64Array.from({ length: 2 * rows }, (_, i) => (i % 2 === 0 ? b : 0)),
       })
-      if (labelsAreIndices) {
-        const candidates = emit(linearStage(node.name, shape, pairs(0, threshold)), [scores.tensor])
-        const label = emit({ kind: 'argMax', sources: [node.name], shape: scores.shape.slice(0, -1), groups: rowsFromLists(Array.from({ length: rows }, (_, r) => [2 * r, 2 * r + 1])) }, [candidates.tensor])
-        argMaxTensors.add(label.tensor)
-        out(label, 0)
+      const transform = () => {
+        const p = post === 'LOGISTIC' ? emit({ kind: 'piecewise', sources: [node.name], shape: scores.shape, fn: { name: 'sigmoid' } }, [scores.tensor]) : scores
+        out(emit(linearStage(node.name, shape, complement || post === 'LOGISTIC' ? pairs(-1, 1) : pairs(-1, 0)), [p.tensor]), 1)
       }
-      const p = post === 'LOGISTIC' ? emit({ kind: 'piecewise', sources: [node.name], shape: scores.shape, fn: { name: 'sigmoid' } }, [scores.tensor]) : scores
-      out(emit(linearStage(node.name, shape, complement || post === 'LOGISTIC' ? pairs(-1, 1) : pairs(-1, 0)), [p.tensor]), 1)
+      emitClassifierOutputs(labelsAreIndices, transform, () => {
+        const candidates = emit(linearStage(node.name, shape, pairs(0, threshold)), [scores.tensor])
+        return emit({ kind: 'argMax', sources: [node.name], shape: scores.shape.slice(0, -1), groups: rowsFromLists(Array.from({ length: rows }, (_, r) => [2 * r, 2 * r + 1])) }, [candidates.tensor])
+      })
+    }
+    /**
+     * A classifier's scores (output 1) and, when its labels are indices, its label (output 0), the
+     * graph's output emitted last: an output computed before others is copied to the end (a
+     * gather), and a label copied so no longer reads as a class index.
+     */
+    const emitClassifierOutputs = (labelsAreIndices: boolean, scores: () => void, label: () => Value): void => {
+      const emitLabel = () => {
+        if (!labelsAreIndices) return
+        const value = label()
+        argMaxTensors.add(value.tensor)
+        out(value, 0)
+      }
+      if (node.outputs[0] === graph.output.name) {
+        scores()
+        emitLabel()
+      } else {
+        emitLabel()
+        scores()
+      }
     }
     const single = () => {
       if (inputs.length > 1) ctx.unsupported(`${node.op} of ${inputs.length} activations ("${activationInputs.join('", "')}") is not supported: one operand must be a constant`)
