@@ -1,18 +1,22 @@
 /**
  * Compiler benchmark: for each bundled model, constraints, compile / setup / witness / prove /
  * verify times, peak memory, and float vs quantized accuracy on the held-out test set.
- * Run: npm run bench:compiler [-- iris digits mnist784 lenet5 resnet dwsep] [--proofs N] [--reference-seconds S]
+ * Run: npm run bench:compiler [-- iris digits mnist784 lenet5 resnet dwsep credit-logreg credit-gbt] [--proofs N] [--reference-seconds S]
  *
  * Every held-out sample runs through onnxruntime (float) and the canonical executor; the bigint
  * reference executor, which defines the canonical output, checks the canonical executor on each
  * sample until it has spent --reference-seconds (default 60; a LeNet-5 sample takes it seconds),
- * and the row says on how many.
+ * and the row says on how many. A class is read from each output as readClass.ts says (scores, a
+ * single probability, or a label); a zoo model's spec may name the output compiled.
  */
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import * as ort from 'onnxruntime-node'
 import { packValues } from '@veridict/sdk'
+import { BUNDLED_MODELS } from '../src/models/bundledModels.js'
+import { classOfFloatOutput, classOfQuantizedOutput, inputTensor } from '../src/models/readClass.js'
+import { ZOO_MODELS } from '../src/models/zooModels.js'
 import { circuitInput } from '../src/circuit/publicSignals.js'
 import { calculateWitness } from '../src/circuit/r1cs.js'
 import { REPO_ROOT, CIRCUITS_ROOT } from '../src/circuit/paths.js'
@@ -28,19 +32,14 @@ import { loadCompiledModel } from '../src/prove/loadCompiledModel.js'
 type TestSet = { inputs: number[][]; labels: number[]; calibration: { inputs: number[][] } }
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { proofs: { type: 'string', default: '5' }, 'reference-seconds': { type: 'string', default: '60' } } })
-/** The bundled MLPs, then the model zoo's CNNs (circuits/models/README.md). */
-const models = positionals.length > 0 ? positionals : ['iris', 'digits', 'mnist784', 'lenet5', 'resnet', 'dwsep']
+/** The bundled MLPs, then the model zoo (circuits/models/README.md). */
+const models = positionals.length > 0 ? positionals : [...BUNDLED_MODELS, ...ZOO_MODELS].map((spec) => spec.name)
 const proofs = Number(values.proofs)
 const referenceBudgetMs = 1000 * Number(values['reference-seconds'])
 ort.env.logLevel = 'error'
 /** Any address: proofs here are measured, not submitted. */
 const BENCH_BENEFICIARY = '0x0000000000000000000000000000000000000001'
 
-const argmax = (v: ArrayLike<number | bigint>) => {
-  let best = 0
-  for (let i = 1; i < v.length; i++) if (v[i]! > v[best]!) best = i
-  return best
-}
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const mib = (kb: number) => (kb / 1024).toFixed(0)
 
@@ -51,7 +50,8 @@ async function benchModel(name: string): Promise<Record<string, string | number>
   const dir = join(REPO_ROOT, '.cache', 'bench', name)
   process.stderr.write(`${name}: compiling\n`)
   let t = performance.now()
-  const compiled = await compileModel({ onnx, outDir: dir, calibration: testSet.calibration.inputs })
+  const output = ZOO_MODELS.find((spec) => spec.name === name)?.output
+  const compiled = await compileModel({ onnx, outDir: dir, calibration: testSet.calibration.inputs, output })
   const compileSeconds = (performance.now() - t) / 1000
   process.stderr.write(`${name}: setup (${compiled.manifest.circuit!.constraints} constraints)\n`)
   t = performance.now()
@@ -61,6 +61,7 @@ async function benchModel(name: string): Promise<Record<string, string | number>
   process.stderr.write(`${name}: accuracy on ${testSet.inputs.length} held-out samples\n`)
   const { model } = await loadCompiledModel(dir)
   const session = await ort.InferenceSession.create(onnx)
+  const floatOutput = manifest.onnx.output ?? session.outputNames[0]!
   let floatCorrect = 0
   let quantCorrect = 0
   let agree = 0
@@ -70,8 +71,8 @@ async function benchModel(name: string): Promise<Record<string, string | number>
   const canonical = await createCanonicalExecutor({ model })
   for (let i = 0; i < testSet.inputs.length; i++) {
     const x = testSet.inputs[i]!
-    const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', Float32Array.from(x), manifest.input.shape) })
-    const f = argmax(out[session.outputNames[0]!]!.data as Float32Array)
+    const out = await session.run({ [session.inputNames[0]!]: inputTensor(x, manifest.input.shape, manifest.input.type) }, [floatOutput])
+    const f = classOfFloatOutput(out[floatOutput]!)
     // As a node runs it: from the request's packed input words.
     const words = packValues(quantizeInput(model, x), model.inputBits)
     const c0 = performance.now()
@@ -84,7 +85,7 @@ async function benchModel(name: string): Promise<Record<string, string | number>
       referenceChecked++
       if (reference.join() !== q.join()) throw new Error(`canonical executor differs from the reference on sample ${i}`)
     }
-    const qc = manifest.output.kind === 'class-index' ? Number(q[0]) : argmax(q)
+    const qc = classOfQuantizedOutput(q, manifest.output)
     floatCorrect += f === testSet.labels[i] ? 1 : 0
     quantCorrect += qc === testSet.labels[i] ? 1 : 0
     agree += f === qc ? 1 : 0

@@ -36,6 +36,8 @@ const labelAndScores: ValueInfoInit[] = [
 
 async function agrees(bytes: Uint8Array, output: string | undefined, tolerance: number, classes = false) {
   const compiled = await compileOpCase(bytes, SETTINGS, 'onnxml', { output })
+  // A label is computed last, so the compiled output is a class index (not a copy of it).
+  if (classes) expect(compiled.ir.stages.at(-1)!.kind).toBe('argMax')
   for (let trial = 0; trial < 4; trial++) {
     const run = await runOpCase(compiled, randomArray(rand, FEATURES, -1.5, 1.5))
     expect(run.failing).toBe(0)
@@ -90,13 +92,27 @@ describe('ONNX-ML linear models', () => {
     expect(loadModel(bytes, { output: 'b' }).output.name).toBe('b')
   })
 
-  test('a binary classifier with one row of coefficients, and labels that are not 0..n-1, say what is supported', () => {
-    const binary = buildModel({
-      inputs: [{ name: 'x', shape: [1, FEATURES] }],
-      outputs: labelAndScores,
-      nodes: [{ op: 'LinearClassifier', domain: 'ai.onnx.ml', inputs: ['x'], outputs: ['label', 'probabilities'], name: 'clf', attributes: { coefficients: { floats: coefficients.slice(0, 4) }, intercepts: { floats: [0] }, classlabels_ints: [0, 1] } }],
+  for (const post of ['NONE', 'LOGISTIC'])
+    test(`binary LinearClassifier with one row of coefficients (post_transform ${post}): [1 - p, p] as onnxruntime writes them, and label [s > 0]`, async () => {
+      const bytes = buildModel({
+        inputs: [{ name: 'x', shape: [1, FEATURES] }],
+        outputs: [{ name: 'label', shape: [1], type: 'int64' }, { name: 'probabilities', shape: [1, 2] }],
+        nodes: [{ op: 'LinearClassifier', domain: 'ai.onnx.ml', inputs: ['x'], outputs: ['label', 'probabilities'], attributes: { coefficients: { floats: coefficients.slice(0, FEATURES) }, intercepts: { floats: [0.1] }, classlabels_ints: [0, 1], post_transform: post } }],
+      })
+      const scores = await agrees(bytes, undefined, 0.05)
+      expect(scores.ir.outputShape).toEqual([1, 2])
+      await agrees(bytes, 'label', 0, true)
     })
-    expect(() => lowerGraph(loadModel(binary))).toThrow(/"clf".*binary LinearClassifier/s)
+
+  test('a binary classifier written oddly, and labels that are not 0..n-1, say what is supported', () => {
+    const linear = (rows: number, intercepts: number[], labels: number[]) =>
+      buildModel({
+        inputs: [{ name: 'x', shape: [1, FEATURES] }],
+        outputs: labelAndScores,
+        nodes: [{ op: 'LinearClassifier', domain: 'ai.onnx.ml', inputs: ['x'], outputs: ['label', 'probabilities'], name: 'clf', attributes: { coefficients: { floats: coefficients.slice(0, rows * FEATURES) }, intercepts: { floats: intercepts }, classlabels_ints: labels } }],
+      })
+    expect(() => lowerGraph(loadModel(linear(1, [0], [0, 1, 2])))).toThrow(/"clf".*3 class labels for one row of coefficients/s)
+    expect(() => lowerGraph(loadModel(linear(1, [], [0, 1])))).toThrow(/"clf".*exactly one intercept, not 0/s)
     const shifted = buildModel({
       inputs: [{ name: 'x', shape: [1, FEATURES] }],
       outputs: labelAndScores,
@@ -184,5 +200,78 @@ describe('ONNX-ML tree ensembles', () => {
     })
     await agrees(bytes, undefined, 0.05)
     await agrees(bytes, 'label', 0, true)
+  })
+
+  /** A binary TreeEnsembleClassifier as XGBoost and LightGBM write it: weights for class 0 only, labels [0, 1]. */
+  const binaryForest = (post: string, { positive = false, base = [0.25] }: { positive?: boolean; base?: number[] } = {}) => {
+    const { common, targets } = forest({ trees: 4, depth: 3, outputs: 1, modes: ['BRANCH_LT'] })
+    return buildModel({
+      inputs: [{ name: 'x', shape: [1, FEATURES] }],
+      outputs: [{ name: 'label', shape: [1], type: 'int64' }, { name: 'probabilities', shape: [1, 2] }],
+      nodes: [
+        {
+          op: 'TreeEnsembleClassifier',
+          domain: 'ai.onnx.ml',
+          inputs: ['x'],
+          outputs: ['label', 'probabilities'],
+          name: 'trees',
+          attributes: {
+            ...common,
+            class_treeids: targets.treeids,
+            class_nodeids: targets.nodeids,
+            class_ids: targets.ids,
+            class_weights: { floats: targets.weights.map((w) => (positive ? Math.abs(w) / 2 : w)) },
+            classlabels_int64s: [0, 1],
+            post_transform: post,
+            ...(base.length ? { base_values: { floats: base } } : {}),
+          },
+        },
+      ],
+    })
+  }
+
+  test("binary TreeEnsembleClassifier with weights for class 0 only (XGBoost's LOGISTIC): [1 - p, p] and label [s > 0], as onnxruntime computes them", async () => {
+    const bytes = binaryForest('LOGISTIC')
+    await agrees(bytes, undefined, 0.05)
+    await agrees(bytes, 'label', 0, true)
+  })
+
+  test('binary TreeEnsembleClassifier without a transform: [-s, s] and label [s > 0]; with every weight at least 0, [1 - s, s] and label [s > 0.5]', async () => {
+    await agrees(binaryForest('NONE', { base: [] }), undefined, 0.03)
+    await agrees(binaryForest('NONE', { base: [] }), 'label', 0, true)
+    const positive = binaryForest('NONE', { positive: true, base: [-0.5] })
+    await agrees(positive, undefined, 0.03)
+    await agrees(positive, 'label', 0, true)
+  })
+
+  test('TreeEnsembleClassifier with two classes, both weighted: its two scores, and label 1 when the second is above 0 (as onnxruntime labels it, not their ArgMax)', async () => {
+    const twoClass = (post: string, { common, targets }: ReturnType<typeof forest>, base: number[] = []) =>
+      buildModel({
+        inputs: [{ name: 'x', shape: [1, FEATURES] }],
+        outputs: [{ name: 'label', shape: [1], type: 'int64' }, { name: 'probabilities', shape: [1, 2] }],
+        nodes: [{ op: 'TreeEnsembleClassifier', domain: 'ai.onnx.ml', inputs: ['x'], outputs: ['label', 'probabilities'], name: 'trees', attributes: { ...common, class_treeids: targets.treeids, class_nodeids: targets.nodeids, class_ids: targets.ids, class_weights: { floats: targets.weights }, classlabels_int64s: [0, 1], post_transform: post, ...(base.length ? { base_values: { floats: base } } : {}) } }],
+      })
+    const random = forest({ trees: 3, depth: 2, outputs: 2, modes: ['BRANCH_LEQ', 'BRANCH_GT'] })
+    // One stump whose leaves score [0.3, 0.2] and [-0.4, -0.1]: the label is never the ArgMax.
+    const stump = forest({ trees: 1, depth: 1, outputs: 2, modes: ['BRANCH_LEQ'] })
+    stump.targets.weights.splice(0, 4, 0.3, 0.2, -0.4, -0.1)
+    for (const post of ['NONE', 'LOGISTIC']) {
+      await agrees(twoClass(post, random), undefined, 0.05)
+      await agrees(twoClass(post, stump), 'label', 0, true)
+    }
+    expect(() => lowerGraph(loadModel(twoClass('NONE', random, [0.1, 0.2])))).toThrow(/"trees".*base_values for a two-class TreeEnsembleClassifier/s)
+  })
+
+  test('a binary TreeEnsembleClassifier with weights for class 1 only, or two base values, says what is supported', () => {
+    const bytes = binaryForest('LOGISTIC', { base: [0.1, 0.2] })
+    expect(() => lowerGraph(loadModel(bytes))).toThrow(UnsupportedOpError)
+    expect(() => lowerGraph(loadModel(bytes))).toThrow(/"trees".*two base_values.*give one base value/s)
+    const { common, targets } = forest({ trees: 1, depth: 1, outputs: 1, modes: ['BRANCH_LEQ'] })
+    const classOne = buildModel({
+      inputs: [{ name: 'x', shape: [1, FEATURES] }],
+      outputs: labelAndScores,
+      nodes: [{ op: 'TreeEnsembleClassifier', domain: 'ai.onnx.ml', inputs: ['x'], outputs: ['label', 'probabilities'], name: 'trees', attributes: { ...common, class_treeids: targets.treeids, class_nodeids: targets.nodeids, class_ids: targets.ids.map(() => 1), class_weights: { floats: targets.weights }, classlabels_int64s: [0, 1] } }],
+    })
+    expect(() => lowerGraph(loadModel(classOne))).toThrow(/"trees".*weights for class 1 only.*class 0/s)
   })
 })

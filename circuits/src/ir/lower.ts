@@ -79,23 +79,74 @@ export function lowerGraph(exported: OnnxGraph): ModelIR {
      * An ONNX-ML model's outputs from its scores (last axis: classes or targets): post_transform
      * (LOGISTIC: a sigmoid each; SOFTMAX: over each row) as output 0 of a regressor or 1 of a
      * classifier, whose output 0 is the ArgMax of the scores when its labels are 0 .. n-1 (every
-     * supported post_transform keeps their order).
+     * supported post_transform keeps their order); with `labelOfSecondScore` (a two-class tree
+     * ensemble, as onnxruntime labels it) it is 1 when the second score is above 0. A binary
+     * classifier with one score s per row goes to emitBinaryOutputs.
      */
-    const emitModelOutputs = (scores: Value, classes: number, post: 'NONE' | 'LOGISTIC' | 'SOFTMAX', classifier: boolean, labelsAreIndices: boolean): void => {
+    const emitModelOutputs = (scores: Value, classes: number, post: 'NONE' | 'LOGISTIC' | 'SOFTMAX', classifier: boolean, labelsAreIndices: boolean, binary?: BinaryScores, labelOfSecondScore = false): void => {
+      if (binary) return emitBinaryOutputs(scores, post, labelsAreIndices, binary)
       const groups = lastAxisGroups(sizeOf(scores.shape), classes)
-      const transformed =
-        post === 'LOGISTIC'
-          ? emit({ kind: 'piecewise', sources: [node.name], shape: scores.shape, fn: { name: 'sigmoid' } }, [scores.tensor])
-          : post === 'SOFTMAX'
-            ? emitSoftmax(scores, groups)
-            : scores
-      if (!classifier) return out(transformed)
-      if (labelsAreIndices) {
-        const label = emit({ kind: 'argMax', sources: [node.name], shape: scores.shape.slice(0, -1), groups: rowsFromLists(groups.groups) }, [scores.tensor])
-        argMaxTensors.add(label.tensor)
-        out(label, 0)
+      const transform = () =>
+        out(
+          post === 'LOGISTIC'
+            ? emit({ kind: 'piecewise', sources: [node.name], shape: scores.shape, fn: { name: 'sigmoid' } }, [scores.tensor])
+            : post === 'SOFTMAX'
+              ? emitSoftmax(scores, groups)
+              : scores,
+          classifier ? 1 : 0,
+        )
+      if (!classifier) return transform()
+      emitClassifierOutputs(labelsAreIndices, transform, () => {
+        // The ArgMax of [0, second score] in each row: its first maximum wins a tie, so 1 only when the score is above 0.
+        const n = sizeOf(scores.shape)
+        const second = (i: number) => i % classes === 1
+        const candidates = labelOfSecondScore ? emit(linearStage(node.name, scores.shape, { indices: Array.from({ length: n }, (_, i) => (second(i) ? [i] : [])), weights: Array.from({ length: n }, (_, i) => (second(i) ? [1] : [])), bias: new Float64Array(n) }), [scores.tensor]) : scores
+        return emit({ kind: 'argMax', sources: [node.name], shape: scores.shape.slice(0, -1), groups: rowsFromLists(groups.groups) }, [candidates.tensor])
+      })
+    }
+    /**
+     * A binary classifier's outputs from its one score s per row, as onnxruntime writes them: the
+     * label is 1 when s > threshold (an ArgMax over [threshold, s], whose first maximum wins a
+     * tie), and the two scores are [1 - p, p] or [-p, p] with p = s, or p = sigmoid(s) under
+     * LOGISTIC (then always [1 - p, p]). SOFTMAX leaves a single score as it is.
+     */
+    const emitBinaryOutputs = (scores: Value, post: 'NONE' | 'LOGISTIC' | 'SOFTMAX', labelsAreIndices: boolean, { threshold, complement }: BinaryScores): void => {
+      const rows = sizeOf(scores.shape)
+      const shape = [...scores.shape.slice(0, -1), 2]
+      /** Two values per row from one: [a·x + b, x]. */
+      const pairs = (a: number, b: number): LinearRows => ({
+        indices: Array.from({ length: 2 * rows }, (_, i) => (i % 2 === 0 && a === 0 ? [] : [i >> 1])),
+        weights: Array.from({ length: 2 * rows }, (_, i) => (i % 2 === 0 ? (a === 0 ? [] : [a]) : [1])),
+        bias: Float64Array.from({ length: 2 * rows }, (_, i) => (i % 2 === 0 ? b : 0)),
+      })
+      const transform = () => {
+        const p = post === 'LOGISTIC' ? emit({ kind: 'piecewise', sources: [node.name], shape: scores.shape, fn: { name: 'sigmoid' } }, [scores.tensor]) : scores
+        out(emit(linearStage(node.name, shape, complement || post === 'LOGISTIC' ? pairs(-1, 1) : pairs(-1, 0)), [p.tensor]), 1)
       }
-      out(transformed, 1)
+      emitClassifierOutputs(labelsAreIndices, transform, () => {
+        const candidates = emit(linearStage(node.name, shape, pairs(0, threshold)), [scores.tensor])
+        return emit({ kind: 'argMax', sources: [node.name], shape: scores.shape.slice(0, -1), groups: rowsFromLists(Array.from({ length: rows }, (_, r) => [2 * r, 2 * r + 1])) }, [candidates.tensor])
+      })
+    }
+    /**
+     * A classifier's scores (output 1) and, when its labels are indices, its label (output 0), the
+     * graph's output emitted last: an output computed before others is copied to the end (a
+     * gather), and a label copied so no longer reads as a class index.
+     */
+    const emitClassifierOutputs = (labelsAreIndices: boolean, scores: () => void, label: () => Value): void => {
+      const emitLabel = () => {
+        if (!labelsAreIndices) return
+        const value = label()
+        argMaxTensors.add(value.tensor)
+        out(value, 0)
+      }
+      if (node.outputs[0] === graph.output.name) {
+        scores()
+        emitLabel()
+      } else {
+        emitLabel()
+        scores()
+      }
     }
     const single = () => {
       if (inputs.length > 1) ctx.unsupported(`${node.op} of ${inputs.length} activations ("${activationInputs.join('", "')}") is not supported: one operand must be a constant`)
@@ -440,7 +491,7 @@ export function lowerGraph(exported: OnnxGraph): ModelIR {
         const x = single()
         const model = lowerLinearModel(ctx)
         const scores = emit(linearStage(node.name, model.shape, model.rows), [x.tensor])
-        emitModelOutputs(scores, model.classes, model.post, node.op === 'LinearClassifier', model.labelsAreIndices)
+        emitModelOutputs(scores, model.classes, model.post, node.op === 'LinearClassifier', model.labelsAreIndices, model.binary)
         break
       }
       case 'TreeEnsembleRegressor':
@@ -490,7 +541,7 @@ export function lowerGraph(exported: OnnxGraph): ModelIR {
           for (const l of plan.leaves) if (l.path.length === 0) rows.bias[o]! += (l.weights[o] ?? 0) * plan.factor
         }
         const scores = emit(linearStage(node.name, [...ctx.shape.slice(0, -1), outputs], rows), [reached.tensor])
-        emitModelOutputs(scores, outputs, plan.post, node.op === 'TreeEnsembleClassifier', plan.labelsAreIndices)
+        emitModelOutputs(scores, outputs, plan.post, node.op === 'TreeEnsembleClassifier', plan.labelsAreIndices, plan.binary, plan.labelOfSecondScore)
         break
       }
       case 'Normalizer': {
@@ -1651,6 +1702,11 @@ function lowerLookup(ctx: NodeContext, indexShape: number[]): { steps: { positio
 }
 
 type TreeTest = { feature: number; threshold: number; strict: boolean; trueWhenStep: boolean }
+/**
+ * A binary classifier that scores one class (s per row) and onnxruntime's reading of it: label 1
+ * when s > threshold; second score 1 - s (complement) or -s.
+ */
+type BinaryScores = { threshold: number; complement: boolean }
 type TreeLeaf = { path: { node: number; taken: boolean }[]; weights: number[] }
 
 /**
@@ -1661,8 +1717,25 @@ type TreeLeaf = { path: { node: number; taken: boolean }[]; weights: number[] }
  * of a threshold may go the other way than in float). A leaf is reached when all tests on its path
  * went its way; the outputs are base values plus the weights of the leaves reached (AVERAGE divides
  * by the number of trees), then post_transform NONE, LOGISTIC or SOFTMAX (classifiers).
+ *
+ * A binary classifier whose weights are all for class 0 (XGBoost's and LightGBM's, with
+ * post_transform LOGISTIC) has one score s = base_values[0] + Σ weights, read as onnxruntime
+ * does: when every weight is at least 0, label [s > 0.5] and scores [1 - p, p]; otherwise label
+ * [s > 0] and scores [-p, p] (NONE, SOFTMAX) or [1 - p, p] (LOGISTIC); p = s, or sigmoid(s) under
+ * LOGISTIC. A two-class ensemble with weights for both classes keeps its two scores, but
+ * onnxruntime labels it 1 when the second is above 0 (labelOfSecondScore), not by their ArgMax.
  */
-function lowerTreeEnsemble(ctx: NodeContext): { tests: TreeTest[]; leaves: TreeLeaf[]; outputs: number; base: number[]; factor: number; post: 'NONE' | 'LOGISTIC' | 'SOFTMAX'; labelsAreIndices: boolean } {
+function lowerTreeEnsemble(ctx: NodeContext): {
+  tests: TreeTest[]
+  leaves: TreeLeaf[]
+  outputs: number
+  base: number[]
+  factor: number
+  post: 'NONE' | 'LOGISTIC' | 'SOFTMAX'
+  labelsAreIndices: boolean
+  binary?: BinaryScores | undefined
+  labelOfSecondScore: boolean
+} {
   const classifier = ctx.node.op === 'TreeEnsembleClassifier'
   const features = ctx.shape[ctx.shape.length - 1]!
   if (sizeOf(ctx.shape) !== features) ctx.unsupported(`a ${ctx.node.op} over a batch of ${sizeOf(ctx.shape) / features} samples is not supported: one sample ([1, features])`)
@@ -1682,13 +1755,25 @@ function lowerTreeEnsemble(ctx: NodeContext): { tests: TreeTest[]; leaves: TreeL
   const targetWeights = ctx.intsAttr(`${prefix}_weights`, [])
   if ([targetNodes, targetIds, targetWeights].some((a) => a.length !== targetTrees.length)) ctx.mismatch(`the ${prefix}_* attributes differ in length`)
   const labels = classifier ? (ctx.stringsAttr('classlabels_strings') ?? ctx.intsAttr('classlabels_int64s', [])) : []
-  const outputs = classifier ? labels.length : ctx.intAttr('n_targets', 1)
-  if (classifier && new Set(targetIds).size < outputs) ctx.unsupported(`a binary TreeEnsembleClassifier with weights for one class only is not supported yet: export weights for each of the ${outputs} classes`)
+  const weightedClasses = new Set(targetIds)
+  const binary = classifier && labels.length === 2 && weightedClasses.size === 1 && weightedClasses.has(0)
+  const outputs = classifier ? (binary ? 1 : labels.length) : ctx.intAttr('n_targets', 1)
+  if (classifier && !binary && weightedClasses.size < labels.length)
+    ctx.unsupported(
+      labels.length === 2
+        ? `a binary TreeEnsembleClassifier with weights for class ${[...weightedClasses].join(', ') || 'none'} only is not supported: write them for class 0 (as XGBoost and LightGBM do) or for both classes`
+        : `a TreeEnsembleClassifier with weights for ${weightedClasses.size} of its ${labels.length} classes is not supported: export weights for each class`,
+    )
   const post = ctx.stringAttr('post_transform', 'NONE')
   if (post !== 'NONE' && !(classifier && (post === 'LOGISTIC' || post === 'SOFTMAX'))) ctx.reject('post_transform', post, classifier ? 'NONE, LOGISTIC or SOFTMAX' : 'NONE')
   const aggregate = classifier ? 'SUM' : ctx.stringAttr('aggregate_function', 'SUM')
   if (aggregate !== 'SUM' && aggregate !== 'AVERAGE') ctx.reject('aggregate_function', aggregate, 'SUM or AVERAGE')
   const base = ctx.intsAttr('base_values', [])
+  const twoClasses = classifier && labels.length === 2 && !binary
+  if (binary && base.length === 2)
+    ctx.unsupported('two base_values for a binary TreeEnsembleClassifier with weights for class 0 only are not supported (onnxruntime then reads it as two classes, one never scored): give one base value')
+  if (twoClasses && base.length !== 0)
+    ctx.unsupported(`base_values for a two-class TreeEnsembleClassifier are not supported (onnxruntime then scores class 1 as class 0's score plus base_values[1]): fold them into the leaf weights`)
   if (base.length !== 0 && base.length !== outputs) ctx.mismatch(`base_values has ${base.length} values for ${outputs} outputs`)
 
   const key = (tree: number, id: number) => `${tree}:${id}`
@@ -1706,6 +1791,7 @@ function lowerTreeEnsemble(ctx: NodeContext): { tests: TreeTest[]; leaves: TreeL
     tests.push({ feature: featureIds[i]!, threshold: values[i]!, strict: mode === 'BRANCH_LEQ' || mode === 'BRANCH_GT', trueWhenStep: mode === 'BRANCH_GT' || mode === 'BRANCH_GTE' })
   }
   const weightsOf = new Map<number, number[]>()
+  const secondClassLeaves = new Set<number>()
   for (let t = 0; t < targetTrees.length; t++) {
     const i = index.get(key(targetTrees[t]!, targetNodes[t]!))
     if (i === undefined || modes[i] !== 'LEAF') ctx.mismatch(`${prefix} weight ${t} names node ${targetNodes[t]} of tree ${targetTrees[t]}, which is not a leaf`)
@@ -1713,8 +1799,11 @@ function lowerTreeEnsemble(ctx: NodeContext): { tests: TreeTest[]; leaves: TreeL
     if (targetIds[t]! < 0 || targetIds[t]! >= outputs) ctx.mismatch(`${prefix}_ids names output ${targetIds[t]} of ${outputs}`)
     w[targetIds[t]!]! += targetWeights[t]!
     weightsOf.set(i, w)
+    if (targetIds[t] === 1) secondClassLeaves.add(i)
   }
   const leaves: TreeLeaf[] = []
+  let weightlessLeaf = false
+  let leafWithoutSecondClass = false
   const trees = [...new Set(treeIds)]
   for (const tree of trees) {
     const root = nodeIds.reduce((best, id, i) => (treeIds[i] === tree && (best === undefined || id < best) ? id : best), undefined as number | undefined)!
@@ -1723,6 +1812,8 @@ function lowerTreeEnsemble(ctx: NodeContext): { tests: TreeTest[]; leaves: TreeL
       if (i === undefined) ctx.mismatch(`tree ${tree} refers to node ${id}, which it does not define`)
       if (depth > 64) ctx.unsupported(`tree ${tree} is deeper than 64 levels (or has a cycle)`)
       if (modes[i] === 'LEAF') {
+        weightlessLeaf ||= !weightsOf.has(i)
+        leafWithoutSecondClass ||= !secondClassLeaves.has(i)
         leaves.push({ path, weights: weightsOf.get(i) ?? new Array<number>(outputs).fill(0) })
         return
       }
@@ -1731,8 +1822,22 @@ function lowerTreeEnsemble(ctx: NodeContext): { tests: TreeTest[]; leaves: TreeL
     }
     walk(root, [], 0)
   }
+  // onnxruntime labels a binary sample whose leaves carry no weight by 0, not by its base value.
+  if (binary && weightlessLeaf && (base[0] ?? 0) !== 0) ctx.unsupported('a binary TreeEnsembleClassifier with a base value and a leaf without a class weight is not supported: give every leaf a weight (0 if need be)')
+  // A sample that reaches no weight for class 1 is scored by onnxruntime as a one-class model.
+  if (twoClasses && leafWithoutSecondClass) ctx.unsupported('a two-class TreeEnsembleClassifier with a leaf without a weight for class 1 is not supported: give every leaf a class-1 weight (0 if need be)')
   const labelsAreIndices = classifier && labels.every((l, i) => l === i)
-  return { tests, leaves, outputs, base: base.length ? base : new Array<number>(outputs).fill(0), factor: aggregate === 'AVERAGE' ? 1 / trees.length : 1, post: post as 'NONE' | 'LOGISTIC' | 'SOFTMAX', labelsAreIndices }
+  return {
+    tests,
+    leaves,
+    outputs,
+    base: base.length ? base : new Array<number>(outputs).fill(0),
+    factor: aggregate === 'AVERAGE' ? 1 / trees.length : 1,
+    post: post as 'NONE' | 'LOGISTIC' | 'SOFTMAX',
+    labelsAreIndices,
+    binary: binary ? (targetWeights.every((w) => w >= 0) ? { threshold: 0.5, complement: true } : { threshold: 0, complement: false }) : undefined,
+    labelOfSecondScore: twoClasses,
+  }
 }
 
 /**
@@ -1741,8 +1846,17 @@ function lowerTreeEnsemble(ctx: NodeContext): { tests: TreeTest[]; leaves: TreeL
  * NONE, LOGISTIC (a piecewise sigmoid per score) or SOFTMAX (over each row's scores) applies to the
  * scores output; its label output is the ArgMax of the scores (every supported post_transform keeps
  * their order), given when the class labels are 0 .. classes-1 (the label then is the index).
+ * A binary classifier with one row of coefficients scores class 1 only, read as onnxruntime
+ * does: label [s > 0], scores [1 - p, p] with p = s, or sigmoid(s) under LOGISTIC.
  */
-function lowerLinearModel(ctx: NodeContext): { shape: number[]; rows: LinearRows; classes: number; post: 'NONE' | 'LOGISTIC' | 'SOFTMAX'; labelsAreIndices: boolean } {
+function lowerLinearModel(ctx: NodeContext): {
+  shape: number[]
+  rows: LinearRows
+  classes: number
+  post: 'NONE' | 'LOGISTIC' | 'SOFTMAX'
+  labelsAreIndices: boolean
+  binary?: BinaryScores | undefined
+} {
   const classifier = ctx.node.op === 'LinearClassifier'
   const features = ctx.shape[ctx.shape.length - 1]!
   const batch = sizeOf(ctx.shape) / features
@@ -1753,11 +1867,16 @@ function lowerLinearModel(ctx: NodeContext): { shape: number[]; rows: LinearRows
   if (intercepts.length !== 0 && intercepts.length !== classes) ctx.mismatch(`intercepts has ${intercepts.length} values for ${classes} ${classifier ? 'classes' : 'targets'}`)
   const post = ctx.stringAttr('post_transform', 'NONE')
   let labelsAreIndices = false
+  let binary: BinaryScores | undefined
   if (classifier) {
     if (ctx.intAttr('multi_class', 0) !== 0) ctx.reject('multi_class', ctx.intAttr('multi_class', 0), '0')
     const labels = ctx.stringsAttr('classlabels_strings') ?? ctx.intsAttr('classlabels_ints', [])
-    if (classes === 1) ctx.unsupported('a binary LinearClassifier with one row of coefficients is not supported yet: export both classes (e.g. a multinomial model)')
-    if (labels.length !== classes) ctx.mismatch(`${labels.length} class labels for ${classes} rows of coefficients`)
+    if (classes === 1) {
+      if (labels.length !== 2) ctx.mismatch(`${labels.length} class labels for one row of coefficients (a binary classifier, which has 2)`)
+      // onnxruntime counts a LinearClassifier's classes by its intercepts.
+      if (intercepts.length !== 1) ctx.mismatch(`a binary LinearClassifier needs exactly one intercept, not ${intercepts.length}`)
+      binary = { threshold: 0, complement: true }
+    } else if (labels.length !== classes) ctx.mismatch(`${labels.length} class labels for ${classes} rows of coefficients`)
     labelsAreIndices = labels.every((l, i) => l === i)
     if (post !== 'NONE' && post !== 'LOGISTIC' && post !== 'SOFTMAX') ctx.reject('post_transform', post, 'NONE, LOGISTIC or SOFTMAX')
   } else {
@@ -1771,7 +1890,7 @@ function lowerLinearModel(ctx: NodeContext): { shape: number[]; rows: LinearRows
       rows.weights.push(coefficients.slice(c * features, (c + 1) * features))
       rows.bias[b * classes + c] = intercepts[c] ?? 0
     }
-  return { shape: [...ctx.shape.slice(0, -1), classes], rows, classes, post: post as 'NONE' | 'LOGISTIC' | 'SOFTMAX', labelsAreIndices }
+  return { shape: [...ctx.shape.slice(0, -1), classes], rows, classes, post: post as 'NONE' | 'LOGISTIC' | 'SOFTMAX', labelsAreIndices, binary }
 }
 
 function lowerArgMax(ctx: NodeContext): { shape: number[]; groups: SparseRows } {

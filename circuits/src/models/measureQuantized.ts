@@ -8,14 +8,14 @@ import type { QuantizedModel } from '../quantize/model.js'
 import { createCanonicalExecutor } from '../reference/canonicalExecutor.js'
 import { quantizeInput, runReference } from '../reference/runReference.js'
 import type { BundledTestset } from './bundledModels.js'
-import { argMax } from './mlp.js'
+import { classOfFloatOutput, classOfQuantizedOutput, inputTensor } from './readClass.js'
 
 export type QuantizedAccuracy = {
   /** The calibrated settings the compiler chose from the test set's calibration samples. */
   scale: number
   inputScale: number
   inputBits: number
-  /** Share of held-out samples whose float class (onnxruntime on the ONNX file) is the label. */
+  /** Share of held-out samples whose float class (onnxruntime on the ONNX file, readClass.ts) is the label. */
   floatAccuracy: number
   /** The same for the canonical integer output (what the circuit proves). */
   quantizedAccuracy: number
@@ -27,6 +27,8 @@ export type QuantizedAccuracy = {
 export type MeasureQuantizedParameters = {
   onnx: Uint8Array
   testset: Pick<BundledTestset, 'inputs' | 'labels' | 'inputShape' | 'calibration'>
+  /** The graph output compiled and compared (default: the one loadModel picks, e.g. the float scores beside a label). */
+  output?: string | undefined
   /** Also run the bigint reference executor on the first this-many samples and require the fast canonical output to equal it. Default 4. */
   referenceSamples?: number | undefined
 }
@@ -38,32 +40,34 @@ export type MeasureQuantizedReturnType = QuantizedAccuracy & { model: QuantizedM
  * calibration samples) and compares its canonical integer output with onnxruntime's float output
  * on every held-out sample. The integer outputs come from the onnxruntime integer graph; on the
  * first `referenceSamples` samples they are checked against the bigint reference executor, which
- * defines the circuit's output, so a wrong fast path cannot inflate the figures.
+ * defines the circuit's output, so a wrong fast path cannot inflate the figures. A class is read
+ * from either output as readClass.ts says (scores, a single probability, or a label); an integer
+ * input (manifest input.type) is fed to onnxruntime as that type.
  */
-export async function measureQuantized({ onnx, testset, referenceSamples = 4 }: MeasureQuantizedParameters): Promise<MeasureQuantizedReturnType> {
+export async function measureQuantized({ onnx, testset, output, referenceSamples = 4 }: MeasureQuantizedParameters): Promise<MeasureQuantizedReturnType> {
   const dir = await mkdtemp(join(tmpdir(), 'veridict-zoo-'))
   try {
-    await compileModel({ onnx, outDir: dir, calibration: testset.calibration.inputs, circuit: false })
+    await compileModel({ onnx, outDir: dir, calibration: testset.calibration.inputs, circuit: false, output })
     const { model, manifest } = await loadCompiledModel(dir)
     const canonical = await createCanonicalExecutor({ model, input: 'values' })
     const session = await ort.InferenceSession.create(onnx)
-    const classOf = (output: readonly bigint[]) => (manifest.output.kind === 'class-index' ? Number(output[0]) : argMax(output.map(Number)))
+    const floatOutput = manifest.onnx.output ?? session.outputNames[0]!
     let floatCorrect = 0
     let quantizedCorrect = 0
     let agree = 0
     try {
       for (let sample = 0; sample < testset.inputs.length; sample++) {
         const values = testset.inputs[sample]!
-        const result = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', Float32Array.from(values), testset.inputShape) })
-        const floatClass = argMax(result[session.outputNames[0]!]!.data as Float32Array)
+        const result = await session.run({ [session.inputNames[0]!]: inputTensor(values, testset.inputShape, manifest.input.type) }, [floatOutput])
+        const floatClass = classOfFloatOutput(result[floatOutput]!)
         const quantizedInput = quantizeInput(model, values)
-        const output = await canonical.run(quantizedInput)
+        const integers = await canonical.run(quantizedInput)
         if (sample < referenceSamples) {
           const reference = runReference(model, quantizedInput)
-          if (reference.join() !== output.join())
-            throw new Error(`The canonical executor (${canonical.engine}) differs from the reference executor on held-out sample ${sample}: [${output.join(', ')}] vs [${reference.join(', ')}].`)
+          if (reference.join() !== integers.join())
+            throw new Error(`The canonical executor (${canonical.engine}) differs from the reference executor on held-out sample ${sample}: [${integers.join(', ')}] vs [${reference.join(', ')}].`)
         }
-        const quantizedClass = classOf(output)
+        const quantizedClass = classOfQuantizedOutput(integers, manifest.output)
         if (floatClass === testset.labels[sample]) floatCorrect++
         if (quantizedClass === testset.labels[sample]) quantizedCorrect++
         if (floatClass === quantizedClass) agree++

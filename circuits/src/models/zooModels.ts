@@ -1,28 +1,35 @@
-import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { type BundledTestset, MNIST_SPLIT_SEED, MNIST_TEST_FRACTION, packageVersion, samplesOf } from './bundledModels.js'
-import { calibrateBatchNorms, createCnn, type LayerSpec, parameterCountOf, trainCnn } from './cnn.js'
-import { evaluateOnnx } from './evaluateOnnx.js'
-import { CNN_INPUT_NAME, CNN_OUTPUT_NAME, describeLayers, exportCnn } from './exportCnn.js'
-import { type Dataset, loadMnist, selectSamples, stratifiedSplit } from './loadDatasets.js'
+import type { BundledTestset } from './bundledModels.js'
+import type { LayerSpec } from './cnn.js'
 import type { QuantizedAccuracy } from './measureQuantized.js'
-import { createRandom } from './random.js'
 import { BUNDLED_MODELS_DIRECTORY } from './readBundledModel.js'
+import { trainCnnZooModel } from './trainCnnZooModel.js'
+import { trainBoostedTreesZooModel, trainLogisticRegressionZooModel } from './trainTabularZooModels.js'
 
 /**
- * The model zoo (issue 12): convolutional classifiers the compiler benchmark runs, trained by the
- * project's own code (cnn.ts) on the same MNIST split as the bundled mnist784 model, so their
- * held-out accuracies compare directly.
+ * The model zoo (issue 12): classifiers the compiler benchmark runs, each trained by the project's
+ * own code, seeded and deterministic. A spec's `kind` says which trainer builds it (ZOO_TRAINERS):
+ * convolutional networks on MNIST (cnn.ts), and a logistic regression and gradient-boosted trees
+ * on the synthetic credit data (creditDataset.ts). Every kind writes the same three files and
+ * metadata, and its output names a class as readClass.ts reads it (scores, one probability, or a
+ * label), so zoo.test.ts, `npm run models:zoo` and the compiler benchmark treat them alike.
  */
-export type ZooModelSpec = {
+type ZooModelSpecBase = {
   name: string
   description: string
+  /** Seeds weight initialisation and the shuffles or subsamples of training. */
+  seed: number
+  calibrationSize: number
+  /** The graph output compiled when the model has several (default: the one loadModel picks). */
+  output?: string | undefined
+}
+
+export type CnnZooModelSpec = ZooModelSpecBase & {
+  kind: 'cnn'
   /** Side of the square grey image: 28, or 14 (2x2 block means, as the `digits` model). */
   side: 28 | 14
   layers: LayerSpec[]
-  /** Seeds weight initialisation and the per-epoch shuffles. */
-  seed: number
   /**
    * Trains on the first this-many samples of the shuffled training split: one JS thread on 2
    * shared cores trains LeNet-5 at roughly a few hundred samples a second.
@@ -31,11 +38,40 @@ export type ZooModelSpec = {
   epochs: number
   batchSize: number
   learningRate: number
-  calibrationSize: number
 }
+
+/** The synthetic credit data (creditDataset.ts): `trainSize` training samples, then `testSize` held out. */
+export type CreditDataSpec = { seed: number; trainSize: number; testSize: number }
+
+export type LogisticRegressionZooModelSpec = ZooModelSpecBase & {
+  kind: 'logisticRegression'
+  data: CreditDataSpec
+  epochs: number
+  batchSize: number
+  learningRate: number
+  l2: number
+}
+
+export type BoostedTreesZooModelSpec = ZooModelSpecBase & {
+  kind: 'boostedTrees'
+  data: CreditDataSpec
+  trees: number
+  maxDepth: number
+  learningRate: number
+  l2: number
+  minChildWeight: number
+  subsample: number
+  bins: number
+}
+
+export type ZooModelSpec = CnnZooModelSpec | LogisticRegressionZooModelSpec | BoostedTreesZooModelSpec
+
+/** The credit data every tabular zoo model shares, so their held-out accuracies compare directly. */
+const CREDIT_DATA: CreditDataSpec = { seed: 2024, trainSize: 2000, testSize: 500 }
 
 export const ZOO_MODELS: readonly ZooModelSpec[] = [
   {
+    kind: 'cnn',
     name: 'lenet5',
     description: 'LeNet-5 with ReLU and max pooling on 28x28 MNIST: conv 6@5x5 (pad 2), pool, conv 16@5x5, pool, 120, 84, 10.',
     side: 28,
@@ -61,6 +97,7 @@ export const ZOO_MODELS: readonly ZooModelSpec[] = [
     calibrationSize: 64,
   },
   {
+    kind: 'cnn',
     name: 'resnet',
     description:
       'A small ResNet on 14x14 MNIST: conv 8@3x3 (pad 1), BatchNorm, ReLU, max pool to 7x7, two basic residual blocks ' +
@@ -96,6 +133,7 @@ export const ZOO_MODELS: readonly ZooModelSpec[] = [
     calibrationSize: 64,
   },
   {
+    kind: 'cnn',
     name: 'dwsep',
     description:
       'A depthwise-separable CNN (MobileNet-style) on 14x14 MNIST: conv 8@3x3 (pad 1), ReLU, max pool, then depthwise 3x3 ' +
@@ -123,6 +161,33 @@ export const ZOO_MODELS: readonly ZooModelSpec[] = [
     learningRate: 0.004,
     calibrationSize: 64,
   },
+  {
+    kind: 'logisticRegression',
+    name: 'credit-logreg',
+    description: 'Logistic regression on 10 credit-bureau features of the synthetic credit data: P(default) = sigmoid(w · x + b).',
+    data: CREDIT_DATA,
+    seed: 29,
+    epochs: 100,
+    batchSize: 32,
+    learningRate: 0.1,
+    l2: 0.0001,
+    calibrationSize: 64,
+  },
+  {
+    kind: 'boostedTrees',
+    name: 'credit-gbt',
+    description: 'Gradient-boosted trees (40 trees of depth 3, logistic loss) on the synthetic credit data, exported as onnxmltools converts a binary XGBoost classifier.',
+    data: CREDIT_DATA,
+    seed: 31,
+    trees: 40,
+    maxDepth: 3,
+    learningRate: 0.15,
+    l2: 1,
+    minChildWeight: 5,
+    subsample: 0.8,
+    bins: 32,
+    calibrationSize: 64,
+  },
 ]
 
 export type ZooModelMetadata = {
@@ -131,14 +196,42 @@ export type ZooModelMetadata = {
   file: string
   sha256: string
   opset: number
-  input: { name: string; shape: number[]; dtype: 'float32'; preprocessing: string }
-  output: { name: string; shape: number[]; dtype: 'float32'; meaning: string }
+  /** `dtype`: what onnxruntime is fed (int64 for token ids); `featureNames` for tabular inputs. */
+  input: { name: string; shape: number[]; dtype: 'float32' | 'int64' | 'int32'; featureNames?: string[] | undefined; preprocessing: string }
+  /** The output compiled and measured; `meaning` says how it names a class (readClass.ts). */
+  output: { name: string; shape: number[]; dtype: 'float32' | 'int64'; meaning: string }
   classLabels: string[]
-  /** One line per layer, with the activation shape after it. */
+  /** One line per layer, with the activation shape after it (a tree ensemble: its sizes). */
   layers: string[]
   parameterCount: number
-  dataset: { package: string; version: string; samples: number; split: string; splitSeed: number; trainSize: number; trainedOn: number; testSize: number }
-  training: { seed: number; optimizer: string; loss: string; epochs: number; batchSize: number; learningRate: number; finalLoss: number }
+  /** `package` and `version` for data from an npm package, `generator` for generated data. */
+  dataset: {
+    package?: string | undefined
+    version?: string | undefined
+    generator?: string | undefined
+    samples: number
+    split: string
+    splitSeed: number
+    trainSize: number
+    trainedOn: number
+    testSize: number
+  }
+  /** Epochs and batch size for gradient descent; trees, depth and the rest for boosting. */
+  training: {
+    seed: number
+    optimizer: string
+    loss: string
+    epochs?: number | undefined
+    batchSize?: number | undefined
+    trees?: number | undefined
+    maxDepth?: number | undefined
+    learningRate: number
+    l2?: number | undefined
+    minChildWeight?: number | undefined
+    subsample?: number | undefined
+    bins?: number | undefined
+    finalLoss: number
+  }
   accuracy: { train: number; test: number; measuredWith: string }
   /**
    * The compiled model on the held-out split (`measureQuantized`): the calibrated quantization,
@@ -149,106 +242,31 @@ export type ZooModelMetadata = {
 }
 
 export type TrainZooModelParameters = {
-  /** Shorter runs for tests; the committed models use the spec's values. */
+  /** Shorter runs for trials; the committed models use the spec's values. Boosting reads `epochs` as its number of trees. */
   epochs?: number | undefined
   trainSamples?: number | undefined
-  onEpoch?: ((epoch: number, meanLoss: number, trainAccuracy: number) => void) | undefined
+  /** After each epoch (or tree); `trainAccuracy` where the trainer tracks it. */
+  onEpoch?: ((epoch: number, meanLoss: number, trainAccuracy?: number | undefined) => void) | undefined
 }
 
 /** `trainingSeconds` is reported, not written: the files stay byte-identical across reruns. */
 export type TrainZooModelReturnType = { onnx: Uint8Array; metadata: ZooModelMetadata; testset: BundledTestset; trainingSeconds: number }
 
-/** Trains one zoo model from its spec, exports it as PyTorch would, and measures it with onnxruntime. */
-export async function trainZooModel(spec: ZooModelSpec, overrides: TrainZooModelParameters = {}): Promise<TrainZooModelReturnType> {
-  const dataset: Dataset = loadMnist({ size: spec.side })
-  const split = stratifiedSplit(dataset, { testFraction: MNIST_TEST_FRACTION, seed: MNIST_SPLIT_SEED })
-  const trainCount = Math.min(overrides.trainSamples ?? spec.trainSamples, split.train.labels.length)
-  const train = selectSamples(split.train, Array.from({ length: trainCount }, (_, index) => index))
-  const { test } = split
-  const epochs = overrides.epochs ?? spec.epochs
-  const inputShape = [1, spec.side, spec.side]
+type ZooTrainer<Spec extends ZooModelSpec> = (spec: Spec, overrides?: TrainZooModelParameters) => Promise<TrainZooModelReturnType>
 
-  const random = createRandom(spec.seed)
-  const cnn = createCnn(inputShape, spec.layers, random)
-  const trainingInputs = Float32Array.from(train.inputs)
-  calibrateBatchNorms(cnn, trainingInputs, Math.min(256, trainCount))
-  const started = performance.now()
-  const { epochLosses } = trainCnn(cnn, { inputs: trainingInputs, labels: train.labels, epochs, batchSize: spec.batchSize, learningRate: spec.learningRate, random, onEpoch: overrides.onEpoch })
-  const trainingSeconds = (performance.now() - started) / 1000
-
-  const onnx = exportCnn(cnn, { name: spec.name, docString: spec.description })
-  const onnxShape = [1, ...inputShape]
-  // Accuracy on the whole training split, not only the samples trained on.
-  const trainAccuracy = await evaluateOnnx(onnx, { inputs: split.train.inputs, labels: split.train.labels, inputShape: onnxShape })
-  const testAccuracy = await evaluateOnnx(onnx, { inputs: test.inputs, labels: test.labels, inputShape: onnxShape })
-
-  const metadata: ZooModelMetadata = {
-    name: spec.name,
-    description: spec.description,
-    file: `${spec.name}.onnx`,
-    sha256: createHash('sha256').update(onnx).digest('hex'),
-    opset: 13,
-    input: {
-      name: CNN_INPUT_NAME,
-      shape: onnxShape,
-      dtype: 'float32',
-      preprocessing:
-        spec.side === 28
-          ? 'Input is the 28x28 MNIST grey image of the mnist package, pixels in [0, 1] (0 = background), as a [1, 1, 28, 28] tensor; the test set stores it flat, row-major (784 values).'
-          : 'Input is a 14x14 grey image, pixels in [0, 1]: the mnist package\'s 28x28 digit with each 2x2 block averaged, rounded to 5 decimals, as a [1, 1, 14, 14] tensor; the test set stores it flat, row-major (196 values).',
-    },
-    output: {
-      name: CNN_OUTPUT_NAME,
-      shape: [1, dataset.classLabels.length],
-      dtype: 'float32',
-      meaning: 'Unnormalised class scores (no Softmax); the predicted class is their ArgMax, an index into classLabels.',
-    },
-    classLabels: dataset.classLabels,
-    layers: describeLayers(cnn.layers, inputShape),
-    parameterCount: parameterCountOf(cnn),
-    dataset: {
-      package: 'mnist',
-      version: packageVersion('mnist'),
-      samples: dataset.labels.length,
-      split: `stratified: ${MNIST_TEST_FRACTION * 100}% of each class held out (rounded per class), seeded shuffle; the split of the bundled mnist784 and digits models`,
-      splitSeed: MNIST_SPLIT_SEED,
-      trainSize: split.train.labels.length,
-      trainedOn: trainCount,
-      testSize: test.labels.length,
-    },
-    training: {
-      seed: spec.seed,
-      optimizer: 'Adam (beta1 0.9, beta2 0.999, eps 1e-8), learning rate cosine-decayed from the value below to 0',
-      loss: 'softmax cross-entropy',
-      epochs,
-      batchSize: spec.batchSize,
-      learningRate: spec.learningRate,
-      finalLoss: epochLosses.at(-1) ?? Number.NaN,
-    },
-    accuracy: {
-      train: trainAccuracy.accuracy,
-      test: testAccuracy.accuracy,
-      measuredWith: `onnxruntime-node ${packageVersion('onnxruntime-node')} on the exported file, batch size 1, float32 inputs`,
-    },
-    testset: `${spec.name}.testset.json`,
-  }
-
-  const calibration = selectSamples(split.train, Array.from({ length: Math.min(spec.calibrationSize, split.train.labels.length) }, (_, index) => index))
-  const testset: BundledTestset = {
-    name: spec.name,
-    inputShape: onnxShape,
-    classLabels: dataset.classLabels,
-    description: `The whole held-out test split (${test.labels.length} samples, never seen in training), flat row-major pixels; the ONNX input takes them as [${onnxShape.join(', ')}].`,
-    ...samplesOf(test),
-    calibration: {
-      description: `The first ${calibration.labels.length} samples of the shuffled training split, for calibrating quantization scales.`,
-      ...samplesOf(calibration),
-    },
-  }
-  return { onnx, metadata, testset, trainingSeconds }
+/** Each kind's trainer: it trains, exports and measures the float model with onnxruntime. */
+const ZOO_TRAINERS: { [Kind in ZooModelSpec['kind']]: ZooTrainer<Extract<ZooModelSpec, { kind: Kind }>> } = {
+  cnn: trainCnnZooModel,
+  logisticRegression: trainLogisticRegressionZooModel,
+  boostedTrees: trainBoostedTreesZooModel,
 }
 
-export type ZooModelName = 'lenet5' | 'resnet' | 'dwsep'
+/** Trains one zoo model from its spec with its kind's trainer. */
+export function trainZooModel(spec: ZooModelSpec, overrides: TrainZooModelParameters = {}): Promise<TrainZooModelReturnType> {
+  return (ZOO_TRAINERS[spec.kind] as ZooTrainer<ZooModelSpec>)(spec, overrides)
+}
+
+export type ZooModelName = 'lenet5' | 'resnet' | 'dwsep' | 'credit-logreg' | 'credit-gbt'
 
 export type ReadZooModelReturnType = { onnx: Uint8Array; metadata: ZooModelMetadata; testset: BundledTestset; path: string }
 
