@@ -243,19 +243,21 @@ export function classifierAccuracy(model: TransformerWeights, features: readonly
   return correct / features.length
 }
 
-/** The zoo's tiny transformer: sequence 16, width 32, two heads, GELU MLP of 64, four topics over 32 words. */
-export const TINY_TRANSFORMER = {
-  name: 'transformer',
-  spec: { vocabulary: 32, sequence: 16, width: 32, heads: 2, hidden: 64, classes: 4, seed: 29 } satisfies TransformerSpec,
-  task: { topicTokens: 8, topicShare: 0.35 } satisfies TopicTaskSpec,
-  dataSeed: 31,
-  trainSize: 2000,
-  testSize: 500,
-  calibrationSize: 32,
-  classifier: { epochs: 60, learningRate: 0.05, batchSize: 32 },
-} as const
+/** What buildTransformerClassifier needs: the architecture (with the encoder's seed), the task and the training of the classifier. */
+export type TransformerBuildSpec = {
+  name: string
+  docString: string
+  transformer: TransformerSpec
+  task: TopicTaskSpec
+  /** Seeds the sequences and the classifier's shuffles. */
+  dataSeed: number
+  trainSize: number
+  testSize: number
+  calibrationSize: number
+  classifier: { epochs: number; learningRate: number; batchSize: number }
+}
 
-export type TransformerModelReturnType = {
+export type TransformerClassifierReturnType = {
   onnx: Uint8Array
   model: TransformerWeights
   train: { inputs: number[][]; labels: number[] }
@@ -269,23 +271,23 @@ export type TransformerModelReturnType = {
 }
 
 /**
- * Builds the zoo transformer deterministically: seeded encoder, synthetic topic sequences, the
- * classifier trained on the encoder's onnxruntime features, then the whole graph exported and
+ * Builds a transformer classifier deterministically: seeded encoder, synthetic topic sequences,
+ * the classifier trained on the encoder's onnxruntime features, then the whole graph exported and
  * measured with onnxruntime.
  */
-export async function buildTinyTransformer(definition: typeof TINY_TRANSFORMER = TINY_TRANSFORMER): Promise<TransformerModelReturnType> {
-  const { spec, task } = definition
-  const model = createTransformer(spec)
-  const random = createRandom(definition.dataSeed)
-  const train = topicSequences(spec, task, definition.trainSize, random)
-  const test = topicSequences(spec, task, definition.testSize, random)
-  const features = await runTokens(exportTransformer(model, { name: definition.name }), train.inputs)
-  const finalLoss = trainClassifier(model, features, train.labels, { ...definition.classifier, random })
-  const onnx = exportTransformer(model, { name: definition.name, docString: 'Veridict model zoo: a tiny transformer encoder (seeded encoder, trained classifier) for topic classification of token sequences.' })
+export async function buildTransformerClassifier(spec: TransformerBuildSpec, trainSamples = spec.trainSize): Promise<TransformerClassifierReturnType> {
+  const model = createTransformer(spec.transformer)
+  const random = createRandom(spec.dataSeed)
+  const train = topicSequences(spec.transformer, spec.task, spec.trainSize, random)
+  const test = topicSequences(spec.transformer, spec.task, spec.testSize, random)
+  const trained = { inputs: train.inputs.slice(0, trainSamples), labels: train.labels.slice(0, trainSamples) }
+  const features = await runTokens(exportTransformer(model, { name: spec.name }), trained.inputs)
+  const finalLoss = trainClassifier(model, features, trained.labels, { ...spec.classifier, random })
+  const onnx = exportTransformer(model, { name: spec.name, docString: spec.docString })
   const accuracyOn = async ({ inputs, labels }: { inputs: number[][]; labels: number[] }) => {
     const logits = await runTokens(onnx, inputs)
     return logits.filter((row, i) => argMax(row) === labels[i]).length / labels.length
   }
-  const calibration = { inputs: train.inputs.slice(0, definition.calibrationSize), labels: train.labels.slice(0, definition.calibrationSize) }
+  const calibration = { inputs: train.inputs.slice(0, spec.calibrationSize), labels: train.labels.slice(0, spec.calibrationSize) }
   return { onnx, model, train, test, calibration, finalLoss, trainAccuracy: await accuracyOn(train), testAccuracy: await accuracyOn(test) }
 }

@@ -33,7 +33,7 @@ describe.each(ZOO_MODELS.map((spec) => spec.name as ZooModelName))('zoo model %s
   }, 600_000)
 })
 
-describe('tabular zoo models', () => {
+describe('zoo models built without MNIST (tabular, transformer)', () => {
   for (const spec of ZOO_MODELS.filter((spec) => spec.kind !== 'cnn'))
     test(`${spec.name} retrains to the committed bytes (seeded, deterministic)`, async () => {
       const { onnx, metadata } = await trainZooModel(spec)

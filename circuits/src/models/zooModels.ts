@@ -6,6 +6,8 @@ import type { QuantizedAccuracy } from './measureQuantized.js'
 import { BUNDLED_MODELS_DIRECTORY } from './readBundledModel.js'
 import { trainCnnZooModel } from './trainCnnZooModel.js'
 import { trainBoostedTreesZooModel, trainLogisticRegressionZooModel } from './trainTabularZooModels.js'
+import { trainTransformerZooModel } from './trainTransformerZooModel.js'
+import type { TopicTaskSpec, TransformerSpec } from './transformer.js'
 
 /**
  * The model zoo (issue 12): classifiers the compiler benchmark runs, each trained by the project's
@@ -64,7 +66,19 @@ export type BoostedTreesZooModelSpec = ZooModelSpecBase & {
   bins: number
 }
 
-export type ZooModelSpec = CnnZooModelSpec | LogisticRegressionZooModelSpec | BoostedTreesZooModelSpec
+export type TransformerZooModelSpec = ZooModelSpecBase & {
+  kind: 'transformer'
+  /** The architecture; `seed` (the spec's) draws the encoder's weights. */
+  transformer: Omit<TransformerSpec, 'seed'>
+  task: TopicTaskSpec
+  /** Seeds the sequences and the classifier's shuffles. */
+  dataSeed: number
+  trainSize: number
+  testSize: number
+  classifier: { epochs: number; learningRate: number; batchSize: number }
+}
+
+export type ZooModelSpec = CnnZooModelSpec | LogisticRegressionZooModelSpec | BoostedTreesZooModelSpec | TransformerZooModelSpec
 
 /** The credit data every tabular zoo model shares, so their held-out accuracies compare directly. */
 const CREDIT_DATA: CreditDataSpec = { seed: 2024, trainSize: 2000, testSize: 500 }
@@ -188,6 +202,22 @@ export const ZOO_MODELS: readonly ZooModelSpec[] = [
     bins: 32,
     calibrationSize: 64,
   },
+  {
+    kind: 'transformer',
+    name: 'transformer',
+    description:
+      'A tiny transformer encoder for topic classification of token sequences (sequence 16, width 32): embedding and learned positions, ' +
+      'LayerNorm, two-head self-attention with Softmax, residual, LayerNorm, GELU MLP (64), residual, mean over the sequence, 4 topics. ' +
+      'The encoder is seeded (random features); the classifier is trained.',
+    seed: 29,
+    transformer: { vocabulary: 32, sequence: 16, width: 32, heads: 2, hidden: 64, classes: 4 },
+    task: { topicTokens: 8, topicShare: 0.35 },
+    dataSeed: 31,
+    trainSize: 2000,
+    testSize: 500,
+    classifier: { epochs: 60, learningRate: 0.05, batchSize: 32 },
+    calibrationSize: 32,
+  },
 ]
 
 export type ZooModelMetadata = {
@@ -259,6 +289,7 @@ const ZOO_TRAINERS: { [Kind in ZooModelSpec['kind']]: ZooTrainer<Extract<ZooMode
   cnn: trainCnnZooModel,
   logisticRegression: trainLogisticRegressionZooModel,
   boostedTrees: trainBoostedTreesZooModel,
+  transformer: trainTransformerZooModel,
 }
 
 /** Trains one zoo model from its spec with its kind's trainer. */
@@ -266,7 +297,7 @@ export function trainZooModel(spec: ZooModelSpec, overrides: TrainZooModelParame
   return (ZOO_TRAINERS[spec.kind] as ZooTrainer<ZooModelSpec>)(spec, overrides)
 }
 
-export type ZooModelName = 'lenet5' | 'resnet' | 'dwsep' | 'credit-logreg' | 'credit-gbt'
+export type ZooModelName = 'lenet5' | 'resnet' | 'dwsep' | 'credit-logreg' | 'credit-gbt' | 'transformer'
 
 export type ReadZooModelReturnType = { onnx: Uint8Array; metadata: ZooModelMetadata; testset: BundledTestset; path: string }
 
