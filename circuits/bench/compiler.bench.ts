@@ -1,7 +1,7 @@
 /**
  * Compiler benchmark: for each bundled model, constraints, compile / setup / witness / prove /
  * verify times, peak memory, and float vs quantized accuracy on the held-out test set.
- * Run: npm run bench:compiler [-- iris digits mnist784 lenet5 resnet dwsep credit-logreg credit-gbt] [--proofs N] [--reference-seconds S]
+ * Run: npm run bench:compiler [-- iris digits mnist784 lenet5 resnet dwsep credit-logreg credit-gbt transformer] [--proofs N] [--reference-seconds S] [--reuse]
  *
  * Every held-out sample runs through onnxruntime (float) and the canonical executor; the bigint
  * reference executor, which defines the canonical output, checks the canonical executor on each
@@ -10,6 +10,7 @@
  * single probability, or a label); a zoo model's spec may name the output compiled.
  */
 import { readFile } from 'node:fs/promises'
+import { keccak256 } from 'viem'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import * as ort from 'onnxruntime-node'
@@ -28,10 +29,14 @@ import { quantizeInput, runReference } from '../src/reference/runReference.js'
 import { createCanonicalExecutor } from '../src/reference/canonicalExecutor.js'
 import { setupModel } from '../src/setup/setupModel.js'
 import { loadCompiledModel } from '../src/prove/loadCompiledModel.js'
+import type { ModelManifest } from '../src/manifest/manifest.js'
 
 type TestSet = { inputs: number[][]; labels: number[]; calibration: { inputs: number[][] } }
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { proofs: { type: 'string', default: '5' }, 'reference-seconds': { type: 'string', default: '60' } } })
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { proofs: { type: 'string', default: '5' }, 'reference-seconds': { type: 'string', default: '60' }, reuse: { type: 'boolean', default: false } },
+})
 /** The bundled MLPs, then the model zoo (circuits/models/README.md). */
 const models = positionals.length > 0 ? positionals : [...BUNDLED_MODELS, ...ZOO_MODELS].map((spec) => spec.name)
 const proofs = Number(values.proofs)
@@ -48,15 +53,24 @@ async function benchModel(name: string): Promise<Record<string, string | number>
   const onnx = join(CIRCUITS_ROOT, 'models', `${name}.onnx`)
   const testSet = JSON.parse(await readFile(join(CIRCUITS_ROOT, 'models', `${name}.testset.json`), 'utf8')) as TestSet
   const dir = join(REPO_ROOT, '.cache', 'bench', name)
-  process.stderr.write(`${name}: compiling\n`)
   let t = performance.now()
   const output = ZOO_MODELS.find((spec) => spec.name === name)?.output
-  const compiled = await compileModel({ onnx, outDir: dir, calibration: testSet.calibration.inputs, output })
-  const compileSeconds = (performance.now() - t) / 1000
-  process.stderr.write(`${name}: setup (${compiled.manifest.circuit!.constraints} constraints)\n`)
-  t = performance.now()
-  const { manifest } = await setupModel({ dir })
-  const setupSeconds = (performance.now() - t) / 1000
+  const reused = values.reuse ? await reusableModel(dir, onnx) : undefined
+  let compileSeconds: number | undefined
+  let setupSeconds: number | undefined
+  let manifest: ModelManifest
+  if (reused) {
+    process.stderr.write(`${name}: reusing the compiled and set-up model in ${dir}\n`)
+    manifest = reused
+  } else {
+    process.stderr.write(`${name}: compiling\n`)
+    const compiled = await compileModel({ onnx, outDir: dir, calibration: testSet.calibration.inputs, output })
+    compileSeconds = (performance.now() - t) / 1000
+    process.stderr.write(`${name}: setup (${compiled.manifest.circuit!.constraints} constraints)\n`)
+    t = performance.now()
+    ;({ manifest } = await setupModel({ dir }))
+    setupSeconds = (performance.now() - t) / 1000
+  }
 
   process.stderr.write(`${name}: accuracy on ${testSet.inputs.length} held-out samples\n`)
   const { model } = await loadCompiledModel(dir)
@@ -127,8 +141,8 @@ async function benchModel(name: string): Promise<Record<string, string | number>
     constraints: manifest.circuit!.constraints,
     'public signals': manifest.publicSignals.count,
     'scale/input': `2^${manifest.quantization.scale} / ${manifest.input.bits}b@2^${manifest.input.scale}`,
-    'compile s': compileSeconds.toFixed(1),
-    'setup s': setupSeconds.toFixed(1),
+    'compile s': compileSeconds?.toFixed(1) ?? 'reused',
+    'setup s': setupSeconds?.toFixed(1) ?? 'reused',
     'witness s': median(witnessTimes).toFixed(3),
     'prove s (median, warm)': median(proveTimes).toFixed(2),
     'prove s (first)': proveTimes[0]!.toFixed(2),
@@ -157,3 +171,14 @@ console.log(`\nVeridict compiler benchmark (${new Date().toISOString()}, ${(awai
 console.table(rows)
 console.log(`main process peak RSS: ${mib(process.resourceUsage().maxRSS)} MiB. Setup uses a cached dev ptau (INSECURE, development only).`)
 process.exit(rows.some((row) => row.constraints === 'FAILED') ? 1 : 0)
+
+/**
+ * --reuse: the manifest in `dir` when it was compiled from these ONNX bytes with a circuit and set
+ * up (a previous run's, or `veridict compile` + `setup` with --out there): compile and setup, minutes
+ * for the larger zoo models, are then skipped and reported as reused.
+ */
+async function reusableModel(dir: string, onnx: string): Promise<ModelManifest | undefined> {
+  const manifest = await readFile(join(dir, 'manifest.json'), 'utf8').then((text) => JSON.parse(text) as ModelManifest, () => undefined)
+  if (!manifest?.circuit || !manifest.setup || !manifest.artifacts.zkey) return undefined
+  return manifest.onnx.keccak256 === keccak256(await readFile(onnx)) ? manifest : undefined
+}
