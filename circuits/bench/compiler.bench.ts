@@ -9,7 +9,8 @@
  * and the row says on how many. A class is read from each output as readClass.ts says (scores, a
  * single probability, or a label); a zoo model's spec may name the output compiled.
  */
-import { readFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { keccak256 } from 'viem'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -55,7 +56,7 @@ async function benchModel(name: string): Promise<Record<string, string | number>
   const dir = join(REPO_ROOT, '.cache', 'bench', name)
   let t = performance.now()
   const output = ZOO_MODELS.find((spec) => spec.name === name)?.output
-  const reused = values.reuse ? await reusableModel(dir, onnx) : undefined
+  const reused = values.reuse ? await reusableModel(dir, onnx, { calibration: testSet.calibration.inputs, output }) : undefined
   let compileSeconds: number | undefined
   let setupSeconds: number | undefined
   let manifest: ModelManifest
@@ -173,12 +174,25 @@ console.log(`main process peak RSS: ${mib(process.resourceUsage().maxRSS)} MiB. 
 process.exit(rows.some((row) => row.constraints === 'FAILED') ? 1 : 0)
 
 /**
- * --reuse: the manifest in `dir` when it was compiled from these ONNX bytes with a circuit and set
- * up (a previous run's, or `veridict compile` + `setup` with --out there): compile and setup, minutes
- * for the larger zoo models, are then skipped and reported as reused.
+ * --reuse: the manifest in `dir` when it was compiled with a circuit and set up (a previous run's,
+ * or `veridict compile` + `setup` with --out there) from these ONNX bytes into the quantized model
+ * this compiler makes of them now (compiled again without a circuit, seconds, and compared by its
+ * quantized.json): compile and setup, minutes for the larger zoo models, are then skipped.
  */
-async function reusableModel(dir: string, onnx: string): Promise<ModelManifest | undefined> {
+async function reusableModel(dir: string, onnx: string, options: { calibration: number[][]; output: string | undefined }): Promise<ModelManifest | undefined> {
   const manifest = await readFile(join(dir, 'manifest.json'), 'utf8').then((text) => JSON.parse(text) as ModelManifest, () => undefined)
   if (!manifest?.circuit || !manifest.setup || !manifest.artifacts.zkey) return undefined
-  return manifest.onnx.keccak256 === keccak256(await readFile(onnx)) ? manifest : undefined
+  if (manifest.onnx.keccak256 !== keccak256(await readFile(onnx))) return undefined
+  const fresh = await mkdtemp(join(tmpdir(), 'veridict-bench-'))
+  try {
+    await compileModel({ onnx, outDir: fresh, calibration: options.calibration, output: options.output, circuit: false })
+    const [now, then] = await Promise.all([readFile(join(fresh, 'quantized.json')), readFile(join(dir, 'quantized.json'))])
+    if (!now.equals(then)) {
+      process.stderr.write(`--reuse: ${dir} was quantized by another compiler version; compiling again\n`)
+      return undefined
+    }
+    return manifest
+  } finally {
+    await rm(fresh, { recursive: true, force: true })
+  }
 }

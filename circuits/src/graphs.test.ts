@@ -3,6 +3,8 @@ import { UnsupportedOpError } from './errors/compile.js'
 import { lowerGraph } from './ir/lower.js'
 import { buildModel, type BuildModelParameters, type NodeInit } from './onnx/buildModel.js'
 import { loadModel } from './onnx/loadModel.js'
+import { quantizeIR } from './quantize/quantize.js'
+import { dequantizeOutput, quantizeInput, runReference } from './reference/runReference.js'
 import { compileOpCase, randomArray, runOpCase, seededRandom } from './testing/opHarness.js'
 
 const SETTINGS = { scale: 8, inputScale: 7, inputBits: 9, maxBits: 64 }
@@ -469,6 +471,27 @@ describe('graph errors name the node and the op', () => {
 })
 
 describe('integer inputs and embedding lookups', () => {
+  test('every row of a 200-row table comes out as itself rounded once (prefix sums of the differences are rounded, not each difference)', () => {
+    // Row k = (k + 0.5) / 2 units: every difference is half a unit, which rounds up alone; summed
+    // rounded differences would drift to row 199 = 199.5 units instead of 99.75.
+    const ROWS = 200
+    const UNIT = 2 ** -8
+    const bytes = buildModel({
+      inputs: [{ name: 'tokens', shape: [1, 3], type: 'int64' }],
+      outputs: [{ name: 'y', shape: [1, 3, 2] }],
+      initializers: [init('E', [ROWS, 2], Float32Array.from({ length: ROWS * 2 }, (_, i) => (i % 2 === 0 ? ((Math.floor(i / 2) + 0.5) / 2) * UNIT : -Math.floor(i / 2) * 0.37 * UNIT)))],
+      nodes: [{ op: 'Gather', inputs: ['E', 'tokens'], outputs: ['y'] }],
+    })
+    const model = quantizeIR(lowerGraph(loadModel(bytes)), { scale: 8, inputScale: 0, inputBits: 9, maxBits: 64 })
+    for (const tokens of [[0, 1, 2], [199, 100, 57], [198, 3, 150]]) {
+      const out = dequantizeOutput(model, runReference(model, quantizeInput(model, tokens)))
+      tokens.forEach((k, p) => {
+        expect(Math.abs(out[2 * p]! - ((k + 0.5) / 2) * UNIT)).toBeLessThanOrEqual(UNIT)
+        expect(Math.abs(out[2 * p + 1]! + k * 0.37 * UNIT)).toBeLessThanOrEqual(UNIT)
+      })
+    }
+  })
+
   test('token ids (int64) pick rows of an embedding table: exact, as onnxruntime picks them, then a MatMul', async () => {
     const VOCAB = 7
     const bytes = buildModel({

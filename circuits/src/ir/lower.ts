@@ -460,7 +460,7 @@ export function lowerGraph(exported: OnnxGraph): ModelIR {
           const indices = single()
           const plan = lowerLookup(ctx, indices.shape)
           const differences = emit(linearStage(node.name, [plan.steps.length], { indices: plan.steps.map((s) => [s.position]), weights: plan.steps.map(() => [1]), bias: Float64Array.from(plan.steps, (s) => -s.row) }), [indices.tensor])
-          const steps = emit({ kind: 'piecewise', sources: [node.name], shape: [plan.steps.length], fn: { name: 'stepAtLeast' } }, [differences.tensor])
+          const steps = emit({ kind: 'piecewise', sources: [node.name], shape: [plan.steps.length], fn: { name: 'stepAtLeast' }, prefixGroups: plan.groupSize }, [differences.tensor])
           out(emit(linearStage(node.name, plan.shape, plan.rows), [steps.tensor]))
           break
         }
@@ -1674,7 +1674,7 @@ function lowerSoftmax(ctx: NodeContext): SoftmaxGroups {
  * j = 1 .. V-1, the row is T[0] + Σ_j s_j (T[j] - T[j-1]): V-1 steps per index and one linear
  * stage, no multiplication.
  */
-function lowerLookup(ctx: NodeContext, indexShape: number[]): { steps: { position: number; row: number }[]; shape: number[]; rows: LinearRows } {
+function lowerLookup(ctx: NodeContext, indexShape: number[]): { steps: { position: number; row: number }[]; groupSize: number; shape: number[]; rows: LinearRows } {
   const table = ctx.constInput(0)
   if (ctx.intAttr('axis', 0) !== 0) ctx.reject('axis', ctx.intAttr('axis', 0), '0 (rows of the table)')
   const [rowsCount, ...rest] = table.dims
@@ -1698,7 +1698,7 @@ function lowerLookup(ctx: NodeContext, indexShape: number[]): { steps: { positio
       rows.weights.push(wts)
       rows.bias[p * width + d] = table.data[d]!
     }
-  return { steps, shape: [...indexShape, ...rest], rows }
+  return { steps, groupSize: rowsCount - 1, shape: [...indexShape, ...rest], rows }
 }
 
 type TreeTest = { feature: number; threshold: number; strict: boolean; trueWhenStep: boolean }

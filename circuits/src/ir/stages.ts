@@ -51,6 +51,13 @@ export type PiecewiseStage = StageBase & {
   kind: 'piecewise'
   fn: PiecewiseFunction
   /**
+   * The outputs are 0/1 steps in consecutive groups of this many, each group non-increasing (its
+   * ones are a prefix: [id >= 1], [id >= 2], ... of an embedding lookup). A linear stage reading
+   * them quantizes the prefix sums of each group's weights, not each weight (quantizeIR), so a
+   * looked-up row is the table row rounded once, not the sum of rounded differences.
+   */
+  prefixGroups?: number | undefined
+  /**
    * For a function without an upper limit (Exp): the largest input seen in calibration
    * (chooseQuantization sets it). Inputs above it plus a margin saturate; without it the clamp is
    * at the input's interval bound.

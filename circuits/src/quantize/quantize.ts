@@ -51,7 +51,8 @@ export function quantizeIR(ir: ModelIR, settings: QuantizationSettings): Quantiz
 
   const inputSize = ir.inputShape.reduce((a, b) => a * b, 1)
   // Per tensor (0: the input, s + 1: stage s's output): value bounds, declared width, fixed-point scale.
-  const tensors: { lo: bigint[]; hi: bigint[]; bits: number; scale: number }[] = [
+  // prefixGroups: the tensor is 0/1 steps whose ones are a prefix of each group of this many (PiecewiseStage.prefixGroups).
+  const tensors: { lo: bigint[]; hi: bigint[]; bits: number; scale: number; prefixGroups?: number | undefined }[] = [
     { lo: new Array<bigint>(inputSize).fill(-(1n << BigInt(inputBits - 1))), hi: new Array<bigint>(inputSize).fill((1n << BigInt(inputBits - 1)) - 1n), bits: inputBits, scale: inputScale },
   ]
   const stages: QuantizedStage[] = []
@@ -80,6 +81,7 @@ export function quantizeIR(ir: ModelIR, settings: QuantizationSettings): Quantiz
         const termScale: number[] = inputs.flatMap((t) => new Array<number>(t.lo.length).fill(scale + shift - t.scale))
         const { offsets, indices } = stage.rows
         const weights = Array.from(stage.weights, (w, k) => quantizeReal(w, termScale[indices[k]!]!))
+        roundPrefixSums(stage, weights, termScale, inputs.flatMap((t) => Array.from(t.lo, (_, i) => (t.prefixGroups ? { group: Math.floor(i / t.prefixGroups), order: i % t.prefixGroups } : undefined))))
         const bias = Array.from(stage.bias, (b) => quantizeReal(b, shift + scale))
         const nlo: bigint[] = []
         const nhi: bigint[] = []
@@ -275,7 +277,7 @@ export function quantizeIR(ir: ModelIR, settings: QuantizationSettings): Quantiz
         break
       }
     }
-    tensors.push({ lo, hi, bits, scale: currentScale })
+    tensors.push({ lo, hi, bits, scale: currentScale, ...(stage.kind === 'piecewise' && stage.prefixGroups ? { prefixGroups: stage.prefixGroups } : {}) })
   }
   const output = tensors.at(-1)!
 
@@ -342,4 +344,35 @@ function rootSumOfSquaresLimit({ ir, s, stages, tensors, scale, shift }: {
   const E = t - scale + k - sigma
   const C = 2 ** (t - scale + k - 1) + (k > 0 ? 2 ** (k - 1) : 0)
   return BigInt(Math.floor(2 ** shift * Math.sqrt(4 * 2 ** E + C))) + 2n
+}
+
+/**
+ * Rewrites, in place, the quantized weights of a linear stage's terms that read 0/1 steps whose
+ * ones are a prefix of their group (an embedding lookup's [id >= j]): within each row and group,
+ * in step order, weight j becomes Q(P_j) - Q(P_(j-1)) with P_j the sum of the real weights up to
+ * step j. The row's value for id is then Σ_(j <= id) = Q(P_id): the real prefix sum (the table row,
+ * or its image under the linear ops composed after the lookup) rounded once, where rounding each
+ * difference separately could drift by up to half a unit per row of the table.
+ */
+function roundPrefixSums(stage: { rows: { offsets: ArrayLike<number>; indices: ArrayLike<number> }; weights: ArrayLike<number> }, weights: bigint[], termScale: readonly number[], place: readonly ({ group: number; order: number } | undefined)[]): void {
+  const { offsets, indices } = stage.rows
+  if (!place.some((p) => p !== undefined)) return
+  for (let r = 0; r + 1 < offsets.length; r++) {
+    const groups = new Map<number, number[]>()
+    for (let k = offsets[r]!; k < offsets[r + 1]!; k++) {
+      const at = place[indices[k]!]
+      if (at) groups.set(at.group, [...(groups.get(at.group) ?? []), k])
+    }
+    for (const terms of groups.values()) {
+      terms.sort((a, b) => place[indices[a]!]!.order - place[indices[b]!]!.order)
+      let sum = 0
+      let rounded = 0n
+      for (const k of terms) {
+        sum += stage.weights[k]!
+        const next = quantizeReal(sum, termScale[indices[k]!]!)
+        weights[k] = next - rounded
+        rounded = next
+      }
+    }
+  }
 }
