@@ -190,6 +190,9 @@ function readInputs(emit: Emit, name: string, parts: readonly CircuitTensor[], w
  * and only each window's maximum is rescaled (and relu'd), which gives the same outputs (max
  * commutes with the non-decreasing rounding and relu) for fewer constraints: one rescale per window
  * instead of one per element, for comparisons shift + 1 bits wider. Only where that is cheaper.
+ * It spans three kinds, so it lives here rather than in a stage module: the linear module emits
+ * accumulators when CircuitContext.poolFirst says so, and generateCircuit itself emits the relu and
+ * maxPool that follow (before dispatching to their modules).
  */
 export function poolBeforeRescale(model: QuantizedModel): Set<number> {
   const readers = new Map<number, number[]>()

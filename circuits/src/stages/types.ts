@@ -10,6 +10,9 @@ export type StageOf<K extends StageKind> = Extract<Stage, { kind: K }>
 /** The quantized stage of kind K (quantize/model.ts). */
 export type QuantizedStageOf<K extends StageKind> = Extract<QuantizedStage, { kind: K }>
 
+/** What manifest.json tells of a stage beyond its kind, sources, shape, bits and inputs. */
+export type StageSummary = { shift?: number; weights?: number; products?: number; function?: string; segments?: number }
+
 /**
  * One stage kind's part in every executor. Each executor (evaluateFloat, quantizeIR, runReference,
  * buildIntegerGraph, generateCircuit, quantizedModelToJson / FromJson) keeps what is common to all
@@ -38,6 +41,8 @@ export interface StageModule<K extends StageKind> {
   readonly signBits: 'required' | 'passed' | 'none'
   /** The circom lines of the stage (circuit/generateCircuit.ts); returns its output tensor. */
   circuit(stage: QuantizedStageOf<K>, context: CircuitContext): CircuitTensor
+  /** The stage's kind-specific fields in manifest.json's stage list (manifest.ts stageSummaries). */
+  summary(stage: QuantizedStageOf<K>): StageSummary
   /** quantized.json's form (bigints as decimal strings, typed arrays as arrays), and back. */
   toJson(stage: QuantizedStageOf<K>): Record<string, unknown>
   fromJson(raw: Record<string, unknown>): QuantizedStageOf<K>

@@ -75,6 +75,8 @@ export const argMaxStage: StageModule<'argMax'> = {
     return out
   },
 
+  summary: () => ({}),
+
   toJson: (stage) => ({ ...stage, groups: rowsToJson(stage.groups) }),
   fromJson: (raw) => ({ ...(raw as unknown as QuantizedArgMax), groups: rowsFromJson(raw.groups as never) }),
 }

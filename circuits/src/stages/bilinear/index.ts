@@ -162,6 +162,8 @@ export const bilinearStage: StageModule<'bilinear'> = {
     return out
   },
 
+  summary: (stage) => ({ shift: stage.shift, products: stage.left.length }),
+
   toJson: (stage) => ({ ...stage, rows: { offsets: Array.from(stage.rows.offsets) }, left: Array.from(stage.left), right: Array.from(stage.right) }),
   fromJson: (raw) => ({
     ...(raw as unknown as QuantizedBilinear),

@@ -116,6 +116,8 @@ export const divideStage: StageModule<'divide'> = {
     return { values: `${component}.out`, nonNeg: `${component}.nonNeg`, size, bits: stage.bits }
   },
 
+  summary: (stage) => ({ shift: stage.shift }),
+
   toJson: (stage) => ({ ...stage, numerator: Array.from(stage.numerator), denominator: Array.from(stage.denominator) }),
   fromJson: (raw) => ({ ...(raw as unknown as QuantizedDivide), numerator: Int32Array.from(raw.numerator as number[]), denominator: Int32Array.from(raw.denominator as number[]) }),
 }

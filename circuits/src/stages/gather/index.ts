@@ -39,6 +39,8 @@ export const gatherStage: StageModule<'gather'> = {
     return nonNeg === ALL_NON_NEGATIVE ? { ...gathered, nonNeg } : gathered
   },
 
+  summary: () => ({}),
+
   toJson: (stage) => ({ ...stage, index: Array.from(stage.index) }),
   fromJson: (raw) => ({ ...(raw as unknown as QuantizedGather), index: Int32Array.from(raw.index as number[]) }),
 }

@@ -56,6 +56,8 @@ export const leakyReluStage: StageModule<'leakyRelu'> = {
     return { values: `${component}.out`, nonNeg: `${component}.outNonNeg`, size, bits: stage.bits }
   },
 
+  summary: (stage) => ({ shift: stage.shift }),
+
   toJson: (stage) => ({ ...stage, alpha: String(stage.alpha) }),
   fromJson: (raw) => ({ ...(raw as unknown as QuantizedLeakyRelu), alpha: BigInt(raw.alpha as string) }),
 }

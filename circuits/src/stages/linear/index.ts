@@ -143,6 +143,8 @@ export const linearStage: StageModule<'linear'> = {
     return out
   },
 
+  summary: (stage) => ({ shift: stage.shift, weights: stage.weights.length }),
+
   toJson: (stage) => ({ ...stage, rows: rowsToJson(stage.rows), weights: stage.weights.map(String), bias: stage.bias.map(String) }),
   fromJson: (raw) => ({ ...(raw as unknown as QuantizedLinear), rows: rowsFromJson(raw.rows as never), weights: (raw.weights as string[]).map(BigInt), bias: (raw.bias as string[]).map(BigInt) }),
 }

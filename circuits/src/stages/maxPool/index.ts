@@ -73,6 +73,8 @@ export const maxPoolStage: StageModule<'maxPool'> = {
     return { values: `${name}MaxPool.out`, nonNeg: current.nonNeg === ALL_NON_NEGATIVE ? ALL_NON_NEGATIVE : undefined, size, bits: stage.bits }
   },
 
+  summary: () => ({}),
+
   toJson: (stage) => ({ ...stage, windows: rowsToJson(stage.windows) }),
   fromJson: (raw) => ({ ...(raw as unknown as QuantizedMaxPool), windows: rowsFromJson(raw.windows as never) }),
 }

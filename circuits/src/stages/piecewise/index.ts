@@ -113,6 +113,8 @@ export const piecewiseStage: StageModule<'piecewise'> = {
     return { values: `${component}.out`, nonNeg: `${component}.nonNeg`, size, bits: stage.bits }
   },
 
+  summary: (stage) => ({ shift: stage.shift, function: stage.fn.name, segments: stage.segments }),
+
   toJson: (stage) => ({ ...stage, lo: String(stage.lo), c0: stage.c0.map(String), c1: stage.c1.map(String), c2: stage.c2.map(String) }),
   fromJson: (raw) => ({ ...(raw as unknown as QuantizedPiecewise), lo: BigInt(raw.lo as string), c0: (raw.c0 as string[]).map(BigInt), c1: (raw.c1 as string[]).map(BigInt), c2: (raw.c2 as string[]).map(BigInt) }),
 }

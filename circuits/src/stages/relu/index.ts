@@ -37,6 +37,8 @@ export const reluStage: StageModule<'relu'> = {
     return { values: `${component}.out`, nonNeg: ALL_NON_NEGATIVE, size, bits: stage.bits }
   },
 
+  summary: () => ({}),
+
   toJson: (stage) => ({ ...stage }),
   fromJson: (raw) => raw as unknown as QuantizedRelu,
 }
