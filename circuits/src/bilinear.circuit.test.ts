@@ -9,7 +9,7 @@ import { calculateWitness, failingConstraints, readR1cs, readSymbols, type R1cs 
 import { WitnessError } from './errors/circuit.js'
 import { concatInputs, rowsFromLists, stageInputs } from './ir/stages.js'
 import type { QuantizedBilinear, QuantizedModel, QuantizedStage } from './quantize/model.js'
-import { signedBits } from './quantize/quantize.js'
+import { signedBits } from './quantize/bounds.js'
 import { runReference } from './reference/runReference.js'
 import { seededRandom, TEST_BENEFICIARY, testDir } from './testing/opHarness.js'
 

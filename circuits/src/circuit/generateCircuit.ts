@@ -1,7 +1,8 @@
 import { wordCount } from '@veridict/sdk'
 import { stageInputs } from '../ir/stages.js'
 import type { QuantizedModel } from '../quantize/model.js'
-import { signedBits } from '../quantize/quantize.js'
+import { stageModule } from '../stages/index.js'
+import { ALL_NON_NEGATIVE, emitRescales, list, type CircuitTensor, type Emit, type SignBits } from './emit.js'
 
 export type GenerateCircuitParameters = {
   model: QuantizedModel
@@ -13,26 +14,6 @@ export type GenerateCircuitParameters = {
 }
 
 /**
- * The sign bits (value >= 0) that travel with a tensor: the name of a signal array pinned by the
- * range check (or LeakyRelu) that produced the values, ALL_NON_NEGATIVE after a Relu (every bit
- * is 1, no signal needed), or undefined when none is at hand (a consumer then adds Sign checks).
- * Each bit must be the sign of the value it travels with: a Relu multiplies by it, and a LeakyRelu
- * selects its branch by it. A concatenation of tensors carries its parts' bits in the same order
- * (a constant 1 for a part that is all >= 0), so bit i is still the sign of value i.
- */
-const ALL_NON_NEGATIVE = Symbol('every value >= 0')
-type SignBits = string | typeof ALL_NON_NEGATIVE | undefined
-
-/**
- * Tensor as circom signals: a value array, its sign bits, and the declared signed width `bits`
- * that every value lies in (range-checked by whatever produced it): Sign, MaxPool and ArgMax
- * are only sound and complete for inputs in that range.
- */
-type Tensor = { values: string; nonNeg: SignBits; size: number; bits: number }
-
-const list = (values: ArrayLike<number | bigint>) => `[${Array.from(values as ArrayLike<number>, String).join(',')}]`
-
-/**
  * The most weights one Linear component takes. circom compiles each component instance into one
  * WebAssembly function of about 34 bytes per weight, and V8 refuses functions over 7,654,321 bytes
  * (LeNet-5's second convolution, 240,000 weights, was 8.2 MB): a larger linear stage is split
@@ -40,33 +21,6 @@ const list = (values: ArrayLike<number | bigint>) => `[${Array.from(values as Ar
  * split changes none; stages at or under this size are written exactly as before.
  */
 export const LINEAR_CHUNK_WEIGHTS = 100_000
-
-/**
- * A linear stage's accumulators `${name}Acc` as several Linear components of at most
- * LINEAR_CHUNK_WEIGHTS weights each (a row is never split; one longer than that is a chunk alone).
- */
-function emitLinearChunks(emit: (line?: string) => void, name: string, input: { size: number; values: string }, offsets: ArrayLike<number>, indices: ArrayLike<number>, weights: ArrayLike<bigint>, bias: ArrayLike<bigint>, chunkWeights: number): void {
-  const rows = offsets.length - 1
-  emit(`signal ${name}Acc[${rows}];`)
-  let chunk = 0
-  for (let start = 0; start < rows; chunk++) {
-    let end = start + 1
-    while (end < rows && offsets[end + 1]! - offsets[start]! <= chunkWeights) end++
-    const from = offsets[start]!
-    const to = offsets[end]!
-    const component = `${name}Linear${chunk}`
-    if (to > from) {
-      const local = Array.from({ length: end - start + 1 }, (_, r) => offsets[start + r]! - from)
-      emit(`component ${component} = Linear(${input.size}, ${end - start}, ${to - from}, ${list(local)}, ${list(Array.prototype.slice.call(indices, from, to) as number[])}, ${list(Array.prototype.slice.call(weights, from, to) as bigint[])}, ${list(Array.prototype.slice.call(bias, start, end) as bigint[])});`)
-      emit(`${component}.in <== ${input.values};`)
-      emit(`for (var i = ${start}; i < ${end}; i++) ${name}Acc[i] <== ${component}.out[i - ${start}];`)
-    } else {
-      emit(`var ${name}Bias${chunk}[${end - start}] = ${list(Array.prototype.slice.call(bias, start, end) as bigint[])};`)
-      emit(`for (var i = ${start}; i < ${end}; i++) ${name}Acc[i] <== ${name}Bias${chunk}[i - ${start}];`)
-    }
-    start = end
-  }
-}
 
 /**
  * Emits the model's main circom file. Public signals are `inWords`, `outWords`, then
@@ -96,9 +50,9 @@ export function generateCircuit({ model, templateName, linearChunkWeights = LINE
   emit(`component unpack = Unpack(${inCount}, ${model.inputBits});`)
   emit('unpack.words <== inWords;')
   // tensors[t] is tensor t; a tensor's sign bits, once computed by a Sign check, are kept for its other consumers.
-  const tensors: Tensor[] = [{ values: 'unpack.values', nonNeg: 'unpack.nonNeg', size: inCount, bits: model.inputBits }]
+  const tensors: CircuitTensor[] = [{ values: 'unpack.values', nonNeg: 'unpack.nonNeg', size: inCount, bits: model.inputBits }]
 
-  const newTensor = (name: string, size: number, withSign: boolean, bits: number): Tensor => {
+  const newTensor = (name: string, size: number, withSign: boolean, bits: number): CircuitTensor => {
     emit(`signal ${name}[${size}];`)
     if (withSign) emit(`signal ${name}NonNeg[${size}];`)
     return { values: name, nonNeg: withSign ? `${name}NonNeg` : undefined, size, bits }
@@ -148,184 +102,21 @@ export function generateCircuit({ model, templateName, linearChunkWeights = LINE
       } else tensors.push({ ...rescaled, bits: stage.bits })
       return
     }
-    // Relu and LeakyRelu need sign bits for every input value: a Sign check for each input tensor without them.
-    if (stage.kind === 'relu' || stage.kind === 'leakyRelu') inputs.forEach((t, k) => ensureSignBits(t, inputs.length === 1 ? name : `${name}In${k}`))
-    const current = readInputs(emit, `${name}In`, inputs.map((t) => tensors[t]!), stage.kind === 'relu' || stage.kind === 'leakyRelu' || stage.kind === 'gather')
-    const bits = current.bits
-    let out: Tensor
-    switch (stage.kind) {
-      case 'linear': {
-        const nnz = stage.rows.indices.length
-        if (pooledFirst.has(s)) {
-          // Unrounded: out = round(acc / 2^shift) fits `bits`, so acc lies in bits + shift + 1 signed bits.
-          if (nnz > linearChunkWeights) emitLinearChunks(emit, name, current, stage.rows.offsets, stage.rows.indices, stage.weights, stage.bias, linearChunkWeights)
-          else if (nnz > 0) {
-            emit(`component ${name}Linear = Linear(${current.size}, ${size}, ${nnz}, ${list(stage.rows.offsets)}, ${list(stage.rows.indices)}, ${list(stage.weights)}, ${list(stage.bias)});`)
-            emit(`${name}Linear.in <== ${current.values};`)
-          } else emit(`var ${name}Bias[${size}] = ${list(stage.bias)};`)
-          const accumulators = nnz > linearChunkWeights ? `${name}Acc` : nnz > 0 ? `${name}Linear.out` : `${name}Bias`
-          out = { values: accumulators, nonNeg: undefined, size, bits: stage.bits + stage.shift + 1 }
-          pending.set(s + 1, { shift: stage.shift, bits: stage.bits, relu: false })
-          emit('// (rounded after the maxPool that reads these accumulators)')
-          break
-        }
-        if (nnz > linearChunkWeights) {
-          out = newTensor(name, size, true, stage.bits)
-          emitLinearChunks(emit, name, current, stage.rows.offsets, stage.rows.indices, stage.weights, stage.bias, linearChunkWeights)
-          emit(`component ${name}Rescale[${size}];`)
-          emit(`for (var i = 0; i < ${size}; i++) {`)
-          emit(`    ${name}Rescale[i] = Rescale(${stage.shift}, ${stage.bits});`)
-          emit(`    ${name}Rescale[i].in <== ${name}Acc[i];`)
-          emit(`    ${name}[i] <== ${name}Rescale[i].out;`)
-          emit(`    ${name}NonNeg[i] <== ${name}Rescale[i].nonNeg;`)
-          emit('}')
-          break
-        }
-        // circom has no empty arrays: with no weights at all (x - x, a product with 0) each accumulator is its bias.
-        if (nnz > 0) {
-          emit(`component ${name}Linear = Linear(${current.size}, ${size}, ${nnz}, ${list(stage.rows.offsets)}, ${list(stage.rows.indices)}, ${list(stage.weights)}, ${list(stage.bias)});`)
-          emit(`${name}Linear.in <== ${current.values};`)
-        } else emit(`var ${name}Bias[${size}] = ${list(stage.bias)};`)
-        out = newTensor(name, size, true, stage.bits)
-        emit(`component ${name}Rescale[${size}];`)
-        emit(`for (var i = 0; i < ${size}; i++) {`)
-        emit(`    ${name}Rescale[i] = Rescale(${stage.shift}, ${stage.bits});`)
-        emit(nnz > 0 ? `    ${name}Rescale[i].in <== ${name}Linear.out[i];` : `    ${name}Rescale[i].in <== ${name}Bias[i];`)
-        emit(`    ${name}[i] <== ${name}Rescale[i].out;`)
-        emit(`    ${name}NonNeg[i] <== ${name}Rescale[i].nonNeg;`)
-        emit('}')
-        break
-      }
-      case 'bilinear': {
-        // One multiplication constraint per pair (`${name}Prod`), then the same sums and range
-        // checks as a linear stage: a Linear with weights 1 over the products (each product used
-        // once, in order, so row r sums products offsets[r] .. offsets[r+1]-1) and a Rescale per
-        // output, whose top bit is the output's sign.
-        const { offsets } = stage.rows
-        const pairs = stage.left.length
-        if (offsets.length !== size + 1 || offsets[0] !== 0 || offsets[size] !== pairs || stage.right.length !== pairs || offsets.some((o, r) => r > 0 && o < offsets[r - 1]!))
-          throw new Error(`generateCircuit: stage ${s} (bilinear) has ${offsets.length} row offsets [${offsets[0]}..${offsets[offsets.length - 1]}] for ${size} outputs and ${pairs} left, ${stage.right.length} right indices`)
-        const outside = [...stage.left, ...stage.right].find((i) => !Number.isInteger(i) || i < 0 || i >= current.size)
-        if (outside !== undefined) throw new Error(`generateCircuit: stage ${s} (bilinear) reads value ${outside} of an input of ${current.size} values`)
-        // circom has no empty arrays: with no pairs at all every accumulator is 0.
-        if (pairs > 0) {
-          emit(`signal ${name}Prod[${pairs}];`)
-          emit(`var ${name}Left[${pairs}] = ${list(stage.left)};`)
-          emit(`var ${name}Right[${pairs}] = ${list(stage.right)};`)
-          emit(`for (var t = 0; t < ${pairs}; t++) {`)
-          emit(`    ${name}Prod[t] <== ${current.values}[${name}Left[t]] * ${current.values}[${name}Right[t]];`)
-          emit('}')
-          const ones = new Array<number>(pairs).fill(1)
-          const indices = Array.from({ length: pairs }, (_, t) => t)
-          emit(`component ${name}Linear = Linear(${pairs}, ${size}, ${pairs}, ${list(offsets)}, ${list(indices)}, ${list(ones)}, ${list(new Array<number>(size).fill(0))});`)
-          emit(`${name}Linear.in <== ${name}Prod;`)
-        }
-        out = newTensor(name, size, true, stage.bits)
-        emit(`component ${name}Rescale[${size}];`)
-        emit(`for (var i = 0; i < ${size}; i++) {`)
-        emit(`    ${name}Rescale[i] = Rescale(${stage.shift}, ${stage.bits});`)
-        emit(`    ${name}Rescale[i].in <== ${pairs > 0 ? `${name}Linear.out[i]` : '0'};`)
-        emit(`    ${name}[i] <== ${name}Rescale[i].out;`)
-        emit(`    ${name}NonNeg[i] <== ${name}Rescale[i].nonNeg;`)
-        emit('}')
-        break
-      }
-      case 'relu':
-      case 'leakyRelu': {
-        const nonNeg = current.nonNeg
-        if (nonNeg === undefined) throw new Error(`generateCircuit: stage ${s} (${stage.kind}) has no sign bits for its input`)
-        const component = `${name}${stage.kind === 'relu' ? 'Relu' : 'LeakyRelu'}`
-        emit(stage.kind === 'relu' ? `component ${component} = Relu(${size});` : `component ${component} = LeakyRelu(${size}, ${stage.alpha}, ${stage.shift}, ${stage.negBits});`)
-        emit(`${component}.in <== ${current.values};`)
-        if (nonNeg === ALL_NON_NEGATIVE) {
-          emit(`for (var i = 0; i < ${size}; i++) {`)
-          emit(`    ${component}.nonNeg[i] <== 1;`)
-          emit('}')
-        } else emit(`${component}.nonNeg <== ${nonNeg};`)
-        // Relu's outputs are all >= 0 (its input's sign bits would call a zeroed negative value
-        // negative); LeakyRelu computes the sign of its own output (with alpha < 0 a negative input
-        // gives a positive output).
-        out = { values: `${component}.out`, nonNeg: stage.kind === 'relu' ? ALL_NON_NEGATIVE : `${component}.outNonNeg`, size, bits: stage.bits }
-        break
-      }
-      case 'gather': {
-        const { nonNeg } = current
-        const gathered = newTensor(name, size, typeof nonNeg === 'string', stage.bits)
-        emit(`var ${name}Index[${size}] = ${list(stage.index)};`)
-        emit(`for (var i = 0; i < ${size}; i++) {`)
-        emit(`    ${name}[i] <== ${current.values}[${name}Index[i]];`)
-        if (typeof nonNeg === 'string') emit(`    ${name}NonNeg[i] <== ${nonNeg}[${name}Index[i]];`)
-        emit('}')
-        out = nonNeg === ALL_NON_NEGATIVE ? { ...gathered, nonNeg } : gathered
-        break
-      }
-      case 'maxPool': {
-        const { offsets, indices } = stage.windows
-        emit(`component ${name}MaxPool = MaxPool(${current.size}, ${size}, ${indices.length}, ${list(offsets)}, ${list(indices)}, ${bits});`)
-        emit(`${name}MaxPool.in <== ${current.values};`)
-        // The maximum of values >= 0 is >= 0; any other sign bits would have to be recomputed.
-        out = { values: `${name}MaxPool.out`, nonNeg: current.nonNeg === ALL_NON_NEGATIVE ? ALL_NON_NEGATIVE : undefined, size, bits: stage.bits }
-        break
-      }
-      case 'piecewise': {
-        // The comparisons in - lo and hi - in are Sign checks wide enough for every input of the declared width.
-        const hi = stage.lo + (BigInt(stage.segments) << BigInt(stage.segmentBits)) - 1n
-        const [xMin, xMax] = [-(1n << BigInt(bits - 1)), (1n << BigInt(bits - 1)) - 1n]
-        const cmpBits = Math.max(signedBits(xMin - stage.lo, xMax - stage.lo), signedBits(hi - xMax, hi - xMin))
-        let kBits = 0
-        while (1 << kBits < stage.segments) kBits++
-        if (stage.segmentBits + kBits === 0) kBits = 1
-        const component = `${name}Piecewise`
-        emit(`component ${component} = Piecewise(${size}, ${cmpBits}, ${stage.lo}, ${stage.segmentBits}, ${kBits}, ${stage.segments}, ${list(stage.c0)}, ${list(stage.c1)}, ${list(stage.c2)}, ${stage.shift}, ${stage.bits});`)
-        emit(`${component}.in <== ${current.values};`)
-        out = { values: `${component}.out`, nonNeg: `${component}.nonNeg`, size, bits: stage.bits }
-        break
-      }
-      case 'divide': {
-        // The numerators and denominators gathered from the (concatenated) input, then Divide
-        // (templates/Divide.circom): the clamp by a comparison, quotient and remainder range-checked.
-        const outside = [...stage.numerator, ...stage.denominator].find((i) => !Number.isInteger(i) || i < 0 || i >= current.size)
-        if (outside !== undefined || stage.numerator.length !== size || stage.denominator.length !== size)
-          throw new Error(`generateCircuit: stage ${s} (divide) has ${stage.numerator.length} numerators and ${stage.denominator.length} denominators for ${size} outputs, reading value ${outside} of ${current.size}`)
-        // Each distinct denominator is clamped once (a LayerNormalization row's root serves the whole row).
-        const component = `${name}Divide`
-        const distinct = [...new Set(stage.denominator)]
-        const slot = new Map(distinct.map((d, j) => [d, j]))
-        emit(`var ${name}Num[${size}] = ${list(stage.numerator)};`)
-        emit(`var ${name}Den[${distinct.length}] = ${list(distinct)};`)
-        emit(`component ${component} = Divide(${size}, ${distinct.length}, ${list(Array.from(stage.denominator, (d) => slot.get(d)!))}, ${bits}, ${stage.shift}, ${stage.bits});`)
-        emit(`for (var i = 0; i < ${size}; i++) {`)
-        emit(`    ${component}.num[i] <== ${current.values}[${name}Num[i]];`)
-        emit('}')
-        emit(`for (var j = 0; j < ${distinct.length}; j++) {`)
-        emit(`    ${component}.den[j] <== ${current.values}[${name}Den[j]];`)
-        emit('}')
-        out = { values: `${component}.out`, nonNeg: `${component}.nonNeg`, size, bits: stage.bits }
-        break
-      }
-      case 'sqrt': {
-        // x = max(in, 0)·2^shift < 2^(bits - 1 + shift); both gaps of y² <= x < (y + 1)² fit in wBits.
-        const wBits = Math.max(bits - 1 + stage.shift, stage.bits) + 1
-        const component = `${name}Sqrt`
-        emit(`component ${component} = Sqrt(${size}, ${bits}, ${stage.shift}, ${stage.bits}, ${wBits});`)
-        emit(`${component}.in <== ${current.values};`)
-        out = { values: `${component}.out`, nonNeg: ALL_NON_NEGATIVE, size, bits: stage.bits }
-        break
-      }
-      case 'argMax': {
-        const { offsets, indices } = stage.groups
-        // The comparisons are range checks sized for the inputs: never narrower than the widest input.
-        const inBits = Math.max(stage.inBits, bits)
-        out = newTensor(name, size, false, stage.bits)
-        for (let r = 0; r < size; r++) {
-          const group = Array.from(indices.subarray(offsets[r]!, offsets[r + 1]!))
-          emit(`component ${name}ArgMax${r} = ArgMax(${group.length}, ${inBits});`)
-          group.forEach((idx, k) => emit(`${name}ArgMax${r}.in[${k}] <== ${current.values}[${idx}];`))
-          emit(`${name}[${r}] <== ${name}ArgMax${r}.out;`)
-        }
-        break
-      }
-    }
+    // A kind whose circuit selects by sign bits (Relu, LeakyRelu) gets a Sign check on each input tensor without them.
+    const module = stageModule(stage.kind)
+    if (module.signBits === 'required') inputs.forEach((t, k) => ensureSignBits(t, inputs.length === 1 ? name : `${name}In${k}`))
+    const current = readInputs(emit, `${name}In`, inputs.map((t) => tensors[t]!), module.signBits !== 'none')
+    const out = module.circuit(stage, {
+      emit,
+      name,
+      s,
+      size,
+      current,
+      newTensor,
+      linearChunkWeights,
+      poolFirst: pooledFirst.has(s),
+      deferRescale: ({ shift, bits }) => pending.set(s + 1, { shift, bits, relu: false }),
+    })
     tensors.push(out)
   })
 
@@ -350,7 +141,7 @@ export function generateCircuit({ model, templateName, linearChunkWeights = LINE
 }
 
 /** Sign bits of `tensor` from a Sign check of each value at its declared width. */
-function signBits(emit: (line?: string) => void, name: string, tensor: Tensor): string {
+function signBits(emit: Emit, name: string, tensor: CircuitTensor): string {
   emit(`component ${name}Sign[${tensor.size}];`)
   emit(`signal ${name}SignBit[${tensor.size}];`)
   emit(`for (var i = 0; i < ${tensor.size}; i++) {`)
@@ -368,11 +159,11 @@ function signBits(emit: (line?: string) => void, name: string, tensor: Tensor): 
  * `withSign` and sign bits on every part, a signal array `${name}NonNeg` of the parts' bits in the
  * same order (1 for an all >= 0 part); else undefined.
  */
-function readInputs(emit: (line?: string) => void, name: string, parts: readonly Tensor[], withSign: boolean): Tensor {
+function readInputs(emit: Emit, name: string, parts: readonly CircuitTensor[], withSign: boolean): CircuitTensor {
   if (parts.length === 1) return parts[0]!
   const size = parts.reduce((n, p) => n + p.size, 0)
   const bits = parts.reduce((b, p) => Math.max(b, p.bits), 0)
-  const wire = (target: string, source: (part: Tensor) => string) => {
+  const wire = (target: string, source: (part: CircuitTensor) => string) => {
     emit(`signal ${target}[${size}];`)
     let offset = 0
     for (const part of parts) {
@@ -393,23 +184,15 @@ function readInputs(emit: (line?: string) => void, name: string, parts: readonly
   return { values: name, nonNeg, size, bits }
 }
 
-/** `${name}[i]` (with its sign bits `${name}NonNeg[i]`) = Rescale(shift, bits) of `accumulator` (an expression in i), for i < size. */
-function emitRescales(emit: (line?: string) => void, name: string, accumulator: string, size: number, shift: number, bits: number): void {
-  emit(`component ${name}Rescale[${size}];`)
-  emit(`for (var i = 0; i < ${size}; i++) {`)
-  emit(`    ${name}Rescale[i] = Rescale(${shift}, ${bits});`)
-  emit(`    ${name}Rescale[i].in <== ${accumulator};`)
-  emit(`    ${name}[i] <== ${name}Rescale[i].out;`)
-  emit(`    ${name}NonNeg[i] <== ${name}Rescale[i].nonNeg;`)
-  emit('}')
-}
-
 /**
  * Linear stages whose output only a maxPool reads, directly or through a relu that only it reads
  * (conv, [BatchNorm folded in,] ReLU, MaxPool): the pool then compares the unrounded accumulators
  * and only each window's maximum is rescaled (and relu'd), which gives the same outputs (max
  * commutes with the non-decreasing rounding and relu) for fewer constraints: one rescale per window
  * instead of one per element, for comparisons shift + 1 bits wider. Only where that is cheaper.
+ * It spans three kinds, so it lives here rather than in a stage module: the linear module emits
+ * accumulators when CircuitContext.poolFirst says so, and generateCircuit itself emits the relu and
+ * maxPool that follow (before dispatching to their modules).
  */
 export function poolBeforeRescale(model: QuantizedModel): Set<number> {
   const readers = new Map<number, number[]>()

@@ -6,6 +6,8 @@ import { valuesPerWord, wordCount } from '../../../sdk/src/encoding/pack.js'
 import { ManifestError } from '../errors/artifacts.js'
 import type { AgreementReport } from '../quantize/calibrate.js'
 import type { QuantizationSettings, QuantizedModel } from '../quantize/model.js'
+import { stageModule } from '../stages/index.js'
+import type { StageSummary } from '../stages/types.js'
 
 export const MANIFEST_FORMAT = 'veridict-manifest/2'
 export const ROUNDING_RULE = 'round half up after every product: y = floor((acc + 2^(shift-1)) / 2^shift)'
@@ -72,7 +74,7 @@ export type ModelManifest = {
   input: TensorLayout
   output: TensorLayout & { kind: 'class-index' | 'values' }
   publicSignals: { count: number; layout: string[] }
-  stages: { kind: string; sources: string[]; shape: number[]; bits: number; inputs?: number[]; shift?: number; weights?: number; products?: number; function?: string; segments?: number }[]
+  stages: ({ kind: string; sources: string[]; shape: number[]; bits: number; inputs?: number[] } & StageSummary)[]
   notes: string[]
   calibration: AgreementReport
   circuit: { templateName: string; constraints: number; wires: number; publicInputs: number; keccak256: Hex } | undefined
@@ -139,10 +141,7 @@ export function stageSummaries(model: QuantizedModel): ModelManifest['stages'] {
     shape: s.shape,
     bits: s.bits,
     ...(s.inputs ? { inputs: s.inputs } : {}),
-    ...(s.kind === 'linear' || s.kind === 'leakyRelu' || s.kind === 'bilinear' || s.kind === 'piecewise' || s.kind === 'divide' || s.kind === 'sqrt' ? { shift: s.shift } : {}),
-    ...(s.kind === 'linear' ? { weights: s.weights.length } : {}),
-    ...(s.kind === 'bilinear' ? { products: s.left.length } : {}),
-    ...(s.kind === 'piecewise' ? { function: s.fn.name, segments: s.segments } : {}),
+    ...stageModule(s.kind).summary(s),
   }))
 }
 

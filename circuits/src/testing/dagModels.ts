@@ -1,6 +1,6 @@
 import { concatInputs, rowsFromLists, stageInputs } from '../ir/stages.js'
 import type { QuantizedModel, QuantizedStage } from '../quantize/model.js'
-import { signedBits } from '../quantize/quantize.js'
+import { signedBits } from '../quantize/bounds.js'
 
 /**
  * Hand-built quantized models for the executors' tests: stages are given without bit widths,
