@@ -3,11 +3,11 @@ import { BaseError } from './base.js'
 export const SUPPORTED_OPS = [
   'Gemm', 'MatMul', 'Add', 'Sub', 'Mul', 'Div', 'Relu', 'LeakyRelu', 'Flatten', 'Reshape', 'Squeeze',
   'Unsqueeze', 'Transpose', 'Identity', 'Dropout', 'Constant', 'Conv', 'ConvTranspose', 'AveragePool', 'MaxPool',
-  'GlobalAveragePool', 'BatchNormalization', 'ArgMax', 'Softmax', 'Concat', 'Split', 'Slice',
+  'GlobalAveragePool', 'BatchNormalization', 'ArgMax', 'Softmax', 'LogSoftmax', 'Concat', 'Split', 'Slice',
   'Gather (constant indices, or rows of a constant table by integer indices)', 'Neg', 'Abs', 'Clip', 'PRelu', 'Max', 'Min',
   'ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'Pad', 'Sum', 'Mean', 'HardSigmoid', 'HardSwish',
   'Expand', 'Tile', 'Resize (nearest)', 'Upsample (nearest)', 'Sigmoid', 'Tanh', 'Erf', 'Exp', 'Softsign',
-  'Softplus', 'Gelu', 'Elu', 'Selu', 'Sqrt', 'Reciprocal', 'LayerNormalization', 'Cast (to float)', 'LinearRegressor', 'LinearClassifier', 'TreeEnsembleRegressor', 'TreeEnsembleClassifier', 'Normalizer', 'ZipMap (its scores are compiled)',
+  'Softplus', 'Gelu', 'Elu', 'Selu', 'Sqrt', 'Reciprocal', 'LayerNormalization', 'Cast (to float or double)', 'LinearRegressor', 'LinearClassifier', 'TreeEnsembleRegressor', 'TreeEnsembleClassifier', 'Normalizer', 'ZipMap (its scores are compiled)',
 ] as const
 
 type NodeRef = { node: string; op: string }
@@ -76,7 +76,7 @@ export class UnsupportedGraphError extends BaseError {
   override name = 'UnsupportedGraphError'
   constructor({ reason, details }: { reason: string; details?: string }) {
     super(`Unsupported model graph: ${reason}.`, {
-      details: details ?? 'The compiler takes a chain of ops with one input and one output, where every op other than the first reads one activation tensor and constants.',
+      details: details ?? 'The compiler takes a graph (any DAG of supported ops with static shapes) with one input and one output: docs/ops.md lists the ops and their attributes.',
     })
   }
 }

@@ -54,8 +54,6 @@ const softmax: OpHandler = (lowering) => {
     out(node.op === 'Softmax' ? emitSoftmax(lowering, single(), lowerSoftmax(ctx)) : emitSoftmax(lowering, single(), lowerSoftmax(ctx), true))
     return
   }
-  if (!(after.length === 0 || (after.length === 1 && after[0]!.op === 'ArgMax')))
-    ctx.unsupported(`${node.op} is supported only as the last op (or just before a final ArgMax), where it is dropped`)
   note(
     after.length === 0
       ? `${node.op} "${node.name}" at the end was dropped: outputs are the logits before it (it does not change the ranking of classes).`
