@@ -22,7 +22,7 @@ describe('bad models get precise errors', () => {
     expect(() => compile(bytes)).toThrowErrorMatchingInlineSnapshot(`
       [UnsupportedOpError: Unsupported op at node "act" (Sin).
 
-      Details: Supported ops: Gemm, MatMul, Add, Sub, Mul, Div, Relu, LeakyRelu, Flatten, Reshape, Squeeze, Unsqueeze, Transpose, Identity, Dropout, Constant, Conv, ConvTranspose, AveragePool, MaxPool, GlobalAveragePool, BatchNormalization, ArgMax, Softmax, Concat, Split, Slice, Gather (constant indices, or rows of a constant table by integer indices), Neg, Abs, Clip, PRelu, Max, Min, ReduceSum, ReduceMean, ReduceMax, ReduceMin, Pad, Sum, Mean, HardSigmoid, HardSwish, Expand, Tile, Resize (nearest), Upsample (nearest), Sigmoid, Tanh, Erf, Exp, Softsign, Softplus, Gelu, Elu, Selu, Sqrt, Reciprocal, LayerNormalization, Cast (to float), LinearRegressor, LinearClassifier, TreeEnsembleRegressor, TreeEnsembleClassifier, Normalizer, ZipMap (its scores are compiled).]
+      Details: Supported ops: Gemm, MatMul, Add, Sub, Mul, Div, Relu, LeakyRelu, Flatten, Reshape, Squeeze, Unsqueeze, Transpose, Identity, Dropout, Constant, Conv, ConvTranspose, AveragePool, MaxPool, GlobalAveragePool, BatchNormalization, ArgMax, Softmax, LogSoftmax, Concat, Split, Slice, Gather (constant indices, or rows of a constant table by integer indices), Neg, Abs, Clip, PRelu, Max, Min, ReduceSum, ReduceMean, ReduceMax, ReduceMin, Pad, Sum, Mean, HardSigmoid, HardSwish, Expand, Tile, Resize (nearest), Upsample (nearest), Sigmoid, Tanh, Erf, Exp, Softsign, Softplus, Gelu, Elu, Selu, Sqrt, Reciprocal, LayerNormalization, Cast (to float or double), LinearRegressor, LinearClassifier, TreeEnsembleRegressor, TreeEnsembleClassifier, Normalizer, ZipMap (its scores are compiled).]
     `)
   })
 
