@@ -42,11 +42,11 @@ export async function testDir(prefix: string): Promise<string> {
   return mkdtemp(join(REPO_ROOT, '.cache', `test-${prefix}-`))
 }
 
-export type OpCase = {
+/** A model lowered and quantized, with its canonical executors: what every executor comparison needs. */
+export type OpExecutors = {
   bytes: Uint8Array
   ir: ModelIR
   model: QuantizedModel
-  circuit: CompileCircomReturnType
   inputName: string
   inputShape: number[]
   /** An integer-typed input's element type (onnxruntime is fed that type). */
@@ -58,23 +58,47 @@ export type OpCase = {
   canonical64: CanonicalExecutor
 }
 
-/** Lowers, quantizes and compiles an ONNX model's circuit (no keys): what every op test needs. */
-export async function compileOpCase(bytes: Uint8Array, settings: QuantizationSettings, name = 'op', load: LoadModelOptions = {}, circuitOptions: Pick<GenerateCircuitParameters, 'poolBeforeRescale'> & { optimization?: 0 | 1 | undefined } = {}): Promise<OpCase> {
+export type OpCase = OpExecutors & { circuit: CompileCircomReturnType }
+
+/** Lowers and quantizes an ONNX model and builds its canonical executors, without a circuit. */
+export async function prepareOpCase(bytes: Uint8Array, settings: QuantizationSettings, load: LoadModelOptions = {}): Promise<OpExecutors> {
   const graph = loadModel(bytes, load)
   const ir = lowerGraph(graph)
   const model = quantizeIR(ir, settings)
+  const canonical = await createCanonicalExecutor({ model })
+  const canonical64 = await createCanonicalExecutor({ model, precision: 'float64' })
+  return { bytes, ir, model, inputName: graph.input.name, inputShape: graph.input.shape, inputType: graph.input.type, outputName: graph.output.name, canonical, canonical64 }
+}
+
+/** Lowers, quantizes and compiles an ONNX model's circuit (no keys): what every op test needs. */
+export async function compileOpCase(bytes: Uint8Array, settings: QuantizationSettings, name = 'op', load: LoadModelOptions = {}, circuitOptions: Pick<GenerateCircuitParameters, 'poolBeforeRescale'> & { optimization?: 0 | 1 | undefined } = {}): Promise<OpCase> {
+  const prepared = await prepareOpCase(bytes, settings, load)
   const dir = await testDir(name)
   const file = join(dir, 'model.circom')
   const { writeFile } = await import('node:fs/promises')
-  await writeFile(file, generateCircuit({ model, templateName: 'OpTest', poolBeforeRescale: circuitOptions.poolBeforeRescale }))
+  await writeFile(file, generateCircuit({ model: prepared.model, templateName: 'OpTest', poolBeforeRescale: circuitOptions.poolBeforeRescale }))
   const circuit = await compileCircom({ file, outDir: dir, optimization: circuitOptions.optimization ?? 1 })
-  const canonical = await createCanonicalExecutor({ model })
-  const canonical64 = await createCanonicalExecutor({ model, precision: 'float64' })
-  return { bytes, ir, model, circuit, inputName: graph.input.name, inputShape: graph.input.shape, inputType: graph.input.type, outputName: graph.output.name, canonical, canonical64 }
+  return { ...prepared, circuit }
 }
 
 /** `canonical`, `canonical64`: the outputs of the fast canonical executors (onnxruntime on the integer graph). */
-export type OpRun = { onnxruntime: Float32Array; float: Float64Array; reference: bigint[]; canonical: bigint[]; canonical64: bigint[]; dequantized: number[]; failing: number }
+export type ExecutorsRun = { onnxruntime: Float32Array; float: Float64Array; reference: bigint[]; canonical: bigint[]; canonical64: bigint[]; dequantized: number[] }
+export type OpRun = ExecutorsRun & { failing: number }
+
+/** Runs one input through onnxruntime, the float IR, the reference executor and the canonical executors. */
+export async function runExecutors(c: OpExecutors, input: Float32Array): Promise<ExecutorsRun> {
+  const session = await ort.InferenceSession.create(c.bytes)
+  const tensor =
+    c.inputType === 'int64' ? new ort.Tensor('int64', BigInt64Array.from(input, (v) => BigInt(Math.round(v))), c.inputShape) : c.inputType === 'int32' ? new ort.Tensor('int32', Int32Array.from(input, Math.round), c.inputShape) : new ort.Tensor('float32', input, c.inputShape)
+  const result = await session.run({ [c.inputName]: tensor })
+  const onnxruntime = result[c.outputName]!.data as Float32Array
+  const float = evaluateFloat(c.ir, input)
+  const q = quantizeInput(c.model, input)
+  const reference = runReference(c.model, q)
+  const canonical = await c.canonical.run(q)
+  const canonical64 = await c.canonical64.run(q)
+  return { onnxruntime: Float32Array.from(onnxruntime, Number), float, reference, canonical, canonical64, dequantized: dequantizeOutput(c.model, reference) }
+}
 
 /**
  * Runs one input through onnxruntime, the float IR, the reference executor and the circuit. The
@@ -82,21 +106,11 @@ export type OpRun = { onnxruntime: Float32Array; float: Float64Array; reference:
  * when the circuit's output equals the reference exactly; `failing` counts violated constraints.
  */
 export async function runOpCase(c: OpCase, input: Float32Array): Promise<OpRun> {
-  const session = await ort.InferenceSession.create(c.bytes)
-  const tensor =
-    c.inputType === 'int64' ? new ort.Tensor('int64', BigInt64Array.from(input, (v) => BigInt(Math.round(v))), c.inputShape) : c.inputType === 'int32' ? new ort.Tensor('int32', Int32Array.from(input, Math.round), c.inputShape) : new ort.Tensor('float32', input, c.inputShape)
-  const feeds = { [c.inputName]: tensor }
-  const result = await session.run(feeds)
-  const onnxruntime = result[c.outputName]!.data as Float32Array
-  const float = evaluateFloat(c.ir, input)
+  const run = await runExecutors(c, input)
   const q = quantizeInput(c.model, input)
-  const reference = runReference(c.model, q)
   const witness = await calculateWitness(
     c.circuit.wasm,
-    circuitInput({ inputWords: packValues(q, c.model.inputBits), outputWords: packValues(reference, c.model.outputBits), beneficiary: TEST_BENEFICIARY }),
+    circuitInput({ inputWords: packValues(q, c.model.inputBits), outputWords: packValues(run.reference, c.model.outputBits), beneficiary: TEST_BENEFICIARY }),
   )
-  const failing = failingConstraints(await readR1cs(c.circuit.r1cs), witness).length
-  const canonical = await c.canonical.run(q)
-  const canonical64 = await c.canonical64.run(q)
-  return { onnxruntime: Float32Array.from(onnxruntime, Number), float, reference, canonical, canonical64, dequantized: dequantizeOutput(c.model, reference), failing }
+  return { ...run, failing: failingConstraints(await readR1cs(c.circuit.r1cs), witness).length }
 }
