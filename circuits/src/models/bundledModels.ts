@@ -199,36 +199,46 @@ export async function trainBundledModel(spec: BundledModelSpec, overrides: Train
       trainSize: train.labels.length,
       testSize: test.labels.length,
     },
-    training: {
-      seed: spec.seed,
-      optimizer: 'Adam (beta1 0.9, beta2 0.999, eps 1e-8), learning rate cosine-decayed from the value below to 0',
-      loss: 'softmax cross-entropy',
-      epochs,
-      batchSize: spec.batchSize,
-      learningRate: spec.learningRate,
-      finalLoss: epochLosses.at(-1) ?? Number.NaN,
-    },
-    accuracy: {
-      train: trainAccuracy.accuracy,
-      test: testAccuracy.accuracy,
-      measuredWith: `onnxruntime-node ${packageVersion('onnxruntime-node')} on the exported file, batch size 1, float32 inputs`,
-    },
+    training: adamTraining(spec, epochs, epochLosses),
+    accuracy: onnxAccuracy(trainAccuracy.accuracy, testAccuracy.accuracy),
     testset: `${spec.name}.testset.json`,
   }
+  const testset = heldOutTestset({ name: spec.name, inputShape, classLabels: dataset.classLabels, train, test, calibrationSize: spec.calibrationSize, layout: 'raw model inputs as the ONNX input expects them' })
+  return { onnx, metadata, testset }
+}
 
-  const calibration = selectSamples(train, Array.from({ length: Math.min(spec.calibrationSize, train.labels.length) }, (_, index) => index))
-  const testset: BundledTestset = {
-    name: spec.name,
+/** The `training` metadata of a model trained by mlp.ts's Adam on softmax cross-entropy. */
+export function adamTraining(spec: { seed: number; batchSize: number; learningRate: number }, epochs: number, epochLosses: readonly number[]) {
+  return {
+    seed: spec.seed,
+    optimizer: 'Adam (beta1 0.9, beta2 0.999, eps 1e-8), learning rate cosine-decayed from the value below to 0',
+    loss: 'softmax cross-entropy',
+    epochs,
+    batchSize: spec.batchSize,
+    learningRate: spec.learningRate,
+    finalLoss: epochLosses.at(-1) ?? Number.NaN,
+  }
+}
+
+/** The `accuracy` metadata: onnxruntime's accuracy on the exported file over the train and test splits. */
+export function onnxAccuracy(train: number, test: number) {
+  return { train, test, measuredWith: `onnxruntime-node ${packageVersion('onnxruntime-node')} on the exported file, batch size 1, float32 inputs` }
+}
+
+/** The committed test set: the whole held-out split, and the first `calibrationSize` training samples for calibration. */
+export function heldOutTestset({ name, inputShape, classLabels, train, test, calibrationSize, layout }: { name: string; inputShape: number[]; classLabels: string[]; train: Dataset; test: Dataset; calibrationSize: number; layout: string }): BundledTestset {
+  const calibration = selectSamples(train, Array.from({ length: Math.min(calibrationSize, train.labels.length) }, (_, index) => index))
+  return {
+    name,
     inputShape,
-    classLabels: dataset.classLabels,
-    description: `The whole held-out test split (${test.labels.length} samples, never seen in training), raw model inputs as the ONNX input expects them.`,
+    classLabels,
+    description: `The whole held-out test split (${test.labels.length} samples, never seen in training), ${layout}.`,
     ...samplesOf(test),
     calibration: {
       description: `The first ${calibration.labels.length} samples of the shuffled training split, for calibrating quantization scales.`,
       ...samplesOf(calibration),
     },
   }
-  return { onnx, metadata, testset }
 }
 
 function standardizationOf(dataset: Dataset): Standardization {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { type BundledTestset, MNIST_SPLIT_SEED, MNIST_TEST_FRACTION, packageVersion, samplesOf } from './bundledModels.js'
+import { adamTraining, heldOutTestset, MNIST_SPLIT_SEED, MNIST_TEST_FRACTION, onnxAccuracy, packageVersion } from './bundledModels.js'
 import { calibrateBatchNorms, createCnn, parameterCountOf, trainCnn } from './cnn.js'
 import { evaluateOnnx } from './evaluateOnnx.js'
 import { CNN_INPUT_NAME, CNN_OUTPUT_NAME, describeLayers, exportCnn } from './exportCnn.js'
@@ -69,34 +69,18 @@ export async function trainCnnZooModel(spec: CnnZooModelSpec, overrides: TrainZo
       trainedOn: trainCount,
       testSize: test.labels.length,
     },
-    training: {
-      seed: spec.seed,
-      optimizer: 'Adam (beta1 0.9, beta2 0.999, eps 1e-8), learning rate cosine-decayed from the value below to 0',
-      loss: 'softmax cross-entropy',
-      epochs,
-      batchSize: spec.batchSize,
-      learningRate: spec.learningRate,
-      finalLoss: epochLosses.at(-1) ?? Number.NaN,
-    },
-    accuracy: {
-      train: trainAccuracy.accuracy,
-      test: testAccuracy.accuracy,
-      measuredWith: `onnxruntime-node ${packageVersion('onnxruntime-node')} on the exported file, batch size 1, float32 inputs`,
-    },
+    training: adamTraining(spec, epochs, epochLosses),
+    accuracy: onnxAccuracy(trainAccuracy.accuracy, testAccuracy.accuracy),
     testset: `${spec.name}.testset.json`,
   }
-
-  const calibration = selectSamples(split.train, Array.from({ length: Math.min(spec.calibrationSize, split.train.labels.length) }, (_, index) => index))
-  const testset: BundledTestset = {
+  const testset = heldOutTestset({
     name: spec.name,
     inputShape: onnxShape,
     classLabels: dataset.classLabels,
-    description: `The whole held-out test split (${test.labels.length} samples, never seen in training), flat row-major pixels; the ONNX input takes them as [${onnxShape.join(', ')}].`,
-    ...samplesOf(test),
-    calibration: {
-      description: `The first ${calibration.labels.length} samples of the shuffled training split, for calibrating quantization scales.`,
-      ...samplesOf(calibration),
-    },
-  }
+    train: split.train,
+    test,
+    calibrationSize: spec.calibrationSize,
+    layout: `flat row-major pixels; the ONNX input takes them as [${onnxShape.join(', ')}]`,
+  })
   return { onnx, metadata, testset, trainingSeconds }
 }
