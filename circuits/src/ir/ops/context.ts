@@ -1,5 +1,6 @@
 import { ShapeMismatchError, UnsupportedAttributeError, UnsupportedOpError } from '../../errors/compile.js'
 import type { AttributeValue, ConstTensor, OnnxNode } from '../../onnx/graph.js'
+import { sizeOf } from '../../onnx/graph.js'
 import type { Stage } from '../stages.js'
 
 /** A linear stage under construction: per output element, its (input index, weight) terms. */
@@ -130,4 +131,19 @@ export function linearStage(source: string, shape: number[], rows: LinearRows): 
     weights.set(rows.weights[i]!, offsets[i]!)
   })
   return { kind: 'linear', sources: [source], shape, rows: { offsets, indices }, weights, bias: rows.bias }
+}
+
+/**
+ * The distinct tensors `inputs` read, in order (a stage's `inputs`), and where each starts in
+ * their concatenation: value i of input v is element base.get(v.tensor) + i of what the stage reads.
+ */
+export function concatenatedReads(inputs: readonly Value[]): { reads: number[]; base: Map<number, number> } {
+  const reads = [...new Set(inputs.map((v) => v.tensor))]
+  const base = new Map<number, number>()
+  let offset = 0
+  for (const t of reads) {
+    base.set(t, offset)
+    offset += sizeOf(inputs.find((v) => v.tensor === t)!.shape)
+  }
+  return { reads, base }
 }

@@ -1,5 +1,5 @@
 import { sizeOf } from '../../onnx/graph.js'
-import { linearStage, normalizeAxis, type LinearRows, type NodeContext, type OpHandler, type OpTable, type Value } from './context.js'
+import { concatenatedReads, type LinearRows, linearStage, type NodeContext, normalizeAxis, type OpHandler, type OpTable, type Value } from './context.js'
 import { flatIndex, gatherOver } from './geometry.js'
 
 /** Gather by constant indices (a gather stage), or from a constant table by an activation of indices (a lookup). */
@@ -98,13 +98,7 @@ function lowerConcat(ctx: NodeContext, inputs: Value[]): { shape: number[]; inde
   for (const v of inputs)
     if (v.shape.length !== rank || v.shape.some((d, i) => i !== axis && d !== inputs[0]!.shape[i]))
       ctx.mismatch(`inputs [${inputs.map((x) => x.shape.join(', ')).join('] and [')}] differ outside axis ${axis}`)
-  const reads = [...new Set(inputs.map((v) => v.tensor))]
-  const base = new Map<number, number>()
-  let offset = 0
-  for (const t of reads) {
-    base.set(t, offset)
-    offset += sizeOf(inputs.find((v) => v.tensor === t)!.shape)
-  }
+  const { reads, base } = concatenatedReads(inputs)
   const starts: number[] = []
   let along = 0
   for (const v of inputs) {

@@ -1,7 +1,7 @@
 import type { ConstTensor } from '../../onnx/graph.js'
 import { sizeOf } from '../../onnx/graph.js'
 import { broadcastIndex, broadcastShapes, transposeIndex } from '../shapes.js'
-import { linearStage, type LinearRows, type NodeContext, type OpHandler, type OpTable, type Value } from './context.js'
+import { concatenatedReads, type LinearRows, linearStage, type NodeContext, type OpHandler, type OpTable, type Value } from './context.js'
 
 /** Gemm and MatMul by a constant (a linear stage); MatMul of two activations (a bilinear stage). */
 const matMul: OpHandler = ({ ctx, inputs, single, emit, out }) => {
@@ -195,13 +195,7 @@ function lowerSum(ctx: NodeContext, inputs: Value[]): { shape: number[]; rows: L
   let shape: number[] | undefined = shapes[0]!
   for (const other of shapes.slice(1)) shape = shape && broadcastShapes(shape, other)
   if (!shape) ctx.mismatch(`shapes ${shapes.map((d) => `[${d.join(', ')}]`).join(', ')} do not broadcast`)
-  const reads = [...new Set(inputs.map((v) => v.tensor))]
-  const base = new Map<number, number>()
-  let offset = 0
-  for (const t of reads) {
-    base.set(t, offset)
-    offset += sizeOf(inputs.find((v) => v.tensor === t)!.shape)
-  }
+  const { reads, base } = concatenatedReads(inputs)
   const weight = ctx.node.op === 'Mean' ? 1 / operands.length : 1
   const size = sizeOf(shape)
   const rows: LinearRows = { indices: Array.from({ length: size }, () => []), weights: Array.from({ length: size }, () => []), bias: new Float64Array(size) }
