@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
-import { packValues } from '../../sdk/src/encoding/pack.js'
+import { packValues } from '@veridict/sdk'
 import { compileCircom, type CompileCircomReturnType } from './circuit/compileCircom.js'
 import { generateCircuit } from './circuit/generateCircuit.js'
 import { circuitInput } from './circuit/publicSignals.js'
