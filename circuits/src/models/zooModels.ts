@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import type { TrainBoostedTreesParameters } from './boostedTrees.js'
 import type { BundledTestset } from './bundledModels.js'
 import type { LayerSpec } from './cnn.js'
 import type { QuantizedAccuracy } from './measureQuantized.js'
@@ -54,17 +55,11 @@ export type LogisticRegressionZooModelSpec = ZooModelSpecBase & {
   l2: number
 }
 
+/** The boosting hyperparameters are trainBoostedTrees' own. */
 export type BoostedTreesZooModelSpec = ZooModelSpecBase & {
   kind: 'boostedTrees'
   data: CreditDataSpec
-  trees: number
-  maxDepth: number
-  learningRate: number
-  l2: number
-  minChildWeight: number
-  subsample: number
-  bins: number
-}
+} & Pick<TrainBoostedTreesParameters, 'trees' | 'maxDepth' | 'learningRate' | 'l2' | 'minChildWeight' | 'subsample' | 'bins'>
 
 export type TransformerZooModelSpec = ZooModelSpecBase & {
   kind: 'transformer'
