@@ -1,8 +1,17 @@
 import { createHash } from 'node:crypto'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import * as ort from 'onnxruntime-node'
 import { describe, expect, test } from 'vitest'
+import { compileModel } from '../compile/compileModel.js'
+import { prove } from '../prove/prove.js'
+import { verify } from '../prove/verify.js'
+import { setupModel } from '../setup/setupModel.js'
+import { TEST_BENEFICIARY, testDir } from '../testing/opHarness.js'
 import { evaluateOnnx } from './evaluateOnnx.js'
 import { TREES_LABEL_NAME } from './exportBoostedTrees.js'
 import { measureQuantized } from './measureQuantized.js'
+import { classOfFloatOutput, classOfQuantizedOutput, inputTensor } from './readClass.js'
 import { readZooModel, trainZooModel, ZOO_MODELS, type ZooModelName } from './zooModels.js'
 
 /**
@@ -59,3 +68,26 @@ describe('zoo models built without MNIST (tabular, transformer)', () => {
     expect(trees.accuracy.test).toBeGreaterThan(logistic.accuracy.test)
   })
 })
+
+/**
+ * The whole path for the zoo model whose setup fits a test run (536 constraints, a power-12 ptau):
+ * compile with a circuit, set up, prove held-out applicants, verify, and the proved class is
+ * onnxruntime's float class. The others are set up and proved by `npm run bench:compiler` (their
+ * setups take 1 to 32 minutes on 2 cores).
+ */
+test('credit-logreg compiles to a circuit, sets up, proves and verifies; the proved class is the float class', async () => {
+  const { onnx, metadata, testset } = readZooModel('credit-logreg')
+  const dir = await testDir('zoo-credit-logreg')
+  const onnxPath = join(dir, 'credit-logreg.onnx')
+  await writeFile(onnxPath, onnx)
+  const compiled = await compileModel({ onnx: onnxPath, outDir: join(dir, 'model'), calibration: testset.calibration.inputs })
+  expect(compiled.manifest.circuit!.constraints).toBeLessThan(1000)
+  await setupModel({ dir: join(dir, 'model') })
+  const session = await ort.InferenceSession.create(onnx)
+  for (const sample of testset.inputs.slice(0, 3)) {
+    const proved = await prove({ dir: join(dir, 'model'), input: { values: sample }, beneficiary: TEST_BENEFICIARY })
+    expect(await verify({ dir: join(dir, 'model'), proof: proved.proof, publicSignals: proved.publicSignals })).toBe(true)
+    const float = await session.run({ [session.inputNames[0]!]: inputTensor(sample, metadata.input.shape) }, [metadata.output.name])
+    expect(classOfQuantizedOutput(proved.output, compiled.manifest.output)).toBe(classOfFloatOutput(float[metadata.output.name]!))
+  }
+}, 300_000)

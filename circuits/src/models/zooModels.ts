@@ -107,6 +107,34 @@ export const ZOO_MODELS: readonly ZooModelSpec[] = [
   },
   {
     kind: 'cnn',
+    name: 'lenet5-avg',
+    description:
+      'LeNet-5 in the order of LeCun et al. (1998) on 28x28 MNIST: conv 6@5x5 (pad 2), 2x2 average-pool subsampling, then ReLU; ' +
+      'conv 16@5x5, subsampling, ReLU; 120, 84, 10. Each pool folds into its convolution, so the circuit has no comparisons.',
+    side: 28,
+    layers: [
+      { kind: 'conv2d', outChannels: 6, kernel: 5, padding: 2 },
+      { kind: 'avgPool' },
+      { kind: 'relu' },
+      { kind: 'conv2d', outChannels: 16, kernel: 5 },
+      { kind: 'avgPool' },
+      { kind: 'relu' },
+      { kind: 'flatten' },
+      { kind: 'linear', outFeatures: 120 },
+      { kind: 'relu' },
+      { kind: 'linear', outFeatures: 84 },
+      { kind: 'relu' },
+      { kind: 'linear', outFeatures: 10 },
+    ],
+    seed: 17,
+    trainSamples: 9001,
+    epochs: 3,
+    batchSize: 32,
+    learningRate: 0.002,
+    calibrationSize: 64,
+  },
+  {
+    kind: 'cnn',
     name: 'resnet',
     description:
       'A small ResNet on 14x14 MNIST: conv 8@3x3 (pad 1), BatchNorm, ReLU, max pool to 7x7, two basic residual blocks ' +
@@ -292,7 +320,7 @@ export function trainZooModel(spec: ZooModelSpec, overrides: TrainZooModelParame
   return (ZOO_TRAINERS[spec.kind] as ZooTrainer<ZooModelSpec>)(spec, overrides)
 }
 
-export type ZooModelName = 'lenet5' | 'resnet' | 'dwsep' | 'credit-logreg' | 'credit-gbt' | 'transformer'
+export type ZooModelName = 'lenet5' | 'lenet5-avg' | 'resnet' | 'dwsep' | 'credit-logreg' | 'credit-gbt' | 'transformer'
 
 export type ReadZooModelReturnType = { onnx: Uint8Array; metadata: ZooModelMetadata; testset: BundledTestset; path: string }
 
