@@ -6,6 +6,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 600_000,
     pool: 'forks',
+    globalSetup: ['circuits/src/testing/testRunDir.ts'],
     reporters: ['default', 'json'],
     outputFile: { json: '.cache/vitest-report.json' },
   },

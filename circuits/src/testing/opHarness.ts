@@ -16,6 +16,7 @@ import type { QuantizationSettings, QuantizedModel } from '../quantize/model.js'
 import { quantizeIR } from '../quantize/quantize.js'
 import { createCanonicalExecutor, type CanonicalExecutor } from '../reference/canonicalExecutor.js'
 import { dequantizeOutput, quantizeInput, runReference } from '../reference/runReference.js'
+import { TEST_RUN_DIR_ENV } from './testRunDir.js'
 
 ort.env.logLevel = 'error'
 
@@ -39,7 +40,7 @@ export function randomArray(rand: () => number, n: number, lo = -1, hi = 1): Flo
 }
 
 export async function testDir(prefix: string): Promise<string> {
-  return mkdtemp(join(REPO_ROOT, '.cache', `test-${prefix}-`))
+  return mkdtemp(join(process.env[TEST_RUN_DIR_ENV] ?? join(REPO_ROOT, '.cache'), `test-${prefix}-`))
 }
 
 /** A model lowered and quantized, with its canonical executors: what every executor comparison needs. */
