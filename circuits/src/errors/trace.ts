@@ -37,6 +37,14 @@ export class TraceShapeError extends BaseError {
   }
 }
 
+/** A trace value outside its tensor's declared width (so it has no packed form). */
+export class TraceValueOutOfRangeError extends BaseError {
+  override name = 'TraceValueOutOfRangeError'
+  constructor({ tensor, index, value, bits }: { tensor: number; index: number; value: bigint; bits: number }) {
+    super(`Value ${index} of tensor ${tensor} is ${value}, outside the ${bits}-bit range [${-(1n << BigInt(bits - 1))}, ${(1n << BigInt(bits - 1)) - 1n}] ${tensor === 0 ? "of the model's input" : `stage ${tensor - 1} declares`}.`)
+  }
+}
+
 /** A stage or output value index outside the model. */
 export class StepIndexError extends BaseError {
   override name = 'StepIndexError'
@@ -49,6 +57,14 @@ export class StepIndexError extends BaseError {
 export class AbiValueRangeError extends BaseError {
   override name = 'AbiValueRangeError'
   constructor({ what, value, type }: { what: string; value: bigint | number; type: string }) {
-    super(`${what} is ${value}, which a ${type} cannot hold.`)
+    super(`${what} is ${value}, which ${type.startsWith('int') ? 'an' : 'a'} ${type} cannot hold.`)
+  }
+}
+
+/** A one-step input that does not open against the roots, or a header and row the one-step cannot compute from (trace/oneStep.ts). */
+export class OneStepError extends BaseError {
+  override name = 'OneStepError'
+  constructor({ reason }: { reason: string }) {
+    super(`The one-step cannot compute this value: ${reason}.`)
   }
 }

@@ -13,18 +13,16 @@ export type HeaderFields = { code: number; outCount: number; bits: number; input
 
 const INT256_MIN = -(1n << 255n)
 const INT256_LIMIT = 1n << 255n
-const INT64_MIN = -(1n << 63n)
-const INT64_LIMIT = 1n << 63n
 
 function writeUint(view: DataView, at: number, value: number, bits: number, what: string): void {
   if (!Number.isInteger(value) || value < 0 || value >= 2 ** bits) throw new AbiValueRangeError({ what, value, type: `uint${bits}` })
   // Words start zeroed; a uint of up to 53 bits sits in the last 8 bytes.
-  view.setUint32(at + 24, Math.floor(value / 2 ** 32))
+  if (value >= 2 ** 32) view.setUint32(at + 24, Math.floor(value / 2 ** 32))
   view.setUint32(at + 28, value >>> 0)
 }
 
 function writeInt256(bytes: Uint8Array, view: DataView, at: number, value: bigint, what: string): void {
-  if (value >= INT64_MIN && value < INT64_LIMIT) {
+  if (BigInt.asIntN(64, value) === value) {
     if (value < 0n) bytes.fill(0xff, at, at + 24)
     view.setBigInt64(at + 24, value)
     return

@@ -1,6 +1,6 @@
 import { packValues } from '@veridict/sdk'
 import type { Hex } from 'viem'
-import { StepIndexError, TraceShapeError } from '../errors/trace.js'
+import { StepIndexError, TraceShapeError, TraceValueOutOfRangeError } from '../errors/trace.js'
 import { stageInputs } from '../ir/stages.js'
 import type { QuantizedModel } from '../quantize/model.js'
 import { stageModule } from '../stages/index.js'
@@ -46,12 +46,17 @@ export type TraceCommitment = {
   traceTree: MerkleTree
 }
 
-/** Checks that `tensors` are a trace of `model`: S + 1 tensors of the model's sizes. */
+/** Checks that `tensors` are a trace of `model`: S + 1 tensors of the model's sizes, each value within its tensor's width. */
 export function checkTrace(model: QuantizedModel, tensors: readonly (readonly bigint[])[]): void {
   const sizes = tensorSizes(model)
   if (tensors.length !== sizes.length) throw new TraceShapeError({ reason: `the model has ${model.stages.length} stages, so ${sizes.length} tensors, and ${tensors.length} were given` })
+  const bits = tensorBits(model)
   tensors.forEach((tensor, t) => {
     if (tensor.length !== sizes[t]) throw new TraceShapeError({ reason: `tensor ${t} has ${tensor.length} values, the model's has ${sizes[t]}` })
+    const [lo, hi] = [-(1n << BigInt(bits[t]! - 1)), (1n << BigInt(bits[t]! - 1)) - 1n]
+    tensor.forEach((value, index) => {
+      if (value < lo || value > hi) throw new TraceValueOutOfRangeError({ tensor: t, index, value, bits: bits[t]! })
+    })
   })
 }
 

@@ -1,5 +1,8 @@
 import { decodeAbiParameters, parseAbiParameters, type Hex } from 'viem'
-import { BaseError } from '../errors/base.js'
+import { OneStepError } from '../errors/trace.js'
+import { fromHex, hashPair, keccak } from './keccak.js'
+import { verifyMerkleProof } from './merkle.js'
+import type { StepInput } from './stepInput.js'
 
 /*
  * docs/disputes.md's table, from the header's and the row's bytes, written from the spec alone
@@ -9,13 +12,6 @@ import { BaseError } from '../errors/base.js'
 
 export const HEADER_ABI = parseAbiParameters('uint8 kind, uint32 outCount, uint8 bits, uint32[] inputs, uint32[] inputCounts, uint8[] inputBits, int256[] scalars')
 export const ROW_ABI = parseAbiParameters('uint32[] positions, int256[] params')
-
-export class OneStepError extends BaseError {
-  override name = 'OneStepError'
-  constructor({ reason }: { reason: string }) {
-    super(`The one-step cannot compute this value: ${reason}.`)
-  }
-}
 
 /** floor(a / b) for b > 0 (BigInt division truncates toward zero). */
 function floorDiv(a: bigint, b: bigint): bigint {
@@ -111,5 +107,72 @@ export function oneStepValue(kind: number, scalars: readonly bigint[], params: r
 export function oneStepFromBytes(header: Hex, row: Hex, xs: readonly bigint[]): bigint {
   const [kind, , , , , , scalars] = decodeAbiParameters(HEADER_ABI, header)
   const params = row === '0x' ? [] : decodeAbiParameters(ROW_ABI, row)[1]
+  return oneStepValue(kind, scalars, params, xs)
+}
+
+/** The kinds whose row r reads position r and has no params: relu, leakyRelu, piecewise, sqrt. */
+export const ELEMENTWISE_CODES: ReadonlySet<number> = new Set([2, 3, 8, 10])
+
+export type OneStepClaim = {
+  parametersRoot: Hex
+  stageCount: number
+  traceRoot: Hex
+  stage: number
+  r: number
+  step: StepInput
+}
+
+/**
+ * What the contract's one-step does with a StepInput, written from docs/disputes.md alone: opens
+ * the header and row against parametersRoot, each input tensor's root against traceRoot and each
+ * word against its tensor's root, reads the values at the row's positions from the words, and
+ * computes output value r. Returns that value; throws OneStepError naming the first check that fails.
+ */
+export function verifyOneStep({ parametersRoot, stageCount, traceRoot, stage, r, step }: OneStepClaim): bigint {
+  const fail = (reason: string) => {
+    throw new OneStepError({ reason })
+  }
+  const [kind, outCount, , inputs, inputCounts, inputBits, scalars] = decodeAbiParameters(HEADER_ABI, step.header)
+  const stageLeaf = hashPair(keccak(fromHex(step.header)), fromHex(step.rowsRoot))
+  if (!verifyMerkleProof(stageLeaf, stage, step.stageProof, parametersRoot, stageCount)) fail(`stage ${stage}'s header and rowsRoot do not open against parametersRoot`)
+  if (r >= outCount) fail(`output ${r} of a stage of ${outCount}`)
+  let positions: readonly number[] = [r]
+  let params: readonly bigint[] = []
+  if (ELEMENTWISE_CODES.has(kind)) {
+    if (step.row !== '0x' || step.rowProof.length > 0 || BigInt(step.rowsRoot) !== 0n) fail(`kind ${kind} is elementwise, yet a row is given`)
+  } else {
+    if (!verifyMerkleProof(keccak(fromHex(step.row)), r, step.rowProof, step.rowsRoot, outCount)) fail(`row ${r} does not open against rowsRoot`)
+    ;[positions, params] = decodeAbiParameters(ROW_ABI, step.row)
+  }
+  const roots = new Map<number, Hex>()
+  for (const { tensor, root, proof } of step.tensors) {
+    if (!verifyMerkleProof(root, tensor, proof, traceRoot, stageCount)) fail(`tensor ${tensor}'s root does not open against traceRoot`)
+    roots.set(tensor, root)
+  }
+  const words = new Map<string, bigint>()
+  for (const { tensor, index, word, proof } of step.words) {
+    const slot = inputs.indexOf(tensor)
+    const root = roots.get(tensor)
+    if (slot < 0 || root === undefined) fail(`a word of tensor ${tensor}, which the stage does not read or whose root is not opened`)
+    const leafCount = Math.ceil(inputCounts[slot]! / Math.floor(248 / inputBits[slot]!))
+    if (!verifyMerkleProof(`0x${word.toString(16).padStart(64, '0')}`, index, proof, root!, leafCount)) fail(`word ${index} of tensor ${tensor} does not open against its root`)
+    words.set(`${tensor}:${index}`, word)
+  }
+  const xs = positions.map((p) => {
+    let start = 0
+    for (const [slot, tensor] of inputs.entries()) {
+      const [count, bits] = [inputCounts[slot]!, inputBits[slot]!]
+      if (p < start + count) {
+        const i = p - start
+        const k = Math.floor(248 / bits)
+        const word = words.get(`${tensor}:${Math.floor(i / k)}`)
+        if (word === undefined) return fail(`no word holds position ${p} (value ${i} of tensor ${tensor})`)
+        const u = (word >> BigInt(bits * (i % k))) & ((1n << BigInt(bits)) - 1n)
+        return u - (1n << BigInt(bits - 1))
+      }
+      start += count
+    }
+    return fail(`position ${p} is past the stage's ${start} input values`)
+  })
   return oneStepValue(kind, scalars, params, xs)
 }

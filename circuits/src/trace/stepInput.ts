@@ -12,9 +12,9 @@ export const STEP_INPUT_ABI = parseAbiParameters(
 )
 
 /** One input tensor's root, opened in the trace tree (S leaves) at index `tensor`. */
-export type TensorOpening = { tensor: number; root: Hex; proof: Hex[] }
+export type TensorOpening = { tensor: number; root: Hex; proof: readonly Hex[] }
 /** One packed word of an input tensor, opened in that tensor's word tree at index `index`. */
-export type WordOpening = { tensor: number; index: number; word: bigint; proof: Hex[] }
+export type WordOpening = { tensor: number; index: number; word: bigint; proof: readonly Hex[] }
 
 /**
  * What the on-chain one-step needs to recompute output value r of stage s (docs/disputes.md, "One
@@ -27,11 +27,11 @@ export type WordOpening = { tensor: number; index: number; word: bigint; proof: 
 export type StepInput = {
   header: Hex
   rowsRoot: Hex
-  stageProof: Hex[]
+  stageProof: readonly Hex[]
   row: Hex
-  rowProof: Hex[]
-  tensors: TensorOpening[]
-  words: WordOpening[]
+  rowProof: readonly Hex[]
+  tensors: readonly TensorOpening[]
+  words: readonly WordOpening[]
 }
 
 /** The values the one-step reads and the value it must compute (for tests and fixtures; not sent on-chain). */
