@@ -9,6 +9,14 @@ import { stageModule } from '../stages/index.js'
  * exactly the values the circuit constrains its outputs to (the model's canonical output).
  */
 export function runReference(model: QuantizedModel, input: readonly bigint[]): bigint[] {
+  return runTrace(model, input).at(-1)!
+}
+
+/**
+ * The reference run's every tensor: tensor 0 is the input and tensor s + 1 stage s's output, so
+ * the last is runReference's output. What a trace commitment (trace/commitments.ts) commits to.
+ */
+export function runTrace(model: QuantizedModel, input: readonly bigint[]): bigint[][] {
   const size = model.inputShape.reduce((a, b) => a * b, 1)
   if (input.length !== size) throw new InputShapeError({ expected: model.inputShape, received: input.length })
   const lo = -(1n << BigInt(model.inputBits - 1))
@@ -18,7 +26,7 @@ export function runReference(model: QuantizedModel, input: readonly bigint[]): b
   })
   const tensors: bigint[][] = [[...input]]
   model.stages.forEach((stage, s) => tensors.push(stageModule(stage.kind).reference(stage, concatInputs(tensors, stageInputs(stage, s)))))
-  return tensors.at(-1)!
+  return tensors
 }
 
 /** Quantizes float inputs at the model's input scale: q = round(x · 2^inputScale). */

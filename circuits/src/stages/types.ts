@@ -10,6 +10,23 @@ export type StageOf<K extends StageKind> = Extract<Stage, { kind: K }>
 /** The quantized stage of kind K (quantize/model.ts). */
 export type QuantizedStageOf<K extends StageKind> = Extract<QuantizedStage, { kind: K }>
 
+/** One output value's row in the parameter commitment: the concatenated-input positions it reads, and its parameters. */
+export type StageRow = { positions: number[]; params: bigint[] }
+
+/**
+ * How the trace dispute commits to a stage's parameters (docs/disputes.md, "Parameter (weight)
+ * commitment"): the header's kind code and scalars, and each output value's row. `row` is absent
+ * for an elementwise kind: its output r reads position r and has no parameters.
+ */
+export type StageCommitment<K extends StageKind> = {
+  /** The kind's code in the header (docs/disputes.md's table). */
+  readonly code: number
+  /** The header's scalars, in the order of the table. */
+  scalars(stage: QuantizedStageOf<K>): bigint[]
+  /** Output value r's positions and params (absent: elementwise). */
+  row?(stage: QuantizedStageOf<K>, r: number): StageRow
+}
+
 /** What manifest.json tells of a stage beyond its kind, sources, shape, bits and inputs. */
 export type StageSummary = { shift?: number; weights?: number; products?: number; function?: string; segments?: number }
 
@@ -41,6 +58,8 @@ export interface StageModule<K extends StageKind> {
   readonly signBits: 'required' | 'passed' | 'none'
   /** The circom lines of the stage (circuit/generateCircuit.ts); returns its output tensor. */
   circuit(stage: QuantizedStageOf<K>, context: CircuitContext): CircuitTensor
+  /** Header scalars and rows of the trace dispute's parameter commitment (trace/commitments.ts). */
+  readonly commitment: StageCommitment<K>
   /** The stage's kind-specific fields in manifest.json's stage list (manifest.ts stageSummaries). */
   summary(stage: QuantizedStageOf<K>): StageSummary
   /** quantized.json's form (bigints as decimal strings, typed arrays as arrays), and back. */

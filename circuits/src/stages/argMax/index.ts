@@ -75,6 +75,12 @@ export const argMaxStage: StageModule<'argMax'> = {
     return out
   },
 
+  commitment: {
+    code: 5,
+    scalars: (stage) => [BigInt(stage.inBits)],
+    row: (stage, r) => ({ positions: Array.from(stage.groups.indices.subarray(stage.groups.offsets[r]!, stage.groups.offsets[r + 1]!)), params: [] }),
+  },
+
   summary: () => ({}),
 
   toJson: (stage) => ({ ...stage, groups: rowsToJson(stage.groups) }),

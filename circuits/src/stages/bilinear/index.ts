@@ -162,6 +162,16 @@ export const bilinearStage: StageModule<'bilinear'> = {
     return out
   },
 
+  commitment: {
+    code: 7,
+    scalars: (stage) => [BigInt(stage.shift)],
+    row(stage, r) {
+      const positions: number[] = []
+      for (let t = stage.rows.offsets[r]!; t < stage.rows.offsets[r + 1]!; t++) positions.push(stage.left[t]!, stage.right[t]!)
+      return { positions, params: [] }
+    },
+  },
+
   summary: (stage) => ({ shift: stage.shift, products: stage.left.length }),
 
   toJson: (stage) => ({ ...stage, rows: { offsets: Array.from(stage.rows.offsets) }, left: Array.from(stage.left), right: Array.from(stage.right) }),

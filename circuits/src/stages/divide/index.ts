@@ -116,6 +116,12 @@ export const divideStage: StageModule<'divide'> = {
     return { values: `${component}.out`, nonNeg: `${component}.nonNeg`, size, bits: stage.bits }
   },
 
+  commitment: {
+    code: 9,
+    scalars: (stage) => [BigInt(stage.shift)],
+    row: (stage, r) => ({ positions: [stage.numerator[r]!, stage.denominator[r]!], params: [] }),
+  },
+
   summary: (stage) => ({ shift: stage.shift }),
 
   toJson: (stage) => ({ ...stage, numerator: Array.from(stage.numerator), denominator: Array.from(stage.denominator) }),

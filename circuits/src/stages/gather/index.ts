@@ -39,6 +39,8 @@ export const gatherStage: StageModule<'gather'> = {
     return nonNeg === ALL_NON_NEGATIVE ? { ...gathered, nonNeg } : gathered
   },
 
+  commitment: { code: 6, scalars: () => [], row: (stage, r) => ({ positions: [stage.index[r]!], params: [] }) },
+
   summary: () => ({}),
 
   toJson: (stage) => ({ ...stage, index: Array.from(stage.index) }),

@@ -56,6 +56,8 @@ export const leakyReluStage: StageModule<'leakyRelu'> = {
     return { values: `${component}.out`, nonNeg: `${component}.outNonNeg`, size, bits: stage.bits }
   },
 
+  commitment: { code: 3, scalars: (stage) => [stage.alpha, BigInt(stage.shift), BigInt(stage.negBits)] },
+
   summary: (stage) => ({ shift: stage.shift }),
 
   toJson: (stage) => ({ ...stage, alpha: String(stage.alpha) }),

@@ -145,6 +145,16 @@ export const linearStage: StageModule<'linear'> = {
     return out
   },
 
+  commitment: {
+    code: 1,
+    scalars: (stage) => [BigInt(stage.shift)],
+    row(stage, r) {
+      const { offsets, indices } = stage.rows
+      const [start, end] = [offsets[r]!, offsets[r + 1]!]
+      return { positions: Array.from(indices.subarray(start, end)), params: [stage.bias[r]!, ...stage.weights.slice(start, end)] }
+    },
+  },
+
   summary: (stage) => ({ shift: stage.shift, weights: stage.weights.length }),
 
   toJson: (stage) => ({ ...stage, rows: rowsToJson(stage.rows), weights: stage.weights.map(String), bias: stage.bias.map(String) }),

@@ -73,6 +73,12 @@ export const maxPoolStage: StageModule<'maxPool'> = {
     return { values: `${name}MaxPool.out`, nonNeg: current.nonNeg === ALL_NON_NEGATIVE ? ALL_NON_NEGATIVE : undefined, size, bits: stage.bits }
   },
 
+  commitment: {
+    code: 4,
+    scalars: () => [],
+    row: (stage, r) => ({ positions: Array.from(stage.windows.indices.subarray(stage.windows.offsets[r]!, stage.windows.offsets[r + 1]!)), params: [] }),
+  },
+
   summary: () => ({}),
 
   toJson: (stage) => ({ ...stage, windows: rowsToJson(stage.windows) }),

@@ -113,6 +113,11 @@ export const piecewiseStage: StageModule<'piecewise'> = {
     return { values: `${component}.out`, nonNeg: `${component}.nonNeg`, size, bits: stage.bits }
   },
 
+  commitment: {
+    code: 8,
+    scalars: (stage) => [BigInt(stage.inBits), stage.lo, BigInt(stage.segmentBits), BigInt(stage.segments), BigInt(stage.shift), ...stage.c0, ...stage.c1, ...stage.c2],
+  },
+
   summary: (stage) => ({ shift: stage.shift, function: stage.fn.name, segments: stage.segments }),
 
   toJson: (stage) => ({ ...stage, lo: String(stage.lo), c0: stage.c0.map(String), c1: stage.c1.map(String), c2: stage.c2.map(String) }),

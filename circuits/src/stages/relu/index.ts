@@ -37,6 +37,8 @@ export const reluStage: StageModule<'relu'> = {
     return { values: `${component}.out`, nonNeg: ALL_NON_NEGATIVE, size, bits: stage.bits }
   },
 
+  commitment: { code: 2, scalars: () => [] },
+
   summary: () => ({}),
 
   toJson: (stage) => ({ ...stage }),

@@ -66,6 +66,8 @@ export const sqrtStage: StageModule<'sqrt'> = {
     return { values: `${component}.out`, nonNeg: ALL_NON_NEGATIVE, size, bits: stage.bits }
   },
 
+  commitment: { code: 10, scalars: (stage) => [BigInt(stage.shift)] },
+
   summary: (stage) => ({ shift: stage.shift }),
 
   toJson: (stage) => ({ ...stage }),
