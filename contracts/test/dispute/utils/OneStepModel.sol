@@ -30,6 +30,8 @@ abstract contract OneStepModel is Test {
     mapping(uint256 stage => bytes[] rows) internal stageRows;
     int256[][] internal tensorValues;
     uint8[] internal tensorBits;
+    /// @dev Bits ORed into a tensor's packed word before it is committed: a dishonest trace.
+    mapping(uint256 tensor => mapping(uint256 index => uint256 bits)) internal extraWordBits;
 
     // ------------------------------------------------------------ building
 
@@ -50,6 +52,20 @@ abstract contract OneStepModel is Test {
     ) internal returns (uint256 stage) {
         stage = headers.length;
         headers.push(_header(kind, uint32(outputs.length), bits, inputs, scalars));
+        for (uint256 i; i < rows.length; ++i) {
+            stageRows[stage].push(rows[i]);
+        }
+        tensorValues.push(outputs);
+        tensorBits.push(bits);
+    }
+
+    /// @dev Appends a stage with a header of the test's own making (malformed ones included).
+    function _addStage(bytes memory header, bytes[] memory rows, int256[] memory outputs, uint8 bits)
+        internal
+        returns (uint256 stage)
+    {
+        stage = headers.length;
+        headers.push(header);
         for (uint256 i; i < rows.length; ++i) {
             stageRows[stage].push(rows[i]);
         }
@@ -99,8 +115,11 @@ abstract contract OneStepModel is Test {
         return PlainMerkle.root(_stageLeaves());
     }
 
-    function _words(uint256 tensor) internal view returns (uint256[] memory) {
-        return pack(tensorValues[tensor], tensorBits[tensor]);
+    function _words(uint256 tensor) internal view returns (uint256[] memory words) {
+        words = pack(tensorValues[tensor], tensorBits[tensor]);
+        for (uint256 i; i < words.length; ++i) {
+            words[i] |= extraWordBits[tensor][i];
+        }
     }
 
     function _wordLeaves(uint256 tensor) internal view returns (bytes32[] memory leaves) {
@@ -182,10 +201,11 @@ abstract contract OneStepModel is Test {
         for (uint256 i; i < positions.length; ++i) {
             uint256 position = positions[i];
             uint256 slot;
-            while (position >= tensorValues[inputs[slot]].length) {
+            while (slot < inputs.length && position >= tensorValues[inputs[slot]].length) {
                 position -= tensorValues[inputs[slot]].length;
                 ++slot;
             }
+            if (slot == inputs.length) continue; // beyond the inputs: no word holds it
             uint256 key = (uint256(inputs[slot]) << 32) | (position / (PAYLOAD_BITS / tensorBits[inputs[slot]]));
             // Insertion into the sorted distinct keys.
             uint256 at = count;
