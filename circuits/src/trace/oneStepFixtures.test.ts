@@ -20,6 +20,7 @@ describe('the one-step fixtures (npm run fixtures:onestep)', () => {
     })
     expect([...kinds].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
     expect(fixture.cases.length).toBeGreaterThanOrEqual(280)
+    expect(new Set(fixture.names).size).toBe(fixture.names.length)
   })
 
   test('openings.json is what the generator writes, and every opening verifies and recomputes its value', () => {
@@ -27,6 +28,7 @@ describe('the one-step fixtures (npm run fixtures:onestep)', () => {
     const text = serializeFixture(fixture)
     expect(text === committed('openings.json'), 'openings.json is stale: run npm run fixtures:onestep').toBe(true)
     expect(text.length).toBeLessThan(3e6)
+    expect(new Set(fixture.names).size).toBe(fixture.names.length)
     fixture.cases.forEach((c, i) => {
       const [parametersRoot, stageCount, traceRoot, stage, r, step, expected] = decodeAbiParameters(OPENING_ABI, c)
       expect(verifyOneStep({ parametersRoot, stageCount: Number(stageCount), traceRoot, stage: Number(stage), r: Number(r), step }), fixture.names[i]).toBe(expected)

@@ -104,6 +104,7 @@ function randomSigned(random: Random, bits: number): bigint {
   return BigInt.asUintN(bits, u) - (1n << BigInt(bits - 1))
 }
 
+const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`
 const minOf = (bits: number) => -(1n << BigInt(bits - 1))
 const maxOf = (bits: number) => (1n << BigInt(bits - 1)) - 1n
 
@@ -215,7 +216,7 @@ function randomCases(random: Random, label: string, model: QuantizedModel, stage
   return stages.flatMap((s) =>
     Array.from({ length: perStage }, (_, k) => {
       const r = k === 0 ? 0 : k === 1 ? sizes[s + 1]! - 1 : random.nextInt(sizes[s + 1]!)
-      return { name: `${model.stages[s]!.kind}: ${label} stage ${s}, output ${r}, random input`, model, s, r, x: randomInput(random, model, s) }
+      return { name: `${model.stages[s]!.kind}: ${label} stage ${s}, output ${r}, random input ${k + 1} of ${perStage}`, model, s, r, x: randomInput(random, model, s) }
     }),
   )
 }
@@ -233,7 +234,7 @@ function syntheticRandomCases(random: Random): StepCase[] {
     const n = 1 + random.nextInt(12)
     const input = () => Array.from({ length: n }, () => randomSigned(random, inBits))
     const positions = (count: number) => Array.from({ length: count }, () => random.nextInt(n))
-    const label = `random synthetic, ${inBits}-bit input, shift ${shift}`
+    const label = `random synthetic ${k + 1}, ${inBits}-bit input, shift ${shift}`
     const x = input()
     cases.push(at(`linear: ${label}`, linear(inBits, n, [positions(1 + random.nextInt(8)).map((p) => [p, randomSigned(random, 1 + random.nextInt(20))])], [randomSigned(random, 24)], shift), 0, x))
     cases.push(at(`relu: ${label}`, relu(inBits, n), random.nextInt(n), x))
@@ -249,7 +250,7 @@ function syntheticRandomCases(random: Random): StepCase[] {
     const segmentBits = random.nextInt(5)
     const coefficients = () => Array.from({ length: segments }, () => randomSigned(random, 12))
     const pieceBits = pick([8, 10, 12])
-    cases.push(at(`piecewise: random synthetic, ${segments} segments of 2^${segmentBits}, shift ${shift}`, piecewise(pieceBits, randomSigned(random, pieceBits - 1), segmentBits, { c0: coefficients(), c1: coefficients(), c2: coefficients() }, shift), 0, [randomSigned(random, pieceBits)]))
+    cases.push(at(`piecewise: random synthetic ${k + 1}, ${plural(segments, 'segment')} of 2^${segmentBits}, shift ${shift}`, piecewise(pieceBits, randomSigned(random, pieceBits - 1), segmentBits, { c0: coefficients(), c1: coefficients(), c2: coefficients() }, shift), 0, [randomSigned(random, pieceBits)]))
   }
   return cases
 }
@@ -393,7 +394,7 @@ function openingsOf(label: string, model: QuantizedModel, input: bigint[], picks
   const cases: Hex[] = []
   for (const [s, r] of picks(tensorSizes(model))) {
     const step = stepInput(model, tensors, { trace, parameters }, s, r)
-    names.push(`${label}: stage ${s} (${model.stages[s]!.kind}), output ${r}, ${step.positions.length} positions in ${step.words.length} words`)
+    names.push(`${label}: stage ${s} (${model.stages[s]!.kind}), output ${r}, ${plural(step.positions.length, 'position')} in ${plural(step.words.length, 'word')}`)
     cases.push(encodeAbiParameters(OPENING_ABI, [parameters.parametersRoot, BigInt(model.stages.length), trace.traceRoot, BigInt(s), BigInt(r), stepInputTuple(step), step.expected]))
   }
   return { names, cases }
