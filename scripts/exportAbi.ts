@@ -80,7 +80,7 @@ function renderEip712(): string {
   const source = readFileSync(join(REPO_ROOT, 'contracts', 'src', 'InferenceOracle.sol'), 'utf8')
   const name = /_NAME_HASH = keccak256\("([^"]+)"\)/.exec(source)?.[1]
   const version = /_VERSION_HASH = keccak256\("([^"]+)"\)/.exec(source)?.[1]
-  const typeString = /ATTESTATION_TYPEHASH =\s*keccak256\("(Attestation\([^"]+\))"\)/.exec(source)?.[1]
+  const typeString = /ATTESTATION_TYPEHASH =\s*keccak256\(\s*"(Attestation\([^"]+\))"\s*\)/.exec(source)?.[1]
   if (!name || !version || !typeString) {
     throw new AbiExportError('Could not find the EIP-712 domain or Attestation type in InferenceOracle.sol.')
   }

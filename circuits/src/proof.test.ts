@@ -72,6 +72,7 @@ describe('Groth16 proofs of a compiled model', () => {
       computeDefinitionHash({
         onnxHash: manifest.onnx.keccak256,
         quantizationHash: manifest.quantization.keccak256,
+        parameters: manifest.parameters,
         proofSystem: 'groth16',
         verificationKeyHash: setup.verificationKeyHash,
         input: { values: manifest.input.count, bits: manifest.input.bits },

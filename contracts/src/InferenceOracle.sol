@@ -7,21 +7,23 @@ import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 import {IOperatorStaking} from "./interfaces/IOperatorStaking.sol";
 import {IProofVerifier} from "./interfaces/IProofVerifier.sol";
 import {WordPacking} from "./libraries/WordPacking.sol";
+import {ITraceDisputes} from "./interfaces/ITraceDisputes.sol";
 
 /// @title InferenceOracle
 /// @notice Requests for model outputs, delivered with a proof (final at once) or with the EIP-712
 ///         signatures of staked operators (final after CHALLENGE_WINDOW unless a proof of another
-///         output overturns it). The contract's balance is always the fees of requests without a
+///         output, or a trace game in TRACE_DISPUTES, overturns it). The contract's balance is always the fees of requests without a
 ///         final result plus every account's withdrawable balance.
 contract InferenceOracle is IInferenceOracle {
     uint256 public constant MAX_SIGNERS = 8;
     uint256 public constant MAX_CALLBACK_GAS_LIMIT = 5_000_000;
     uint256 public constant DISPUTER_SHARE_BPS = 5_000;
     uint256 public constant REQUESTER_SHARE_BPS = 2_500;
-    bytes32 public constant ATTESTATION_TYPEHASH =
-        keccak256("Attestation(uint256 requestId,bytes32 modelId,bytes32 inputHash,bytes32 outputHash)");
+    bytes32 public constant ATTESTATION_TYPEHASH = keccak256(
+        "Attestation(uint256 requestId,bytes32 modelId,bytes32 inputHash,bytes32 outputHash,bytes32 traceRoot)"
+    );
     bytes32 public constant ATTESTATION_BATCH_TYPEHASH = keccak256(
-        "AttestationBatch(Attestation[] attestations)Attestation(uint256 requestId,bytes32 modelId,bytes32 inputHash,bytes32 outputHash)"
+        "AttestationBatch(Attestation[] attestations)Attestation(uint256 requestId,bytes32 modelId,bytes32 inputHash,bytes32 outputHash,bytes32 traceRoot)"
     );
 
     bytes32 private constant _DOMAIN_TYPEHASH =
@@ -52,6 +54,7 @@ contract InferenceOracle is IInferenceOracle {
     uint256 public immutable CHALLENGE_WINDOW;
     uint256 public immutable ROUND_BLOCKS;
     uint256 public immutable MAX_BOUNTY;
+    address public immutable TRACE_DISPUTES;
     uint256 private immutable _CACHED_CHAIN_ID;
     bytes32 private immutable _CACHED_DOMAIN_SEPARATOR;
 
@@ -60,6 +63,7 @@ contract InferenceOracle is IInferenceOracle {
     /// @dev One word per request: a 248-bit hash with the Status in the lowest byte.
     mapping(uint256 requestId => bytes32 word) private _states;
     mapping(bytes32 commitment => uint256 blockNumber) public equivocationCommittedAt;
+    mapping(uint256 requestId => uint256 games) public openTraceGames;
     bool private transient _locked;
 
     modifier nonReentrant() {
@@ -72,9 +76,12 @@ contract InferenceOracle is IInferenceOracle {
     /// @param staking Must name this contract as its oracle and unbond for longer than `challengeWindow`.
     /// @param roundBlocks Blocks per committee round (1..256): the committee's exclusive window.
     /// @param maxBounty The most one slash pays a disputer, a reporter or a requester (nonzero).
+    /// @param traceDisputes The trace games (TraceDisputes), deployed first naming this oracle.
+    ///        Staking must unbond for longer than the challenge window plus its longest game.
     constructor(
         IModelRegistry registry,
         IOperatorStaking staking,
+        ITraceDisputes traceDisputes,
         address treasury,
         uint256 challengeWindow,
         uint256 roundBlocks,
@@ -92,6 +99,14 @@ contract InferenceOracle is IInferenceOracle {
         if (unbondingPeriod <= challengeWindow) {
             revert UnbondingNotLongerThanChallengeWindow(unbondingPeriod, challengeWindow);
         }
+        address disputesOracle = address(traceDisputes.ORACLE());
+        if (disputesOracle != address(this)) revert TraceDisputesOracleMismatch(disputesOracle, address(this));
+        // Signers' stake must stay slashable until the last game a window can start has ended.
+        uint256 maxGameDuration = traceDisputes.maxGameDuration();
+        if (unbondingPeriod <= challengeWindow + maxGameDuration) {
+            revert UnbondingNotLongerThanDisputes(unbondingPeriod, challengeWindow, maxGameDuration);
+        }
+        TRACE_DISPUTES = address(traceDisputes);
         REGISTRY = registry;
         STAKING = staking;
         TREASURY = treasury;
@@ -211,8 +226,12 @@ contract InferenceOracle is IInferenceOracle {
             uint256[] calldata outputWords = results[i].outputWords;
             _checkOutputWords(outputWords, request.outputValues, request.outputBits);
             outputHashes[i] = _hashWords(outputWords);
+            bytes32 traceRoot = results[i].traceRoot;
+            if (traceRoot == bytes32(0)) revert TraceRootMissing(request.id);
             items[i] = keccak256(
-                abi.encode(ATTESTATION_TYPEHASH, request.id, request.modelId, request.inputHash, outputHashes[i])
+                abi.encode(
+                    ATTESTATION_TYPEHASH, request.id, request.modelId, request.inputHash, outputHashes[i], traceRoot
+                )
             );
             valueAtRisk += request.valueAtRisk;
         }
@@ -242,6 +261,7 @@ contract InferenceOracle is IInferenceOracle {
             // is not skipped: _finalize reverts RequestNotFound, as finalize does.
             Status status = _statusOf(item.request.id);
             if (status != Status.Attested && status != Status.None) continue;
+            if (openTraceGames[item.request.id] != 0) continue;
             _finalize(item.request, item.attested, item.outputWords);
             ++settled;
         }
@@ -254,6 +274,8 @@ contract InferenceOracle is IInferenceOracle {
         private
     {
         bytes32 requestHash = _requireAttested(request, attested);
+        uint256 games = openTraceGames[request.id];
+        if (games != 0) revert TraceGamesOpen(request.id, games);
         bytes32 outputHash = _hashWords(outputWords);
         if (outputHash != attested.outputHash) revert OutputHashMismatch(request.id, attested.outputHash, outputHash);
         uint32[] memory indices = _signerIndices(attested.packed);
@@ -285,6 +307,40 @@ contract InferenceOracle is IInferenceOracle {
     }
 
     /// @inheritdoc IInferenceOracle
+    function openTraceGame(Request calldata request, AttestationRecord calldata attested) external {
+        if (msg.sender != TRACE_DISPUTES) revert NotTraceDisputes(msg.sender);
+        _requireAttested(request, attested);
+        uint256 challengeEnd = uint32(attested.packed);
+        if (block.timestamp >= challengeEnd) revert ChallengeWindowClosed(request.id, challengeEnd);
+        ++openTraceGames[request.id];
+    }
+
+    /// @inheritdoc IInferenceOracle
+    function closeTraceGame(
+        Request calldata request,
+        AttestationRecord calldata attested,
+        address challenger,
+        bool attestersLost
+    ) external nonReentrant returns (bool current) {
+        if (msg.sender != TRACE_DISPUTES) revert NotTraceDisputes(msg.sender);
+        --openTraceGames[request.id];
+        bytes32 recordHash =
+            keccak256(abi.encode(_hashRequest(request), attested.outputHash, attested.traceRoot, attested.packed));
+        current = _states[request.id] == _word(recordHash, Status.Attested);
+        if (!current || !attestersLost) return current;
+        uint256 slashed = STAKING.slashAt(_signerIndices(attested.packed));
+        _distributeSlash(request.id, slashed, challenger, request.payer);
+        // The request is open again, for as long as a fresh challenge window at least.
+        Request memory reopened = request;
+        uint256 deadline = block.timestamp + CHALLENGE_WINDOW;
+        if (deadline > reopened.deadline) reopened.deadline = uint32(deadline);
+        _states[request.id] = _word(keccak256(abi.encode(reopened)), Status.Requested);
+        emit AttestationOverturnedByTrace(
+            request.id, challenger, attested.outputHash, attested.traceRoot, slashed, reopened
+        );
+    }
+
+    /// @inheritdoc IInferenceOracle
     function commitEquivocation(bytes32 commitment) external {
         if (equivocationCommittedAt[commitment] != 0) revert EquivocationAlreadyCommitted(commitment);
         equivocationCommittedAt[commitment] = block.number;
@@ -301,7 +357,8 @@ contract InferenceOracle is IInferenceOracle {
         if (a.requestId != b.requestId || a.modelId != b.modelId || a.inputHash != b.inputHash) {
             revert AttestationSubjectMismatch();
         }
-        if (a.outputHash == b.outputHash) revert SameOutput(a.outputHash);
+        // Two outputs, or one output from two traces: the run is deterministic, so one of them is false.
+        if (a.outputHash == b.outputHash && a.traceRoot == b.traceRoot) revert SameOutput(a.outputHash);
         _takeCommitment(keccak256(abi.encode(msg.sender, first, second)));
         address operator = _recover(_signedDigest(first), first.signature);
         if (operator == address(0)) revert InvalidSignature(0);
@@ -445,11 +502,12 @@ contract InferenceOracle is IInferenceOracle {
     ) private {
         uint256 requestId = result.request.id;
         uint256 packed = _seatSigners(result.request, signers, seats) | challengeEnd;
-        _states[requestId] = _word(keccak256(abi.encode(requestHash, outputHash, packed)), Status.Attested);
+        _states[requestId] =
+            _word(keccak256(abi.encode(requestHash, outputHash, result.traceRoot, packed)), Status.Attested);
         emit AttestationSubmitted(
             requestId,
             msg.sender,
-            AttestationRecord({outputHash: outputHash, packed: packed}),
+            AttestationRecord({outputHash: outputHash, traceRoot: result.traceRoot, packed: packed}),
             result.outputWords,
             signers,
             uint64(challengeEnd)
@@ -585,7 +643,9 @@ contract InferenceOracle is IInferenceOracle {
     {
         requestHash = _hashRequest(request);
         _requireState(
-            request.id, Status.Attested, keccak256(abi.encode(requestHash, attested.outputHash, attested.packed))
+            request.id,
+            Status.Attested,
+            keccak256(abi.encode(requestHash, attested.outputHash, attested.traceRoot, attested.packed))
         );
     }
 
@@ -800,7 +860,8 @@ contract InferenceOracle is IInferenceOracle {
                 attestation.requestId,
                 attestation.modelId,
                 attestation.inputHash,
-                attestation.outputHash
+                attestation.outputHash,
+                attestation.traceRoot
             )
         );
     }

@@ -19,7 +19,7 @@ contract ModelRegistry is IModelRegistry {
     uint256 public constant MAX_FEE = type(uint80).max;
     uint256 public constant MAX_WORDS = type(uint16).max;
     bytes32 public constant DEFINITION_TYPEHASH = keccak256(
-        "VeridictModel(bytes32 onnxHash,bytes32 quantizationHash,uint8 proofSystem,bytes32 verificationKeyHash,uint32 inputValues,uint8 inputBits,uint32 outputValues,uint8 outputBits,bytes32 ptauHash,uint16 contributions,bool insecure)"
+        "VeridictModel(bytes32 onnxHash,bytes32 quantizationHash,bytes32 parametersRoot,uint32 stageCount,uint8 proofSystem,bytes32 verificationKeyHash,uint32 inputValues,uint8 inputBits,uint32 outputValues,uint8 outputBits,bytes32 ptauHash,uint16 contributions,bool insecure)"
     );
 
     /// @dev Creation code prefix that returns everything after it as the runtime code:
@@ -40,6 +40,8 @@ contract ModelRegistry is IModelRegistry {
         uint16 contributions;
         bool insecure;
         bool listedCeremony;
+        uint32 stageCount;
+        bytes32 parametersRoot;
         bytes32 ptauHash;
         bytes32 definitionHash;
         bytes32 onnxHash;
@@ -134,6 +136,8 @@ contract ModelRegistry is IModelRegistry {
         model.definitionHash = stored.definitionHash;
         model.onnxHash = stored.onnxHash;
         model.quantizationHash = stored.quantizationHash;
+        model.parametersRoot = stored.parametersRoot;
+        model.stageCount = stored.stageCount;
         model.setup = SetupRecord({
             ptauHash: stored.ptauHash, contributions: stored.contributions, insecure: stored.insecure
         });
@@ -173,6 +177,13 @@ contract ModelRegistry is IModelRegistry {
         return (modelId, verifierOf(model.proofSystem), model.verificationKey);
     }
 
+    /// @inheritdoc IModelRegistry
+    function getTraceParameters(bytes32 modelId) external view returns (bytes32 parametersRoot, uint32 stageCount) {
+        StoredModel storage model = _models[modelId];
+        if (model.terms.status == ModelStatus.None) revert ModelNotFound(modelId);
+        return (model.parametersRoot, model.stageCount);
+    }
+
     /// @notice The verification key of `modelId` as registered (empty for ProofSystem.None).
     function getVerificationKey(bytes32 modelId) external view returns (bytes memory verificationKey) {
         StoredModel storage model = _models[modelId];
@@ -200,6 +211,8 @@ contract ModelRegistry is IModelRegistry {
                     DEFINITION_TYPEHASH,
                     definition.onnxHash,
                     definition.quantizationHash,
+                    definition.parametersRoot,
+                    definition.stageCount,
                     definition.proofSystem,
                     keyHash,
                     definition.inputValues
@@ -234,6 +247,9 @@ contract ModelRegistry is IModelRegistry {
         bytes32 previousVersion
     ) private returns (bytes32 modelId) {
         if (definition.onnxHash == bytes32(0) || definition.quantizationHash == bytes32(0)) revert InvalidHash();
+        if (definition.parametersRoot == bytes32(0) || definition.stageCount == 0) {
+            revert InvalidParameters(definition.parametersRoot, definition.stageCount);
+        }
         _checkPacking(definition.inputValues, definition.inputBits);
         _checkPacking(definition.outputValues, definition.outputBits);
         if (fee > MAX_FEE) revert FeeTooLarge(fee, MAX_FEE);
@@ -266,6 +282,8 @@ contract ModelRegistry is IModelRegistry {
         model.definitionHash = definitionHash;
         model.onnxHash = definition.onnxHash;
         model.quantizationHash = definition.quantizationHash;
+        model.parametersRoot = definition.parametersRoot;
+        model.stageCount = definition.stageCount;
         model.owner = msg.sender;
         model.previousVersion = previousVersion;
         model.metadataURI = metadataURI;

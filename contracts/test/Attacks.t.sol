@@ -82,10 +82,7 @@ contract AttacksTest is VeridictTest {
     }
 
     function test_SignaturesForAnotherOracleDoNotVerify() public {
-        address next = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 1);
-        OperatorStaking otherStaking = new OperatorStaking(next, MIN_STAKE, UNBONDING_PERIOD);
-        InferenceOracle other =
-            new InferenceOracle(registry, otherStaking, treasury, CHALLENGE_WINDOW, ROUND_BLOCKS, MAX_BOUNTY);
+        (InferenceOracle other,,) = _newProtocol(UNBONDING_PERIOD, CHALLENGE_WINDOW);
 
         IInferenceOracle.Request memory request = _requestSquare(IInferenceOracle.Mode.ATTESTED, 1);
         _draw(request);

@@ -211,7 +211,7 @@ contract CommitteeAttacksTest is VeridictTest {
         IInferenceOracle.Request memory request = _requestSquare(IInferenceOracle.Mode.ATTESTED, 3);
         _draw(request);
         IInferenceOracle.AttestedResult[] memory results = new IInferenceOracle.AttestedResult[](2);
-        results[0] = IInferenceOracle.AttestedResult({request: request, outputWords: squareOutput});
+        results[0] = IInferenceOracle.AttestedResult({request: request, outputWords: squareOutput, traceRoot: _traceOf(squareOutput)});
         results[1] = results[0];
         IInferenceOracle.Attestation[] memory batch = new IInferenceOracle.Attestation[](2);
         batch[0] = _attestationOf(request, squareOutput);

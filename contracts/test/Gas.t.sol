@@ -130,7 +130,7 @@ contract GasTest is VeridictTest {
     function test_GasSubmitAttestationsBatchOf32() public {
         IInferenceOracle.AttestedResult[] memory results = new IInferenceOracle.AttestedResult[](BATCH);
         for (uint256 i; i < BATCH; ++i) {
-            results[i] = IInferenceOracle.AttestedResult({request: batchRequests[i], outputWords: squareOutput});
+            results[i] = IInferenceOracle.AttestedResult({request: batchRequests[i], outputWords: squareOutput, traceRoot: _traceOf(squareOutput)});
         }
         oracle.submitAttestations(results, batchSignatures);
         uint256 used = vm.lastCallGas().gasTotalUsed;
@@ -266,7 +266,7 @@ contract GasFinalizeBatchTest is VeridictTest {
         IInferenceOracle.Attestation[] memory batch = new IInferenceOracle.Attestation[](count);
         for (uint256 i; i < count; ++i) {
             requests[i] = _requestSquare(IInferenceOracle.Mode.ATTESTED, 3);
-            results[i] = IInferenceOracle.AttestedResult({request: requests[i], outputWords: squareOutput});
+            results[i] = IInferenceOracle.AttestedResult({request: requests[i], outputWords: squareOutput, traceRoot: _traceOf(squareOutput)});
             batch[i] = _attestationOf(requests[i], squareOutput);
         }
         _draw(requests[count - 1]);

@@ -30,7 +30,9 @@ contract InferenceOracleAttestedTest is VeridictTest {
         address[] memory signers = _accounts(positions);
         uint64 challengeEnd = uint64(block.timestamp + CHALLENGE_WINDOW);
         IInferenceOracle.AttestationRecord memory expected = IInferenceOracle.AttestationRecord({
-            outputHash: _hashWords(squareOutput), packed: _packed(positions, challengeEnd)
+            outputHash: _hashWords(squareOutput),
+            traceRoot: _traceOf(squareOutput),
+            packed: _packed(positions, challengeEnd)
         });
         bytes[] memory signatures = _signaturesAt(request, squareOutput, positions);
         vm.expectEmit(address(oracle));
@@ -324,12 +326,16 @@ contract InferenceOracleAttestedTest is VeridictTest {
         oracle.finalize(richer, record, squareOutput);
         // Fewer signers (the last index dropped) would share the fee among fewer.
         IInferenceOracle.AttestationRecord memory fewer = IInferenceOracle.AttestationRecord({
-            outputHash: record.outputHash, packed: record.packed & ((uint256(1) << (32 + 2 * 24)) - 1)
+            outputHash: record.outputHash,
+            traceRoot: record.traceRoot,
+            packed: record.packed & ((uint256(1) << (32 + 2 * 24)) - 1)
         });
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.RequestMismatch.selector, request.id));
         oracle.finalize(request, fewer, squareOutput);
         IInferenceOracle.AttestationRecord memory other =
-            IInferenceOracle.AttestationRecord({outputHash: _hashWords(wrongOutput), packed: record.packed});
+            IInferenceOracle.AttestationRecord({
+                outputHash: _hashWords(wrongOutput), traceRoot: record.traceRoot, packed: record.packed
+            });
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.RequestMismatch.selector, request.id));
         oracle.finalize(request, other, wrongOutput);
         vm.expectRevert(
@@ -355,9 +361,9 @@ contract InferenceOracleAttestedTest is VeridictTest {
         requests[2] = _requestSquare(IInferenceOracle.Mode.ATTESTED, 3);
         _draw(requests[2]);
         IInferenceOracle.AttestedResult[] memory results = new IInferenceOracle.AttestedResult[](3);
-        results[0] = IInferenceOracle.AttestedResult({request: requests[0], outputWords: squareOutput});
-        results[1] = IInferenceOracle.AttestedResult({request: requests[1], outputWords: largeOutput});
-        results[2] = IInferenceOracle.AttestedResult({request: requests[2], outputWords: squareOutput});
+        results[0] = IInferenceOracle.AttestedResult({request: requests[0], outputWords: squareOutput, traceRoot: _traceOf(squareOutput)});
+        results[1] = IInferenceOracle.AttestedResult({request: requests[1], outputWords: largeOutput, traceRoot: _traceOf(largeOutput)});
+        results[2] = IInferenceOracle.AttestedResult({request: requests[2], outputWords: squareOutput, traceRoot: _traceOf(squareOutput)});
         IInferenceOracle.Attestation[] memory batch = _batch(results);
 
         // Signatures over a batch of one, or over the batch in another order, do not serve it.
@@ -416,8 +422,8 @@ contract InferenceOracleAttestedTest is VeridictTest {
         // A batch lists its requests by ascending id.
         (uint256 first, uint256 second) = seated < unseated ? (seated, unseated) : (unseated, seated);
         IInferenceOracle.AttestedResult[] memory results = new IInferenceOracle.AttestedResult[](2);
-        results[0] = IInferenceOracle.AttestedResult({request: requests[first], outputWords: squareOutput});
-        results[1] = IInferenceOracle.AttestedResult({request: requests[second], outputWords: squareOutput});
+        results[0] = IInferenceOracle.AttestedResult({request: requests[first], outputWords: squareOutput, traceRoot: _traceOf(squareOutput)});
+        results[1] = IInferenceOracle.AttestedResult({request: requests[second], outputWords: squareOutput, traceRoot: _traceOf(squareOutput)});
         bytes[] memory signatures = _signBatchAt(_batch(results), _one(position));
         vm.expectRevert(
             abi.encodeWithSelector(IInferenceOracle.SignerNotEntitled.selector, requests[unseated].id, signer)
@@ -440,10 +446,14 @@ contract InferenceOracleAttestedTest is VeridictTest {
 
         IInferenceOracle.AttestedResult[] memory results = new IInferenceOracle.AttestedResult[](2);
         results[0] = IInferenceOracle.AttestedResult({
-            request: _requestSquare(IInferenceOracle.Mode.ATTESTED, 3), outputWords: squareOutput
+            request: _requestSquare(IInferenceOracle.Mode.ATTESTED, 3),
+            outputWords: squareOutput,
+            traceRoot: _traceOf(squareOutput)
         });
         results[1] = IInferenceOracle.AttestedResult({
-            request: _requestSquare(IInferenceOracle.Mode.ATTESTED, 4), outputWords: squareOutput
+            request: _requestSquare(IInferenceOracle.Mode.ATTESTED, 4),
+            outputWords: squareOutput,
+            traceRoot: _traceOf(squareOutput)
         });
         _draw(results[1].request);
         bytes[] memory signatures = _signBatchAt(_batch(results), _range(0, 3));
@@ -458,7 +468,9 @@ contract InferenceOracleAttestedTest is VeridictTest {
         IInferenceOracle.AttestedResult[] memory results = new IInferenceOracle.AttestedResult[](3);
         for (uint256 i; i < 3; ++i) {
             results[i] = IInferenceOracle.AttestedResult({
-                request: _request(squareModel, squareInput, options, FEE), outputWords: squareOutput
+                request: _request(squareModel, squareInput, options, FEE),
+                outputWords: squareOutput,
+                traceRoot: _traceOf(squareOutput)
             });
         }
         _draw(results[2].request);
@@ -833,8 +845,8 @@ contract InferenceOracleAttestedTest is VeridictTest {
         IInferenceOracle.Request memory r2 = _requestLarge(3);
         _draw(r2);
         IInferenceOracle.AttestedResult[] memory results = new IInferenceOracle.AttestedResult[](2);
-        results[0] = IInferenceOracle.AttestedResult({request: r1, outputWords: squareOutput});
-        results[1] = IInferenceOracle.AttestedResult({request: r2, outputWords: largeOutput});
+        results[0] = IInferenceOracle.AttestedResult({request: r1, outputWords: squareOutput, traceRoot: _traceOf(squareOutput)});
+        results[1] = IInferenceOracle.AttestedResult({request: r2, outputWords: largeOutput, traceRoot: _traceOf(largeOutput)});
         IInferenceOracle.Attestation[] memory submitted = _batch(results);
         vm.recordLogs();
         oracle.submitAttestations(results, _signBatchAt(submitted, _range(0, 3)));
@@ -1145,7 +1157,7 @@ contract InferenceOracleAttestedTest is VeridictTest {
         pure
         returns (bytes32)
     {
-        return keccak256(abi.encode(keccak256(abi.encode(request)), record.outputHash, record.packed))
+        return keccak256(abi.encode(keccak256(abi.encode(request)), record.outputHash, record.traceRoot, record.packed))
             & ~bytes32(uint256(0xff));
     }
 

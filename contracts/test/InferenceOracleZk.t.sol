@@ -5,6 +5,8 @@ import {Vm} from "forge-std/Test.sol";
 
 import {InferenceOracle} from "../src/InferenceOracle.sol";
 import {OperatorStaking} from "../src/OperatorStaking.sol";
+import {TraceDisputes} from "../src/dispute/TraceDisputes.sol";
+import {ITraceDisputes} from "../src/interfaces/ITraceDisputes.sol";
 import {IInferenceOracle} from "../src/interfaces/IInferenceOracle.sol";
 import {RecordingConsumer} from "./utils/RecordingConsumer.sol";
 import {ReenteringConsumer} from "./utils/ReenteringConsumer.sol";
@@ -512,18 +514,27 @@ contract InferenceOracleZkTest is VeridictTest {
         assertEq(verifying, address(oracle));
         assertEq(
             oracle.ATTESTATION_TYPEHASH(),
-            keccak256("Attestation(uint256 requestId,bytes32 modelId,bytes32 inputHash,bytes32 outputHash)")
+            keccak256(
+                "Attestation(uint256 requestId,bytes32 modelId,bytes32 inputHash,bytes32 outputHash,bytes32 traceRoot)"
+            )
         );
         assertEq(
             oracle.ATTESTATION_BATCH_TYPEHASH(),
             keccak256(
-                "AttestationBatch(Attestation[] attestations)Attestation(uint256 requestId,bytes32 modelId,bytes32 inputHash,bytes32 outputHash)"
+                "AttestationBatch(Attestation[] attestations)Attestation(uint256 requestId,bytes32 modelId,bytes32 inputHash,bytes32 outputHash,bytes32 traceRoot)"
             )
         );
 
         IInferenceOracle.Attestation memory attestation = _attestation(3, squareModel, squareInput, squareOutput);
         bytes32 structHash = keccak256(
-            abi.encode(oracle.ATTESTATION_TYPEHASH(), 3, squareModel, _hashWords(squareInput), _hashWords(squareOutput))
+            abi.encode(
+                oracle.ATTESTATION_TYPEHASH(),
+                3,
+                squareModel,
+                _hashWords(squareInput),
+                _hashWords(squareOutput),
+                _traceOf(squareOutput)
+            )
         );
         assertEq(oracle.hashAttestation(attestation), keccak256(abi.encodePacked("\x19\x01", expected, structHash)));
 
@@ -531,7 +542,14 @@ contract InferenceOracleZkTest is VeridictTest {
         batch[0] = attestation;
         batch[1] = _attestation(4, largeModel, largeInput, largeOutput);
         bytes32 second = keccak256(
-            abi.encode(oracle.ATTESTATION_TYPEHASH(), 4, largeModel, _hashWords(largeInput), _hashWords(largeOutput))
+            abi.encode(
+                oracle.ATTESTATION_TYPEHASH(),
+                4,
+                largeModel,
+                _hashWords(largeInput),
+                _hashWords(largeOutput),
+                _traceOf(largeOutput)
+            )
         );
         bytes32 batchHash =
             keccak256(abi.encode(oracle.ATTESTATION_BATCH_TYPEHASH(), keccak256(abi.encodePacked(structHash, second))));
@@ -554,38 +572,81 @@ contract InferenceOracleZkTest is VeridictTest {
     }
 
     function test_RevertWhen_OracleConfigurationIsInvalid() public {
-        address next = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 1);
-        OperatorStaking otherStaking = new OperatorStaking(next, MIN_STAKE, 1 days);
-
+        (OperatorStaking otherStaking, TraceDisputes games) = _protocolParts(1 days, 30 minutes);
         vm.expectRevert(IInferenceOracle.InvalidTreasury.selector);
-        new InferenceOracle(registry, otherStaking, address(0), 12 hours, ROUND_BLOCKS, MAX_BOUNTY);
+        new InferenceOracle(registry, otherStaking, games, address(0), 12 hours, ROUND_BLOCKS, MAX_BOUNTY);
+        (otherStaking, games) = _protocolParts(1 days, 30 minutes);
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InvalidChallengeWindow.selector, 0));
-        new InferenceOracle(registry, otherStaking, treasury, 0, ROUND_BLOCKS, MAX_BOUNTY);
+        new InferenceOracle(registry, otherStaking, games, treasury, 0, ROUND_BLOCKS, MAX_BOUNTY);
+        (otherStaking, games) = _protocolParts(1 days, 30 minutes);
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InvalidChallengeWindow.selector, 366 days));
-        new InferenceOracle(registry, otherStaking, treasury, 366 days, ROUND_BLOCKS, MAX_BOUNTY);
+        new InferenceOracle(registry, otherStaking, games, treasury, 366 days, ROUND_BLOCKS, MAX_BOUNTY);
+        (otherStaking, games) = _protocolParts(1 days, 30 minutes);
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InvalidMaxBounty.selector, 0));
-        new InferenceOracle(registry, otherStaking, treasury, 12 hours, ROUND_BLOCKS, 0);
+        new InferenceOracle(registry, otherStaking, games, treasury, 12 hours, ROUND_BLOCKS, 0);
+        (otherStaking, games) = _protocolParts(1 days, 30 minutes);
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InvalidRoundBlocks.selector, 0));
-        new InferenceOracle(registry, otherStaking, treasury, 12 hours, 0, MAX_BOUNTY);
+        new InferenceOracle(registry, otherStaking, games, treasury, 12 hours, 0, MAX_BOUNTY);
+        (otherStaking, games) = _protocolParts(1 days, 30 minutes);
         vm.expectRevert(abi.encodeWithSelector(IInferenceOracle.InvalidRoundBlocks.selector, 257));
-        new InferenceOracle(registry, otherStaking, treasury, 12 hours, 257, MAX_BOUNTY);
+        new InferenceOracle(registry, otherStaking, games, treasury, 12 hours, 257, MAX_BOUNTY);
+        // A staking contract or trace games made for another oracle.
+        (, games) = _protocolParts(1 days, 30 minutes);
         address attempted = vm.computeCreateAddress(address(this), vm.getNonce(address(this)));
         vm.expectRevert(
             abi.encodeWithSelector(IInferenceOracle.StakingOracleMismatch.selector, address(oracle), attempted)
         );
-        new InferenceOracle(registry, staking, treasury, 12 hours, ROUND_BLOCKS, MAX_BOUNTY);
-        next = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 1);
-        otherStaking = new OperatorStaking(next, MIN_STAKE, 1 days);
+        new InferenceOracle(registry, staking, games, treasury, 12 hours, ROUND_BLOCKS, MAX_BOUNTY);
+        (otherStaking,) = _protocolParts(1 days, 30 minutes);
+        TraceDisputes ours = TraceDisputes(oracle.TRACE_DISPUTES());
+        attempted = vm.computeCreateAddress(address(this), vm.getNonce(address(this)));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IInferenceOracle.TraceDisputesOracleMismatch.selector, address(oracle), attempted
+            )
+        );
+        new InferenceOracle(registry, otherStaking, ours, treasury, 12 hours, ROUND_BLOCKS, MAX_BOUNTY);
+        (otherStaking, games) = _protocolParts(1 days, 30 minutes);
         vm.expectRevert(
             abi.encodeWithSelector(IInferenceOracle.UnbondingNotLongerThanChallengeWindow.selector, 1 days, 1 days)
         );
-        new InferenceOracle(registry, otherStaking, treasury, 1 days, ROUND_BLOCKS, MAX_BOUNTY);
+        new InferenceOracle(registry, otherStaking, games, treasury, 1 days, ROUND_BLOCKS, MAX_BOUNTY);
+        // Stake must outlast the window plus the longest trace game (16 moves), or a slashed signer
+        // could leave before its game ends.
+        (otherStaking, games) = _protocolParts(1 days, 1 hours);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IInferenceOracle.UnbondingNotLongerThanDisputes.selector, 1 days, 12 hours, 16 * 1 hours
+            )
+        );
+        new InferenceOracle(registry, otherStaking, games, treasury, 12 hours, ROUND_BLOCKS, MAX_BOUNTY);
 
-        // A failed creation still used its nonce: the staking contract names the next one.
-        next = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 1);
-        otherStaking = new OperatorStaking(next, MIN_STAKE, 1 days);
-        InferenceOracle deployed = new InferenceOracle(registry, otherStaking, treasury, 12 hours, 256, MAX_BOUNTY);
-        assertEq(address(deployed), next, "the staking contract named this oracle");
+        // A failed creation still used its nonce: the parts name the next one.
+        (otherStaking, games) = _protocolParts(1 days, 30 minutes);
+        address next = vm.computeCreateAddress(address(this), vm.getNonce(address(this)));
+        InferenceOracle deployed =
+            new InferenceOracle(registry, otherStaking, games, treasury, 12 hours, 256, MAX_BOUNTY);
+        assertEq(address(deployed), next, "the staking contract and the games named this oracle");
         assertEq(deployed.ROUND_BLOCKS(), 256);
+        assertEq(deployed.TRACE_DISPUTES(), address(games));
+    }
+
+    function test_RevertWhen_TraceGameParametersAreInvalid() public {
+        vm.expectRevert(abi.encodeWithSelector(ITraceDisputes.InvalidGameParameters.selector, 0, 1 hours));
+        new TraceDisputes(oracle, registry, 0, 1 hours);
+        vm.expectRevert(abi.encodeWithSelector(ITraceDisputes.InvalidGameParameters.selector, 1, 0));
+        new TraceDisputes(oracle, registry, 1, 0);
+        vm.expectRevert(abi.encodeWithSelector(ITraceDisputes.InvalidGameParameters.selector, 1, 31 days));
+        new TraceDisputes(oracle, registry, 1, 31 days);
+    }
+
+    /// @dev A staking contract and trace games naming the oracle created right after them.
+    function _protocolParts(uint256 unbondingPeriod, uint256 movePeriod)
+        internal
+        returns (OperatorStaking, TraceDisputes)
+    {
+        address next = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 2);
+        OperatorStaking parts = new OperatorStaking(next, MIN_STAKE, unbondingPeriod);
+        return (parts, new TraceDisputes(IInferenceOracle(next), registry, TRACE_BOND, movePeriod));
     }
 }

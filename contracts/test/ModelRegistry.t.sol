@@ -27,6 +27,8 @@ contract ModelRegistryTest is Test {
         return IModelRegistry.ModelDefinition({
             onnxHash: keccak256("square.onnx"),
             quantizationHash: keccak256("square.quantization"),
+            parametersRoot: keccak256("square.parameters"),
+            stageCount: 2,
             proofSystem: IModelRegistry.ProofSystem.Groth16,
             inputValues: 1,
             inputBits: 16,
@@ -76,6 +78,11 @@ contract ModelRegistryTest is Test {
         assertEq(model.definitionHash, definitionHash);
         assertEq(model.onnxHash, definition.onnxHash);
         assertEq(model.quantizationHash, definition.quantizationHash);
+        assertEq(model.parametersRoot, definition.parametersRoot);
+        assertEq(model.stageCount, 2);
+        (bytes32 parametersRoot, uint32 stageCount) = registry.getTraceParameters(modelId);
+        assertEq(parametersRoot, definition.parametersRoot);
+        assertEq(stageCount, 2);
         assertEq(uint8(model.proofSystem), uint8(IModelRegistry.ProofSystem.Groth16));
         assertEq(model.verifier, address(registry.GROTH16_VERIFIER()));
         assertEq(model.setup.ptauHash, HERMEZ_14);
@@ -104,7 +111,7 @@ contract ModelRegistryTest is Test {
     function test_DefinitionHashMatchesTheSdkVector() public view {
         assertEq(
             registry.computeDefinitionHash(_definition(), key),
-            0xd38a92be0797b511a12bf221821b7e966e940c4b3367ce8b24f02a5f6e365ed9
+            0xd8d33574080d44df102e4a46334afc587409db9f8ded2378c5b11666f1a7ded3
         );
     }
 
@@ -120,7 +127,7 @@ contract ModelRegistryTest is Test {
     function testFuzz_AnyChangeToTheArtifactsGivesANewDefinition(uint8 field, uint256 salt) public view {
         IModelRegistry.ModelDefinition memory changed = _definition();
         bytes memory changedKey = key;
-        field = uint8(bound(field, 0, 10));
+        field = uint8(bound(field, 0, 12));
         if (field == 0) changed.onnxHash = keccak256(abi.encode(salt));
         else if (field == 1) changed.quantizationHash = keccak256(abi.encode(salt));
         else if (field == 2) changed.proofSystem = IModelRegistry.ProofSystem.Plonk;
@@ -131,6 +138,8 @@ contract ModelRegistryTest is Test {
         else if (field == 7) changed.outputBits = uint8(bound(salt, 2, 31));
         else if (field == 8) changed.setup.ptauHash = keccak256(abi.encode(salt));
         else if (field == 9) changed.setup.contributions = uint16(bound(salt, 4, type(uint16).max));
+        else if (field == 10) changed.parametersRoot = keccak256(abi.encode(salt, "parameters"));
+        else if (field == 11) changed.stageCount = uint32(bound(salt, 3, type(uint32).max));
         else changed.setup.insecure = true;
         assertNotEq(registry.computeDefinitionHash(changed, changedKey), registry.computeDefinitionHash(_definition(), key));
     }
@@ -300,6 +309,25 @@ contract ModelRegistryTest is Test {
         definition.onnxHash = bytes32(0);
         vm.expectRevert(IModelRegistry.InvalidHash.selector);
         registry.registerModel(definition, key, 0, "");
+    }
+
+    /// @dev A model whose weights are not committed could not be disputed by a trace game.
+    function test_RevertWhen_ParametersAreNotCommitted() public {
+        IModelRegistry.ModelDefinition memory definition = _definition();
+        definition.parametersRoot = bytes32(0);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.InvalidParameters.selector, bytes32(0), uint32(2)));
+        registry.registerModel(definition, key, 0, "");
+        definition = _definition();
+        definition.stageCount = 0;
+        vm.expectRevert(
+            abi.encodeWithSelector(IModelRegistry.InvalidParameters.selector, definition.parametersRoot, uint32(0))
+        );
+        registry.registerModel(definition, key, 0, "");
+    }
+
+    function test_RevertWhen_GettingTraceParametersOfAnUnknownModel() public {
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotFound.selector, bytes32(uint256(7))));
+        registry.getTraceParameters(bytes32(uint256(7)));
     }
 
     function test_UnknownModelHasStatusNone() public view {

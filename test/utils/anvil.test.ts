@@ -43,6 +43,7 @@ const proof = encodeAbiParameters(
 const definition: ModelDefinition = {
   onnxHash: keccak256(encodePacked(['string'], ['veridict.anvil.square-plus-three.onnx'])),
   quantizationHash: keccak256(encodePacked(['string'], ['veridict.anvil.square-plus-three.quantization'])),
+  parameters: { root: keccak256(encodePacked(['string'], ['veridict.anvil.square-plus-three.parameters'])), stages: 2 },
   proofSystem: 'groth16',
   verificationKeyHash: keccak256(fixture.verificationKey),
   input: { values: 1, bits: 16 },
@@ -116,6 +117,8 @@ describe('anvil helper and deployVeridict', () => {
         {
           onnxHash: definition.onnxHash,
           quantizationHash: definition.quantizationHash,
+          parametersRoot: definition.parameters.root,
+          stageCount: definition.parameters.stages,
           proofSystem: PROOF_SYSTEM_IDS.groth16,
           inputValues: 1,
           inputBits: 16,

@@ -19,10 +19,11 @@ import {
 import { loadModel } from '../onnx/loadModel.js'
 import { chooseQuantization, type QuantizeOptions } from '../quantize/calibrate.js'
 import { quantizedModelToJson } from '../quantize/serialize.js'
+import { parametersCommitment } from '../trace/commitments.js'
 import { COMPILER_VERSION } from '../version.js'
 import { selfCheck, selfCheckSummary } from './selfCheck.js'
 
-export type CompileProgress = { step: 'load' | 'quantize' | 'generate' | 'circom' | 'selfcheck' | 'done'; message: string }
+export type CompileProgress = { step: 'load' | 'quantize' | 'parameters' | 'generate' | 'circom' | 'selfcheck' | 'done'; message: string }
 
 export type CompileModelParameters = QuantizeOptions & {
   /** Path to the .onnx file, or its bytes. */
@@ -58,15 +59,18 @@ export async function compileModel(parameters: CompileModelParameters): Promise<
   await writeFile(join(dir, 'model.onnx'), bytes)
   await writeJsonAtomic(join(dir, 'quantized.json'), quantizedModelToJson(model))
 
+  progress({ step: 'parameters', message: `committing to the weights of ${model.stages.length} stages (the root a trace dispute opens)` })
+  const committed = { root: parametersCommitment(model).parametersRoot, stages: model.stages.length }
   const classOutput = model.stages[model.stages.length - 1]?.kind === 'argMax'
   const input = { ...(graph.input.type ? { type: graph.input.type } : {}), ...tensorLayout(model.inputShape, model.inputScale, model.inputBits) }
   const output = tensorLayout(model.outputShape, model.outputScale, model.outputBits)
   const manifest: ModelManifest = {
     format: MANIFEST_FORMAT,
     name,
-    definitionHash: parameters.circuit === false ? definitionHashOf({ onnxHash: keccak256(bytes), quantizationHash: quantizationHash(settings), input, output }) : undefined,
+    definitionHash: parameters.circuit === false ? definitionHashOf({ onnxHash: keccak256(bytes), quantizationHash: quantizationHash(settings), parameters: committed, input, output }) : undefined,
     onnx: { file: 'model.onnx', keccak256: keccak256(bytes), bytes: bytes.length, opset: graph.opset, producer: graph.producer, ops: ir.ops, output: graph.output.name },
     quantization: { ...settings, keccak256: quantizationHash(settings), chosenBy, rounding: ROUNDING_RULE },
+    parameters: committed,
     input,
     output: { ...output, kind: classOutput ? 'class-index' : 'values' },
     publicSignals: { count: input.words + output.words + 1, layout: [`inWords[0..${input.words})`, `outWords[0..${output.words})`, BENEFICIARY_SIGNAL] },

@@ -18,6 +18,7 @@ test('an attested-only model gets its definition hash at compile: no proof syste
     computeDefinitionHash({
       onnxHash: manifest.onnx.keccak256,
       quantizationHash: manifest.quantization.keccak256,
+      parameters: manifest.parameters,
       proofSystem: 'none',
       verificationKeyHash: zeroHash,
       input: { values: 4, bits: 10 },

@@ -9,7 +9,7 @@ import type { QuantizationSettings, QuantizedModel } from '../quantize/model.js'
 import { stageModule } from '../stages/index.js'
 import type { StageSummary } from '../stages/types.js'
 
-export const MANIFEST_FORMAT = 'veridict-manifest/2'
+export const MANIFEST_FORMAT = 'veridict-manifest/3'
 export const ROUNDING_RULE = 'round half up after every product: y = floor((acc + 2^(shift-1)) / 2^shift)'
 
 export type TensorLayout = {
@@ -59,6 +59,9 @@ export type SetupProvenance = {
   verifierContract: string
 }
 
+/** A model's parameter commitment as the registry takes it (ModelDefinition.parameters). */
+export type ModelParameters = { root: Hex; stages: number }
+
 export type ModelManifest = {
   format: typeof MANIFEST_FORMAT
   name: string
@@ -71,6 +74,12 @@ export type ModelManifest = {
   /** `output`: the graph output compiled (absent in manifests from before it was recorded: the only one). */
   onnx: { file: string; keccak256: Hex; bytes: number; opset: number; producer: string; ops: string[]; output?: string | undefined }
   quantization: QuantizationSettings & { keccak256: Hex; chosenBy: string; rounding: string }
+  /**
+   * The integer model's parameter commitment (docs/disputes.md): the Merkle root of its stages'
+   * headers and weight rows, and the stage count. The registry binds both into the model id; a
+   * trace dispute's one step opens weights against the root.
+   */
+  parameters: ModelParameters
   input: TensorLayout
   output: TensorLayout & { kind: 'class-index' | 'values' }
   publicSignals: { count: number; layout: string[] }
@@ -96,6 +105,7 @@ export function quantizationHash(settings: QuantizationSettings): Hex {
 export type DefinitionParts = {
   onnxHash: Hex
   quantizationHash: Hex
+  parameters: ModelParameters
   input: Pick<TensorLayout, 'count' | 'bits'>
   output: Pick<TensorLayout, 'count' | 'bits'>
   /** A Groth16 or PLONK setup; without one, the model has no proof system (attested only). */
@@ -103,10 +113,11 @@ export type DefinitionParts = {
 }
 
 /** The model definition the registry hashes, from a manifest's parts. */
-export function modelDefinition({ onnxHash, quantizationHash, input, output, setup }: DefinitionParts): ModelDefinition {
+export function modelDefinition({ onnxHash, quantizationHash, parameters, input, output, setup }: DefinitionParts): ModelDefinition {
   return {
     onnxHash,
     quantizationHash,
+    parameters,
     proofSystem: setup?.protocol ?? 'none',
     verificationKeyHash: setup?.verificationKeyHash ?? zeroHash,
     input: { values: input.count, bits: input.bits },
@@ -127,7 +138,7 @@ export function definitionHashOf(parts: DefinitionParts): Hex {
 export function manifestWithSetup(manifest: ModelManifest, setup: SetupProvenance, startedAt: number): ModelManifest {
   return {
     ...manifest,
-    definitionHash: definitionHashOf({ onnxHash: manifest.onnx.keccak256, quantizationHash: manifest.quantization.keccak256, input: manifest.input, output: manifest.output, setup }),
+    definitionHash: definitionHashOf({ onnxHash: manifest.onnx.keccak256, quantizationHash: manifest.quantization.keccak256, parameters: manifest.parameters, input: manifest.input, output: manifest.output, setup }),
     setup,
     artifacts: { ...manifest.artifacts, zkey: 'model.zkey', vkey: 'vkey.json', verifier: `${setup.verifierContract}.sol` },
     compiler: { ...manifest.compiler, seconds: { ...manifest.compiler.seconds, setup: Math.round(performance.now() - startedAt) / 1000 } },
@@ -164,7 +175,7 @@ export async function readManifest(dir: string): Promise<ModelManifest> {
   if (typeof format === 'string' && format.startsWith('veridict-manifest/'))
     throw new ManifestError({
       path,
-      reason: `its format is ${format}, written by an older compiler; this one reads ${MANIFEST_FORMAT} (the model is identified by its definition hash and setup provenance now). Re-run veridict compile for this model, then veridict setup (or a ceremony) to make new keys`,
+      reason: `its format is ${format}, written by another compiler version; this one reads ${MANIFEST_FORMAT} (a model's definition now binds its parameter commitment). Re-run veridict compile for this model, then veridict setup (or a ceremony) to make new keys`,
     })
   throw new ManifestError({ path, reason: `its format is ${JSON.stringify(format)}, not a veridict manifest (expected ${MANIFEST_FORMAT})` })
 }

@@ -39,6 +39,7 @@ export async function readModelDefinition(dir: string): Promise<ReadModelDefinit
   const definition: ModelDefinition = {
     onnxHash,
     quantizationHash: manifest.quantization.keccak256,
+    parameters: manifest.parameters,
     proofSystem: proved ? manifest.setup!.protocol : 'none',
     verificationKeyHash: proved ? keccak256(verificationKey) : `0x${'0'.repeat(64)}`,
     input: { values: manifest.input.count, bits: manifest.input.bits },

@@ -27,6 +27,11 @@ export type IntegerGraph = {
   bytes: Uint8Array
   inputName: string
   outputName: string
+  /**
+   * With `trace`: graph outputs holding tensors 1 .. S-1 (each stage's output but the last, which
+   * is `outputName`), in stage order, each in its stage's element type. Empty without `trace`.
+   */
+  traceNames: string[]
   /** Elements of the input tensor: values, or word bytes / halfwords. */
   inputSize: number
   outputSize: number
@@ -49,7 +54,10 @@ export type IntegerGraph = {
  * Returns undefined when a bound could exceed 2^53 or a dense weight matrix would be too large;
  * the bigint reference executor serves those models.
  */
-export function buildIntegerGraph(model: QuantizedModel, { precision = 'float64', input = 'values' }: { precision?: IntegerGraphPrecision; input?: IntegerGraphInput } = {}): IntegerGraph | undefined {
+export function buildIntegerGraph(
+  model: QuantizedModel,
+  { precision = 'float64', input = 'values', trace = false }: { precision?: IntegerGraphPrecision; input?: IntegerGraphInput; /** Also output every intermediate tensor (a trace dispute's trace). */ trace?: boolean } = {},
+): IntegerGraph | undefined {
   const nodes: NodeInit[] = []
   const initializers: InitializerInit[] = []
   const constant = (name: string, dims: number[], data: Float32Array | Float64Array | BigInt64Array) => {
@@ -126,15 +134,17 @@ export function buildIntegerGraph(model: QuantizedModel, { precision = 'float64'
   const last = nodes.at(-1)
   if (last && last.outputs[0] === output.name) last.outputs[0] = 'out'
   else nodes.push({ op: 'Identity', inputs: [output.name], outputs: ['out'] })
+  // Tensors 1 .. S-1 as extra outputs (tensor S is 'out'); onnxruntime then keeps each one.
+  const traced = trace ? tensors.slice(1, -1) : []
   const bytes = buildModel({
     name: 'veridict-canonical',
     opset: 13,
     inputs: [{ name: 'q', shape: [1, inputSize], type: inputType }],
-    outputs: [{ name: 'out', shape: [1, output.size], type: output.type }],
+    outputs: [{ name: 'out', shape: [1, output.size], type: output.type }, ...traced.map((tensor) => ({ name: tensor.name, shape: [1, tensor.size], type: tensor.type }))],
     initializers,
     nodes,
   })
-  return { bytes, inputName: 'q', outputName: 'out', inputSize, outputSize: output.size, input: words ? 'words' : 'values', inputType, outputType: output.type, stageTypes }
+  return { bytes, inputName: 'q', outputName: 'out', traceNames: traced.map((tensor) => tensor.name), inputSize, outputSize: output.size, input: words ? 'words' : 'values', inputType, outputType: output.type, stageTypes }
 }
 
 function sameTensors(a: readonly number[], b: readonly number[]): boolean {

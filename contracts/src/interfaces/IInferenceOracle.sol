@@ -27,7 +27,8 @@ interface IInferenceOracle {
 
     /// @dev Requested -> Fulfilled (proof) | Attested -> Finalized | Attested -> Fulfilled (a proof:
     ///      of the attested output, final at once; of another output, a dispute);
-    ///      Attested -> Requested when slashed signers leave it short of its quorum;
+    ///      Attested -> Requested when slashed signers leave it short of its quorum, or when a trace
+    ///      game (TRACE_DISPUTES) finds its trace wrong (its deadline then extended);
     ///      Requested -> Refunded after the deadline. The status is the lowest byte of the one word
     ///      the oracle stores per request.
     enum Status {
@@ -105,16 +106,20 @@ interface IInferenceOracle {
     /// @notice An attestation as the oracle keeps it between submission and finality, emitted by
     ///         AttestationSubmitted and passed back to finalize, fulfillWithProof and disputeWithProof.
     /// @param outputHash keccak256 of the attested output words.
+    /// @param traceRoot The signed trace root (docs/disputes.md): what a trace dispute bisects.
     /// @param packed Bits 0-31: the end of the challenge window; then one 24-bit operator index per signer.
     struct AttestationRecord {
         bytes32 outputHash;
+        bytes32 traceRoot;
         uint256 packed;
     }
 
-    /// @notice One result of a batch: the request as committed and the attested output words.
+    /// @notice One result of a batch: the request as committed, the attested output words and the
+    ///         trace root of the run that produced them (non-zero).
     struct AttestedResult {
         Request request;
         uint256[] outputWords;
+        bytes32 traceRoot;
     }
 
     /// @notice One attested result to finalize in a batch (finalizeBatch).
@@ -132,6 +137,7 @@ interface IInferenceOracle {
         bytes32 modelId;
         bytes32 inputHash;
         bytes32 outputHash;
+        bytes32 traceRoot;
     }
 
     /// @notice An attestation and the signature over it, as evidence of an equivocation.
@@ -212,6 +218,12 @@ interface IInferenceOracle {
     error NothingToWithdraw(address account);
     error EtherTransferFailed(address to, uint256 amount);
     error InsufficientGasForCallback(uint256 callbackGasLimit);
+    error TraceRootMissing(uint256 requestId);
+    error NotTraceDisputes(address caller);
+    /// @notice Trace games on the attestation are still open: it cannot finalize before they end.
+    error TraceGamesOpen(uint256 requestId, uint256 games);
+    error TraceDisputesOracleMismatch(address disputesOracle, address oracle);
+    error UnbondingNotLongerThanDisputes(uint256 unbondingPeriod, uint256 challengeWindow, uint256 maxGameDuration);
 
     /// @notice Everything a node needs to serve the request, and everything later calls pass back.
     event InferenceRequested(
@@ -256,6 +268,16 @@ interface IInferenceOracle {
         uint256 slashed
     );
     event EquivocationCommitted(bytes32 indexed commitment, uint256 blockNumber);
+    /// @notice A trace game found the attested trace wrong: its signers were slashed and the request
+    ///         reopened with `request`, whose deadline is extended (every later call passes this one).
+    event AttestationOverturnedByTrace(
+        uint256 indexed requestId,
+        address indexed challenger,
+        bytes32 outputHash,
+        bytes32 traceRoot,
+        uint256 slashed,
+        Request request
+    );
     /// @param requestId The request concerned; 0 for an equivocation over off-chain attestations.
     /// @param payer The request's payer, who gets the requester's share (none for an equivocation).
     event SlashDistributed(
@@ -352,6 +374,26 @@ interface IInferenceOracle {
     /// @notice Sends the caller's whole balance to `to`.
     function withdraw(address payable to) external;
 
+    /// @notice Called by TRACE_DISPUTES when a game starts: the record must be the request's current
+    ///         attestation and its window open. Finalization waits until every game has ended.
+    function openTraceGame(Request calldata request, AttestationRecord calldata attested) external;
+
+    /// @notice Called by TRACE_DISPUTES when a game ends. If the attesters lost and the record is
+    ///         still current, every signer is slashed (the challenger paid as a disputer), and the
+    ///         request reopens with its deadline extended. Returns whether the record was current.
+    function closeTraceGame(
+        Request calldata request,
+        AttestationRecord calldata attested,
+        address challenger,
+        bool attestersLost
+    ) external returns (bool current);
+
+    /// @notice The trace dispute games over attestations, created with this oracle.
+    function TRACE_DISPUTES() external view returns (address);
+
+    /// @notice Open trace games over `requestId`'s attestation.
+    function openTraceGames(uint256 requestId) external view returns (uint256);
+
     /// @notice The registry models are read from.
     function REGISTRY() external view returns (IModelRegistry);
 
@@ -390,7 +432,7 @@ interface IInferenceOracle {
     /// @notice Share of slashed stake, in basis points, for the requester of the request concerned (at most MAX_BOUNTY).
     function REQUESTER_SHARE_BPS() external view returns (uint256);
 
-    /// @notice keccak256("Attestation(uint256 requestId,bytes32 modelId,bytes32 inputHash,bytes32 outputHash)").
+    /// @notice keccak256("Attestation(uint256 requestId,bytes32 modelId,bytes32 inputHash,bytes32 outputHash,bytes32 traceRoot)").
     function ATTESTATION_TYPEHASH() external view returns (bytes32);
 
     /// @notice keccak256 of "AttestationBatch(Attestation[] attestations)" followed by the Attestation type.

@@ -36,11 +36,16 @@ interface IModelRegistry {
     }
 
     /// @notice What defines a model; hashed with keccak256(verificationKey) into its definition hash.
+    /// @param parametersRoot Merkle root of the integer model's stages (each stage's header and
+    ///        rows of weights, docs/disputes.md): what a trace dispute's one step opens. Non-zero.
+    /// @param stageCount The integer model's number of stages (at least 1): the leaves under parametersRoot.
     /// @param inputBits Bit width b of each input value (2..248); floor(248 / b) values per word,
     ///        at most MAX_WORDS words per tensor. Likewise outputBits.
     struct ModelDefinition {
         bytes32 onnxHash;
         bytes32 quantizationHash;
+        bytes32 parametersRoot;
+        uint32 stageCount;
         ProofSystem proofSystem;
         uint32 inputValues;
         uint8 inputBits;
@@ -74,6 +79,8 @@ interface IModelRegistry {
         bytes32 definitionHash;
         bytes32 onnxHash;
         bytes32 quantizationHash;
+        bytes32 parametersRoot;
+        uint32 stageCount;
         SetupRecord setup;
         bool listedCeremony;
         address owner;
@@ -92,6 +99,8 @@ interface IModelRegistry {
     error NextVersionAlreadyRegistered(bytes32 modelId, bytes32 nextVersion);
     error InvalidOwner(address owner);
     error InvalidHash();
+    /// @notice A definition without its parameter commitment: every model binds its weights.
+    error InvalidParameters(bytes32 parametersRoot, uint32 stageCount);
     /// @notice A model without a proof system came with a key or a setup record, or one with a proof system without.
     error VerificationKeyNotExpected(ProofSystem proofSystem, uint256 keyLength);
     error PublicSignalCountMismatch(uint256 expected, uint256 keyCount);
@@ -187,6 +196,9 @@ interface IModelRegistry {
         external
         view
         returns (bytes32 modelId, address verifier, address verificationKey);
+
+    /// @notice What a trace dispute over `modelId`'s results opens against: its parameter root and stage count.
+    function getTraceParameters(bytes32 modelId) external view returns (bytes32 parametersRoot, uint32 stageCount);
 
     /// @notice The verification key of `modelId` as registered (empty for ProofSystem.None).
     function getVerificationKey(bytes32 modelId) external view returns (bytes memory verificationKey);

@@ -200,7 +200,9 @@ contract FinalizeBatchTest is VeridictTest {
 
         // Fewer signers (the last index dropped) would share the fee among fewer.
         IInferenceOracle.AttestationRecord memory fewer = IInferenceOracle.AttestationRecord({
-            outputHash: good.attested.outputHash, packed: good.attested.packed & ((uint256(1) << (32 + 2 * 24)) - 1)
+            outputHash: good.attested.outputHash,
+            traceRoot: good.attested.traceRoot,
+            packed: good.attested.packed & ((uint256(1) << (32 + 2 * 24)) - 1)
         });
         items[1] = IInferenceOracle.Finalization({request: good.request, attested: fewer, outputWords: squareOutput});
         _expectSameRevert(items, mismatch);

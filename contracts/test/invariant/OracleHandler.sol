@@ -458,14 +458,19 @@ contract OracleHandler is Test {
             requestId: 0,
             modelId: SQUARE_MODEL,
             inputHash: keccak256(abi.encodePacked(_squareInput)),
-            outputHash: keccak256("one")
+            outputHash: keccak256("one"),
+            traceRoot: keccak256("one's trace")
         });
         if ((subjectSeed >> 2) % 2 == 1 && requestIds.length != 0) {
             IInferenceOracle.Request storage r = _requests[requestIds[(subjectSeed >> 3) % requestIds.length]];
             (a.requestId, a.modelId, a.inputHash) = (r.id, r.modelId, r.inputHash);
         }
         IInferenceOracle.Attestation memory b = IInferenceOracle.Attestation({
-            requestId: a.requestId, modelId: a.modelId, inputHash: a.inputHash, outputHash: keccak256("other")
+            requestId: a.requestId,
+            modelId: a.modelId,
+            inputHash: a.inputHash,
+            outputHash: keccak256("other"),
+            traceRoot: keccak256("other's trace")
         });
         IInferenceOracle.SignedAttestation memory first = (subjectSeed >> 1) % 2 == 0
             ? _signedAlone(_keys[index], a)
@@ -649,12 +654,15 @@ contract OracleHandler is Test {
         IInferenceOracle.AttestedResult[] memory results = new IInferenceOracle.AttestedResult[](batch.count);
         IInferenceOracle.Attestation[] memory attestations = new IInferenceOracle.Attestation[](batch.count);
         for (uint256 i; i < batch.count; ++i) {
-            results[i] = IInferenceOracle.AttestedResult({request: batch.requests[i], outputWords: batch.outputs[i]});
+            results[i] = IInferenceOracle.AttestedResult({
+                request: batch.requests[i], outputWords: batch.outputs[i], traceRoot: _traceOf(batch.outputs[i])
+            });
             attestations[i] = IInferenceOracle.Attestation({
                 requestId: batch.requests[i].id,
                 modelId: batch.requests[i].modelId,
                 inputHash: batch.requests[i].inputHash,
-                outputHash: _hash(batch.outputs[i])
+                outputHash: _hash(batch.outputs[i]),
+                traceRoot: _traceOf(batch.outputs[i])
             });
         }
         bytes32 digest = ORACLE.hashAttestationBatch(attestations);
@@ -954,7 +962,8 @@ contract OracleHandler is Test {
             requestId: attestation.requestId + 1000,
             modelId: attestation.modelId,
             inputHash: attestation.inputHash,
-            outputHash: keccak256("filler")
+            outputHash: keccak256("filler"),
+            traceRoot: keccak256("filler's trace")
         });
         bytes32[] memory items = new bytes32[](2);
         for (uint256 i; i < 2; ++i) {
@@ -964,7 +973,8 @@ contract OracleHandler is Test {
                     attestations[i].requestId,
                     attestations[i].modelId,
                     attestations[i].inputHash,
-                    attestations[i].outputHash
+                    attestations[i].outputHash,
+                    attestations[i].traceRoot
                 )
             );
         }
@@ -989,6 +999,11 @@ contract OracleHandler is Test {
     }
 
     function _none() internal pure returns (IInferenceOracle.AttestationRecord memory) {
-        return IInferenceOracle.AttestationRecord({outputHash: bytes32(0), packed: 0});
+        return IInferenceOracle.AttestationRecord({outputHash: bytes32(0), traceRoot: bytes32(0), packed: 0});
+    }
+
+    /// @dev The trace root signed with `outputWords` (as VeridictTest's): one per output.
+    function _traceOf(uint256[] memory outputWords) internal pure returns (bytes32) {
+        return keccak256(abi.encode("veridict.test.trace", outputWords));
     }
 }

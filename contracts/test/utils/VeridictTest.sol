@@ -6,6 +6,7 @@ import {Test, Vm} from "forge-std/Test.sol";
 import {InferenceOracle} from "../../src/InferenceOracle.sol";
 import {ModelRegistry} from "../../src/ModelRegistry.sol";
 import {OperatorStaking} from "../../src/OperatorStaking.sol";
+import {TraceDisputes} from "../../src/dispute/TraceDisputes.sol";
 import {IInferenceOracle} from "../../src/interfaces/IInferenceOracle.sol";
 import {IModelRegistry} from "../../src/interfaces/IModelRegistry.sol";
 
@@ -21,6 +22,8 @@ abstract contract VeridictTest is Test {
     uint96 internal constant FEE = 0.01 ether;
     /// @dev The most one slash pays a disputer, reporter or requester.
     uint256 internal constant MAX_BOUNTY = 0.5 ether;
+    uint256 internal constant TRACE_BOND = 0.2 ether;
+    uint256 internal constant TRACE_MOVE_PERIOD = 1 hours;
     uint256 internal constant OPERATOR_COUNT = 6;
     string internal constant FIXTURE = "contracts/test/fixtures/square/fixture.json";
 
@@ -35,6 +38,7 @@ abstract contract VeridictTest is Test {
     ModelRegistry internal registry;
     OperatorStaking internal staking;
     InferenceOracle internal oracle;
+    TraceDisputes internal traceDisputes;
 
     address internal treasury = makeAddr("treasury");
     address internal modelOwner = makeAddr("modelOwner");
@@ -55,9 +59,7 @@ abstract contract VeridictTest is Test {
 
     function setUp() public virtual {
         registry = new ModelRegistry();
-        address predictedOracle = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 1);
-        staking = new OperatorStaking(predictedOracle, MIN_STAKE, UNBONDING_PERIOD);
-        oracle = new InferenceOracle(registry, staking, treasury, CHALLENGE_WINDOW, ROUND_BLOCKS, MAX_BOUNTY);
+        (oracle, staking, traceDisputes) = _newProtocol(UNBONDING_PERIOD, CHALLENGE_WINDOW);
         _loadFixture();
 
         vm.startPrank(modelOwner);
@@ -93,6 +95,8 @@ abstract contract VeridictTest is Test {
         return IModelRegistry.ModelDefinition({
             onnxHash: keccak256("veridict.test.square-plus-three.onnx"),
             quantizationHash: keccak256("veridict.test.square-plus-three.quantization"),
+            parametersRoot: keccak256("veridict.test.square-plus-three.parameters"),
+            stageCount: 2,
             proofSystem: IModelRegistry.ProofSystem.Groth16,
             inputValues: 1,
             inputBits: 16,
@@ -128,6 +132,8 @@ abstract contract VeridictTest is Test {
         return IModelRegistry.ModelDefinition({
             onnxHash: keccak256(abi.encodePacked(name, ".onnx")),
             quantizationHash: keccak256(abi.encodePacked(name, ".quantization")),
+            parametersRoot: keccak256(abi.encodePacked(name, ".parameters")),
+            stageCount: 3,
             proofSystem: IModelRegistry.ProofSystem.None,
             inputValues: inputValues,
             inputBits: inputBits,
@@ -248,9 +254,22 @@ abstract contract VeridictTest is Test {
         require(found, "no CallbackSettled");
     }
 
+    /// @dev Staking, trace games and an oracle naming each other, deployed in the order deployVeridict
+    ///      uses: staking and the games first, naming the oracle's address to come.
+    function _newProtocol(uint256 unbondingPeriod, uint256 challengeWindow)
+        internal
+        returns (InferenceOracle newOracle, OperatorStaking newStaking, TraceDisputes newGames)
+    {
+        address predictedOracle = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 2);
+        newStaking = new OperatorStaking(predictedOracle, MIN_STAKE, unbondingPeriod);
+        newGames = new TraceDisputes(IInferenceOracle(predictedOracle), registry, TRACE_BOND, TRACE_MOVE_PERIOD);
+        newOracle =
+            new InferenceOracle(registry, newStaking, newGames, treasury, challengeWindow, ROUND_BLOCKS, MAX_BOUNTY);
+    }
+
     /// @dev No attestation: the record a Requested request takes.
     function _none() internal pure returns (IInferenceOracle.AttestationRecord memory) {
-        return IInferenceOracle.AttestationRecord({outputHash: bytes32(0), packed: 0});
+        return IInferenceOracle.AttestationRecord({outputHash: bytes32(0), traceRoot: bytes32(0), packed: 0});
     }
 
     /// @dev Moves to the first block of the request's exclusive round (its committee drawn).
@@ -312,8 +331,15 @@ abstract contract VeridictTest is Test {
             requestId: requestId,
             modelId: modelId,
             inputHash: keccak256(abi.encodePacked(inputWords)),
-            outputHash: keccak256(abi.encodePacked(outputWords))
+            outputHash: keccak256(abi.encodePacked(outputWords)),
+            traceRoot: _traceOf(outputWords)
         });
+    }
+
+    /// @dev The trace root the tests' operators sign with `outputWords`: one per output, so that
+    ///      signers of one output sign one trace (the trace games' own tests use real traces).
+    function _traceOf(uint256[] memory outputWords) internal pure returns (bytes32) {
+        return keccak256(abi.encode("veridict.test.trace", outputWords));
     }
 
     /// @dev The Attestation of `request` with `outputWords`.
@@ -326,7 +352,8 @@ abstract contract VeridictTest is Test {
             requestId: request.id,
             modelId: request.modelId,
             inputHash: request.inputHash,
-            outputHash: keccak256(abi.encodePacked(outputWords))
+            outputHash: keccak256(abi.encodePacked(outputWords)),
+            traceRoot: _traceOf(outputWords)
         });
     }
 
@@ -337,7 +364,7 @@ abstract contract VeridictTest is Test {
         returns (IInferenceOracle.AttestedResult[] memory results)
     {
         results = new IInferenceOracle.AttestedResult[](1);
-        results[0] = IInferenceOracle.AttestedResult({request: request, outputWords: outputWords});
+        results[0] = IInferenceOracle.AttestedResult({request: request, outputWords: outputWords, traceRoot: _traceOf(outputWords)});
     }
 
     /// @dev Signatures over a batch of one result by the operators at `positions` (ascending).
@@ -442,7 +469,8 @@ abstract contract VeridictTest is Test {
                     attestations[i].requestId,
                     attestations[i].modelId,
                     attestations[i].inputHash,
-                    attestations[i].outputHash
+                    attestations[i].outputHash,
+                    attestations[i].traceRoot
                 )
             );
         }

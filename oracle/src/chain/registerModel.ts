@@ -50,6 +50,8 @@ export async function registerModel({ publicClient, walletClient, account, chain
     {
       onnxHash: definition.onnxHash,
       quantizationHash: definition.quantizationHash,
+      parametersRoot: definition.parameters.root,
+      stageCount: definition.parameters.stages,
       proofSystem: PROOF_SYSTEM_IDS[definition.proofSystem],
       inputValues: definition.input.values,
       inputBits: definition.input.bits,

@@ -7,7 +7,7 @@ export const eip712DomainName = "Veridict" as const
 export const eip712DomainVersion = "1" as const
 
 /** The EIP-712 type string whose hash is InferenceOracle.ATTESTATION_TYPEHASH. */
-export const attestationTypeString = "Attestation(uint256 requestId,bytes32 modelId,bytes32 inputHash,bytes32 outputHash)" as const
+export const attestationTypeString = "Attestation(uint256 requestId,bytes32 modelId,bytes32 inputHash,bytes32 outputHash,bytes32 traceRoot)" as const
 
 /**
  * EIP-712 types of an attestation, for viem's signTypedData / hashTypedData with primaryType
@@ -31,6 +31,10 @@ export const attestationTypes = {
     },
     {
       "name": "outputHash",
+      "type": "bytes32"
+    },
+    {
+      "name": "traceRoot",
       "type": "bytes32"
     }
   ],

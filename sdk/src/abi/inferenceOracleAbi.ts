@@ -158,6 +158,19 @@ export const inferenceOracleAbi = [
   },
   {
     "type": "function",
+    "name": "TRACE_DISPUTES",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "TREASURY",
     "inputs": [],
     "outputs": [
@@ -187,6 +200,154 @@ export const inferenceOracleAbi = [
       }
     ],
     "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "closeTraceGame",
+    "inputs": [
+      {
+        "name": "request",
+        "type": "tuple",
+        "internalType": "struct IInferenceOracle.Request",
+        "components": [
+          {
+            "name": "id",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "modelId",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "inputHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "requester",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "payer",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "fee",
+            "type": "uint96",
+            "internalType": "uint96"
+          },
+          {
+            "name": "callback",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "callbackGasLimit",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "callbackGasPrice",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "deadline",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "mode",
+            "type": "uint8",
+            "internalType": "enum IInferenceOracle.Mode"
+          },
+          {
+            "name": "quorum",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "provable",
+            "type": "bool",
+            "internalType": "bool"
+          },
+          {
+            "name": "modelIndex",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "outputValues",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "outputBits",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "blockNumber",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "valueAtRisk",
+            "type": "uint96",
+            "internalType": "uint96"
+          },
+          {
+            "name": "totalWeight",
+            "type": "uint128",
+            "internalType": "uint128"
+          }
+        ]
+      },
+      {
+        "name": "attested",
+        "type": "tuple",
+        "internalType": "struct IInferenceOracle.AttestationRecord",
+        "components": [
+          {
+            "name": "outputHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "traceRoot",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "packed",
+            "type": "uint256",
+            "internalType": "uint256"
+          }
+        ]
+      },
+      {
+        "name": "challenger",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "attestersLost",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "current",
+        "type": "bool",
+        "internalType": "bool"
+      }
+    ],
+    "stateMutability": "nonpayable"
   },
   {
     "type": "function",
@@ -468,6 +629,11 @@ export const inferenceOracleAbi = [
             "internalType": "bytes32"
           },
           {
+            "name": "traceRoot",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
             "name": "packed",
             "type": "uint256",
             "internalType": "uint256"
@@ -677,6 +843,11 @@ export const inferenceOracleAbi = [
             "internalType": "bytes32"
           },
           {
+            "name": "traceRoot",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
             "name": "packed",
             "type": "uint256",
             "internalType": "uint256"
@@ -810,6 +981,11 @@ export const inferenceOracleAbi = [
             "components": [
               {
                 "name": "outputHash",
+                "type": "bytes32",
+                "internalType": "bytes32"
+              },
+              {
+                "name": "traceRoot",
                 "type": "bytes32",
                 "internalType": "bytes32"
               },
@@ -954,6 +1130,11 @@ export const inferenceOracleAbi = [
             "internalType": "bytes32"
           },
           {
+            "name": "traceRoot",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
             "name": "packed",
             "type": "uint256",
             "internalType": "uint256"
@@ -1060,6 +1241,11 @@ export const inferenceOracleAbi = [
             "name": "outputHash",
             "type": "bytes32",
             "internalType": "bytes32"
+          },
+          {
+            "name": "traceRoot",
+            "type": "bytes32",
+            "internalType": "bytes32"
           }
         ]
       }
@@ -1099,6 +1285,11 @@ export const inferenceOracleAbi = [
           },
           {
             "name": "outputHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "traceRoot",
             "type": "bytes32",
             "internalType": "bytes32"
           }
@@ -1274,6 +1465,157 @@ export const inferenceOracleAbi = [
   },
   {
     "type": "function",
+    "name": "openTraceGame",
+    "inputs": [
+      {
+        "name": "request",
+        "type": "tuple",
+        "internalType": "struct IInferenceOracle.Request",
+        "components": [
+          {
+            "name": "id",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "modelId",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "inputHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "requester",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "payer",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "fee",
+            "type": "uint96",
+            "internalType": "uint96"
+          },
+          {
+            "name": "callback",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "callbackGasLimit",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "callbackGasPrice",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "deadline",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "mode",
+            "type": "uint8",
+            "internalType": "enum IInferenceOracle.Mode"
+          },
+          {
+            "name": "quorum",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "provable",
+            "type": "bool",
+            "internalType": "bool"
+          },
+          {
+            "name": "modelIndex",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "outputValues",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "outputBits",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "blockNumber",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "valueAtRisk",
+            "type": "uint96",
+            "internalType": "uint96"
+          },
+          {
+            "name": "totalWeight",
+            "type": "uint128",
+            "internalType": "uint128"
+          }
+        ]
+      },
+      {
+        "name": "attested",
+        "type": "tuple",
+        "internalType": "struct IInferenceOracle.AttestationRecord",
+        "components": [
+          {
+            "name": "outputHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "traceRoot",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "packed",
+            "type": "uint256",
+            "internalType": "uint256"
+          }
+        ]
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "openTraceGames",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "refund",
     "inputs": [
       {
@@ -1415,6 +1757,11 @@ export const inferenceOracleAbi = [
                 "name": "outputHash",
                 "type": "bytes32",
                 "internalType": "bytes32"
+              },
+              {
+                "name": "traceRoot",
+                "type": "bytes32",
+                "internalType": "bytes32"
               }
             ]
           },
@@ -1462,6 +1809,11 @@ export const inferenceOracleAbi = [
               },
               {
                 "name": "outputHash",
+                "type": "bytes32",
+                "internalType": "bytes32"
+              },
+              {
+                "name": "traceRoot",
                 "type": "bytes32",
                 "internalType": "bytes32"
               }
@@ -1674,6 +2026,11 @@ export const inferenceOracleAbi = [
             "name": "outputWords",
             "type": "uint256[]",
             "internalType": "uint256[]"
+          },
+          {
+            "name": "traceRoot",
+            "type": "bytes32",
+            "internalType": "bytes32"
           }
         ]
       },
@@ -1763,6 +2120,146 @@ export const inferenceOracleAbi = [
   },
   {
     "type": "event",
+    "name": "AttestationOverturnedByTrace",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "challenger",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "outputHash",
+        "type": "bytes32",
+        "indexed": false,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "traceRoot",
+        "type": "bytes32",
+        "indexed": false,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "slashed",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "request",
+        "type": "tuple",
+        "indexed": false,
+        "internalType": "struct IInferenceOracle.Request",
+        "components": [
+          {
+            "name": "id",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
+            "name": "modelId",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "inputHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "requester",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "payer",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "fee",
+            "type": "uint96",
+            "internalType": "uint96"
+          },
+          {
+            "name": "callback",
+            "type": "address",
+            "internalType": "address"
+          },
+          {
+            "name": "callbackGasLimit",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "callbackGasPrice",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "deadline",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "mode",
+            "type": "uint8",
+            "internalType": "enum IInferenceOracle.Mode"
+          },
+          {
+            "name": "quorum",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "provable",
+            "type": "bool",
+            "internalType": "bool"
+          },
+          {
+            "name": "modelIndex",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "outputValues",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
+            "name": "outputBits",
+            "type": "uint8",
+            "internalType": "uint8"
+          },
+          {
+            "name": "blockNumber",
+            "type": "uint64",
+            "internalType": "uint64"
+          },
+          {
+            "name": "valueAtRisk",
+            "type": "uint96",
+            "internalType": "uint96"
+          },
+          {
+            "name": "totalWeight",
+            "type": "uint128",
+            "internalType": "uint128"
+          }
+        ]
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
     "name": "AttestationSubmitted",
     "inputs": [
       {
@@ -1785,6 +2282,11 @@ export const inferenceOracleAbi = [
         "components": [
           {
             "name": "outputHash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "traceRoot",
             "type": "bytes32",
             "internalType": "bytes32"
           },
@@ -2658,6 +3160,17 @@ export const inferenceOracleAbi = [
   },
   {
     "type": "error",
+    "name": "NotTraceDisputes",
+    "inputs": [
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "NothingToSlash",
     "inputs": [
       {
@@ -2994,6 +3507,49 @@ export const inferenceOracleAbi = [
   },
   {
     "type": "error",
+    "name": "TraceDisputesOracleMismatch",
+    "inputs": [
+      {
+        "name": "disputesOracle",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "oracle",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "TraceGamesOpen",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "games",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "TraceRootMissing",
+    "inputs": [
+      {
+        "name": "requestId",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "UnbondingNotLongerThanChallengeWindow",
     "inputs": [
       {
@@ -3003,6 +3559,27 @@ export const inferenceOracleAbi = [
       },
       {
         "name": "challengeWindow",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "UnbondingNotLongerThanDisputes",
+    "inputs": [
+      {
+        "name": "unbondingPeriod",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "challengeWindow",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "maxGameDuration",
         "type": "uint256",
         "internalType": "uint256"
       }

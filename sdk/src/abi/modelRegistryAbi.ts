@@ -85,6 +85,16 @@ export const modelRegistryAbi = [
             "internalType": "bytes32"
           },
           {
+            "name": "parametersRoot",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "stageCount",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
             "name": "proofSystem",
             "type": "uint8",
             "internalType": "enum IModelRegistry.ProofSystem"
@@ -279,6 +289,16 @@ export const modelRegistryAbi = [
             "internalType": "bytes32"
           },
           {
+            "name": "parametersRoot",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "stageCount",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
             "name": "setup",
             "type": "tuple",
             "internalType": "struct IModelRegistry.SetupRecord",
@@ -469,6 +489,30 @@ export const modelRegistryAbi = [
   },
   {
     "type": "function",
+    "name": "getTraceParameters",
+    "inputs": [
+      {
+        "name": "modelId",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "parametersRoot",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "stageCount",
+        "type": "uint32",
+        "internalType": "uint32"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "getVerificationKey",
     "inputs": [
       {
@@ -567,6 +611,16 @@ export const modelRegistryAbi = [
             "internalType": "bytes32"
           },
           {
+            "name": "parametersRoot",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "stageCount",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
             "name": "proofSystem",
             "type": "uint8",
             "internalType": "enum IModelRegistry.ProofSystem"
@@ -663,6 +717,16 @@ export const modelRegistryAbi = [
             "name": "quantizationHash",
             "type": "bytes32",
             "internalType": "bytes32"
+          },
+          {
+            "name": "parametersRoot",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "stageCount",
+            "type": "uint32",
+            "internalType": "uint32"
           },
           {
             "name": "proofSystem",
@@ -932,6 +996,16 @@ export const modelRegistryAbi = [
             "internalType": "bytes32"
           },
           {
+            "name": "parametersRoot",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "stageCount",
+            "type": "uint32",
+            "internalType": "uint32"
+          },
+          {
             "name": "proofSystem",
             "type": "uint8",
             "internalType": "enum IModelRegistry.ProofSystem"
@@ -1071,6 +1145,22 @@ export const modelRegistryAbi = [
         "name": "bits",
         "type": "uint256",
         "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "InvalidParameters",
+    "inputs": [
+      {
+        "name": "parametersRoot",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "stageCount",
+        "type": "uint32",
+        "internalType": "uint32"
       }
     ]
   },

@@ -11,6 +11,7 @@ const fixture = JSON.parse(readFileSync(join(import.meta.dirname, '../../../cont
 const square: ModelDefinition = {
   onnxHash: keccak256(stringToBytes('square.onnx')),
   quantizationHash: keccak256(stringToBytes('square.quantization')),
+  parameters: { root: keccak256(stringToBytes('square.parameters')), stages: 2 },
   proofSystem: 'groth16',
   verificationKeyHash: keccak256(fixture.verificationKey),
   input: { values: 1, bits: 16 },
@@ -20,7 +21,7 @@ const square: ModelDefinition = {
 
 describe('model definition', () => {
   test('hashes to the vector ModelRegistry.computeDefinitionHash gives (asserted in ModelRegistry.t.sol)', () => {
-    expect(computeDefinitionHash(square)).toBe('0xd38a92be0797b511a12bf221821b7e966e940c4b3367ce8b24f02a5f6e365ed9')
+    expect(computeDefinitionHash(square)).toBe('0xd8d33574080d44df102e4a46334afc587409db9f8ded2378c5b11666f1a7ded3')
   })
 
   test('any change to a field gives a new hash; the owner gives a new id', () => {

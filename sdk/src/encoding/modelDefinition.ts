@@ -25,6 +25,11 @@ export type ModelDefinition = {
   onnxHash: Hex
   /** keccak256 of the quantization settings (scales, bit widths, rounding rule). */
   quantizationHash: Hex
+  /**
+   * The integer model's weights and structure: the Merkle root of its stages' headers and rows
+   * (docs/disputes.md), what a trace dispute's one step opens, and how many stages it has.
+   */
+  parameters: { root: Hex; stages: number }
   proofSystem: ProofSystem
   /** keccak256 of the verification key's on-chain encoding; zero for proof system `none`. */
   verificationKeyHash: Hex
@@ -35,13 +40,13 @@ export type ModelDefinition = {
 
 /** The EIP-712-style type string whose keccak256 heads a definition's encoding (ModelRegistry.DEFINITION_TYPEHASH). */
 export const MODEL_DEFINITION_TYPE =
-  'VeridictModel(bytes32 onnxHash,bytes32 quantizationHash,uint8 proofSystem,bytes32 verificationKeyHash,uint32 inputValues,uint8 inputBits,uint32 outputValues,uint8 outputBits,bytes32 ptauHash,uint16 contributions,bool insecure)'
+  'VeridictModel(bytes32 onnxHash,bytes32 quantizationHash,bytes32 parametersRoot,uint32 stageCount,uint8 proofSystem,bytes32 verificationKeyHash,uint32 inputValues,uint8 inputBits,uint32 outputValues,uint8 outputBits,bytes32 ptauHash,uint16 contributions,bool insecure)'
 
 export const MODEL_DEFINITION_TYPEHASH: Hex = keccak256(stringToBytes(MODEL_DEFINITION_TYPE))
 
 /**
  * The definition hash of a model, as ModelRegistry computes it: keccak256(abi.encode(TYPEHASH,
- * onnxHash, quantizationHash, proofSystem, verificationKeyHash, inputValues, inputBits,
+ * onnxHash, quantizationHash, parametersRoot, stageCount, proofSystem, verificationKeyHash, inputValues, inputBits,
  * outputValues, outputBits, ptauHash, contributions, insecure)). Same artifacts, same hash.
  *
  * @example
@@ -56,6 +61,8 @@ export function computeDefinitionHash(definition: ModelDefinition): Hex {
         { type: 'bytes32' },
         { type: 'bytes32' },
         { type: 'bytes32' },
+        { type: 'bytes32' },
+        { type: 'uint32' },
         { type: 'uint8' },
         { type: 'bytes32' },
         { type: 'uint32' },
@@ -70,6 +77,8 @@ export function computeDefinitionHash(definition: ModelDefinition): Hex {
         MODEL_DEFINITION_TYPEHASH,
         definition.onnxHash,
         definition.quantizationHash,
+        definition.parameters.root,
+        definition.parameters.stages,
         PROOF_SYSTEM_IDS[definition.proofSystem],
         definition.verificationKeyHash,
         definition.input.values,
