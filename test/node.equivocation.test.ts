@@ -1,3 +1,4 @@
+import { keccak256, toHex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { inferenceOracleAbi } from '../sdk/src/abi/inferenceOracleAbi.js'
@@ -32,7 +33,7 @@ test('a node that receives two signatures by one operator for different outputs 
   const equivocator = privateKeyToAccount(anvilPrivateKeys[2]!)
   const domain = { chainId: chain.anvil.chainId, oracle: chain.deployment.contracts.inferenceOracle }
   const post = async (outputWords: bigint[]) => {
-    const attestation: Attestation = { requestId, modelId: chain.modelId, inputHash: hashWords(chain.inputWords(input)), outputHash: hashWords(outputWords) }
+    const attestation: Attestation = { requestId, modelId: chain.modelId, inputHash: hashWords(chain.inputWords(input)), outputHash: hashWords(outputWords), traceRoot: keccak256(toHex(`trace of ${outputWords.join()}`)) }
     // Peers exchange signatures over a batch of one, what submitAttestations takes.
     const signature = await signAttestationBatch(equivocator, domain, [attestation])
     const response = await fetch(`${node.url}/v1/attestations`, {
@@ -63,7 +64,7 @@ test('a batch of peer attestations gets one result each, and a bad one fails alo
   const requestId = await chain.request({ input, mode: 'attested', quorum: 3 })
   await waitFor(() => node.node.store.getJob(requestId) !== undefined, { what: 'the node to see the request' })
   const domain = { chainId: chain.anvil.chainId, oracle: chain.deployment.contracts.inferenceOracle }
-  const attestation: Attestation = { requestId, modelId: chain.modelId, inputHash: hashWords(chain.inputWords(input)), outputHash: hashWords([7n]) }
+  const attestation: Attestation = { requestId, modelId: chain.modelId, inputHash: hashWords(chain.inputWords(input)), outputHash: hashWords([7n]), traceRoot: keccak256(toHex('trace of 7')) }
   const signed = async (keyIndex: number) => {
     const account = privateKeyToAccount(anvilPrivateKeys[keyIndex]!)
     const signature = await signAttestationBatch(account, domain, [attestation])
@@ -89,7 +90,7 @@ test('an operator that signs two batches giving one request different outputs is
   const equivocator = privateKeyToAccount(anvilPrivateKeys[3]!)
   const domain = { chainId: chain.anvil.chainId, oracle: chain.deployment.contracts.inferenceOracle }
   const postBatch = async (outputs: bigint[][]) => {
-    const attestations: Attestation[] = requestIds.map((requestId, i) => ({ requestId, modelId: chain.modelId, inputHash: hashWords(chain.inputWords(inputs[i]!)), outputHash: hashWords(outputs[i]!) }))
+    const attestations: Attestation[] = requestIds.map((requestId, i) => ({ requestId, modelId: chain.modelId, inputHash: hashWords(chain.inputWords(inputs[i]!)), outputHash: hashWords(outputs[i]!), traceRoot: keccak256(toHex(`trace of ${outputs[i]!.join()}`)) }))
     const signature = await signAttestationBatch(equivocator, domain, attestations)
     const [first] = attestations
     const response = await fetch(`${node.url}/v1/attestations`, {
@@ -101,7 +102,7 @@ test('an operator that signs two batches giving one request different outputs is
         outputWords: outputs[0]!.map(String),
         signer: equivocator.address,
         signature,
-        batch: { requestIds: requestIds.map(String), outputHashes: attestations.map((a) => a.outputHash) },
+        batch: { requestIds: requestIds.map(String), outputHashes: attestations.map((a) => a.outputHash), traceRoots: attestations.map((a) => a.traceRoot) },
       }),
     })
     expect(response.status).toBeLessThan(300)

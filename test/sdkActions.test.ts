@@ -1,4 +1,4 @@
-import { createPublicClient, http, keccak256, parseEther, stringToHex } from 'viem'
+import { createPublicClient, http, keccak256, parseEther, stringToHex, toHex } from 'viem'
 import { waitForTransactionReceipt, writeContract } from 'viem/actions'
 import { foundry, mainnet } from 'viem/chains'
 import { afterAll, assert, beforeAll, describe, expect, test } from 'vitest'
@@ -72,7 +72,9 @@ describe('@veridict/sdk actions on anvil with the real contracts and the digits 
     const { commitment } = await getRequest(f.client(5), { requestId })
     expect(commitment.inputHash).toBe(hash(inputWords))
     await f.client(5).publicClient.request({ method: 'anvil_mine' as never, params: ['0x2'] as never })
-    const message = { requestId, modelId: f.modelId, inputHash: hash(inputWords), outputHash: hash(outputWords) }
+    // The trace root these signers claim for their run (what a trace dispute would bisect); the SDK reads it back.
+    const traceRoot = keccak256(toHex(`sdk test trace of request ${requestId}`))
+    const message = { requestId, modelId: f.modelId, inputHash: hash(inputWords), outputHash: hash(outputWords), traceRoot }
     const domain = { name: eip712DomainName, version: eip712DomainVersion, chainId: 31337, verifyingContract: f.deployment.contracts.inferenceOracle }
     const signers = f.operators.slice(0, quorum)
     const signatures = await Promise.all(
@@ -83,7 +85,7 @@ describe('@veridict/sdk actions on anvil with the real contracts and the digits 
       address: f.deployment.contracts.inferenceOracle,
       abi: inferenceOracleAbi,
       functionName: 'submitAttestations',
-      args: [[{ request: commitment, outputWords: [...outputWords] }], signatures],
+      args: [[{ request: commitment, outputWords: [...outputWords], traceRoot }], signatures],
       chain: foundry,
       account: submitter.walletClient!.account!,
     })
@@ -281,6 +283,7 @@ describe('@veridict/sdk actions on anvil with the real contracts and the digits 
         modelId: f.modelId,
         inputWords,
         outputWords: outputWords.map((w) => w + 1n),
+        traceRoot: result.fulfilment.traceRoot,
         signatures: result.fulfilment.signatures!,
         quorum: 2,
       })

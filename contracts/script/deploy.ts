@@ -28,6 +28,9 @@ import { BaseError } from '../../sdk/src/errors/base.js'
 import { readArtifacts } from './artifacts.js'
 
 /** anvil's first default account: the deployer when no key is given. */
+/** The most moves a trace game takes (TraceDisputes: 7 + 7 bisection rounds, the header, the one step). */
+export const TRACE_GAME_MAX_MOVES = 16n
+
 export const ANVIL_DEFAULT_KEY: Hex = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80'
 
 export type DeployVeridictParameters = {
@@ -50,6 +53,13 @@ export type DeployVeridictParameters = {
   maxBounty?: bigint | undefined
   /** Receives the treasury share of slashed stake (default: the deployer). */
   treasury?: Address | undefined
+  /** What a trace challenger sends, in wei, forfeited if it loses (default 0.1 ETH). */
+  traceBond?: bigint | undefined
+  /**
+   * Seconds each side of a trace game has per move (default: an hour, or less where the unbonding
+   * period must still outlast the challenge window plus the longest game, 16 moves).
+   */
+  traceMovePeriod?: bigint | undefined
   /** Writes the deployment as JSON to this path when set. */
   out?: string | undefined
 }
@@ -62,6 +72,7 @@ export type Deployment = {
     modelRegistry: Address
     operatorStaking: Address
     inferenceOracle: Address
+    traceDisputes: Address
   }
   parameters: {
     minStake: bigint
@@ -70,6 +81,8 @@ export type Deployment = {
     roundBlocks: bigint
     maxBounty: bigint
     treasury: Address
+    traceBond: bigint
+    traceMovePeriod: bigint
   }
 }
 
@@ -102,9 +115,18 @@ export async function deployVeridict(parameters: DeployVeridictParameters): Prom
       details: 'Stake backing a pending attestation must not be able to leave before the window ends.',
     })
   }
+  const traceBond = parameters.traceBond ?? parseEther('0.1')
+  const longestMove = (unbondingPeriod - challengeWindow - 1n) / TRACE_GAME_MAX_MOVES
+  const traceMovePeriod = parameters.traceMovePeriod ?? (longestMove < 3600n ? longestMove : 3600n)
+  if (traceMovePeriod < 1n || unbondingPeriod <= challengeWindow + TRACE_GAME_MAX_MOVES * traceMovePeriod) {
+    throw new DeploymentError(`A trace game move period of ${traceMovePeriod}s does not fit: unbonding (${unbondingPeriod}s) must outlast the challenge window (${challengeWindow}s) plus ${TRACE_GAME_MAX_MOVES} moves.`, {
+      details: 'A signer slashed by a trace game must still have its stake when the longest game a window can start ends. Lengthen the unbonding period or shorten the move period.',
+    })
+  }
   const artifacts = readArtifacts({
     registry: ['ModelRegistry.sol', 'ModelRegistry'],
     staking: ['OperatorStaking.sol', 'OperatorStaking'],
+    disputes: ['TraceDisputes.sol', 'TraceDisputes'],
     oracle: ['InferenceOracle.sol', 'InferenceOracle'],
   })
   const account = privateKeyToAccount(privateKey)
@@ -114,7 +136,8 @@ export async function deployVeridict(parameters: DeployVeridictParameters): Prom
   const chainId = await publicClient.getChainId()
   const treasury = parameters.treasury ?? account.address
   const nonce = await publicClient.getTransactionCount({ address: account.address, blockTag: 'pending' })
-  const predictedOracle = getContractAddress({ from: account.address, nonce: BigInt(nonce + 2) })
+  // Registry, staking and the trace games first; the last two name the oracle that comes after them.
+  const predictedOracle = getContractAddress({ from: account.address, nonce: BigInt(nonce + 3) })
 
   const registryHash = await walletClient.deployContract({
     abi: artifacts.registry.abi,
@@ -133,12 +156,20 @@ export async function deployVeridict(parameters: DeployVeridictParameters): Prom
   const stakingReceipt = await publicClient.waitForTransactionReceipt({ hash: stakingHash })
   const modelRegistry = contractAddressOf('ModelRegistry', registryReceipt)
   const operatorStaking = contractAddressOf('OperatorStaking', stakingReceipt)
+  const disputesHash = await walletClient.deployContract({
+    abi: artifacts.disputes.abi,
+    bytecode: artifacts.disputes.bytecode,
+    args: [predictedOracle, modelRegistry, traceBond, traceMovePeriod],
+    chain: null,
+    nonce: nonce + 2,
+  })
+  const traceDisputes = contractAddressOf('TraceDisputes', await publicClient.waitForTransactionReceipt({ hash: disputesHash }))
   const oracleHash = await walletClient.deployContract({
     abi: artifacts.oracle.abi,
     bytecode: artifacts.oracle.bytecode,
-    args: [modelRegistry, operatorStaking, treasury, challengeWindow, roundBlocks, maxBounty],
+    args: [modelRegistry, operatorStaking, traceDisputes, treasury, challengeWindow, roundBlocks, maxBounty],
     chain: null,
-    nonce: nonce + 2,
+    nonce: nonce + 3,
   })
   const inferenceOracle = contractAddressOf(
     'InferenceOracle',
@@ -154,8 +185,8 @@ export async function deployVeridict(parameters: DeployVeridictParameters): Prom
     chainId,
     deploymentBlock: registryReceipt.blockNumber,
     deployer: account.address,
-    contracts: { modelRegistry, operatorStaking, inferenceOracle },
-    parameters: { minStake, unbondingPeriod, challengeWindow, roundBlocks, maxBounty, treasury },
+    contracts: { modelRegistry, operatorStaking, inferenceOracle, traceDisputes },
+    parameters: { minStake, unbondingPeriod, challengeWindow, roundBlocks, maxBounty, treasury, traceBond, traceMovePeriod },
   }
   if (out) writeDeployment(out, deployment)
   return deployment
@@ -188,6 +219,8 @@ async function main(): Promise<void> {
       'round-blocks': { type: 'string' },
       'max-bounty': { type: 'string' },
       treasury: { type: 'string' },
+      'trace-bond': { type: 'string' },
+      'trace-move-period': { type: 'string' },
     },
   })
   const deployment = await deployVeridict({
@@ -199,6 +232,8 @@ async function main(): Promise<void> {
     roundBlocks: values['round-blocks'] === undefined ? undefined : BigInt(values['round-blocks']),
     maxBounty: values['max-bounty'] === undefined ? undefined : BigInt(values['max-bounty']),
     treasury: values.treasury as Address | undefined,
+    traceBond: values['trace-bond'] === undefined ? undefined : BigInt(values['trace-bond']),
+    traceMovePeriod: values['trace-move-period'] === undefined ? undefined : BigInt(values['trace-move-period']),
     out: values.out,
   })
   console.log(`Veridict deployed on chain ${deployment.chainId} at block ${deployment.deploymentBlock}:`)

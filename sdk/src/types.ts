@@ -83,10 +83,12 @@ export type ResultFulfilment =
       kind: 'attestation'
       submitter: Address
       signers: readonly Address[]
+      /** The trace root the signers signed with the output (docs/disputes.md): what a trace dispute bisects. */
+      traceRoot: Hex
       /** The 65-byte signatures from the submitting transaction's calldata; undefined if it went through another contract. */
       signatures: readonly Hex[] | undefined
       /** The batch of attestations the signatures are over (from the same calldata), this one among them. */
-      batch: readonly { requestId: bigint; modelId: Hex; inputHash: Hex; outputHash: Hex }[] | undefined
+      batch: readonly { requestId: bigint; modelId: Hex; inputHash: Hex; outputHash: Hex; traceRoot: Hex }[] | undefined
       challengeEnd: bigint
       transactionHash: Hash
       blockNumber: bigint

@@ -164,7 +164,7 @@ describe('anvil helper and deployVeridict', () => {
     const zk = await request('requestInference (second request)', 0, 0)
     const attested = await request(undefined, 1, 3)
 
-    const none = { outputHash: `0x${'00'.repeat(32)}`, packed: 0n } as const
+    const none = { outputHash: `0x${'00'.repeat(32)}`, traceRoot: `0x${'00'.repeat(32)}`, packed: 0n } as const
     await send(
       'fulfillWithProof (1 in, 1 out)',
       wallet(5).writeContract({ address: inferenceOracle, abi: inferenceOracleAbi, functionName: 'fulfillWithProof', args: [zk, none, inputWords, outputWords, fixture.beneficiary, proof] }),
@@ -176,7 +176,8 @@ describe('anvil helper and deployVeridict', () => {
 
     // The committee is drawn from the hash of the block after the request: two more blocks.
     await publicClient.request({ method: 'anvil_mine' as never, params: ['0x2'] as never })
-    const attestation = { requestId: attested.id, modelId, inputHash: hashWords(inputWords), outputHash: hashWords(outputWords) }
+    const traceRoot = keccak256(encodePacked(['string'], ['veridict.anvil.square-plus-three.trace']))
+    const attestation = { requestId: attested.id, modelId, inputHash: hashWords(inputWords), outputHash: hashWords(outputWords), traceRoot }
     const domain = { name: eip712DomainName, version: eip712DomainVersion, chainId: 31337, verifyingContract: inferenceOracle }
     const signatures = await Promise.all(
       operators.map((operator) =>
@@ -185,7 +186,7 @@ describe('anvil helper and deployVeridict', () => {
     )
     const submitted = await send(
       'submitAttestations (3 signatures)',
-      wallet(5).writeContract({ address: inferenceOracle, abi: inferenceOracleAbi, functionName: 'submitAttestations', args: [[{ request: attested, outputWords }], signatures] }),
+      wallet(5).writeContract({ address: inferenceOracle, abi: inferenceOracleAbi, functionName: 'submitAttestations', args: [[{ request: attested, outputWords, traceRoot }], signatures] }),
     )
     const { record } = parseEventLogs({ abi: inferenceOracleAbi, eventName: 'AttestationSubmitted', logs: submitted.logs })[0]!.args
     await publicClient.request({ method: 'evm_increaseTime' as never, params: [86_400] as never })

@@ -10,7 +10,7 @@ import { quantizeIR } from '../quantize/quantize.js'
 import { seededRandom } from '../testing/opHarness.js'
 import { createCanonicalExecutor } from './canonicalExecutor.js'
 import { buildIntegerGraph } from './integerGraph.js'
-import { quantizeInput, runReference } from './runReference.js'
+import { quantizeInput, runReference, runTrace } from './runReference.js'
 import { packValues } from '../../../sdk/src/encoding/pack.js'
 
 const bundled = async (name: string) => {
@@ -141,4 +141,28 @@ test("16-bit inputs read as halfwords; other widths and a first stage that is no
   // Bad words are refused with the unpacking errors, whatever the input layout.
   await expect(executor.runWords([1n])).rejects.toThrow('Expected 2 packed words for 20 values of 16 bits, received 1.')
   await expect(executor.runWords([1n << 240n, 0n])).rejects.toThrow('Packed word 0')
+})
+
+test("runTraceWords gives every tensor runTrace gives (a trace root's contents), from onnxruntime's trace graph and from the bigint executor", async () => {
+  for (const name of ['digits', 'mnist784']) {
+    const { ir, testSet } = await bundled(name)
+    const { model } = chooseQuantization(ir, { calibration: testSet.calibration.inputs })
+    for (const options of [{}, { precision: 'float64' as const }, { input: 'values' as const }]) {
+      const executor = await createCanonicalExecutor({ model, ...options })
+      expect(executor.engine).toBe('onnxruntime')
+      for (const sample of testSet.inputs.slice(0, 3)) {
+        const q = quantizeInput(model, sample)
+        const trace = await executor.runTraceWords(packValues(q, model.inputBits))
+        expect(trace).toEqual(runTrace(model, q))
+        expect(trace.at(-1)).toEqual(await executor.run(q))
+      }
+    }
+  }
+  // A model whose bounds pass 2^53 is served by the bigint executor, trace included.
+  const { ir, testSet } = await bundled('iris')
+  const model = quantizeIR(ir, { scale: 24, inputScale: 20, inputBits: 24, maxBits: 80 })
+  const executor = await createCanonicalExecutor({ model })
+  expect(executor.engine).toBe('bigint')
+  const q = quantizeInput(model, testSet.inputs[0]!)
+  expect(await executor.runTraceWords(packValues(q, model.inputBits))).toEqual(runTrace(model, q))
 })

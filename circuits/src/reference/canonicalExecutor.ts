@@ -3,7 +3,7 @@ import type { QuantizedModel } from '../quantize/model.js'
 import { openModelSession } from '../onnx/session.js'
 import { LITTLE_ENDIAN, packValues, packedWordBytes, unpackValues, unpackValuesToNumbers } from '../../../sdk/src/encoding/pack.js'
 import { buildIntegerGraph, type IntegerGraphInput, type IntegerGraphPrecision } from './integerGraph.js'
-import { runReference } from './runReference.js'
+import { runReference, runTrace } from './runReference.js'
 import { InputShapeError, QuantizedInputOutOfRangeError } from '../errors/reference.js'
 
 /** Integer graphs smaller than this (about a million weights) get a single-threaded session. */
@@ -30,6 +30,13 @@ export type CanonicalExecutor = {
    * 'words' graph nothing is unpacked in JS; otherwise they are unpacked first.
    */
   runWords(words: readonly bigint[]): Promise<bigint[]>
+  /**
+   * Every tensor of the run from the packed input words: tensor 0 the input values, tensor s + 1
+   * stage s's output, the last the canonical output. Exactly runTrace's (what an attestation's trace
+   * root commits to, docs/disputes.md). With onnxruntime, a second session of the integer graph
+   * that also outputs every intermediate tensor, opened on the first call.
+   */
+  runTraceWords(words: readonly bigint[]): Promise<bigint[][]>
 }
 
 export type CreateCanonicalExecutorParameters = {
@@ -55,7 +62,8 @@ export async function createCanonicalExecutor({ model, executionProviders, preci
   const bits = model.inputBits
   const cpuOnly = !executionProviders || executionProviders.every((p) => p === 'cpu')
   // Word bytes are read through typed-array views in this machine's byte order.
-  const graph = buildIntegerGraph(model, { precision: precision ?? (cpuOnly ? 'float32' : 'float64'), input: LITTLE_ENDIAN ? input : 'values' })
+  const chosen = { precision: precision ?? (cpuOnly ? 'float32' : 'float64'), input: LITTLE_ENDIAN ? input : 'values' } as const
+  const graph = buildIntegerGraph(model, chosen)
   if (!graph)
     return {
       engine: 'bigint',
@@ -64,6 +72,7 @@ export async function createCanonicalExecutor({ model, executionProviders, preci
       run: async (values) => runReference(model, values),
       runValues: async (values) => runReference(model, Array.from(values, (v) => BigInt(v))),
       runWords: async (words) => runReference(model, unpackValues(words, count, bits)),
+      runTraceWords: async (words) => runTrace(model, unpackValues(words, count, bits)),
     }
   // Small graphs run fastest on one thread (no hand-off or spinning between pool threads); large
   // ones use onnxruntime's default pool.
@@ -86,6 +95,14 @@ export async function createCanonicalExecutor({ model, executionProviders, preci
       if (!(q >= lo && q <= hi) || !Number.isInteger(q)) throw new QuantizedInputOutOfRangeError({ index: i, value: BigInt(Math.trunc(q)), bits })
     }
   }
+  // The trace graph: the same graph with every intermediate tensor as an output, built on first use.
+  let traceSession: Promise<{ session: Awaited<ReturnType<typeof openModelSession>>; names: string[] }> | undefined
+  const openTrace = () =>
+    (traceSession ??= (async () => {
+      const traced = buildIntegerGraph(model, { ...chosen, trace: true })!
+      return { session: await openModelSession(traced.bytes, { ...threads, graphOptimizationLevel: 'all', ...(executionProviders ? { executionProviders } : {}) }), names: traced.traceNames }
+    })())
+  const toBigints = (tensor: ort.Tensor) => Array.from(tensor.data as Float32Array | Float64Array, (v) => BigInt(v))
   const executor: CanonicalExecutor = {
     engine: 'onnxruntime',
     precision: graph.stageTypes.includes('float') ? 'float32' : 'float64',
@@ -107,6 +124,17 @@ export async function createCanonicalExecutor({ model, executionProviders, preci
       if (graph.input === 'values') return executor.runValues(unpackValuesToNumbers(words, count, bits, { into: new ValueArray(count) }), { validated: true })
       const bytes = packedWordBytes(words, count, bits)
       return outputOf(bits === 8 ? new ort.Tensor('uint8', bytes, dims) : new ort.Tensor('uint16', new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2), dims))
+    },
+    async runTraceWords(words) {
+      const values = unpackValuesToNumbers(words, count, bits, { into: new ValueArray(count) })
+      let input: ort.Tensor
+      if (graph.input === 'words') {
+        const bytes = packedWordBytes(words, count, bits)
+        input = bits === 8 ? new ort.Tensor('uint8', bytes, dims) : new ort.Tensor('uint16', new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2), dims)
+      } else input = values instanceof Float32Array ? new ort.Tensor('float32', values, dims) : new ort.Tensor('float64', values, dims)
+      const { session: traced, names } = await openTrace()
+      const outputs = await traced.run({ [graph.inputName]: input })
+      return [Array.from(values, (v) => BigInt(v)), ...names.map((name) => toBigints(outputs[name] as ort.Tensor)), toBigints(outputs[graph.outputName] as ort.Tensor)]
     },
   }
   return executor

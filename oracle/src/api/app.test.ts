@@ -42,7 +42,7 @@ describe('HTTP API', () => {
   test('serves an off-chain inference with an attestation signed for requestId 0', async () => {
     const response = await post('/v1/inference', { model: 'iris', input })
     expect(response.status).toBe(200)
-    const body = (await response.json()) as { modelId: string; output: { values: number[]; float: number[] }; attestation: { modelId: `0x${string}`; inputHash: `0x${string}`; outputHash: `0x${string}`; signature: `0x${string}`; signer: string } }
+    const body = (await response.json()) as { modelId: string; output: { values: number[]; float: number[] }; attestation: { modelId: `0x${string}`; inputHash: `0x${string}`; outputHash: `0x${string}`; traceRoot: `0x${string}`; signature: `0x${string}`; signer: string } }
     expect(body.modelId).toBe(chain.modelId)
     body.output.values.forEach((v, i) => expect(Math.abs(v - body.output.float[i]!)).toBeLessThan(0.25))
     const { attestation } = body
@@ -66,7 +66,7 @@ describe('HTTP API', () => {
       [await post('/v1/inference', '{"model": ', true), 400, 'invalid_request', /not valid JSON/],
       [await post('/v1/inference', { model: 'iris', input: new Array(5000).fill(1) }), 413, 'body_too_large', /larger than 4096 bytes/],
       [await post('/v1/attestations', { requestId: '1', signer: 'me' }), 400, 'invalid_request', /modelId/],
-      [await post('/v1/attestations', { requestId: '0', modelId: `0x${'1'.repeat(64)}`, inputHash: `0x${'2'.repeat(64)}`, outputHash: `0x${'3'.repeat(64)}`, outputWords: ['1'], signer: `0x${'4'.repeat(40)}`, signature: `0x${'5'.repeat(130)}` }), 400, 'invalid_attestation', /requestId 0/],
+      [await post('/v1/attestations', { requestId: '0', modelId: `0x${'1'.repeat(64)}`, inputHash: `0x${'2'.repeat(64)}`, outputHash: `0x${'3'.repeat(64)}`, traceRoot: `0x${'6'.repeat(64)}`, outputWords: ['1'], signer: `0x${'4'.repeat(40)}`, signature: `0x${'5'.repeat(130)}` }), 400, 'invalid_attestation', /requestId 0/],
       [await app.request('/v1/requests/abc'), 400, 'invalid_request', /decimal integer/],
       [await app.request('/v1/requests/7'), 404, 'request_not_found', /Request 7 is unknown/],
       [await app.request('/v2/nothing'), 404, 'not_found', /openapi/],

@@ -14,9 +14,10 @@ const toPeerAttestation = (body: z.output<typeof attestationBody>): PeerAttestat
   modelId: body.modelId as Hex,
   inputHash: body.inputHash as Hex,
   outputHash: body.outputHash as Hex,
+  traceRoot: body.traceRoot as Hex,
   signer: body.signer as Address,
   signature: body.signature as Hex,
-  batch: body.batch ? { requestIds: body.batch.requestIds, outputHashes: body.batch.outputHashes as Hex[] } : undefined,
+  batch: body.batch ? { requestIds: body.batch.requestIds, outputHashes: body.batch.outputHashes as Hex[], traceRoots: body.batch.traceRoots as Hex[] } : undefined,
 })
 
 /**

@@ -23,6 +23,7 @@ export const inferenceApp = (node: OracleNode) =>
         modelId: attestation.modelId,
         inputHash: attestation.inputHash,
         outputHash: attestation.outputHash,
+        traceRoot: attestation.traceRoot,
         signer: node.address,
         signature,
         domain: { name: 'Veridict', version: '1', chainId: node.config.chainId, verifyingContract: node.config.oracle },

@@ -27,17 +27,19 @@ export const attestationBody = z
     modelId: hex32,
     inputHash: hex32,
     outputHash: hex32,
+    /** The trace root signed with the output (docs/disputes.md). */
+    traceRoot: hex32,
     outputWords: z.array(uint).min(1).max(64),
     signer: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be an address'),
     signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, 'must be a 65-byte hex signature'),
     /**
-     * A signature over a batch of requests (ascending ids, their output hashes in the same order);
-     * the fields above then describe its first request.
+     * A signature over a batch of requests (ascending ids, their output hashes and trace roots in the
+     * same order); the fields above then describe its first request.
      */
     batch: z
-      .object({ requestIds: z.array(uint).min(2).max(256), outputHashes: z.array(hex32).min(2).max(256) })
+      .object({ requestIds: z.array(uint).min(2).max(256), outputHashes: z.array(hex32).min(2).max(256), traceRoots: z.array(hex32).min(2).max(256) })
       .strict()
-      .refine((b) => b.requestIds.length === b.outputHashes.length, 'requestIds and outputHashes must have the same length')
+      .refine((b) => b.requestIds.length === b.outputHashes.length && b.requestIds.length === b.traceRoots.length, 'requestIds, outputHashes and traceRoots must have the same length')
       .optional(),
   })
   .strict()

@@ -8,7 +8,7 @@ const domain = { chainId: 31337, oracle: '0x5FbDB2315678afecb367f032d93F642f6418
 const typed = (attestations: Attestation[]) =>
   ({ domain: { name: eip712DomainName, version: eip712DomainVersion, chainId: domain.chainId, verifyingContract: domain.oracle }, types: attestationBatchTypes, primaryType: 'AttestationBatch', message: { attestations } }) as const
 const hash = (n: number) => `0x${n.toString(16).padStart(64, '0')}` as Hex
-const batch = (n: number): Attestation[] => Array.from({ length: n }, (_, i) => ({ requestId: BigInt(i + 1), modelId: hash(7), inputHash: hash(100 + i), outputHash: hash(200 + i) }))
+const batch = (n: number): Attestation[] => Array.from({ length: n }, (_, i) => ({ requestId: BigInt(i + 1), modelId: hash(7), inputHash: hash(100 + i), outputHash: hash(200 + i), traceRoot: hash(300 + i) }))
 
 describe('batch digests from struct hashes', () => {
   it.each([1, 2, 33])('equal viem hashTypedData for a batch of %i', (n) => {

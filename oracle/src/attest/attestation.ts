@@ -1,8 +1,11 @@
 import { concat, encodeAbiParameters, hashDomain, keccak256, recoverAddress, recoverTypedDataAddress, toBytes, type Address, type Hex, type LocalAccount } from 'viem'
 import { attestationTypes, attestationTypeString, eip712DomainName, eip712DomainVersion } from '../../../sdk/src/abi/eip712.js'
 
-/** The EIP-712 message operators sign (IInferenceOracle.Attestation). Off-chain attestations use requestId 0. */
-export type Attestation = { requestId: bigint; modelId: Hex; inputHash: Hex; outputHash: Hex }
+/**
+ * The EIP-712 message operators sign (IInferenceOracle.Attestation): the output and the trace root
+ * of the run that produced it (docs/disputes.md). Off-chain attestations use requestId 0.
+ */
+export type Attestation = { requestId: bigint; modelId: Hex; inputHash: Hex; outputHash: Hex; traceRoot: Hex }
 
 export type AttestationDomain = { chainId: number; oracle: Address }
 
@@ -72,8 +75,8 @@ export function recoverBatchHashesSigner(domain: AttestationDomain, structHashes
 export function attestationStructHash(a: Attestation): Hex {
   return keccak256(
     encodeAbiParameters(
-      [{ type: 'bytes32' }, { type: 'uint256' }, { type: 'bytes32' }, { type: 'bytes32' }, { type: 'bytes32' }],
-      [ATTESTATION_TYPEHASH, a.requestId, a.modelId, a.inputHash, a.outputHash],
+      [{ type: 'bytes32' }, { type: 'uint256' }, { type: 'bytes32' }, { type: 'bytes32' }, { type: 'bytes32' }, { type: 'bytes32' }],
+      [ATTESTATION_TYPEHASH, a.requestId, a.modelId, a.inputHash, a.outputHash, a.traceRoot],
     ),
   )
 }

@@ -7,11 +7,13 @@ export type PeerAttestation = {
   modelId: Hex
   inputHash: Hex
   outputHash: Hex
+  /** The trace root signed with the output (docs/disputes.md). */
+  traceRoot: Hex
   outputWords: string[]
   signer: Address
   signature: Hex
-  /** A signature over a batch of requests (ascending ids, their output hashes in order); the fields above describe the first. */
-  batch?: { requestIds: string[]; outputHashes: Hex[] } | undefined
+  /** A signature over a batch of requests (ascending ids, their output hashes and trace roots in order); the fields above describe the first. */
+  batch?: { requestIds: string[]; outputHashes: Hex[]; traceRoots: Hex[] } | undefined
 }
 
 /** The answer to a batch POST: one entry per attestation, in order. */

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import * as ort from 'onnxruntime-node'
 import type { Logger } from 'pino'
 import type { Hex } from 'viem'
-import { createCanonicalExecutor, loadCompiledModel, type CanonicalExecutor, type ModelManifest, type ModelSession } from '../../../circuits/src/index.js'
+import { createCanonicalExecutor, loadCompiledModel, traceCommitment, type CanonicalExecutor, type ModelManifest, type ModelSession } from '../../../circuits/src/index.js'
 import { readModelDefinition } from '../../../circuits/src/manifest/readModelDefinition.js'
 import type { QuantizedModel } from '../../../circuits/src/quantize/model.js'
 import { hashWords } from '../../../sdk/src/encoding/hashWords.js'
@@ -14,14 +14,15 @@ import { InvalidInputError, ModelLoadError } from '../errors/node.js'
 import { createSession, type ExecutionProviderChoice } from './executionProvider.js'
 
 export type InferenceResult = {
-  /** Canonical output values (what the circuit constrains; rounded onnxruntime output for attested-only models). */
+  /** Canonical output values: the integer model's exact output (what a circuit constrains, what every node attests). */
   output: bigint[]
   /**
-   * onnxruntime's float output on the same (quantized) input, for the API and the job record. For a
-   * model with a circuit it is computed on first use, after the canonical output: never on the path
-   * to a proof or an attestation. For an attested-only model it is the run the output came from.
+   * onnxruntime's float output on the same (quantized) input, for the API and the job record,
+   * computed on first use, after the canonical output: never on the path to a proof or an attestation.
    */
   readonly floatOutput: Promise<number[]>
+  /** The run's trace root (docs/disputes.md), when asked for (`trace`): what an attestation signs with the output. */
+  traceRoot: Hex | undefined
   inputWords: bigint[]
   outputWords: bigint[]
   inputHash: Hex
@@ -48,12 +49,12 @@ export class ServedModel {
   /** onnxruntime on the model's float ONNX file. */
   readonly session: ModelSession
   /** Computes the canonical output exactly: onnxruntime on the integer graph, or the bigint reference. */
-  readonly canonical: CanonicalExecutor | undefined
+  readonly canonical: CanonicalExecutor
   readonly provider: 'cuda' | 'cpu'
   /** The model has a circuit and proving key: its outputs can be proved (ZK mode, disputes). */
   readonly provable: boolean
 
-  private constructor(init: { dir: string; manifest: ModelManifest; definition: ModelDefinition; definitionHash: Hex; quantized: QuantizedModel; session: ModelSession; canonical: CanonicalExecutor | undefined; provider: 'cuda' | 'cpu' }) {
+  private constructor(init: { dir: string; manifest: ModelManifest; definition: ModelDefinition; definitionHash: Hex; quantized: QuantizedModel; session: ModelSession; canonical: CanonicalExecutor; provider: 'cuda' | 'cpu' }) {
     this.dir = init.dir
     this.canonical = init.canonical
     this.manifest = init.manifest
@@ -76,8 +77,9 @@ export class ServedModel {
       throw new ModelLoadError({ dir, reason: (cause as Error).message.split('\n')[0]!, cause })
     }
     const { session, provider: used } = await createSession(join(compiled.dir, compiled.manifest.artifacts.onnx), provider, logger)
-    // The integer graph is exact on any execution provider, so CPU and GPU nodes agree.
-    const canonical = compiled.manifest.circuit ? await createCanonicalExecutor({ model: compiled.model, executionProviders: used === 'cuda' ? ['cuda', 'cpu'] : ['cpu'] }) : undefined
+    // The integer graph is exact on any execution provider, so CPU and GPU nodes agree, on models
+    // with a circuit and attested-only ones alike.
+    const canonical = await createCanonicalExecutor({ model: compiled.model, executionProviders: used === 'cuda' ? ['cuda', 'cpu'] : ['cpu'] })
     return new ServedModel({ dir: compiled.dir, manifest: compiled.manifest, definition: defined.definition, definitionHash: defined.definitionHash, quantized: compiled.model, session, canonical, provider: used })
   }
 
@@ -141,28 +143,26 @@ export class ServedModel {
 
   /**
    * The node's path for an on-chain request: its input words (checked and unpacked) to the
-   * canonical output and output words. See {@link infer}.
+   * canonical output and output words; with `trace`, from one run that keeps every tensor, also the
+   * trace root an attestation signs. See {@link infer}.
    */
-  async inferWords(words: readonly bigint[]): Promise<InferenceResult> {
+  async inferWords(words: readonly bigint[], { trace = false }: { trace?: boolean } = {}): Promise<InferenceResult> {
     const t0 = performance.now()
-    if (this.canonical) {
-      // The integer graph reads the words' bytes itself where it can (8- and 16-bit inputs).
-      const output = await this.canonical.runWords(words).catch(invalidInput)
-      return this.result(t0, output, words.slice(), () => this.floatOutputOf(words))
+    if (trace) {
+      const tensors = await this.canonical.runTraceWords(words).catch(invalidInput)
+      return this.result(t0, tensors.at(-1)!, words.slice(), () => this.floatOutputOf(words), traceCommitment(this.quantized, tensors).traceRoot)
     }
-    // Attested-only: the canonical output is the float output, rounded.
-    const float = await this.floatOutputOf(words)
-    return this.result(t0, this.rounded(float), words.slice(), float)
+    // The integer graph reads the words' bytes itself where it can (8- and 16-bit inputs).
+    const output = await this.canonical.runWords(words).catch(invalidInput)
+    return this.result(t0, output, words.slice(), () => this.floatOutputOf(words))
   }
 
   /**
-   * The canonical output for one quantized input: what the node proves or attests. A model with a
-   * circuit runs only its exact integer graph here (the float output waits until it is asked
-   * for); an attested-only model runs its float session once and rounds. A typed array passed in
-   * must not change afterwards (the float output may read it later).
+   * The canonical output for one quantized input: what the node proves or attests, from the exact
+   * integer graph (the float output waits until it is asked for). A typed array passed in must not
+   * change afterwards (the float output may read it later).
    */
-  async infer(quantizedInput: readonly bigint[] | InputValues): Promise<InferenceResult> {
-    const t0 = performance.now()
+  async infer(quantizedInput: readonly bigint[] | InputValues, { trace = false }: { trace?: boolean } = {}): Promise<InferenceResult> {
     const { count } = this.manifest.input
     if (quantizedInput.length !== count) throw this.wrongCount(quantizedInput.length)
     const values = quantizedInput instanceof Float32Array || quantizedInput instanceof Float64Array ? quantizedInput : Float64Array.from(quantizedInput, Number)
@@ -173,27 +173,14 @@ export class ServedModel {
     } catch (cause) {
       invalidInput(cause)
     }
-    if (this.canonical) return this.result(t0, await this.canonical.runWords(words).catch(invalidInput), words, () => this.runSession(values))
-    const float = await this.runSession(values)
-    return this.result(t0, this.rounded(float), words, float)
-  }
-
-  /** Attested-only models: the canonical output is onnxruntime's output rounded to the output scale. */
-  private rounded(float: readonly number[]): bigint[] {
-    const unit = this.manifest.output.kind === 'class-index' ? 1 : 2 ** this.manifest.output.scale
-    const output = new Array<bigint>(float.length)
-    for (let i = 0; i < float.length; i++) {
-      const v = float[i]!
-      if (!Number.isFinite(v)) throw new InvalidInputError({ reason: `model ${this.name} gives a non-finite output (${v} at index ${i}) for this input, which has no canonical output` })
-      output[i] = BigInt(Math.round(v * unit))
-    }
-    return output
+    const result = await this.inferWords(words, { trace })
+    return new Inference(result.output, words, result.outputWords, result.seconds, () => this.runSession(values), result.traceRoot)
   }
 
   /** `float`: the float output, or how to compute it on first use. */
-  private result(t0: number, output: bigint[], inputWords: bigint[], float: number[] | (() => Promise<number[]>)): InferenceResult {
+  private result(t0: number, output: bigint[], inputWords: bigint[], float: number[] | (() => Promise<number[]>), traceRoot?: Hex): InferenceResult {
     const seconds = { inference: (performance.now() - t0) / 1000 }
-    return new Inference(output, inputWords, packValues(output, this.manifest.output.bits), seconds, float)
+    return new Inference(output, inputWords, packValues(output, this.manifest.output.bits), seconds, float, traceRoot)
   }
 
   private wrongCount(received: number): InvalidInputError {
@@ -218,6 +205,7 @@ class Inference implements InferenceResult {
     readonly outputWords: bigint[],
     readonly seconds: { inference: number },
     float: number[] | (() => Promise<number[]>),
+    readonly traceRoot: Hex | undefined = undefined,
   ) {
     this.#float = typeof float === 'function' ? float : Promise.resolve(float)
   }

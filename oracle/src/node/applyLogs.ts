@@ -67,11 +67,12 @@ export function applyLogs(logs: readonly OracleLog[], { store, config, listings,
         const job = store.getJob(requestId!)
         if (!job) break
         const ours = (a.submitter as Address).toLowerCase() === operator.toLowerCase()
-        const record = a.record as { outputHash: Hex; packed: bigint }
+        const record = a.record as { outputHash: Hex; traceRoot: Hex; packed: bigint }
         store.transition(requestId!, 'attested', {
           from: ['pending', 'inferred', 'proving', 'proved', 'submitted'],
           patch: {
             attestedOutputHash: record.outputHash,
+            attestedTraceRoot: record.traceRoot,
             attestedPacked: record.packed,
             attestedOutputWords: [...(a.outputWords as readonly bigint[])],
             challengeEnd: Number(a.challengeEnd),

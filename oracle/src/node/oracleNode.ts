@@ -59,6 +59,7 @@ const SIGNED_ATTESTATION_TUPLE = {
         { name: 'modelId', type: 'bytes32' },
         { name: 'inputHash', type: 'bytes32' },
         { name: 'outputHash', type: 'bytes32' },
+        { name: 'traceRoot', type: 'bytes32' },
       ],
     },
     { name: 'batch', type: 'bytes32[]' },
@@ -453,32 +454,37 @@ export class OracleNode {
   }
 
   private async computeOutput(job: Job, model: ServedModel) {
-    const result = await model.inferWords(job.inputWords)
+    // An attestation signs the run's trace root too: the run that attests keeps every tensor.
+    const result = await model.inferWords(job.inputWords, { trace: job.action === 'attest' })
     this.metrics.inferenceSeconds.observe(result.seconds.inference, { model: model.name })
+    const { traceRoot } = result
     let { outputWords, outputHash } = result
     if (this.config.dishonest && job.action === 'attest') {
       // Test-only fault injection: attest a different output so watchtowers have something to catch.
       outputWords = packValues(result.output.map((v, i) => (i === 0 ? (v > 0n ? v - 1n : v + 1n) : v)), model.manifest.output.bits)
       outputHash = hashWords(outputWords)
     }
-    return { outputWords, outputHash }
+    return { outputWords, outputHash, traceRoot }
   }
 
   private async infer(job: Job, model: ServedModel): Promise<void> {
-    const { outputWords, outputHash } = await this.computeOutput(job, model)
-    const next = this.store.transition(job.requestId, 'inferred', { from: ['pending'], patch: { outputWords, outputHash } })
+    const { outputWords, outputHash, traceRoot } = await this.computeOutput(job, model)
+    const next = this.store.transition(job.requestId, 'inferred', { from: ['pending'], patch: { outputWords, outputHash, traceRoot } })
     // Signed at once unless batching (tryQuorum then signs its batch, or it alone).
     if (next?.action === 'attest' && !this.config.batchAttestations) await this.signAndShare(next)
   }
 
-  /** The attestation of the job's request with `outputHash` (ours by default); the input hash is the one the request committed to. */
-  private attestationOf(job: Job, outputHash: Hex = job.outputHash!): Attestation {
-    return { requestId: job.requestId, modelId: job.modelId, inputHash: job.commitment.inputHash, outputHash }
+  /**
+   * The attestation of the job's request with `outputHash` and `traceRoot` (ours by default); the
+   * input hash is the one the request committed to.
+   */
+  private attestationOf(job: Job, outputHash: Hex = job.outputHash!, traceRoot: Hex = job.traceRoot!): Attestation {
+    return { requestId: job.requestId, modelId: job.modelId, inputHash: job.commitment.inputHash, outputHash, traceRoot }
   }
 
-  /** The EIP-712 struct hash of an attestation, computed once per request and output. */
+  /** The EIP-712 struct hash of an attestation, computed once per request, output and trace. */
   private structHashOf(attestation: Attestation): Hex {
-    const key = `${attestation.requestId}:${attestation.outputHash}`
+    const key = `${attestation.requestId}:${attestation.outputHash}:${attestation.traceRoot}`
     let hash = this.structHashes.get(key)
     if (!hash) {
       if (this.structHashes.size > MAX_TRACKED) this.structHashes.clear()
@@ -492,10 +498,10 @@ export class OracleNode {
     const attestation = this.attestationOf(job)
     // On-chain submissions check signatures over a batch; this node submits each request alone.
     const signature = await signBatchHashes(this.account, this.domain, [this.structHashOf(attestation)])
-    this.store.addSignature({ requestId: job.requestId, signer: this.address, outputHash: attestation.outputHash, outputWords: job.outputWords!, signature })
+    this.store.addSignature({ requestId: job.requestId, signer: this.address, outputHash: attestation.outputHash, traceRoot: attestation.traceRoot, outputWords: job.outputWords!, signature })
     this.verified.add(signatureKey(job.requestId, this.address, signature))
     this.peers.broadcast(
-      { requestId: String(job.requestId), modelId: job.modelId, inputHash: attestation.inputHash, outputHash: attestation.outputHash, outputWords: job.outputWords!.map(String), signer: this.address, signature },
+      { requestId: String(job.requestId), modelId: job.modelId, inputHash: attestation.inputHash, outputHash: attestation.outputHash, traceRoot: attestation.traceRoot, outputWords: job.outputWords!.map(String), signer: this.address, signature },
       () => this.store.db.open && this.store.getJob(job.requestId)?.state === 'inferred',
     )
   }
@@ -618,16 +624,17 @@ export class OracleNode {
     }
     const attestation = this.attestationOf(job)
     const call = { address: this.config.oracle, abi: ORACLE_CALL_ABI, functionName: 'submitAttestations', alreadyDone: ['RequestNotPending'] } as const
-    const results = [{ request: job.commitment, outputWords: job.outputWords! }]
+    const results = [{ request: job.commitment, outputWords: job.outputWords!, traceRoot: job.traceRoot! }]
     if (this.unconfirmed.delete(job.requestId) && job.txHash) {
       const resumed = await this.txs.resume(job.txHash, { kind: 'attest', ...call, args: [results, []] })
       if (resumed) return this.attestationSent(job, resumed, [])
     }
     if (await this.tryBatch(job, model)) return
-    let candidates = this.store.signatures(job.requestId).filter((s) => s.outputHash === job.outputHash)
+    const ours = (s: { outputHash: Hex; traceRoot: Hex }) => s.outputHash === job.outputHash && s.traceRoot === job.traceRoot
+    let candidates = this.store.signatures(job.requestId).filter(ours)
     if (!candidates.some((s) => s.signer === this.address)) {
       await this.signAndShare(job)
-      candidates = this.store.signatures(job.requestId).filter((s) => s.outputHash === job.outputHash)
+      candidates = this.store.signatures(job.requestId).filter(ours)
     }
     // One signature of our output per signer, ours first.
     const held: { signer: Address; signature: Hex }[] = []
@@ -641,7 +648,7 @@ export class OracleNode {
       usable: held.filter((_, i) => entitled[i]),
       rankOf: (signer) => keccak256(encodePacked(['uint256', 'address'], [job.requestId, signer])),
       verify: (signer, signature) => this.signedBy(attestation, signer, signature),
-      drop: (signer) => this.store.deleteSignature({ requestId: job.requestId, signer, outputHash: job.outputHash! }),
+      drop: (signer) => this.store.deleteSignature({ requestId: job.requestId, signer, outputHash: job.outputHash!, traceRoot: job.traceRoot! }),
       model,
     })
   }
@@ -696,7 +703,7 @@ export class OracleNode {
     }
     const members = this.batchMembers(job)
     if (members[0]?.requestId !== job.requestId) return false
-    if (members.some((m) => m.state === 'pending' || !m.outputHash)) {
+    if (members.some((m) => m.state === 'pending' || !m.outputHash || !m.traceRoot)) {
       this.later(job.requestId, 20)
       return true
     }
@@ -709,13 +716,14 @@ export class OracleNode {
     }
     const requestIds = members.map((m) => m.requestId)
     const outputHashes = members.map((m) => m.outputHash!)
-    const structHashes = members.map((m) => this.structHashOf({ requestId: m.requestId, modelId: job.modelId, inputHash: m.inputHash, outputHash: m.outputHash! }))
+    const traceRoots = members.map((m) => m.traceRoot!)
+    const structHashes = members.map((m) => this.structHashOf({ requestId: m.requestId, modelId: job.modelId, inputHash: m.inputHash, outputHash: m.outputHash!, traceRoot: m.traceRoot! }))
     const batchId = keccak256(concat(structHashes))
     let stored = this.store.batchSignatures(batchId)
     if (!stored.some((s) => getAddress(s.signer) === this.address)) {
       const signature = await signBatchHashes(this.account, this.domain, structHashes)
       this.logger.debug({ requestId: job.requestId, batch: members.length }, 'batch signed')
-      this.store.addBatchSignature({ batchId, signer: this.address, requestIds, outputHashes, signature })
+      this.store.addBatchSignature({ batchId, signer: this.address, requestIds, outputHashes, traceRoots, signature })
       this.verified.add(signatureKey(0n, this.address, signature))
       this.peers.broadcast(
         {
@@ -723,10 +731,11 @@ export class OracleNode {
           modelId: job.modelId,
           inputHash: job.commitment.inputHash,
           outputHash: outputHashes[0]!,
+          traceRoot: traceRoots[0]!,
           outputWords: job.outputWords!.map(String),
           signer: this.address,
           signature,
-          batch: { requestIds: requestIds.map(String), outputHashes },
+          batch: { requestIds: requestIds.map(String), outputHashes, traceRoots },
         },
         () => this.store.db.open && this.store.getJob(job.requestId)?.state === 'inferred',
       )
@@ -831,7 +840,7 @@ export class OracleNode {
       functionName: 'submitAttestations',
       alreadyDone: ['RequestNotPending'],
       gas,
-      args: [jobs.map((j) => ({ request: j.commitment, outputWords: j.outputWords! })), chosen.map((c) => c.signature)],
+      args: [jobs.map((j) => ({ request: j.commitment, outputWords: j.outputWords!, traceRoot: j.traceRoot! })), chosen.map((c) => c.signature)],
       onSent: (hash) => {
         for (const j of jobs) this.store.transition(j.requestId, 'submitted', { from: ['inferred', 'submitted'], patch: { txHash: hash }, note: `submitAttestations ${hash}${jobs.length > 1 ? ` (batch of ${jobs.length})` : ''}` })
         const since = this.headSeenAt
@@ -991,8 +1000,8 @@ export class OracleNode {
 
   /** The pending attestation as the oracle keeps it (from AttestationSubmitted). */
   private attestedRecord(job: Job): AttestationRecord {
-    if (!job.attestedOutputHash || job.attestedPacked === undefined) throw new TransactionError({ action: `acting on the attestation of request ${job.requestId}`, reason: 'its AttestationSubmitted event has not been seen yet' })
-    return { outputHash: job.attestedOutputHash, packed: job.attestedPacked }
+    if (!job.attestedOutputHash || !job.attestedTraceRoot || job.attestedPacked === undefined) throw new TransactionError({ action: `acting on the attestation of request ${job.requestId}`, reason: 'its AttestationSubmitted event has not been seen yet' })
+    return { outputHash: job.attestedOutputHash, traceRoot: job.attestedTraceRoot, packed: job.attestedPacked }
   }
 
   // ---- API-facing ----
@@ -1016,9 +1025,9 @@ export class OracleNode {
     const { model, modelId } = this.findModel(name)
     const quantized = 'values' in input ? model.quantize(input.values) : input.quantized
     if (quantized.length !== model.manifest.input.count) throw new InvalidInputError({ reason: `model ${model.name} takes ${model.manifest.input.count} values, got ${quantized.length}` })
-    const result = await model.infer(quantized)
+    const result = await model.infer(quantized, { trace: true })
     this.metrics.inferenceSeconds.observe(result.seconds.inference, { model: model.name })
-    const attestation: Attestation = { requestId: 0n, modelId, inputHash: result.inputHash, outputHash: result.outputHash }
+    const attestation: Attestation = { requestId: 0n, modelId, inputHash: result.inputHash, outputHash: result.outputHash, traceRoot: result.traceRoot! }
     const signature = await signAttestation(this.account, this.domain, attestation)
     let proof: { proof: Hex; publicSignals: string[]; beneficiary: Address; seconds: number } | undefined
     if (wantProof) {
@@ -1053,16 +1062,18 @@ export class OracleNode {
     this.metrics.attestationsReceived.inc({ result: active ? 'accepted' : 'inactive' })
     if (!active) throw new InvalidAttestationError({ reason: `${signer} is not an active operator` })
     const earlier = this.store.signatures(requestId).filter((s) => s.signer.toLowerCase() === signer.toLowerCase())
-    if (earlier.some((s) => s.outputHash === body.outputHash && s.signature.toLowerCase() === body.signature.toLowerCase())) return { stored: false }
+    const same = (s: { outputHash: Hex; traceRoot: Hex }) => s.outputHash === body.outputHash && s.traceRoot === body.traceRoot
+    if (earlier.some((s) => same(s) && s.signature.toLowerCase() === body.signature.toLowerCase())) return { stored: false }
+    const attestation: Attestation = { requestId, modelId: body.modelId, inputHash: body.inputHash, outputHash: body.outputHash, traceRoot: body.traceRoot }
     if (earlier.length) {
-      const attestation: Attestation = { requestId, modelId: body.modelId, inputHash: body.inputHash, outputHash: body.outputHash }
       const recovered = await recoverBatchSigner(this.domain, [attestation], body.signature).catch(() => undefined)
       if (!recovered || getAddress(recovered) !== signer) throw new InvalidAttestationError({ reason: `the signature was not made by ${body.signer}` })
       if (job) this.verified.add(signatureKey(requestId, signer, body.signature))
-      // A valid signature replaces an unchecked one for the same output.
-      this.store.deleteSignature({ requestId, signer, outputHash: body.outputHash })
-      for (const other of earlier.filter((s) => s.outputHash !== body.outputHash)) {
-        const first: Attestation = { ...attestation, outputHash: other.outputHash }
+      // A valid signature replaces an unchecked one for the same output and trace.
+      this.store.deleteSignature({ requestId, signer, outputHash: body.outputHash, traceRoot: body.traceRoot })
+      // Another output, or the same output from another trace: the run is deterministic, so one is false.
+      for (const other of earlier.filter((s) => !same(s))) {
+        const first: Attestation = { ...attestation, outputHash: other.outputHash, traceRoot: other.traceRoot }
         const firstSigner = await recoverBatchSigner(this.domain, [first], other.signature).catch(() => undefined)
         if (firstSigner && getAddress(firstSigner) === signer) {
           void this.reportEquivocation(this.signedAlone(signer, first, other.signature), this.signedAlone(signer, attestation, body.signature))
@@ -1070,8 +1081,8 @@ export class OracleNode {
         }
       }
     }
-    this.noteSigned([this.signedAlone(signer, { requestId, modelId: body.modelId, inputHash: body.inputHash, outputHash: body.outputHash }, body.signature)])
-    const stored = this.store.addSignature({ requestId, signer, outputHash: body.outputHash, outputWords, signature: body.signature })
+    this.noteSigned([this.signedAlone(signer, attestation, body.signature)])
+    const stored = this.store.addSignature({ requestId, signer, outputHash: body.outputHash, traceRoot: body.traceRoot, outputWords, signature: body.signature })
     if (stored) this.schedule(requestId)
     return { stored }
   }
@@ -1083,10 +1094,10 @@ export class OracleNode {
    */
   private async receiveBatchAttestation(body: PeerAttestation, batch: NonNullable<PeerAttestation['batch']>): Promise<{ stored: boolean }> {
     const requestIds = batch.requestIds.map(BigInt)
-    if (requestIds.length === 0 || requestIds.length > MAX_BATCH || batch.outputHashes.length !== requestIds.length)
-      throw new InvalidAttestationError({ reason: `a batch lists 1 to ${MAX_BATCH} request ids and one output hash for each (got ${requestIds.length} ids, ${batch.outputHashes.length} hashes)` })
+    if (requestIds.length === 0 || requestIds.length > MAX_BATCH || batch.outputHashes.length !== requestIds.length || batch.traceRoots.length !== requestIds.length)
+      throw new InvalidAttestationError({ reason: `a batch lists 1 to ${MAX_BATCH} request ids and one output hash and trace root for each (got ${requestIds.length} ids, ${batch.outputHashes.length} hashes, ${batch.traceRoots.length} trace roots)` })
     if (requestIds.some((id, i) => id === 0n || (i > 0 && id <= requestIds[i - 1]!))) throw new InvalidAttestationError({ reason: 'a batch lists nonzero request ids in strictly ascending order' })
-    if (String(requestIds[0]) !== body.requestId || batch.outputHashes[0] !== body.outputHash) throw new InvalidAttestationError({ reason: 'the fields outside `batch` must describe its first request' })
+    if (String(requestIds[0]) !== body.requestId || batch.outputHashes[0] !== body.outputHash || batch.traceRoots[0] !== body.traceRoot) throw new InvalidAttestationError({ reason: 'the fields outside `batch` must describe its first request' })
     if (hashWords(body.outputWords.map(BigInt)) !== body.outputHash) throw new InvalidAttestationError({ reason: `outputHash ${body.outputHash} is not keccak256 of the output words` })
     const structHashes: Hex[] = []
     const inputHashes: Hex[] = []
@@ -1095,17 +1106,17 @@ export class OracleNode {
       // Not seen yet (this node may be a poll behind the sender): the sender tries again shortly.
       if (!job) throw new AttestationNotReadyError({ requestId })
       if (job.modelId.toLowerCase() !== body.modelId.toLowerCase()) throw new InvalidAttestationError({ reason: `request ${requestId} names a different model on-chain` })
-      structHashes.push(this.structHashOf(this.attestationOf(job, batch.outputHashes[i]!)))
+      structHashes.push(this.structHashOf(this.attestationOf(job, batch.outputHashes[i]!, batch.traceRoots[i]!)))
       inputHashes.push(job.commitment.inputHash)
     }
     const signer = getAddress(body.signer)
     const [active] = await this.isActive([signer])
     this.metrics.attestationsReceived.inc({ result: active ? 'accepted' : 'inactive' })
     if (!active) throw new InvalidAttestationError({ reason: `${signer} is not an active operator` })
-    this.noteSigned(requestIds.map((requestId, i) => ({ signer, attestation: { requestId, modelId: body.modelId, inputHash: inputHashes[i]!, outputHash: batch.outputHashes[i]! }, batch: structHashes, index: BigInt(i), signature: body.signature })))
+    this.noteSigned(requestIds.map((requestId, i) => ({ signer, attestation: { requestId, modelId: body.modelId, inputHash: inputHashes[i]!, outputHash: batch.outputHashes[i]!, traceRoot: batch.traceRoots[i]! }, batch: structHashes, index: BigInt(i), signature: body.signature })))
     const batchId = keccak256(concat(structHashes))
     for (const requestId of requestIds) this.peerBatches.set(requestId, (this.peerBatches.get(requestId) ?? new Set<Hex>()).add(batchId))
-    const stored = this.store.addBatchSignature({ batchId, signer, requestIds, outputHashes: batch.outputHashes, signature: body.signature })
+    const stored = this.store.addBatchSignature({ batchId, signer, requestIds, outputHashes: batch.outputHashes, traceRoots: batch.traceRoots, signature: body.signature })
     if (stored) this.schedule(requestIds[0]!)
     return { stored }
   }
@@ -1163,7 +1174,7 @@ export class OracleNode {
       if (!earlier) {
         if (this.signedOutputs.size > MAX_TRACKED) this.signedOutputs.clear()
         this.signedOutputs.set(key, s)
-      } else if (earlier.attestation.outputHash !== s.attestation.outputHash && !conflict) conflict = [earlier, s]
+      } else if ((earlier.attestation.outputHash !== s.attestation.outputHash || earlier.attestation.traceRoot !== s.attestation.traceRoot) && !conflict) conflict = [earlier, s]
     }
     if (!conflict || this.reported.has(getAddress(conflict[1].signer))) return
     const [earlier, later] = conflict

@@ -85,7 +85,7 @@ describe('JobStore', () => {
   test('survives a reopen: cursor, jobs and signatures persist', () => {
     let store = new JobStore({ dataDir })
     store.setCursor(42n, `0x${'55'.repeat(32)}`)
-    store.addSignature({ requestId: 1n, signer: `0x${'66'.repeat(20)}`, outputHash: `0x${'44'.repeat(32)}`, outputWords: [5n], signature: '0x01' })
+    store.addSignature({ requestId: 1n, signer: `0x${'66'.repeat(20)}`, outputHash: `0x${'44'.repeat(32)}`, traceRoot: `0x${'45'.repeat(32)}`, outputWords: [5n], signature: '0x01' })
     store.close()
     store = new JobStore({ dataDir })
     expect(store.getCursor()?.blockNumber).toBe(42n)

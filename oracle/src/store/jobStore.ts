@@ -38,8 +38,12 @@ export type Job = {
   action: JobAction
   outputWords: bigint[] | undefined
   outputHash: Hex | undefined
+  /** The trace root of our run (docs/disputes.md), kept for attested requests: signed with the output. */
+  traceRoot: Hex | undefined
   proof: Hex | undefined
   attestedOutputHash: Hex | undefined
+  /** The pending attestation's trace root (AttestationRecord.traceRoot). */
+  attestedTraceRoot: Hex | undefined
   /** The pending attestation's packed challenge end and signer indices (AttestationRecord.packed). */
   attestedPacked: bigint | undefined
   /** The pending attestation's output words (finalize passes them back). */
@@ -55,13 +59,13 @@ export type Job = {
 export type NewJob = Pick<Job, 'requestId' | 'modelId' | 'mode' | 'quorum' | 'requester' | 'fee' | 'deadline' | 'inputWords' | 'blockNumber' | 'blockHash' | 'commitment' | 'action'>
 
 export type JobPatch = Partial<
-  Pick<Job, 'action' | 'outputWords' | 'outputHash' | 'proof' | 'attestedOutputHash' | 'attestedPacked' | 'attestedOutputWords' | 'challengeEnd' | 'txHash' | 'error' | 'blockNumber' | 'blockHash' | 'attempts'>
+  Pick<Job, 'action' | 'outputWords' | 'outputHash' | 'traceRoot' | 'proof' | 'attestedOutputHash' | 'attestedTraceRoot' | 'attestedPacked' | 'attestedOutputWords' | 'challengeEnd' | 'txHash' | 'error' | 'blockNumber' | 'blockHash' | 'attempts'>
 >
 
 /** A signature over a batch of attestations: `batchId` is keccak256 of their EIP-712 struct hashes, in order. */
-export type StoredBatchSignature = { batchId: Hex; signer: Address; requestIds: bigint[]; outputHashes: Hex[]; signature: Hex }
+export type StoredBatchSignature = { batchId: Hex; signer: Address; requestIds: bigint[]; outputHashes: Hex[]; traceRoots: Hex[]; signature: Hex }
 
-export type StoredSignature = { requestId: bigint; signer: Address; outputHash: Hex; outputWords: bigint[]; signature: Hex }
+export type StoredSignature = { requestId: bigint; signer: Address; outputHash: Hex; traceRoot: Hex; outputWords: bigint[]; signature: Hex }
 
 type Row = Record<string, string | number | null>
 
@@ -107,16 +111,18 @@ CREATE TABLE IF NOT EXISTS signatures (
   request_id TEXT NOT NULL,
   signer TEXT NOT NULL,
   output_hash TEXT NOT NULL,
+  trace_root TEXT NOT NULL,
   output_words TEXT NOT NULL,
   signature TEXT NOT NULL,
   received_at INTEGER NOT NULL,
-  PRIMARY KEY (request_id, signer, output_hash)
+  PRIMARY KEY (request_id, signer, output_hash, trace_root)
 );
 CREATE TABLE IF NOT EXISTS batch_signatures (
   batch_id TEXT NOT NULL,
   signer TEXT NOT NULL,
   request_ids TEXT NOT NULL,
   output_hashes TEXT NOT NULL,
+  trace_roots TEXT NOT NULL,
   signature TEXT NOT NULL,
   received_at INTEGER NOT NULL,
   PRIMARY KEY (batch_id, signer)
@@ -129,6 +135,8 @@ const addedColumns: [string, string][] = [
   ['commitment', 'TEXT'],
   ['attested_packed', 'TEXT'],
   ['attested_output_words', 'TEXT'],
+  ['trace_root', 'TEXT'],
+  ['attested_trace_root', 'TEXT'],
 ]
 
 /** The Request struct's fields that are uint64 or wider (bigint in viem); the rest are numbers, booleans or hex. */
@@ -166,8 +174,10 @@ function toJob(row: Row): Job {
     action: row.action as JobAction,
     outputWords: parseWords(row.output_words),
     outputHash: optional<Hex>(row.output_hash),
+    traceRoot: optional<Hex>(row.trace_root),
     proof: optional<Hex>(row.proof),
     attestedOutputHash: optional<Hex>(row.attested_output_hash),
+    attestedTraceRoot: optional<Hex>(row.attested_trace_root),
     attestedPacked: typeof row.attested_packed === 'string' ? BigInt(row.attested_packed) : undefined,
     attestedOutputWords: parseWords(row.attested_output_words),
     challengeEnd: optional<number>(row.challenge_end),
@@ -183,8 +193,10 @@ const columns: Record<keyof JobPatch, [string, (v: never) => unknown]> = {
   action: ['action', (v: string) => v],
   outputWords: ['output_words', words],
   outputHash: ['output_hash', (v: string | undefined) => v ?? null],
+  traceRoot: ['trace_root', (v: string | undefined) => v ?? null],
   proof: ['proof', (v: string | undefined) => v ?? null],
   attestedOutputHash: ['attested_output_hash', (v: string | undefined) => v ?? null],
+  attestedTraceRoot: ['attested_trace_root', (v: string | undefined) => v ?? null],
   attestedPacked: ['attested_packed', (v: bigint | undefined) => (v === undefined ? null : String(v))],
   attestedOutputWords: ['attested_output_words', words],
   challengeEnd: ['challenge_end', (v: number | undefined) => v ?? null],
@@ -230,6 +242,13 @@ export class JobStore {
    * whole request) are cancelled, since no transaction about them can be built any more.
    */
   private migrate(): void {
+    // Signatures from before attestations signed a trace root are over another EIP-712 type: no
+    // oracle takes them. Their tables are remade with the trace columns; our own jobs sign again.
+    const signatureColumns = new Set((this.db.prepare('PRAGMA table_info(signatures)').all() as { name: string }[]).map((c) => c.name))
+    if (!signatureColumns.has('trace_root')) {
+      this.db.exec('DROP TABLE IF EXISTS signatures; DROP TABLE IF EXISTS batch_signatures;')
+      this.db.exec(schema)
+    }
     const present = new Set((this.db.prepare('PRAGMA table_info(jobs)').all() as { name: string }[]).map((c) => c.name))
     for (const [name, type] of addedColumns) if (!present.has(name)) this.db.exec(`ALTER TABLE jobs ADD COLUMN ${name} ${type}`)
     const stale = this.db.prepare(`SELECT request_id FROM jobs WHERE commitment IS NULL AND state NOT IN ('done','failed','cancelled')`).all() as { request_id: string }[]
@@ -361,29 +380,29 @@ export class JobStore {
     return rows.map((r) => ({ from: optional<JobState>(r.from_state), to: r.to_state as JobState, note: optional<string>(r.note), at: r.at as number }))
   }
 
-  /** Stores a signature (ours or a peer's); false if this signer already signed this output. */
+  /** Stores a signature (ours or a peer's); false if this signer already signed this output and trace. */
   addSignature(s: StoredSignature): boolean {
     const result = this
-      .prepare('INSERT OR IGNORE INTO signatures (request_id, signer, output_hash, output_words, signature, received_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(String(s.requestId), s.signer, s.outputHash, words(s.outputWords), s.signature, Date.now())
+      .prepare('INSERT OR IGNORE INTO signatures (request_id, signer, output_hash, trace_root, output_words, signature, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(String(s.requestId), s.signer, s.outputHash, s.traceRoot, words(s.outputWords), s.signature, Date.now())
     return result.changes > 0
   }
 
   /** Drops a stored signature (one that failed its check when it was about to be used). */
-  deleteSignature(s: Pick<StoredSignature, 'requestId' | 'signer' | 'outputHash'>): void {
-    this.prepare('DELETE FROM signatures WHERE request_id = ? AND signer = ? AND output_hash = ?').run(String(s.requestId), s.signer, s.outputHash)
+  deleteSignature(s: Pick<StoredSignature, 'requestId' | 'signer' | 'outputHash' | 'traceRoot'>): void {
+    this.prepare('DELETE FROM signatures WHERE request_id = ? AND signer = ? AND output_hash = ? AND trace_root = ?').run(String(s.requestId), s.signer, s.outputHash, s.traceRoot)
   }
 
   signatures(requestId: bigint): StoredSignature[] {
     const rows = this.prepare('SELECT * FROM signatures WHERE request_id = ? ORDER BY received_at').all(String(requestId)) as Row[]
-    return rows.map((r) => ({ requestId, signer: r.signer as Address, outputHash: r.output_hash as Hex, outputWords: parseWords(r.output_words)!, signature: r.signature as Hex }))
+    return rows.map((r) => ({ requestId, signer: r.signer as Address, outputHash: r.output_hash as Hex, traceRoot: r.trace_root as Hex, outputWords: parseWords(r.output_words)!, signature: r.signature as Hex }))
   }
 
   /** Stores a batch signature (ours or a peer's); false if this signer already signed this batch. */
   addBatchSignature(s: StoredBatchSignature): boolean {
     const result = this
-      .prepare('INSERT OR IGNORE INTO batch_signatures (batch_id, signer, request_ids, output_hashes, signature, received_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(s.batchId, s.signer, words(s.requestIds), JSON.stringify(s.outputHashes), s.signature, Date.now())
+      .prepare('INSERT OR IGNORE INTO batch_signatures (batch_id, signer, request_ids, output_hashes, trace_roots, signature, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(s.batchId, s.signer, words(s.requestIds), JSON.stringify(s.outputHashes), JSON.stringify(s.traceRoots), s.signature, Date.now())
     return result.changes > 0
   }
 
@@ -393,18 +412,18 @@ export class JobStore {
 
   batchSignatures(batchId: Hex): StoredBatchSignature[] {
     const rows = this.prepare('SELECT * FROM batch_signatures WHERE batch_id = ? ORDER BY received_at').all(batchId) as Row[]
-    return rows.map((r) => ({ batchId, signer: r.signer as Address, requestIds: parseWords(r.request_ids)!, outputHashes: JSON.parse(r.output_hashes as string) as Hex[], signature: r.signature as Hex }))
+    return rows.map((r) => ({ batchId, signer: r.signer as Address, requestIds: parseWords(r.request_ids)!, outputHashes: JSON.parse(r.output_hashes as string) as Hex[], traceRoots: JSON.parse(r.trace_roots as string) as Hex[], signature: r.signature as Hex }))
   }
 
   /**
    * The attested jobs requested in `blockNumber` for `modelId` (a batch's candidates), by id, with
    * only the columns that decide membership: one indexed query without decoding the rows' words.
    */
-  batchCandidates(blockNumber: bigint, modelId: Hex): { requestId: bigint; state: JobState; action: JobAction; quorum: number; inputHash: Hex; outputHash: Hex | undefined }[] {
+  batchCandidates(blockNumber: bigint, modelId: Hex): { requestId: bigint; state: JobState; action: JobAction; quorum: number; inputHash: Hex; outputHash: Hex | undefined; traceRoot: Hex | undefined }[] {
     const rows = this
-      .prepare(`SELECT request_id, state, action, quorum, output_hash, json_extract(commitment, '$.inputHash') AS input_hash FROM jobs WHERE block_number = ? AND model_id = ? AND mode = 'attested' ORDER BY CAST(request_id AS INTEGER)`)
+      .prepare(`SELECT request_id, state, action, quorum, output_hash, trace_root, json_extract(commitment, '$.inputHash') AS input_hash FROM jobs WHERE block_number = ? AND model_id = ? AND mode = 'attested' ORDER BY CAST(request_id AS INTEGER)`)
       .all(Number(blockNumber), modelId) as Row[]
-    return rows.map((r) => ({ requestId: BigInt(r.request_id as string), state: r.state as JobState, action: r.action as JobAction, quorum: r.quorum as number, inputHash: r.input_hash as Hex, outputHash: optional<Hex>(r.output_hash) }))
+    return rows.map((r) => ({ requestId: BigInt(r.request_id as string), state: r.state as JobState, action: r.action as JobAction, quorum: r.quorum as number, inputHash: r.input_hash as Hex, outputHash: optional<Hex>(r.output_hash), traceRoot: optional<Hex>(r.trace_root) }))
   }
 
   /**

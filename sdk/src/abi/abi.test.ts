@@ -30,12 +30,13 @@ describe('sdk/src/abi', () => {
       modelId: keccak256(toHex('model')),
       inputHash: keccak256(toHex('input')),
       outputHash: keccak256(toHex('output')),
+      traceRoot: keccak256(toHex('trace')),
     }
     const typeHash = keccak256(toHex(attestationTypeString))
     const structHash = keccak256(
       encodeAbiParameters(
-        [{ type: 'bytes32' }, { type: 'uint256' }, { type: 'bytes32' }, { type: 'bytes32' }, { type: 'bytes32' }],
-        [typeHash, attestation.requestId, attestation.modelId, attestation.inputHash, attestation.outputHash],
+        [{ type: 'bytes32' }, { type: 'uint256' }, { type: 'bytes32' }, { type: 'bytes32' }, { type: 'bytes32' }, { type: 'bytes32' }],
+        [typeHash, attestation.requestId, attestation.modelId, attestation.inputHash, attestation.outputHash, attestation.traceRoot],
       ),
     )
     expect(hashStruct({ data: attestation, primaryType: 'Attestation', types: attestationTypes })).toBe(structHash)

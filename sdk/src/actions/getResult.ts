@@ -119,11 +119,12 @@ async function fulfilmentOf(client: VeridictClient, request: VeridictRequest, lo
       const calldata = await callArgs(client, log.transactionHash, request.requestId)
       const submitted = calldata?.functionName === 'submitAttestations' ? calldata : undefined
       const signatures = submitted ? [...submitted.args[1]] : undefined
-      const batch = submitted?.args[0].map(({ request, outputWords }) => ({
+      const batch = submitted?.args[0].map(({ request, outputWords, traceRoot }) => ({
         requestId: request.id,
         modelId: request.modelId,
         inputHash: request.inputHash,
         outputHash: hashWords(outputWords),
+        traceRoot,
       }))
       return {
         outputWords: [...log.args.outputWords],
@@ -132,6 +133,7 @@ async function fulfilmentOf(client: VeridictClient, request: VeridictRequest, lo
           kind: 'attestation',
           submitter: log.args.submitter,
           signers: [...log.args.signers],
+          traceRoot: log.args.record.traceRoot,
           signatures,
           batch,
           challengeEnd: log.args.challengeEnd,

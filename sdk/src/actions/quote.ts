@@ -155,7 +155,7 @@ export async function quote(client: VeridictClient, parameters: QuoteParameters)
     encodeFunctionData({
       abi: inferenceOracleAbi,
       functionName: 'submitAttestations',
-      args: [[{ request: sampleCommitment(modelId), outputWords }], Array.from({ length: quorum }, () => signature)],
+      args: [[{ request: sampleCommitment(modelId), outputWords, traceRoot: `0x${'ff'.repeat(32)}` }], Array.from({ length: quorum }, () => signature)],
     }),
   )
   modes.attested = {

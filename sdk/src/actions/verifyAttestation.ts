@@ -11,9 +11,11 @@ export type VerifyAttestationParameters = {
   modelId: Hex
   inputWords: readonly bigint[]
   outputWords: readonly bigint[]
+  /** The trace root the operators signed with the output (docs/disputes.md; the attestation's record has it). */
+  traceRoot: Hex
   /**
-   * 65-byte EIP-712 signatures of Attestation(requestId, modelId, inputHash, outputHash), or of the
-   * AttestationBatch it was part of (pass `batch`).
+   * 65-byte EIP-712 signatures of Attestation(requestId, modelId, inputHash, outputHash, traceRoot),
+   * or of the AttestationBatch it was part of (pass `batch`).
    */
   signatures: readonly Hex[]
   /**
@@ -30,7 +32,7 @@ export type VerifyAttestationParameters = {
 }
 
 /** One attestation as operators sign it: hashes are keccak256 of the packed words. */
-export type AttestationMessage = { requestId: bigint; modelId: Hex; inputHash: Hex; outputHash: Hex }
+export type AttestationMessage = { requestId: bigint; modelId: Hex; inputHash: Hex; outputHash: Hex; traceRoot: Hex }
 
 export type VerifyAttestationReturnType = {
   valid: boolean
@@ -55,11 +57,16 @@ export type VerifyAttestationReturnType = {
  * })
  */
 export async function verifyAttestation(client: VeridictClient, parameters: VerifyAttestationParameters): Promise<VerifyAttestationReturnType> {
-  const { requestId, modelId, inputWords, outputWords, signatures, quorum = 1, expectedSigners, blockNumber, batch } = parameters
-  const message: AttestationMessage = { requestId, modelId, inputHash: hashWords(inputWords), outputHash: hashWords(outputWords) }
+  const { requestId, modelId, inputWords, outputWords, traceRoot, signatures, quorum = 1, expectedSigners, blockNumber, batch } = parameters
+  const message: AttestationMessage = { requestId, modelId, inputHash: hashWords(inputWords), outputHash: hashWords(outputWords), traceRoot }
   const domain = { name: eip712DomainName, version: eip712DomainVersion, chainId: client.deployment.chainId, verifyingContract: client.deployment.oracle }
   const inBatch = batch?.some(
-    (item) => item.requestId === message.requestId && item.modelId === message.modelId && item.inputHash === message.inputHash && item.outputHash === message.outputHash,
+    (item) =>
+      item.requestId === message.requestId &&
+      item.modelId === message.modelId &&
+      item.inputHash === message.inputHash &&
+      item.outputHash === message.outputHash &&
+      item.traceRoot === message.traceRoot,
   )
   if (batch && !inBatch) return { valid: false, signers: [], active: [], reason: 'the signed batch does not contain this attestation' }
   const signers = await Promise.all(

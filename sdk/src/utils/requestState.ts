@@ -16,13 +16,14 @@ import { statusName } from './status.js'
 export type RequestCommitment = ContractFunctionArgs<typeof inferenceOracleAbi, 'nonpayable', 'refund'>[0]
 
 /**
- * An attestation as the oracle keeps it until the result is final: the attested output hash and
- * the packed challenge end and signer indices (from AttestationSubmitted).
+ * An attestation as the oracle keeps it until the result is final: the attested output hash, the
+ * trace root its signers signed (docs/disputes.md) and the packed challenge end and signer indices
+ * (from AttestationSubmitted).
  */
-export type AttestationRecord = { outputHash: Hex; packed: bigint }
+export type AttestationRecord = { outputHash: Hex; traceRoot: Hex; packed: bigint }
 
 /** The record to pass for a request that has no attestation. */
-export const NO_ATTESTATION: AttestationRecord = { outputHash: `0x${'00'.repeat(32)}`, packed: 0n }
+export const NO_ATTESTATION: AttestationRecord = { outputHash: `0x${'00'.repeat(32)}`, traceRoot: `0x${'00'.repeat(32)}`, packed: 0n }
 
 export type RequestState = {
   commitment: RequestCommitment
@@ -62,8 +63,11 @@ export async function readRequestState(client: VeridictClient, requestId: bigint
     const submitted = logs.findLast((log) => log.eventName === 'AttestationSubmitted')
     if (submitted?.eventName === 'AttestationSubmitted') attested = { ...submitted.args.record }
   }
+  // A trace game that overturned an attestation reopened the request with a later deadline: from
+  // then on, that is the struct the oracle's stored hash is of.
+  const reopened = logs.findLast((log) => log.eventName === 'AttestationOverturnedByTrace')
   return {
-    commitment: { ...requestedLog.args.request },
+    commitment: reopened?.eventName === 'AttestationOverturnedByTrace' ? { ...reopened.args.request } : { ...requestedLog.args.request },
     status,
     inputWords: [...requestedLog.args.inputWords],
     attested,

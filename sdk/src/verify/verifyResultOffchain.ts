@@ -44,6 +44,7 @@ export async function verifyResultOffchain(client: VeridictClient, { result, vke
       modelId: result.modelId,
       inputWords: result.inputWords,
       outputWords: result.outputWords,
+      traceRoot: fulfilment.traceRoot,
       signatures: fulfilment.signatures,
       batch: fulfilment.batch,
       quorum: result.request.quorum,
