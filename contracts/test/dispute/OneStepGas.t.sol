@@ -9,7 +9,7 @@ import {OneStepModel} from "./utils/OneStepModel.sol";
 /// @dev The gas of recomputing one linear output value: rows of 150 inputs (a 5x5x6 convolution
 ///      window, as in LeNet-5) and of 2048 inputs (a dense layer), 16-bit inputs and weights of
 ///      either sign. Logs the gas of the call to recompute and the size of its calldata; fails if
-///      the call costs 5M gas or more.
+///      a transaction making only that call would cost 5M gas or more.
 contract OneStepGasTest is OneStepModel {
     uint256 internal constant GAS_TARGET = 5_000_000;
     uint8 internal constant INPUT_BITS = 16;
@@ -17,6 +17,7 @@ contract OneStepGasTest is OneStepModel {
     /// @dev Calldata gas per byte (EIP-2028), for the transaction that would carry the call.
     uint256 internal constant ZERO_BYTE_GAS = 4;
     uint256 internal constant NONZERO_BYTE_GAS = 16;
+    uint256 internal constant TRANSACTION_GAS = 21_000;
 
     function _random(string memory label, uint256 i, uint256 range) internal pure returns (int256) {
         return int256(uint256(keccak256(abi.encode(label, i))) % range) - int256(range / 2);
@@ -61,7 +62,8 @@ contract OneStepGasTest is OneStepModel {
         console.log("  inputs read, words opened:", positions.length, input.words.length);
         console.log("  recompute gas:", used);
         console.log("  calldata bytes, their gas:", call.length, calldataGas);
-        assertLt(used, GAS_TARGET);
+        console.log("  as a transaction (21,000 + calldata + execution):", TRANSACTION_GAS + calldataGas + used);
+        assertLt(TRANSACTION_GAS + calldataGas + used, GAS_TARGET);
     }
 
     /// @dev The gas of a static call with `data` and the int256 it returns. The call is made in

@@ -141,11 +141,12 @@ contract OneStepRecomputeTest is OneStepModel {
 
     /// @dev Position p of the concatenation of `inputs`, read from the values as built.
     function _valueAt(uint32[] memory inputs, uint256 p) internal view returns (int256) {
-        for (uint256 j;; ++j) {
-            uint256 count = tensorValues[inputs[j]].length;
-            if (p < count) return tensorValues[inputs[j]][p];
-            p -= count;
+        uint256 j;
+        while (p >= tensorValues[inputs[j]].length) {
+            p -= tensorValues[inputs[j]].length;
+            ++j;
         }
+        return tensorValues[inputs[j]][p];
     }
 
     // ------------------------------------------------------------ parameters
