@@ -3,8 +3,17 @@ pragma solidity 0.8.28;
 
 import {stdError} from "forge-std/StdError.sol";
 
+import {OneStep} from "../../src/dispute/OneStep.sol";
 import {IOneStep} from "../../src/interfaces/IOneStep.sol";
+import {WordPacking} from "../../src/libraries/WordPacking.sol";
 import {OneStepModel} from "./utils/OneStepModel.sol";
+
+/// @dev OneStep's copy of the payload width, which its inline assembly reads.
+contract OneStepConstants is OneStep {
+    function wordPayloadBits() external pure returns (uint256) {
+        return WORD_PAYLOAD_BITS;
+    }
+}
 
 /// @dev computeValue: disputes.md's table worked out by hand for every kind, every refusal, and
 ///      fuzzed against models of the formulas that do not restate them (a quotient or a root
@@ -61,6 +70,10 @@ contract OneStepComputeTest is OneStepModel {
         (s[5], s[6], s[7]) = (10, 20, 30);
         (s[8], s[9], s[10]) = (1, 2, 3);
         (s[11], s[12], s[13]) = (0, 1, -1);
+    }
+
+    function test_PayloadWidthIsWordPackings() public {
+        assertEq(new OneStepConstants().wordPayloadBits(), WordPacking.WORD_PAYLOAD_BITS);
     }
 
     // ------------------------------------------------------------ by hand
