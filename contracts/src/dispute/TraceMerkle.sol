@@ -53,9 +53,23 @@ library TraceMerkle {
     /// @notice The root that `leaf` at `index` and its siblings `proof` (from the leaf level up) hash
     ///         to: bit i of `index` set means the level-i node is a right child, H(sibling, node).
     function rootFromProof(bytes32 leaf, uint256 index, bytes32[] calldata proof) internal pure returns (bytes32 node) {
-        node = leaf;
-        for (uint256 i; i < proof.length; ++i) {
-            node = (index >> i) & 1 == 0 ? hashPair(node, proof[i]) : hashPair(proof[i], node);
+        assembly ("memory-safe") {
+            node := leaf
+            let end := add(proof.offset, shl(5, proof.length))
+            for { let at := proof.offset } lt(at, end) { at := add(at, 0x20) } {
+                let sibling := calldataload(at)
+                switch and(index, 1)
+                case 0 {
+                    mstore(0x00, node)
+                    mstore(0x20, sibling)
+                }
+                default {
+                    mstore(0x00, sibling)
+                    mstore(0x20, node)
+                }
+                node := keccak256(0x00, 0x40)
+                index := shr(1, index)
+            }
         }
     }
 

@@ -11,7 +11,7 @@ pragma solidity 0.8.28;
 ///         abi.encode(uint32[] positions, int256[] params), and is empty for the elementwise kinds
 ///         (relu, leakyRelu, piecewise, sqrt), whose row r reads position r.
 ///
-///         Malformed data reverts with the errors below. ABI data that does not decode reverts in
+///         Malformed data reverts with the errors below. A header that does not decode reverts in
 ///         abi.decode (no reason), and an accumulator beyond int256 with Panic(0x11): a compiled
 ///         model never reaches either (ops.md keeps every accumulator below 2^250).
 interface IOneStep {
@@ -54,6 +54,8 @@ interface IOneStep {
     /// @notice A row of `count` positions does not fit the kind (maxPool and argMax: at least one,
     ///         gather: one, bilinear: pairs, divide: two).
     error PositionCountInvalid(uint8 kind, uint256 count);
+    /// @notice A row of `length` bytes that is not exactly abi.encode(uint32[] positions, int256[] params).
+    error RowNotCanonical(uint256 length);
     /// @notice An elementwise kind's row must be empty.
     error RowNotEmpty(uint8 kind, uint256 length);
     /// @notice computeValue got `received` input values for a row of `expected` positions.

@@ -3,8 +3,17 @@ pragma solidity 0.8.28;
 
 import {stdError} from "forge-std/StdError.sol";
 
+import {OneStep} from "../../src/dispute/OneStep.sol";
 import {IOneStep} from "../../src/interfaces/IOneStep.sol";
+import {WordPacking} from "../../src/libraries/WordPacking.sol";
 import {OneStepModel} from "./utils/OneStepModel.sol";
+
+/// @dev OneStep's copy of the payload width, which its inline assembly reads.
+contract OneStepConstants is OneStep {
+    function wordPayloadBits() external pure returns (uint256) {
+        return WORD_PAYLOAD_BITS;
+    }
+}
 
 /// @dev computeValue: disputes.md's table worked out by hand for every kind, every refusal, and
 ///      fuzzed against models of the formulas that do not restate them (a quotient or a root
@@ -61,6 +70,10 @@ contract OneStepComputeTest is OneStepModel {
         (s[5], s[6], s[7]) = (10, 20, 30);
         (s[8], s[9], s[10]) = (1, 2, 3);
         (s[11], s[12], s[13]) = (0, 1, -1);
+    }
+
+    function test_PayloadWidthIsWordPackings() public {
+        assertEq(new OneStepConstants().wordPayloadBits(), WordPacking.WORD_PAYLOAD_BITS);
     }
 
     // ------------------------------------------------------------ by hand
@@ -251,12 +264,16 @@ contract OneStepComputeTest is OneStepModel {
         s = _piecewiseScalars();
         s[3] = 0;
         vm.expectRevert(
-            abi.encodeWithSelector(IOneStep.ScalarOutOfRange.selector, PIECEWISE, 3, 0, 1, int256(uint256(type(uint32).max)))
+            abi.encodeWithSelector(
+                IOneStep.ScalarOutOfRange.selector, PIECEWISE, 3, 0, 1, int256(uint256(type(uint32).max))
+            )
         );
         _elementwise(PIECEWISE, s, 1);
         s[3] = -1;
         vm.expectRevert(
-            abi.encodeWithSelector(IOneStep.ScalarOutOfRange.selector, PIECEWISE, 3, -1, 1, int256(uint256(type(uint32).max)))
+            abi.encodeWithSelector(
+                IOneStep.ScalarOutOfRange.selector, PIECEWISE, 3, -1, 1, int256(uint256(type(uint32).max))
+            )
         );
         _elementwise(PIECEWISE, s, 1);
     }
@@ -312,18 +329,76 @@ contract OneStepComputeTest is OneStepModel {
         oneStep.computeValue(_head(SQRT, _ints(0)), NO_ROW, new int256[](0));
     }
 
-    function test_RevertWhen_RowOrHeaderDoNotDecode() public {
+    function test_RevertWhen_HeaderDoesNotDecode() public {
         vm.expectRevert();
         oneStep.computeValue(hex"0001", NO_ROW, _ints(1));
-        vm.expectRevert();
-        oneStep.computeValue(_head(LINEAR, _ints(0)), hex"0001", _ints(1));
-        vm.expectRevert();
-        oneStep.computeValue(_head(LINEAR, _ints(0)), NO_ROW, _ints(1));
+    }
+
+    function _expectRowRevert(bytes memory row) internal {
+        vm.expectRevert(abi.encodeWithSelector(IOneStep.RowNotCanonical.selector, row.length));
+        oneStep.computeValue(_head(GATHER, _ints()), row, _ints(1));
+    }
+
+    function test_RevertWhen_RowNotCanonical() public {
+        bytes memory row = _row(_u32(7), _ints());
+        assertEq(oneStep.computeValue(_head(GATHER, _ints()), row, _ints(-3)), -3, "the canonical row");
+        _expectRowRevert(NO_ROW);
+        _expectRowRevert(hex"0001");
+        _expectRowRevert(bytes.concat(row, bytes32(0)));
+        // The offsets: of the positions, of the params.
+        bytes memory moved = bytes.concat(row);
+        moved[31] = 0x60;
+        _expectRowRevert(moved);
+        moved = bytes.concat(row);
+        moved[63] = 0xa0;
+        _expectRowRevert(moved);
+        // Counts beyond the row.
+        bytes memory counted = bytes.concat(row);
+        counted[95] = 0x02;
+        _expectRowRevert(counted);
+        counted = bytes.concat(row);
+        counted[159] = 0x01;
+        _expectRowRevert(counted);
+        counted = bytes.concat(row);
+        counted[64] = 0xff;
+        _expectRowRevert(counted);
+        counted = bytes.concat(row);
+        counted[96 + 32] = 0xff;
+        _expectRowRevert(counted);
+        // A position that is not a uint32.
+        _expectRowRevert(abi.encode(_uint256s(uint256(1) << 32), _ints()));
+        _expectRowRevert(abi.encode(_uint256s(type(uint256).max), _ints()));
+    }
+
+    function _uint256s(uint256 a) internal pure returns (uint256[] memory list) {
+        list = new uint256[](1);
+        list[0] = a;
+    }
+
+    function test_AccumulatorsAtTheEdgeOfInt256() public view {
+        assertEq(_linear(0, type(int256).min + 1, _ints(-1), _ints(1)), type(int256).min);
+        assertEq(_linear(0, -1, _ints(type(int256).min + 1), _ints(-1)), type(int256).max - 1);
+        assertEq(_linear(0, type(int256).max, _ints(1, -1), _ints(-1, -1)), type(int256).max, "-1 then +1");
+        assertEq(_value(BILINEAR, _ints(0), _ints(), _ints(type(int256).min + 1, -1)), type(int256).max);
     }
 
     function test_RevertWhen_AccumulatorOverflows() public {
         vm.expectRevert(stdError.arithmeticError);
         _linear(0, 0, _ints(type(int256).max), _ints(2));
+        vm.expectRevert(stdError.arithmeticError);
+        _linear(0, 0, _ints(type(int256).min), _ints(-1));
+        vm.expectRevert(stdError.arithmeticError);
+        _linear(0, 0, _ints(-1), _ints(type(int256).min));
+        vm.expectRevert(stdError.arithmeticError);
+        _linear(0, type(int256).max, _ints(1), _ints(1));
+        vm.expectRevert(stdError.arithmeticError);
+        _linear(0, type(int256).min, _ints(1), _ints(-1));
+        vm.expectRevert(stdError.arithmeticError);
+        _value(BILINEAR, _ints(0), _ints(), _ints(type(int256).min, -1));
+        vm.expectRevert(stdError.arithmeticError);
+        _value(BILINEAR, _ints(0), _ints(), _ints(type(int256).max, 1, 1, 1));
+        vm.expectRevert(stdError.arithmeticError);
+        _value(BILINEAR, _ints(0), _ints(), _ints(int256(1) << 128, int256(1) << 127));
         vm.expectRevert(stdError.arithmeticError);
         _value(DIVIDE, _ints(254), _ints(), _ints(2, 1));
         vm.expectRevert(stdError.arithmeticError);
@@ -421,7 +496,8 @@ contract OneStepComputeTest is OneStepModel {
         segments = uint8(bound(segments, 1, 16));
         shift = uint8(bound(shift, 0, 40));
         int256[] memory s = new int256[](5 + 3 * uint256(segments));
-        (s[0], s[1], s[2], s[3], s[4]) = (64, lo, int256(uint256(segmentBits)), int256(uint256(segments)), int256(uint256(shift)));
+        (s[0], s[1], s[2], s[3], s[4]) =
+        (64, lo, int256(uint256(segmentBits)), int256(uint256(segments)), int256(uint256(shift)));
         for (uint256 i = 5; i < s.length; ++i) {
             s[i] = int256(uint256(keccak256(abi.encode(seed, i))) % (1 << 40)) - (1 << 39);
         }
@@ -429,7 +505,8 @@ contract OneStepComputeTest is OneStepModel {
     }
 
     function _piecewiseModel(int256[] memory s, int256 x) internal pure returns (int256) {
-        (int256 lo, int256 size, uint256 segments, int256 shift) = (s[1], int256(2) ** uint256(s[2]), uint256(s[3]), s[4]);
+        (int256 lo, int256 size, uint256 segments, int256 shift) =
+            (s[1], int256(2) ** uint256(s[2]), uint256(s[3]), s[4]);
         int256 hi = lo + int256(segments) * size - 1;
         int256 u = (x < lo ? lo : x > hi ? hi : x) - lo;
         uint256 j = uint256(_floorDiv(u, size));

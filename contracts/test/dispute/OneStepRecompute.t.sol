@@ -89,6 +89,66 @@ contract OneStepRecomputeTest is OneStepModel {
         assertEq(_recompute(0, 1, input), 43);
     }
 
+    function test_ElementwiseStageOverSeveralTensors() public {
+        // A relu of the concatenation [tensor 2, tensor 1]: outputs 3 .. 5 read tensor 1.
+        uint256 stage = _addStage(RELU, _u32(2, 1), 20, _ints(), new bytes[](0), new int256[](6));
+        assertEq(_recompute(stage, 0), 875);
+        assertEq(_recompute(stage, 4), 43);
+        assertEq(_recompute(stage, 5), 0, "relu(-3)");
+    }
+
+    /// @dev A linear row over random positions (repeats, any order) of a concatenation of random
+    ///      tensors of random lengths and widths, against the sum taken from the values directly.
+    function testFuzz_RecomputeReadsEveryPosition(uint256 seed) public {
+        // Filler stages, so that the trace holds tensors of random lengths and widths.
+        uint256 fillers = _draw(seed, "fillers", 4);
+        for (uint256 f; f < fillers; ++f) {
+            uint256 count = 1 + _draw(seed, string.concat("count", vm.toString(f)), 70);
+            uint8 bits = uint8(2 + _draw(seed, string.concat("bits", vm.toString(f)), 120));
+            int256[] memory values = new int256[](count);
+            for (uint256 i; i < count; ++i) {
+                values[i] = int256(_draw(seed, string.concat("v", vm.toString(f * 1000 + i)), uint256(1) << bits))
+                    - int256(uint256(1) << (bits - 1));
+            }
+            _addStage(RELU, _u32(_stageCount()), bits, _ints(), new bytes[](0), values);
+        }
+        // The stage under test reads 1 .. 5 tensors of the trace (a tensor may come twice).
+        uint256 stage = _stageCount();
+        uint32[] memory inputs = new uint32[](1 + _draw(seed, "inputs", 5));
+        uint256 total;
+        for (uint256 j; j < inputs.length; ++j) {
+            inputs[j] = uint32(_draw(seed, string.concat("input", vm.toString(j)), stage + 1));
+            total += tensorValues[inputs[j]].length;
+        }
+        uint32[] memory positions = new uint32[](1 + _draw(seed, "positions", 60));
+        int256[] memory params = new int256[](positions.length + 1);
+        params[0] = int256(_draw(seed, "bias", 1000)) - 500;
+        int256 expected = params[0];
+        for (uint256 i; i < positions.length; ++i) {
+            positions[i] = uint32(_draw(seed, string.concat("p", vm.toString(i)), total));
+            params[i + 1] = int256(_draw(seed, string.concat("w", vm.toString(i)), 17)) - 8;
+            expected += params[i + 1] * _valueAt(inputs, positions[i]);
+        }
+        bytes[] memory rows = new bytes[](1);
+        rows[0] = _row(positions, params);
+        _addStage(LINEAR, inputs, 200, _ints(0), rows, new int256[](1));
+        assertEq(_recompute(stage, 0), expected);
+    }
+
+    function _draw(uint256 seed, string memory label, uint256 range) internal pure returns (uint256) {
+        return uint256(keccak256(abi.encode(seed, label))) % range;
+    }
+
+    /// @dev Position p of the concatenation of `inputs`, read from the values as built.
+    function _valueAt(uint32[] memory inputs, uint256 p) internal view returns (int256) {
+        uint256 j;
+        while (p >= tensorValues[inputs[j]].length) {
+            p -= tensorValues[inputs[j]].length;
+            ++j;
+        }
+        return tensorValues[inputs[j]][p];
+    }
+
     // ------------------------------------------------------------ parameters
 
     function test_RevertWhen_StageOutOfRange() public {

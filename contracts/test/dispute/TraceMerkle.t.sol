@@ -23,7 +23,9 @@ contract TraceMerkleTest is Test {
     }
 
     function test_HashPairIsKeccakOfTheConcatenation() public view {
-        assertEq(merkle.hashPair(bytes32(uint256(1)), bytes32(uint256(2))), _h(bytes32(uint256(1)), bytes32(uint256(2))));
+        assertEq(
+            merkle.hashPair(bytes32(uint256(1)), bytes32(uint256(2))), _h(bytes32(uint256(1)), bytes32(uint256(2)))
+        );
     }
 
     function test_DepthIsCeilLog2OfTheLeafCount() public view {
@@ -40,7 +42,8 @@ contract TraceMerkleTest is Test {
 
     function test_RootsByHand() public view {
         bytes32[] memory leaves = _leaves(5, 1);
-        (bytes32 a, bytes32 b, bytes32 c, bytes32 d, bytes32 e) = (leaves[0], leaves[1], leaves[2], leaves[3], leaves[4]);
+        (bytes32 a, bytes32 b, bytes32 c, bytes32 d, bytes32 e) =
+            (leaves[0], leaves[1], leaves[2], leaves[3], leaves[4]);
         bytes32 zero;
         bytes32[] memory one = new bytes32[](1);
         one[0] = a;

@@ -166,7 +166,7 @@ abstract contract OneStepModel is Test {
             input.rowProof = PlainMerkle.proof(leaves, r);
             (positions,) = abi.decode(input.row, (uint32[], int256[]));
         }
-        (, , , uint32[] memory inputs, , ,) =
+        (,,, uint32[] memory inputs,,,) =
             abi.decode(input.header, (uint8, uint32, uint8, uint32[], uint32[], uint8[], int256[]));
         input.tensors = _tensorOpenings(inputs);
         input.words = _wordOpenings(inputs, positions);
@@ -186,7 +186,8 @@ abstract contract OneStepModel is Test {
         bytes32[][] memory trace = PlainMerkle.levels(_traceLeaves());
         openings = new IOneStep.TensorOpening[](count);
         for (uint256 i; i < count; ++i) {
-            openings[i] = IOneStep.TensorOpening(distinct[i], trace[0][distinct[i]], PlainMerkle.proofAt(trace, distinct[i]));
+            openings[i] =
+                IOneStep.TensorOpening(distinct[i], trace[0][distinct[i]], PlainMerkle.proofAt(trace, distinct[i]));
         }
     }
 
@@ -229,8 +230,9 @@ abstract contract OneStepModel is Test {
                 tree = PlainMerkle.levels(_wordLeaves(tensor));
                 treeOf = tensor;
             }
-            openings[i] =
-                IOneStep.WordOpening(uint32(tensor), uint32(index), uint256(tree[0][index]), PlainMerkle.proofAt(tree, index));
+            openings[i] = IOneStep.WordOpening(
+                uint32(tensor), uint32(index), uint256(tree[0][index]), PlainMerkle.proofAt(tree, index)
+            );
         }
     }
 
