@@ -74,6 +74,7 @@ contract TraceDisputes is ITraceDisputes {
         game.subject = keccak256(abi.encode(request, attested));
         (game.parametersRoot, game.stageCount) = REGISTRY.getTraceParameters(request.modelId);
         game.defenderTrace = attested.traceRoot;
+        game.challengerTrace = traceRoot;
 
         if (traceRoot != attested.traceRoot) {
             // Left at the top: the traces differ, so the first difference is a tensor before the output.
@@ -166,6 +167,7 @@ contract TraceDisputes is ITraceDisputes {
         uint256 gameId,
         IInferenceOracle.Request calldata request,
         IInferenceOracle.AttestationRecord calldata attested,
+        bool againstChallenger,
         IOneStep.StepInput calldata input
     ) external {
         Game storage game = _game(gameId);
@@ -176,9 +178,9 @@ contract TraceDisputes is ITraceDisputes {
             _finish(game, gameId, request, attested, defenderWrong, "a word is not a packing of the tensor");
             return;
         }
-        int256 recomputed = ONE_STEP.recompute(
-            game.parametersRoot, game.stageCount, game.defenderTrace, game.tensor - 1, value, input
-        );
+        bytes32 opened = againstChallenger ? game.challengerTrace : game.defenderTrace;
+        int256 recomputed =
+            ONE_STEP.recompute(game.parametersRoot, game.stageCount, opened, game.tensor - 1, value, input);
         _finish(game, gameId, request, attested, claimed != recomputed, "one step");
     }
 

@@ -27,7 +27,9 @@ interface ITraceDisputes {
 
     /// @notice One game. The defender is the attested trace (anyone holding it may move for it).
     /// @param subject keccak256(abi.encode(request, attested)): what finishing calls must supply again.
-    /// @param defenderTrace The attested trace root: every input the one step opens is in it.
+    /// @param defenderTrace, challengerTrace Both sides' trace roots. Every tensor before the disputed
+    ///        one is equal in both (the descent went left of it only through equal subtrees), so the
+    ///        one step may open its inputs against either.
     /// @param defenderNode The defender's node at (level, index) of the current tree; its word in Step.
     /// @param pendingReveal keccak256 of the nodes the first side revealed this round (0 if none).
     /// @param revealedBy 1 if the defender revealed first this round, 2 if the challenger did, 0 if neither.
@@ -44,6 +46,7 @@ interface ITraceDisputes {
         bytes32 subject;
         bytes32 parametersRoot;
         bytes32 defenderTrace;
+        bytes32 challengerTrace;
         bytes32 defenderNode;
         bytes32 challengerNode;
         bytes32 pendingReveal;
@@ -123,11 +126,13 @@ interface ITraceDisputes {
     function openTensor(uint256 gameId, bytes calldata header, bytes32 rowsRoot, bytes32[] calldata stageProof)
         external;
 
-    /// @notice The one step: recomputes the first value in which the two disputed words differ.
+    /// @notice The one step: recomputes the first value in which the two disputed words differ, its
+    ///         inputs opened against the challenger's trace root (`againstChallenger`) or the defender's.
     function step(
         uint256 gameId,
         IInferenceOracle.Request calldata request,
         IInferenceOracle.AttestationRecord calldata attested,
+        bool againstChallenger,
         IOneStep.StepInput calldata input
     ) external;
 
