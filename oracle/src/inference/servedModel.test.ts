@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { expect, test } from 'vitest'
-import { ensureCompiledModel, runReference } from '../../../circuits/src/index.js'
+import { ensureCompiledModel, runReference, runTrace, traceCommitment } from '../../../circuits/src/index.js'
 import { packValues } from '../../../sdk/src/encoding/pack.js'
 import { createLogger } from '../logger.js'
 import { REPO_ROOT, compileIris } from '../testing/harness.js'
@@ -33,18 +33,22 @@ test('a circuit model: request words and quantized values give the reference out
   }
 })
 
-test('an attested-only model: the canonical output is the float output rounded, from one run', async () => {
+test('an attested-only model runs the same exact integer graph as a proved one: every node attests the same output and trace root', async () => {
   const testset = JSON.parse(await readFile(join(REPO_ROOT, 'circuits/models/digits.testset.json'), 'utf8')) as { inputs: number[][]; calibration: { inputs: number[][] } }
   const { dir } = await ensureCompiledModel({ onnx: join(REPO_ROOT, 'circuits/models/digits.onnx'), name: 'digits', calibration: testset.calibration.inputs, circuit: false })
   const model = await ServedModel.load(dir, 'cpu', logger)
-  expect(model.canonical).toBeUndefined()
+  expect(model.canonical.engine).toBe('onnxruntime')
   for (const x of testset.inputs.slice(0, 20)) {
     const q = model.quantize(x)
-    const result = await model.inferWords(packValues(q, model.manifest.input.bits))
-    const float = await result.floatOutput
-    expect(float).toEqual(await model.runSession(q))
-    expect(result.output).toEqual(float.map((v) => BigInt(Math.round(v * 2 ** model.manifest.output.scale))))
+    const words = packValues(q, model.manifest.input.bits)
+    const result = await model.inferWords(words, { trace: true })
+    const tensors = runTrace(model.quantized, q)
+    expect(result.output).toEqual(tensors.at(-1))
+    expect(result.traceRoot).toBe(traceCommitment(model.quantized, tensors).traceRoot)
+    expect((await model.inferWords(words)).output).toEqual(result.output)
     expect((await model.infer(q)).output).toEqual(result.output)
+    // The float output stays available (the API shows it), computed on first use.
+    expect(await result.floatOutput).toEqual(await model.runSession(q))
   }
 })
 
