@@ -20,6 +20,7 @@ const EXPORTS = [
   { name: 'modelRegistryAbi', file: 'IModelRegistry.sol', contract: 'IModelRegistry', implementation: ['ModelRegistry.sol', 'ModelRegistry'] },
   { name: 'operatorStakingAbi', file: 'IOperatorStaking.sol', contract: 'IOperatorStaking', implementation: ['OperatorStaking.sol', 'OperatorStaking'] },
   { name: 'proofVerifierAbi', file: 'IProofVerifier.sol', contract: 'IProofVerifier' },
+  { name: 'traceDisputesAbi', file: 'ITraceDisputes.sol', contract: 'ITraceDisputes', implementation: ['TraceDisputes.sol', 'TraceDisputes'] },
   { name: 'inferenceConsumerAbi', file: 'InferenceConsumer.sol', contract: 'InferenceConsumer' },
   { name: 'digitConsumerAbi', file: 'DigitConsumer.sol', contract: 'DigitConsumer' },
 ] as const

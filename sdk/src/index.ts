@@ -80,6 +80,7 @@ export { modelRegistryAbi } from './abi/modelRegistryAbi.js'
 export { operatorStakingAbi } from './abi/operatorStakingAbi.js'
 export { inferenceConsumerAbi } from './abi/inferenceConsumerAbi.js'
 export { proofVerifierAbi } from './abi/proofVerifierAbi.js'
+export { traceDisputesAbi } from './abi/traceDisputesAbi.js'
 export { attestationBatchTypes, attestationTypes, attestationTypeString, eip712DomainName, eip712DomainVersion } from './abi/eip712.js'
 
 export type {

@@ -68,3 +68,19 @@ export class OneStepError extends BaseError {
     super(`The one-step cannot compute this value: ${reason}.`)
   }
 }
+
+/** A trace-game move asked for in a phase that has no such move, or for a side whose trace does not fit the game. */
+export class GameMoveError extends BaseError {
+  override name = 'GameMoveError'
+  constructor({ move, phase, reason }: { move: string; phase: string; reason?: string | undefined }) {
+    super(reason ? `Cannot make the ${move} move: ${reason}.` : `A game in its ${phase} phase takes no ${move} move.`, { details: 'Trace: reveal; Locate: openTensor; Tensor: reveal; Input: resolveInput; Step: step (docs/disputes.md, "The game").' })
+  }
+}
+
+/** A node asked of a Merkle tree that it does not have: a depth past its own, or an index past its level. */
+export class MerkleNodeError extends BaseError {
+  override name = 'MerkleNodeError'
+  constructor({ level, index, levels, depth }: { level: number; index: number; levels: number; depth: number }) {
+    super(`The Merkle tree (depth ${depth}) has no nodes ${levels} levels below node ${index} of depth ${level}: a depth runs from 0 (the root) to ${depth}, and depth d has nodes 0 to 2^d - 1.`)
+  }
+}

@@ -2,6 +2,7 @@ import { concat, keccak256, numberToHex, type Hex } from 'viem'
 import { describe, expect, test } from 'vitest'
 import { createRandom } from '../models/random.js'
 import { hashPair, keccak, toHex } from './keccak.js'
+import { MerkleNodeError } from '../errors/trace.js'
 import { MerkleTree, merkleDepth, merkleProof, merkleRoot, verifyMerkleProof } from './merkle.js'
 
 const random = createRandom(5)
@@ -82,5 +83,31 @@ describe('Merkle trees', () => {
     expect(() => new MerkleTree([leafAt(0), '0x1234'])).toThrow('The Merkle tree: leaf 1 is 2 bytes long; a Merkle node is 32 bytes.')
     expect(() => new MerkleTree(new Uint8Array(40), 'Tensor 3')).toThrow("Tensor 3's packed leaves are 40 bytes, not a multiple of 32.")
     expect(() => new MerkleTree(leaves(3)).proof(3)).toThrow('Leaf index 3 is outside a Merkle tree of 3 leaves (0 to 2).')
+  })
+})
+
+describe('nodesBelow (what a side reveals in a trace-game round)', () => {
+  test('the nodes levels below a node hash back up to it, padding included, for every node and span', () => {
+    for (const n of [1, 3, 9, 70, 130]) {
+      const tree = new MerkleTree(leaves(n))
+      for (let level = 0; level <= tree.depth; level++)
+        for (let levels = 0; level + levels <= tree.depth; levels++)
+          for (const index of [0, 2 ** level - 1, Math.floor((2 ** level - 1) / 2)]) {
+            const nodes = tree.nodesBelow(level, index, levels)
+            expect(nodes).toHaveLength(2 ** levels)
+            // The node itself, by the same call with no levels below it.
+            const [node] = tree.nodesBelow(level, index, 0)
+            expect(specRoot(nodes)).toBe(node)
+            if (level + levels === tree.depth && index === 0) expect(nodes.slice(0, Math.min(n, nodes.length))).toEqual(leaves(n).slice(0, nodes.length))
+          }
+      expect(tree.nodesBelow(0, 0, 0)).toEqual([tree.root])
+    }
+  })
+
+  test('refuses a node outside the tree or a span past the leaves', () => {
+    const tree = new MerkleTree(leaves(9))
+    expect(() => tree.nodesBelow(0, 0, 5)).toThrow(MerkleNodeError)
+    expect(() => tree.nodesBelow(2, 4, 1)).toThrow('no nodes 1 levels below node 4 of depth 2')
+    expect(() => tree.nodesBelow(-1, 0, 1)).toThrow(MerkleNodeError)
   })
 })

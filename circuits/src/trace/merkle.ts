@@ -1,5 +1,5 @@
 import type { Hex } from 'viem'
-import { EmptyMerkleTreeError, InvalidMerkleNodeError, MerkleIndexError, PackedLeavesLengthError } from '../errors/trace.js'
+import { EmptyMerkleTreeError, InvalidMerkleNodeError, MerkleIndexError, MerkleNodeError, PackedLeavesLengthError } from '../errors/trace.js'
 import { fromHex, hashPair, keccak, toHex } from './keccak.js'
 
 /** A 32-byte node: bytes, or 0x-prefixed hex. */
@@ -75,6 +75,21 @@ export class MerkleTree {
   leaf(index: number): Hex {
     this.checkIndex(index)
     return toHex(this.levels[0]!.subarray(32 * index, 32 * index + 32))
+  }
+
+  /**
+   * The 2^levels nodes `levels` levels below the node at `index` of depth `level` (0: the root), left
+   * to right, padding included: what a side reveals in a round of a trace game (TraceDisputes.reveal).
+   */
+  nodesBelow(level: number, index: number, levels: number): Hex[] {
+    const below = level + levels
+    if (!Number.isInteger(level) || !Number.isInteger(levels) || level < 0 || levels < 0 || below > this.depth || !Number.isInteger(index) || index < 0 || index >= 2 ** level)
+      throw new MerkleNodeError({ level, index, levels, depth: this.depth })
+    const height = this.depth - below
+    const stored = this.levels[height]!
+    const nodes: Hex[] = []
+    for (let j = index * 2 ** levels; j < (index + 1) * 2 ** levels; j++) nodes.push(toHex(32 * j < stored.length ? stored.subarray(32 * j, 32 * j + 32) : zeroNode(height)))
+    return nodes
   }
 
   /** The siblings of leaf `index`'s path, from the leaf level up (depth of them). */

@@ -353,13 +353,9 @@ contract TraceDisputes is ITraceDisputes {
 
     function _checkOutputWords(uint256[] calldata words, uint256 values, uint256 bits) private pure {
         uint256 expected = WordPacking.wordCount(values, bits);
-        if (words.length != expected) revert IInferenceOracle.OutputWordCountMismatch(expected, words.length);
+        if (words.length != expected) revert OutputWordCountMismatch(expected, words.length);
         uint256 index = WordPacking.firstWordOutOfRange(words, values, bits);
-        if (index != expected) {
-            revert IInferenceOracle.OutputWordOutOfRange(
-                index, words[index], WordPacking.payloadBits(index, values, bits)
-            );
-        }
+        if (index != expected) revert OutputWordOutOfRange(index, words[index], WordPacking.payloadBits(index, values, bits));
     }
 
     function _min(uint256 a, uint256 b) private pure returns (uint256) {

@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {IInferenceOracle} from "./IInferenceOracle.sol";
+import {IModelRegistry} from "./IModelRegistry.sol";
 import {IOneStep} from "./IOneStep.sol";
 
 /// @title ITraceDisputes
@@ -78,6 +79,11 @@ interface ITraceDisputes {
     error DeadlineNotPassed(uint256 gameId, uint64 deadline);
     error StageNotInParameters(uint256 stage, bytes32 stageLeaf);
     error InputHashMismatch(bytes32 expected, bytes32 received);
+    /// @notice The challenger's output words are not a packing of the model's output (as the oracle checks attested ones).
+    error OutputWordCountMismatch(uint256 expected, uint256 received);
+    error OutputWordOutOfRange(uint256 index, uint256 word, uint256 bits);
+    /// @notice TraceMerkle's: a tree needs a leaf (no request has zero input words).
+    error EmptyTree();
     error NothingToWithdraw(address account);
     error EtherTransferFailed(address to, uint256 amount);
 
@@ -160,6 +166,12 @@ interface ITraceDisputes {
 
     /// @notice The oracle whose attestations the games dispute.
     function ORACLE() external view returns (IInferenceOracle);
+
+    /// @notice The registry the games read a model's parameter root and stage count from.
+    function REGISTRY() external view returns (IModelRegistry);
+
+    /// @notice The one step, created with the games.
+    function ONE_STEP() external view returns (IOneStep);
 
     function gameCount() external view returns (uint256);
 

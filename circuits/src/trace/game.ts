@@ -1,0 +1,82 @@
+import { valuesPerWord } from '@veridict/sdk'
+import type { Hex } from 'viem'
+import { GameMoveError } from '../errors/trace.js'
+import type { QuantizedModel } from '../quantize/model.js'
+import { parametersCommitment, tensorBits, tensorSizes, traceCommitment, type ParametersCommitment, type TraceCommitment } from './commitments.js'
+import { stepInput, type StepInput } from './stepInput.js'
+
+/** The most tree levels one reveal covers (TraceDisputes.MAX_REVEAL_LEVELS). */
+export const MAX_REVEAL_LEVELS = 5
+
+/** TraceDisputes.Phase, by its enum value. */
+export const GAME_PHASES = ['none', 'trace', 'locate', 'tensor', 'input', 'step', 'over'] as const
+export type GamePhase = (typeof GAME_PHASES)[number]
+
+/** What a move needs of a game (TraceDisputes.getGame): where the descent stands. */
+export type GamePosition = {
+  phase: number
+  tensor: number
+  depth: number
+  level: number
+  index: bigint
+  defenderNode: Hex
+  challengerNode: Hex
+}
+
+/**
+ * One side's run of a model as a trace game plays it: every tensor (runTrace, or the canonical
+ * executor's runTraceWords), its trace commitment and the model's parameter commitment.
+ */
+export type GameSide = { model: QuantizedModel; tensors: readonly (readonly bigint[])[]; trace: TraceCommitment; parameters: ParametersCommitment }
+
+/** A side of a game from a run's tensors (the parameter commitment may be shared between sides of one model). */
+export function gameSide(model: QuantizedModel, tensors: readonly (readonly bigint[])[], parameters = parametersCommitment(model)): GameSide {
+  return { model, tensors, trace: traceCommitment(model, tensors), parameters }
+}
+
+/**
+ * The nodes this side reveals in the current round (TraceDisputes.reveal): the 2^L nodes L =
+ * min(5, depth - level) levels below the current node of its trace tree (Trace phase) or of the
+ * disputed tensor's word tree (Tensor phase).
+ */
+export function revealNodes(side: GameSide, game: GamePosition): Hex[] {
+  const phase = GAME_PHASES[game.phase]
+  if (phase !== 'trace' && phase !== 'tensor') throw new GameMoveError({ move: 'reveal', phase: phase ?? String(game.phase) })
+  const tree = phase === 'trace' ? side.trace.traceTree : side.trace.tensorTrees[game.tensor]!
+  if (tree.depth !== game.depth) throw new GameMoveError({ move: 'reveal', phase, reason: `the game's tree has depth ${game.depth}, this side's ${tree.depth}: not a trace of the game's model` })
+  return tree.nodesBelow(game.level, Number(game.index), Math.min(MAX_REVEAL_LEVELS, game.depth - game.level))
+}
+
+/** TraceDisputes.openTensor's arguments (Locate phase): the header of the stage that writes the disputed tensor. */
+export function openTensorArgs(side: GameSide, game: GamePosition): { header: Hex; rowsRoot: Hex; stageProof: Hex[] } {
+  const phase = GAME_PHASES[game.phase]
+  if (phase !== 'locate') throw new GameMoveError({ move: 'openTensor', phase: phase ?? String(game.phase) })
+  const stage = game.tensor - 1
+  const { headers, rowsRoots, stageTree } = side.parameters
+  return { header: `0x${Buffer.from(headers[stage]!).toString('hex')}`, rowsRoot: rowsRoots[stage]!, stageProof: stageTree.proof(stage) }
+}
+
+/**
+ * The one step (Step phase): the first value in which the two disputed words differ, as the
+ * contract finds it, and this side's openings of the stage's inputs against its own trace.
+ * Undefined when a word is malformed or past the tensor, which the contract decides without openings.
+ */
+export function stepArgs(side: GameSide, game: GamePosition): { value: number; input: StepInput } | undefined {
+  const phase = GAME_PHASES[game.phase]
+  if (phase !== 'step') throw new GameMoveError({ move: 'step', phase: phase ?? String(game.phase) })
+  const stages = side.model.stages.length
+  if (game.tensor < 1 || game.tensor > stages) return undefined
+  const bits = tensorBits(side.model)[game.tensor]!
+  const count = tensorSizes(side.model)[game.tensor]!
+  const perWord = valuesPerWord(bits)
+  const word = Number(game.index)
+  if (word * perWord >= count) return undefined
+  const slots = Math.min(perWord, count - word * perWord)
+  const [defender, challenger] = [BigInt(game.defenderNode), BigInt(game.challengerNode)]
+  if (defender >> BigInt(slots * bits) !== 0n || challenger >> BigInt(slots * bits) !== 0n) return undefined
+  const mask = (1n << BigInt(bits)) - 1n
+  let slot = 0
+  while (((defender >> BigInt(slot * bits)) & mask) === ((challenger >> BigInt(slot * bits)) & mask)) slot++
+  const value = word * perWord + slot
+  return { value, input: stepInput(side.model, side.tensors, { trace: side.trace, parameters: side.parameters }, game.tensor - 1, value) }
+}

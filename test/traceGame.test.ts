@@ -1,0 +1,132 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { createWalletClient, getAddress, http, parseEventLogs, type TransactionReceipt } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import { ensureCompiledModel, GAME_PHASES, gameSide, loadCompiledModel, openTensorArgs, quantizeInput, revealNodes, runTrace, stepArgs, stepInputTuple, type GameSide } from '../circuits/src/index.js'
+import { concatInputs, stageInputs } from '../circuits/src/ir/stages.js'
+import { stageModule } from '../circuits/src/stages/index.js'
+import { signAttestationBatch } from '../oracle/src/attest/attestation.js'
+import { REPO_ROOT, startTestChain, type TestChain } from '../oracle/src/testing/harness.js'
+import { inferenceOracleAbi } from '../sdk/src/abi/inferenceOracleAbi.js'
+import { operatorStakingAbi } from '../sdk/src/abi/operatorStakingAbi.js'
+import { traceDisputesAbi } from '../sdk/src/abi/traceDisputesAbi.js'
+import { hashWords } from '../sdk/src/encoding/hashWords.js'
+import { packValues } from '../sdk/src/encoding/pack.js'
+import { requestOptions } from '../sdk/src/utils/requestState.js'
+import { anvilPrivateKeys } from './utils/anvil.js'
+
+/**
+ * A trace game on anvil with the real contracts, played with the TypeScript moves a node will use:
+ * LeNet-5 (the average-pool layout) served without a circuit, two staked operators attest a
+ * run that is off by one in one value of conv1's 1,176 outputs (and consistent after it), and an
+ * honest challenger bisects to that value over the trace tree and then conv1's word tree.
+ */
+let chain: TestChain
+let dir: string
+let input: number[]
+
+beforeAll(async () => {
+  const testset = JSON.parse(await readFile(join(REPO_ROOT, 'circuits/models/lenet5-avg.testset.json'), 'utf8')) as { inputs: number[][]; calibration: { inputs: number[][] } }
+  input = testset.inputs[0]!
+  ;[chain, { dir }] = await Promise.all([
+    startTestChain({ challengeWindow: 120n }),
+    ensureCompiledModel({ onnx: join(REPO_ROOT, 'circuits/models/lenet5-avg.onnx'), name: 'lenet5-avg', calibration: testset.calibration.inputs, circuit: false }),
+  ])
+}, 600_000)
+
+afterAll(async () => {
+  await chain?.stop()
+})
+
+test('a lying attestation of a model without a circuit is bisected to one value of one stage, and every signer is slashed', async () => {
+  const { model, manifest } = await loadCompiledModel(dir)
+  const { modelId } = await chain.registerModel(dir, 0)
+  const wallet = (index: number) => createWalletClient({ account: privateKeyToAccount(anvilPrivateKeys[index]!), chain: chain.client.chain, transport: http(chain.anvil.rpcUrl) })
+  const send = async (index: number, call: Parameters<ReturnType<typeof wallet>['writeContract']>[0]): Promise<TransactionReceipt> => {
+    const receipt = await chain.client.waitForTransactionReceipt({ hash: await wallet(index).writeContract(call) })
+    expect(receipt.status).toBe('success')
+    return receipt
+  }
+  const operators = [await chain.registerOperator(1), await chain.registerOperator(2)]
+  const { inferenceOracle: oracle, traceDisputes: games, operatorStaking: staking } = chain.deployment.contracts
+
+  // The request, from account 5.
+  const q = quantizeInput(model, input)
+  const inputWords = packValues(q, model.inputBits)
+  const now = (await chain.client.getBlock()).timestamp
+  const requested = await send(5, {
+    address: oracle,
+    abi: inferenceOracleAbi,
+    functionName: 'requestInference',
+    args: [modelId, inputWords, requestOptions({ mode: 1, quorum: 2, deadline: now + 3600n })],
+    value: 10n ** 16n,
+  } as never)
+  const request = parseEventLogs({ abi: inferenceOracleAbi, eventName: 'InferenceRequested', logs: requested.logs })[0]!.args.request
+  await chain.client.request({ method: 'anvil_mine' as never, params: ['0x2'] as never })
+
+  // The honest run, and the liars' run: one value of conv1's output off by one, every later stage computed from it.
+  const tensors = runTrace(model, q)
+  const lied = tensors.map((t) => [...t])
+  const LIE_AT = 600
+  lied[1]![LIE_AT]! += lied[1]![LIE_AT]! > 0n ? -1n : 1n
+  for (let s = 1; s < model.stages.length; s++) lied[s + 1] = stageModule(model.stages[s]!.kind).reference(model.stages[s]! as never, concatInputs(lied, stageInputs(model.stages[s]!, s)))
+  const honest = gameSide(model, tensors)
+  const liar: GameSide = gameSide(model, lied, honest.parameters)
+  expect(honest.parameters.parametersRoot).toBe(manifest.parameters.root)
+  const outputWords = (side: GameSide) => packValues(side.tensors.at(-1)!, model.outputBits)
+
+  // Both operators sign the lying run; account 3 submits it.
+  const attestation = { requestId: request.id, modelId, inputHash: request.inputHash, outputHash: hashWords(outputWords(liar)), traceRoot: liar.trace.traceRoot }
+  const domain = { chainId: chain.anvil.chainId, oracle }
+  const signers = [1, 2].map((i) => privateKeyToAccount(anvilPrivateKeys[i]!)).sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1))
+  const signatures = await Promise.all(signers.map((account) => signAttestationBatch(account, domain, [attestation])))
+  const submitted = await send(3, { address: oracle, abi: inferenceOracleAbi, functionName: 'submitAttestations', args: [[{ request, outputWords: outputWords(liar), traceRoot: liar.trace.traceRoot }], signatures] } as never)
+  const { record } = parseEventLogs({ abi: inferenceOracleAbi, eventName: 'AttestationSubmitted', logs: submitted.logs })[0]!.args
+
+  // The honest challenger, account 4, posts its trace root and output with the bond.
+  const bond = await chain.client.readContract({ address: games, abi: traceDisputesAbi, functionName: 'BOND' })
+  const moves: { move: string; gas: bigint }[] = []
+  const started = await send(4, { address: games, abi: traceDisputesAbi, functionName: 'challenge', args: [request, record, outputWords(liar), honest.trace.traceRoot, outputWords(honest)], value: bond } as never)
+  moves.push({ move: 'challenge', gas: started.gasUsed })
+  const gameId = parseEventLogs({ abi: traceDisputesAbi, eventName: 'GameStarted', logs: started.logs })[0]!.args.gameId
+
+  // Play to the end: the liars defend (account 3), the challenger answers (account 4).
+  for (let turn = 0; turn < 20; turn++) {
+    const game = await chain.client.readContract({ address: games, abi: traceDisputesAbi, functionName: 'getGame', args: [gameId] })
+    const position = { ...game, index: game.index }
+    const phase = GAME_PHASES[game.phase]
+    if (phase === 'over') break
+    if (phase === 'trace' || phase === 'tensor') {
+      const defended = revealNodes(liar, position)
+      moves.push({ move: `reveal ${phase} (defender, level ${game.level})`, gas: (await send(3, { address: games, abi: traceDisputesAbi, functionName: 'reveal', args: [gameId, false, defended, []] } as never)).gasUsed })
+      const answered = revealNodes(honest, position)
+      moves.push({ move: `reveal ${phase} (challenger, level ${game.level})`, gas: (await send(4, { address: games, abi: traceDisputesAbi, functionName: 'reveal', args: [gameId, true, answered, defended] } as never)).gasUsed })
+    } else if (phase === 'locate') {
+      expect(game.tensor).toBe(1)
+      const { header, rowsRoot, stageProof } = openTensorArgs(honest, position)
+      moves.push({ move: 'openTensor', gas: (await send(4, { address: games, abi: traceDisputesAbi, functionName: 'openTensor', args: [gameId, header, rowsRoot, stageProof] } as never)).gasUsed })
+    } else if (phase === 'step') {
+      const step = stepArgs(honest, position)!
+      expect(step.value).toBe(LIE_AT)
+      moves.push({ move: 'step', gas: (await send(4, { address: games, abi: traceDisputesAbi, functionName: 'step', args: [gameId, request, record, true, stepInputTuple(step.input)] } as never)).gasUsed })
+    } else throw new Error(`unexpected phase ${phase}`)
+  }
+  console.table(moves.map((m) => ({ move: m.move, gas: Number(m.gas) })))
+
+  const game = await chain.client.readContract({ address: games, abi: traceDisputesAbi, functionName: 'getGame', args: [gameId] })
+  expect(GAME_PHASES[game.phase]).toBe('over')
+  for (const operator of operators) {
+    const record = await chain.client.readContract({ address: staking, abi: operatorStakingAbi, functionName: 'getOperator', args: [operator] })
+    expect(record.slashed).toBe(true)
+  }
+  const [status] = await chain.client.readContract({ address: oracle, abi: inferenceOracleAbi, functionName: 'getRequestState', args: [request.id] })
+  expect(status).toBe(1)
+  expect(await chain.client.readContract({ address: games, abi: traceDisputesAbi, functionName: 'balanceOf', args: [getAddress(privateKeyToAccount(anvilPrivateKeys[4]!).address)] })).toBe(bond)
+  // A round covers up to 5 levels of a tree, two transactions (one per side): the trace tree has
+  // a leaf per tensor before the output, conv1's word tree a leaf per packed word of its output.
+  const rounds = (depth: number) => 2 * Math.ceil(depth / 5)
+  expect(moves.filter((m) => m.move.startsWith('reveal trace')).length).toBe(rounds(honest.trace.traceTree.depth))
+  expect(moves.filter((m) => m.move.startsWith('reveal tensor')).length).toBe(rounds(honest.trace.tensorTrees[1]!.depth))
+  expect(honest.trace.tensorTrees[1]!.depth).toBeGreaterThan(5)
+}, 300_000)
