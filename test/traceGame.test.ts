@@ -11,6 +11,7 @@ import { REPO_ROOT, startTestChain, type TestChain } from '../oracle/src/testing
 import { inferenceOracleAbi } from '../sdk/src/abi/inferenceOracleAbi.js'
 import { operatorStakingAbi } from '../sdk/src/abi/operatorStakingAbi.js'
 import { traceDisputesAbi } from '../sdk/src/abi/traceDisputesAbi.js'
+import { createVeridictClient, getDispute, watchDisputes, type VeridictDispute } from '@veridict/sdk'
 import { hashWords } from '../sdk/src/encoding/hashWords.js'
 import { packValues } from '../sdk/src/encoding/pack.js'
 import { requestOptions } from '../sdk/src/utils/requestState.js'
@@ -34,6 +35,14 @@ beforeAll(async () => {
     ensureCompiledModel({ onnx: join(REPO_ROOT, 'circuits/models/lenet5-avg.onnx'), name: 'lenet5-avg', calibration: testset.calibration.inputs, circuit: false }),
   ])
 }, 600_000)
+
+async function waitForValue(ready: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs
+  while (!ready()) {
+    if (Date.now() > until) throw new Error('timed out waiting for the dispute watcher')
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
 
 afterAll(async () => {
   await chain?.stop()
@@ -84,6 +93,11 @@ test('a lying attestation of a model without a circuit is bisected to one value 
   const submitted = await send(3, { address: oracle, abi: inferenceOracleAbi, functionName: 'submitAttestations', args: [[{ request, outputWords: outputWords(liar), traceRoot: liar.trace.traceRoot }], signatures] } as never)
   const { record } = parseEventLogs({ abi: inferenceOracleAbi, eventName: 'AttestationSubmitted', logs: submitted.logs })[0]!.args
 
+  // A dApp following the dispute through the SDK (the deployment file's addresses; the games' is read from the oracle).
+  const veridict = createVeridictClient({ publicClient: chain.client as never, deployment: { chainId: chain.anvil.chainId, oracle, registry: chain.deployment.contracts.modelRegistry, staking }, pollingInterval: 50 })
+  const seen: VeridictDispute[] = []
+  const unwatch = await watchDisputes(veridict, { requestIds: [request.id], onDispute: (d) => seen.push(d) })
+
   // The honest challenger, account 4, posts its trace root and output with the bond.
   const bond = await chain.client.readContract({ address: games, abi: traceDisputesAbi, functionName: 'BOND' })
   const moves: { move: string; gas: bigint }[] = []
@@ -113,6 +127,13 @@ test('a lying attestation of a model without a circuit is bisected to one value 
     } else throw new Error(`unexpected phase ${phase}`)
   }
   console.table(moves.map((m) => ({ move: m.move, gas: Number(m.gas) })))
+
+  const dispute = await getDispute(veridict, { gameId })
+  expect(dispute).toMatchObject({ requestId: request.id, phase: 'over', tensor: 1, challengerTrace: honest.trace.traceRoot, defenderTrace: liar.trace.traceRoot, outcome: { attestersLost: true, reason: 'one step' } })
+  await waitForValue(() => seen.at(-1)?.phase === 'over')
+  unwatch()
+  // Every state the dApp saw, in order: the trace descent, the tensor located, its descent, the end.
+  expect(seen.map((d) => d.phase)).toEqual(['trace', 'locate', 'tensor', 'tensor', 'step', 'over'])
 
   const game = await chain.client.readContract({ address: games, abi: traceDisputesAbi, functionName: 'getGame', args: [gameId] })
   expect(GAME_PHASES[game.phase]).toBe('over')

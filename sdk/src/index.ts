@@ -30,6 +30,8 @@ export { getRequest, type GetRequestParameters, type GetRequestReturnType, type 
 export { getResult, type GetResultParameters, type GetResultReturnType, type VeridictResult } from './actions/getResult.js'
 export { waitForResult, type WaitForResultParameters, type WaitForResultReturnType } from './actions/waitForResult.js'
 export { watchResults, type WatchResultsParameters, type WatchResultsReturnType } from './actions/watchResults.js'
+export { getDispute, type DisputePhase, type GetDisputeParameters, type VeridictDispute } from './actions/getDispute.js'
+export { watchDisputes, type WatchDisputesParameters, type WatchDisputesReturnType } from './actions/watchDisputes.js'
 export { verifyAttestation, type AttestationMessage, type VerifyAttestationParameters, type VerifyAttestationReturnType } from './actions/verifyAttestation.js'
 export { committeeRoundAt, committeeSeed, committeeSize, holdsSeat, type CommitteeRound } from './utils/committee.js'
 export {
@@ -106,6 +108,7 @@ export {
   NotDisputableError,
   RequestExpiredError,
   RequestNotFoundError,
+  DisputeNotFoundError,
   RequestNotPendingError,
   RequestNotRefundableError,
   ResultNotFinalError,

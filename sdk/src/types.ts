@@ -13,6 +13,8 @@ export type VeridictDeployment = {
   oracle: Address
   registry: Address
   staking: Address
+  /** The oracle's trace games (TraceDisputes); read from the oracle when absent. */
+  traceDisputes?: Address | undefined
   fromBlock?: bigint | undefined
 }
 

@@ -32,7 +32,7 @@ export type CreateVeridictClientParameters = {
 export type DeploymentJson = {
   chainId: number
   deploymentBlock?: bigint | string | number | undefined
-  contracts: { inferenceOracle: Address; modelRegistry: Address; operatorStaking: Address }
+  contracts: { inferenceOracle: Address; modelRegistry: Address; operatorStaking: Address; traceDisputes?: Address | undefined }
 }
 
 /** What every action takes as its first argument. */
@@ -91,6 +91,7 @@ function normalizeDeployment(deployment: VeridictDeployment | DeploymentJson): V
     oracle: contracts.inferenceOracle,
     registry: contracts.modelRegistry,
     staking: contracts.operatorStaking,
+    traceDisputes: contracts.traceDisputes,
     fromBlock: deploymentBlock === undefined ? undefined : BigInt(deploymentBlock),
   }
 }

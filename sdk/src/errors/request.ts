@@ -202,3 +202,14 @@ export class InputHashMismatchError extends BaseError {
     })
   }
 }
+
+export class DisputeNotFoundError extends BaseError {
+  override name = 'DisputeNotFoundError'
+  readonly gameId: bigint
+  constructor({ gameId }: { gameId: bigint }) {
+    super(`Trace game ${gameId} does not exist.`, {
+      details: 'Game ids start at 1 and come from TraceDisputes.challenge (its GameStarted event).',
+    })
+    this.gameId = gameId
+  }
+}
