@@ -3,9 +3,7 @@ import { join } from 'node:path'
 import { createWalletClient, getAddress, http, parseEventLogs, type TransactionReceipt } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { ensureCompiledModel, GAME_PHASES, gameSide, loadCompiledModel, openTensorArgs, quantizeInput, revealNodes, runTrace, stepArgs, stepInputTuple, type GameSide } from '../circuits/src/index.js'
-import { concatInputs, stageInputs } from '../circuits/src/ir/stages.js'
-import { stageModule } from '../circuits/src/stages/index.js'
+import { continueTrace, ensureCompiledModel, GAME_PHASES, gameSide, loadCompiledModel, openTensorArgs, quantizeInput, revealNodes, runTrace, stepArgs, stepInputTuple, type GameSide } from '../circuits/src/index.js'
 import { signAttestationBatch } from '../oracle/src/attest/attestation.js'
 import { REPO_ROOT, startTestChain, type TestChain } from '../oracle/src/testing/harness.js'
 import { inferenceOracleAbi } from '../sdk/src/abi/inferenceOracleAbi.js'
@@ -76,12 +74,11 @@ test('a lying attestation of a model without a circuit is bisected to one value 
 
   // The honest run, and the liars' run: one value of conv1's output off by one, every later stage computed from it.
   const tensors = runTrace(model, q)
-  const lied = tensors.map((t) => [...t])
+  const lied = tensors.slice(0, 2).map((t) => [...t])
   const LIE_AT = 600
   lied[1]![LIE_AT]! += lied[1]![LIE_AT]! > 0n ? -1n : 1n
-  for (let s = 1; s < model.stages.length; s++) lied[s + 1] = stageModule(model.stages[s]!.kind).reference(model.stages[s]! as never, concatInputs(lied, stageInputs(model.stages[s]!, s)))
   const honest = gameSide(model, tensors)
-  const liar: GameSide = gameSide(model, lied, honest.parameters)
+  const liar: GameSide = gameSide(model, continueTrace(model, lied, 1), honest.parameters)
   expect(honest.parameters.parametersRoot).toBe(manifest.parameters.root)
   const outputWords = (side: GameSide) => packValues(side.tensors.at(-1)!, model.outputBits)
 

@@ -24,9 +24,21 @@ export function runTrace(model: QuantizedModel, input: readonly bigint[]): bigin
   input.forEach((q, index) => {
     if (q < lo || q > hi) throw new QuantizedInputOutOfRangeError({ index, value: q, bits: model.inputBits })
   })
-  const tensors: bigint[][] = [[...input]]
-  model.stages.forEach((stage, s) => tensors.push(stageModule(stage.kind).reference(stage, concatInputs(tensors, stageInputs(stage, s)))))
-  return tensors
+  return continueTrace(model, [input], 0)
+}
+
+/**
+ * The trace that follows from `tensors` 0 .. from: those kept as given, every stage from `from` on
+ * computed from them (tensor s + 1 from the tensors it reads). What a node that cut one corner
+ * would sign after a wrong tensor `from` (a dispute test's liar), or runTrace's loop from the input.
+ */
+export function continueTrace(model: QuantizedModel, tensors: readonly (readonly bigint[])[], from: number): bigint[][] {
+  const out = tensors.slice(0, from + 1).map((tensor) => [...tensor])
+  for (let s = from; s < model.stages.length; s++) {
+    const stage = model.stages[s]!
+    out.push(stageModule(stage.kind).reference(stage, concatInputs(out, stageInputs(stage, s))))
+  }
+  return out
 }
 
 /** Quantizes float inputs at the model's input scale: q = round(x · 2^inputScale). */

@@ -1,4 +1,4 @@
-export { runTrace } from '../reference/runReference.js'
+export { continueTrace, runTrace } from '../reference/runReference.js'
 export { encodeHeader, encodeRow, type HeaderFields } from './abi.js'
 export {
   checkTrace,
