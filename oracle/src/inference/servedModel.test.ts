@@ -1,7 +1,8 @@
-import { readFile } from 'node:fs/promises'
+import { cp, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { expect, test } from 'vitest'
 import { ensureCompiledModel, runReference, runTrace, traceCommitment } from '../../../circuits/src/index.js'
+import { testDir } from '../../../circuits/src/testing/opHarness.js'
 import { packValues } from '../../../sdk/src/encoding/pack.js'
 import { createLogger } from '../logger.js'
 import { REPO_ROOT, compileIris } from '../testing/harness.js'
@@ -59,4 +60,16 @@ test('bad words or values are refused with the reason, before anything runs', as
   await expect(model.inferWords([1n << 60n])).rejects.toThrow('Packed word 0')
   await expect(model.infer([0n, 0n, 0n, 512n])).rejects.toThrow('Value 512 at index 3 does not fit in 10 signed bits.')
   await expect(model.infer([0n, 0n, 0n])).rejects.toThrow('takes 4 values')
+})
+
+test('a folder whose weights are not the ones its manifest commits to is refused at load', async () => {
+  const { dir } = await compileIris()
+  const copy = await testDir('served-tampered')
+  await cp(dir, copy, { recursive: true })
+  const path = join(copy, 'quantized.json')
+  const quantized = JSON.parse(await readFile(path, 'utf8')) as { stages: { kind: string; bias?: string[] }[] }
+  const linear = quantized.stages.find((s) => s.kind === 'linear')!
+  linear.bias![0] = String(BigInt(linear.bias![0]!) + 1n)
+  await writeFile(path, JSON.stringify(quantized))
+  await expect(ServedModel.load(copy, 'cpu', logger)).rejects.toThrow(/commits to parameter root 0x[0-9a-f]{64} \(\d+ stages\), the manifest says/)
 })

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import * as ort from 'onnxruntime-node'
 import type { Logger } from 'pino'
 import type { Hex } from 'viem'
-import { createCanonicalExecutor, loadCompiledModel, traceCommitment, type CanonicalExecutor, type ModelManifest, type ModelSession } from '../../../circuits/src/index.js'
+import { createCanonicalExecutor, loadCompiledModel, parametersCommitment, traceCommitment, type CanonicalExecutor, type ModelManifest, type ModelSession } from '../../../circuits/src/index.js'
 import { readModelDefinition } from '../../../circuits/src/manifest/readModelDefinition.js'
 import type { QuantizedModel } from '../../../circuits/src/quantize/model.js'
 import { hashWords } from '../../../sdk/src/encoding/hashWords.js'
@@ -76,6 +76,11 @@ export class ServedModel {
     } catch (cause) {
       throw new ModelLoadError({ dir, reason: (cause as Error).message.split('\n')[0]!, cause })
     }
+    // The registry binds the manifest's parameter root: the weights this node runs must be the ones
+    // it commits to, or a trace it signs could not be defended (or would defend another model).
+    const { parametersRoot } = parametersCommitment(compiled.model)
+    if (parametersRoot !== compiled.manifest.parameters.root || compiled.model.stages.length !== compiled.manifest.parameters.stages)
+      throw new ModelLoadError({ dir, reason: `quantized.json commits to parameter root ${parametersRoot} (${compiled.model.stages.length} stages), the manifest says ${compiled.manifest.parameters.root} (${compiled.manifest.parameters.stages}): the folder was changed after compiling; compile it again` })
     const { session, provider: used } = await createSession(join(compiled.dir, compiled.manifest.artifacts.onnx), provider, logger)
     // The integer graph is exact on any execution provider, so CPU and GPU nodes agree, on models
     // with a circuit and attested-only ones alike.
