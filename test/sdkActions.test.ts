@@ -108,6 +108,7 @@ describe('@veridict/sdk actions on anvil with the real contracts and the digits 
         oracle: f.deployment.contracts.inferenceOracle,
         registry: f.deployment.contracts.modelRegistry,
         staking: f.deployment.contracts.operatorStaking,
+        traceDisputes: f.deployment.contracts.traceDisputes,
         fromBlock: f.deployment.deploymentBlock,
       })
     })

@@ -50,24 +50,32 @@ contract TraceDisputesTest is VeridictTest {
         internal
         returns (IInferenceOracle.AttestationRecord memory record, uint256[] memory positions)
     {
+        return _attestWords(request, side.outputWords(), side.traceRoot(), QUORUM);
+    }
+
+    /// @dev `outputWords` and `traceRoot` attested by the request's first `count` entitled operators.
+    function _attestWords(
+        IInferenceOracle.Request memory request,
+        uint256[] memory outputWords,
+        bytes32 traceRoot,
+        uint256 count
+    ) internal returns (IInferenceOracle.AttestationRecord memory record, uint256[] memory positions) {
         _draw(request);
-        positions = _firstEntitled(request, QUORUM);
+        positions = _firstEntitled(request, count);
         IInferenceOracle.Attestation[] memory batch = new IInferenceOracle.Attestation[](1);
         batch[0] = IInferenceOracle.Attestation({
             requestId: request.id,
             modelId: request.modelId,
             inputHash: request.inputHash,
-            outputHash: _hashWords(side.outputWords()),
-            traceRoot: side.traceRoot()
+            outputHash: _hashWords(outputWords),
+            traceRoot: traceRoot
         });
-        bytes[] memory signatures = new bytes[](QUORUM);
-        for (uint256 i; i < QUORUM; ++i) {
+        bytes[] memory signatures = new bytes[](count);
+        for (uint256 i; i < count; ++i) {
             signatures[i] = _signBatch(operatorKeys[positions[i]], batch);
         }
         IInferenceOracle.AttestedResult[] memory results = new IInferenceOracle.AttestedResult[](1);
-        results[0] = IInferenceOracle.AttestedResult({
-            request: request, outputWords: side.outputWords(), traceRoot: side.traceRoot()
-        });
+        results[0] = IInferenceOracle.AttestedResult({request: request, outputWords: outputWords, traceRoot: traceRoot});
         vm.recordLogs();
         oracle.submitAttestations(results, signatures);
         record = _recordFromLogs(vm.getRecordedLogs(), request.id);
@@ -206,25 +214,8 @@ contract TraceDisputesTest is VeridictTest {
         IInferenceOracle.Request memory next = _request(
             tracedModel, honest.inputWords(), _options(IInferenceOracle.Mode.ATTESTED, 1), FEE
         );
-        _draw(next);
-        uint256[] memory one = _firstEntitled(next, 1);
-        IInferenceOracle.Attestation[] memory batch = new IInferenceOracle.Attestation[](1);
-        batch[0] = IInferenceOracle.Attestation({
-            requestId: next.id,
-            modelId: next.modelId,
-            inputHash: next.inputHash,
-            outputHash: _hashWords(honest.outputWords()),
-            traceRoot: honest.traceRoot()
-        });
-        bytes[] memory signatures = new bytes[](1);
-        signatures[0] = _signBatch(operatorKeys[one[0]], batch);
-        IInferenceOracle.AttestedResult[] memory results = new IInferenceOracle.AttestedResult[](1);
-        results[0] = IInferenceOracle.AttestedResult({
-            request: next, outputWords: honest.outputWords(), traceRoot: honest.traceRoot()
-        });
-        vm.recordLogs();
-        oracle.submitAttestations(results, signatures);
-        IInferenceOracle.AttestationRecord memory nextRecord = _recordFromLogs(vm.getRecordedLogs(), next.id);
+        (IInferenceOracle.AttestationRecord memory nextRecord, uint256[] memory one) =
+            _attestWords(next, honest.outputWords(), honest.traceRoot(), 1);
         uint256 silentChallenger = _challenge(next, nextRecord, honest, liar);
         traceDisputes.reveal(silentChallenger, false, honest.traceReveal(), new bytes32[](0));
         vm.warp(block.timestamp + TRACE_MOVE_PERIOD + 1);
@@ -240,25 +231,8 @@ contract TraceDisputesTest is VeridictTest {
         // Signers sign the honest trace with a changed output word.
         uint256[] memory forged = honest.outputWords();
         forged[0] += 1;
-        _draw(request);
-        uint256[] memory positions = _firstEntitled(request, QUORUM);
-        IInferenceOracle.Attestation[] memory batch = new IInferenceOracle.Attestation[](1);
-        batch[0] = IInferenceOracle.Attestation({
-            requestId: request.id,
-            modelId: request.modelId,
-            inputHash: request.inputHash,
-            outputHash: _hashWords(forged),
-            traceRoot: honest.traceRoot()
-        });
-        bytes[] memory signatures = new bytes[](QUORUM);
-        for (uint256 i; i < QUORUM; ++i) {
-            signatures[i] = _signBatch(operatorKeys[positions[i]], batch);
-        }
-        IInferenceOracle.AttestedResult[] memory results = new IInferenceOracle.AttestedResult[](1);
-        results[0] = IInferenceOracle.AttestedResult({request: request, outputWords: forged, traceRoot: honest.traceRoot()});
-        vm.recordLogs();
-        oracle.submitAttestations(results, signatures);
-        IInferenceOracle.AttestationRecord memory record = _recordFromLogs(vm.getRecordedLogs(), request.id);
+        (IInferenceOracle.AttestationRecord memory record, uint256[] memory positions) =
+            _attestWords(request, forged, honest.traceRoot(), QUORUM);
 
         bytes32 honestTrace = honest.traceRoot();
         uint256[] memory honestWords = honest.outputWords();
