@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { packValues } from '../../sdk/src/encoding/pack.js'
+import { packValues } from '@veridict/sdk'
 import { circuitInput } from './circuit/publicSignals.js'
 import { calculateWitness } from './circuit/r1cs.js'
 import { buildModel } from './onnx/buildModel.js'

@@ -1,7 +1,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { keccak256, stringToBytes, zeroHash, type Hex } from 'viem'
-import { computeDefinitionHash, EMPTY_SETUP_RECORD, type ModelDefinition, type SetupRecord } from '../../../sdk/src/encoding/modelDefinition.js'
+import { computeDefinitionHash, EMPTY_SETUP_RECORD, type ModelDefinition, type SetupRecord } from '@veridict/sdk'
 import { valuesPerWord, wordCount } from '../../../sdk/src/encoding/pack.js'
 import { ManifestError } from '../errors/artifacts.js'
 import type { AgreementReport } from '../quantize/calibrate.js'

@@ -102,6 +102,11 @@ export async function createCanonicalExecutor({ model, executionProviders, preci
       const traced = buildIntegerGraph(model, { ...chosen, trace: true })!
       return { session: await openModelSession(traced.bytes, { ...threads, graphOptimizationLevel: 'all', ...(executionProviders ? { executionProviders } : {}) }), names: traced.traceNames }
     })())
+  /** The 'words' graph input: the packed words' bytes (8-bit values) or halfwords (16-bit). */
+  const wordsTensor = (words: readonly bigint[]) => {
+    const bytes = packedWordBytes(words, count, bits)
+    return bits === 8 ? new ort.Tensor('uint8', bytes, dims) : new ort.Tensor('uint16', new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2), dims)
+  }
   const toBigints = (tensor: ort.Tensor) => Array.from(tensor.data as Float32Array | Float64Array, (v) => BigInt(v))
   const executor: CanonicalExecutor = {
     engine: 'onnxruntime',
@@ -122,16 +127,13 @@ export async function createCanonicalExecutor({ model, executionProviders, preci
     },
     async runWords(words) {
       if (graph.input === 'values') return executor.runValues(unpackValuesToNumbers(words, count, bits, { into: new ValueArray(count) }), { validated: true })
-      const bytes = packedWordBytes(words, count, bits)
-      return outputOf(bits === 8 ? new ort.Tensor('uint8', bytes, dims) : new ort.Tensor('uint16', new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2), dims))
+      return outputOf(wordsTensor(words))
     },
     async runTraceWords(words) {
       const values = unpackValuesToNumbers(words, count, bits, { into: new ValueArray(count) })
       let input: ort.Tensor
-      if (graph.input === 'words') {
-        const bytes = packedWordBytes(words, count, bits)
-        input = bits === 8 ? new ort.Tensor('uint8', bytes, dims) : new ort.Tensor('uint16', new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2), dims)
-      } else input = values instanceof Float32Array ? new ort.Tensor('float32', values, dims) : new ort.Tensor('float64', values, dims)
+      if (graph.input === 'words') input = wordsTensor(words)
+      else input = values instanceof Float32Array ? new ort.Tensor('float32', values, dims) : new ort.Tensor('float64', values, dims)
       const { session: traced, names } = await openTrace()
       const outputs = await traced.run({ [graph.inputName]: input })
       return [Array.from(values, (v) => BigInt(v)), ...names.map((name) => toBigints(outputs[name] as ort.Tensor)), toBigints(outputs[graph.outputName] as ort.Tensor)]

@@ -3,6 +3,7 @@ import type { Hex } from 'viem'
 import { GameMoveError } from '../errors/trace.js'
 import type { QuantizedModel } from '../quantize/model.js'
 import { parametersCommitment, tensorBits, tensorSizes, traceCommitment, type ParametersCommitment, type TraceCommitment } from './commitments.js'
+import { toHex } from './keccak.js'
 import { stepInput, type StepInput } from './stepInput.js'
 
 /** The most tree levels one reveal covers (TraceDisputes.MAX_REVEAL_LEVELS). */
@@ -53,7 +54,7 @@ export function openTensorArgs(side: GameSide, game: GamePosition): { header: He
   if (phase !== 'locate') throw new GameMoveError({ move: 'openTensor', phase: phase ?? String(game.phase) })
   const stage = game.tensor - 1
   const { headers, rowsRoots, stageTree } = side.parameters
-  return { header: `0x${Buffer.from(headers[stage]!).toString('hex')}`, rowsRoot: rowsRoots[stage]!, stageProof: stageTree.proof(stage) }
+  return { header: toHex(headers[stage]!), rowsRoot: rowsRoots[stage]!, stageProof: stageTree.proof(stage) }
 }
 
 /**
