@@ -2,17 +2,20 @@ import type { Logger } from 'pino'
 import type { Address, Hex, PublicClient } from 'viem'
 import { inferenceOracleAbi } from '../../../sdk/src/abi/inferenceOracleAbi.js'
 import { modelRegistryAbi } from '../../../sdk/src/abi/modelRegistryAbi.js'
+import { traceDisputesAbi } from '../../../sdk/src/abi/traceDisputesAbi.js'
 import type { NodeMetrics } from '../metrics/metrics.js'
 import type { JobStore } from '../store/jobStore.js'
 
 const oracleEvents = inferenceOracleAbi.filter(
   (item) =>
     item.type === 'event' &&
-    ['InferenceRequested', 'ResultFulfilled', 'AttestationSubmitted', 'ResultFinalized', 'AttestationVoided', 'AttestationDisputed', 'RequestRefunded', 'EquivocationReported'].includes(item.name),
+    ['InferenceRequested', 'ResultFulfilled', 'AttestationSubmitted', 'ResultFinalized', 'AttestationVoided', 'AttestationDisputed', 'AttestationOverturnedByTrace', 'RequestRefunded', 'EquivocationReported'].includes(item.name),
 )
+/** The trace games' starts and ends (TraceDisputes): the moves between them are read from the game itself. */
+const gameEvents = traceDisputesAbi.filter((item) => item.type === 'event' && ['GameStarted', 'GameResolved'].includes(item.name))
 /** The registry's registrations: which model ids name a model this node has (ModelListings). */
 export const modelRegisteredEvent = modelRegistryAbi.find((item) => item.type === 'event' && item.name === 'ModelRegistered')!
-const followedEvents = [...oracleEvents, modelRegisteredEvent]
+const followedEvents = [...oracleEvents, modelRegisteredEvent, ...gameEvents]
 
 export type OracleLog = {
   eventName: string
@@ -26,7 +29,7 @@ export type OracleLog = {
 export type ChainFollowerParameters = {
   client: PublicClient
   oracle: Address
-  /** The ModelRegistry, whose ModelRegistered events are applied with the oracle's. */
+  /** The ModelRegistry, whose ModelRegistered events are applied with the oracle's (and TraceDisputes' game events, see `traceDisputes`). */
   registry: Address
   store: JobStore
   confirmations: number
@@ -71,6 +74,8 @@ export class ChainFollower {
   /** Timestamp of the head block: the next block's is larger (what a challenge window's end is compared with). */
   headTimestamp: bigint | undefined
   private failures = 0
+  /** The TraceDisputes contract (read from the oracle at connect): its games' events are followed too, once set. */
+  traceDisputes: Address | undefined
 
   constructor(private readonly p: ChainFollowerParameters) {}
 
@@ -108,7 +113,7 @@ export class ChainFollower {
     let applied = 0
     while (from <= safe && !this.abort.signal.aborted) {
       const to = from + BigInt(batchBlocks) - 1n < safe ? from + BigInt(batchBlocks) - 1n : safe
-      const [logs, toBlock] = await Promise.all([client.getLogs({ address: [oracle, registry], events: followedEvents, fromBlock: from, toBlock: to, strict: true }), to === head ? latest : client.getBlock({ blockNumber: to })])
+      const [logs, toBlock] = await Promise.all([client.getLogs({ address: this.traceDisputes ? [oracle, registry, this.traceDisputes] : [oracle, registry], events: followedEvents, fromBlock: from, toBlock: to, strict: true }), to === head ? latest : client.getBlock({ blockNumber: to })])
       const ordered = (logs as unknown as OracleLog[]).sort((a, b) => (a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1))
       store.atomically(() => {
         if (ordered.length) this.p.onLogs(ordered)

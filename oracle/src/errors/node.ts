@@ -96,3 +96,11 @@ export class ModelNotRegisteredError extends BaseError {
     )
   }
 }
+
+/** A kept trace file is missing, cut short or not the trace it was stored as. */
+export class TraceFileError extends BaseError {
+  override name = 'TraceFileError'
+  constructor({ file, reason }: { file: string; reason: string }) {
+    super(`The trace file ${file} cannot be used: ${reason}.`, { details: 'The node keeps the trace of every result it attested or watched until the result is final (docs/disputes.md). Without it the node cannot play a trace game for that request; it runs the model again if the request is still open.' })
+  }
+}

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import * as ort from 'onnxruntime-node'
 import type { Logger } from 'pino'
 import type { Hex } from 'viem'
-import { createCanonicalExecutor, loadCompiledModel, parametersCommitment, traceCommitment, type CanonicalExecutor, type ModelManifest, type ModelSession } from '../../../circuits/src/index.js'
+import { createCanonicalExecutor, loadCompiledModel, parametersCommitment, traceCommitment, type CanonicalExecutor, type ModelManifest, type ModelSession, type ParametersCommitment } from '../../../circuits/src/index.js'
 import { readModelDefinition } from '../../../circuits/src/manifest/readModelDefinition.js'
 import type { QuantizedModel } from '../../../circuits/src/quantize/model.js'
 import { hashWords } from '../../../sdk/src/encoding/hashWords.js'
@@ -23,6 +23,8 @@ export type InferenceResult = {
   readonly floatOutput: Promise<number[]>
   /** The run's trace root (docs/disputes.md), when asked for (`trace`): what an attestation signs with the output. */
   traceRoot: Hex | undefined
+  /** Every tensor of the run, input first and output last (with `trace`): what a trace game is played with. */
+  tensors: bigint[][] | undefined
   inputWords: bigint[]
   outputWords: bigint[]
   inputHash: Hex
@@ -53,12 +55,15 @@ export class ServedModel {
   readonly provider: 'cuda' | 'cpu'
   /** The model has a circuit and proving key: its outputs can be proved (ZK mode, disputes). */
   readonly provable: boolean
+  /** The quantized weights' commitment (the registry binds its root): what a trace game opens stages against. */
+  readonly parameters: ParametersCommitment
 
-  private constructor(init: { dir: string; manifest: ModelManifest; definition: ModelDefinition; definitionHash: Hex; quantized: QuantizedModel; session: ModelSession; canonical: CanonicalExecutor; provider: 'cuda' | 'cpu' }) {
+  private constructor(init: { dir: string; manifest: ModelManifest; definition: ModelDefinition; definitionHash: Hex; quantized: QuantizedModel; parameters: ParametersCommitment; session: ModelSession; canonical: CanonicalExecutor; provider: 'cuda' | 'cpu' }) {
     this.dir = init.dir
     this.canonical = init.canonical
     this.manifest = init.manifest
     this.quantized = init.quantized
+    this.parameters = init.parameters
     this.session = init.session
     this.provider = init.provider
     this.name = init.manifest.name
@@ -78,14 +83,15 @@ export class ServedModel {
     }
     // The registry binds the manifest's parameter root: the weights this node runs must be the ones
     // it commits to, or a trace it signs could not be defended (or would defend another model).
-    const { parametersRoot } = parametersCommitment(compiled.model)
+    const parameters = parametersCommitment(compiled.model)
+    const { parametersRoot } = parameters
     if (parametersRoot !== compiled.manifest.parameters.root || compiled.model.stages.length !== compiled.manifest.parameters.stages)
       throw new ModelLoadError({ dir, reason: `quantized.json commits to parameter root ${parametersRoot} (${compiled.model.stages.length} stages), the manifest says ${compiled.manifest.parameters.root} (${compiled.manifest.parameters.stages}): the folder was changed after compiling; compile it again` })
     const { session, provider: used } = await createSession(join(compiled.dir, compiled.manifest.artifacts.onnx), provider, logger)
     // The integer graph is exact on any execution provider, so CPU and GPU nodes agree, on models
     // with a circuit and attested-only ones alike.
     const canonical = await createCanonicalExecutor({ model: compiled.model, executionProviders: used === 'cuda' ? ['cuda', 'cpu'] : ['cpu'] })
-    return new ServedModel({ dir: compiled.dir, manifest: compiled.manifest, definition: defined.definition, definitionHash: defined.definitionHash, quantized: compiled.model, session, canonical, provider: used })
+    return new ServedModel({ dir: compiled.dir, manifest: compiled.manifest, definition: defined.definition, definitionHash: defined.definitionHash, quantized: compiled.model, parameters, session, canonical, provider: used })
   }
 
   /** Quantizes real-valued inputs at the model's input scale, checking count and range. */
@@ -155,7 +161,7 @@ export class ServedModel {
     const t0 = performance.now()
     if (trace) {
       const tensors = await this.canonical.runTraceWords(words).catch(invalidInput)
-      return this.result(t0, tensors.at(-1)!, words.slice(), () => this.floatOutputOf(words), traceCommitment(this.quantized, tensors).traceRoot)
+      return this.result(t0, tensors.at(-1)!, words.slice(), () => this.floatOutputOf(words), { traceRoot: traceCommitment(this.quantized, tensors).traceRoot, tensors })
     }
     // The integer graph reads the words' bytes itself where it can (8- and 16-bit inputs).
     const output = await this.canonical.runWords(words).catch(invalidInput)
@@ -179,13 +185,13 @@ export class ServedModel {
       invalidInput(cause)
     }
     const result = await this.inferWords(words, { trace })
-    return new Inference(result.output, words, result.outputWords, result.seconds, () => this.runSession(values), result.traceRoot)
+    return new Inference(result.output, words, result.outputWords, result.seconds, () => this.runSession(values), result.traceRoot, result.tensors)
   }
 
   /** `float`: the float output, or how to compute it on first use. */
-  private result(t0: number, output: bigint[], inputWords: bigint[], float: number[] | (() => Promise<number[]>), traceRoot?: Hex): InferenceResult {
+  private result(t0: number, output: bigint[], inputWords: bigint[], float: number[] | (() => Promise<number[]>), trace?: { traceRoot: Hex; tensors: bigint[][] }): InferenceResult {
     const seconds = { inference: (performance.now() - t0) / 1000 }
-    return new Inference(output, inputWords, packValues(output, this.manifest.output.bits), seconds, float, traceRoot)
+    return new Inference(output, inputWords, packValues(output, this.manifest.output.bits), seconds, float, trace?.traceRoot, trace?.tensors)
   }
 
   private wrongCount(received: number): InvalidInputError {
@@ -211,6 +217,7 @@ class Inference implements InferenceResult {
     readonly seconds: { inference: number },
     float: number[] | (() => Promise<number[]>),
     readonly traceRoot: Hex | undefined = undefined,
+    readonly tensors: bigint[][] | undefined = undefined,
   ) {
     this.#float = typeof float === 'function' ? float : Promise.resolve(float)
   }

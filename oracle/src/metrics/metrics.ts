@@ -97,6 +97,10 @@ export class NodeMetrics {
   readonly gasUsed = new Counter('veridict_gas_used_total', 'Gas used by the operator key.')
   readonly transactions = new Counter('veridict_transactions_total', 'Transactions by kind and result (mined, already, reverted, replaced).')
   readonly disputes = new Counter('veridict_disputes_total', 'Attested results this node disputed with a proof.')
+  readonly traceChallenges = new Counter('veridict_trace_challenges_total', 'Attested results this node challenged with its own trace (a trace game, docs/disputes.md).')
+  readonly gameMoves = new Counter('veridict_trace_game_moves_total', 'Trace game moves this node sent, by move, side and result (mined, already: another party made it first).')
+  readonly gamesEnded = new Counter('veridict_trace_games_total', 'Trace games this node played to the end, by its side and result (won, lost).')
+  readonly tracesKept = new Gauge('veridict_traces_kept_bytes', 'Bytes of traces the node keeps until their results are final.')
   readonly equivocations = new Counter('veridict_equivocations_reported_total', 'Operators this node reported for signing two outputs for one request.')
   readonly attestationsReceived = new Counter('veridict_peer_attestations_total', 'Attestation signatures received from peers, by result.')
   readonly lastBlock = new Gauge('veridict_last_processed_block', 'Last block whose logs the node processed.')
@@ -109,7 +113,7 @@ export class NodeMetrics {
   }
 
   render(): string {
-    const all = [this.jobs, this.inferenceSeconds, this.proveSeconds, this.attestOnClockSeconds, this.gasSpentWei, this.gasUsed, this.transactions, this.disputes, this.equivocations, this.attestationsReceived, this.lastBlock, this.headBlock, this.rpcUp]
+    const all = [this.jobs, this.inferenceSeconds, this.proveSeconds, this.attestOnClockSeconds, this.gasSpentWei, this.gasUsed, this.transactions, this.disputes, this.traceChallenges, this.gameMoves, this.gamesEnded, this.tracesKept, this.equivocations, this.attestationsReceived, this.lastBlock, this.headBlock, this.rpcUp]
     return `${all.map((m) => m.render()).join('\n')}\n`
   }
 }

@@ -15,7 +15,7 @@ import {
   type PublicClient,
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { ProverPool, prove } from '../../../circuits/src/index.js'
+import { continueTrace, ProverPool, prove, tensorBits, traceCommitment } from '../../../circuits/src/index.js'
 import { encodeProof } from '../../../sdk/src/encoding/encodeProof.js'
 import { packValues } from '../../../sdk/src/encoding/pack.js'
 import { inferenceOracleAbi } from '../../../sdk/src/abi/inferenceOracleAbi.js'
@@ -31,7 +31,9 @@ import type { ResolvedConfig } from '../config/loadConfig.js'
 import { AttestationNotReadyError, InvalidAttestationError, InvalidInputError, ModelNotRegisteredError, NotProvableError, RequestNotFoundError, TransactionError, UnknownModelError } from '../errors/node.js'
 import { hashWords, loadServedModels, type ServedModel } from '../inference/servedModel.js'
 import { NodeMetrics } from '../metrics/metrics.js'
+import { GamePlayer } from '../dispute/gamePlayer.js'
 import { JobStore, type Job } from '../store/jobStore.js'
+import { TraceFiles } from '../store/traceFiles.js'
 import { applyLogs } from './applyLogs.js'
 import { ModelListings, type ModelRegisteredArgs } from './modelListings.js'
 
@@ -46,6 +48,18 @@ export type OffchainInferenceParameters = {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** The `dishonest` test flag's run: tensor 1's first value off by one, the later stages computed from it (the output's first value off too if it came out unchanged). */
+function lieAbout(model: ServedModel, tensors: readonly (readonly bigint[])[]): bigint[][] {
+  const bits = tensorBits(model.quantized)
+  const nudge = (v: bigint, b: number) => (v > -(1n << BigInt(b - 1)) ? v - 1n : v + 1n)
+  const lied = tensors.slice(0, 2).map((t) => [...t])
+  lied[1]![0] = nudge(lied[1]![0]!, bits[1]!)
+  const run = continueTrace(model.quantized, lied, 1)
+  const output = run.at(-1)!
+  if (output.every((v, i) => v === tensors.at(-1)![i])) output[0] = nudge(output[0]!, bits.at(-1)!)
+  return run
+}
 /** One signer's signature over an attestation as part of a batch (IInferenceOracle.SignedAttestation, plus who signed). */
 type SignedAttestation = { signer: Address; attestation: Attestation; batch: Hex[]; index: bigint; signature: Hex }
 const SIGNED_ATTESTATION_TUPLE = {
@@ -180,6 +194,11 @@ export class OracleNode {
   /** Jobs whose transaction was sent before a restart: look it up before sending another. */
   private readonly unconfirmed = new Set<bigint>()
   private timer: NodeJS.Timeout | undefined
+  /** Kept traces (until their results are final) and the trace games played with them. */
+  private readonly traces: TraceFiles
+  private player: GamePlayer | undefined
+  private gameTimer: NodeJS.Timeout | undefined
+  private lastTraceRelease = 0
   private scheduled = false
   private stopping = false
 
@@ -190,6 +209,7 @@ export class OracleNode {
     this.registry = p.registry
     this.listings = new ModelListings(p.models, p.logger)
     this.store = new JobStore({ dataDir: p.config.dataDir })
+    this.traces = new TraceFiles(p.config.dataDir)
     this.metrics = new NodeMetrics(() => this.store.countByState())
     this.account = privateKeyToAccount(p.operatorKey)
     this.chain = defineChain({ id: p.config.chainId, name: `chain ${p.config.chainId}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [p.config.rpcUrl] } } })
@@ -255,6 +275,9 @@ export class OracleNode {
   /** Recovers interrupted jobs, then (once the RPC answers) reads the registrations and starts following the chain. */
   async start(): Promise<void> {
     this.recover()
+    // A crash between writing a trace file and recording it leaves a file no row names.
+    const orphans = this.traces.removeUnlisted(this.store.traceFiles())
+    if (orphans) this.logger.info({ removed: orphans }, 'removed trace files no job names')
     void this.connect()
     this.timer = setInterval(() => this.wake(), SWEEP_MS)
     this.logger.info({ operator: this.address, oracle: this.config.oracle, modes: this.config.modes, models: this.models.map((m) => m.name), watchtower: this.config.watchtower }, 'node started')
@@ -274,9 +297,10 @@ export class OracleNode {
           this.logger.fatal({ expected: this.config.chainId, actual: chainId }, 'the RPC serves another chain; check rpcUrl and chainId')
           return
         }
-        const [staking, registry] = await Promise.all([
+        const [staking, registry, games] = await Promise.all([
           this.publicClient.readContract({ address: this.config.oracle, abi: inferenceOracleAbi, functionName: 'STAKING' }),
           this.publicClient.readContract({ address: this.config.oracle, abi: inferenceOracleAbi, functionName: 'REGISTRY' }),
+          this.publicClient.readContract({ address: this.config.oracle, abi: inferenceOracleAbi, functionName: 'TRACE_DISPUTES' }),
         ])
         if (getAddress(registry) !== getAddress(this.registry)) {
           this.logger.fatal({ oracle: this.config.oracle, registry: this.registry, oracleRegistry: registry }, 'the deployment names another registry than the oracle uses; check the deployment file')
@@ -285,6 +309,21 @@ export class OracleNode {
         this.staking = staking
         await this.readListings()
         this.listingsReady = true
+        this.follower.traceDisputes = games
+        this.player = new GamePlayer({
+          publicClient: this.publicClient,
+          txs: this.txs,
+          store: this.store,
+          traces: this.traces,
+          games,
+          operator: this.address,
+          modelOf: (modelId) => this.listings.get(modelId),
+          head: () => (this.follower.head !== undefined && this.follower.headTimestamp !== undefined ? { number: this.follower.head, timestamp: this.follower.headTimestamp } : undefined),
+          backupDelayMs: this.config.quorumBackupDelayMs,
+          logger: this.logger,
+          metrics: this.metrics,
+        })
+        this.gameTimer = setInterval(() => this.tickGames(), this.config.pollIntervalMs)
         this.follower.start()
         this.wake()
         return
@@ -324,6 +363,7 @@ export class OracleNode {
     if (this.stopping) return
     this.stopping = true
     clearInterval(this.timer)
+    clearInterval(this.gameTimer)
     clearTimeout(this.finalizeTimer)
     // Finalizations not sent yet are left for after a restart (the jobs stay attested).
     for (const item of this.finalizeQueue.splice(0)) item.resolve(undefined)
@@ -331,10 +371,29 @@ export class OracleNode {
     this.txs.close()
     await this.follower.stop()
     await this.pool.close()
-    await Promise.race([Promise.allSettled([...this.busy.values()]), sleep(timeoutMs)])
+    await Promise.race([Promise.allSettled([...this.busy.values(), this.player?.idle()]), sleep(timeoutMs)])
     this.recover()
     this.store.close()
     this.logger.info('node stopped')
+  }
+
+  /**
+   * Plays the open trace games (one move in flight per game), and every RESYNC_MS removes the
+   * traces whose results are final (no game can be opened on them any more).
+   */
+  private tickGames(): void {
+    if (this.stopping || !this.store.db.open || !this.player) return
+    this.player.tick()
+    const now = Date.now()
+    if (now - this.lastTraceRelease < RESYNC_MS) return
+    this.lastTraceRelease = now
+    void (async () => {
+      for (const trace of this.store.releasableTraces()) {
+        await this.traces.remove(trace.file)
+        this.store.deleteTrace(trace.requestId, trace.traceRoot)
+      }
+      this.metrics.tracesKept.set(this.store.tracesBytes())
+    })().catch((error: unknown) => this.logger.warn({ err: (error as Error).message }, 'removing released traces failed'))
   }
 
   /** Schedules a pass over the actionable jobs. */
@@ -453,17 +512,29 @@ export class OracleNode {
     }
   }
 
+  /**
+   * The job's canonical output; for attested requests (attest or watch) from a run that keeps every
+   * tensor, whose trace root an attestation signs and whose trace the node keeps on disk until the
+   * result is final (a trace game is played with it).
+   */
   private async computeOutput(job: Job, model: ServedModel) {
-    // An attestation signs the run's trace root too: the run that attests keeps every tensor.
-    const result = await model.inferWords(job.inputWords, { trace: job.action === 'attest' })
+    const traced = job.action === 'attest' || job.action === 'watch'
+    const result = await model.inferWords(job.inputWords, { trace: traced })
     this.metrics.inferenceSeconds.observe(result.seconds.inference, { model: model.name })
-    const { traceRoot } = result
-    let { outputWords, outputHash } = result
-    if (this.config.dishonest && job.action === 'attest') {
-      // Test-only fault injection: attest a different output so watchtowers have something to catch.
-      outputWords = packValues(result.output.map((v, i) => (i === 0 ? (v > 0n ? v - 1n : v + 1n) : v)), model.manifest.output.bits)
-      outputHash = hashWords(outputWords)
+    if (!traced) return { outputWords: result.outputWords, outputHash: result.outputHash, traceRoot: undefined }
+    let tensors = result.tensors!
+    let traceRoot = result.traceRoot!
+    if (this.config.dishonest) {
+      // Test-only fault injection: a run off by one in the first value of the first stage's output,
+      // carried through the later stages (and the output's first value off too if that left it
+      // unchanged): a lie a trace game can only catch at that value, and a proof at the output.
+      tensors = lieAbout(model, tensors)
+      traceRoot = traceCommitment(model.quantized, tensors).traceRoot
     }
+    const outputWords = packValues(tensors.at(-1)!, model.manifest.output.bits)
+    const outputHash = hashWords(outputWords)
+    const { file, bytes } = await this.traces.write(job.requestId, traceRoot, model.quantized, tensors)
+    this.store.addTrace({ requestId: job.requestId, traceRoot, outputHash, file, bytes })
     return { outputWords, outputHash, traceRoot }
   }
 
@@ -910,22 +981,34 @@ export class OracleNode {
     this.logger.info({ requestId: job.requestId, result: result.status, dispute }, dispute ? 'dispute delivered' : 'proof delivered')
   }
 
-  /** An attestation is on-chain: check it against our own output; dispute it or finalize it after its window. */
+  /**
+   * An attestation is on-chain: check it against our own run. A wrong output of a model with a
+   * circuit is disputed with a proof; any other difference (the output of a model without one, or
+   * the trace) is challenged with a trace game. Once its window is over and no game is open on it,
+   * it is finalized.
+   */
   private async watch(job: Job, model: ServedModel): Promise<void> {
     let current = job
-    if (!current.outputHash) {
-      const result = await model.inferWords(job.inputWords)
-      current = this.store.transition(job.requestId, 'attested', { from: ['attested'], patch: { outputWords: result.outputWords, outputHash: result.outputHash } }) ?? job
+    if (!current.outputHash || !current.traceRoot) {
+      // Kept by a node from before traces: run it again, keeping the trace this time.
+      const { outputWords, outputHash, traceRoot } = await this.computeOutput({ ...job, action: 'watch' }, model)
+      current = this.store.transition(job.requestId, 'attested', { from: ['attested'], patch: { outputWords, outputHash, traceRoot } }) ?? job
     }
     const now = Date.now() / 1000
-    if (current.attestedOutputHash !== current.outputHash && !this.config.dishonest) {
-      if (this.config.watchtower && model.provable && now < (current.challengeEnd ?? 0)) {
+    const chainNow = this.follower.headTimestamp ?? now
+    const outputDiffers = current.attestedOutputHash !== current.outputHash
+    if ((outputDiffers || current.attestedTraceRoot !== current.traceRoot) && this.config.watchtower && chainNow < (current.challengeEnd ?? 0)) {
+      // A dishonest (test) node never proves, but challenges with its lying trace: a false challenger.
+      if (outputDiffers && model.provable && !this.config.dishonest) {
         this.logger.warn({ requestId: job.requestId, attested: current.attestedOutputHash, ours: current.outputHash }, 'attested output differs from ours: proving and disputing')
         this.store.transition(job.requestId, 'inferred', { from: ['attested'], patch: { action: 'dispute' }, note: 'attested output differs: dispute' })
         return
       }
-      if (!model.provable) this.logger.warn({ requestId: job.requestId }, 'attested output differs from ours but the model has no circuit: cannot dispute')
+      if (!this.player) return this.later(job.requestId, 500)
+      await this.player.challenge(current)
     }
+    // A game open on the attestation holds its finalization (the oracle refuses it) until it ends.
+    if (this.store.openGames(job.requestId).length) return this.later(job.requestId, 1_000)
     if (!this.config.finalize) return this.later(job.requestId, 60_000)
     const challengeEnd = current.challengeEnd ?? 0
     // The submitter sends finalize as soon as the head block is the last one inside the window (block

@@ -59,11 +59,33 @@ export type Job = {
 export type NewJob = Pick<Job, 'requestId' | 'modelId' | 'mode' | 'quorum' | 'requester' | 'fee' | 'deadline' | 'inputWords' | 'blockNumber' | 'blockHash' | 'commitment' | 'action'>
 
 export type JobPatch = Partial<
-  Pick<Job, 'action' | 'outputWords' | 'outputHash' | 'traceRoot' | 'proof' | 'attestedOutputHash' | 'attestedTraceRoot' | 'attestedPacked' | 'attestedOutputWords' | 'challengeEnd' | 'txHash' | 'error' | 'blockNumber' | 'blockHash' | 'attempts'>
+  Pick<Job, 'action' | 'commitment' | 'deadline' | 'outputWords' | 'outputHash' | 'traceRoot' | 'proof' | 'attestedOutputHash' | 'attestedTraceRoot' | 'attestedPacked' | 'attestedOutputWords' | 'challengeEnd' | 'txHash' | 'error' | 'blockNumber' | 'blockHash' | 'attempts'>
 >
 
 /** A signature over a batch of attestations: `batchId` is keccak256 of their EIP-712 struct hashes, in order. */
 export type StoredBatchSignature = { batchId: Hex; signer: Address; requestIds: bigint[]; outputHashes: Hex[]; traceRoots: Hex[]; signature: Hex }
+
+/** A trace the node keeps until its request is final (docs/disputes.md): the file under `<dataDir>/traces`. */
+export type StoredTrace = { requestId: bigint; traceRoot: Hex; outputHash: Hex; file: string; bytes: number; createdAt: number }
+
+/**
+ * A trace game on a request this node has a job for (TraceDisputes' GameStarted): the challenger's
+ * side, and what the game was opened on (the request and attestation record that step,
+ * resolveInput and timeout pass back). `open` until GameResolved.
+ */
+export type StoredGame = {
+  gameId: bigint
+  requestId: bigint
+  challenger: Address
+  challengerTrace: Hex
+  challengerOutputHash: Hex
+  request: RequestCommitment
+  attested: { outputHash: Hex; traceRoot: Hex; packed: bigint }
+  startedBlock: bigint
+  status: 'open' | 'over'
+  attestersLost: boolean | undefined
+  reason: string | undefined
+}
 
 export type StoredSignature = { requestId: bigint; signer: Address; outputHash: Hex; traceRoot: Hex; outputWords: bigint[]; signature: Hex }
 
@@ -128,6 +150,29 @@ CREATE TABLE IF NOT EXISTS batch_signatures (
   PRIMARY KEY (batch_id, signer)
 );
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS traces (
+  request_id TEXT NOT NULL,
+  trace_root TEXT NOT NULL,
+  output_hash TEXT NOT NULL,
+  file TEXT NOT NULL,
+  bytes INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (request_id, trace_root)
+);
+CREATE TABLE IF NOT EXISTS games (
+  game_id TEXT PRIMARY KEY,
+  request_id TEXT NOT NULL,
+  challenger TEXT NOT NULL,
+  challenger_trace TEXT NOT NULL,
+  challenger_output_hash TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  started_block INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  attesters_lost INTEGER,
+  reason TEXT,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS games_request ON games (request_id);
 `
 
 /** Columns added after version 1 of the schema, with their types (added to an older database on open). */
@@ -189,8 +234,31 @@ function toJob(row: Row): Job {
   }
 }
 
+function toTrace(row: Row): StoredTrace {
+  return { requestId: BigInt(row.request_id as string), traceRoot: row.trace_root as Hex, outputHash: row.output_hash as Hex, file: row.file as string, bytes: row.bytes as number, createdAt: row.created_at as number }
+}
+
+function toGame(row: Row): StoredGame {
+  const subject = JSON.parse(row.subject as string) as { request: unknown; attested: { outputHash: Hex; traceRoot: Hex; packed: string } }
+  return {
+    gameId: BigInt(row.game_id as string),
+    requestId: BigInt(row.request_id as string),
+    challenger: row.challenger as Address,
+    challengerTrace: row.challenger_trace as Hex,
+    challengerOutputHash: row.challenger_output_hash as Hex,
+    request: decodeCommitment(JSON.stringify(subject.request)),
+    attested: { ...subject.attested, packed: BigInt(subject.attested.packed) },
+    startedBlock: BigInt(row.started_block as number),
+    status: row.status as StoredGame['status'],
+    attestersLost: row.attesters_lost === null ? undefined : row.attesters_lost === 1,
+    reason: optional<string>(row.reason),
+  }
+}
+
 const columns: Record<keyof JobPatch, [string, (v: never) => unknown]> = {
   action: ['action', (v: string) => v],
+  commitment: ['commitment', (v: RequestCommitment) => encodeCommitment(v)],
+  deadline: ['deadline', (v: number) => v],
   outputWords: ['output_words', words],
   outputHash: ['output_hash', (v: string | undefined) => v ?? null],
   traceRoot: ['trace_root', (v: string | undefined) => v ?? null],
@@ -439,6 +507,73 @@ export class JobStore {
       )
       .get(String(job.requestId), Number(job.blockNumber), job.modelId, job.quorum) as { before: number | null; total: number }
     return { before: row.before ?? 0, total: row.total }
+  }
+
+  addTrace(t: Omit<StoredTrace, 'createdAt'>): void {
+    this.prepare('INSERT OR REPLACE INTO traces (request_id, trace_root, output_hash, file, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(String(t.requestId), t.traceRoot, t.outputHash, t.file, t.bytes, Date.now())
+  }
+
+  getTrace(requestId: bigint, traceRoot: Hex): StoredTrace | undefined {
+    const row = this.prepare('SELECT * FROM traces WHERE request_id = ? AND trace_root = ?').get(String(requestId), traceRoot) as Row | undefined
+    return row && toTrace(row)
+  }
+
+  deleteTrace(requestId: bigint, traceRoot: Hex): void {
+    this.prepare('DELETE FROM traces WHERE request_id = ? AND trace_root = ?').run(String(requestId), traceRoot)
+  }
+
+  /** Bytes of every kept trace. */
+  tracesBytes(): number {
+    return (this.prepare('SELECT COALESCE(SUM(bytes), 0) AS total FROM traces').get() as { total: number }).total
+  }
+
+  /** Every kept trace's file name. */
+  traceFiles(): Set<string> {
+    return new Set((this.prepare('SELECT file FROM traces').all() as { file: string }[]).map((r) => r.file))
+  }
+
+  /** Traces no longer needed: their job is final (or gone) and no game on the request is open. */
+  releasableTraces(limit = 1000): StoredTrace[] {
+    return (
+      this.prepare(
+        `SELECT t.* FROM traces t LEFT JOIN jobs j ON j.request_id = t.request_id
+         WHERE (j.state IS NULL OR j.state IN ('done','failed','cancelled'))
+           AND NOT EXISTS (SELECT 1 FROM games g WHERE g.request_id = t.request_id AND g.status = 'open') LIMIT ?`,
+      ).all(limit) as Row[]
+    ).map(toTrace)
+  }
+
+  /** Records a game (once: a game id seen again changes nothing). */
+  addGame(g: Omit<StoredGame, 'status' | 'attestersLost' | 'reason'>): boolean {
+    const subject = JSON.stringify({ request: JSON.parse(encodeCommitment(g.request)) as unknown, attested: { ...g.attested, packed: String(g.attested.packed) } })
+    return (
+      this.prepare(`INSERT OR IGNORE INTO games (game_id, request_id, challenger, challenger_trace, challenger_output_hash, subject, started_block, status, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?)`).run(
+        String(g.gameId),
+        String(g.requestId),
+        g.challenger,
+        g.challengerTrace,
+        g.challengerOutputHash,
+        subject,
+        Number(g.startedBlock),
+        Date.now(),
+      ).changes === 1
+    )
+  }
+
+  /** A game is decided (GameResolved). */
+  endGame(gameId: bigint, attestersLost: boolean, reason: string): boolean {
+    return this.prepare(`UPDATE games SET status = 'over', attesters_lost = ?, reason = ?, updated_at = ? WHERE game_id = ? AND status = 'open'`).run(attestersLost ? 1 : 0, reason, Date.now(), String(gameId)).changes === 1
+  }
+
+  getGame(gameId: bigint): StoredGame | undefined {
+    const row = this.prepare('SELECT * FROM games WHERE game_id = ?').get(String(gameId)) as Row | undefined
+    return row && toGame(row)
+  }
+
+  /** Games not decided yet (all requests, or one). */
+  openGames(requestId?: bigint): StoredGame[] {
+    const rows = requestId === undefined ? this.prepare(`SELECT * FROM games WHERE status = 'open' ORDER BY CAST(game_id AS INTEGER)`).all() : this.prepare(`SELECT * FROM games WHERE status = 'open' AND request_id = ? ORDER BY CAST(game_id AS INTEGER)`).all(String(requestId))
+    return (rows as Row[]).map(toGame)
   }
 
   getValue(key: string): string | undefined {

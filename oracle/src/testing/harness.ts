@@ -47,8 +47,11 @@ export type TestChain = {
   /** Registers anvil account `index` as an operator with 1 ETH stake. */
   /** Registers anvil account `index` as an operator with `stake` (default 1 ETH). */
   registerOperator: (index: number, stake?: bigint) => Promise<Address>
-  /** Sends a request from anvil account 5 (for the registered Iris unless `modelId`); returns its id. */
-  request: (p: { input: number[]; mode: 'zk' | 'attested'; quorum?: number; deadlineSeconds?: number; modelId?: Hex }) => Promise<bigint>
+  /**
+   * Sends a request from anvil account 5 (for the registered Iris unless `modelId`, with `words`
+   * as its input words when given, else Iris's packing of `input`); returns its id.
+   */
+  request: (p: { input?: number[]; words?: bigint[]; mode: 'zk' | 'attested'; quorum?: number; deadlineSeconds?: number; modelId?: Hex }) => Promise<bigint>
   /**
    * Sends one attested request per input from anvil account 5 at once (consecutive nonces, no wait
    * between them, so with interval mining they share a block); returns their ids in order.
@@ -91,7 +94,7 @@ export async function startTestChain({ challengeWindow = 6n, blockTime, anvilArg
       await client.waitForTransactionReceipt({ hash })
       return w.account.address
     },
-    request: async ({ input, mode, quorum = mode === 'zk' ? 0 : 1, deadlineSeconds = 3600, modelId: requested = modelId }) => {
+    request: async ({ input = [], words, mode, quorum = mode === 'zk' ? 0 : 1, deadlineSeconds = 3600, modelId: requested = modelId }) => {
       const w = wallet(5)
       const block = await client.getBlock()
       const hash = await w.writeContract({
@@ -100,7 +103,7 @@ export async function startTestChain({ challengeWindow = 6n, blockTime, anvilArg
         functionName: 'requestInference',
         args: [
           requested,
-          inputWords(input),
+          words ?? inputWords(input),
           requestOptions({ mode: mode === 'zk' ? 0 : 1, quorum, deadline: block.timestamp + BigInt(deadlineSeconds) }),
         ],
         value: parseEther('0.01'),
