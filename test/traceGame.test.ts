@@ -3,9 +3,10 @@ import { join } from 'node:path'
 import { createWalletClient, getAddress, http, parseEventLogs, type TransactionReceipt } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { continueTrace, ensureCompiledModel, GAME_PHASES, gameSide, loadCompiledModel, openTensorArgs, quantizeInput, revealNodes, runTrace, stepArgs, stepInputTuple, type GameSide } from '../circuits/src/index.js'
+import { continueTrace, ensureCompiledModel, GAME_PHASES, gameSide, loadCompiledModel, quantizeInput, runTrace, stepArgs, type GameSide } from '../circuits/src/index.js'
 import { signAttestationBatch } from '../oracle/src/attest/attestation.js'
 import { REPO_ROOT, startTestChain, type TestChain } from '../oracle/src/testing/harness.js'
+import { playTraceGame } from '../oracle/src/testing/playGame.js'
 import { inferenceOracleAbi } from '../sdk/src/abi/inferenceOracleAbi.js'
 import { operatorStakingAbi } from '../sdk/src/abi/operatorStakingAbi.js'
 import { traceDisputesAbi } from '../sdk/src/abi/traceDisputesAbi.js'
@@ -102,28 +103,25 @@ test('a lying attestation of a model without a circuit is bisected to one value 
   moves.push({ move: 'challenge', gas: started.gasUsed })
   const gameId = parseEventLogs({ abi: traceDisputesAbi, eventName: 'GameStarted', logs: started.logs })[0]!.args.gameId
 
-  // Play to the end: the liars defend (account 3), the challenger answers (account 4).
-  for (let turn = 0; turn < 20; turn++) {
-    const game = await chain.client.readContract({ address: games, abi: traceDisputesAbi, functionName: 'getGame', args: [gameId] })
-    const position = { ...game, index: game.index }
-    const phase = GAME_PHASES[game.phase]
-    if (phase === 'over') break
-    if (phase === 'trace' || phase === 'tensor') {
-      const defended = revealNodes(liar, position)
-      moves.push({ move: `reveal ${phase} (defender, level ${game.level})`, gas: (await send(3, { address: games, abi: traceDisputesAbi, functionName: 'reveal', args: [gameId, false, defended, []] } as never)).gasUsed })
-      const answered = revealNodes(honest, position)
-      moves.push({ move: `reveal ${phase} (challenger, level ${game.level})`, gas: (await send(4, { address: games, abi: traceDisputesAbi, functionName: 'reveal', args: [gameId, true, answered, defended] } as never)).gasUsed })
-    } else if (phase === 'locate') {
-      expect(game.tensor).toBe(1)
-      const { header, rowsRoot, stageProof } = openTensorArgs(honest, position)
-      moves.push({ move: 'openTensor', gas: (await send(4, { address: games, abi: traceDisputesAbi, functionName: 'openTensor', args: [gameId, header, rowsRoot, stageProof] } as never)).gasUsed })
-    } else if (phase === 'step') {
-      const step = stepArgs(honest, position)!
-      expect(step.value).toBe(LIE_AT)
-      moves.push({ move: 'step', gas: (await send(4, { address: games, abi: traceDisputesAbi, functionName: 'step', args: [gameId, request, record, true, stepInputTuple(step.input)] } as never)).gasUsed })
-    } else throw new Error(`unexpected phase ${phase}`)
-  }
+  // Play to the end with the moves a node makes: the liars defend (account 3), the challenger answers (account 4).
+  const played = await playTraceGame({
+    client: chain.client,
+    games,
+    gameId,
+    request,
+    attested: record,
+    inputWords,
+    sides: {
+      defender: { side: liar, send: (call) => send(3, { address: games, abi: traceDisputesAbi, ...call } as never) },
+      challenger: { side: honest, send: (call) => send(4, { address: games, abi: traceDisputesAbi, ...call } as never) },
+    },
+  })
+  moves.push(...played.map((m) => ({ move: m.move === 'reveal' ? `reveal ${m.phase} (${m.role}, level ${m.level})` : m.move, gas: m.gas })))
   console.table(moves.map((m) => ({ move: m.move, gas: Number(m.gas) })))
+  // The descent located conv1's output (tensor 1), and the one step recomputed the value that was changed.
+  const stepped = await chain.client.getContractEvents({ address: games, abi: traceDisputesAbi, eventName: 'GameAdvanced', args: { gameId }, fromBlock: started.blockNumber, strict: true })
+  expect(stepped.at(-1)!.args).toMatchObject({ phase: 5, tensor: 1 })
+  expect(stepArgs(honest, { ...stepped.at(-1)!.args, depth: honest.trace.tensorTrees[1]!.depth })!.value).toBe(LIE_AT)
 
   const dispute = await getDispute(veridict, { gameId })
   expect(dispute).toMatchObject({ requestId: request.id, phase: 'over', tensor: 1, challengerTrace: honest.trace.traceRoot, defenderTrace: liar.trace.traceRoot, outcome: { attestersLost: true, reason: 'one step' } })

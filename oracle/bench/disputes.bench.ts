@@ -4,7 +4,7 @@
  * Trace disputes (docs/disputes.md) on anvil with the real contracts, for models served without a
  * circuit. For each model, two staked operators attest a run that is off by one in one value of
  * the stage with the model's widest row (so the one step is the model's most expensive), and an
- * honest challenger plays the game to the end with the TypeScript moves (circuits/src/trace/game.ts):
+ * honest challenger plays the game to the end with the moves a node makes (circuits' nextMove, via playTraceGame):
  *  - rounds (reveal pairs over the trace tree and the disputed tensor's word tree), transactions,
  *    gas of each kind of move and of the whole game, and the one step's gas (target: at most 5M);
  *  - wall time from the challenge to the end, with anvil mining a block every --block-time seconds
@@ -24,16 +24,11 @@ import {
   continueTrace,
   createCanonicalExecutor,
   ensureCompiledModel,
-  GAME_PHASES,
   gameSide,
   loadCompiledModel,
   parametersCommitment,
   traceCommitment,
-  openTensorArgs,
   quantizeInput,
-  revealNodes,
-  stepArgs,
-  stepInputTuple,
   type GameSide,
   type QuantizedModel,
 } from '../../circuits/src/index.js'
@@ -48,6 +43,7 @@ import { requestOptions } from '../../sdk/src/utils/requestState.js'
 import { anvilPrivateKeys } from '../../test/utils/anvil.js'
 import { signAttestationBatch } from '../src/attest/attestation.js'
 import { REPO_ROOT, startTestChain } from '../src/testing/harness.js'
+import { playTraceGame } from '../src/testing/playGame.js'
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { 'block-time': { type: 'string', default: '1' } } })
 const names = positionals.length ? positionals : ['lenet5', 'lenet5-avg', 'resnet', 'dwsep', 'transformer', 'credit-logreg', 'mlp5m']
@@ -161,30 +157,24 @@ try {
     const { record } = parseEventLogs({ abi: inferenceOracleAbi, eventName: 'AttestationSubmitted', logs: submitted.logs })[0]!.args
 
     const started = performance.now()
-    const gas: Record<string, bigint[]> = { challenge: [], reveal: [], openTensor: [], step: [], resolveInput: [] }
     const challenged = await send(4, { address: games, abi: traceDisputesAbi, functionName: 'challenge', args: [request, record, outputWords(liar), honest.trace.traceRoot, outputWords(honest)], value: bond } as never)
-    gas.challenge!.push(challenged.gasUsed)
     const gameId = parseEventLogs({ abi: traceDisputesAbi, eventName: 'GameStarted', logs: challenged.logs })[0]!.args.gameId
-    let rounds = 0
-    for (;;) {
-      const game = await chain.client.readContract({ address: games, abi: traceDisputesAbi, functionName: 'getGame', args: [gameId] })
-      const phase = GAME_PHASES[game.phase]
-      if (phase === 'over') break
-      if (phase === 'trace' || phase === 'tensor') {
-        rounds++
-        const defended = revealNodes(liar, game)
-        gas.reveal!.push((await send(3, { address: games, abi: traceDisputesAbi, functionName: 'reveal', args: [gameId, false, defended, []] } as never)).gasUsed)
-        gas.reveal!.push((await send(4, { address: games, abi: traceDisputesAbi, functionName: 'reveal', args: [gameId, true, revealNodes(honest, game), defended] } as never)).gasUsed)
-      } else if (phase === 'locate') {
-        const { header, rowsRoot, stageProof } = openTensorArgs(honest, game)
-        gas.openTensor!.push((await send(4, { address: games, abi: traceDisputesAbi, functionName: 'openTensor', args: [gameId, header, rowsRoot, stageProof] } as never)).gasUsed)
-      } else if (phase === 'step') {
-        const step = stepArgs(honest, game)!
-        gas.step!.push((await send(4, { address: games, abi: traceDisputesAbi, functionName: 'step', args: [gameId, request, record, true, stepInputTuple(step.input)], gas: 15_000_000n } as never)).gasUsed)
-      } else if (phase === 'input') {
-        gas.resolveInput!.push((await send(4, { address: games, abi: traceDisputesAbi, functionName: 'resolveInput', args: [gameId, request, record, inputWords] } as never)).gasUsed)
-      } else throw new Error(`unexpected phase ${phase}`)
-    }
+    // Both sides with the moves a node makes (nextMove); the one step may need more than an estimate's default cap.
+    const played = await playTraceGame({
+      client: chain.client as never,
+      games,
+      gameId,
+      request,
+      attested: record,
+      inputWords,
+      sides: {
+        defender: { side: liar, send: (call) => send(3, { address: games, abi: traceDisputesAbi, ...call } as never) },
+        challenger: { side: honest, send: (call) => send(4, { address: games, abi: traceDisputesAbi, ...call, ...(call.functionName === 'step' ? { gas: 15_000_000n } : {}) } as never) },
+      },
+    })
+    const gas: Record<string, bigint[]> = { challenge: [challenged.gasUsed], reveal: [], openTensor: [], step: [], resolveInput: [] }
+    for (const move of played) (gas[move.move] ??= []).push(move.gas)
+    const rounds = played.filter((m) => m.move === 'reveal').length / 2
     const seconds = (performance.now() - started) / 1000
     const [resolved] = await chain.client.getContractEvents({ address: games, abi: traceDisputesAbi, eventName: 'GameResolved', args: { gameId }, fromBlock: challenged.blockNumber, strict: true })
     if (!resolved?.args.attestersLost) throw new Error(`${name}: the lying attestation was not overturned`)

@@ -2,20 +2,20 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs'
 import { open, readFile, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { bytesToHex, type Hex } from 'viem'
-import { gameSide, tensorBits, tensorLeaves, tensorSizes, type GameSide, type ParametersCommitment } from '../../../circuits/src/index.js'
+import { gameSide, MerkleTree, tensorBits, tensorLeaves, tensorSizes, type GameSide, type ParametersCommitment } from '../../../circuits/src/index.js'
 import type { QuantizedModel } from '../../../circuits/src/quantize/model.js'
 import { unpackValues, wordCount } from '../../../sdk/src/encoding/pack.js'
 import { TraceFileError } from '../errors/node.js'
 
 const MAGIC = new TextEncoder().encode('VDTRACE1')
-const HEADER_BYTES = MAGIC.length + 32
+const HEADER_BYTES = MAGIC.length + 64
 
 /**
  * The traces the node keeps until their results are final (docs/disputes.md, "The node"): one file
- * per (request, trace root) under `<dataDir>/traces`, holding the trace root and every tensor's
- * packed words (the leaves its commitment is built from). Written to a temporary name, synced and
+ * per (request, trace root) under `<dataDir>/traces`, holding the trace root, the output's root and
+ * every tensor's packed words (the leaves their commitments are built from). Written to a temporary name, synced and
  * renamed, so a file under its final name is always whole; read back, the tensors must commit to
- * the root stored with them.
+ * the roots stored with them.
  */
 export class TraceFiles {
   readonly dir: string
@@ -33,7 +33,8 @@ export class TraceFiles {
   /** Writes a trace (atomically); returns its file name and size in bytes. */
   async write(requestId: bigint, traceRoot: Hex, model: QuantizedModel, tensors: readonly (readonly bigint[])[]): Promise<{ file: string; bytes: number }> {
     const bits = tensorBits(model)
-    const parts = [MAGIC, hexBytes(traceRoot), ...tensors.map((tensor, t) => tensorLeaves(tensor, bits[t]!))]
+    const leaves = tensors.map((tensor, t) => tensorLeaves(tensor, bits[t]!))
+    const parts = [MAGIC, hexBytes(traceRoot), hexBytes(new MerkleTree(leaves.at(-1)!).root), ...leaves]
     const file = this.fileOf(requestId, traceRoot)
     const temporary = join(this.dir, `.${file}.${process.pid}.tmp`)
     const handle = await open(temporary, 'w')
@@ -55,7 +56,8 @@ export class TraceFiles {
       throw new TraceFileError({ file: path, reason: cause.code === 'ENOENT' ? 'it does not exist' : cause.message })
     })
     if (data.length < HEADER_BYTES || !MAGIC.every((b, i) => data[i] === b)) throw new TraceFileError({ file: path, reason: 'it is not a Veridict trace file' })
-    const stored = bytesToHex(data.subarray(MAGIC.length, HEADER_BYTES))
+    const stored = bytesToHex(data.subarray(MAGIC.length, MAGIC.length + 32))
+    const storedOutput = bytesToHex(data.subarray(MAGIC.length + 32, HEADER_BYTES))
     const [sizes, bits] = [tensorSizes(model), tensorBits(model)]
     const expected = HEADER_BYTES + 32 * sizes.reduce((sum, count, t) => sum + wordCount(count, bits[t]!), 0)
     if (data.length !== expected) throw new TraceFileError({ file: path, reason: `it has ${data.length} bytes, a trace of its model has ${expected}` })
@@ -67,6 +69,7 @@ export class TraceFiles {
     })
     const side = gameSide(model, tensors, parameters)
     if (side.trace.traceRoot !== stored) throw new TraceFileError({ file: path, reason: `its tensors commit to ${side.trace.traceRoot}, it was stored as ${stored}` })
+    if (side.trace.outputRoot !== storedOutput) throw new TraceFileError({ file: path, reason: `its output commits to ${side.trace.outputRoot}, it was stored as ${storedOutput}` })
     return side
   }
 
