@@ -47,7 +47,7 @@ describe('trace games between nodes', () => {
 
   /** A fresh anvil with the protocol, LeNet-5 registered and `operators` staked. */
   async function newChain(operators: number[]): Promise<void> {
-    chain = await startTestChain({ challengeWindow: 30n, blockTime: 1 })
+    chain = await startTestChain({ challengeWindow: 20n, blockTime: 1 })
     chains.push(chain)
     ;({ modelId } = await chain.registerModel(join(modelsDir, 'lenet5-avg'), 0))
     for (const operator of operators) await chain.registerOperator(operator)

@@ -37,7 +37,7 @@ export const nodeConfigSchema = z
     executionProvider: z.enum(['auto', 'cuda', 'cpu']).default('auto'),
     /** Base URLs of the other operators' nodes, for exchanging attestation signatures. */
     peers: z.array(z.url()).default([]),
-    /** Recompute every attested result and dispute wrong ones with a proof. */
+    /** Recompute every attested result; dispute a wrong one with a proof (model with a circuit) or a trace game (any other difference). */
     watchtower: z.boolean().default(true),
     /** Call finalize on attested results once their challenge window is over. */
     finalize: z.boolean().default(true),
@@ -60,7 +60,7 @@ export const nodeConfigSchema = z
     /** Multiplier (percent) applied to gas estimates. */
     gasHeadroomPercent: z.coerce.number().int().min(100).max(500).default(125),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    /** Test only: sign and submit a wrong output for attested requests (to exercise disputes). */
+    /** Test only: attested runs are wrong from the first stage on (signed, challenged with and defended), to exercise disputes. */
     dishonest: z.boolean().default(false),
   })
   .strict()
