@@ -64,6 +64,11 @@ export class MerkleTree {
     }
   }
 
+  /** The leaves, leafCount · 32 bytes (a tensor's packed words: what a node keeps of a trace). */
+  get leafBytes(): Uint8Array {
+    return this.levels[0]!
+  }
+
   get rootBytes(): Uint8Array {
     return this.levels[this.depth]!.subarray(0, 32)
   }

@@ -177,17 +177,17 @@ export class GamePlayer {
     const kept = this.p.store.getTrace(job.requestId, traceRoot)
     if (kept) {
       try {
-        return await this.p.traces.read(kept.file, model.quantized, model.parameters)
+        return await this.p.traces.read(kept, model.quantized, model.parameters)
       } catch (error) {
         if (!(error instanceof TraceFileError)) throw error
         this.p.logger.error({ requestId: job.requestId, err: error.shortMessage }, 'kept trace unusable: running the model again')
       }
     }
     const run = await model.inferWords(job.inputWords, { trace: true })
-    if (run.traceRoot !== traceRoot) throw new TraceFileError({ file: this.p.traces.fileOf(job.requestId, traceRoot), reason: `it is missing, and running the model again gives trace root ${run.traceRoot}` })
-    const { file, bytes } = await this.p.traces.write(job.requestId, traceRoot, model.quantized, run.tensors!)
-    this.p.store.addTrace({ requestId: job.requestId, traceRoot, outputHash: run.outputHash, file, bytes })
-    return this.p.traces.read(file, model.quantized, model.parameters)
+    if (run.traceRoot !== traceRoot) throw new TraceFileError({ file: `the trace of request ${job.requestId} with root ${traceRoot}`, reason: `it is not kept, and running the model again gives trace root ${run.traceRoot}` })
+    const location = await this.p.traces.append(run.trace!)
+    this.p.store.addTrace({ requestId: job.requestId, traceRoot, outputHash: run.outputHash, ...location })
+    return this.p.traces.read(location, model.quantized, model.parameters)
   }
 
   /**

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import * as ort from 'onnxruntime-node'
 import type { Logger } from 'pino'
 import type { Hex } from 'viem'
-import { createCanonicalExecutor, loadCompiledModel, parametersCommitment, traceCommitment, type CanonicalExecutor, type ModelManifest, type ModelSession, type ParametersCommitment } from '../../../circuits/src/index.js'
+import { createCanonicalExecutor, loadCompiledModel, parametersCommitment, traceCommitment, type CanonicalExecutor, type ModelManifest, type ModelSession, type ParametersCommitment, type TraceCommitment } from '../../../circuits/src/index.js'
 import { readModelDefinition } from '../../../circuits/src/manifest/readModelDefinition.js'
 import type { QuantizedModel } from '../../../circuits/src/quantize/model.js'
 import { hashWords } from '../../../sdk/src/encoding/hashWords.js'
@@ -25,6 +25,8 @@ export type InferenceResult = {
   traceRoot: Hex | undefined
   /** Every tensor of the run, input first and output last (with `trace`): what a trace game is played with. */
   tensors: bigint[][] | undefined
+  /** The run's trace commitment (with `trace`): its trees hold every tensor's packed words. */
+  trace: TraceCommitment | undefined
   inputWords: bigint[]
   outputWords: bigint[]
   inputHash: Hex
@@ -161,7 +163,7 @@ export class ServedModel {
     const t0 = performance.now()
     if (trace) {
       const tensors = await this.canonical.runTraceWords(words).catch(invalidInput)
-      return this.result(t0, tensors.at(-1)!, words.slice(), () => this.floatOutputOf(words), { traceRoot: traceCommitment(this.quantized, tensors).traceRoot, tensors })
+      return this.result(t0, tensors.at(-1)!, words.slice(), () => this.floatOutputOf(words), { commitment: traceCommitment(this.quantized, tensors), tensors })
     }
     // The integer graph reads the words' bytes itself where it can (8- and 16-bit inputs).
     const output = await this.canonical.runWords(words).catch(invalidInput)
@@ -185,13 +187,13 @@ export class ServedModel {
       invalidInput(cause)
     }
     const result = await this.inferWords(words, { trace })
-    return new Inference(result.output, words, result.outputWords, result.seconds, () => this.runSession(values), result.traceRoot, result.tensors)
+    return new Inference(result.output, words, result.outputWords, result.seconds, () => this.runSession(values), result.trace, result.tensors)
   }
 
   /** `float`: the float output, or how to compute it on first use. */
-  private result(t0: number, output: bigint[], inputWords: bigint[], float: number[] | (() => Promise<number[]>), trace?: { traceRoot: Hex; tensors: bigint[][] }): InferenceResult {
+  private result(t0: number, output: bigint[], inputWords: bigint[], float: number[] | (() => Promise<number[]>), trace?: { commitment: TraceCommitment; tensors: bigint[][] }): InferenceResult {
     const seconds = { inference: (performance.now() - t0) / 1000 }
-    return new Inference(output, inputWords, packValues(output, this.manifest.output.bits), seconds, float, trace?.traceRoot, trace?.tensors)
+    return new Inference(output, inputWords, packValues(output, this.manifest.output.bits), seconds, float, trace?.commitment, trace?.tensors)
   }
 
   private wrongCount(received: number): InvalidInputError {
@@ -216,10 +218,14 @@ class Inference implements InferenceResult {
     readonly outputWords: bigint[],
     readonly seconds: { inference: number },
     float: number[] | (() => Promise<number[]>),
-    readonly traceRoot: Hex | undefined = undefined,
+    readonly trace: TraceCommitment | undefined = undefined,
     readonly tensors: bigint[][] | undefined = undefined,
   ) {
     this.#float = typeof float === 'function' ? float : Promise.resolve(float)
+  }
+
+  get traceRoot(): Hex | undefined {
+    return this.trace?.traceRoot
   }
 
   get floatOutput(): Promise<number[]> {

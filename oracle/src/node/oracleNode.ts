@@ -15,7 +15,7 @@ import {
   type PublicClient,
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { continueTrace, ProverPool, prove, tensorBits, traceCommitment } from '../../../circuits/src/index.js'
+import { continueTrace, ProverPool, prove, tensorBits, traceCommitment, type TraceCommitment } from '../../../circuits/src/index.js'
 import { encodeProof } from '../../../sdk/src/encoding/encodeProof.js'
 import { packValues } from '../../../sdk/src/encoding/pack.js'
 import { inferenceOracleAbi } from '../../../sdk/src/abi/inferenceOracleAbi.js'
@@ -197,6 +197,7 @@ export class OracleNode {
   /** Kept traces (until their results are final) and the trace games played with them. */
   private readonly traces: TraceFiles
   private player: GamePlayer | undefined
+  private readonly traceWrites = new Set<Promise<void>>()
   private gameTimer: NodeJS.Timeout | undefined
   private lastTraceRelease = 0
   private scheduled = false
@@ -275,9 +276,9 @@ export class OracleNode {
   /** Recovers interrupted jobs, then (once the RPC answers) reads the registrations and starts following the chain. */
   async start(): Promise<void> {
     this.recover()
-    // A crash between writing a trace file and recording it leaves a file no row names.
-    const orphans = this.traces.removeUnlisted(this.store.traceFiles())
-    if (orphans) this.logger.info({ removed: orphans }, 'removed trace files no job names')
+    // Segments whose traces are all released (or a crash's leftovers) go.
+    const removed = await this.traces.removeUnused(this.store.traceFiles())
+    if (removed) this.logger.info({ removed }, 'removed trace segments no kept trace lies in')
     void this.connect()
     this.timer = setInterval(() => this.wake(), SWEEP_MS)
     this.logger.info({ operator: this.address, oracle: this.config.oracle, modes: this.config.modes, models: this.models.map((m) => m.name), watchtower: this.config.watchtower }, 'node started')
@@ -371,7 +372,8 @@ export class OracleNode {
     this.txs.close()
     await this.follower.stop()
     await this.pool.close()
-    await Promise.race([Promise.allSettled([...this.busy.values(), this.player?.idle()]), sleep(timeoutMs)])
+    await Promise.race([Promise.allSettled([...this.busy.values(), this.player?.idle(), ...this.traceWrites]), sleep(timeoutMs)])
+    await this.traces.close().catch(() => undefined)
     this.recover()
     this.store.close()
     this.logger.info('node stopped')
@@ -387,13 +389,9 @@ export class OracleNode {
     const now = Date.now()
     if (now - this.lastTraceRelease < RESYNC_MS) return
     this.lastTraceRelease = now
-    void (async () => {
-      for (const trace of this.store.releasableTraces()) {
-        await this.traces.remove(trace.file)
-        this.store.deleteTrace(trace.requestId, trace.traceRoot)
-      }
-      this.metrics.tracesKept.set(this.store.tracesBytes())
-    })().catch((error: unknown) => this.logger.warn({ err: (error as Error).message }, 'removing released traces failed'))
+    const released = this.store.releaseTraces()
+    this.metrics.tracesKept.set(this.store.tracesBytes())
+    if (released) this.traces.removeUnused(this.store.traceFiles()).catch((error: unknown) => this.logger.warn({ err: (error as Error).message }, 'removing released trace segments failed'))
   }
 
   /** Schedules a pass over the actionable jobs. */
@@ -522,20 +520,35 @@ export class OracleNode {
     const result = await model.inferWords(job.inputWords, { trace: traced })
     this.metrics.inferenceSeconds.observe(result.seconds.inference, { model: model.name })
     if (!traced) return { outputWords: result.outputWords, outputHash: result.outputHash, traceRoot: undefined }
-    let tensors = result.tensors!
-    let traceRoot = result.traceRoot!
+    let trace = result.trace!
+    let output = result.output
     if (this.config.dishonest) {
       // Test-only fault injection: a run off by one in the first value of the first stage's output,
       // carried through the later stages (and the output's first value off too if that left it
       // unchanged): a lie a trace game can only catch at that value, and a proof at the output.
-      tensors = lieAbout(model, tensors)
-      traceRoot = traceCommitment(model.quantized, tensors).traceRoot
+      const tensors = lieAbout(model, result.tensors!)
+      trace = traceCommitment(model.quantized, tensors)
+      output = tensors.at(-1)!
     }
-    const outputWords = packValues(tensors.at(-1)!, model.manifest.output.bits)
-    const outputHash = hashWords(outputWords)
-    const { file, bytes } = await this.traces.write(job.requestId, traceRoot, model.quantized, tensors)
-    this.store.addTrace({ requestId: job.requestId, traceRoot, outputHash, file, bytes })
-    return { outputWords, outputHash, traceRoot }
+    const outputWords = this.config.dishonest ? packValues(output, model.manifest.output.bits) : result.outputWords
+    const outputHash = this.config.dishonest ? hashWords(outputWords) : result.outputHash
+    this.keepTrace(job.requestId, outputHash, trace)
+    return { outputWords, outputHash, traceRoot: trace.traceRoot }
+  }
+
+  /**
+   * Appends a run's trace to the current segment and records it, off the request's path: a trace missing when a
+   * game needs it (not written yet, or lost) is made again by running the model (GamePlayer).
+   */
+  private keepTrace(requestId: bigint, outputHash: Hex, trace: TraceCommitment): void {
+    const write = this.traces
+      .append(trace)
+      .then((location) => {
+        if (this.store.db.open) this.store.addTrace({ requestId, traceRoot: trace.traceRoot, outputHash, ...location })
+      })
+      .catch((error: unknown) => this.logger.error({ requestId, err: (error as Error).message }, 'keeping the trace failed: a game on it would run the model again'))
+      .finally(() => this.traceWrites.delete(write))
+    this.traceWrites.add(write)
   }
 
   private async infer(job: Job, model: ServedModel): Promise<void> {

@@ -65,8 +65,8 @@ export type JobPatch = Partial<
 /** A signature over a batch of attestations: `batchId` is keccak256 of their EIP-712 struct hashes, in order. */
 export type StoredBatchSignature = { batchId: Hex; signer: Address; requestIds: bigint[]; outputHashes: Hex[]; traceRoots: Hex[]; signature: Hex }
 
-/** A trace the node keeps until its request is final (docs/disputes.md): the file under `<dataDir>/traces`. */
-export type StoredTrace = { requestId: bigint; traceRoot: Hex; outputHash: Hex; file: string; bytes: number; createdAt: number }
+/** A trace the node keeps until its request is final (docs/disputes.md): where it lies in its segment under `<dataDir>/traces`. */
+export type StoredTrace = { requestId: bigint; traceRoot: Hex; outputHash: Hex; file: string; offset: number; bytes: number; createdAt: number }
 
 /**
  * A trace game on a request this node has a job for (TraceDisputes' GameStarted): the challenger's
@@ -155,6 +155,7 @@ CREATE TABLE IF NOT EXISTS traces (
   trace_root TEXT NOT NULL,
   output_hash TEXT NOT NULL,
   file TEXT NOT NULL,
+  offset INTEGER NOT NULL,
   bytes INTEGER NOT NULL,
   created_at INTEGER NOT NULL,
   PRIMARY KEY (request_id, trace_root)
@@ -235,7 +236,7 @@ function toJob(row: Row): Job {
 }
 
 function toTrace(row: Row): StoredTrace {
-  return { requestId: BigInt(row.request_id as string), traceRoot: row.trace_root as Hex, outputHash: row.output_hash as Hex, file: row.file as string, bytes: row.bytes as number, createdAt: row.created_at as number }
+  return { requestId: BigInt(row.request_id as string), traceRoot: row.trace_root as Hex, outputHash: row.output_hash as Hex, file: row.file as string, offset: row.offset as number, bytes: row.bytes as number, createdAt: row.created_at as number }
 }
 
 function toGame(row: Row): StoredGame {
@@ -510,7 +511,7 @@ export class JobStore {
   }
 
   addTrace(t: Omit<StoredTrace, 'createdAt'>): void {
-    this.prepare('INSERT OR REPLACE INTO traces (request_id, trace_root, output_hash, file, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(String(t.requestId), t.traceRoot, t.outputHash, t.file, t.bytes, Date.now())
+    this.prepare('INSERT OR REPLACE INTO traces (request_id, trace_root, output_hash, file, offset, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(String(t.requestId), t.traceRoot, t.outputHash, t.file, t.offset, t.bytes, Date.now())
   }
 
   getTrace(requestId: bigint, traceRoot: Hex): StoredTrace | undefined {
@@ -518,29 +519,25 @@ export class JobStore {
     return row && toTrace(row)
   }
 
-  deleteTrace(requestId: bigint, traceRoot: Hex): void {
-    this.prepare('DELETE FROM traces WHERE request_id = ? AND trace_root = ?').run(String(requestId), traceRoot)
-  }
-
   /** Bytes of every kept trace. */
   tracesBytes(): number {
     return (this.prepare('SELECT COALESCE(SUM(bytes), 0) AS total FROM traces').get() as { total: number }).total
   }
 
-  /** Every kept trace's file name. */
+  /** The segment files that hold a kept trace. */
   traceFiles(): Set<string> {
-    return new Set((this.prepare('SELECT file FROM traces').all() as { file: string }[]).map((r) => r.file))
+    return new Set((this.prepare('SELECT DISTINCT file FROM traces').all() as { file: string }[]).map((r) => r.file))
   }
 
-  /** Traces no longer needed: their job is final (or gone) and no game on the request is open. */
-  releasableTraces(limit = 1000): StoredTrace[] {
-    return (
-      this.prepare(
-        `SELECT t.* FROM traces t LEFT JOIN jobs j ON j.request_id = t.request_id
-         WHERE (j.state IS NULL OR j.state IN ('done','failed','cancelled'))
-           AND NOT EXISTS (SELECT 1 FROM games g WHERE g.request_id = t.request_id AND g.status = 'open') LIMIT ?`,
-      ).all(limit) as Row[]
-    ).map(toTrace)
+  /**
+   * Forgets the traces no longer needed: their job is final (or gone) and no game on their request
+   * is open (none can be opened on a final result). Returns how many.
+   */
+  releaseTraces(): number {
+    return this.prepare(
+      `DELETE FROM traces WHERE NOT EXISTS (SELECT 1 FROM jobs j WHERE j.request_id = traces.request_id AND j.state NOT IN ('done','failed','cancelled'))
+         AND NOT EXISTS (SELECT 1 FROM games g WHERE g.request_id = traces.request_id AND g.status = 'open')`,
+    ).run().changes
   }
 
   /** Records a game (once: a game id seen again changes nothing). */

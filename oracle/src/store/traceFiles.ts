@@ -1,66 +1,90 @@
-import { mkdirSync, readdirSync, rmSync } from 'node:fs'
-import { open, readFile, rename, rm } from 'node:fs/promises'
+import { mkdirSync, readdirSync } from 'node:fs'
+import { open, rm, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import { bytesToHex, type Hex } from 'viem'
-import { gameSide, MerkleTree, tensorBits, tensorLeaves, tensorSizes, type GameSide, type ParametersCommitment } from '../../../circuits/src/index.js'
+import { gameSide, tensorBits, tensorSizes, type GameSide, type ParametersCommitment, type TraceCommitment } from '../../../circuits/src/index.js'
 import type { QuantizedModel } from '../../../circuits/src/quantize/model.js'
 import { unpackValues, wordCount } from '../../../sdk/src/encoding/pack.js'
 import { TraceFileError } from '../errors/node.js'
 
 const MAGIC = new TextEncoder().encode('VDTRACE1')
 const HEADER_BYTES = MAGIC.length + 64
+const SEGMENT_SUFFIX = '.traces'
+
+/** Where a kept trace lies: a segment file under `<dataDir>/traces`, its offset and length. */
+export type TraceLocation = { file: string; offset: number; bytes: number }
 
 /**
- * The traces the node keeps until their results are final (docs/disputes.md, "The node"): one file
- * per (request, trace root) under `<dataDir>/traces`, holding the trace root, the output's root and
- * every tensor's packed words (the leaves their commitments are built from). Written to a temporary name, synced and
- * renamed, so a file under its final name is always whole; read back, the tensors must commit to
- * the roots stored with them.
+ * The traces the node keeps until their results are final (docs/disputes.md, "The node"), appended
+ * to segment files under `<dataDir>/traces` (a new one past `segmentBytes`, and at every start). A
+ * record holds the trace root, the output's root and every tensor's packed words (the leaves their
+ * commitments are built from); SQLite's `traces` table says where each one lies. One append per
+ * trace, no file per request: creating and removing a file per request cost the node more CPU than
+ * the rest of an attestation. A segment goes once no kept trace lies in it. Read back, the tensors
+ * must commit to the roots stored with them: a record cut short by a crash, or changed, is refused
+ * (`TraceFileError`), and the node runs the model again.
  */
 export class TraceFiles {
   readonly dir: string
+  private readonly segmentBytes: number
+  private current: { file: string; handle: Promise<FileHandle>; position: number } | undefined
+  private appends: Promise<unknown> = Promise.resolve()
+  private segments = 0
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, { segmentBytes = 64 * 1024 * 1024 }: { segmentBytes?: number } = {}) {
     this.dir = join(dataDir, 'traces')
+    this.segmentBytes = segmentBytes
     mkdirSync(this.dir, { recursive: true })
   }
 
-  /** The file name of a request's trace with `traceRoot`. */
-  fileOf(requestId: bigint, traceRoot: Hex): string {
-    return `${requestId}-${traceRoot.slice(2, 18)}.trace`
+  /** Appends a trace (its commitment's trees hold the packed words); resolves with where it lies once written. */
+  append(trace: TraceCommitment): Promise<TraceLocation> {
+    const data = Buffer.concat([MAGIC, hexBytes(trace.traceRoot), hexBytes(trace.outputRoot), ...trace.tensorTrees.map((tree) => tree.leafBytes)])
+    const appended = this.appends.then(async () => {
+      if (!this.current || (this.current.position > 0 && this.current.position + data.length > this.segmentBytes)) await this.rotate()
+      const segment = this.current!
+      const offset = segment.position
+      segment.position += data.length
+      await (await segment.handle).write(data, 0, data.length, offset)
+      return { file: segment.file, offset, bytes: data.length }
+    })
+    this.appends = appended.catch(() => undefined)
+    return appended
   }
 
-  /** Writes a trace (atomically); returns its file name and size in bytes. */
-  async write(requestId: bigint, traceRoot: Hex, model: QuantizedModel, tensors: readonly (readonly bigint[])[]): Promise<{ file: string; bytes: number }> {
-    const bits = tensorBits(model)
-    const leaves = tensors.map((tensor, t) => tensorLeaves(tensor, bits[t]!))
-    const parts = [MAGIC, hexBytes(traceRoot), hexBytes(new MerkleTree(leaves.at(-1)!).root), ...leaves]
-    const file = this.fileOf(requestId, traceRoot)
-    const temporary = join(this.dir, `.${file}.${process.pid}.tmp`)
-    const handle = await open(temporary, 'w')
-    let bytes = 0
+  /** The segment being appended to, if any (never removed while open). */
+  get currentFile(): string | undefined {
+    return this.current?.file
+  }
+
+  private async rotate(): Promise<void> {
+    const previous = this.current
+    const file = `${Date.now()}-${process.pid}-${this.segments++}${SEGMENT_SUFFIX}`
+    this.current = { file, handle: open(join(this.dir, file), 'a'), position: 0 }
+    if (previous) await (await previous.handle).close()
+  }
+
+  /** Reads a trace back as one side of a game, checking it against the roots stored with it. */
+  async read(location: TraceLocation, model: QuantizedModel, parameters: ParametersCommitment): Promise<GameSide> {
+    const path = join(this.dir, location.file)
+    const data = Buffer.alloc(location.bytes)
+    let read = 0
+    const handle = await open(path, 'r').catch((cause: NodeJS.ErrnoException) => {
+      throw new TraceFileError({ file: path, reason: cause.code === 'ENOENT' ? 'it does not exist' : cause.message })
+    })
     try {
-      for (const part of parts) bytes += (await handle.write(part)).bytesWritten
-      await handle.sync()
+      read = (await handle.read(data, 0, location.bytes, location.offset)).bytesRead
     } finally {
       await handle.close()
     }
-    await rename(temporary, join(this.dir, file))
-    return { file, bytes }
-  }
-
-  /** Reads a trace back as one side of a game, checking it against the root it was stored with. */
-  async read(file: string, model: QuantizedModel, parameters: ParametersCommitment): Promise<GameSide> {
-    const path = join(this.dir, file)
-    const data = await readFile(path).catch((cause: NodeJS.ErrnoException) => {
-      throw new TraceFileError({ file: path, reason: cause.code === 'ENOENT' ? 'it does not exist' : cause.message })
-    })
-    if (data.length < HEADER_BYTES || !MAGIC.every((b, i) => data[i] === b)) throw new TraceFileError({ file: path, reason: 'it is not a Veridict trace file' })
+    const where = `${path} at ${location.offset}`
+    if (read !== location.bytes) throw new TraceFileError({ file: where, reason: `it ends after ${read} of the trace's ${location.bytes} bytes` })
+    if (data.length < HEADER_BYTES || !MAGIC.every((b, i) => data[i] === b)) throw new TraceFileError({ file: where, reason: 'no Veridict trace starts there' })
     const stored = bytesToHex(data.subarray(MAGIC.length, MAGIC.length + 32))
     const storedOutput = bytesToHex(data.subarray(MAGIC.length + 32, HEADER_BYTES))
     const [sizes, bits] = [tensorSizes(model), tensorBits(model)]
     const expected = HEADER_BYTES + 32 * sizes.reduce((sum, count, t) => sum + wordCount(count, bits[t]!), 0)
-    if (data.length !== expected) throw new TraceFileError({ file: path, reason: `it has ${data.length} bytes, a trace of its model has ${expected}` })
+    if (data.length !== expected) throw new TraceFileError({ file: where, reason: `the trace has ${data.length} bytes, a trace of its model has ${expected}` })
     let offset = HEADER_BYTES
     const tensors = sizes.map((count, t) => {
       const words: bigint[] = []
@@ -68,24 +92,31 @@ export class TraceFiles {
       return unpackValues(words, count, bits[t]!)
     })
     const side = gameSide(model, tensors, parameters)
-    if (side.trace.traceRoot !== stored) throw new TraceFileError({ file: path, reason: `its tensors commit to ${side.trace.traceRoot}, it was stored as ${stored}` })
-    if (side.trace.outputRoot !== storedOutput) throw new TraceFileError({ file: path, reason: `its output commits to ${side.trace.outputRoot}, it was stored as ${storedOutput}` })
+    if (side.trace.traceRoot !== stored) throw new TraceFileError({ file: where, reason: `its tensors commit to ${side.trace.traceRoot}, it was stored as ${stored}` })
+    if (side.trace.outputRoot !== storedOutput) throw new TraceFileError({ file: where, reason: `its output commits to ${side.trace.outputRoot}, it was stored as ${storedOutput}` })
     return side
   }
 
-  async remove(file: string): Promise<void> {
-    await rm(join(this.dir, file), { force: true })
-  }
-
-  /** Removes files no stored trace names (a crash between writing a file and recording it), and temporaries. */
-  removeUnlisted(listed: ReadonlySet<string>): number {
+  /**
+   * Removes the segments no kept trace lies in (`live` names those that hold one), except the one
+   * being appended to; also anything else in the folder (a crash's leftovers). Returns how many.
+   */
+  async removeUnused(live: ReadonlySet<string>): Promise<number> {
     let removed = 0
     for (const name of readdirSync(this.dir)) {
-      if (listed.has(name)) continue
-      rmSync(join(this.dir, name), { force: true })
+      if (live.has(name) || name === this.current?.file) continue
+      await rm(join(this.dir, name), { force: true, recursive: true })
       removed++
     }
     return removed
+  }
+
+  /** Waits for the appends in flight, then closes the segment. */
+  async close(): Promise<void> {
+    await this.appends
+    const current = this.current
+    this.current = undefined
+    if (current) await (await current.handle).close()
   }
 }
 
