@@ -10,11 +10,13 @@
  *  - wall time from the challenge to the end, with anvil mining a block every --block-time seconds
  *    (default 1; each move waits for its receipt);
  *  - the honest node's cost of keeping a trace: the canonical run with every tensor kept against the
- *    plain run (median of 5 after a warm-up, same process), the trace commitment's time and the
- *    trace's size as packed words; and the model's parameter commitment (once per model, at compile).
+ *    plain run (median of 5 after a warm-up, same process), the trace commitment's time, the append
+ *    to the node's trace segment and the record's size; and the model's parameter commitment (once
+ *    per model, at compile).
  * `mlp5m` is a seeded 2048-2048-400-10 MLP (5,017,610 weights, He-normal, untrained). Prints a Markdown table.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createWalletClient, http, keccak256, parseEventLogs, stringToHex, type Hex, type TransactionReceipt } from 'viem'
@@ -44,6 +46,7 @@ import { anvilPrivateKeys } from '../../test/utils/anvil.js'
 import { signAttestationBatch } from '../src/attest/attestation.js'
 import { REPO_ROOT, startTestChain } from '../src/testing/harness.js'
 import { playTraceGame } from '../src/testing/playGame.js'
+import { TraceFiles } from '../src/store/traceFiles.js'
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { 'block-time': { type: 'string', default: '1' } } })
 const names = positionals.length ? positionals : ['lenet5', 'lenet5-avg', 'resnet', 'dwsep', 'transformer', 'credit-logreg', 'mlp5m']
@@ -133,7 +136,16 @@ try {
     t0 = performance.now()
     const honest: GameSide = { model, tensors, trace: traceCommitment(model, tensors), parameters }
     const commitMs = performance.now() - t0
-    const traceBytes = honest.trace.tensorTrees.reduce((sum, tree) => sum + 32 * tree.leafCount, 0)
+    // What the node adds per request to keep it: one append to its trace segment (median of 5).
+    const segments = new TraceFiles(await mkdtemp(join(tmpdir(), 'veridict-bench-traces-')))
+    const appends: number[] = []
+    let traceBytes = 0
+    for (let i = 0; i < 5; i++) {
+      const t = performance.now()
+      traceBytes = (await segments.append(honest.trace)).bytes
+      appends.push(performance.now() - t)
+    }
+    await segments.close()
 
     // The lie: the widest row's value, off by one, every later stage computed from it.
     let disputed = 0
@@ -196,6 +208,7 @@ try {
       'run + trace ms': median(traced).toFixed(2),
       'trace commit ms': commitMs.toFixed(1),
       'parameters commit s': parametersSeconds.toFixed(2),
+      'trace append ms': median(appends).toFixed(2),
       'trace KiB': (traceBytes / 1024).toFixed(1),
     })
     log(`${name}: overturned in ${rounds} rounds, ${all.length} transactions, ${seconds.toFixed(1)} s`)

@@ -63,10 +63,14 @@ export type TestChain = {
   stop: () => Promise<void>
 }
 
-/** A real anvil with the protocol deployed and Iris compiled, set up and registered. */
-export async function startTestChain({ challengeWindow = 6n, blockTime, anvilArgs }: { challengeWindow?: bigint; blockTime?: number; anvilArgs?: string[] } = {}): Promise<TestChain> {
+/**
+ * A real anvil with the protocol deployed and Iris compiled, set up and registered. Unbonding
+ * defaults to 10 windows; a trace game's move period is what unbonding leaves after the window,
+ * over 16 moves.
+ */
+export async function startTestChain({ challengeWindow = 6n, unbondingPeriod = challengeWindow * 10n, blockTime, anvilArgs }: { challengeWindow?: bigint; unbondingPeriod?: bigint; blockTime?: number; anvilArgs?: string[] } = {}): Promise<TestChain> {
   const [anvil, iris] = await Promise.all([startAnvil({ blockTime, args: anvilArgs }), compileIris()])
-  const deployment = await deployVeridict({ rpcUrl: anvil.rpcUrl, challengeWindow, unbondingPeriod: challengeWindow * 10n, roundBlocks: 4n, minStake: parseEther('1') })
+  const deployment = await deployVeridict({ rpcUrl: anvil.rpcUrl, challengeWindow, unbondingPeriod, roundBlocks: 4n, minStake: parseEther('1') })
   const chain = defineChain({ id: anvil.chainId, name: 'anvil', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [anvil.rpcUrl] } } })
   const client = createPublicClient({ chain, transport: http(anvil.rpcUrl), pollingInterval: 50 })
   const wallet = (index: number) => createWalletClient({ account: privateKeyToAccount(anvilPrivateKeys[index]!), chain, transport: http(anvil.rpcUrl) })
