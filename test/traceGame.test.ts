@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest'
 import { continueTrace, ensureCompiledModel, GAME_PHASES, gameSide, loadCompiledModel, quantizeInput, runTrace, stepArgs, type GameSide } from '../circuits/src/index.js'
 import { signAttestationBatch } from '../oracle/src/attest/attestation.js'
 import { REPO_ROOT, startTestChain, type TestChain } from '../oracle/src/testing/harness.js'
-import { playTraceGame } from '../oracle/src/testing/playGame.js'
+import { challengeAndPlay } from '../oracle/src/testing/playGame.js'
 import { inferenceOracleAbi } from '../sdk/src/abi/inferenceOracleAbi.js'
 import { operatorStakingAbi } from '../sdk/src/abi/operatorStakingAbi.js'
 import { traceDisputesAbi } from '../sdk/src/abi/traceDisputesAbi.js'
@@ -96,26 +96,18 @@ test('a lying attestation of a model without a circuit is bisected to one value 
   const seen: VeridictDispute[] = []
   const unwatch = await watchDisputes(veridict, { requestIds: [request.id], onDispute: (d) => seen.push(d) })
 
-  // The honest challenger, account 4, posts its trace root and output with the bond.
+  // The honest challenger, account 4, posts its trace root and output with the bond ...
+  // ... and challenges: the liars defend (account 3), the challenger answers (account 4), with the moves a node makes.
   const bond = await chain.client.readContract({ address: games, abi: traceDisputesAbi, functionName: 'BOND' })
-  const moves: { move: string; gas: bigint }[] = []
-  const started = await send(4, { address: games, abi: traceDisputesAbi, functionName: 'challenge', args: [request, record, outputWords(liar), honest.trace.traceRoot, outputWords(honest)], value: bond } as never)
-  moves.push({ move: 'challenge', gas: started.gasUsed })
-  const gameId = parseEventLogs({ abi: traceDisputesAbi, eventName: 'GameStarted', logs: started.logs })[0]!.args.gameId
-
-  // Play to the end with the moves a node makes: the liars defend (account 3), the challenger answers (account 4).
-  const played = await playTraceGame({
+  const { gameId, challenge: started, moves: played } = await challengeAndPlay({
     client: chain.client,
     games,
-    gameId,
     request,
     attested: record,
     inputWords,
-    sides: {
-      defender: { side: liar, send: (call) => send(3, { address: games, abi: traceDisputesAbi, ...call } as never) },
-      challenger: { side: honest, send: (call) => send(4, { address: games, abi: traceDisputesAbi, ...call } as never) },
-    },
+    sides: { defender: { side: liar, wallet: wallet(3) }, challenger: { side: honest, wallet: wallet(4) } },
   })
+  const moves = [{ move: 'challenge', gas: started.gasUsed }]
   moves.push(...played.map((m) => ({ move: m.move === 'reveal' ? `reveal ${m.phase} (${m.role}, level ${m.level})` : m.move, gas: m.gas })))
   console.table(moves.map((m) => ({ move: m.move, gas: Number(m.gas) })))
   // The descent located conv1's output (tensor 1), and the one step recomputed the value that was changed.

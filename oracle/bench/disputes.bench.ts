@@ -45,7 +45,7 @@ import { requestOptions } from '../../sdk/src/utils/requestState.js'
 import { anvilPrivateKeys } from '../../test/utils/anvil.js'
 import { signAttestationBatch } from '../src/attest/attestation.js'
 import { REPO_ROOT, startTestChain } from '../src/testing/harness.js'
-import { playTraceGame } from '../src/testing/playGame.js'
+import { challengeAndPlay } from '../src/testing/playGame.js'
 import { TraceFiles } from '../src/store/traceFiles.js'
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { 'block-time': { type: 'string', default: '1' } } })
@@ -99,7 +99,6 @@ async function operatorPair(name: string): Promise<Hex[]> {
   return keys
 }
 const { inferenceOracle: oracle, traceDisputes: games } = chain.deployment.contracts
-const bond = await chain.client.readContract({ address: games, abi: traceDisputesAbi, functionName: 'BOND' })
 const rows: Record<string, string | number>[] = []
 
 try {
@@ -169,20 +168,14 @@ try {
     const { record } = parseEventLogs({ abi: inferenceOracleAbi, eventName: 'AttestationSubmitted', logs: submitted.logs })[0]!.args
 
     const started = performance.now()
-    const challenged = await send(4, { address: games, abi: traceDisputesAbi, functionName: 'challenge', args: [request, record, outputWords(liar), honest.trace.traceRoot, outputWords(honest)], value: bond } as never)
-    const gameId = parseEventLogs({ abi: traceDisputesAbi, eventName: 'GameStarted', logs: challenged.logs })[0]!.args.gameId
-    // Both sides with the moves a node makes (nextMove); the one step may need more than an estimate's default cap.
-    const played = await playTraceGame({
+    // The honest challenger against the liars, both with the moves a node makes (nextMove).
+    const { gameId, challenge: challenged, moves: played } = await challengeAndPlay({
       client: chain.client as never,
       games,
-      gameId,
       request,
       attested: record,
       inputWords,
-      sides: {
-        defender: { side: liar, send: (call) => send(3, { address: games, abi: traceDisputesAbi, ...call } as never) },
-        challenger: { side: honest, send: (call) => send(4, { address: games, abi: traceDisputesAbi, ...call, ...(call.functionName === 'step' ? { gas: 15_000_000n } : {}) } as never) },
-      },
+      sides: { defender: { side: liar, wallet: wallet(3) }, challenger: { side: honest, wallet: wallet(4) } },
     })
     const gas: Record<string, bigint[]> = { challenge: [challenged.gasUsed], reveal: [], openTensor: [], step: [], resolveInput: [] }
     for (const move of played) (gas[move.move] ??= []).push(move.gas)
