@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity ^0.8.20;
 
 import {IInferenceConsumer} from "./interfaces/IInferenceConsumer.sol";
 import {IInferenceOracle} from "./interfaces/IInferenceOracle.sol";
@@ -14,6 +14,8 @@ import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 ///         user as the oracle's `payer`: the oracle credits refunds (an expired payment, unused
 ///         callback gas, the fee of an overturned attestation and a share of its slash) to the user
 ///         directly, who withdraws them from the oracle; nothing is left stranded in the consumer.
+///         `_quoteFee` says what a request costs; `_withdrawRefunds` takes out what the oracle
+///         credited the consumer itself.
 abstract contract InferenceConsumer is IInferenceConsumer {
     /// @notice What a consumer demands of a proved model's setup before acting on its results.
     /// @param minContributions Least Groth16 phase-2 contributions (one honest contributor makes it sound).
@@ -89,6 +91,27 @@ abstract contract InferenceConsumer is IInferenceConsumer {
         options.payer = payer;
         requestId = ORACLE.requestInference{value: payment}(modelId, inputWords, options);
         _pending[requestId] = true;
+    }
+
+    /// @dev What a request for `modelId` with `options` must pay: the model's current fee plus the
+    ///      callback's prepaid gas (callbackGasLimit * callbackGasPrice, of which the unused part is
+    ///      refunded to the payer). The owner may change the fee at any time: quote at request time.
+    function _quoteFee(bytes32 modelId, IInferenceOracle.RequestOptions memory options)
+        internal
+        view
+        returns (uint256)
+    {
+        return uint256(ORACLE.REGISTRY().getModelTerms(modelId).fee)
+            + uint256(options.callbackGasLimit) * options.callbackGasPrice;
+    }
+
+    /// @dev Withdraws what the oracle credited this contract (refunds of requests where this
+    ///      contract was the payer, rewards of proofs it delivered) to `to`; returns the amount (0 when
+    ///      there was nothing, without reverting). Requests made for a user (`payer` = the user, as
+    ///      `_requestInference` does) are credited to that user instead, who withdraws from the oracle.
+    function _withdrawRefunds(address payable to) internal returns (uint256 amount) {
+        amount = ORACLE.balanceOf(address(this));
+        if (amount != 0) ORACLE.withdraw(to);
     }
 
     /// @dev Reverts UntrustedModelSetup unless `modelId`'s setup meets `requirement`. The registry never

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity ^0.8.28;
 
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 import {IProofVerifier} from "./interfaces/IProofVerifier.sol";

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity ^0.8.28;
 
 import {IInferenceOracle} from "../interfaces/IInferenceOracle.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity ^0.8.28;
 
 /// @title TraceMerkle
 /// @notice disputes.md's Merkle trees: the leaves L_0 .. L_{n-1} (n >= 1) padded with bytes32(0) to

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity ^0.8.20;
 
 import {InferenceConsumer} from "../InferenceConsumer.sol";
 import {IInferenceOracle} from "../interfaces/IInferenceOracle.sol";
@@ -55,7 +55,23 @@ contract DigitConsumer is InferenceConsumer {
         payable
         returns (uint256 requestId)
     {
-        IInferenceOracle.RequestOptions memory options = IInferenceOracle.RequestOptions({
+        requestId = _requestInference(MODEL_ID, imageWords, _options(deadline, callbackGasPrice), msg.value, msg.sender);
+        requesterOf[requestId] = msg.sender;
+        emit DigitRequested(requestId, msg.sender);
+    }
+
+    /// @notice What `classify` must be sent now with this callback gas price: the model's fee plus the
+    ///         prepaid callback gas (what the callback does not use comes back to the caller).
+    function quote(uint64 callbackGasPrice) external view returns (uint256) {
+        return _quoteFee(MODEL_ID, _options(0, callbackGasPrice));
+    }
+
+    function _options(uint64 deadline, uint64 callbackGasPrice)
+        private
+        view
+        returns (IInferenceOracle.RequestOptions memory)
+    {
+        return IInferenceOracle.RequestOptions({
             mode: MODE,
             quorum: QUORUM,
             callback: address(this),
@@ -65,12 +81,8 @@ contract DigitConsumer is InferenceConsumer {
             valueAtRisk: 0,
             payer: msg.sender
         });
-        requestId = _requestInference(MODEL_ID, imageWords, options, msg.value, msg.sender);
-        requesterOf[requestId] = msg.sender;
-        emit DigitRequested(requestId, msg.sender);
     }
 
-    /// @notice The digit classified for `requestId`, and whether it is known yet.
     function digitOf(uint256 requestId) external view returns (bool known, uint8 digit) {
         uint8 stored = _digits[requestId];
         return (stored != 0, stored == 0 ? 0 : stored - 1);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity ^0.8.20;
 
 /// @title IInferenceConsumer
 /// @notice The hook a request's callback contract implements. The oracle calls it once per

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity ^0.8.20;
 
 /// @title IOneStep
 /// @notice The one step of a trace dispute (disputes.md): recomputes one output value of one stage

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity ^0.8.20;
 
 /// @title IOperatorStaking
 /// @notice ETH stakes of the operators who sign attestations, the stake each signature locks, and

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity ^0.8.20;
 
 /// @title IProofVerifier
 /// @notice One verifier per proof system. A model's verification key lives in the registry as

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity ^0.8.28;
 
 /// @title Bn254
 /// @notice The curve the verifiers work on (bn128 in snarkjs, alt_bn128 in the EVM precompiles):

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity ^0.8.28;
 
 /// @title KnownCeremonies
 /// @notice The public powers-of-tau files a setup can build on without trusting its registrant

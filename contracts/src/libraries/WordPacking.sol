@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity ^0.8.20;
 
 /// @title WordPacking
 /// @notice design.md's packing of quantized tensors into uint256 words: a value q of b bits is

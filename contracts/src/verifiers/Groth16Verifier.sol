@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity ^0.8.28;
 
 import {IProofVerifier} from "../interfaces/IProofVerifier.sol";
 import {Bn254} from "../libraries/Bn254.sol";

@@ -417,6 +417,25 @@ export const digitConsumerAbi = [
   },
   {
     "type": "function",
+    "name": "quote",
+    "inputs": [
+      {
+        "name": "callbackGasPrice",
+        "type": "uint64",
+        "internalType": "uint64"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "requesterOf",
     "inputs": [
       {
