@@ -11,7 +11,7 @@ test('auto and cuda fall back to the CPU provider with one log line when CUDA is
   const first = await createSession(model, 'auto', logger)
   const second = await createSession(model, 'cuda', logger)
   expect([first.provider, second.provider]).toEqual(['cpu', 'cpu'])
-  expect(lines.map((l) => l.msg)).toEqual(['CUDA execution provider not available, using CPU (install onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12 on a GPU host)'])
+  expect(lines.map((l) => l.msg)).toEqual(['CUDA execution provider not available, using CPU (on a GPU host: ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js)'])
   const output = await first.session.run({ [first.session.inputNames[0]!]: new (await import('onnxruntime-node')).Tensor('float32', Float32Array.of(5.1, 3.5, 1.4, 0.2), [1, 4]) })
   expect(output[first.session.outputNames[0]!]!.data).toHaveLength(3)
 })
