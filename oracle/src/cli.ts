@@ -1,19 +1,13 @@
-#!/usr/bin/env -S npx tsx
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { createPublicClient, createWalletClient, defineChain, http, parseEther } from 'viem'
-import { privateKeyToAccount } from 'viem/accounts'
-import { inferenceOracleAbi } from '../../sdk/src/abi/inferenceOracleAbi.js'
-import { describeSetup } from '../../sdk/src/model/modelSetup.js'
-import { runOperatorAction, type OperatorAction } from './chain/operatorActions.js'
-import { registerModel } from './chain/registerModel.js'
-import { loadConfig } from './config/loadConfig.js'
 import { BaseError } from './errors/base.js'
-import { createLogger } from './logger.js'
-import { startNode } from './node/startNode.js'
-import { runCompilerCli } from '../../circuits/src/cli.js'
+
+// Only what --help and --version need is loaded up front: viem, the node and the compiler are
+// imported by the command that uses them, so `veridict --help` answers in about half a second.
 
 const usage = `veridict: the Veridict model compiler and oracle node
 
+  veridict --version | --help
   veridict compile | setup | ceremony | prove | verify | run ...   the model compiler (veridict compile --help)
   veridict node start [--config node.json] [flags]
   veridict operator register --stake <eth>
@@ -58,7 +52,13 @@ const flagOptions = {
   'metadata-uri': { type: 'string' },
   'allow-insecure-setup': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
 } as const
+
+/** The CLI's version: the @veridict/oracle package's. */
+function version(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version
+}
 
 const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
 const configFlags = ['rpc-url', 'chain-id', 'deployment', 'oracle', 'models-dir', 'data-dir', 'min-fee', 'prover-concurrency', 'confirmations', 'http-port', 'http-host', 'execution-provider', 'poll-interval-ms', 'log-level']
@@ -68,15 +68,33 @@ const COMPILER_COMMANDS = new Set(['compile', 'setup', 'ceremony', 'prove', 'ver
 async function main(): Promise<void> {
   const first = process.argv[2]
   if (first && COMPILER_COMMANDS.has(first)) {
+    const { runCompilerCli } = await import('../../circuits/src/cli.js')
     // snarkjs keeps curve worker threads alive: exit explicitly.
     process.exit(await runCompilerCli(process.argv.slice(2)))
   }
   const { values, positionals } = parseArgs({ options: flagOptions, allowPositionals: true })
   const [group, command] = positionals
+  if (values.version) {
+    console.log(`veridict ${version()}`)
+    return
+  }
   if (values.help || !group) {
     console.log(usage)
     return
   }
+  const known: Record<string, string[]> = { node: ['start'], operator: ['register', 'stake', 'unstake', 'withdraw'], model: ['register'] }
+  if (!known[group]?.includes(command ?? '')) throw new BaseError(`Unknown command "${positionals.join(' ')}".`, { details: 'veridict --help lists the commands.' })
+  const [{ createPublicClient, createWalletClient, defineChain, http, parseEther }, { privateKeyToAccount }, { inferenceOracleAbi }, { describeSetup }, { runOperatorAction }, { registerModel }, { loadConfig }, { createLogger }, { startNode }] = await Promise.all([
+    import('viem'),
+    import('viem/accounts'),
+    import('../../sdk/src/abi/inferenceOracleAbi.js'),
+    import('../../sdk/src/model/modelSetup.js'),
+    import('./chain/operatorActions.js'),
+    import('./chain/registerModel.js'),
+    import('./config/loadConfig.js'),
+    import('./logger.js'),
+    import('./node/startNode.js'),
+  ])
   const flags: Record<string, unknown> = Object.fromEntries(configFlags.filter((f) => values[f as keyof typeof values] !== undefined).map((f) => [camel(f), values[f as keyof typeof values]]))
   if (values.modes) flags.modes = values.modes.split(',')
   if (values.peers) flags.peers = values.peers.split(',').filter(Boolean)
@@ -122,7 +140,7 @@ async function main(): Promise<void> {
       if (v === undefined) throw new BaseError(`operator ${command} needs --${name} <eth>.`)
       return parseEther(v)
     }
-    const action: OperatorAction =
+    const action: import('./chain/operatorActions.js').OperatorAction =
       command === 'register'
         ? { action: 'register', stake: eth(values.stake, 'stake') }
         : command === 'stake'
