@@ -25,7 +25,7 @@ describe('resilience', () => {
     const dir = mkdtempSync(join(tmpdir(), 'veridict-crash-'))
     const file = join(dir, 'node.json')
     writeFileSync(file, JSON.stringify({ ...nodeConfig(chain, { httpPort: port, modes: ['zk'], logLevel: 'info' }), dataDir: join(dir, 'data') }))
-    const start = () => spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'oracle/src/cli.ts'), 'node', 'start', '--config', file], { cwd: REPO_ROOT, env: { ...process.env, VERIDICT_OPERATOR_KEY: anvilPrivateKeys[1] }, stdio: ['ignore', 'ignore', 'pipe'], detached: true })
+    const start = () => spawn(process.execPath, [join(REPO_ROOT, 'oracle/bin/veridict.mjs'), 'node', 'start', '--config', file], { cwd: REPO_ROOT, env: { ...process.env, VERIDICT_OPERATOR_KEY: anvilPrivateKeys[1] }, stdio: ['ignore', 'ignore', 'pipe'], detached: true })
     const killGroup = (child: ChildProcess, signal: NodeJS.Signals) => {
       try {
         process.kill(-child.pid!, signal)

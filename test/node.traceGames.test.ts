@@ -94,7 +94,7 @@ describe('trace games between nodes', () => {
     const log = () => readFileSync(logFile, 'utf8')
     const start = () => {
       const out = openSync(logFile, 'a')
-      const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'oracle/src/cli.ts'), 'node', 'start', '--config', file], { cwd: REPO_ROOT, env: { ...process.env, VERIDICT_OPERATOR_KEY: anvilPrivateKeys[2] }, stdio: ['ignore', out, out], detached: true })
+      const child = spawn(process.execPath, [join(REPO_ROOT, 'oracle/bin/veridict.mjs'), 'node', 'start', '--config', file], { cwd: REPO_ROOT, env: { ...process.env, VERIDICT_OPERATOR_KEY: anvilPrivateKeys[2] }, stdio: ['ignore', out, out], detached: true })
       closeSync(out)
       children.push(child)
       return child

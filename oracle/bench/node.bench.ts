@@ -302,7 +302,7 @@ async function spawnNode(config: NodeConfigInput, keyIndex: number): Promise<{ s
   const log = openSync(join(config.dataDir!, 'node.log'), 'a')
   // BENCH_CPU_PROF=1 writes each node's V8 CPU profile next to its log (open it in Chrome's DevTools).
   const profile = process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', '--cpu-prof-dir', config.dataDir!] : []
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(REPO_ROOT, 'oracle/src/cli.ts'), 'node', 'start', '--config', file], {
+  const child = spawn(process.execPath, [...profile, join(REPO_ROOT, 'oracle/bin/veridict.mjs'), 'node', 'start', '--config', file], {
     cwd: REPO_ROOT,
     env: { ...process.env, VERIDICT_OPERATOR_KEY: anvilPrivateKeys[keyIndex]! },
     stdio: ['ignore', log, log],
