@@ -60,10 +60,11 @@ export async function verifyResultOffchain(client: VeridictClient, { result, vke
   if (signals.length !== key.nPublic) return { kind: 'proof', valid: false, reason: `the key takes ${key.nPublic} public signals, the result has ${signals.length}` }
   let valid: boolean
   try {
-    valid =
+    valid = await usingCurve(() =>
       key.protocol === 'plonk'
-        ? await snarkjs.plonk.verify(key as never, signals, decodePlonkProof(fulfilment.proof) as never, silentLogger)
-        : await snarkjs.groth16.verify(key as never, signals, fromProofBytes(fulfilment.proof) as never, silentLogger)
+        ? snarkjs.plonk.verify(key as never, signals, decodePlonkProof(fulfilment.proof!) as never, silentLogger)
+        : snarkjs.groth16.verify(key as never, signals, fromProofBytes(fulfilment.proof!) as never, silentLogger),
+    )
   } catch (error) {
     return { kind: 'proof', valid: false, reason: `the proof bytes are not a ${key.protocol} proof: ${(error as Error).message.split('\n')[0]}` }
   }
@@ -71,6 +72,26 @@ export async function verifyResultOffchain(client: VeridictClient, { result, vke
 }
 
 const silentLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
+
+/** ffjavascript's cached BN254 curve, whose worker threads keep a process alive until terminated. */
+type CurveHolder = { curve_bn128?: { terminate(): Promise<void> } | null }
+let verifying = 0
+let ownCurve = false
+
+/**
+ * Runs a verification, then stops the curve's worker threads once no verification is running, if a
+ * verification started them: a script that verifies a result then ends by itself. A curve the
+ * process already had (a prover's) is left running.
+ */
+async function usingCurve<T>(verify: () => Promise<T>): Promise<T> {
+  const holder = globalThis as CurveHolder
+  if (verifying++ === 0) ownCurve = !holder.curve_bn128
+  try {
+    return await verify()
+  } finally {
+    if (--verifying === 0 && ownCurve) await holder.curve_bn128?.terminate()
+  }
+}
 
 /** The oracle's proof bytes back in snarkjs's form (pi_b's pairs swapped back). */
 function fromProofBytes(bytes: Hex): Groth16Proof {
