@@ -546,7 +546,7 @@ export class OracleNode {
       .then((location) => {
         if (this.store.db.open) this.store.addTrace({ requestId, traceRoot: trace.traceRoot, outputHash, ...location })
       })
-      .catch((error: unknown) => this.logger.error({ requestId, err: (error as Error).message }, 'keeping the trace failed: a game on it would run the model again'))
+      .catch((error: unknown) => this.logger[this.stopping ? 'debug' : 'error']({ requestId, err: (error as Error).message }, 'keeping the trace failed: a game on it would run the model again'))
       .finally(() => this.traceWrites.delete(write))
     this.traceWrites.add(write)
   }

@@ -68,6 +68,7 @@ test('kept traces read back as the same game sides; a changed, cut or misplaced 
   expect(store.getGame(1n)).toMatchObject({ status: 'over', attestersLost: true, reason: 'one step' })
   expect(store.releaseTraces()).toBe(1)
   await traces.close()
+  await expect(traces.append(runs[0]!.commitment)).rejects.toThrow(/the trace store is closed/)
   expect(await traces.removeUnused(store.traceFiles())).toBe(2)
   expect(readdirSync(traces.dir)).toEqual([])
   store.close()

@@ -30,6 +30,7 @@ export class TraceFiles {
   private current: { file: string; handle: Promise<FileHandle>; position: number } | undefined
   private appends: Promise<unknown> = Promise.resolve()
   private segments = 0
+  private closed = false
 
   constructor(dataDir: string, { segmentBytes = 64 * 1024 * 1024 }: { segmentBytes?: number } = {}) {
     this.dir = join(dataDir, 'traces')
@@ -41,6 +42,7 @@ export class TraceFiles {
   append(trace: TraceCommitment): Promise<TraceLocation> {
     const data = Buffer.concat([MAGIC, hexBytes(trace.traceRoot), hexBytes(trace.outputRoot), ...trace.tensorTrees.map((tree) => tree.leafBytes)])
     const appended = this.appends.then(async () => {
+      if (this.closed) throw new TraceFileError({ file: this.dir, reason: 'the trace store is closed (the node is stopping)' })
       if (!this.current || (this.current.position > 0 && this.current.position + data.length > this.segmentBytes)) await this.rotate()
       const segment = this.current!
       const offset = segment.position
@@ -111,8 +113,9 @@ export class TraceFiles {
     return removed
   }
 
-  /** Waits for the appends in flight, then closes the segment. */
+  /** Waits for the appends in flight, then closes the segment; later appends are refused. */
   async close(): Promise<void> {
+    this.closed = true
     await this.appends
     const current = this.current
     this.current = undefined
