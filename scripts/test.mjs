@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// `npm test`: the typecheck, vitest and forge test, the first and the last alongside vitest. Most
+// end-to-end test files spend their time waiting for anvil's blocks and challenge windows, so
+// compiling the contracts (solc-js, about two minutes from a clean clone) and typechecking meanwhile
+// shortens the whole run. vitest's output streams; the typecheck's and forge's are printed whole
+// when vitest ends, each with its own summary line. Fails if any of the three fails.
+import { spawn } from 'node:child_process'
+
+/** Runs a command; `stream` passes its output through as it comes, else it is kept for the end. */
+function run(name, command, args, { stream = false } = {}) {
+  const child = spawn(command, args, { stdio: ['ignore', stream ? 'inherit' : 'pipe', stream ? 'inherit' : 'pipe'] })
+  let output = ''
+  if (!stream) for (const s of [child.stdout, child.stderr]) s.on('data', (chunk) => (output += chunk))
+  return new Promise((resolve) => child.on('close', (code) => resolve({ name, code: code ?? 1, output })))
+}
+
+const bin = (name) => new URL(`../node_modules/.bin/${name}`, import.meta.url).pathname
+const background = [run('typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']), run('forge test', process.execPath, [new URL('./forgeTest.mjs', import.meta.url).pathname])]
+const vitest = await run('vitest', bin('vitest'), ['run'], { stream: true })
+const results = [vitest]
+for (const done of background) {
+  const result = await done
+  results.push(result)
+  process.stdout.write(`\n> ${result.name}\n${result.output}`)
+}
+const failed = results.filter((r) => r.code !== 0)
+for (const r of failed) console.error(`npm test: ${r.name} failed (exit ${r.code})`)
+process.exit(failed.length ? 1 : 0)
