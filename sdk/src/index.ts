@@ -98,6 +98,7 @@ export type {
 export type { NumberTensor } from './utils/tensor.js'
 
 export { BaseError, type BaseErrorParameters } from './errors/base.js'
+export { version } from './version.js'
 export { InvalidBitWidthError, ValueOutOfRangeError, WordCountMismatchError, WordOutOfRangeError } from './errors/encoding.js'
 export { InputOutOfRangeError, InputShapeMismatchError } from './errors/input.js'
 export { ManifestMismatchError, ManifestNotFoundError, ModelNotFoundError, ModelNotRequestableError, UntrustedSetupError } from './errors/model.js'
