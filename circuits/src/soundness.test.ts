@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
-import { packValues } from '../../sdk/src/encoding/pack.js'
+import { packValues } from '@veridict/sdk'
 import { compileCircom, type CompileCircomReturnType } from './circuit/compileCircom.js'
 import { calculateWitness, failingConstraints, readR1cs, readSymbols, type R1cs } from './circuit/r1cs.js'
 import { testDir } from './testing/opHarness.js'

@@ -48,7 +48,7 @@ export { withdraw, type WithdrawParameters, type WithdrawReturnType } from './ac
 export { fulfillWithProof, type FulfillWithProofParameters, type FulfillWithProofReturnType } from './actions/fulfillWithProof.js'
 export { disputeWithProof, type DisputeWithProofParameters, type DisputeWithProofReturnType } from './actions/disputeWithProof.js'
 
-export { packValues, packedWordBytes, unpackValues, unpackValuesToNumbers, valuesPerWord, wordCount, WORD_PAYLOAD_BITS } from './encoding/pack.js'
+export { LITTLE_ENDIAN, packValues, packedWordBytes, unpackValues, unpackValuesToNumbers, valuesPerWord, wordCount, WORD_PAYLOAD_BITS } from './encoding/pack.js'
 export { hashWords } from './encoding/hashWords.js'
 export { encodeGroth16Proof, toSolidityGroth16Proof } from './encoding/encodeGroth16Proof.js'
 export { encodeProof, type AnyProof } from './encoding/encodeProof.js'

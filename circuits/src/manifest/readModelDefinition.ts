@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { keccak256, type Hex } from 'viem'
-import { computeDefinitionHash, EMPTY_SETUP_RECORD, type ModelDefinition } from '../../../sdk/src/encoding/modelDefinition.js'
-import { encodeVerificationKey, type VerificationKey } from '../../../sdk/src/encoding/verificationKey.js'
+import { computeDefinitionHash, EMPTY_SETUP_RECORD, encodeVerificationKey, type ModelDefinition, type VerificationKey } from '@veridict/sdk'
 import { ManifestError } from '../errors/artifacts.js'
 import { readManifest, type ModelManifest } from './manifest.js'
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import type { Groth16Proof, PlonkProof, PublicSignals } from 'snarkjs'
 import type { Address } from 'viem'
-import { packValues, unpackValues } from '../../../sdk/src/encoding/pack.js'
+import { packValues, unpackValues } from '@veridict/sdk'
 import { BENEFICIARY_SIGNAL, circuitInput, parseBeneficiary, publicSignals } from '../circuit/publicSignals.js'
 import { ModelNotSetUpError, ModelWithoutBeneficiaryError, ProofError } from '../errors/artifacts.js'
 import { quantizeInput, runReference } from '../reference/runReference.js'

@@ -11,7 +11,7 @@ import { seededRandom } from '../testing/opHarness.js'
 import { createCanonicalExecutor } from './canonicalExecutor.js'
 import { buildIntegerGraph } from './integerGraph.js'
 import { quantizeInput, runReference, runTrace } from './runReference.js'
-import { packValues } from '../../../sdk/src/encoding/pack.js'
+import { packValues } from '@veridict/sdk'
 
 const bundled = async (name: string) => {
   const bytes = await readFile(join(REPO_ROOT, 'circuits', 'models', `${name}.onnx`))

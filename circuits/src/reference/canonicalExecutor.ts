@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node'
 import type { QuantizedModel } from '../quantize/model.js'
 import { openModelSession } from '../onnx/session.js'
-import { LITTLE_ENDIAN, packValues, packedWordBytes, unpackValues, unpackValuesToNumbers } from '../../../sdk/src/encoding/pack.js'
+import { LITTLE_ENDIAN, packValues, packedWordBytes, unpackValues, unpackValuesToNumbers } from '@veridict/sdk'
 import { buildIntegerGraph, type IntegerGraphInput, type IntegerGraphPrecision } from './integerGraph.js'
 import { runReference, runTrace } from './runReference.js'
 import { InputShapeError, QuantizedInputOutOfRangeError } from '../errors/reference.js'

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { packValues } from '../../../sdk/src/encoding/pack.js'
+import { packValues } from '@veridict/sdk'
 import { rowsFromLists } from '../ir/stages.js'
 import type { QuantizedModel, QuantizedStage } from '../quantize/model.js'
 import { seededRandom } from '../testing/opHarness.js'

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, test } from 'vitest'
-import { packValues } from '../../../sdk/src/encoding/pack.js'
+import { packValues } from '@veridict/sdk'
 import { rowsFromLists } from '../ir/stages.js'
 import type { QuantizedModel, QuantizedStage } from '../quantize/model.js'
 import { seededRandom } from '../testing/opHarness.js'

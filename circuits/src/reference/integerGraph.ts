@@ -1,6 +1,6 @@
 import { buildModel, type InitializerInit, type NodeInit } from '../onnx/buildModel.js'
 import { stageInputs } from '../ir/stages.js'
-import { valuesPerWord, wordCount } from '../../../sdk/src/encoding/pack.js'
+import { valuesPerWord, wordCount } from '@veridict/sdk'
 import type { QuantizedModel } from '../quantize/model.js'
 import { stageModule } from '../stages/index.js'
 import { CAST_TO, EXACT_LIMIT, type FloatType, type GraphTensor } from './integerGraphContext.js'
