@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,6 +8,7 @@ import type { RunningNode } from '../oracle/src/node/startNode.js'
 import { REPO_ROOT, eventsOf, freePort, nodeConfig, startTestChain, startTestNode, statusOf, waitFor, type TestChain } from '../oracle/src/testing/harness.js'
 import { TcpProxy } from '../oracle/src/testing/tcpProxy.js'
 import { anvilPrivateKeys } from './utils/anvil.js'
+import { exited, killGroup } from './utils/processes.js'
 
 describe('resilience', () => {
   let chain: TestChain
@@ -26,14 +27,6 @@ describe('resilience', () => {
     const file = join(dir, 'node.json')
     writeFileSync(file, JSON.stringify({ ...nodeConfig(chain, { httpPort: port, modes: ['zk'], logLevel: 'info' }), dataDir: join(dir, 'data') }))
     const start = () => spawn(process.execPath, [join(REPO_ROOT, 'oracle/bin/veridict.mjs'), 'node', 'start', '--config', file], { cwd: REPO_ROOT, env: { ...process.env, VERIDICT_OPERATOR_KEY: anvilPrivateKeys[1] }, stdio: ['ignore', 'ignore', 'pipe'], detached: true })
-    const killGroup = (child: ChildProcess, signal: NodeJS.Signals) => {
-      try {
-        process.kill(-child.pid!, signal)
-      } catch {
-        // already gone
-      }
-    }
-    const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())))
     const stateOf = async (requestId: bigint) => {
       const response = await fetch(`http://127.0.0.1:${port}/v1/requests/${requestId}`)
       return response.ok ? ((await response.json()) as { state: string }).state : undefined

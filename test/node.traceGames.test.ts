@@ -14,6 +14,7 @@ import { REPO_ROOT, eventsOf, freePort, nodeConfig, startTestChain, startTestNod
 import { operatorStakingAbi } from '../sdk/src/abi/operatorStakingAbi.js'
 import { traceDisputesAbi } from '../sdk/src/abi/traceDisputesAbi.js'
 import { anvilPrivateKeys } from './utils/anvil.js'
+import { exited, killGroup } from './utils/processes.js'
 
 /**
  * Trace games played by running nodes (docs/disputes.md) on anvil with the real contracts, over
@@ -60,14 +61,6 @@ describe('trace games between nodes', () => {
     await Promise.all(chains.map((c) => c.stop()))
   })
 
-  const killGroup = (child: ChildProcess, signal: NodeJS.Signals) => {
-    try {
-      process.kill(-child.pid!, signal)
-    } catch {
-      // already gone
-    }
-  }
-  const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())))
   const games = () => chain.deployment.contracts.traceDisputes
   const gamesOn = async (requestId: bigint) => chain.client.getContractEvents({ address: games(), abi: traceDisputesAbi, eventName: 'GameStarted', args: { requestId }, fromBlock: 0n, strict: true })
   const resolved = async (gameId: bigint) => (await chain.client.getContractEvents({ address: games(), abi: traceDisputesAbi, eventName: 'GameResolved', args: { gameId }, fromBlock: 0n, strict: true }))[0]

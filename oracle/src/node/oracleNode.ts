@@ -520,18 +520,17 @@ export class OracleNode {
     const result = await model.inferWords(job.inputWords, { trace: traced })
     this.metrics.inferenceSeconds.observe(result.seconds.inference, { model: model.name })
     if (!traced) return { outputWords: result.outputWords, outputHash: result.outputHash, traceRoot: undefined }
+    let { outputWords, outputHash } = result
     let trace = result.trace!
-    let output = result.output
     if (this.config.dishonest) {
       // Test-only fault injection: a run off by one in the first value of the first stage's output,
       // carried through the later stages (and the output's first value off too if that left it
       // unchanged): a lie a trace game can only catch at that value, and a proof at the output.
       const tensors = lieAbout(model, result.tensors!)
       trace = traceCommitment(model.quantized, tensors)
-      output = tensors.at(-1)!
+      outputWords = packValues(tensors.at(-1)!, model.manifest.output.bits)
+      outputHash = hashWords(outputWords)
     }
-    const outputWords = this.config.dishonest ? packValues(output, model.manifest.output.bits) : result.outputWords
-    const outputHash = this.config.dishonest ? hashWords(outputWords) : result.outputHash
     this.keepTrace(job.requestId, outputHash, trace)
     return { outputWords, outputHash, traceRoot: trace.traceRoot }
   }
@@ -1008,7 +1007,7 @@ export class OracleNode {
       current = this.store.transition(job.requestId, 'attested', { from: ['attested'], patch: { outputWords, outputHash, traceRoot } }) ?? job
     }
     const now = Date.now() / 1000
-    const chainNow = this.follower.headTimestamp ?? now
+    const chainNow = this.follower.headTimestamp !== undefined ? Number(this.follower.headTimestamp) : now
     const outputDiffers = current.attestedOutputHash !== current.outputHash
     if ((outputDiffers || current.attestedTraceRoot !== current.traceRoot) && this.config.watchtower && chainNow < (current.challengeEnd ?? 0)) {
       // A dishonest (test) node never proves, but challenges with its lying trace: a false challenger.
