@@ -92,6 +92,7 @@ export class GamePlayer {
       this.p.logger[won ? 'info' : 'error']({ gameId, requestId, side: role, reason: ended.reason }, won ? 'trace game won' : 'trace game lost')
       if (!this.p.store.openGames(requestId).length) for (const key of this.sides.keys()) if (key.startsWith(`${requestId}:`)) this.sides.delete(key)
     }
+    for (const tracked of [this.bystander, this.settling]) for (const gameId of tracked.keys()) if (!openIds.has(gameId)) tracked.delete(gameId)
     const head = this.p.head()?.number
     for (const game of open) {
       if (this.busy.has(game.gameId)) continue
