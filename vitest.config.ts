@@ -1,7 +1,14 @@
 import { availableParallelism } from 'node:os'
+import { defaultClientConditions, defaultServerConditions } from 'vite'
 import { defineConfig } from 'vitest/config'
 
+// The workspace's packages import each other by name and resolve to their TypeScript sources
+// through this condition (package.json exports); what users install resolves to dist/.
+const SOURCE_CONDITION = '@veridict/source'
+
 export default defineConfig({
+  resolve: { conditions: [SOURCE_CONDITION, ...defaultClientConditions] },
+  ssr: { resolve: { conditions: [SOURCE_CONDITION, ...defaultServerConditions] } },
   test: {
     include: ['sdk/src/**/*.test.ts', 'circuits/src/**/*.test.ts', 'oracle/src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 120_000,

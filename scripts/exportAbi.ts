@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { Abi, AbiItem } from 'viem'
 
-import { REPO_ROOT, readArtifacts } from '../contracts/script/artifacts.js'
+import { REPO_ROOT, readArtifacts } from '../oracle/src/deploy/artifacts.js'
 import { BaseError } from '../sdk/src/errors/base.js'
 
 export const ABI_DIR = join(REPO_ROOT, 'sdk', 'src', 'abi')

@@ -21,27 +21,9 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createWalletClient, http, keccak256, parseEventLogs, stringToHex, type Hex, type TransactionReceipt } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { operatorStakingAbi } from '../../sdk/src/abi/operatorStakingAbi.js'
-import {
-  continueTrace,
-  createCanonicalExecutor,
-  ensureCompiledModel,
-  gameSide,
-  loadCompiledModel,
-  parametersCommitment,
-  traceCommitment,
-  quantizeInput,
-  type GameSide,
-  type QuantizedModel,
-} from '../../circuits/src/index.js'
-import { createMlp } from '../../circuits/src/models/mlp.js'
-import { exportMlp } from '../../circuits/src/models/exportMlp.js'
-import { createRandom } from '../../circuits/src/models/random.js'
-import { inferenceOracleAbi } from '../../sdk/src/abi/inferenceOracleAbi.js'
-import { traceDisputesAbi } from '../../sdk/src/abi/traceDisputesAbi.js'
-import { hashWords } from '../../sdk/src/encoding/hashWords.js'
-import { packValues } from '../../sdk/src/encoding/pack.js'
-import { requestOptions } from '../../sdk/src/utils/requestState.js'
+import { operatorStakingAbi, inferenceOracleAbi, traceDisputesAbi, hashWords, packValues, requestOptions } from '@veridict/sdk'
+import { continueTrace, createCanonicalExecutor, ensureCompiledModel, gameSide, loadCompiledModel, parametersCommitment, traceCommitment, quantizeInput, type GameSide, type QuantizedModel } from '@veridict/circuits'
+import { createMlp, exportMlp, createRandom } from '@veridict/circuits/testing'
 import { anvilPrivateKeys } from '../../test/utils/anvil.js'
 import { signAttestationBatch } from '../src/attest/attestation.js'
 import { REPO_ROOT, startTestChain } from '../src/testing/harness.js'

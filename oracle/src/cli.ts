@@ -68,7 +68,7 @@ const COMPILER_COMMANDS = new Set(['compile', 'setup', 'ceremony', 'prove', 'ver
 async function main(): Promise<void> {
   const first = process.argv[2]
   if (first && COMPILER_COMMANDS.has(first)) {
-    const { runCompilerCli } = await import('../../circuits/src/cli.js')
+    const { runCompilerCli } = await import('@veridict/circuits/cli')
     // snarkjs keeps curve worker threads alive: exit explicitly.
     process.exit(await runCompilerCli(process.argv.slice(2)))
   }
@@ -84,11 +84,10 @@ async function main(): Promise<void> {
   }
   const known: Record<string, string[]> = { node: ['start'], operator: ['register', 'stake', 'unstake', 'withdraw'], model: ['register'] }
   if (!known[group]?.includes(command ?? '')) throw new BaseError(`Unknown command "${positionals.join(' ')}".`, { details: 'veridict --help lists the commands.' })
-  const [{ createPublicClient, createWalletClient, defineChain, http, parseEther }, { privateKeyToAccount }, { inferenceOracleAbi }, { describeSetup }, { runOperatorAction }, { registerModel }, { loadConfig }, { createLogger }, { startNode }] = await Promise.all([
+  const [{ createPublicClient, createWalletClient, defineChain, http, parseEther }, { privateKeyToAccount }, { inferenceOracleAbi, describeSetup }, { runOperatorAction }, { registerModel }, { loadConfig }, { createLogger }, { startNode }] = await Promise.all([
     import('viem'),
     import('viem/accounts'),
-    import('../../sdk/src/abi/inferenceOracleAbi.js'),
-    import('../../sdk/src/model/modelSetup.js'),
+    import('@veridict/sdk'),
     import('./chain/operatorActions.js'),
     import('./chain/registerModel.js'),
     import('./config/loadConfig.js'),

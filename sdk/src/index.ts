@@ -81,6 +81,8 @@ export { inferenceOracleAbi } from './abi/inferenceOracleAbi.js'
 export { modelRegistryAbi } from './abi/modelRegistryAbi.js'
 export { operatorStakingAbi } from './abi/operatorStakingAbi.js'
 export { inferenceConsumerAbi } from './abi/inferenceConsumerAbi.js'
+/** The ABI of DigitConsumer, the example consumer that `npm start`'s demo deploys. */
+export { digitConsumerAbi } from './abi/digitConsumerAbi.js'
 export { proofVerifierAbi } from './abi/proofVerifierAbi.js'
 export { traceDisputesAbi } from './abi/traceDisputesAbi.js'
 export { attestationBatchTypes, attestationTypes, attestationTypeString, eip712DomainName, eip712DomainVersion } from './abi/eip712.js'
@@ -97,24 +99,5 @@ export type {
 } from './types.js'
 export type { NumberTensor } from './utils/tensor.js'
 
-export { BaseError, type BaseErrorParameters } from './errors/base.js'
 export { version } from './version.js'
-export { InvalidBitWidthError, ValueOutOfRangeError, WordCountMismatchError, WordOutOfRangeError } from './errors/encoding.js'
-export { InputOutOfRangeError, InputShapeMismatchError } from './errors/input.js'
-export { ManifestMismatchError, ManifestNotFoundError, ModelNotFoundError, ModelNotRequestableError, UntrustedSetupError } from './errors/model.js'
-export {
-  InputHashMismatchError,
-  InsufficientFeeError,
-  InvalidProofError,
-  NotDisputableError,
-  RequestExpiredError,
-  RequestNotFoundError,
-  DisputeNotFoundError,
-  RequestNotPendingError,
-  RequestNotRefundableError,
-  ResultNotFinalError,
-  WaitForResultTimeoutError,
-} from './errors/request.js'
-export { AccountNotFoundError, BeneficiaryNotFoundError, ChainMismatchError, ContractCallError } from './errors/client.js'
-export { NothingToVerifyError, VerificationKeyNotFoundError } from './errors/verify.js'
-export { InvalidProofBytesError, InvalidProofFieldError, InvalidVerificationKeyBytesError, InvalidVerificationKeyError } from './errors/verificationKey.js'
+export * from './errors/index.js'

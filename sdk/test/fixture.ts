@@ -1,6 +1,6 @@
 /**
  * A real Veridict deployment for the SDK's end-to-end tests: anvil, the contracts from
- * contracts/script/deploy.ts, the bundled 14x14 digits model compiled and set up by the circuits
+ * oracle/src/deploy/deploy.ts, the bundled 14x14 digits model compiled and set up by the circuits
  * package (cached in .cache/models), registered by the oracle's registerModel (its verifier
  * compiled and deployed behind the adapter) with its manifest served over HTTP, the example
  * DigitConsumer, and staked operators.
@@ -17,8 +17,8 @@ import {
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
-import { readArtifacts } from '../../contracts/script/artifacts.js'
-import { deployVeridict, type Deployment } from '../../contracts/script/deploy.js'
+import { readArtifacts } from '../../oracle/src/deploy/artifacts.js'
+import { deployVeridict, type Deployment } from '../../oracle/src/deploy/deploy.js'
 import { ensureCompiledModel } from '../../circuits/src/compile/ensureCompiledModel.js'
 import type { ModelManifest } from '../../circuits/src/manifest/manifest.js'
 import { registerModel } from '../../oracle/src/chain/registerModel.js'

@@ -17,7 +17,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 
-import { type Deployment, deployVeridict } from '../../contracts/script/deploy.js'
+import { type Deployment, deployVeridict } from '../../oracle/src/deploy/deploy.js'
 import { attestationBatchTypes, eip712DomainName, eip712DomainVersion } from '../../sdk/src/abi/eip712.js'
 import { inferenceOracleAbi } from '../../sdk/src/abi/inferenceOracleAbi.js'
 import { committeeRoundAt, committeeSeed, holdsSeat } from '../../sdk/src/utils/committee.js'

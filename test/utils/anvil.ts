@@ -3,7 +3,7 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import type { Hex } from 'viem'
 
-import { REPO_ROOT } from '../../contracts/script/artifacts.js'
+import { REPO_ROOT } from '../../oracle/src/deploy/artifacts.js'
 import { BaseError } from '../../sdk/src/errors/base.js'
 
 /** Private keys of anvil's default accounts (mnemonic "test test ... junk"); index 0 deploys by default. */

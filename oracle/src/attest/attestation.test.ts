@@ -1,7 +1,7 @@
 import { hashTypedData, recoverTypedDataAddress, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
-import { attestationBatchTypes, eip712DomainName, eip712DomainVersion } from '../../../sdk/src/abi/eip712.js'
+import { attestationBatchTypes, eip712DomainName, eip712DomainVersion } from '@veridict/sdk'
 import { attestationStructHash, batchDigest, recoverBatchHashesSigner, signBatchHashes, type Attestation } from './attestation.js'
 
 const domain = { chainId: 31337, oracle: '0x5FbDB2315678afecb367f032d93F642f64180aa3' as const }

@@ -1,5 +1,5 @@
 import { concat, encodeAbiParameters, hashDomain, keccak256, recoverAddress, recoverTypedDataAddress, toBytes, type Address, type Hex, type LocalAccount } from 'viem'
-import { attestationTypes, attestationTypeString, eip712DomainName, eip712DomainVersion } from '../../../sdk/src/abi/eip712.js'
+import { attestationTypes, attestationTypeString, eip712DomainName, eip712DomainVersion } from '@veridict/sdk'
 
 /**
  * The EIP-712 message operators sign (IInferenceOracle.Attestation): the output and the trace root

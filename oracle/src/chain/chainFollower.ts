@@ -1,8 +1,6 @@
 import type { Logger } from 'pino'
 import type { Address, Hex, PublicClient } from 'viem'
-import { inferenceOracleAbi } from '../../../sdk/src/abi/inferenceOracleAbi.js'
-import { modelRegistryAbi } from '../../../sdk/src/abi/modelRegistryAbi.js'
-import { traceDisputesAbi } from '../../../sdk/src/abi/traceDisputesAbi.js'
+import { inferenceOracleAbi, modelRegistryAbi, traceDisputesAbi } from '@veridict/sdk'
 import type { NodeMetrics } from '../metrics/metrics.js'
 import type { JobStore } from '../store/jobStore.js'
 

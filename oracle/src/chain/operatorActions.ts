@@ -1,5 +1,5 @@
 import type { Account, Address, Chain, PublicClient, WalletClient } from 'viem'
-import { operatorStakingAbi } from '../../../sdk/src/abi/operatorStakingAbi.js'
+import { operatorStakingAbi } from '@veridict/sdk'
 import { TransactionError } from '../errors/node.js'
 
 export type OperatorActionParameters = {

@@ -1,7 +1,6 @@
 import { decodeEventLog, type Account, type Address, type Chain, type Hex, type PublicClient, type WalletClient } from 'viem'
-import { readModelDefinition } from '../../../circuits/src/manifest/readModelDefinition.js'
-import { PROOF_SYSTEM_IDS, computeModelId, type ModelDefinition } from '../../../sdk/src/encoding/modelDefinition.js'
-import { modelRegistryAbi } from '../../../sdk/src/abi/modelRegistryAbi.js'
+import { readModelDefinition } from '@veridict/circuits'
+import { PROOF_SYSTEM_IDS, computeModelId, type ModelDefinition, modelRegistryAbi } from '@veridict/sdk'
 import { InsecureSetupError, TransactionError } from '../errors/node.js'
 
 export type RegisterModelParameters = {

@@ -12,7 +12,7 @@ export const nodeConfigSchema = z
     rpcUrl: z.url({ message: 'must be an http(s) or ws(s) URL of an Ethereum JSON-RPC endpoint' }),
     /** The chain the node expects; checked against the RPC at start. */
     chainId: z.coerce.number().int().positive(),
-    /** Path of the JSON written by contracts/script/deploy.ts; or give `oracle` directly. */
+    /** Path of the JSON written by oracle/src/deploy/deploy.ts; or give `oracle` directly. */
     deployment: z.string().optional(),
     /** The InferenceOracle address (registry and staking are read from it). */
     oracle: address.optional(),

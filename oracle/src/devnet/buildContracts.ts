@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { artifactPath, REPO_ROOT } from '../../../contracts/script/artifacts.js'
+import { artifactPath, REPO_ROOT } from '../deploy/artifacts.js'
 import { DevnetError } from './errors.js'
 
 /** The forge artifacts the devnet deploys. */
@@ -20,8 +20,8 @@ export const contractsBuilt = (): boolean => DEVNET_ARTIFACTS.every(([file, name
  */
 export async function buildContractsIfMissing(): Promise<{ built: boolean }> {
   if (contractsBuilt()) return { built: false }
-  const script = "import('./contracts/script/artifacts.ts').then((m) => m.buildContracts()).catch((e) => { console.error(e.shortMessage ?? e.message); if (e.details) console.error(e.details); process.exit(1) })"
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] })
+  const script = "import('./oracle/src/deploy/artifacts.ts').then((m) => m.buildContracts()).catch((e) => { console.error(e.shortMessage ?? e.message); if (e.details) console.error(e.details); process.exit(1) })"
+  const child = spawn(process.execPath, ['--conditions=@veridict/source', '--import', 'tsx', '--input-type=module', '-e', script], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
   const code = await new Promise<number | null>((resolve, reject) => {

@@ -9,7 +9,7 @@
  */
 import { relative } from 'node:path'
 import { parseArgs } from 'node:util'
-import { REPO_ROOT } from '../../../contracts/script/artifacts.js'
+import { REPO_ROOT } from '../deploy/artifacts.js'
 import { BaseError } from '../errors/base.js'
 import { runDemo } from './runDemo.js'
 import { startDevnet, type Devnet } from './startDevnet.js'

@@ -1,5 +1,5 @@
-import { loadCompiledModel, quantizeInput, runReference } from '../../../circuits/src/index.js'
-import { packValues } from '../../../sdk/src/encoding/pack.js'
+import { loadCompiledModel, quantizeInput, runReference } from '@veridict/circuits'
+import { packValues } from '@veridict/sdk'
 
 /** The model's canonical output words for real input values: what the circuit proves, computed by the reference executor. */
 export async function referenceOutputWords(dir: string, values: readonly number[]): Promise<bigint[]> {

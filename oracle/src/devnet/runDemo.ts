@@ -21,7 +21,7 @@ import {
 } from '@veridict/sdk'
 import { fulfillWithProof, proveLocally } from '@veridict/sdk/prover'
 import { verifyResultOffchain } from '@veridict/sdk/verify'
-import { digitConsumerAbi } from '../../../sdk/src/abi/digitConsumerAbi.js'
+import { digitConsumerAbi } from '@veridict/sdk'
 import { DevnetError } from './errors.js'
 import { referenceOutputWords } from './referenceOutput.js'
 import { DEVNET_ACCOUNTS, short, type Devnet, type DevnetModel } from './startDevnet.js'

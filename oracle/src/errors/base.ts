@@ -1,2 +1,1 @@
-export { BaseError } from '../../../sdk/src/errors/base.js'
-export type { BaseErrorParameters } from '../../../sdk/src/errors/base.js'
+export { BaseError, type BaseErrorParameters } from '@veridict/sdk/errors'

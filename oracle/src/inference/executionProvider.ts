@@ -1,6 +1,6 @@
 import type * as ort from 'onnxruntime-node'
 import type { Logger } from 'pino'
-import { openModelSession, type ModelSession } from '../../../circuits/src/index.js'
+import { openModelSession, type ModelSession } from '@veridict/circuits'
 
 export type ExecutionProviderChoice = 'auto' | 'cuda' | 'cpu'
 

@@ -1,11 +1,10 @@
 import type { Address, Hex } from 'viem'
 import type { OracleLog } from '../chain/chainFollower.js'
 import type { ResolvedConfig } from '../config/loadConfig.js'
-import type { RequestCommitment } from '../../../sdk/src/utils/requestState.js'
+import { type RequestCommitment, hashWords } from '@veridict/sdk'
 import type { JobAction, JobStore } from '../store/jobStore.js'
 import type { ModelListings, ModelRegisteredArgs } from './modelListings.js'
 import type { Logger } from 'pino'
-import { hashWords } from '../../../sdk/src/encoding/hashWords.js'
 
 /** What the node does for an attested request: attest it when it serves the mode at that fee, else watch it (watchtower), else nothing. */
 function attestedAction(commitment: RequestCommitment, config: ApplyLogsContext['config']): JobAction | undefined {

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Address, Hex } from 'viem'
-import type { RequestCommitment } from '../../../sdk/src/utils/requestState.js'
+import type { RequestCommitment } from '@veridict/sdk'
 
 /**
  * pending: seen on-chain, not computed yet. inferred: canonical output known (and, for attested

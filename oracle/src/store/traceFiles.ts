@@ -2,9 +2,8 @@ import { mkdirSync, readdirSync } from 'node:fs'
 import { open, rm, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import { bytesToHex, type Hex } from 'viem'
-import { gameSide, tensorBits, tensorSizes, type GameSide, type ParametersCommitment, type TraceCommitment } from '../../../circuits/src/index.js'
-import type { QuantizedModel } from '../../../circuits/src/quantize/model.js'
-import { unpackValues, wordCount } from '../../../sdk/src/encoding/pack.js'
+import { gameSide, tensorBits, tensorSizes, type GameSide, type ParametersCommitment, type TraceCommitment, type QuantizedModel } from '@veridict/circuits'
+import { unpackValues, wordCount } from '@veridict/sdk'
 import { TraceFileError } from '../errors/node.js'
 
 const MAGIC = new TextEncoder().encode('VDTRACE1')

@@ -4,12 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createPublicClient, createWalletClient, defineChain, http, parseEther, parseEventLogs, type Address, type Hex, type PublicClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { ensureCompiledModel } from '../../../circuits/src/index.js'
-import { deployVeridict, type Deployment } from '../../../contracts/script/deploy.js'
-import { requestOptions } from '../../../sdk/src/utils/requestState.js'
-import { inferenceOracleAbi } from '../../../sdk/src/abi/inferenceOracleAbi.js'
-import { operatorStakingAbi } from '../../../sdk/src/abi/operatorStakingAbi.js'
-import { packValues } from '../../../sdk/src/encoding/pack.js'
+import { ensureCompiledModel } from '@veridict/circuits'
+import { deployVeridict, type Deployment } from '../deploy/deploy.js'
+import { requestOptions, inferenceOracleAbi, operatorStakingAbi, packValues } from '@veridict/sdk'
 import { anvilPrivateKeys, freePort, startAnvil, type Anvil } from '../../../test/utils/anvil.js'
 import { registerModel, type RegisterModelReturnType } from '../chain/registerModel.js'
 import type { NodeConfigInput } from '../config/schema.js'
@@ -79,7 +76,7 @@ export async function startTestChain({ challengeWindow = 6n, unbondingPeriod = c
     return registerModel({ publicClient: client, walletClient: w, account: w.account, chain, registry: deployment.contracts.modelRegistry, dir, fee: parseEther('0.01'), allowInsecureSetup })
   }
   const { modelId } = await register(iris.dir, 0)
-  const { loadCompiledModel } = await import('../../../circuits/src/index.js')
+  const { loadCompiledModel } = await import('@veridict/circuits')
   const { manifest } = await loadCompiledModel(iris.dir)
   const inputWords = (input: number[]) => packValues(input.map((v) => BigInt(Math.round(v * 2 ** manifest.input.scale))), manifest.input.bits)
   return {

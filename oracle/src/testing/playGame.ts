@@ -1,7 +1,6 @@
 import { parseEventLogs, type Account, type Address, type Chain, type Hex, type PublicClient, type TransactionReceipt, type Transport, type WalletClient } from 'viem'
-import { GAME_PHASES, nextMove, type GameRole, type GameSide, type GameState } from '../../../circuits/src/index.js'
-import { traceDisputesAbi } from '../../../sdk/src/abi/traceDisputesAbi.js'
-import { packValues } from '../../../sdk/src/encoding/pack.js'
+import { GAME_PHASES, nextMove, type GameRole, type GameSide, type GameState } from '@veridict/circuits'
+import { traceDisputesAbi, packValues } from '@veridict/sdk'
 
 export type PlayedMove = { role: GameRole; move: string; phase: string; level: number; gas: bigint }
 

@@ -17,7 +17,7 @@ export type CreateVeridictClientParameters = {
   walletClient?: VeridictWalletClient | undefined
   /**
    * The contracts: `{ chainId, oracle, registry, staking, fromBlock? }`, or the JSON that
-   * `contracts/script/deploy.ts` writes (`{ chainId, deploymentBlock, contracts: {...} }`).
+   * `oracle/src/deploy/deploy.ts` writes (`{ chainId, deploymentBlock, contracts: {...} }`).
    */
   deployment: VeridictDeployment | DeploymentJson
   /** Reads a model's manifest from its metadata URI; the default handles http(s), ipfs (through `ipfsGateway`) and data: URIs. */
@@ -28,7 +28,7 @@ export type CreateVeridictClientParameters = {
   pollingInterval?: number | undefined
 }
 
-/** The deployment file written by contracts/script/deploy.ts (bigints may be decimal strings). */
+/** The deployment file written by oracle/src/deploy/deploy.ts (bigints may be decimal strings). */
 export type DeploymentJson = {
   chainId: number
   deploymentBlock?: bigint | string | number | undefined

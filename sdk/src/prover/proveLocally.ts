@@ -1,7 +1,5 @@
 import type { Address, Hex } from 'viem'
-import { readManifest } from '../../../circuits/src/manifest/manifest.js'
-import { prove } from '../../../circuits/src/prove/prove.js'
-import type { ProverPool } from '../../../circuits/src/prove/proverPool.js'
+import { readManifest, prove, type ProverPool } from '@veridict/circuits'
 import { getModel } from '../actions/getModel.js'
 import { getRequest } from '../actions/getRequest.js'
 import type { VeridictClient } from '../client/createVeridictClient.js'

@@ -38,6 +38,6 @@ test('a script that verifies proved results off-chain exits by itself: the curve
   const file = join(mkdtempSync(join(tmpdir(), 'veridict-verify-')), 'verify.mts')
   writeFileSync(file, script)
   // No process.exit in the script: it ends only when nothing keeps the event loop alive.
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, timeout: 60_000 })
+  const { stdout } = await promisify(execFile)(process.execPath, ['--conditions=@veridict/source', '--import', 'tsx', file], { cwd: ROOT, timeout: 60_000 })
   expect(JSON.parse(stdout)).toEqual({ right: true, wrong: false, curve: null })
 }, 90_000)

@@ -1,13 +1,17 @@
 import { execFileSync } from 'node:child_process'
+import { createRequire } from 'node:module'
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { Abi, Hex } from 'viem'
 
-import { BaseError } from '../../sdk/src/errors/base.js'
+import { BaseError } from '@veridict/sdk'
 
-/** The repository root (this file lives in contracts/script). */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
+/**
+ * The repository root: the folder above the @veridict/contracts package, where foundry.toml lives.
+ * Deploying needs forge's artifacts, which a checkout of the repository builds; an installed
+ * @veridict/contracts ships the Solidity sources only.
+ */
+export const REPO_ROOT = resolve(dirname(createRequire(import.meta.url).resolve('@veridict/contracts/package.json')), '..')
 
 /** Where forge writes its artifacts (foundry.toml `out`). */
 export const ARTIFACTS_DIR = join(REPO_ROOT, 'contracts', 'out')
@@ -76,7 +80,9 @@ export function readArtifact(sourceFile: string, contractName: string): ForgeArt
   const path = artifactPath(sourceFile, contractName)
   if (!existsSync(path)) {
     throw new ContractArtifactError(`No forge artifact at ${path}.`, {
-      details: 'Run `npx forge build` from the repository root.',
+      details: existsSync(join(REPO_ROOT, 'foundry.toml'))
+        ? 'Run `npx forge build` from the repository root.'
+        : `Contract artifacts come from a checkout of the Veridict repository (forge build); ${REPO_ROOT} holds none.`,
     })
   }
   const json = JSON.parse(readFileSync(path, 'utf8')) as { abi: Abi; bytecode: { object: Hex } }

@@ -2,7 +2,7 @@
  * Deploys ModelRegistry, OperatorStaking and InferenceOracle to any RPC and writes their addresses,
  * the chain id and the deployment block to a JSON file that the node and the SDK read.
  *
- *   npx tsx contracts/script/deploy.ts --rpc-url http://127.0.0.1:8545 --out deployments/local.json
+ *   npm run deploy:local   (or: npx tsx --conditions=@veridict/source oracle/src/deploy/deploy.ts --rpc-url URL --out FILE)
  *
  * The deployer key is VERIDICT_DEPLOYER_KEY, else anvil's first default account. OperatorStaking
  * must know the oracle's address at construction, so the three contracts go out with consecutive
@@ -24,7 +24,7 @@ import {
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 
-import { BaseError } from '../../sdk/src/errors/base.js'
+import { BaseError } from '@veridict/sdk'
 import { readArtifacts } from './artifacts.js'
 
 /** anvil's first default account: the deployer when no key is given. */
