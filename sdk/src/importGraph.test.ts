@@ -14,6 +14,8 @@ async function importGraph(path: string, platform: 'browser' | 'node'): Promise<
     format: 'esm',
     platform,
     logLevel: 'silent',
+    // The workspace's packages resolve to their sources, as in the repository's tests.
+    conditions: ['@veridict/source'],
     external: ['viem', 'viem/*', ...(platform === 'node' ? ['snarkjs', 'onnxruntime-node', 'onnx-proto', 'ffjavascript', 'circomlibjs'] : [])],
   })
   const metafile: Metafile = result.metafile
