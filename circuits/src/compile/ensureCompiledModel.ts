@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { keccak256, stringToBytes } from 'viem'
-import { REPO_ROOT } from '../circuit/paths.js'
+import { cacheRoot } from '../circuit/paths.js'
 import { MANIFEST_FORMAT, readManifest, type ModelManifest } from '../manifest/manifest.js'
 import type { QuantizeOptions } from '../quantize/calibrate.js'
 import { setupModel, type SetupProgress } from '../setup/setupModel.js'
@@ -32,7 +32,7 @@ export type EnsureCompiledModelReturnType = { dir: string; manifest: ModelManife
  * half-made model behind.
  */
 export async function ensureCompiledModel(parameters: EnsureCompiledModelParameters): Promise<EnsureCompiledModelReturnType> {
-  const { onnx, name, cacheDir = join(REPO_ROOT, '.cache', 'models'), onProgress, ptau, scheme = 'groth16', calibration, ...options } = parameters
+  const { onnx, name, cacheDir = join(cacheRoot(), 'models'), onProgress, ptau, scheme = 'groth16', calibration, ...options } = parameters
   const bytes = await readFile(onnx)
   const key = keccak256(
     stringToBytes(JSON.stringify({ onnx: keccak256(bytes), options, calibration: calibration ? keccak256(stringToBytes(JSON.stringify(calibration.map((s) => Array.from(s))))) : null, ptau: ptau ?? null, COMPILER_VERSION, MANIFEST_FORMAT, ...(scheme === 'groth16' ? {} : { scheme }) })),

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import { CIRCUITS_ROOT } from '../circuit/paths.js'
 import type { BundledModelMetadata, BundledTestset } from './bundledModels.js'
 
 /** circuits/models, where `npm run models:train` writes the bundled models. */
-export const BUNDLED_MODELS_DIRECTORY = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'models')
+export const BUNDLED_MODELS_DIRECTORY = join(CIRCUITS_ROOT, 'models')
 
 export type BundledModelName = 'iris' | 'digits' | 'mnist784'
 

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 
 import { buildBn128, type Curve } from 'ffjavascript'
 
+import { cacheRoot } from '../circuit/paths.js'
 import { BaseError } from '../errors/base.js'
 import { DEV_PTAU_MAX_POWER, DEV_PTAU_MIN_POWER, InvalidPtauPowerError, PtauWriteError } from '../errors/setup.js'
 import { createDevPtauContribution } from './devPtauContribution.js'
@@ -63,7 +63,7 @@ export type WriteDevPtauReturnType = {
 
 export type EnsureDevPtauParameters = {
   power: number
-  /** Defaults to `.cache/ptau/` at the repository root. */
+  /** Defaults to `ptau/` in the cache folder (`.cache/` at the repository root in a checkout; see cacheRoot). */
   cacheDir?: string | undefined
   onProgress?: ((progress: DevPtauProgress) => void) | undefined
   threads?: number | undefined
@@ -77,8 +77,6 @@ export type EnsureDevPtauReturnType = {
   insecure: true
   warning: typeof DEV_PTAU_WARNING
 }
-
-export const DEFAULT_PTAU_CACHE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../.cache/ptau')
 
 const SECTION_COUNT = 11
 const CHUNK_POINTS = 2048
@@ -258,7 +256,7 @@ export function devPtauFileName(power: number): string {
 export async function ensureDevPtau(parameters: EnsureDevPtauParameters): Promise<EnsureDevPtauReturnType> {
   const { power } = parameters
   assertPower(power)
-  const cacheDir = parameters.cacheDir ?? DEFAULT_PTAU_CACHE_DIR
+  const cacheDir = parameters.cacheDir ?? join(cacheRoot(), 'ptau')
   for (let p = power; p <= DEV_PTAU_MAX_POWER; p++) {
     const path = join(cacheDir, devPtauFileName(p))
     const found = await stat(path).then((s) => s.isFile(), () => false)

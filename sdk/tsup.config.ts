@@ -1,0 +1,14 @@
+import { defineConfig } from 'tsup'
+
+// ESM and CommonJS bundles with their typings, one per entry point; code shared between entry
+// points goes in shared chunks, so `instanceof BaseError` holds whichever entry threw.
+export default defineConfig({
+  entry: { index: 'src/index.ts', errors: 'src/errors/index.ts', prover: 'src/prover/index.ts', verify: 'src/verify/index.ts' },
+  format: ['esm', 'cjs'],
+  dts: true,
+  splitting: true,
+  sourcemap: true,
+  clean: true,
+  target: 'es2022',
+  tsconfig: 'tsconfig.build.json',
+})
