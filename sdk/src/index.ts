@@ -1,6 +1,7 @@
 /**
  * `@veridict/sdk`: request, await, read and verify verifiable AI inferences from a dApp.
- * Plain viem actions, `action(client, parameters)`; no snarkjs or onnxruntime here (proving is in
+ * Plain viem actions, `action(client, parameters)`, or all of them on a viem client with
+ * `client.extend(veridictActions({ deployment }))`; no snarkjs or onnxruntime here (proving is in
  * `@veridict/sdk/prover`, proof verification in `@veridict/sdk/verify`).
  */
 export {
@@ -47,6 +48,7 @@ export { refundExpired, type RefundExpiredParameters, type RefundExpiredReturnTy
 export { withdraw, type WithdrawParameters, type WithdrawReturnType } from './actions/withdraw.js'
 export { fulfillWithProof, type FulfillWithProofParameters, type FulfillWithProofReturnType } from './actions/fulfillWithProof.js'
 export { disputeWithProof, type DisputeWithProofParameters, type DisputeWithProofReturnType } from './actions/disputeWithProof.js'
+export { veridictActions, type VeridictActions, type VeridictActionsParameters } from './decorators/veridictActions.js'
 
 export { LITTLE_ENDIAN, packValues, packedWordBytes, unpackValues, unpackValuesToNumbers, valuesPerWord, wordCount, WORD_PAYLOAD_BITS } from './encoding/pack.js'
 export { hashWords } from './encoding/hashWords.js'
