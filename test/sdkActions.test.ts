@@ -43,7 +43,7 @@ import {
 } from '../sdk/src/index.js'
 import { proveLocally } from '../sdk/src/prover/index.js'
 import { verifyResultOffchain } from '../sdk/src/verify/index.js'
-import { CHALLENGE_WINDOW, MODEL_FEE, setupFixture, type Fixture } from '../sdk/test/fixture.js'
+import { CHALLENGE_WINDOW, MODEL_FEE, setupFixture, type Fixture } from './utils/sdkFixture.js'
 
 describe('@veridict/sdk actions on anvil with the real contracts and the digits model', () => {
   let f: Fixture

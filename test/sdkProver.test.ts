@@ -20,7 +20,7 @@ import {
 } from '../sdk/src/index.js'
 import { proveLocally } from '../sdk/src/prover/index.js'
 import { verifyResultOffchain } from '../sdk/src/verify/index.js'
-import { MODEL_FEE, setupFixture, type Fixture } from '../sdk/test/fixture.js'
+import { MODEL_FEE, setupFixture, type Fixture } from './utils/sdkFixture.js'
 
 describe('@veridict/sdk/prover: a request no operator serves, proved locally and fulfilled', () => {
   let f: Fixture

@@ -1,7 +1,7 @@
 import { createPublicClient, createWalletClient, http, publicActions, zeroAddress, type PublicClient, type WalletClient } from 'viem'
 import { foundry, mainnet } from 'viem/chains'
 import { afterAll, beforeAll, describe, expect, expectTypeOf, test } from 'vitest'
-import { MODEL_FEE, setupFixture, type Fixture } from '../../test/fixture.js'
+import { MODEL_FEE, setupFixture, type Fixture } from '../../../test/utils/sdkFixture.js'
 import {
   AccountNotFoundError,
   ChainMismatchError,

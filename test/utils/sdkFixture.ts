@@ -19,14 +19,11 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { readArtifacts } from '../../oracle/src/deploy/artifacts.js'
 import { deployVeridict, type Deployment } from '../../oracle/src/deploy/deploy.js'
-import { ensureCompiledModel } from '../../circuits/src/compile/ensureCompiledModel.js'
-import type { ModelManifest } from '../../circuits/src/manifest/manifest.js'
+import { ensureCompiledModel, type ModelManifest } from '@veridict/circuits'
 import { registerModel } from '../../oracle/src/chain/registerModel.js'
 import { startModelHost } from '../../oracle/src/devnet/modelHost.js'
-import { anvilPrivateKeys, startAnvil, type Anvil } from '../../test/utils/anvil.js'
-import { operatorStakingAbi } from '../src/abi/operatorStakingAbi.js'
-import { createVeridictClient, type VeridictClient } from '../src/client/createVeridictClient.js'
-import { BaseError } from '../src/errors/base.js'
+import { BaseError, createVeridictClient, operatorStakingAbi, type VeridictClient } from '@veridict/sdk'
+import { anvilPrivateKeys, startAnvil, type Anvil } from './anvil.js'
 
 export const MODEL_FEE = parseEther('0.01')
 export const CHALLENGE_WINDOW = 600n
