@@ -1,11 +1,12 @@
 import { execFile, spawn } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { REPO_ROOT, freePort, nodeConfig, startTestChain, waitFor, type TestChain } from '../oracle/src/testing/harness.js'
 import { anvilPrivateKeys } from './utils/anvil.js'
+import { alive, descendants } from './utils/processes.js'
 
 /** The `veridict` command as installed: oracle/bin/veridict.mjs, one node process. */
 const BIN = join(REPO_ROOT, 'oracle/bin/veridict.mjs')
@@ -34,35 +35,6 @@ test('--version, --help and an unknown command answer without loading the node, 
   expect(npx.stdout.trim()).toBe(`veridict ${version}`)
   expect(npx.stderr).not.toMatch(/npm warn/)
 })
-
-/** Every process below `pid` (from /proc). */
-function descendants(pid: number): number[] {
-  const parents = new Map<number, number>()
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]))
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const found: number[] = []
-  for (let frontier = [pid]; frontier.length; ) {
-    const next = [...parents].filter(([, parent]) => frontier.includes(parent)).map(([child]) => child)
-    found.push(...next)
-    frontier = next
-  }
-  return found
-}
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 test('SIGTERM to the veridict process (not its group) stops the node cleanly and leaves no process behind', async () => {
   const port = await freePort()

@@ -1,0 +1,241 @@
+import { execFile, spawn } from 'node:child_process'
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { referenceOutputWords } from '../oracle/src/devnet/referenceOutput.js'
+import { REPO_ROOT, freePort, nodeConfig, startTestChain, waitFor, type TestChain } from '../oracle/src/testing/harness.js'
+import { anvilPrivateKeys } from './utils/anvil.js'
+import { alive, descendants } from './utils/processes.js'
+
+/**
+ * What a user installs: every workspace package packed to a tarball (npm runs its prepack build),
+ * installed with npm into a fresh project outside the repository (real folders, no link back), and
+ * used there with plain `node` and `tsc`, never through the workspace's sources or loaders.
+ */
+
+const run = promisify(execFile)
+const PACKAGES = ['sdk', 'circuits', 'oracle', 'contracts'] as const
+type PackageName = (typeof PACKAGES)[number]
+type Packed = { filename: string; files: { path: string }[] }
+
+const rootManifest = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }
+const work = mkdtempSync(join(tmpdir(), 'veridict-install-'))
+const project = join(work, 'project')
+const tarballs = {} as Record<PackageName, Packed>
+let chain: TestChain
+
+/** Runs `node` on a file of the installed project, with no loader or condition of the workspace's. */
+const node = (args: string[], env: Record<string, string> = {}, timeout = 120_000) =>
+  run(process.execPath, args, { cwd: project, timeout, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env } })
+
+beforeAll(async () => {
+  const chainStarted = startTestChain()
+  const packed = await Promise.all(
+    PACKAGES.map(async (name) => {
+      const { stdout } = await run('npm', ['pack', `./${name}`, '--pack-destination', work, '--json'], { cwd: REPO_ROOT, timeout: 300_000, maxBuffer: 64 << 20 })
+      return [name, (JSON.parse(stdout.slice(stdout.search(/^\[/m))) as Packed[])[0]!] as const
+    }),
+  )
+  for (const [name, p] of packed) tarballs[name] = p
+
+  mkdirSync(project)
+  // What a user's project declares: the native module that builds from source, and onnxruntime's
+  // CUDA download skipped (the CPU provider ships in the package).
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module', allowScripts: { 'better-sqlite3': true, 'onnxruntime-node': false, protobufjs: true } }))
+  await run(
+    'npm',
+    ['install', ...PACKAGES.map((name) => join(work, tarballs[name].filename)), `viem@${rootManifest.devDependencies.viem}`, `snarkjs@${rootManifest.devDependencies.snarkjs}`, '--prefer-offline', '--no-audit', '--no-fund'],
+    { cwd: project, timeout: 900_000 },
+  )
+  chain = await chainStarted
+}, 1_200_000)
+
+afterAll(async () => {
+  await chain?.stop()
+})
+
+describe('the packed tarballs', () => {
+  test('ship the build, typings, license and changelog; no tests, and no sources where the build is enough', () => {
+    const files = (name: PackageName) => tarballs[name].files.map((f) => f.path)
+    for (const name of ['sdk', 'circuits', 'oracle'] as const) {
+      expect(files(name)).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md']))
+      expect(files(name).filter((path) => /\.test\.ts$|(^|\/)testing\//.test(path))).toEqual([])
+    }
+    expect(files('sdk')).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/verify.d.ts', 'dist/prover.d.cts', 'dist/errors.js']))
+    expect(files('circuits')).toEqual(expect.arrayContaining(['dist/index.js', 'dist/cli.js', 'dist/snarkjsProver.mjs', 'templates/veridict.circom', 'models/iris.onnx', 'models/digits.onnx']))
+    expect(files('oracle')).toEqual(expect.arrayContaining(['bin/veridict.mjs', 'dist/cli.js']))
+    // The CLI runs its build: without src/ the bin never reaches for tsx.
+    expect(files('oracle').filter((path) => path.startsWith('src/'))).toEqual([])
+  })
+
+  test('install as real folders outside the repository', () => {
+    for (const name of PACKAGES) {
+      const installed = join(project, 'node_modules/@veridict', name)
+      expect(lstatSync(installed).isSymbolicLink()).toBe(false)
+      expect(realpathSync(installed).startsWith(REPO_ROOT)).toBe(false)
+    }
+  })
+
+  test('pass publint and are-the-types-wrong', async () => {
+    const { publint } = await import('publint')
+    const { formatMessage } = await import('publint/utils')
+    for (const name of PACKAGES) {
+      const bytes = readFileSync(join(work, tarballs[name].filename))
+      const { messages, pkg } = await publint({ pack: { tarball: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) }, strict: true })
+      expect(messages.map((m) => `${name}: ${formatMessage(m, pkg)}`)).toEqual([])
+    }
+    for (const name of ['sdk', 'circuits'] as const) {
+      // Every entry point resolves to typings of its own module kind (ESM and CJS) under node10,
+      // node16 and bundler resolution. circuits' ./testing is the workspace's own (only under the
+      // @veridict/source condition), so it is not published to resolve.
+      const exclude = name === 'circuits' ? ['--exclude-entrypoints', './testing'] : []
+      const attw = await run(join(REPO_ROOT, 'node_modules/.bin/attw'), [join(work, tarballs[name].filename), '--format', 'ascii', '--no-color', '--no-emoji', ...exclude]).catch((error: { stdout: string }) => error)
+      expect(attw.stdout).toMatch(/No problems found/)
+    }
+  }, 120_000)
+})
+
+describe('@veridict/sdk as installed', () => {
+  test('imports from ESM and CommonJS, with one BaseError across its entry points', async () => {
+    writeFileSync(
+      join(project, 'esm.mjs'),
+      `import { BaseError, createVeridictClient, packValues, veridictActions, version } from '@veridict/sdk'
+import { BaseError as ErrorsBase, ModelNotFoundError } from '@veridict/sdk/errors'
+import { verifyResultOffchain } from '@veridict/sdk/verify'
+import { proveLocally } from '@veridict/sdk/prover'
+console.log(JSON.stringify({ version, sameBase: BaseError === ErrorsBase, subclass: new ModelNotFoundError('0x00') instanceof BaseError, kinds: [createVeridictClient, veridictActions, verifyResultOffchain, proveLocally].map((f) => typeof f), packed: packValues([1n, 2n], 8).map(String) }))
+`,
+    )
+    writeFileSync(
+      join(project, 'cjs.cjs'),
+      `const { BaseError, createVeridictClient, packValues, veridictActions, version } = require('@veridict/sdk')
+const errors = require('@veridict/sdk/errors')
+const { verifyResultOffchain } = require('@veridict/sdk/verify')
+const { proveLocally } = require('@veridict/sdk/prover')
+console.log(JSON.stringify({ version, sameBase: BaseError === errors.BaseError, subclass: new errors.ModelNotFoundError('0x00') instanceof BaseError, kinds: [createVeridictClient, veridictActions, verifyResultOffchain, proveLocally].map((f) => typeof f), packed: packValues([1n, 2n], 8).map(String) }))
+`,
+    )
+    const expected = { version: '0.1.0', sameBase: true, subclass: true, kinds: ['function', 'function', 'function', 'function'], packed: ['33409'] }
+    expect(JSON.parse((await node(['esm.mjs'])).stdout)).toEqual(expected)
+    expect(JSON.parse((await node(['cjs.cjs'])).stdout)).toEqual(expected)
+  })
+
+  test('a consumer typechecks against its typings with moduleResolution bundler and node16 (skipLibCheck off)', async () => {
+    mkdirSync(join(project, 'src'), { recursive: true })
+    writeFileSync(
+      join(project, 'src/consumer.ts'),
+      `import { createPublicClient, http, type Hex } from 'viem'
+import { foundry } from 'viem/chains'
+import { BaseError, createVeridictClient, quote, veridictActions, type VeridictModel } from '@veridict/sdk'
+import { ModelNotFoundError } from '@veridict/sdk/errors'
+import { verifyResultOffchain, type VerifyResultOffchainReturnType } from '@veridict/sdk/verify'
+
+const deployment = { chainId: 31337, oracle: '0x0000000000000000000000000000000000000001', registry: '0x0000000000000000000000000000000000000002', staking: '0x0000000000000000000000000000000000000003' } as const
+const publicClient = createPublicClient({ chain: foundry, transport: http() })
+const veridict = createVeridictClient({ publicClient, deployment })
+const extended = publicClient.extend(veridictActions({ deployment }))
+
+export async function price(modelId: Hex): Promise<bigint> {
+  const model: VeridictModel = await extended.getModel({ modelId })
+  const quoted = await quote(veridict, { modelId: model.modelId })
+  return quoted.fee
+}
+
+export function describe(error: unknown): string {
+  if (error instanceof ModelNotFoundError) return 'no such model: ' + error.shortMessage
+  return error instanceof BaseError ? error.shortMessage : String(error)
+}
+
+export async function check(result: Parameters<typeof verifyResultOffchain>[1]['result']): Promise<VerifyResultOffchainReturnType['valid']> {
+  return (await verifyResultOffchain(veridict, { result })).valid
+}
+`,
+    )
+    for (const [resolution, module] of [['bundler', 'ESNext'], ['node16', 'Node16']] as const) {
+      const tsconfig = `tsconfig.${resolution}.json`
+      writeFileSync(join(project, tsconfig), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module, moduleResolution: resolution, skipLibCheck: false, types: [], lib: ['ES2022', 'DOM'] }, include: ['src'] }))
+      const checked = await run(join(REPO_ROOT, 'node_modules/.bin/tsc'), ['-p', tsconfig], { cwd: project }).catch((error: { stdout: string }) => error)
+      expect(checked.stdout, resolution).toBe('')
+    }
+  }, 120_000)
+
+  test('/prover proves a request for the bundled Iris model on this machine; /verify checks the result off-chain; the script exits by itself', async () => {
+    const input = chain.testInputs[2]!
+    const parameters = {
+      rpcUrl: chain.anvil.rpcUrl,
+      chainId: chain.anvil.chainId,
+      deployment: { chainId: chain.anvil.chainId, deploymentBlock: String(chain.deployment.deploymentBlock), contracts: chain.deployment.contracts },
+      modelId: chain.modelId,
+      modelDir: chain.modelDir,
+      key: anvilPrivateKeys[4],
+      inputWords: chain.inputWords(input).map(String),
+    }
+    writeFileSync(
+      join(project, 'prove.mjs'),
+      `import { createPublicClient, createWalletClient, defineChain, http } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { createVeridictClient, getResult, requestInference } from '@veridict/sdk'
+import { fulfillWithProof, proveLocally } from '@veridict/sdk/prover'
+import { verifyResultOffchain } from '@veridict/sdk/verify'
+
+const p = JSON.parse(process.env.VERIDICT_CASE)
+const chain = defineChain({ id: p.chainId, name: 'anvil', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [p.rpcUrl] } } })
+const transport = http(p.rpcUrl)
+const veridict = createVeridictClient({
+  publicClient: createPublicClient({ chain, transport, pollingInterval: 50 }),
+  walletClient: createWalletClient({ chain, transport, account: privateKeyToAccount(p.key) }),
+  deployment: p.deployment,
+})
+const { requestId } = await requestInference(veridict, { modelId: p.modelId, inputWords: p.inputWords.map(BigInt) })
+const proved = await proveLocally(veridict, { requestId, dir: p.modelDir })
+await fulfillWithProof(veridict, proved)
+const result = await getResult(veridict, { requestId })
+const right = await verifyResultOffchain(veridict, { result })
+const changed = { ...result, outputWords: [result.outputWords[0] + 1n, ...result.outputWords.slice(1)] }
+const wrong = await verifyResultOffchain(veridict, { result: changed })
+// No process.exit: the script ends only once nothing (a prover, a curve worker) keeps it alive.
+console.log(JSON.stringify({ status: result.status, finality: result.finality, outputWords: result.outputWords.map(String), right: right.valid, wrong: wrong.valid }))
+`,
+    )
+    const { stdout } = await node(['prove.mjs'], { VERIDICT_CASE: JSON.stringify(parameters) }, 180_000)
+    const expected = (await referenceOutputWords(chain.modelDir, input)).map(String)
+    expect(JSON.parse(stdout)).toEqual({ status: 'fulfilled', finality: 'final', outputWords: expected, right: true, wrong: false })
+  }, 240_000)
+})
+
+describe('the veridict command as installed', () => {
+  test('--version and --help answer from the build', async () => {
+    const bin = join(project, 'node_modules/.bin/veridict')
+    expect((await node([bin, '--version'])).stdout.trim()).toBe('veridict 0.1.0')
+    const help = await node([bin, '--help'])
+    expect(help.stdout).toMatch(/veridict node start/)
+    expect(help.stderr).toBe('')
+  })
+
+  test('starts a node that serves /health; SIGTERM to it stops the node and leaves no process behind', async () => {
+    const port = await freePort()
+    const dir = mkdtempSync(join(tmpdir(), 'veridict-installed-node-'))
+    const file = join(dir, 'node.json')
+    writeFileSync(file, JSON.stringify({ ...nodeConfig(chain, { httpPort: port, modes: ['zk'], logLevel: 'info' }), dataDir: join(dir, 'data') }))
+    const child = spawn(process.execPath, [join(project, 'node_modules/.bin/veridict'), 'node', 'start', '--config', file], {
+      cwd: project,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', VERIDICT_OPERATOR_KEY: anvilPrivateKeys[1]! },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let log = ''
+    child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()))
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+    try {
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined))?.status === 200, { what: 'the installed node to serve /health', timeoutMs: 60_000 })
+      const below = descendants(child.pid!)
+      child.kill('SIGTERM')
+      expect(await exited).toBe(0)
+      expect(log).toMatch(/node stopped/)
+      expect(below.filter(alive)).toEqual([])
+    } finally {
+      child.kill('SIGKILL')
+    }
+  }, 120_000)
+})
