@@ -2,9 +2,11 @@
  * Deploys ModelRegistry, OperatorStaking and InferenceOracle to any RPC and writes their addresses,
  * the chain id and the deployment block to a JSON file that the node and the SDK read.
  *
- *   npm run deploy:local   (or: npx tsx --conditions=@veridict/source oracle/src/deploy/deploy.ts --rpc-url URL --out FILE)
+ *   npm run deploy -- --rpc-url URL --keystore FILE --out deployments/NAME.json
+ *   npm run deploy:local   (anvil on port 8545)
  *
- * The deployer key is VERIDICT_DEPLOYER_KEY, else anvil's first default account. OperatorStaking
+ * The deployer key is an encrypted keystore (--keystore), else VERIDICT_DEPLOYER_KEY; only on anvil
+ * (chain 31337) anvil's first default account. `--help` lists the parameters. OperatorStaking
  * must know the oracle's address at construction, so the three contracts go out with consecutive
  * nonces and the oracle's address is computed in advance (the oracle checks it at construction).
  */
@@ -25,11 +27,15 @@ import {
 import { privateKeyToAccount } from 'viem/accounts'
 
 import { BaseError } from '@veridict/sdk'
+import { loadOperatorKey } from '../config/keystore.js'
 import { readArtifacts } from './artifacts.js'
 
 /** anvil's first default account: the deployer when no key is given. */
 /** The most moves a trace game takes (TraceDisputes: 7 + 7 bisection rounds, the header, the one step). */
 export const TRACE_GAME_MAX_MOVES = 16n
+
+/** anvil's chain id: the only chain the deploy command sends from anvil's default account on. */
+export const ANVIL_CHAIN_ID = 31337
 
 export const ANVIL_DEFAULT_KEY: Hex = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80'
 
@@ -208,11 +214,55 @@ function contractAddressOf(
   return getAddress(receipt.contractAddress)
 }
 
+const USAGE = `Deploys Veridict (ModelRegistry, OperatorStaking, TraceDisputes, InferenceOracle) and writes the
+deployment JSON that nodes (deployment) and the SDK (createVeridictClient) read.
+
+  npm run deploy -- --rpc-url URL [--keystore FILE] [--out FILE] [parameters]
+
+The deployer key: --keystore FILE (an encrypted JSON keystore, as \`cast wallet import\` or geth write;
+its password in VERIDICT_KEYSTORE_PASSWORD), else VERIDICT_DEPLOYER_KEY (hex). Only on a local anvil
+(chain id 31337) does it fall back to anvil's first default account.
+
+  --rpc-url URL              the chain's JSON-RPC endpoint (default http://127.0.0.1:8545)
+  --out FILE                 where to write the deployment JSON (default deployments/local.json)
+  --keystore FILE            encrypted keystore of the deployer
+  --min-stake WEI            minimum operator stake (default 1 ETH)
+  --unbonding-period S       seconds an unstake takes (default 7 days)
+  --challenge-window S       seconds an attested result can be disputed (default 1 day)
+  --round-blocks N           blocks per committee round, 1..256 (default 10)
+  --max-bounty WEI           the most one slash pays a disputer, reporter or requester (default 0.1 ETH)
+  --treasury ADDRESS         receives the treasury share of slashed stake (default: the deployer)
+  --trace-bond WEI           what a trace challenger sends, forfeited if it loses (default 0.1 ETH)
+  --trace-move-period S      seconds per move of a trace game (default: up to an hour)
+  --help                     this text`
+
+/** Which key deploys: the keystore, else VERIDICT_DEPLOYER_KEY, else (anvil only) anvil's first account. */
+function deployerKey(keystore: string | undefined, env: NodeJS.ProcessEnv, chainId: number): { key: Hex; source: string } {
+  if (keystore !== undefined) {
+    const password = env.VERIDICT_KEYSTORE_PASSWORD
+    if (password === undefined) throw new DeploymentError(`--keystore ${keystore} needs its password in VERIDICT_KEYSTORE_PASSWORD.`)
+    return { key: loadOperatorKey({ VERIDICT_KEYSTORE_PASSWORD: password }, { path: keystore, passwordEnv: 'VERIDICT_KEYSTORE_PASSWORD' }), source: `keystore ${keystore}` }
+  }
+  const raw = env.VERIDICT_DEPLOYER_KEY
+  if (raw !== undefined && raw !== '') {
+    const key = raw.startsWith('0x') ? raw : `0x${raw}`
+    if (!/^0x[0-9a-fA-F]{64}$/.test(key)) throw new DeploymentError(`VERIDICT_DEPLOYER_KEY is not 32 bytes of hex (it has ${key.length - 2} characters; the value is not shown).`)
+    return { key: key as Hex, source: 'VERIDICT_DEPLOYER_KEY' }
+  }
+  if (chainId !== ANVIL_CHAIN_ID) {
+    throw new DeploymentError(`No deployer key for chain ${chainId}.`, {
+      details: 'Pass --keystore FILE (password in VERIDICT_KEYSTORE_PASSWORD) or set VERIDICT_DEPLOYER_KEY. Only a local anvil (chain 31337) deploys with its default account.',
+    })
+  }
+  return { key: ANVIL_DEFAULT_KEY, source: "anvil's first default account (local chain)" }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       'rpc-url': { type: 'string', default: 'http://127.0.0.1:8545' },
       out: { type: 'string', default: 'deployments/local.json' },
+      keystore: { type: 'string' },
       'min-stake': { type: 'string' },
       'unbonding-period': { type: 'string' },
       'challenge-window': { type: 'string' },
@@ -221,19 +271,37 @@ async function main(): Promise<void> {
       treasury: { type: 'string' },
       'trace-bond': { type: 'string' },
       'trace-move-period': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
   })
+  if (values.help) {
+    console.log(USAGE)
+    return
+  }
+  const integer = (name: keyof typeof values): bigint | undefined => {
+    const value = values[name]
+    if (value === undefined || typeof value !== 'string') return undefined
+    if (!/^\d+$/.test(value)) throw new DeploymentError(`--${name} ${value} is not a whole number.`, { details: 'Amounts are in wei and periods in seconds, as plain digits.' })
+    return BigInt(value)
+  }
+  const chainId = await createPublicClient({ transport: http(values['rpc-url']) })
+    .getChainId()
+    .catch((cause: unknown) => {
+      throw new DeploymentError(`No chain answers at ${values['rpc-url']}.`, { details: 'Check --rpc-url.', cause })
+    })
+  const { key, source } = deployerKey(values.keystore, process.env, chainId)
+  console.log(`Deploying to chain ${chainId} from ${privateKeyToAccount(key).address} (${source})...`)
   const deployment = await deployVeridict({
     rpcUrl: values['rpc-url'],
-    privateKey: process.env.VERIDICT_DEPLOYER_KEY as Hex | undefined,
-    minStake: values['min-stake'] === undefined ? undefined : BigInt(values['min-stake']),
-    unbondingPeriod: values['unbonding-period'] === undefined ? undefined : BigInt(values['unbonding-period']),
-    challengeWindow: values['challenge-window'] === undefined ? undefined : BigInt(values['challenge-window']),
-    roundBlocks: values['round-blocks'] === undefined ? undefined : BigInt(values['round-blocks']),
-    maxBounty: values['max-bounty'] === undefined ? undefined : BigInt(values['max-bounty']),
+    privateKey: key,
+    minStake: integer('min-stake'),
+    unbondingPeriod: integer('unbonding-period'),
+    challengeWindow: integer('challenge-window'),
+    roundBlocks: integer('round-blocks'),
+    maxBounty: integer('max-bounty'),
     treasury: values.treasury as Address | undefined,
-    traceBond: values['trace-bond'] === undefined ? undefined : BigInt(values['trace-bond']),
-    traceMovePeriod: values['trace-move-period'] === undefined ? undefined : BigInt(values['trace-move-period']),
+    traceBond: integer('trace-bond'),
+    traceMovePeriod: integer('trace-move-period'),
     out: values.out,
   })
   console.log(`Veridict deployed on chain ${deployment.chainId} at block ${deployment.deploymentBlock}:`)
@@ -243,7 +311,7 @@ async function main(): Promise<void> {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error)
+    console.error(error instanceof BaseError ? error.message : error)
     process.exit(1)
   })
 }
