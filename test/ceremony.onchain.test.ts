@@ -12,7 +12,7 @@ import { RequestStatus } from '../oracle/src/chain/requestStatus.js'
 import { freePort, nodeConfig, startTestChain, startTestNode, statusOf, waitFor, type TestChain } from '../oracle/src/testing/harness.js'
 import { createWalletClient, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { anvilPrivateKeys } from './utils/anvil.js'
+import { anvilPrivateKeys } from '../oracle/src/devnet/anvil.js'
 
 /**
  * Setups beyond the one-command dev path, proved on a real chain: a multi-party Groth16 phase 2

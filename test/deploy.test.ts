@@ -7,7 +7,7 @@ import { createPublicClient, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { REPO_ROOT } from '../oracle/src/testing/harness.js'
-import { anvilPrivateKeys, startAnvil, type Anvil } from './utils/anvil.js'
+import { anvilPrivateKeys, startAnvil, type Anvil } from '../oracle/src/devnet/anvil.js'
 
 /**
  * `npm run deploy` against a chain that is not a local anvil (an anvil run with Sepolia's chain id),

@@ -7,7 +7,7 @@ import { hashWords } from '../sdk/src/encoding/hashWords.js'
 import { signAttestationBatch, type Attestation } from '../oracle/src/attest/attestation.js'
 import type { RunningNode } from '../oracle/src/node/startNode.js'
 import { freePort, nodeConfig, startTestChain, startTestNode, waitFor, type TestChain } from '../oracle/src/testing/harness.js'
-import { anvilPrivateKeys } from './utils/anvil.js'
+import { anvilPrivateKeys } from '../oracle/src/devnet/anvil.js'
 
 let chain: TestChain
 let node: RunningNode

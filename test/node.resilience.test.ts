@@ -7,7 +7,7 @@ import { RequestStatus } from '../oracle/src/chain/requestStatus.js'
 import type { RunningNode } from '../oracle/src/node/startNode.js'
 import { REPO_ROOT, eventsOf, freePort, nodeConfig, startTestChain, startTestNode, statusOf, waitFor, type TestChain } from '../oracle/src/testing/harness.js'
 import { TcpProxy } from '../oracle/src/testing/tcpProxy.js'
-import { anvilPrivateKeys } from './utils/anvil.js'
+import { anvilPrivateKeys } from '../oracle/src/devnet/anvil.js'
 import { exited, killGroup } from './utils/processes.js'
 
 describe('resilience', () => {

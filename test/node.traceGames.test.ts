@@ -13,7 +13,7 @@ import type { RunningNode } from '../oracle/src/node/startNode.js'
 import { REPO_ROOT, eventsOf, freePort, nodeConfig, startTestChain, startTestNode, statusOf, waitFor, type TestChain } from '../oracle/src/testing/harness.js'
 import { operatorStakingAbi } from '../sdk/src/abi/operatorStakingAbi.js'
 import { traceDisputesAbi } from '../sdk/src/abi/traceDisputesAbi.js'
-import { anvilPrivateKeys } from './utils/anvil.js'
+import { anvilPrivateKeys } from '../oracle/src/devnet/anvil.js'
 import { exited, killGroup } from './utils/processes.js'
 
 /**

@@ -6,7 +6,7 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { referenceOutputWords } from '../oracle/src/devnet/referenceOutput.js'
 import { REPO_ROOT, freePort, nodeConfig, startTestChain, waitFor, type TestChain } from '../oracle/src/testing/harness.js'
-import { anvilPrivateKeys } from './utils/anvil.js'
+import { anvilPrivateKeys } from '../oracle/src/devnet/anvil.js'
 import { alive, descendants } from './utils/processes.js'
 
 /**

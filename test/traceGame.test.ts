@@ -14,7 +14,7 @@ import { createVeridictClient, getDispute, watchDisputes, type VeridictDispute }
 import { hashWords } from '../sdk/src/encoding/hashWords.js'
 import { packValues } from '../sdk/src/encoding/pack.js'
 import { requestOptions } from '../sdk/src/utils/requestState.js'
-import { anvilPrivateKeys } from './utils/anvil.js'
+import { anvilPrivateKeys } from '../oracle/src/devnet/anvil.js'
 
 /**
  * A trace game on anvil with the real contracts, played with the TypeScript moves a node will use:

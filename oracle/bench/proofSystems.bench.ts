@@ -18,7 +18,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { compileModel, loadCompiledModel, prove, ProverPool, quantizeInput, setupModel, type ModelManifest, type SetupProgress } from '@veridict/circuits'
 import { deployVeridict } from '../src/deploy/deploy.js'
 import { inferenceOracleAbi, NO_ATTESTATION, requestOptions, modelRegistryAbi, proofVerifierAbi, encodeProof } from '@veridict/sdk'
-import { anvilPrivateKeys, startAnvil } from '../../test/utils/anvil.js'
+import { anvilPrivateKeys, startAnvil } from '../src/devnet/anvil.js'
 import { registerModel } from '../src/chain/registerModel.js'
 import { REPO_ROOT } from '../src/testing/harness.js'
 

@@ -25,7 +25,7 @@ import { requestOptions } from '../../sdk/src/utils/requestState.js'
 import { modelRegistryAbi } from '../../sdk/src/abi/modelRegistryAbi.js'
 import { operatorStakingAbi } from '../../sdk/src/abi/operatorStakingAbi.js'
 import { computeDefinitionHash, computeModelId, PROOF_SYSTEM_IDS, type ModelDefinition } from '../../sdk/src/encoding/modelDefinition.js'
-import { type Anvil, anvilPrivateKeys, startAnvil } from './anvil.js'
+import { type Anvil, anvilPrivateKeys, startAnvil } from '../../oracle/src/devnet/anvil.js'
 
 const fixture = JSON.parse(
   readFileSync(new URL('../../contracts/test/fixtures/square/fixture.json', import.meta.url), 'utf8'),

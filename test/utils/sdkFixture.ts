@@ -23,7 +23,7 @@ import { ensureCompiledModel, type ModelManifest } from '@veridict/circuits'
 import { registerModel } from '../../oracle/src/chain/registerModel.js'
 import { startModelHost } from '../../oracle/src/devnet/modelHost.js'
 import { BaseError, createVeridictClient, operatorStakingAbi, type VeridictClient } from '@veridict/sdk'
-import { anvilPrivateKeys, startAnvil, type Anvil } from './anvil.js'
+import { anvilPrivateKeys, startAnvil, type Anvil } from '../../oracle/src/devnet/anvil.js'
 
 export const MODEL_FEE = parseEther('0.01')
 export const CHALLENGE_WINDOW = 600n

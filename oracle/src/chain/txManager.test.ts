@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createPublicClient, custom, defineChain, http, parseAbi, type PublicClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { anvilPrivateKeys, startAnvil, type Anvil } from '../../../test/utils/anvil.js'
+import { anvilPrivateKeys, startAnvil, type Anvil } from '../devnet/anvil.js'
 import { TransactionError } from '../errors/node.js'
 import { createLogger } from '../logger.js'
 import { NodeMetrics } from '../metrics/metrics.js'

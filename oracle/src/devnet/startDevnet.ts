@@ -28,7 +28,7 @@ import { createVeridictClient, describeSetup, modelRegistryAbi, operatorStakingA
 import { ensureCompiledModel, type ModelManifest } from '@veridict/circuits'
 import { readArtifact, REPO_ROOT } from '../deploy/artifacts.js'
 import { deployVeridict, writeDeployment, type Deployment } from '../deploy/deploy.js'
-import { anvilPrivateKeys, freePort, startAnvil, type Anvil } from '../../../test/utils/anvil.js'
+import { anvilPrivateKeys, freePort, startAnvil, type Anvil } from './anvil.js'
 import { registerModel } from '../chain/registerModel.js'
 import { buildContractsIfMissing } from './buildContracts.js'
 import { DevnetNode } from './devnetNode.js'

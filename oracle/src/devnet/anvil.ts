@@ -3,8 +3,8 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import type { Hex } from 'viem'
 
-import { REPO_ROOT } from '../../oracle/src/deploy/artifacts.js'
-import { BaseError } from '../../sdk/src/errors/base.js'
+import { REPO_ROOT } from '../deploy/artifacts.js'
+import { BaseError } from '@veridict/sdk'
 
 /** Private keys of anvil's default accounts (mnemonic "test test ... junk"); index 0 deploys by default. */
 export const anvilPrivateKeys = [
