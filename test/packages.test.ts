@@ -16,6 +16,37 @@ import { alive, descendants } from './utils/processes.js'
  */
 
 const run = promisify(execFile)
+
+/**
+ * The Dockerfile, read as docker would (continuation lines joined): the install stage's project
+ * manifest and the final stage's user, volumes, environment, health check and command. Docker
+ * cannot run here; the installed project below is that image's /opt/veridict, and the tests run its
+ * entry point and health check as the container would.
+ */
+function readDockerfile() {
+  const instructions = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8')
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .filter((line) => line.trim() && !line.trim().startsWith('#'))
+    .map((line) => ({ keyword: line.trim().split(/\s+/, 1)[0]!, rest: line.trim().slice(line.trim().indexOf(' ') + 1).trim() }))
+  const finalStage = instructions.slice(instructions.findLastIndex((i) => i.keyword === 'FROM'))
+  const last = (keyword: string) => finalStage.filter((i) => i.keyword === keyword).at(-1)?.rest
+  const manifest = /printf '%s\\n' '(\{.*?\})' > package\.json/.exec(instructions.find((i) => i.keyword === 'RUN' && i.rest.includes('> package.json'))?.rest ?? '')
+  const env: Record<string, string> = {}
+  for (const i of finalStage.filter((i) => i.keyword === 'ENV')) for (const [, key, value] of i.rest.matchAll(/(\w+)=(\S+)/g)) env[key!] = value!
+  return {
+    from: last('FROM'),
+    user: last('USER'),
+    workdir: last('WORKDIR'),
+    volumes: JSON.parse(last('VOLUME') ?? '[]') as string[],
+    env,
+    healthcheck: JSON.parse((last('HEALTHCHECK') ?? '').replace(/^.*?CMD\s+/, '')) as string[],
+    entrypoint: JSON.parse(last('ENTRYPOINT') ?? '[]') as string[],
+    cmd: JSON.parse(last('CMD') ?? '[]') as string[],
+    installManifest: JSON.parse(manifest?.[1] ?? 'null') as Record<string, unknown>,
+  }
+}
+const dockerfile = readDockerfile()
 const PACKAGES = ['sdk', 'circuits', 'oracle', 'contracts'] as const
 type PackageName = (typeof PACKAGES)[number]
 type Packed = { filename: string; files: { path: string }[] }
@@ -49,9 +80,9 @@ beforeAll(async () => {
   const prebuilds = join(work, 'prebuilds')
   mkdirSync(prebuilds)
   await run('tar', ['-czf', join(prebuilds, `better-sqlite3-v${sqlite.version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`), 'build/Release/better_sqlite3.node'], { cwd: join(REPO_ROOT, 'node_modules/better-sqlite3') })
-  // What a user's project declares: the native module that builds from source, and onnxruntime's
-  // CUDA download skipped (the CPU provider ships in the package).
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module', allowScripts: { 'better-sqlite3': true, 'onnxruntime-node': false, protobufjs: true } }))
+  // The project the Dockerfile's install stage writes: the native module that builds from source
+  // allowed, onnxruntime's CUDA download skipped (the CPU provider ships in the package).
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ ...dockerfile.installManifest, type: 'module' }))
   await run(
     'npm',
     ['install', ...PACKAGES.map((name) => join(work, tarballs[name].filename)), `viem@${rootManifest.devDependencies.viem}`, `snarkjs@${rootManifest.devDependencies.snarkjs}`, '--prefer-offline', '--no-audit', '--no-fund'],
@@ -223,26 +254,41 @@ describe('the veridict command as installed', () => {
     expect(help.stderr).toBe('')
   })
 
-  test('starts a node that serves /health; SIGTERM to it stops the node and leaves no process behind', async () => {
+  test("the Dockerfile's image: a node user, config and data volumes, the build as entry point", () => {
+    expect(dockerfile.from).toMatch(/^node:\$\{NODE_VERSION\}-bookworm-slim$/)
+    expect(dockerfile.user).toBe('node')
+    expect(dockerfile.volumes).toEqual(['/config', '/data'])
+    expect(dockerfile.entrypoint).toEqual(['node', 'node_modules/@veridict/oracle/bin/veridict.mjs'])
+    expect(dockerfile.cmd).toEqual(['node', 'start', '--config', '/config/node.json'])
+    expect(dockerfile.installManifest).toMatchObject({ allowScripts: { 'better-sqlite3': true, 'onnxruntime-node': false } })
+  })
+
+  test("runs as the image runs it: the entry point with the image's environment serves /health, the health check passes; SIGTERM stops it with no process left, and the health check then fails", async () => {
     const port = await freePort()
     const dir = mkdtempSync(join(tmpdir(), 'veridict-installed-node-'))
     const file = join(dir, 'node.json')
-    writeFileSync(file, JSON.stringify({ ...nodeConfig(chain, { httpPort: port, modes: ['zk'], logLevel: 'info' }), dataDir: join(dir, 'data') }))
-    const child = spawn(process.execPath, [join(project, 'node_modules/.bin/veridict'), 'node', 'start', '--config', file], {
-      cwd: project,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', VERIDICT_OPERATOR_KEY: anvilPrivateKeys[1]! },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    // node.json as an operator mounts it in /config: no port or data folder (the image's environment sets them).
+    const { httpPort: _, dataDir: __, ...config } = nodeConfig(chain, { httpPort: port, modes: ['zk'], logLevel: 'info' })
+    writeFileSync(file, JSON.stringify(config))
+    // The image's environment, with its port and data volume moved to free places on this machine, as `docker run -e` would.
+    const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...dockerfile.env, VERIDICT_HTTP_PORT: String(port), VERIDICT_DATA_DIR: join(dir, 'data'), VERIDICT_OPERATOR_KEY: anvilPrivateKeys[1]! }
+    const [command, ...entrypoint] = dockerfile.entrypoint
+    expect(command).toBe('node')
+    const child = spawn(process.execPath, [...entrypoint, ...dockerfile.cmd.map((arg) => (arg === '/config/node.json' ? file : arg))], { cwd: project, env, stdio: ['ignore', 'pipe', 'pipe'] })
     let log = ''
     child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()))
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+    const healthcheck = () => run(process.execPath, dockerfile.healthcheck.slice(1), { cwd: project, env }).then(() => 0, (error: { code: number }) => error.code)
     try {
       await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined))?.status === 200, { what: 'the installed node to serve /health', timeoutMs: 60_000 })
+      expect(dockerfile.healthcheck[0]).toBe('node')
+      expect(await healthcheck()).toBe(0)
       const below = descendants(child.pid!)
       child.kill('SIGTERM')
       expect(await exited).toBe(0)
       expect(log).toMatch(/node stopped/)
       expect(below.filter(alive)).toEqual([])
+      expect(await healthcheck()).toBe(1)
     } finally {
       child.kill('SIGKILL')
     }

@@ -7,7 +7,7 @@
  *   npm start -- --demo-only      # setup, demo, exit 0 when every check passed (1 otherwise)
  *   npm start -- --no-demo        # setup, keep running
  */
-import { relative } from 'node:path'
+import { join, relative } from 'node:path'
 import { parseArgs } from 'node:util'
 import { REPO_ROOT } from '../deploy/artifacts.js'
 import { BaseError } from '../errors/base.js'
@@ -20,7 +20,15 @@ const usage = `npm start [-- options]: a local Veridict network and a scripted d
   --demo-only   run the demo, then stop everything and exit (0 when every check passed)
   --no-demo     start the network and keep it running, without the demo
   --challenge-window <seconds>   (default 12)
-  --help`
+  --help
+
+For nodes that run elsewhere (compose.yaml's containers):
+  --rpc-url <url>             use this anvil instead of starting one
+  --node-urls <a,b,c>         where the three nodes will listen: write their configs, start none
+  --model-host-url <url>      serve the manifests on this URL's port on every interface
+  --data-dir <dir>            the network's folder (default .cache/devnet)
+With --node-urls it sets the network up, writes <data-dir>/compose/node-<n>.json, and serves the
+manifests until stopped.`
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -28,6 +36,10 @@ async function main(): Promise<number> {
       'demo-only': { type: 'boolean', default: false },
       'no-demo': { type: 'boolean', default: false },
       'challenge-window': { type: 'string' },
+      'rpc-url': { type: 'string' },
+      'node-urls': { type: 'string' },
+      'model-host-url': { type: 'string' },
+      'data-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   })
@@ -65,10 +77,16 @@ async function main(): Promise<number> {
   reporter.line('Veridict devnet: verifiable AI inference on a local chain')
   reporter.line('a local anvil chain, three staked oracle nodes, two models, and a scripted demo through @veridict/sdk')
   reporter.section('Setup')
+  const nodeUrls = values['node-urls']?.split(',').map((url) => url.trim())
+  const modelHostUrl = values['model-host-url'] === undefined ? undefined : new URL(values['model-host-url'])
   const started = startDevnet({
     reporter,
     signal: aborted.signal,
     challengeWindow: values['challenge-window'] === undefined ? undefined : BigInt(values['challenge-window']),
+    rpcUrl: values['rpc-url'],
+    nodeUrls,
+    dataDir: values['data-dir'],
+    modelHost: modelHostUrl && { host: '0.0.0.0', port: Number(modelHostUrl.port || 80), publicUrl: modelHostUrl.origin },
   })
   starting = started
   devnet = await started.catch((error: unknown) => {
@@ -78,6 +96,10 @@ async function main(): Promise<number> {
   if (Object.values(devnet.models).some((m) => m.manifest.setup?.insecure))
     reporter.warn('Groth16 keys come from a single-party dev powers of tau: INSECURE, for local use only (see README.md, "Security model")')
   reporter.ok(`network ready ${formatSeconds(devnet.timings.nodesReadyMs)} after start`)
+  if (nodeUrls) {
+    reporter.ok(`node configs in ${join(devnet.dataDir, 'compose')}; serving the manifests at ${devnet.modelHost.url} until stopped`)
+    return new Promise<number>(() => {})
+  }
   try {
     return await demoAndServe(devnet, reporter, values)
   } catch (error) {

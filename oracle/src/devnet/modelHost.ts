@@ -9,7 +9,7 @@ export type ModelHost = { url: string; stop: () => Promise<void> }
  * registry's metadata URI points at `<url>/<model>/manifest.json`, and the SDK finds the
  * verification key next to it.
  */
-export async function startModelHost(modelsDir: string): Promise<ModelHost> {
+export async function startModelHost(modelsDir: string, { host = '127.0.0.1', port = 0, publicUrl }: { host?: string; port?: number; publicUrl?: string | undefined } = {}): Promise<ModelHost> {
   const server = createServer((request, response) => {
     const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://host').pathname)).replace(/^(\.\.[/\\])+/, '')
     readFile(join(modelsDir, path)).then(
@@ -23,9 +23,10 @@ export async function startModelHost(modelsDir: string): Promise<ModelHost> {
       },
     )
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => server.listen(port, host, resolve))
   const address = server.address()
-  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
+  // publicUrl: how others reach it when it listens on all interfaces (a container's service name).
+  const url = publicUrl ?? `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
   return {
     url,
     stop: () =>

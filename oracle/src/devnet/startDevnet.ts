@@ -76,6 +76,19 @@ export type StartDevnetParameters = {
   reporter?: Reporter | undefined
   /** Aborting stops the setup at the next step, and everything started so far. */
   signal?: AbortSignal | undefined
+  /**
+   * An anvil already running (compose's `chain` service) instead of one started here; it is funded
+   * from anvil's default accounts like the embedded one, and `stop` leaves it running.
+   */
+  rpcUrl?: string | undefined
+  /**
+   * Where the three honest nodes will be reachable, when they run elsewhere (compose's node
+   * containers): their config files are written (these URLs as each other's peers, `rpcUrl` as the
+   * chain) and no node is started here.
+   */
+  nodeUrls?: readonly string[] | undefined
+  /** Where the model host listens, and the URL the metadata URIs use (default: a free port on 127.0.0.1). */
+  modelHost?: { host: string; port: number; publicUrl: string } | undefined
 }
 
 export type Devnet = {
@@ -138,11 +151,18 @@ export async function startDevnet(parameters: StartDevnetParameters = {}): Promi
     const models = {} as Record<DevnetModelName, DevnetModel>
     for (const name of ['digits', 'iris'] as const) models[name] = await prepareModel(name, join(dataDir, 'models'), reporter)
 
-    const anvil = await reporter.step(
-      'starting anvil',
-      () => startAnvil(),
-      (a) => `anvil chain ${a.chainId} at ${a.rpcUrl}`,
-    )
+    const external = parameters.rpcUrl
+    const anvil = external
+      ? await reporter.step(
+          `joining the chain at ${external}`,
+          () => joinAnvil(external),
+          (a) => `anvil chain ${a.chainId} at ${a.rpcUrl}`,
+        )
+      : await reporter.step(
+          'starting anvil',
+          () => startAnvil(),
+          (a) => `anvil chain ${a.chainId} at ${a.rpcUrl}`,
+        )
     cleanups.push(() => anvil.stop())
     const rpcUrl = anvil.rpcUrl
     const chain = defineChain({ id: anvil.chainId, name: 'Veridict devnet', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [rpcUrl] } } })
@@ -152,7 +172,7 @@ export async function startDevnet(parameters: StartDevnetParameters = {}): Promi
     const wallet = (index: number) => createWalletClient({ chain, transport, account: account(index), pollingInterval: 100 })
     const owner = wallet(DEVNET_ACCOUNTS.deployer)
 
-    const modelHost = await startModelHost(join(dataDir, 'models'))
+    const modelHost = await startModelHost(join(dataDir, 'models'), parameters.modelHost)
     cleanups.push(() => modelHost.stop())
 
     const deploymentFile = join(dataDir, 'deployment.json')
@@ -227,6 +247,22 @@ export async function startDevnet(parameters: StartDevnetParameters = {}): Promi
     await publicClient.request({ method: 'evm_setIntervalMining' as never, params: [blockTime] as never })
     const setupMs = performance.now() - started
 
+    if (parameters.nodeUrls) {
+      const nodeUrls = parameters.nodeUrls
+      if (nodeUrls.length !== DEVNET_ACCOUNTS.operators.length) throw new DevnetError(`${nodeUrls.length} node URLs for ${DEVNET_ACCOUNTS.operators.length} operators.`, { details: 'Give one URL per honest operator node.' })
+      // For nodes in containers: the port, listen address and data folder come from the image's environment.
+      mkdirSync(join(dataDir, 'compose'), { recursive: true })
+      const configs = DEVNET_ACCOUNTS.operators.map((index, i) => {
+        const file = join(dataDir, 'compose', `node-${index}.json`)
+        const config = { rpcUrl, chainId: anvil.chainId, deployment: deploymentFile, modelsDir: join(dataDir, 'models'), peers: nodeUrls.filter((_, j) => j !== i), confirmations: 0, pollIntervalMs: 250, executionProvider: 'cpu', logLevel }
+        writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`)
+        return { name: `node-${index}`, url: nodeUrls[i]!, operator: account(index).address, config: file }
+      })
+      writeFileSync(
+        join(dataDir, 'compose', 'network.json'),
+        `${JSON.stringify({ rpcUrl, chainId: anvil.chainId, deployment: deploymentFile, consumer, modelHost: modelHost.url, models: Object.fromEntries(Object.values(models).map((m) => [m.name, { modelId: m.modelId, dir: m.dir }])), nodes: configs }, null, 2)}\n`,
+      )
+    }
     const ports = await Promise.all([...DEVNET_ACCOUNTS.operators, DEVNET_ACCOUNTS.liar].map(() => freePort()))
     const urls = ports.map((port) => `http://127.0.0.1:${port}`)
     const nodeConfig = (index: number, port: number, peers: string[]) => ({
@@ -258,14 +294,16 @@ export async function startDevnet(parameters: StartDevnetParameters = {}): Promi
       config: { ...nodeConfig(DEVNET_ACCOUNTS.liar, ports[DEVNET_ACCOUNTS.operators.length]!, []), modes: ['attested'], watchtower: false, dishonest: true },
     })
     cleanups.push(() => Promise.all([...nodes, liar].map((n) => n.stop())).then(() => {}))
-    await reporter.step(
-      'starting three oracle nodes',
-      () => Promise.all(nodes.map((n) => n.start())),
-      () => `three nodes running (logs in ${dataDir}/node-*.log)`,
-    )
+    if (!parameters.nodeUrls)
+      await reporter.step(
+        'starting three oracle nodes',
+        () => Promise.all(nodes.map((n) => n.start())),
+        () => `three nodes running (logs in ${dataDir}/node-*.log)`,
+      )
 
     // What another terminal needs to join or use this network (the README's operator guide reads it).
-    writeFileSync(
+    if (!parameters.nodeUrls)
+      writeFileSync(
       join(dataDir, 'network.json'),
       `${JSON.stringify({ rpcUrl, chainId: anvil.chainId, deployment: deploymentFile, consumer, models: Object.fromEntries(Object.values(models).map((m) => [m.name, { modelId: m.modelId, dir: m.dir }])), nodes: nodes.map((n) => ({ name: n.name, url: n.url, operator: n.operator, config: n.configFile })) }, null, 2)}\n`,
     )
@@ -292,6 +330,16 @@ export async function startDevnet(parameters: StartDevnetParameters = {}): Promi
     await stop()
     throw error
   }
+}
+
+/** An anvil started by someone else: used like the embedded one, left running by `stop`. */
+async function joinAnvil(rpcUrl: string): Promise<Anvil> {
+  const chainId = await createPublicClient({ transport: http(rpcUrl) })
+    .getChainId()
+    .catch((cause: unknown) => {
+      throw new DevnetError(`No chain answers at ${rpcUrl}.`, { details: 'Start anvil first (compose starts its chain service before the setup).', cause })
+    })
+  return { rpcUrl, port: Number(new URL(rpcUrl).port || 80), chainId, stop: async () => {} }
 }
 
 /** Compiles and sets up a bundled model once (cached in .cache/models) and copies it into the devnet's models folder. */
