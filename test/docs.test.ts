@@ -9,7 +9,7 @@
  * itself, visibly (`declare const modelId: Hex`); nothing is prepended. A type error is reported as
  * `<doc>:<line of the opening fence>: ...`, with the doc line of the error.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
@@ -116,7 +116,47 @@ function typecheck(snippets: Snippet[]): string[] {
   })
 }
 
+/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens; repeats numbered. */
+function anchors(markdown: string): Set<string> {
+  const seen = new Map<string, number>()
+  const result = new Set<string>()
+  let fence: string | undefined
+  for (const line of markdown.split(/\r?\n/)) {
+    const marker = /^ {0,3}(`{3,}|~{3,})/.exec(line)?.[1]
+    if (marker && (!fence || (marker[0] === fence[0] && marker.length >= fence.length))) fence = fence ? undefined : marker
+    const heading = fence ? undefined : /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(line)?.[1]
+    if (heading === undefined) continue
+    const slug = heading.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-')
+    const n = seen.get(slug) ?? 0
+    seen.set(slug, n + 1)
+    result.add(n === 0 ? slug : `${slug}-${n}`)
+  }
+  return result
+}
+
+/** Relative links of the docs that do not resolve to a file (and heading) inside the repository. */
+function brokenLinks(): string[] {
+  const broken: string[] = []
+  for (const doc of documents()) {
+    const text = readFileSync(join(ROOT, doc), 'utf8')
+    const withoutCode = text.replace(/^( {0,3})(`{3,}|~{3,})[^\n]*\n[\s\S]*?^ {0,3}\2[^\n]*$/gm, '').replace(/`[^`\n]*`/g, '')
+    for (const [, target] of withoutCode.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)) {
+      if (/^[a-z][a-z0-9+.-]*:/i.test(target!)) continue // https:, mailto:
+      const [path, anchor] = target!.split('#') as [string, string | undefined]
+      const file = path === '' ? join(ROOT, doc) : resolve(join(ROOT, doc, '..'), decodeURIComponent(path))
+      if (relative(ROOT, file).startsWith('..')) broken.push(`${doc}: ${target} leaves the repository`)
+      else if (!existsSync(file)) broken.push(`${doc}: ${target} does not exist`)
+      else if (anchor && file.endsWith('.md') && !anchors(readFileSync(file, 'utf8')).has(anchor)) broken.push(`${doc}: ${target} names no heading of ${relative(ROOT, file)}`)
+    }
+  }
+  return broken
+}
+
 describe('the docs', () => {
+  it('link only to files and headings inside the repository', () => {
+    expect(brokenLinks()).toEqual([])
+  })
+
   it('find fenced blocks and their lines', () => {
     const text = ['# t', '```ts', 'const a = 1', '```', '', '```sh', 'echo', '```', '  ```typescript', '  const b = 2', '  ```', '````ts', '```', '````'].join('\n')
     expect(extractSnippets('x.md', text)).toEqual([
