@@ -9,8 +9,8 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { Abi, AbiItem } from 'viem'
 
-import { REPO_ROOT, readArtifacts } from '../oracle/src/deploy/artifacts.js'
-import { BaseError } from '../sdk/src/errors/base.js'
+import { REPO_ROOT, readArtifacts } from '@veridict/oracle/deploy'
+import { BaseError } from '@veridict/sdk'
 
 export const ABI_DIR = join(REPO_ROOT, 'sdk', 'src', 'abi')
 
