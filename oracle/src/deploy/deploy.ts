@@ -27,7 +27,7 @@ import {
 import { privateKeyToAccount } from 'viem/accounts'
 
 import { BaseError } from '@veridict/sdk'
-import { loadOperatorKey } from '../config/keystore.js'
+import { loadOperatorKey, parsePrivateKey } from '../config/keystore.js'
 import { readArtifacts } from './artifacts.js'
 
 /** anvil's first default account: the deployer when no key is given. */
@@ -241,14 +241,10 @@ function deployerKey(keystore: string | undefined, env: NodeJS.ProcessEnv, chain
   if (keystore !== undefined) {
     const password = env.VERIDICT_KEYSTORE_PASSWORD
     if (password === undefined) throw new DeploymentError(`--keystore ${keystore} needs its password in VERIDICT_KEYSTORE_PASSWORD.`)
-    return { key: loadOperatorKey({ VERIDICT_KEYSTORE_PASSWORD: password }, { path: keystore, passwordEnv: 'VERIDICT_KEYSTORE_PASSWORD' }), source: `keystore ${keystore}` }
+    return { key: loadOperatorKey({ VERIDICT_KEYSTORE_PASSWORD: password }, { path: keystore, passwordEnv: 'VERIDICT_KEYSTORE_PASSWORD' }, 'deployer'), source: `keystore ${keystore}` }
   }
   const raw = env.VERIDICT_DEPLOYER_KEY
-  if (raw !== undefined && raw !== '') {
-    const key = raw.startsWith('0x') ? raw : `0x${raw}`
-    if (!/^0x[0-9a-fA-F]{64}$/.test(key)) throw new DeploymentError(`VERIDICT_DEPLOYER_KEY is not 32 bytes of hex (it has ${key.length - 2} characters; the value is not shown).`)
-    return { key: key as Hex, source: 'VERIDICT_DEPLOYER_KEY' }
-  }
+  if (raw !== undefined && raw !== '') return { key: parsePrivateKey('VERIDICT_DEPLOYER_KEY', raw, 'deployer'), source: 'VERIDICT_DEPLOYER_KEY' }
   if (chainId !== ANVIL_CHAIN_ID) {
     throw new DeploymentError(`No deployer key for chain ${chainId}.`, {
       details: 'Pass --keystore FILE (password in VERIDICT_KEYSTORE_PASSWORD) or set VERIDICT_DEPLOYER_KEY. Only a local anvil (chain 31337) deploys with its default account.',

@@ -11,13 +11,16 @@ export class ConfigError extends BaseError {
   }
 }
 
-/** The operator key could not be loaded (missing, malformed, or a keystore that does not decrypt). */
+/** The operator's (or, for `npm run deploy`, the deployer's) key could not be loaded: missing, malformed, or a keystore that does not decrypt. */
 export class OperatorKeyError extends BaseError {
   override name = 'OperatorKeyError'
-  constructor({ reason, cause }: { reason: string; cause?: unknown }) {
-    super(`Cannot load the operator key: ${reason}.`, {
+  constructor({ reason, cause, role = 'operator' }: { reason: string; cause?: unknown; role?: 'operator' | 'deployer' | undefined }) {
+    super(`Cannot load the ${role} key: ${reason}.`, {
       cause,
-      details: 'Set VERIDICT_OPERATOR_KEY to a 0x-prefixed 32-byte hex key, or point keystore.path at an encrypted JSON keystore and set VERIDICT_KEYSTORE_PASSWORD.',
+      details:
+        role === 'operator'
+          ? 'Set VERIDICT_OPERATOR_KEY to a 0x-prefixed 32-byte hex key, or point keystore.path at an encrypted JSON keystore and set VERIDICT_KEYSTORE_PASSWORD.'
+          : 'Pass --keystore FILE with its password in VERIDICT_KEYSTORE_PASSWORD, or set VERIDICT_DEPLOYER_KEY to a 0x-prefixed 32-byte hex key.',
     })
   }
 }
