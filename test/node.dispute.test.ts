@@ -12,7 +12,7 @@ describe('watchtower', () => {
     chain = await startTestChain({ challengeWindow: 30n, blockTime: 1 })
     await chain.registerOperator(1)
     // Node 1 lies about attested outputs; node 2 serves ZK only and watches attested results.
-    nodes.push(await startTestNode(nodeConfig(chain, { httpPort: await freePort(), modes: ['attested'], dishonest: true }), 1))
+    nodes.push(await startTestNode(nodeConfig(chain, { httpPort: await freePort(), modes: ['attested'] }), 1, { dishonest: true }))
     nodes.push(await startTestNode(nodeConfig(chain, { httpPort: await freePort(), modes: ['zk'], watchtower: true }), 2))
   })
 

@@ -76,7 +76,7 @@ describe('trace games between nodes', () => {
   test('a lying attester is challenged; the challenger, killed mid-game, resumes from its kept trace and wins at the one step', async () => {
     // The liar (account 1) attests; the honest watchtower (account 2, no attested mode) runs in its own process.
     await newChain([1])
-    const liar = await startTestNode(nodeConfig(chain, { httpPort: await freePort(), modelsDir, modes: ['attested'], dishonest: true }), 1)
+    const liar = await startTestNode(nodeConfig(chain, { httpPort: await freePort(), modelsDir, modes: ['attested'] }), 1, { dishonest: true })
     nodes.push(liar)
     const dir = mkdtempSync(join(tmpdir(), 'veridict-watchtower-'))
     const file = join(dir, 'node.json')
@@ -132,7 +132,7 @@ describe('trace games between nodes', () => {
   test('a false challenger loses its bond at the one step; the honest result then becomes final', async () => {
     await newChain([3])
     const honest = await startTestNode(nodeConfig(chain, { httpPort: await freePort(), modelsDir, modes: ['attested'] }), 3)
-    const falseChallenger = await startTestNode(nodeConfig(chain, { httpPort: await freePort(), modelsDir, modes: ['zk'], watchtower: true, dishonest: true }), 4)
+    const falseChallenger = await startTestNode(nodeConfig(chain, { httpPort: await freePort(), modelsDir, modes: ['zk'], watchtower: true }), 4, { dishonest: true })
     nodes.push(honest, falseChallenger)
     const treasury = chain.deployment.parameters.treasury
     const bond = await chain.client.readContract({ address: games(), abi: traceDisputesAbi, functionName: 'BOND' })

@@ -36,7 +36,7 @@ export { ProverPool, type ProofJob, type ProofResult } from './prove/proverPool.
 export { loadCompiledModel, type CompiledModel } from './prove/loadCompiledModel.js'
 export { runReference, quantizeInput, dequantizeOutput } from './reference/runReference.js'
 export * from './trace/index.js'
-export { createCanonicalExecutor, type CanonicalExecutor } from './reference/canonicalExecutor.js'
+export { createCanonicalExecutor, type CanonicalExecutor, type ExecutionProvider } from './reference/canonicalExecutor.js'
 export { openModelSession, type ModelSession } from './onnx/session.js'
 export { buildIntegerGraph, type IntegerGraph } from './reference/integerGraph.js'
 export { readModelDefinition, type ReadModelDefinitionReturnType } from './manifest/readModelDefinition.js'

@@ -286,4 +286,14 @@ contract GasFinalizeBatchTest is VeridictTest {
             item.outputWords = squareOutput;
         }
     }
+
+    /// @dev EIP-170: a chain refuses to deploy runtime code over 24,576 bytes, which forge's test EVM
+    ///      does not enforce. Checked here, in the default compile job, whose optimized code is what
+    ///      deploys. The oracle is the closest to it (23,757 bytes at this writing, with finalizeBatch:
+    ///      819 under the limit).
+    function test_EveryContractFitsTheCodeSizeLimit() public view {
+        assertLe(address(oracle).code.length, 24_576, "InferenceOracle");
+        assertLe(address(registry).code.length, 24_576, "ModelRegistry");
+        assertLe(address(staking).code.length, 24_576, "OperatorStaking");
+    }
 }

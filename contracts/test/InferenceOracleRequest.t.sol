@@ -462,13 +462,4 @@ contract InferenceOracleRequestTest is VeridictTest {
         assertEq(hash, _requestHash(request));
         assertEq(address(oracle).balance, uint256(payment) + prepaid);
     }
-
-    /// @dev EIP-170: a chain refuses to deploy runtime code over 24,576 bytes, which forge's test EVM
-    ///      does not enforce. The oracle is the closest to it (23,757 bytes at this writing, with
-    ///      finalizeBatch: 819 under the limit).
-    function test_EveryContractFitsTheCodeSizeLimit() public view {
-        assertLe(address(oracle).code.length, 24_576, "InferenceOracle");
-        assertLe(address(registry).code.length, 24_576, "ModelRegistry");
-        assertLe(address(staking).code.length, 24_576, "OperatorStaking");
-    }
 }

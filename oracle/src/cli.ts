@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { BaseError } from './errors/base.js'
+import { version } from './version.js'
 
 // Only what --help and --version need is loaded up front: viem, the node and the compiler are
 // imported by the command that uses them, so `veridict --help` answers in about half a second.
@@ -10,6 +10,7 @@ const usage = `veridict: the Veridict model compiler and oracle node
   veridict --version | --help
   veridict compile | setup | ceremony | prove | verify | run ...   the model compiler (veridict compile --help)
   veridict node start [--config node.json] [flags]
+  veridict operator status                 the operator's balance, stake, locks, rewards and whether it can serve
   veridict operator register --stake <eth>
   veridict operator stake --amount <eth>
   veridict operator unstake --amount <eth>
@@ -20,15 +21,25 @@ const usage = `veridict: the Veridict model compiler and oracle node
 
 Configuration: a JSON file (--config), VERIDICT_* environment variables (VERIDICT_RPC_URL, VERIDICT_CHAIN_ID,
 VERIDICT_DEPLOYMENT, VERIDICT_MODELS_DIR, VERIDICT_DATA_DIR, ...) and these flags, flags winning:
-  --rpc-url --chain-id --deployment --oracle --models-dir --data-dir --modes zk,attested --min-fee <wei>
-  --prover-concurrency --confirmations --http-port --http-host --execution-provider auto|cuda|cpu
-  --peers url,url --poll-interval-ms --log-level
+  --rpc-url <http(s) or ws(s) URL> --rpc-fallback-urls url,url --chain-id --deployment --oracle
+  --models-dir --data-dir --modes zk,attested --min-fee <wei> --prover-concurrency --confirmations
+  --http-port --http-host (public API) --peer-http-port --peer-http-host (peer API; default port: http port + 1)
+  --rate-limit-per-minute <n> (POST /v1/inference per client; API keys: VERIDICT_API_KEYS=key,key)
+  --execution-provider auto|cuda|cpu --gpu-device <n> --max-gas-price-gwei <gwei> --fee-bump-percent <n>
+  --peers url,url (the other operators' peer APIs) --poll-interval-ms --log-level
 The operator key comes from VERIDICT_OPERATOR_KEY or an encrypted keystore (keystore.path in the file,
 password in VERIDICT_KEYSTORE_PASSWORD); it is never logged.`
 
 const flagOptions = {
   config: { type: 'string' },
   'rpc-url': { type: 'string' },
+  'rpc-fallback-urls': { type: 'string' },
+  'peer-http-port': { type: 'string' },
+  'peer-http-host': { type: 'string' },
+  'rate-limit-per-minute': { type: 'string' },
+  'gpu-device': { type: 'string' },
+  'max-gas-price-gwei': { type: 'string' },
+  'fee-bump-percent': { type: 'string' },
   'chain-id': { type: 'string' },
   deployment: { type: 'string' },
   oracle: { type: 'string' },
@@ -55,13 +66,30 @@ const flagOptions = {
   version: { type: 'boolean', short: 'v' },
 } as const
 
-/** The CLI's version: the @veridict/oracle package's. */
-function version(): string {
-  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version
-}
 
 const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
-const configFlags = ['rpc-url', 'chain-id', 'deployment', 'oracle', 'models-dir', 'data-dir', 'min-fee', 'prover-concurrency', 'confirmations', 'http-port', 'http-host', 'execution-provider', 'poll-interval-ms', 'log-level']
+const configFlags = [
+  'rpc-url',
+  'chain-id',
+  'deployment',
+  'oracle',
+  'models-dir',
+  'data-dir',
+  'min-fee',
+  'prover-concurrency',
+  'confirmations',
+  'http-port',
+  'http-host',
+  'peer-http-port',
+  'peer-http-host',
+  'rate-limit-per-minute',
+  'execution-provider',
+  'gpu-device',
+  'max-gas-price-gwei',
+  'fee-bump-percent',
+  'poll-interval-ms',
+  'log-level',
+]
 
 const COMPILER_COMMANDS = new Set(['compile', 'setup', 'ceremony', 'prove', 'verify', 'run'])
 
@@ -75,7 +103,7 @@ async function main(): Promise<void> {
   const { values, positionals } = parseArgs({ options: flagOptions, allowPositionals: true })
   const [group, command] = positionals
   if (values.version) {
-    console.log(`veridict ${version()}`)
+    console.log(`veridict ${version}`)
     return
   }
   if (values.help || !group) {
@@ -97,6 +125,7 @@ async function main(): Promise<void> {
   const flags: Record<string, unknown> = Object.fromEntries(configFlags.filter((f) => values[f as keyof typeof values] !== undefined).map((f) => [camel(f), values[f as keyof typeof values]]))
   if (values.modes) flags.modes = values.modes.split(',')
   if (values.peers) flags.peers = values.peers.split(',').filter(Boolean)
+  if (values['rpc-fallback-urls']) flags.rpcFallbackUrls = values['rpc-fallback-urls'].split(',').filter(Boolean)
   // Commands other than `node start` need no models or data folder.
   if (!(group === 'node' && command === 'start')) {
     flags.modelsDir ??= '.'

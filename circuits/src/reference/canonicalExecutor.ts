@@ -39,10 +39,13 @@ export type CanonicalExecutor = {
   runTraceWords(words: readonly bigint[]): Promise<bigint[][]>
 }
 
+/** An onnxruntime execution provider by name, or with its options (the CUDA device). */
+export type ExecutionProvider = string | { name: string; deviceId?: number | undefined }
+
 export type CreateCanonicalExecutorParameters = {
   model: QuantizedModel
-  /** onnxruntime execution providers, e.g. ['cuda', 'cpu']; integer-exact on any of them. */
-  executionProviders?: string[] | undefined
+  /** onnxruntime execution providers, e.g. ['cuda', 'cpu'] or [{ name: 'cuda', deviceId: 1 }, 'cpu']; integer-exact on any of them. */
+  executionProviders?: ExecutionProvider[] | undefined
   /**
    * The integer graph's arithmetic. Default: 'float32' (float32 wherever exact) when the only
    * execution provider is the CPU, else 'float64' (a GPU's float32 matmuls may round to TF32).
@@ -60,7 +63,7 @@ export type CreateCanonicalExecutorParameters = {
 export async function createCanonicalExecutor({ model, executionProviders, precision, input = 'words' }: CreateCanonicalExecutorParameters): Promise<CanonicalExecutor> {
   const count = model.inputShape.reduce((a, b) => a * b, 1)
   const bits = model.inputBits
-  const cpuOnly = !executionProviders || executionProviders.every((p) => p === 'cpu')
+  const cpuOnly = !executionProviders || executionProviders.every((p) => (typeof p === 'string' ? p : p.name) === 'cpu')
   // Word bytes are read through typed-array views in this machine's byte order.
   const chosen = { precision: precision ?? (cpuOnly ? 'float32' : 'float64'), input: LITTLE_ENDIAN ? input : 'values' } as const
   const graph = buildIntegerGraph(model, chosen)

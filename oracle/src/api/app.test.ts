@@ -20,6 +20,8 @@ describe('HTTP API', () => {
 
   beforeAll(async () => {
     chain = await startTestChain()
+    // The node serves attested mode too: its key (anvil account 1) must be a staked operator to start.
+    await chain.registerOperator(1)
     input = chain.testInputs[0]!
     const { config, operatorKey } = loadConfig({
       env: { VERIDICT_OPERATOR_KEY: key },

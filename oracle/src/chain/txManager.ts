@@ -12,7 +12,7 @@ import {
   type PublicClient,
   type TransactionReceipt,
 } from 'viem'
-import { TransactionError } from '../errors/node.js'
+import { GasPriceAboveCapError, TransactionError } from '../errors/node.js'
 import type { NodeMetrics } from '../metrics/metrics.js'
 import { ReceiptWatcher } from './receiptWatcher.js'
 
@@ -66,9 +66,11 @@ type FeeEntry = { value: Promise<Fees>; settled?: Fees; at: number; refreshing?:
  * in flight in the same block; a `ReceiptWatcher` finds all their receipts with one call per block.
  * Before sending, one `eth_estimateGas` both simulates the call (a revert naming an `alreadyDone`
  * error is success) and sizes its gas (plus headroom). A transaction not mined within
- * `stuckAfterMs` is looked up directly, then re-sent with the same nonce at +25% fees (which also
- * fills the gap if a node dropped it); a nonce taken by a transaction we did not send ends the send
- * with an error, and the caller's retry simulates again. A send rejected for its nonce resyncs the
+ * `stuckAfterMs` is looked up directly, then re-sent with the same nonce at `feeBumpPercent` higher
+ * fees (25% by default; this also fills the gap if a node dropped it); a nonce taken by a transaction
+ * we did not send ends the send with an error, and the caller's retry simulates again. Fees never
+ * pass `maxFeePerGas`: a send that needs more is refused before it leaves (GasPriceAboveCapError; the
+ * job retries later), and a stuck one whose bump would pass the cap stays as it is. A send rejected for its nonce resyncs the
  * sequence from the chain's pending count.
  */
 export class TxManager {
@@ -84,6 +86,10 @@ export class TxManager {
       chain: Chain
       headroomPercent: number
       stuckAfterMs: number
+      /** The most maxFeePerGas the node pays (wei); undefined: no cap. */
+      maxFeePerGas?: bigint | undefined
+      /** How much a stuck transaction's fees rise when it is sent again (percent, at least 10). */
+      feeBumpPercent?: number | undefined
       /** How often the receipt watcher looks for a new block. */
       pollIntervalMs?: number | undefined
       logger: Logger
@@ -95,6 +101,11 @@ export class TxManager {
 
   get address(): Address {
     return this.p.account.address
+  }
+
+  /** The node's cap on maxFeePerGas (wei), if any. */
+  get maxFeePerGas(): bigint | undefined {
+    return this.p.maxFeePerGas
   }
 
   close(): void {
@@ -128,7 +139,7 @@ export class TxManager {
       throw new TransactionError({ action: `${kind} (${functionName})`, reason: `simulation reverted${name ? ` with ${name}` : ''}: ${(error as Error).message.split('\n')[0]}`, cause: error })
     }
     const gas = (estimated * BigInt(this.p.headroomPercent)) / 100n
-    let fees = await this.currentFees()
+    let fees = this.capped(await this.currentFees(), kind)
     const hashes: Hex[] = []
     const nonce = await this.locked(async () => {
       let n = this.nextNonce ?? (await this.pendingNonce())
@@ -160,9 +171,21 @@ export class TxManager {
         throw new TransactionError({ action: `${kind} (${functionName})`, reason: `nonce ${nonce} was used by another transaction (${hashes.join(', ')} not mined)` })
       }
       if (attempt >= 5) throw new TransactionError({ action: `${kind} (${functionName})`, reason: `not mined after ${attempt + 1} tries (${hashes.join(', ')})` })
-      // Stuck (or dropped): same nonce, fees up by 25% (replacement needs at least +10%).
+      // Stuck (or dropped): same nonce, fees up by feeBumpPercent (a replacement needs at least +10%).
       const fresh = await this.currentFees()
-      fees = { maxFeePerGas: max((fees.maxFeePerGas * 125n) / 100n + 1n, fresh.maxFeePerGas), maxPriorityFeePerGas: (fees.maxPriorityFeePerGas * 125n) / 100n + 1n }
+      const bump = BigInt(100 + (this.p.feeBumpPercent ?? 25))
+      const bumped = { maxFeePerGas: max((fees.maxFeePerGas * bump) / 100n + 1n, fresh.maxFeePerGas), maxPriorityFeePerGas: (fees.maxPriorityFeePerGas * bump) / 100n + 1n }
+      const cap = this.p.maxFeePerGas
+      if (cap !== undefined && bumped.maxFeePerGas > cap) {
+        // A replacement must pay at least 10% more on both fees; under the cap it may not.
+        if ((fees.maxFeePerGas * 110n) / 100n > cap) {
+          logger.warn({ kind, nonce, maxFeePerGas: fees.maxFeePerGas, cap }, 'transaction stuck, and a replacement would pass maxGasPriceGwei: waiting')
+          continue
+        }
+        bumped.maxFeePerGas = cap
+        bumped.maxPriorityFeePerGas = min(max(bumped.maxPriorityFeePerGas, (fees.maxPriorityFeePerGas * 110n) / 100n + 1n), cap)
+      }
+      fees = bumped
       try {
         const hash = await this.sendSigned({ address, data, value, gas, nonce, fees })
         hashes.push(hash)
@@ -257,6 +280,22 @@ export class TxManager {
     return value
   }
 
+  /**
+   * The fees with the tip kept under the cap; throws GasPriceAboveCapError when the network's fee
+   * (the base fee plus the tip, with viem's margin for base fee growth) passes it.
+   */
+  private capped(fees: Fees, kind: string): Fees {
+    const cap = this.p.maxFeePerGas
+    if (cap === undefined || fees.maxFeePerGas <= cap) return fees
+    // viem's estimate is twice the base fee plus the tip: one at the cap still pays the base fee
+    // of the next block as long as the base fee is under the cap minus the tip.
+    const tip = min(fees.maxPriorityFeePerGas, cap)
+    const baseFee = (fees.maxFeePerGas - fees.maxPriorityFeePerGas) / 2n
+    if (baseFee + tip <= cap) return { maxFeePerGas: cap, maxPriorityFeePerGas: tip }
+    this.p.metrics.transactions.inc({ kind, result: 'fee_cap' })
+    throw new GasPriceAboveCapError({ kind, needed: baseFee + tip, cap })
+  }
+
   private pendingNonce(): Promise<number> {
     return this.p.publicClient.getTransactionCount({ address: this.p.account.address, blockTag: 'pending' })
   }
@@ -277,3 +316,4 @@ export class TxManager {
 }
 
 const max = (a: bigint, b: bigint) => (a > b ? a : b)
+const min = (a: bigint, b: bigint) => (a < b ? a : b)

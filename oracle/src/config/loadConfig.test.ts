@@ -34,6 +34,11 @@ describe('loadConfig', () => {
     `)
   })
 
+  test('has no test-only settings: a dishonest node cannot be configured', () => {
+    expect(() => loadConfig({ env: { VERIDICT_OPERATOR_KEY: key }, flags: { ...base, dishonest: true } })).toThrowError(/Unrecognized key: "dishonest"/)
+    expect(loadConfig({ env: { VERIDICT_OPERATOR_KEY: key, VERIDICT_DISHONEST: 'true' }, flags: base }).config).not.toHaveProperty('dishonest')
+  })
+
   test('rejects a malformed key without printing it', () => {
     expect(() => loadConfig({ env: { VERIDICT_OPERATOR_KEY: '0xdeadbeef' }, flags: base })).toThrowError(/not 32 bytes of hex \(it has 8 characters/)
   })

@@ -15,7 +15,9 @@ export type LoadConfigParameters = {
   flags?: Record<string, unknown> | undefined
 }
 
-export type ResolvedConfig = Omit<NodeConfig, 'oracle' | 'startBlock'> & {
+export type ResolvedConfig = Omit<NodeConfig, 'oracle' | 'startBlock' | 'peerHttpPort'> & {
+  /** httpPort + 1 unless set (0 stays 0: a free port). */
+  peerHttpPort: number
   oracle: Address
   /** The ModelRegistry, when the deployment file names it (else the node reads it from the oracle). */
   registry: Address | undefined
@@ -28,8 +30,8 @@ export type LoadConfigReturnType = {
   operatorKey: Hex
 }
 
-const listKeys = new Set(['modes', 'peers'])
-const booleanKeys = new Set(['watchtower', 'finalize', 'dishonest'])
+const listKeys = new Set(['modes', 'peers', 'rpcFallbackUrls', 'apiKeys'])
+const booleanKeys = new Set(['watchtower', 'finalize'])
 
 /** VERIDICT_RPC_URL -> rpcUrl, for every key of the schema. */
 function envToConfig(env: NodeJS.ProcessEnv): Record<string, unknown> {
@@ -98,6 +100,7 @@ export function loadConfig({ file, env = process.env, flags = {} }: LoadConfigPa
       oracle: getAddress(oracle!),
       registry: registry === undefined ? undefined : getAddress(registry),
       startBlock: startBlock ?? 0n,
+      peerHttpPort: config.peerHttpPort ?? (config.httpPort === 0 ? 0 : config.httpPort + 1),
     },
     operatorKey,
   }

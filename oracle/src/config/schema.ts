@@ -1,6 +1,7 @@
 import { z } from 'zod'
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed 20-byte hex address')
+const rpcUrl = z.url({ protocol: /^(https?|wss?)$/, message: 'must be an http(s) or ws(s) URL of an Ethereum JSON-RPC endpoint' })
 const bigintLike = z.union([z.string().regex(/^\d+$/, 'must be a whole number of wei'), z.number().int().nonnegative(), z.bigint()]).transform((v) => BigInt(v))
 
 export const modes = ['zk', 'attested'] as const
@@ -9,7 +10,9 @@ export type Mode = (typeof modes)[number]
 /** Everything the node reads, after merging the file, the environment and the flags. */
 export const nodeConfigSchema = z
   .object({
-    rpcUrl: z.url({ message: 'must be an http(s) or ws(s) URL of an Ethereum JSON-RPC endpoint' }),
+    rpcUrl: rpcUrl,
+    /** More RPC endpoints, tried in order when the one before fails or times out (viem's fallback transport). */
+    rpcFallbackUrls: z.array(rpcUrl).default([]),
     /** The chain the node expects; checked against the RPC at start. */
     chainId: z.coerce.number().int().positive(),
     /** Path of the JSON written by oracle/src/deploy/deploy.ts; or give `oracle` directly. */
@@ -30,11 +33,28 @@ export const nodeConfigSchema = z
     /** Blocks per eth_getLogs call. */
     logBatchBlocks: z.coerce.number().int().min(1).default(2000),
     dataDir: z.string(),
+    /** The public API (inference, requests, models, health, metrics). */
     httpHost: z.string().default('127.0.0.1'),
     httpPort: z.coerce.number().int().min(0).max(65535).default(8545 + 1000),
+    /**
+     * The peer API (other operators' attestation signatures), on a listener of its own: every call
+     * is signed by a staked operator. Default port: httpPort + 1.
+     */
+    peerHttpHost: z.string().default('127.0.0.1'),
+    peerHttpPort: z.coerce.number().int().min(0).max(65535).optional(),
+    /**
+     * Keys a client must present (`Authorization: Bearer <key>`) to ask this node for an inference
+     * (POST /v1/inference, which can ask for a proof). Empty: anyone may ask, within the rate limit.
+     * Set them with VERIDICT_API_KEYS (comma-separated) rather than in a file.
+     */
+    apiKeys: z.array(z.string().min(16, 'an API key must have at least 16 characters')).default([]),
+    /** POST /v1/inference calls per minute allowed to one client (its API key, else its IP address); 0: no limit. */
+    rateLimitPerMinute: z.coerce.number().int().min(0).default(60),
     /** Largest HTTP request body accepted, in bytes. */
     maxBodyBytes: z.coerce.number().int().min(1024).default(256 * 1024),
     executionProvider: z.enum(['auto', 'cuda', 'cpu']).default('auto'),
+    /** The CUDA device the models run on (when the provider is CUDA). */
+    gpuDevice: z.coerce.number().int().min(0).default(0),
     /** Base URLs of the other operators' nodes, for exchanging attestation signatures. */
     peers: z.array(z.url()).default([]),
     /** Recompute every attested result; dispute a wrong one with a proof (model with a circuit) or a trace game (any other difference). */
@@ -59,9 +79,14 @@ export const nodeConfigSchema = z
     txStuckAfterMs: z.coerce.number().int().min(100).default(30_000),
     /** Multiplier (percent) applied to gas estimates. */
     gasHeadroomPercent: z.coerce.number().int().min(100).max(500).default(125),
+    /**
+     * The most the node pays per gas (maxFeePerGas), in gwei. A transaction that would need more
+     * waits (the job retries) instead of being sent; a stuck one is not bumped past it. Default: no cap.
+     */
+    maxGasPriceGwei: z.coerce.number().positive().optional(),
+    /** How much a stuck transaction's fees rise when it is sent again (a replacement needs at least 10%). */
+    feeBumpPercent: z.coerce.number().int().min(10).max(300).default(25),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    /** Test only: attested runs are wrong from the first stage on (signed, challenged with and defended), to exercise disputes. */
-    dishonest: z.boolean().default(false),
   })
   .strict()
   .refine((c) => c.oracle !== undefined || c.deployment !== undefined, { message: 'set either `oracle` (address) or `deployment` (path to the deploy JSON)', path: ['oracle'] })

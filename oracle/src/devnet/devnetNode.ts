@@ -5,6 +5,7 @@ import type { Address, Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import type { NodeConfigInput } from '../config/schema.js'
 import { loadConfig } from '../config/loadConfig.js'
+import type { NodeFaults } from '../node/faults.js'
 import { startNode, type RunningNode } from '../node/startNode.js'
 
 export type DevnetNodeParameters = {
@@ -15,6 +16,8 @@ export type DevnetNodeParameters = {
   config: NodeConfigInput & { httpPort: number; dataDir: string }
   /** Folder for the config file and the node's JSON log. */
   runDir: string
+  /** The demo liar's faults (not in its config file: `veridict node start` cannot set them). */
+  faults?: NodeFaults | undefined
 }
 
 /** One operator's node, running in this process; it can be stopped and started again (same port, same data folder). */
@@ -26,10 +29,12 @@ export class DevnetNode {
   readonly logFile: string
   readonly config: DevnetNodeParameters['config']
   private readonly operatorKey: Hex
+  private readonly faults: NodeFaults | undefined
   private running: RunningNode | undefined
 
-  constructor({ name, operatorKey, config, runDir }: DevnetNodeParameters) {
+  constructor({ name, operatorKey, config, runDir, faults }: DevnetNodeParameters) {
     this.name = name
+    this.faults = faults
     this.operatorKey = operatorKey
     this.operator = privateKeyToAccount(operatorKey).address
     this.config = config
@@ -53,7 +58,7 @@ export class DevnetNode {
     if (this.running) return
     const { config, operatorKey } = loadConfig({ file: this.configFile, env: { VERIDICT_OPERATOR_KEY: this.operatorKey } })
     const logger = pino({ level: config.logLevel, base: { service: 'veridict-node', node: this.name } }, pino.destination({ dest: this.logFile, append: true, mkdir: true, sync: true }))
-    this.running = await startNode({ config, operatorKey, logger })
+    this.running = await startNode({ config, operatorKey, logger, faults: this.faults })
   }
 
   async stop(): Promise<void> {

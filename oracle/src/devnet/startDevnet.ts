@@ -291,7 +291,8 @@ export async function startDevnet(parameters: StartDevnetParameters = {}): Promi
       name: 'node-liar',
       operatorKey: anvilPrivateKeys[DEVNET_ACCOUNTS.liar]!,
       runDir: dataDir,
-      config: { ...nodeConfig(DEVNET_ACCOUNTS.liar, ports[DEVNET_ACCOUNTS.operators.length]!, []), modes: ['attested'], watchtower: false, dishonest: true },
+      config: { ...nodeConfig(DEVNET_ACCOUNTS.liar, ports[DEVNET_ACCOUNTS.operators.length]!, []), modes: ['attested'], watchtower: false },
+      faults: { dishonest: true },
     })
     cleanups.push(() => Promise.all([...nodes, liar].map((n) => n.stop())).then(() => {}))
     if (!parameters.nodeUrls)

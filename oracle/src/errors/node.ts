@@ -1,3 +1,4 @@
+import { formatGwei } from 'viem'
 import { BaseError } from './base.js'
 
 /** A request names a model this node does not serve. */
@@ -102,5 +103,33 @@ export class TraceFileError extends BaseError {
   override name = 'TraceFileError'
   constructor({ file, reason }: { file: string; reason: string }) {
     super(`The trace file ${file} cannot be used: ${reason}.`, { details: 'The node keeps the trace of every result it attested or watched until the result is final (docs/disputes.md). Without it the node cannot play a trace game for that request; it runs the model again if the request is still open.' })
+  }
+}
+
+/** The network's gas price is above the node's maxGasPriceGwei: the transaction is not sent (its job retries later). */
+export class GasPriceAboveCapError extends BaseError {
+  override name = 'GasPriceAboveCapError'
+  constructor({ kind, needed, cap }: { kind: string; needed: bigint; cap: bigint }) {
+    super(`Not sending ${kind}: it needs ${formatGwei(needed)} gwei per gas, above maxGasPriceGwei (${formatGwei(cap)} gwei).`, {
+      details: 'The job is retried when the gas price falls; raise maxGasPriceGwei (--max-gas-price-gwei) to pay more.',
+    })
+  }
+}
+
+/** The node's startup checks found a misconfiguration it cannot serve with (the operator, its stake or its balance). */
+export class PreflightError extends BaseError {
+  override name = 'PreflightError'
+  readonly problems: readonly string[]
+  constructor({ operator, problems }: { operator: string; problems: readonly string[] }) {
+    super(`The node cannot serve as operator ${operator}:\n${problems.map((p) => `- ${p}`).join('\n')}`, { details: '`veridict operator status` shows the operator as the chain sees it.' })
+    this.problems = problems
+  }
+}
+
+/** executionProvider is 'cuda' and CUDA cannot run the models. */
+export class ExecutionProviderError extends BaseError {
+  override name = 'ExecutionProviderError'
+  constructor({ reason, cause }: { reason: string; cause?: unknown }) {
+    super(`executionProvider is cuda, but ${reason}.`, { details: "Set executionProvider to auto (CUDA when it works, else the CPU) or cpu, or fix the GPU host.", cause })
   }
 }

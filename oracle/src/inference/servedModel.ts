@@ -7,7 +7,7 @@ import type { Hex } from 'viem'
 import { createCanonicalExecutor, loadCompiledModel, parametersCommitment, traceCommitment, type CanonicalExecutor, type ModelManifest, type ModelSession, type ParametersCommitment, type TraceCommitment, readModelDefinition, type QuantizedModel } from '@veridict/circuits'
 import { hashWords, type ModelDefinition, packValues, unpackValuesToNumbers } from '@veridict/sdk'
 import { InvalidInputError, ModelLoadError } from '../errors/node.js'
-import { createSession, type ExecutionProviderChoice } from './executionProvider.js'
+import { createSession, cudaProviders, type ExecutionProviderChoice } from './executionProvider.js'
 
 export type InferenceResult = {
   /** Canonical output values: the integer model's exact output (what a circuit constrains, what every node attests). */
@@ -70,7 +70,7 @@ export class ServedModel {
     this.provable = init.manifest.circuit !== undefined && init.manifest.artifacts.zkey !== undefined && existsSync(join(init.dir, init.manifest.artifacts.zkey))
   }
 
-  static async load(dir: string, provider: ExecutionProviderChoice, logger: Logger): Promise<ServedModel> {
+  static async load(dir: string, provider: ExecutionProviderChoice, logger: Logger, gpuDevice = 0): Promise<ServedModel> {
     let compiled: Awaited<ReturnType<typeof loadCompiledModel>>
     let defined: Awaited<ReturnType<typeof readModelDefinition>>
     try {
@@ -85,10 +85,10 @@ export class ServedModel {
     const { parametersRoot } = parameters
     if (parametersRoot !== compiled.manifest.parameters.root || compiled.model.stages.length !== compiled.manifest.parameters.stages)
       throw new ModelLoadError({ dir, reason: `quantized.json commits to parameter root ${parametersRoot} (${compiled.model.stages.length} stages), the manifest says ${compiled.manifest.parameters.root} (${compiled.manifest.parameters.stages}): the folder was changed after compiling; compile it again` })
-    const { session, provider: used } = await createSession(join(compiled.dir, compiled.manifest.artifacts.onnx), provider, logger)
+    const { session, provider: used } = await createSession(join(compiled.dir, compiled.manifest.artifacts.onnx), provider, logger, gpuDevice)
     // The integer graph is exact on any execution provider, so CPU and GPU nodes agree, on models
     // with a circuit and attested-only ones alike.
-    const canonical = await createCanonicalExecutor({ model: compiled.model, executionProviders: used === 'cuda' ? ['cuda', 'cpu'] : ['cpu'] })
+    const canonical = await createCanonicalExecutor({ model: compiled.model, executionProviders: used === 'cuda' ? cudaProviders(gpuDevice) : ['cpu'] })
     return new ServedModel({ dir: compiled.dir, manifest: compiled.manifest, definition: defined.definition, definitionHash: defined.definitionHash, quantized: compiled.model, parameters, session, canonical, provider: used })
   }
 
@@ -245,12 +245,12 @@ function invalidInput(cause: unknown): never {
 }
 
 /** Loads every compiled model folder under `modelsDir` (each holding a manifest.json). */
-export async function loadServedModels(modelsDir: string, provider: ExecutionProviderChoice, logger: Logger): Promise<ServedModel[]> {
+export async function loadServedModels(modelsDir: string, provider: ExecutionProviderChoice, logger: Logger, gpuDevice = 0): Promise<ServedModel[]> {
   const dirs = existsSync(join(modelsDir, 'manifest.json')) ? [modelsDir] : (await readdir(modelsDir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => join(modelsDir, d.name))
   const models: ServedModel[] = []
   for (const dir of dirs) {
     if (!existsSync(join(dir, 'manifest.json'))) continue
-    const model = await ServedModel.load(dir, provider, logger)
+    const model = await ServedModel.load(dir, provider, logger, gpuDevice)
     logger.info({ model: model.name, definitionHash: model.definitionHash, provable: model.provable, provider: model.provider }, 'model loaded')
     models.push(model)
   }

@@ -1,3 +1,6 @@
+import type { OperatorState } from '../chain/operatorState.js'
+import { version } from '../version.js'
+
 type Labels = Record<string, string>
 
 const key = (labels: Labels) => JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)))
@@ -106,14 +109,34 @@ export class NodeMetrics {
   readonly lastBlock = new Gauge('veridict_last_processed_block', 'Last block whose logs the node processed.')
   readonly headBlock = new Gauge('veridict_chain_head_block', 'Latest block the RPC reported.')
   readonly rpcUp = new Gauge('veridict_rpc_up', '1 when the last RPC call succeeded, else 0.')
+  readonly rpcCalls = new Counter('veridict_rpc_calls_total', 'JSON-RPC calls by endpoint (scheme and host; the primary first, then the fallbacks) and result: calls moving to a fallback mean the primary is failing.')
   readonly jobs: Gauge
+  /** The operator as the chain saw it last (every 10 s): nothing until the node first read it. */
+  readonly operator: Gauge[]
+  readonly buildInfo = new Gauge('veridict_build_info', 'Always 1; the labels say which node runs: its version and Node.js version.', () => [{ labels: { version, node: process.version }, value: 1 }])
 
-  constructor(jobsByState: () => Record<string, number>) {
+  constructor(jobsByState: () => Record<string, number>, operatorState: () => OperatorState | undefined = () => undefined) {
     this.jobs = new Gauge('veridict_jobs', 'Jobs by state.', () => Object.entries(jobsByState()).map(([state, value]) => ({ labels: { state }, value })))
+    const fromState = (name: string, help: string, read: (s: OperatorState) => bigint | boolean) =>
+      new Gauge(name, help, () => {
+        const state = operatorState()
+        if (!state) return []
+        const value = read(state)
+        return [{ labels: {}, value: typeof value === 'boolean' ? (value ? 1 : 0) : value }]
+      })
+    this.operator = [
+      fromState('veridict_operator_balance_wei', "Wei the operator key holds to pay gas (alert well before it runs out: each transaction needs it).", (s) => s.balance),
+      fromState('veridict_operator_stake_wei', 'Active stake of the operator in OperatorStaking.', (s) => s.stake),
+      fromState('veridict_operator_locked_stake_wei', 'Part of the stake locked behind attestations not yet final (no new signature beyond stake minus this).', (s) => s.locked),
+      fromState('veridict_operator_unbonding_wei', 'Stake on its way out (still slashable until withdrawn).', (s) => s.unbonding),
+      fromState('veridict_operator_rewards_wei', 'Attestation fees earned, withdrawable from OperatorStaking (veridict operator withdraw --rewards).', (s) => s.rewards),
+      fromState('veridict_operator_oracle_balance_wei', "Proof fees, refunds and slashing rewards withdrawable from the oracle (its balanceOf).", (s) => s.oracleBalance),
+      fromState('veridict_operator_active', '1 when the operator\'s signatures count (registered, never slashed, stake at least MIN_STAKE), else 0.', (s) => s.active),
+    ]
   }
 
   render(): string {
-    const all = [this.jobs, this.inferenceSeconds, this.proveSeconds, this.attestOnClockSeconds, this.gasSpentWei, this.gasUsed, this.transactions, this.disputes, this.traceChallenges, this.gameMoves, this.gamesEnded, this.tracesKept, this.equivocations, this.attestationsReceived, this.lastBlock, this.headBlock, this.rpcUp]
+    const all = [this.buildInfo, ...this.operator, this.jobs, this.inferenceSeconds, this.proveSeconds, this.attestOnClockSeconds, this.gasSpentWei, this.gasUsed, this.transactions, this.disputes, this.traceChallenges, this.gameMoves, this.gamesEnded, this.tracesKept, this.equivocations, this.attestationsReceived, this.lastBlock, this.headBlock, this.rpcUp, this.rpcCalls]
     return `${all.map((m) => m.render()).join('\n')}\n`
   }
 }

@@ -3,7 +3,6 @@ import {
   createPublicClient,
   defineChain,
   getAddress,
-  http,
   keccak256,
   concat,
   encodeAbiParameters,
@@ -20,10 +19,13 @@ import { encodeProof, packValues, inferenceOracleAbi, operatorStakingAbi, commit
 import { attestationStructHash, recoverBatchHashesSigner, recoverBatchSigner, signAttestation, signBatchHashes, type Attestation, type AttestationDomain } from '../attest/attestation.js'
 import { PeerClient, type PeerAttestation } from '../attest/peerClient.js'
 import { ChainFollower, modelRegisteredEvent } from '../chain/chainFollower.js'
+import { readOperatorState, type OperatorState } from '../chain/operatorState.js'
+import { redactRpcUrl, rpcTransport } from '../chain/rpcTransport.js'
 import { RequestStatus } from '../chain/requestStatus.js'
 import { TxManager, type SendReturnType } from '../chain/txManager.js'
+import type { NodeFaults } from './faults.js'
 import type { ResolvedConfig } from '../config/loadConfig.js'
-import { AttestationNotReadyError, InvalidAttestationError, InvalidInputError, ModelNotRegisteredError, NotProvableError, RequestNotFoundError, TransactionError, UnknownModelError } from '../errors/node.js'
+import { AttestationNotReadyError, PreflightError, InvalidAttestationError, InvalidInputError, ModelNotRegisteredError, NotProvableError, RequestNotFoundError, TransactionError, UnknownModelError } from '../errors/node.js'
 import { hashWords, loadServedModels, type ServedModel } from '../inference/servedModel.js'
 import { NodeMetrics } from '../metrics/metrics.js'
 import { GamePlayer } from '../dispute/gamePlayer.js'
@@ -31,8 +33,9 @@ import { JobStore, type Job } from '../store/jobStore.js'
 import { TraceFiles } from '../store/traceFiles.js'
 import { applyLogs } from './applyLogs.js'
 import { ModelListings, type ModelRegisteredArgs } from './modelListings.js'
+import { preflight } from './preflight.js'
 
-export type OracleNodeParameters = { config: ResolvedConfig; operatorKey: Hex; logger: Logger }
+export type OracleNodeParameters = { config: ResolvedConfig; operatorKey: Hex; logger: Logger; faults?: NodeFaults | undefined }
 
 export type OffchainInferenceParameters = {
   model: string
@@ -43,8 +46,10 @@ export type OffchainInferenceParameters = {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+/** How often the operator's balance, stake and earnings are read again (for /health and /metrics). */
+const OPERATOR_REFRESH_MS = 10_000
 
-/** The `dishonest` test flag's run: tensor 1's first value off by one, the later stages computed from it (the output's first value off too if it came out unchanged). */
+/** A dishonest node's run (NodeFaults): tensor 1's first value off by one, the later stages computed from it (the output's first value off too if it came out unchanged). */
 function lieAbout(model: ServedModel, tensors: readonly (readonly bigint[])[]): bigint[][] {
   const bits = tensorBits(model.quantized)
   const nudge = (v: bigint, b: number) => (v > -(1n << BigInt(b - 1)) ? v - 1n : v + 1n)
@@ -120,6 +125,7 @@ const MAX_TRACKED = 200_000
  */
 export class OracleNode {
   readonly config: ResolvedConfig
+  private readonly faults: NodeFaults
   readonly logger: Logger
   readonly store: JobStore
   readonly metrics: NodeMetrics
@@ -137,6 +143,15 @@ export class OracleNode {
   staking: Address | undefined
   /** The registrations were read and the follower runs: requests can be matched to models. */
   private listingsReady = false
+  /** Settles once connected with the startup checks passed; rejects with a PreflightError (the node then serves nothing). */
+  readonly startup: Promise<void>
+  private settleStartup!: (error?: PreflightError) => void
+  /** Why the node refused to serve (startup checks), if it did. */
+  private fatal: PreflightError | undefined
+  /** The operator as the chain saw it last (refreshed every OPERATOR_REFRESH_MS), and the startup checks' warnings. */
+  private operatorState: OperatorState | undefined
+  private operatorStateAt = 0
+  private warnings: string[] = []
   private readonly peers: PeerClient
   private readonly busy = new Map<bigint, Promise<void>>()
   /** Jobs to step on the next pass (the scheduler: nothing scans the whole table per pass). */
@@ -200,19 +215,24 @@ export class OracleNode {
 
   private constructor(p: OracleNodeParameters & { models: ServedModel[]; registry: Address }) {
     this.config = p.config
+    this.faults = p.faults ?? {}
+    this.startup = new Promise<void>((resolve, reject) => (this.settleStartup = (error) => (error ? reject(error) : resolve())))
+    // Whoever starts the node decides what a failed start means (the CLI exits); never an unhandled rejection.
+    this.startup.catch(() => {})
     this.logger = p.logger
     this.models = p.models
     this.registry = p.registry
     this.listings = new ModelListings(p.models, p.logger)
     this.store = new JobStore({ dataDir: p.config.dataDir })
     this.traces = new TraceFiles(p.config.dataDir)
-    this.metrics = new NodeMetrics(() => this.store.countByState())
+    this.metrics = new NodeMetrics(() => this.store.countByState(), () => this.operatorState)
     this.account = privateKeyToAccount(p.operatorKey)
     this.chain = defineChain({ id: p.config.chainId, name: `chain ${p.config.chainId}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [p.config.rpcUrl] } } })
-    const transport = http(p.config.rpcUrl, { retryCount: 1, timeout: 10_000 })
+    const endpoints = [p.config.rpcUrl, ...p.config.rpcFallbackUrls]
+    const transport = rpcTransport({ urls: endpoints, onResponse: ({ endpoint, ok }) => this.metrics.rpcCalls.inc({ endpoint: redactRpcUrl(endpoints[endpoint] ?? ''), result: ok ? 'ok' : 'error' }) })
     this.publicClient = createPublicClient({ chain: this.chain, transport, pollingInterval: 100 })
     this.domain = { chainId: p.config.chainId, oracle: p.config.oracle }
-    this.txs = new TxManager({ publicClient: this.publicClient, account: this.account, chain: this.chain, headroomPercent: p.config.gasHeadroomPercent, stuckAfterMs: p.config.txStuckAfterMs, pollIntervalMs: p.config.pollIntervalMs, logger: p.logger, metrics: this.metrics })
+    this.txs = new TxManager({ publicClient: this.publicClient, account: this.account, chain: this.chain, headroomPercent: p.config.gasHeadroomPercent, stuckAfterMs: p.config.txStuckAfterMs, maxFeePerGas: p.config.maxGasPriceGwei === undefined ? undefined : BigInt(Math.round(p.config.maxGasPriceGwei * 1e9)), feeBumpPercent: p.config.feeBumpPercent, pollIntervalMs: p.config.pollIntervalMs, logger: p.logger, metrics: this.metrics })
     this.pool = new ProverPool({ concurrency: p.config.proverConcurrency })
     this.peers = new PeerClient(p.config.peers, p.logger)
     this.follower = new ChainFollower({
@@ -231,6 +251,8 @@ export class OracleNode {
       onReorgedOut: (requestId) => this.store.transition(requestId, 'cancelled', { note: 'request reorged out' }),
       onHead: (head, hash) => {
         this.headSeenAt = Date.now()
+        if (Date.now() - this.operatorStateAt > OPERATOR_REFRESH_MS)
+          this.refreshOperatorState().catch((error: unknown) => this.logger.debug({ err: (error as Error).message.split('\n')[0] }, 'reading the operator state failed'))
         // The new head is the seed block of committees drawn for the next block.
         if (!this.blockHashes.has(head)) this.blockHashes.set(head, Promise.resolve(hash))
         // Jobs waiting for this block step first: an attestation must reach the next block.
@@ -251,10 +273,10 @@ export class OracleNode {
    * comes from the deployment file, else from the oracle (which needs the RPC now).
    */
   static async create(p: OracleNodeParameters): Promise<OracleNode> {
-    const models = await loadServedModels(p.config.modelsDir, p.config.executionProvider, p.logger)
+    const models = await loadServedModels(p.config.modelsDir, p.config.executionProvider, p.logger, p.config.gpuDevice)
     let registry = p.config.registry
     if (!registry) {
-      const client = createPublicClient({ transport: http(p.config.rpcUrl, { retryCount: 3, timeout: 10_000 }) })
+      const client = createPublicClient({ transport: rpcTransport({ urls: [p.config.rpcUrl, ...p.config.rpcFallbackUrls], retryCount: 3 }) })
       try {
         registry = await client.readContract({ address: p.config.oracle, abi: inferenceOracleAbi, functionName: 'REGISTRY' })
       } catch (cause) {
@@ -289,21 +311,24 @@ export class OracleNode {
     for (let attempt = 0; !this.stopping; attempt++) {
       try {
         const chainId = await this.publicClient.getChainId()
-        if (chainId !== this.config.chainId) {
-          this.logger.fatal({ expected: this.config.chainId, actual: chainId }, 'the RPC serves another chain; check rpcUrl and chainId')
-          return
-        }
+        if (chainId !== this.config.chainId) return this.refuse([`the RPC serves chain ${chainId}, but chainId is ${this.config.chainId}: check rpcUrl and chainId`])
         const [staking, registry, games] = await Promise.all([
           this.publicClient.readContract({ address: this.config.oracle, abi: inferenceOracleAbi, functionName: 'STAKING' }),
           this.publicClient.readContract({ address: this.config.oracle, abi: inferenceOracleAbi, functionName: 'REGISTRY' }),
           this.publicClient.readContract({ address: this.config.oracle, abi: inferenceOracleAbi, functionName: 'TRACE_DISPUTES' }),
         ])
-        if (getAddress(registry) !== getAddress(this.registry)) {
-          this.logger.fatal({ oracle: this.config.oracle, registry: this.registry, oracleRegistry: registry }, 'the deployment names another registry than the oracle uses; check the deployment file')
-          return
-        }
+        if (getAddress(registry) !== getAddress(this.registry)) return this.refuse([`the deployment names the registry ${this.registry}, but the oracle ${this.config.oracle} uses ${registry}: check the deployment file`])
         this.staking = staking
         await this.readListings()
+        const checks = preflight({
+          state: await this.refreshOperatorState(),
+          modes: this.config.modes,
+          maxFeePerGas: this.txs.maxFeePerGas,
+          models: this.models.map((m) => ({ name: m.name, registered: this.listings.idsOf(m).length > 0 })),
+        })
+        if (checks.problems.length) return this.refuse(checks.problems)
+        this.warnings = checks.warnings
+        for (const warning of checks.warnings) this.logger.warn(warning)
         this.listingsReady = true
         this.follower.traceDisputes = games
         this.player = new GamePlayer({
@@ -321,6 +346,7 @@ export class OracleNode {
         })
         this.gameTimer = setInterval(() => this.tickGames(), this.config.pollIntervalMs)
         this.follower.start()
+        this.settleStartup()
         this.wake()
         return
       } catch (error) {
@@ -328,6 +354,21 @@ export class OracleNode {
         await sleep(Math.min(5_000, 200 * 2 ** attempt))
       }
     }
+  }
+
+  /** Startup checks failed: say why, serve nothing (the follower never starts), and let `startup` reject. */
+  private refuse(problems: string[]): void {
+    this.fatal = new PreflightError({ operator: this.address, problems })
+    this.logger.fatal({ problems }, 'the node cannot serve: see the problems')
+    this.settleStartup(this.fatal)
+  }
+
+  /** Reads the operator's balance, stake, locks and earnings (for the startup checks, /health and /metrics). */
+  private async refreshOperatorState(): Promise<OperatorState> {
+    this.operatorStateAt = Date.now()
+    const state = await readOperatorState(this.publicClient, { oracle: this.config.oracle, staking: this.staking, operator: this.address })
+    this.operatorState = state
+    return state
   }
 
   /** Every registration so far (from the start block): which ids name local models, and which are refused. */
@@ -517,7 +558,7 @@ export class OracleNode {
     if (!traced) return { outputWords: result.outputWords, outputHash: result.outputHash, traceRoot: undefined }
     let { outputWords, outputHash } = result
     let trace = result.trace!
-    if (this.config.dishonest) {
+    if (this.faults.dishonest) {
       // Test-only fault injection: a run off by one in the first value of the first stage's output,
       // carried through the later stages (and the output's first value off too if that left it
       // unchanged): a lie a trace game can only catch at that value, and a proof at the output.
@@ -1005,8 +1046,8 @@ export class OracleNode {
     const chainNow = this.follower.headTimestamp !== undefined ? Number(this.follower.headTimestamp) : now
     const outputDiffers = current.attestedOutputHash !== current.outputHash
     if ((outputDiffers || current.attestedTraceRoot !== current.traceRoot) && this.config.watchtower && chainNow < (current.challengeEnd ?? 0)) {
-      // A dishonest (test) node never proves, but challenges with its lying trace: a false challenger.
-      if (outputDiffers && model.provable && !this.config.dishonest) {
+      // A dishonest node (NodeFaults) never proves, but challenges with its lying trace: a false challenger.
+      if (outputDiffers && model.provable && !this.faults.dishonest) {
         this.logger.warn({ requestId: job.requestId, attested: current.attestedOutputHash, ours: current.outputHash }, 'attested output differs from ours: proving and disputing')
         this.store.transition(job.requestId, 'inferred', { from: ['attested'], patch: { action: 'dispute' }, note: 'attested output differs: dispute' })
         return
@@ -1300,9 +1341,27 @@ export class OracleNode {
     }
     const cursor = database ? this.store.getCursor() : undefined
     const chain = { connected: this.follower.connected, chainId: this.config.chainId, head: this.follower.head, lastProcessedBlock: cursor?.blockNumber }
+    const state = this.operatorState
+    const wei = (v: bigint | undefined) => (v === undefined ? undefined : v.toString())
     return {
-      ok: database && chain.connected && this.listingsReady && this.models.length > 0,
+      ok: database && chain.connected && this.listingsReady && this.models.length > 0 && !this.fatal,
       operator: this.address,
+      /** The operator as the chain saw it at `block` (wei amounts as decimal strings). */
+      account: state && {
+        block: state.blockNumber,
+        balanceWei: wei(state.balance),
+        registered: state.registered,
+        active: state.active,
+        slashed: state.slashed,
+        stakeWei: wei(state.stake),
+        lockedStakeWei: wei(state.locked),
+        unbondingWei: wei(state.unbonding),
+        rewardsWei: wei(state.rewards),
+        oracleBalanceWei: wei(state.oracleBalance),
+        minStakeWei: wei(state.minStake),
+      },
+      problems: this.fatal?.problems ?? [],
+      warnings: this.warnings,
       chain,
       database: { ok: database },
       models: this.models.map((m) => ({ name: m.name, definitionHash: m.definitionHash, modelIds: this.listings.idsOf(m), provable: m.provable, provider: m.provider })),

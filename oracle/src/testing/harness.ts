@@ -12,6 +12,7 @@ import { registerModel, type RegisterModelReturnType } from '../chain/registerMo
 import type { NodeConfigInput } from '../config/schema.js'
 import { loadConfig } from '../config/loadConfig.js'
 import { createLogger } from '../logger.js'
+import type { NodeFaults } from '../node/faults.js'
 import { startNode, type RunningNode } from '../node/startNode.js'
 import { waitFor } from '../devnet/waitFor.js'
 
@@ -153,10 +154,10 @@ export function nodeConfig(chain: TestChain, overrides: Partial<NodeConfigInput>
   }
 }
 
-/** Starts a node in this process with anvil account `keyIndex` as its operator key. */
-export async function startTestNode(config: NodeConfigInput, keyIndex: number): Promise<RunningNode> {
+/** Starts a node in this process with anvil account `keyIndex` as its operator key (and `faults`, to test the defences). */
+export async function startTestNode(config: NodeConfigInput, keyIndex: number, faults?: NodeFaults): Promise<RunningNode> {
   const loaded = loadConfig({ env: { VERIDICT_OPERATOR_KEY: anvilPrivateKeys[keyIndex]! }, flags: config as Record<string, unknown> })
-  return startNode({ ...loaded, logger: createLogger(loaded.config.logLevel, { node: keyIndex }) })
+  return startNode({ ...loaded, logger: createLogger(loaded.config.logLevel, { node: keyIndex }), faults })
 }
 
 /** The request's status on-chain (IInferenceOracle.Status). */
