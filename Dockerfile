@@ -39,9 +39,12 @@ USER node
 ENV NODE_ENV=production \
     VERIDICT_DATA_DIR=/data \
     VERIDICT_HTTP_HOST=0.0.0.0 \
-    VERIDICT_HTTP_PORT=9545
+    VERIDICT_HTTP_PORT=9545 \
+    VERIDICT_PEER_HTTP_HOST=0.0.0.0 \
+    VERIDICT_PEER_HTTP_PORT=9546
 VOLUME ["/config", "/data"]
-EXPOSE 9545
+# 9545: the public API (inference, requests, health, metrics); 9546: the peer API (operators' signatures).
+EXPOSE 9545 9546
 HEALTHCHECK --interval=15s --timeout=5s --start-period=90s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.VERIDICT_HTTP_PORT || 9545) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "node_modules/@veridict/oracle/bin/veridict.mjs"]

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { freePort, REPO_ROOT, waitFor } from '../oracle/src/testing/harness.js'
+import { freePort, freePortPair, REPO_ROOT, waitFor } from '../oracle/src/testing/harness.js'
 import { anvilPrivateKeys, startAnvil, type Anvil } from '../oracle/src/devnet/anvil.js'
 import { exited, killGroup } from './utils/processes.js'
 
@@ -56,7 +56,8 @@ let setupLog = ''
 
 beforeAll(async () => {
   anvil = await startAnvil()
-  const ports = await Promise.all([freePort(), freePort(), freePort(), freePort()])
+  // Each node's peer API listens on its port + 1 (the image's 9545 and 9546).
+  const ports = [await freePortPair(), await freePortPair(), await freePortPair(), await freePort()]
   // The setup service's arguments, with the containers' addresses replaced by this machine's.
   const local: Record<string, string> = {
     '--rpc-url': anvil.rpcUrl,
@@ -107,12 +108,12 @@ test('the node services run anvil accounts 1 to 3, the operators the setup stake
 })
 
 test("the setup's node configs name the other two nodes as peers and the setup's chain", () => {
-  const network = JSON.parse(readFileSync(join(dir, 'devnet', 'compose', 'network.json'), 'utf8')) as { nodes: { url: string; config: string }[]; rpcUrl: string }
+  const network = JSON.parse(readFileSync(join(dir, 'devnet', 'compose', 'network.json'), 'utf8')) as { nodes: { url: string; peerUrl: string; config: string }[]; rpcUrl: string }
   expect(network.rpcUrl).toBe(anvil.rpcUrl)
   for (const node of network.nodes) {
     const config = JSON.parse(readFileSync(node.config, 'utf8')) as { peers: string[]; rpcUrl: string }
     expect(config.rpcUrl).toBe(anvil.rpcUrl)
-    expect(config.peers.sort()).toEqual(network.nodes.map((n) => n.url).filter((url) => url !== node.url).sort())
+    expect(config.peers.sort()).toEqual(network.nodes.filter((n) => n.url !== node.url).map((n) => n.peerUrl).sort())
   }
 })
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest'
 import { parseEther } from 'viem'
 import { RequestStatus } from '../oracle/src/chain/requestStatus.js'
 import type { RunningNode } from '../oracle/src/node/startNode.js'
-import { freePort, nodeConfig, startTestChain, startTestNode, statusOf, waitFor, type TestChain } from '../oracle/src/testing/harness.js'
+import { nodeConfig, nodePorts, startTestChain, startTestNode, statusOf, waitFor, type TestChain } from '../oracle/src/testing/harness.js'
 
 // Two nodes that cut a block's requests into different batches (one refuses the cheapest request):
 // neither batch can reach a quorum, and each node sees the other's batch over the same requests,
@@ -13,11 +13,10 @@ const nodes: RunningNode[] = []
 
 beforeAll(async () => {
   chain = await startTestChain({ challengeWindow: 30n, blockTime: 1 })
-  const ports = await Promise.all([freePort(), freePort()])
-  const urls = ports.map((p) => `http://127.0.0.1:${p}`)
+  const ports = await nodePorts(2)
   for (const key of [1, 2]) await chain.registerOperator(key)
-  for (const [i, port] of ports.entries())
-    nodes.push(await startTestNode(nodeConfig(chain, { httpPort: port, peers: urls.filter((_, j) => j !== i), modes: ['attested'], minFee: i === 1 ? parseEther('0.015') : 0n, quorumBackupDelayMs: 1_000 }), i + 1))
+  for (const [i, { httpPort, peerHttpPort }] of ports.entries())
+    nodes.push(await startTestNode(nodeConfig(chain, { httpPort, peerHttpPort, peers: ports.filter((_, j) => j !== i).map((p) => p.peerUrl), modes: ['attested'], minFee: i === 1 ? parseEther('0.015') : 0n, quorumBackupDelayMs: 1_000 }), i + 1))
 })
 
 afterAll(async () => {

@@ -5,6 +5,7 @@ import { inferenceOracleAbi } from '../sdk/src/abi/inferenceOracleAbi.js'
 import { operatorStakingAbi } from '../sdk/src/abi/operatorStakingAbi.js'
 import { hashWords } from '../sdk/src/encoding/hashWords.js'
 import { signAttestationBatch, type Attestation } from '../oracle/src/attest/attestation.js'
+import { signPeerRequest } from '../oracle/src/attest/peerAuth.js'
 import type { RunningNode } from '../oracle/src/node/startNode.js'
 import { freePort, nodeConfig, startTestChain, startTestNode, waitFor, type TestChain } from '../oracle/src/testing/harness.js'
 import { anvilPrivateKeys } from '../oracle/src/devnet/anvil.js'
@@ -25,6 +26,13 @@ afterAll(async () => {
   await chain?.stop()
 })
 
+/** POSTs `payload` to the node's peer API as operator `caller` (anvil account index) signs it. */
+async function postToPeerApi(payload: unknown, caller: number): Promise<Response> {
+  const body = JSON.stringify(payload)
+  const headers = await signPeerRequest({ account: privateKeyToAccount(anvilPrivateKeys[caller]!), domain: { chainId: chain.anvil.chainId, oracle: chain.deployment.contracts.inferenceOracle }, body })
+  return fetch(`${node.peerUrl}/v1/attestations`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body })
+}
+
 test('a node that receives two signatures by one operator for different outputs reports it, and the operator is slashed', async () => {
   const input = chain.testInputs[0]!
   const requestId = await chain.request({ input, mode: 'attested', quorum: 2 })
@@ -36,11 +44,7 @@ test('a node that receives two signatures by one operator for different outputs 
     const attestation: Attestation = { requestId, modelId: chain.modelId, inputHash: hashWords(chain.inputWords(input)), outputHash: hashWords(outputWords), traceRoot: keccak256(toHex(`trace of ${outputWords.join()}`)) }
     // Peers exchange signatures over a batch of one, what submitAttestations takes.
     const signature = await signAttestationBatch(equivocator, domain, [attestation])
-    const response = await fetch(`${node.url}/v1/attestations`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ ...attestation, requestId: String(requestId), outputWords: outputWords.map(String), signer: equivocator.address, signature }),
-    })
+    const response = await postToPeerApi({ ...attestation, requestId: String(requestId), outputWords: outputWords.map(String), signer: equivocator.address, signature }, 2)
     expect(response.status).toBeLessThan(300)
   }
   await post([1n])
@@ -70,11 +74,7 @@ test('a batch of peer attestations gets one result each, and a bad one fails alo
     const signature = await signAttestationBatch(account, domain, [attestation])
     return { ...attestation, requestId: String(requestId), outputWords: ['7'], signer: account.address, signature }
   }
-  const response = await fetch(`${node.url}/v1/attestations`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ attestations: [await signed(3), await signed(4)] }),
-  })
+  const response = await postToPeerApi({ attestations: [await signed(3), await signed(4)] }, 3)
   expect(response.status).toBe(200)
   const { results } = (await response.json()) as { results: { accepted: boolean; error?: { code: string; message: string } }[] }
   expect(results[0]).toEqual({ accepted: true, duplicate: false })
@@ -93,18 +93,17 @@ test('an operator that signs two batches giving one request different outputs is
     const attestations: Attestation[] = requestIds.map((requestId, i) => ({ requestId, modelId: chain.modelId, inputHash: hashWords(chain.inputWords(inputs[i]!)), outputHash: hashWords(outputs[i]!), traceRoot: keccak256(toHex(`trace of ${outputs[i]!.join()}`)) }))
     const signature = await signAttestationBatch(equivocator, domain, attestations)
     const [first] = attestations
-    const response = await fetch(`${node.url}/v1/attestations`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
+    const response = await postToPeerApi(
+      {
         ...first,
         requestId: String(first!.requestId),
         outputWords: outputs[0]!.map(String),
         signer: equivocator.address,
         signature,
         batch: { requestIds: requestIds.map(String), outputHashes: attestations.map((a) => a.outputHash), traceRoots: attestations.map((a) => a.traceRoot) },
-      }),
-    })
+      },
+      3,
+    )
     expect(response.status).toBeLessThan(300)
   }
   // The same first output, a different second one: only the second request is equivocated.

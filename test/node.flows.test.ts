@@ -3,7 +3,7 @@ import { toFunctionSelector } from 'viem'
 import { inferenceOracleAbi } from '@veridict/sdk'
 import { RequestStatus } from '../oracle/src/chain/requestStatus.js'
 import type { RunningNode } from '../oracle/src/node/startNode.js'
-import { eventsOf, freePort, nodeConfig, startTestChain, startTestNode, statusOf, waitFor, type TestChain } from '../oracle/src/testing/harness.js'
+import { eventsOf, nodeConfig, nodePorts, startTestChain, startTestNode, statusOf, waitFor, type TestChain } from '../oracle/src/testing/harness.js'
 
 describe('oracle nodes on anvil', () => {
   let chain: TestChain
@@ -11,12 +11,11 @@ describe('oracle nodes on anvil', () => {
 
   beforeAll(async () => {
     chain = await startTestChain({ challengeWindow: 6n, blockTime: 1 })
-    const ports = await Promise.all([freePort(), freePort(), freePort()])
-    const urls = ports.map((p) => `http://127.0.0.1:${p}`)
+    const ports = await nodePorts(3)
     for (const key of [1, 2, 3]) await chain.registerOperator(key)
-    for (const [i, port] of ports.entries()) {
-      const peers = urls.filter((_, j) => j !== i)
-      nodes.push(await startTestNode(nodeConfig(chain, { httpPort: port, peers, modes: i === 0 ? ['zk', 'attested'] : ['attested'], batchAttestations: true }), i + 1))
+    for (const [i, { httpPort, peerHttpPort }] of ports.entries()) {
+      const peers = ports.filter((_, j) => j !== i).map((p) => p.peerUrl)
+      nodes.push(await startTestNode(nodeConfig(chain, { httpPort, peerHttpPort, peers, modes: i === 0 ? ['zk', 'attested'] : ['attested'], batchAttestations: true }), i + 1))
     }
   })
 

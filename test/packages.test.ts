@@ -280,8 +280,8 @@ describe('the veridict command as installed', () => {
     // node.json as an operator mounts it in /config: no port or data folder (the image's environment sets them).
     const { httpPort: _, dataDir: __, ...config } = nodeConfig(chain, { httpPort: port, modes: ['zk'], logLevel: 'info' })
     writeFileSync(file, JSON.stringify(config))
-    // The image's environment, with its port and data volume moved to free places on this machine, as `docker run -e` would.
-    const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...dockerfile.env, VERIDICT_HTTP_PORT: String(port), VERIDICT_DATA_DIR: join(dir, 'data'), VERIDICT_OPERATOR_KEY: anvilPrivateKeys[1]! }
+    // The image's environment, with its ports and data volume moved to free places on this machine, as `docker run -e` would.
+    const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...dockerfile.env, VERIDICT_HTTP_PORT: String(port), VERIDICT_PEER_HTTP_PORT: String(await freePort()), VERIDICT_DATA_DIR: join(dir, 'data'), VERIDICT_OPERATOR_KEY: anvilPrivateKeys[1]! }
     const [command, ...entrypoint] = dockerfile.entrypoint
     expect(command).toBe('node')
     const child = spawn(process.execPath, [...entrypoint, ...dockerfile.cmd.map((arg) => (arg === '/config/node.json' ? file : arg))], { cwd: project, env, stdio: ['ignore', 'pipe', 'pipe'] })

@@ -110,9 +110,9 @@ async function main(): Promise<void> {
     console.log(usage)
     return
   }
-  const known: Record<string, string[]> = { node: ['start'], operator: ['register', 'stake', 'unstake', 'withdraw'], model: ['register'] }
+  const known: Record<string, string[]> = { node: ['start'], operator: ['status', 'register', 'stake', 'unstake', 'withdraw'], model: ['register'] }
   if (!known[group]?.includes(command ?? '')) throw new BaseError(`Unknown command "${positionals.join(' ')}".`, { details: 'veridict --help lists the commands.' })
-  const [{ createPublicClient, createWalletClient, defineChain, http, parseEther }, { privateKeyToAccount }, { inferenceOracleAbi, describeSetup }, { runOperatorAction }, { registerModel }, { loadConfig }, { createLogger }, { startNode }] = await Promise.all([
+  const [{ createPublicClient, createWalletClient, defineChain, parseEther }, { privateKeyToAccount }, { inferenceOracleAbi, describeSetup }, { runOperatorAction }, { registerModel }, { loadConfig }, { createLogger }, { startNode }, { rpcTransport }, { operatorStatus }] = await Promise.all([
     import('viem'),
     import('viem/accounts'),
     import('@veridict/sdk'),
@@ -121,6 +121,8 @@ async function main(): Promise<void> {
     import('./config/loadConfig.js'),
     import('./logger.js'),
     import('./node/startNode.js'),
+    import('./chain/rpcTransport.js'),
+    import('./chain/operatorStatus.js'),
   ])
   const flags: Record<string, unknown> = Object.fromEntries(configFlags.filter((f) => values[f as keyof typeof values] !== undefined).map((f) => [camel(f), values[f as keyof typeof values]]))
   if (values.modes) flags.modes = values.modes.split(',')
@@ -153,15 +155,28 @@ async function main(): Promise<void> {
     }
     process.on('SIGINT', () => shutdown('SIGINT'))
     process.on('SIGTERM', () => shutdown('SIGTERM'))
+    // The startup checks failed (an unregistered or unfunded operator, another chain): say why and exit 1.
+    running.node.startup.catch(async (error: unknown) => {
+      console.error(error instanceof BaseError ? error.message : error)
+      await running.stop().catch(() => {})
+      process.exit(1)
+    })
     return
   }
 
   const chain = defineChain({ id: config.chainId, name: `chain ${config.chainId}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [config.rpcUrl] } } })
   const account = privateKeyToAccount(operatorKey)
-  const publicClient = createPublicClient({ chain, transport: http(config.rpcUrl) })
-  const walletClient = createWalletClient({ account, chain, transport: http(config.rpcUrl) })
+  const transport = rpcTransport({ urls: [config.rpcUrl, ...config.rpcFallbackUrls] })
+  const publicClient = createPublicClient({ chain, transport })
+  const walletClient = createWalletClient({ account, chain, transport })
   const print = (v: unknown) => console.log(JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? x.toString() : x), 2))
 
+  if (group === 'operator' && command === 'status') {
+    const status = await operatorStatus(publicClient, { oracle: config.oracle, operator: account.address, modes: config.modes, maxGasPriceGwei: config.maxGasPriceGwei })
+    print(status)
+    if (!status.canServe) process.exitCode = 1
+    return
+  }
   if (group === 'operator') {
     const staking = await publicClient.readContract({ address: config.oracle, abi: inferenceOracleAbi, functionName: 'STAKING' })
     const eth = (v: string | undefined, name: string) => {

@@ -8,7 +8,10 @@ import { loadConfig } from '../config/loadConfig.js'
 import { createLogger } from '../logger.js'
 import { OracleNode } from '../node/oracleNode.js'
 import { nodeConfig, startTestChain, waitFor, type TestChain } from '../testing/harness.js'
-import { createApp } from './app.js'
+import { privateKeyToAccount } from 'viem/accounts'
+import { signPeerRequest } from '../attest/peerAuth.js'
+import { anvilPrivateKeys } from '../devnet/anvil.js'
+import { createApp, createPeerApp } from './app.js'
 
 const key = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d'
 
@@ -16,6 +19,7 @@ describe('HTTP API', () => {
   let chain: TestChain
   let node: OracleNode
   let app: Hono
+  let peerApp: Hono
   let input: number[]
 
   beforeAll(async () => {
@@ -29,6 +33,7 @@ describe('HTTP API', () => {
     })
     node = await OracleNode.create({ config, operatorKey, logger: createLogger('silent') })
     app = createApp(node)
+    peerApp = createPeerApp(node)
     await node.start()
     await waitFor(() => node.health().ok, { what: 'the node to read the registrations' })
   })
@@ -39,6 +44,12 @@ describe('HTTP API', () => {
   })
 
   const post = (path: string, body: unknown, raw = false) => app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw ? (body as string) : JSON.stringify(body) })
+  /** A POST to the peer API signed by anvil account `caller` (account 1, the node's own operator, is active), at `now`. */
+  const peerPost = async (body: unknown, { caller = 1, now = Date.now(), signedBody }: { caller?: number; now?: number; signedBody?: string } = {}) => {
+    const text = JSON.stringify(body)
+    const headers = await signPeerRequest({ account: privateKeyToAccount(anvilPrivateKeys[caller]!), domain: node.domain, body: signedBody ?? text, now })
+    return peerApp.request('/v1/attestations', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: text })
+  }
   const error = async (response: Response) => ((await response.json()) as { error: { code: string; message: string } }).error
 
   test('serves an off-chain inference with an attestation signed for requestId 0', async () => {
@@ -67,8 +78,8 @@ describe('HTTP API', () => {
       [await post('/v1/inference', { model: 'iris', input, extra: 1 }), 400, 'invalid_request', /Unrecognized key/],
       [await post('/v1/inference', '{"model": ', true), 400, 'invalid_request', /not valid JSON/],
       [await post('/v1/inference', { model: 'iris', input: new Array(5000).fill(1) }), 413, 'body_too_large', /larger than 4096 bytes/],
-      [await post('/v1/attestations', { requestId: '1', signer: 'me' }), 400, 'invalid_request', /modelId/],
-      [await post('/v1/attestations', { requestId: '0', modelId: `0x${'1'.repeat(64)}`, inputHash: `0x${'2'.repeat(64)}`, outputHash: `0x${'3'.repeat(64)}`, traceRoot: `0x${'6'.repeat(64)}`, outputWords: ['1'], signer: `0x${'4'.repeat(40)}`, signature: `0x${'5'.repeat(130)}` }), 400, 'invalid_attestation', /requestId 0/],
+      [await peerPost({ requestId: '1', signer: 'me' }), 400, 'invalid_request', /modelId/],
+      [await peerPost({ requestId: '0', modelId: `0x${'1'.repeat(64)}`, inputHash: `0x${'2'.repeat(64)}`, outputHash: `0x${'3'.repeat(64)}`, traceRoot: `0x${'6'.repeat(64)}`, outputWords: ['1'], signer: `0x${'4'.repeat(40)}`, signature: `0x${'5'.repeat(130)}` }), 400, 'invalid_attestation', /requestId 0/],
       [await app.request('/v1/requests/abc'), 400, 'invalid_request', /decimal integer/],
       [await app.request('/v1/requests/7'), 404, 'request_not_found', /Request 7 is unknown/],
       [await app.request('/v2/nothing'), 404, 'not_found', /openapi/],
@@ -80,6 +91,26 @@ describe('HTTP API', () => {
       expect(e.message).toMatch(message)
     }
     expect(JSON.stringify(node.store.countByState())).toBe(before)
+    expect(node.store.signatures(1n)).toEqual([])
+  })
+
+  test('keeps the peer API off the public listener, and takes only calls an active operator signed, before reading them', async () => {
+    const attestation = { requestId: '1', modelId: `0x${'1'.repeat(64)}`, inputHash: `0x${'2'.repeat(64)}`, outputHash: `0x${'3'.repeat(64)}`, traceRoot: `0x${'6'.repeat(64)}`, outputWords: ['1'], signer: `0x${'4'.repeat(40)}`, signature: `0x${'5'.repeat(130)}` }
+    // Before: the public listener took anyone's attestations (and recovered each signature).
+    expect((await post('/v1/attestations', attestation)).status).toBe(404)
+    const unsigned = await peerApp.request('/v1/attestations', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(attestation) })
+    const cases: [Response, number, string, RegExp][] = [
+      [unsigned, 401, 'peer_auth_required', /x-veridict-operator, x-veridict-signed-at, x-veridict-signature/],
+      [await peerPost(attestation, { caller: 4 }), 403, 'not_an_operator', /is not an active operator/],
+      [await peerPost(attestation, { signedBody: JSON.stringify({ ...attestation, outputWords: ['2'] }) }), 401, 'peer_auth_invalid', /not 0x[0-9a-fA-F]{40}'s over this body/],
+      [await peerPost(attestation, { now: Date.now() - 10 * 60_000 }), 401, 'peer_auth_invalid', /signed 6\d\d s from this node's clock/],
+    ]
+    for (const [response, status, code, message] of cases) {
+      expect(response.status).toBe(status)
+      const e = await error(response)
+      expect(e.code).toBe(code)
+      expect(e.message).toMatch(message)
+    }
     expect(node.store.signatures(1n)).toEqual([])
   })
 

@@ -4,6 +4,7 @@ import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { BaseError } from '../errors/base.js'
 import type { OracleNode } from '../node/oracleNode.js'
+import { rateLimit, requireApiKey, requireOperatorSignature } from './access.js'
 import { attestationsApp } from './attestations.js'
 import { healthApp } from './health.js'
 import { inferenceApp } from './inference.js'
@@ -20,10 +21,11 @@ const statusOf: Record<string, [ContentfulStatusCode, string]> = {
   RequestNotFoundError: [404, 'request_not_found'],
   NotProvableError: [422, 'not_provable'],
   ModelNotRegisteredError: [409, 'model_not_registered'],
+  NodeNotReadyError: [503, 'not_ready'],
 }
 
-/** The node's HTTP API: one sub-app per feature, a body size limit, errors as { error: { code, message } }. */
-export function createApp(node: OracleNode): Hono {
+/** A body size limit, then the routes `mount` adds, with errors as { error: { code, message } }. */
+function withErrors(node: OracleNode, mount: (app: Hono) => void): Hono {
   const app = new Hono()
   app.use(
     '*',
@@ -34,13 +36,7 @@ export function createApp(node: OracleNode): Hono {
       },
     }),
   )
-  app.route('/', healthApp(node))
-  app.route('/', metricsApp(node))
-  app.route('/', openapiApp())
-  app.route('/v1/models', modelsApp(node))
-  app.route('/v1/inference', inferenceApp(node))
-  app.route('/v1/requests', requestsApp(node))
-  app.route('/v1/attestations', attestationsApp(node))
+  mount(app)
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}. See GET /openapi.json.` } }, 404))
   app.onError((error, c) => {
     if (error instanceof HTTPException) {
@@ -53,4 +49,31 @@ export function createApp(node: OracleNode): Hono {
     return c.json({ error: { code: 'internal', message: 'Internal error; see the node logs.' } }, 500)
   })
   return app
+}
+
+/**
+ * The node's public API: one sub-app per feature. Asking for an inference (which can ask for a
+ * proof) needs an API key when the node has any, and is rate limited per client; reads are open.
+ */
+export function createApp(node: OracleNode): Hono {
+  return withErrors(node, (app) => {
+    app.use('/v1/inference', requireApiKey(node.config.apiKeys), rateLimit(node.config.rateLimitPerMinute))
+    app.route('/', healthApp(node))
+    app.route('/', metricsApp(node))
+    app.route('/', openapiApp())
+    app.route('/v1/models', modelsApp(node))
+    app.route('/v1/inference', inferenceApp(node))
+    app.route('/v1/requests', requestsApp(node))
+  })
+}
+
+/**
+ * The peer API, on a listener of its own: the other operators' attestation signatures. Every call
+ * is signed by an active operator (attest/peerAuth.ts), checked before the body is read.
+ */
+export function createPeerApp(node: OracleNode): Hono {
+  return withErrors(node, (app) => {
+    app.use('/v1/attestations', requireOperatorSignature(node))
+    app.route('/v1/attestations', attestationsApp(node))
+  })
 }

@@ -10,7 +10,12 @@ const json = (schema: object, description = 'OK') => ({ description, content: { 
 /** The OpenAPI 3.1 description of the node's API; request bodies come from the same zod schemas that validate them. */
 export const openapiDocument = () => ({
   openapi: '3.1.0',
-  info: { title: 'Veridict oracle node', version: '0.1.0', description: 'Off-chain inference with attestations and proofs, peer attestation exchange, job status, health and metrics.' },
+  info: {
+    title: 'Veridict oracle node',
+    version: '0.1.0',
+    description:
+      'Off-chain inference with attestations and proofs, job status, health and metrics on the public listener (httpPort); peer attestation exchange on the peer listener (peerHttpPort, calls signed by an active operator: x-veridict-operator, x-veridict-signed-at, x-veridict-signature).',
+  },
   components: {
     schemas: {
       Error: error,
@@ -27,7 +32,15 @@ export const openapiDocument = () => ({
       post: {
         summary: 'Off-chain inference: canonical and float output, an EIP-712 attestation with requestId 0, a proof on request',
         requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/InferenceRequest' } } } },
-        responses: { 200: json({ type: 'object' }), 400: errorResponse('Invalid body or input'), 404: errorResponse('Unknown model'), 413: errorResponse('Body too large'), 422: errorResponse('Model not provable') },
+        responses: {
+          200: json({ type: 'object' }),
+          400: errorResponse('Invalid body or input'),
+          401: errorResponse('The node requires an API key (Authorization: Bearer <key>)'),
+          404: errorResponse('Unknown model'),
+          413: errorResponse('Body too large'),
+          422: errorResponse('Model not provable'),
+          429: errorResponse('Rate limited (Retry-After says when to try again)'),
+        },
       },
     },
     '/v1/requests/{id}': {
@@ -39,12 +52,19 @@ export const openapiDocument = () => ({
     },
     '/v1/attestations': {
       post: {
-        summary: "A peer operator's signature over an attested request's output, or a batch of them ({ attestations: [...] }, answered 200 with one result each); two valid signatures by one operator for different outputs are reported on-chain as equivocation",
+        summary:
+          "Peer listener only. A peer operator's signature over an attested request's output, or a batch of them ({ attestations: [...] }, answered 200 with one result each); two valid signatures by one operator for different outputs are reported on-chain as equivocation. The call itself is signed by an active operator (EIP-712 PeerRequest over the body's keccak256).",
         requestBody: {
           required: true,
           content: { 'application/json': { schema: { oneOf: [{ $ref: '#/components/schemas/PeerAttestation' }, { $ref: '#/components/schemas/PeerAttestationBatch' }] } } },
         },
-        responses: { 200: json({ type: 'object' }, 'Already held, or the results of a batch'), 201: json({ type: 'object' }, 'Stored'), 400: errorResponse('Invalid or foreign signature') },
+        responses: {
+          200: json({ type: 'object' }, 'Already held, or the results of a batch'),
+          201: json({ type: 'object' }, 'Stored'),
+          400: errorResponse('Invalid or foreign signature'),
+          401: errorResponse('The call is not signed, or not by the operator it names'),
+          403: errorResponse('The signer is not an active operator'),
+        },
       },
     },
   },

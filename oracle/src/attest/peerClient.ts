@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import type { Address, Hex } from 'viem'
 
-/** What nodes POST to each other's /v1/attestations (one, or many as `{ attestations: [...] }`). */
+/** What nodes POST to each other's peer API, /v1/attestations (one, or many as `{ attestations: [...] }`), signed (peerAuth.ts). */
 export type PeerAttestation = {
   requestId: string
   modelId: Hex
@@ -44,6 +44,8 @@ export class PeerClient {
   constructor(
     private readonly peers: readonly string[],
     private readonly logger: Logger,
+    /** The headers that sign a body as this operator (signPeerRequest): peers refuse unsigned calls. */
+    private readonly sign: (body: string) => Promise<Record<string, string>>,
     private readonly giveUpMs = 120_000,
   ) {}
 
@@ -87,10 +89,11 @@ export class PeerClient {
   private async post(peer: string, batch: Outgoing[]): Promise<Outgoing[]> {
     const url = `${peer.replace(/\/$/, '')}/v1/attestations`
     try {
+      const body = JSON.stringify({ attestations: batch.map((o) => o.attestation) })
       const response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ attestations: batch.map((o) => o.attestation) }),
+        headers: { 'content-type': 'application/json', ...(await this.sign(body)) },
+        body,
         signal: AbortSignal.timeout(5_000),
       })
       if (response.status >= 400 && response.status < 500) {

@@ -21,15 +21,28 @@ export type RpcTransportParameters = {
  */
 export function rpcTransport({ urls, timeoutMs = 10_000, retryCount = 1, onResponse }: RpcTransportParameters): Transport {
   if (urls.length === 0) throw new TypeError('rpcTransport needs at least one RPC URL')
-  const transports: Transport[] = urls.map((url) => (isWebSocketUrl(url) ? webSocket(url, { timeout: timeoutMs, retryCount, keepAlive: true, reconnect: true }) : http(url, { timeout: timeoutMs, retryCount })))
-  if (transports.length === 1 && !onResponse) return transports[0]!
+  const transports = urls.map((url, endpoint) => {
+    const transport: Transport = isWebSocketUrl(url) ? webSocket(url, { timeout: timeoutMs, retryCount, keepAlive: true, reconnect: true }) : http(url, { timeout: timeoutMs, retryCount })
+    return onResponse ? counted(transport, (ok) => onResponse({ endpoint, ok })) : transport
+  })
+  return transports.length === 1 ? transports[0]! : fallback(transports, { retryCount: 0 })
+}
+
+/** `transport`, reporting whether each call it made succeeded. */
+function counted(transport: Transport, report: (ok: boolean) => void): Transport {
   return (parameters) => {
-    const transport = fallback(transports, { retryCount: 0 })(parameters)
-    if (onResponse) {
-      const endpoints: unknown[] = transport.value!.transports
-      transport.value!.onResponse(({ transport: answered, status }) => onResponse({ endpoint: endpoints.indexOf(answered), ok: status === 'success' }))
+    const instance = transport(parameters)
+    const request = async (args: Parameters<typeof instance.request>[0], options?: Parameters<typeof instance.request>[1]) => {
+      try {
+        const result = await instance.request(args, options)
+        report(true)
+        return result
+      } catch (error) {
+        report(false)
+        throw error
+      }
     }
-    return transport
+    return { ...instance, request: request as typeof instance.request }
   }
 }
 

@@ -78,18 +78,29 @@ async function answers(rpcUrl: string): Promise<boolean> {
   }
 }
 
-/** A TCP port on 127.0.0.1 that nothing listens on right now. */
-export function freePort(): Promise<number> {
+/** A TCP port on 127.0.0.1 that nothing listens on right now (`port` 0: any; else that one, if free). */
+export function freePort(port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()
     server.unref()
     server.on('error', reject)
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
+      const bound = typeof address === 'object' && address ? address.port : 0
+      server.close(() => resolve(bound))
     })
   })
+}
+
+/**
+ * A free port whose next port is free too: a node's public API and, by default, its peer API
+ * (peerHttpPort = httpPort + 1).
+ */
+export async function freePortPair(): Promise<number> {
+  for (;;) {
+    const port = await freePort()
+    if (port < 65535 && (await freePort(port + 1).then(() => true, () => false))) return port
+  }
 }
 
 function stopProcess(child: ChildProcess): Promise<void> {

@@ -13,7 +13,7 @@ export type DevnetNodeParameters = {
   name: string
   operatorKey: Hex
   /** The node's settings; written to `<dataDir>/<name>.json`, the file `veridict node start --config` would read. */
-  config: NodeConfigInput & { httpPort: number; dataDir: string }
+  config: NodeConfigInput & { httpPort: number; peerHttpPort: number; dataDir: string }
   /** Folder for the config file and the node's JSON log. */
   runDir: string
   /** The demo liar's faults (not in its config file: `veridict node start` cannot set them). */
@@ -25,6 +25,8 @@ export class DevnetNode {
   readonly name: string
   readonly operator: Address
   readonly url: string
+  /** The peer API, where the other operators' nodes send their signatures. */
+  readonly peerUrl: string
   readonly configFile: string
   readonly logFile: string
   readonly config: DevnetNodeParameters['config']
@@ -39,6 +41,7 @@ export class DevnetNode {
     this.operator = privateKeyToAccount(operatorKey).address
     this.config = config
     this.url = `http://${config.httpHost ?? '127.0.0.1'}:${config.httpPort}`
+    this.peerUrl = `http://${config.peerHttpHost ?? '127.0.0.1'}:${config.peerHttpPort}`
     this.configFile = join(runDir, `${name}.json`)
     this.logFile = join(runDir, `${name}.log`)
     writeFileSync(this.configFile, `${JSON.stringify(config, null, 2)}\n`)

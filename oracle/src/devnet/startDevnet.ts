@@ -120,6 +120,16 @@ const OPERATOR_STAKE = parseEther('2')
 const LIAR_STAKE = parseEther('1')
 const MODEL_FEE = parseEther('0.01')
 
+/**
+ * The peer API of a node whose public API is at `url`: the next port (a node's peerHttpPort
+ * defaults to its httpPort + 1, as in the container image: 9545 and 9546).
+ */
+export function peerUrlOf(url: string): string {
+  const parsed = new URL(url)
+  parsed.port = String(Number(parsed.port || (parsed.protocol === 'https:' ? 443 : 80)) + 1)
+  return parsed.origin
+}
+
 /** Starts the devnet; on any failure everything started so far is stopped again. */
 export async function startDevnet(parameters: StartDevnetParameters = {}): Promise<Devnet> {
   const started = performance.now()
@@ -254,24 +264,26 @@ export async function startDevnet(parameters: StartDevnetParameters = {}): Promi
       mkdirSync(join(dataDir, 'compose'), { recursive: true })
       const configs = DEVNET_ACCOUNTS.operators.map((index, i) => {
         const file = join(dataDir, 'compose', `node-${index}.json`)
-        const config = { rpcUrl, chainId: anvil.chainId, deployment: deploymentFile, modelsDir: join(dataDir, 'models'), peers: nodeUrls.filter((_, j) => j !== i), confirmations: 0, pollIntervalMs: 250, executionProvider: 'cpu', logLevel }
+        const config = { rpcUrl, chainId: anvil.chainId, deployment: deploymentFile, modelsDir: join(dataDir, 'models'), peers: nodeUrls.filter((_, j) => j !== i).map(peerUrlOf), confirmations: 0, pollIntervalMs: 250, executionProvider: 'cpu', logLevel }
         writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`)
-        return { name: `node-${index}`, url: nodeUrls[i]!, operator: account(index).address, config: file }
+        return { name: `node-${index}`, url: nodeUrls[i]!, peerUrl: peerUrlOf(nodeUrls[i]!), operator: account(index).address, config: file }
       })
       writeFileSync(
         join(dataDir, 'compose', 'network.json'),
         `${JSON.stringify({ rpcUrl, chainId: anvil.chainId, deployment: deploymentFile, consumer, modelHost: modelHost.url, models: Object.fromEntries(Object.values(models).map((m) => [m.name, { modelId: m.modelId, dir: m.dir }])), nodes: configs }, null, 2)}\n`,
       )
     }
-    const ports = await Promise.all([...DEVNET_ACCOUNTS.operators, DEVNET_ACCOUNTS.liar].map(() => freePort()))
-    const urls = ports.map((port) => `http://127.0.0.1:${port}`)
-    const nodeConfig = (index: number, port: number, peers: string[]) => ({
+    const ports: { http: number; peer: number }[] = []
+    for (const _ of [...DEVNET_ACCOUNTS.operators, DEVNET_ACCOUNTS.liar]) ports.push({ http: await freePort(), peer: await freePort() })
+    const peerUrls = ports.map((port) => `http://127.0.0.1:${port.peer}`)
+    const nodeConfig = (index: number, port: { http: number; peer: number }, peers: string[]) => ({
       rpcUrl,
       chainId: anvil.chainId,
       deployment: deploymentFile,
       modelsDir: join(dataDir, 'models'),
       dataDir: join(dataDir, `node-${index}-data`),
-      httpPort: port,
+      httpPort: port.http,
+      peerHttpPort: port.peer,
       peers,
       confirmations: 0,
       pollIntervalMs: 250,
@@ -284,7 +296,7 @@ export async function startDevnet(parameters: StartDevnetParameters = {}): Promi
           name: `node-${index}`,
           operatorKey: anvilPrivateKeys[index]!,
           runDir: dataDir,
-          config: nodeConfig(index, ports[i]!, urls.slice(0, DEVNET_ACCOUNTS.operators.length).filter((_, j) => j !== i)),
+          config: nodeConfig(index, ports[i]!, peerUrls.slice(0, DEVNET_ACCOUNTS.operators.length).filter((_, j) => j !== i)),
         }),
     )
     const liar = new DevnetNode({

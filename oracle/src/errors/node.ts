@@ -133,3 +133,19 @@ export class ExecutionProviderError extends BaseError {
     super(`executionProvider is cuda, but ${reason}.`, { details: "Set executionProvider to auto (CUDA when it works, else the CPU) or cpu, or fix the GPU host.", cause })
   }
 }
+
+/** The node has not connected to the chain yet (or refused to serve): it cannot answer this call. */
+export class NodeNotReadyError extends BaseError {
+  override name = 'NodeNotReadyError'
+  constructor() {
+    super('The node has not read the chain yet.', { details: 'Try again shortly; GET /health says why while it is not ok.' })
+  }
+}
+
+/** A listener's port is taken. */
+export class ListenError extends BaseError {
+  override name = 'ListenError'
+  constructor({ host, port, cause }: { host: string; port: number; cause?: unknown }) {
+    super(`Cannot listen on ${host}:${port}: the port is in use.`, { details: 'Stop what uses it, or choose other ports (httpPort for the public API, peerHttpPort for the peer API; --http-port, --peer-http-port).', cause })
+  }
+}

@@ -18,6 +18,7 @@ import { continueTrace, ProverPool, prove, tensorBits, traceCommitment, type Tra
 import { encodeProof, packValues, inferenceOracleAbi, operatorStakingAbi, committeeRoundAt, committeeSeed, holdsSeat, NO_ATTESTATION, type AttestationRecord } from '@veridict/sdk'
 import { attestationStructHash, recoverBatchHashesSigner, recoverBatchSigner, signAttestation, signBatchHashes, type Attestation, type AttestationDomain } from '../attest/attestation.js'
 import { PeerClient, type PeerAttestation } from '../attest/peerClient.js'
+import { signPeerRequest } from '../attest/peerAuth.js'
 import { ChainFollower, modelRegisteredEvent } from '../chain/chainFollower.js'
 import { readOperatorState, type OperatorState } from '../chain/operatorState.js'
 import { redactRpcUrl, rpcTransport } from '../chain/rpcTransport.js'
@@ -25,7 +26,7 @@ import { RequestStatus } from '../chain/requestStatus.js'
 import { TxManager, type SendReturnType } from '../chain/txManager.js'
 import type { NodeFaults } from './faults.js'
 import type { ResolvedConfig } from '../config/loadConfig.js'
-import { AttestationNotReadyError, PreflightError, InvalidAttestationError, InvalidInputError, ModelNotRegisteredError, NotProvableError, RequestNotFoundError, TransactionError, UnknownModelError } from '../errors/node.js'
+import { AttestationNotReadyError, NodeNotReadyError, PreflightError, InvalidAttestationError, InvalidInputError, ModelNotRegisteredError, NotProvableError, RequestNotFoundError, TransactionError, UnknownModelError } from '../errors/node.js'
 import { hashWords, loadServedModels, type ServedModel } from '../inference/servedModel.js'
 import { NodeMetrics } from '../metrics/metrics.js'
 import { GamePlayer } from '../dispute/gamePlayer.js'
@@ -48,6 +49,8 @@ export type OffchainInferenceParameters = {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 /** How often the operator's balance, stake and earnings are read again (for /health and /metrics). */
 const OPERATOR_REFRESH_MS = 10_000
+/** How long the peer API trusts an answer to "is this caller an active operator?". */
+const ACTIVE_OPERATOR_CACHE_MS = 30_000
 
 /** A dishonest node's run (NodeFaults): tensor 1's first value off by one, the later stages computed from it (the output's first value off too if it came out unchanged). */
 function lieAbout(model: ServedModel, tensors: readonly (readonly bigint[])[]): bigint[][] {
@@ -151,6 +154,7 @@ export class OracleNode {
   /** The operator as the chain saw it last (refreshed every OPERATOR_REFRESH_MS), and the startup checks' warnings. */
   private operatorState: OperatorState | undefined
   private operatorStateAt = 0
+  private readonly activeOperators = new Map<string, { active: boolean; at: number }>()
   private warnings: string[] = []
   private readonly peers: PeerClient
   private readonly busy = new Map<bigint, Promise<void>>()
@@ -234,7 +238,7 @@ export class OracleNode {
     this.domain = { chainId: p.config.chainId, oracle: p.config.oracle }
     this.txs = new TxManager({ publicClient: this.publicClient, account: this.account, chain: this.chain, headroomPercent: p.config.gasHeadroomPercent, stuckAfterMs: p.config.txStuckAfterMs, maxFeePerGas: p.config.maxGasPriceGwei === undefined ? undefined : BigInt(Math.round(p.config.maxGasPriceGwei * 1e9)), feeBumpPercent: p.config.feeBumpPercent, pollIntervalMs: p.config.pollIntervalMs, logger: p.logger, metrics: this.metrics })
     this.pool = new ProverPool({ concurrency: p.config.proverConcurrency })
-    this.peers = new PeerClient(p.config.peers, p.logger)
+    this.peers = new PeerClient(p.config.peers, p.logger, (body) => signPeerRequest({ account: this.account, domain: this.domain, body }))
     this.follower = new ChainFollower({
       client: this.publicClient,
       oracle: p.config.oracle,
@@ -288,6 +292,21 @@ export class OracleNode {
 
   get address(): Address {
     return this.account.address
+  }
+
+  /**
+   * Whether `operator` may attest now (OperatorStaking.isActive), for the peer API's callers; an
+   * answer is kept for ACTIVE_OPERATOR_CACHE_MS, so a flood of calls costs one RPC read per caller.
+   */
+  async isActiveOperator(operator: Address): Promise<boolean> {
+    if (!this.staking) throw new NodeNotReadyError()
+    const key = operator.toLowerCase()
+    const cached = this.activeOperators.get(key)
+    if (cached && Date.now() - cached.at < ACTIVE_OPERATOR_CACHE_MS) return cached.active
+    const active = await this.publicClient.readContract({ address: this.staking, abi: operatorStakingAbi, functionName: 'isActive', args: [operator] })
+    if (this.activeOperators.size > 10_000) this.activeOperators.clear()
+    this.activeOperators.set(key, { active, at: Date.now() })
+    return active
   }
 
   /** Recovers interrupted jobs, then (once the RPC answers) reads the registrations and starts following the chain. */

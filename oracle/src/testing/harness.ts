@@ -7,7 +7,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { ensureCompiledModel } from '@veridict/circuits'
 import { deployVeridict, type Deployment } from '../deploy/deploy.js'
 import { requestOptions, inferenceOracleAbi, operatorStakingAbi, packValues } from '@veridict/sdk'
-import { anvilPrivateKeys, freePort, startAnvil, type Anvil } from '../devnet/anvil.js'
+import { anvilPrivateKeys, freePort, freePortPair, startAnvil, type Anvil } from '../devnet/anvil.js'
 import { registerModel, type RegisterModelReturnType } from '../chain/registerModel.js'
 import type { NodeConfigInput } from '../config/schema.js'
 import { loadConfig } from '../config/loadConfig.js'
@@ -16,7 +16,17 @@ import type { NodeFaults } from '../node/faults.js'
 import { startNode, type RunningNode } from '../node/startNode.js'
 import { waitFor } from '../devnet/waitFor.js'
 
-export { freePort, waitFor }
+export { freePort, freePortPair, waitFor }
+
+/** `count` nodes' public and peer ports, and their peer URLs (what each other's `peers` list). */
+export async function nodePorts(count: number): Promise<{ httpPort: number; peerHttpPort: number; peerUrl: string }[]> {
+  const ports: { httpPort: number; peerHttpPort: number; peerUrl: string }[] = []
+  for (let i = 0; i < count; i++) {
+    const [httpPort, peerHttpPort] = [await freePort(), await freePort()]
+    ports.push({ httpPort, peerHttpPort, peerUrl: `http://127.0.0.1:${peerHttpPort}` })
+  }
+  return ports
+}
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..', '..')
 
@@ -137,7 +147,7 @@ export async function startTestChain({ challengeWindow = 6n, unbondingPeriod = c
   }
 }
 
-/** Node settings for tests: fast polling, no confirmations, a fresh data folder. */
+/** Node settings for tests: fast polling, no confirmations, a fresh data folder, the peer API on a free port unless given. */
 export function nodeConfig(chain: TestChain, overrides: Partial<NodeConfigInput> & { httpPort: number }): NodeConfigInput {
   return {
     rpcUrl: chain.anvil.rpcUrl,
@@ -148,6 +158,7 @@ export function nodeConfig(chain: TestChain, overrides: Partial<NodeConfigInput>
     dataDir: mkdtempSync(join(tmpdir(), 'veridict-node-')),
     confirmations: 0,
     pollIntervalMs: 100,
+    peerHttpPort: 0,
     executionProvider: 'cpu',
     logLevel: (process.env.VERIDICT_TEST_LOG ?? 'silent') as NodeConfigInput['logLevel'],
     ...overrides,
