@@ -1,4 +1,4 @@
-import { getAddress, parseEventLogs, type Address, type Hash, type Hex, type Log } from 'viem'
+import { formatEther, getAddress, parseEventLogs, type Address, type Hash, type Hex, type Log } from 'viem'
 import { inferenceOracleAbi, operatorStakingAbi, traceDisputesAbi, type InferenceMode, type RequestStatus } from '@veridict/sdk'
 import { ExplorerConnectionError } from '../errors/explorer.js'
 import type { ExplorerConnection } from './connectExplorer.js'
@@ -214,7 +214,7 @@ export class EventIndex {
         events: [],
       }
       this.requests.set(summary.requestId, summary)
-      summary.events.push(this.event(log, 'requested', summary.requester, 0n, `requested in ${summary.mode} mode${summary.mode === 'attested' ? ` (quorum ${summary.quorum})` : ''}, fee ${request.fee} wei, ${log.args.inputWords.length} input words`))
+      summary.events.push(this.event(log, 'requested', summary.requester, 0n, `requested in ${summary.mode} mode${summary.mode === 'attested' ? ` (quorum ${summary.quorum})` : ''}, fee ${formatEther(request.fee)} ETH, ${log.args.inputWords.length} input words`))
       return
     }
     if (!('requestId' in log.args)) return
@@ -253,7 +253,7 @@ export class EventIndex {
         request.slashed += log.args.slashed
         const operator = this.operator(request.fulfiller)
         if (operator) operator.proofs++
-        request.events.push(this.event(log, 'disputed', request.fulfiller, log.args.slashed, `a proof of another output overturned the attestation; the signers lost ${log.args.slashed} wei of stake`))
+        request.events.push(this.event(log, 'disputed', request.fulfiller, log.args.slashed, `a proof of another output overturned the attestation; the signers lost ${formatEther(log.args.slashed)} ETH of stake`))
         break
       }
       case 'AttestationVoided':
@@ -264,25 +264,25 @@ export class EventIndex {
         request.status = 'requested'
         request.deadline = BigInt(log.args.request.deadline)
         request.slashed += log.args.slashed
-        request.events.push(this.event(log, 'overturned', log.args.challenger, log.args.slashed, `a trace game overturned the attestation; ${log.args.slashed} wei slashed, the request reopened until ${new Date(Number(log.args.request.deadline) * 1000).toISOString()}`))
+        request.events.push(this.event(log, 'overturned', log.args.challenger, log.args.slashed, `a trace game overturned the attestation; ${formatEther(log.args.slashed)} ETH slashed, the request reopened until ${new Date(Number(log.args.request.deadline) * 1000).toISOString()}`))
         break
       case 'EquivocationReported':
         request.slashed += log.args.slashed
-        request.events.push(this.event(log, 'equivocation', log.args.reporter, log.args.slashed, `${log.args.operator} signed two outputs for this input; ${log.args.slashed} wei slashed`))
+        request.events.push(this.event(log, 'equivocation', log.args.reporter, log.args.slashed, `${log.args.operator} signed two outputs for this input; ${formatEther(log.args.slashed)} ETH slashed`))
         break
       case 'SlashDistributed':
-        request.events.push(this.event(log, 'slash paid out', log.args.reporter, 0n, `slashed stake shared: ${log.args.reporterShare} wei to the reporter, ${log.args.requesterShare} wei to the payer, ${log.args.treasuryShare} wei to the treasury`))
+        request.events.push(this.event(log, 'slash paid out', log.args.reporter, 0n, `slashed stake shared: ${formatEther(log.args.reporterShare)} ETH to the reporter, ${formatEther(log.args.requesterShare)} ETH to the payer, ${formatEther(log.args.treasuryShare)} ETH to the treasury`))
         break
       case 'RequestRefunded':
         request.status = 'refunded'
-        request.events.push(this.event(log, 'refunded', log.args.payer, 0n, `expired and refunded: ${log.args.amount} wei to ${log.args.payer}`))
+        request.events.push(this.event(log, 'refunded', log.args.payer, 0n, `expired and refunded: ${formatEther(log.args.amount)} ETH to ${log.args.payer}`))
         break
       case 'CallbackFailed':
         request.callbackFailed = true
         request.events.push(this.event(log, 'callback failed', log.args.callback, 0n, `the consumer callback at ${log.args.callback} reverted or ran out of gas (the result stands)`))
         break
       case 'CallbackSettled':
-        request.events.push(this.event(log, 'callback', log.args.deliverer, 0n, `callback used ${log.args.gasUsed} gas: ${log.args.paid} wei to the deliverer, ${log.args.refunded} wei back to the requester`))
+        request.events.push(this.event(log, 'callback', log.args.deliverer, 0n, `callback used ${log.args.gasUsed} gas: ${formatEther(log.args.paid)} ETH to the deliverer, ${formatEther(log.args.refunded)} ETH back to the requester`))
         break
     }
   }
