@@ -14,3 +14,8 @@ export class ExplorerOptionsError extends BaseError {
 export class ExplorerNotFoundError extends BaseError {
   override name = 'ExplorerNotFoundError'
 }
+
+/** The explorer's HTTP server could not listen on the address and port it was given. */
+export class ExplorerListenError extends BaseError {
+  override name = 'ExplorerListenError'
+}

@@ -1,6 +1,6 @@
 import { serve, type ServerType } from '@hono/node-server'
 import type { Hono } from 'hono'
-import { ExplorerOptionsError } from '../errors/explorer.js'
+import { ExplorerListenError } from '../errors/explorer.js'
 import { createExplorer, type CreateExplorerParameters, type Explorer } from './createExplorer.js'
 import { createExplorerApp } from './explorerApp.js'
 import { loadExplorerAssets } from './explorerAssets.js'
@@ -35,7 +35,7 @@ export async function startExplorer(parameters: StartExplorerParameters): Promis
     const s = serve({ fetch: app.fetch, port, hostname: host }, () => resolve(s))
     s.once('error', (cause: NodeJS.ErrnoException) => {
       explorer.close()
-      reject(new ExplorerOptionsError(`The explorer cannot listen on ${host}:${port}: ${cause.code === 'EADDRINUSE' ? 'the port is in use' : cause.message}.`, { details: 'Pass another --port (0 picks a free one).', cause }))
+      reject(new ExplorerListenError(`The explorer cannot listen on ${host}:${port}: ${cause.code === 'EADDRINUSE' ? 'the port is in use' : cause.message}.`, { details: 'Pass another --port (0 picks a free one).', cause }))
     })
   })
   const address = server.address()
