@@ -20,6 +20,8 @@ export type ConnectExplorerParameters = {
 
 export type ExplorerConnection = {
   rpcUrl: string
+  /** The RPC's origin without path, query or credentials, for pages and API errors: a provider URL often carries an API key. */
+  rpcName: string
   chainId: number
   publicClient: PublicClient
   /** The SDK client every read goes through (it caches manifests and verification keys). */
@@ -60,7 +62,7 @@ export async function connectExplorer(parameters: ConnectExplorerParameters): Pr
   const fromBlock = parameters.fromBlock ?? (known?.deploymentBlock === undefined ? 0n : BigInt(known.deploymentBlock))
   const deployment = { chainId, oracle, registry: getAddress(registry), staking: getAddress(staking), traceDisputes: getAddress(traceDisputes), fromBlock }
   const client = createVeridictClient({ publicClient, deployment, loadManifest: (uri) => loadManifestFromUri(uri, manifestTimeoutMs) })
-  return { rpcUrl, chainId, publicClient, client, deployment }
+  return { rpcUrl, rpcName: new URL(rpcUrl).origin, chainId, publicClient, client, deployment }
 }
 
 /** A deployment file (path or contents), checked for the addresses the explorer needs. */

@@ -116,9 +116,9 @@ export class EventIndex {
   }
 
   private async scan(): Promise<void> {
-    const { publicClient, rpcUrl, deployment } = this.connection
+    const { publicClient, rpcName, deployment } = this.connection
     const head = await publicClient.getBlock({ blockTag: 'latest' }).catch((cause: unknown) => {
-      throw new ExplorerConnectionError(`The RPC at ${rpcUrl} did not answer for the latest block.`, { cause })
+      throw new ExplorerConnectionError(`The RPC at ${rpcName} did not answer for the latest block.`, { cause })
     })
     const addresses = [deployment.oracle, deployment.staking, deployment.traceDisputes]
     while (this.scannedTo < head.number) {
@@ -132,7 +132,7 @@ export class EventIndex {
           this.chunkBlocks /= 2n
           continue
         }
-        throw new ExplorerConnectionError(`The RPC at ${rpcUrl} refused the logs of blocks ${fromBlock} to ${toBlock}.`, { details: 'It may limit eth_getLogs; pass --from-block to start later.', cause })
+        throw new ExplorerConnectionError(`The RPC at ${rpcName} refused the logs of blocks ${fromBlock} to ${toBlock}.`, { details: 'It may limit eth_getLogs; pass --from-block to start later.', cause })
       }
       await this.blockTimesOf(logs)
       this.apply(logs)

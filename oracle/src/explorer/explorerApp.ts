@@ -72,7 +72,7 @@ function describeError(error: Error, explorer: Explorer, path: string): { status
   if (error instanceof HTTPException) return { status: error.status, code: 'http_error', message: error.message }
   if (error instanceof ExplorerNotFoundError) return { status: 404, code: 'not_found', message: `${error.shortMessage} (${path})` }
   const rpc = error instanceof BaseError ? error.walk((e) => e instanceof HttpRequestError || e instanceof TimeoutError) : error instanceof HttpRequestError || error instanceof TimeoutError ? error : null
-  if (rpc) return { status: 502, code: 'rpc_unavailable', message: `The RPC at ${explorer.connection.rpcUrl} did not answer: ${(rpc as Error & { shortMessage?: string }).shortMessage ?? (rpc as Error).message}` }
+  if (rpc) return { status: 502, code: 'rpc_unavailable', message: `The RPC at ${explorer.connection.rpcName} did not answer: ${(rpc as Error & { shortMessage?: string }).shortMessage ?? (rpc as Error).message}` }
   const mapped = error instanceof BaseError ? statusOf[error.name] : undefined
   if (mapped) return { status: mapped[0], code: mapped[1], message: (error as BaseError).shortMessage + ((error as BaseError).details ? ` ${(error as BaseError).details}` : '') }
   console.error(`explorer: internal error on ${path}:`, error)

@@ -5,7 +5,7 @@ import { jsonResponse } from './jsonResponse.js'
 
 /** GET /api/network: the chain, the contracts and the protocol's parameters (read once), and the head. */
 export const networkApi = (explorer: Explorer) => {
-  const { publicClient, deployment, rpcUrl, chainId } = explorer.connection
+  const { publicClient, deployment, rpcName, chainId } = explorer.connection
   let parameters: Promise<{ challengeWindow: bigint; roundBlocks: bigint }> | undefined
   const readParameters = () =>
     (parameters ??= Promise.all([
@@ -20,7 +20,6 @@ export const networkApi = (explorer: Explorer) => {
     ))
   return new Hono().get('/', async (c) => {
     await explorer.index.refresh()
-    // The RPC's host only: a provider URL often carries an API key in its path.
-    return jsonResponse(c, { chainId, rpcHost: new URL(rpcUrl).host, contracts: deployment, head: explorer.index.head, requests: explorer.index.requests.size, ...(await readParameters()) })
+    return jsonResponse(c, { chainId, rpc: rpcName, contracts: deployment, head: explorer.index.head, requests: explorer.index.requests.size, ...(await readParameters()) })
   })
 }

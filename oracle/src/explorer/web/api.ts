@@ -21,7 +21,8 @@ export type ModelRow = Json<ModelView & { requests: number }>
 export type OperatorList = Json<Awaited<ReturnType<OperatorDirectory['list']>>> & { nodeUrls: string[] }
 export type NetworkInfo = {
   chainId: number
-  rpcHost: string
+  /** The RPC's origin (no path: a provider URL often carries an API key). */
+  rpc: string
   contracts: { oracle: string; registry: string; staking: string; traceDisputes: string }
   head: { number: string; timestamp: number }
   requests: number

@@ -33,7 +33,7 @@ async function showNetwork(): Promise<void> {
   if (!target) return
   try {
     const network = await getJson<NetworkInfo>('/api/network')
-    target.textContent = `chain ${network.chainId} · ${network.rpcHost} · oracle ${network.contracts.oracle.slice(0, 10)}…`
+    target.textContent = `chain ${network.chainId} · ${network.rpc} · oracle ${network.contracts.oracle.slice(0, 10)}…`
     target.title = `block ${network.head.number}; challenge window ${network.challengeWindow} s`
   } catch (error) {
     target.textContent = (error as Error).message

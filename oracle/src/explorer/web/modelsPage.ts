@@ -60,7 +60,7 @@ function modelCard(m: ModelRow): HTMLElement {
           ['compile / setup', `${manifest.compileSeconds ?? '–'} s / ${manifest.setupSeconds ?? '–'} s (the owner's machine)`],
         ])
       : h('p', { class: 'warn' }, `Manifest not available: ${m.manifestError ?? 'unknown'}`),
-    facts([['metadata URI', m.metadataURI ? h('a', { href: m.metadataURI, rel: 'noreferrer' }, m.metadataURI) : 'none']]),
+    facts([['metadata URI', m.metadataURI ? link(m.metadataURI) : 'none']]),
   )
 }
 
@@ -69,4 +69,9 @@ function proveTime(m: ModelRow): string {
   if (m.manifest?.proveSeconds !== undefined) parts.push(`${m.manifest.proveSeconds} s (manifest)`)
   if (m.observedProveSeconds) parts.push(`${m.observedProveSeconds.median} s median from request to proof on-chain, over ${m.observedProveSeconds.samples} ZK request${m.observedProveSeconds.samples === 1 ? '' : 's'}`)
   return parts.join('; ') || 'no proof on-chain yet'
+}
+
+/** A model owner's URI as a link only when it is http(s): anything else (javascript:, data:) stays text. */
+function link(uri: string): HTMLElement {
+  return /^https?:\/\//i.test(uri) ? h('a', { href: uri, rel: 'noreferrer noopener', target: '_blank' }, uri) : h('code', {}, uri)
 }
