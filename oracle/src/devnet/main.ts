@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util'
 import { REPO_ROOT } from '../deploy/artifacts.js'
 import { BaseError } from '../errors/base.js'
 import { ExplorerListenError } from '../errors/explorer.js'
+import { loadExplorerAssets, type ExplorerAssets } from '../explorer/explorerAssets.js'
 import { startExplorer, type RunningExplorer } from '../explorer/startExplorer.js'
 import { runDemo } from './runDemo.js'
 import { startDevnet, type Devnet } from './startDevnet.js'
@@ -52,6 +53,9 @@ async function main(): Promise<number> {
     return 0
   }
   const reporter = createTerminalReporter()
+  // The explorer's front end is bundled while the network starts, so the demo does not wait for it.
+  const explorerAssets = loadExplorerAssets()
+  explorerAssets.catch(() => {})
   const aborted = new AbortController()
   let devnet: Devnet | undefined
   let explorer: RunningExplorer | undefined
@@ -102,7 +106,7 @@ async function main(): Promise<number> {
     reporter.warn('Groth16 keys come from a single-party dev powers of tau: INSECURE, for local use only (see README.md, "Security model")')
   reporter.ok(`network ready ${formatSeconds(devnet.timings.nodesReadyMs)} after start`)
   if (!nodeUrls) {
-    explorer = await startDevnetExplorer(devnet, values['explorer-port'] === undefined ? 8090 : Number(values['explorer-port'])).catch((error: unknown) => {
+    explorer = await startDevnetExplorer(devnet, values['explorer-port'] === undefined ? 8090 : Number(values['explorer-port']), explorerAssets).catch((error: unknown) => {
       reporter.warn(`the explorer did not start: ${error instanceof BaseError ? error.shortMessage : String(error)}`)
       return undefined
     })
@@ -123,8 +127,8 @@ async function main(): Promise<number> {
 }
 
 /** The web explorer over the devnet, on `port` or, when that is taken, on a free one. */
-async function startDevnetExplorer(devnet: Devnet, port: number): Promise<RunningExplorer> {
-  const parameters = { rpcUrl: devnet.rpcUrl, deployment: devnet.deployment, nodeUrls: devnet.nodes.map((n) => n.url), port }
+async function startDevnetExplorer(devnet: Devnet, port: number, assets: Promise<ExplorerAssets>): Promise<RunningExplorer> {
+  const parameters = { rpcUrl: devnet.rpcUrl, deployment: devnet.deployment, nodeUrls: devnet.nodes.map((n) => n.url), port, assets }
   return startExplorer(parameters).catch((error: unknown) => {
     if (error instanceof ExplorerListenError) return startExplorer({ ...parameters, port: 0 })
     throw error

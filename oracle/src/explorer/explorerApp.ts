@@ -36,7 +36,7 @@ export function createExplorerApp(explorer: Explorer, assets: ExplorerAssets): H
   app.route('/api/models', modelsApi(explorer))
   app.route('/api/operators', operatorsApi(explorer))
 
-  const asset = (body: string | Uint8Array, type: string) => (c: Context) => c.body(body as never, 200, { 'content-type': type, 'cache-control': 'no-cache' })
+  const asset = (body: string, type: string) => (c: Context) => c.body(body, 200, { 'content-type': type, 'cache-control': 'no-cache' })
   app.get('/assets/app.js', asset(assets.js, 'text/javascript; charset=utf-8'))
   app.get('/assets/app.css', asset(assets.css, 'text/css; charset=utf-8'))
   app.get('/assets/snarkjs.min.js', asset(assets.snarkjs, 'text/javascript; charset=utf-8'))

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { ExplorerOptionsError } from '../errors/explorer.js'
 
 /** The front end: its script and styles, and snarkjs's browser bundle for "verify in this browser". */
-export type ExplorerAssets = { js: string; css: string; snarkjs: Uint8Array }
+export type ExplorerAssets = { js: string; css: string; snarkjs: string }
 
 /**
  * The front end as the server serves it. In a checkout (the package's src/ is there) it is bundled
@@ -30,7 +30,7 @@ export async function loadExplorerAssets(): Promise<ExplorerAssets> {
     }
   }
   // snarkjs's own browser build (an IIFE that defines window.snarkjs), beside build/main.cjs, which `require` resolves to.
-  const snarkjs = readFileSync(join(dirname(createRequire(import.meta.url).resolve('snarkjs')), 'snarkjs.min.js'))
+  const snarkjs = readFileSync(join(dirname(createRequire(import.meta.url).resolve('snarkjs')), 'snarkjs.min.js'), 'utf8')
   return { js, css, snarkjs }
 }
 

@@ -3,7 +3,7 @@ import type { Hono } from 'hono'
 import { ExplorerListenError } from '../errors/explorer.js'
 import { createExplorer, type CreateExplorerParameters, type Explorer } from './createExplorer.js'
 import { createExplorerApp } from './explorerApp.js'
-import { loadExplorerAssets } from './explorerAssets.js'
+import { loadExplorerAssets, type ExplorerAssets } from './explorerAssets.js'
 
 export type StartExplorerParameters = CreateExplorerParameters & {
   /** Default 8090; 0 for any free port. */
@@ -12,6 +12,8 @@ export type StartExplorerParameters = CreateExplorerParameters & {
   host?: string | undefined
   /** Told each step of the start, for a command line's progress lines. */
   onProgress?: ((message: string) => void) | undefined
+  /** The front end, when the caller prepared it already (the devnet bundles it while the network starts). */
+  assets?: Promise<ExplorerAssets> | undefined
 }
 
 export type RunningExplorer = { url: string; app: Hono; explorer: Explorer; server: ServerType; stop: () => Promise<void> }
@@ -25,7 +27,7 @@ export async function startExplorer(parameters: StartExplorerParameters): Promis
   onProgress(`chain ${chainId}: oracle ${deployment.oracle}, ${explorer.index.requests.size} requests and ${explorer.index.operators.size} operators up to block ${explorer.index.head.number}`)
   let assets
   try {
-    assets = await loadExplorerAssets()
+    assets = await (parameters.assets ?? loadExplorerAssets())
   } catch (error) {
     explorer.close()
     throw error
