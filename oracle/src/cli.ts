@@ -18,6 +18,8 @@ const usage = `veridict: the Veridict model compiler and oracle node
   veridict model register --dir <compiled model folder> [--fee <wei>] [--metadata-uri <uri>] [--allow-insecure-setup]
     The registry derives the model id from the folder's artifacts and your address; a model set up
     over a single-party dev powers of tau is refused unless --allow-insecure-setup (local chains only).
+  veridict explorer --rpc-url <url> (--deployment <file> | --oracle <address>) [--port 8090] [--node-urls a,b]
+    a web explorer of requests, proofs, models and operators (veridict explorer --help)
 
 Configuration: a JSON file (--config), VERIDICT_* environment variables (VERIDICT_RPC_URL, VERIDICT_CHAIN_ID,
 VERIDICT_DEPLOYMENT, VERIDICT_MODELS_DIR, VERIDICT_DATA_DIR, ...) and these flags, flags winning:
@@ -99,6 +101,10 @@ async function main(): Promise<void> {
     const { runCompilerCli } = await import('@veridict/circuits/cli')
     // snarkjs keeps curve worker threads alive: exit explicitly.
     process.exit(await runCompilerCli(process.argv.slice(2)))
+  }
+  if (first === 'explorer') {
+    const { runExplorerCli } = await import('./explorer/runExplorerCli.js')
+    return runExplorerCli(process.argv.slice(3))
   }
   const { values, positionals } = parseArgs({ options: flagOptions, allowPositionals: true })
   const [group, command] = positionals

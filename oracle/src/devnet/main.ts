@@ -11,6 +11,9 @@ import { join, relative } from 'node:path'
 import { parseArgs } from 'node:util'
 import { REPO_ROOT } from '../deploy/artifacts.js'
 import { BaseError } from '../errors/base.js'
+import { ExplorerListenError } from '../errors/explorer.js'
+import { loadExplorerAssets, type ExplorerAssets } from '../explorer/explorerAssets.js'
+import { startExplorer, type RunningExplorer } from '../explorer/startExplorer.js'
 import { runDemo } from './runDemo.js'
 import { startDevnet, type Devnet } from './startDevnet.js'
 import { createTerminalReporter, formatSeconds, type Reporter } from './terminal.js'
@@ -20,6 +23,7 @@ const usage = `npm start [-- options]: a local Veridict network and a scripted d
   --demo-only   run the demo, then stop everything and exit (0 when every check passed)
   --no-demo     start the network and keep it running, without the demo
   --challenge-window <seconds>   (default 12)
+  --explorer-port <port>         the web explorer's port (default 8090, or a free one if taken)
   --help
 
 For nodes that run elsewhere (compose.yaml's containers):
@@ -36,6 +40,7 @@ async function main(): Promise<number> {
       'demo-only': { type: 'boolean', default: false },
       'no-demo': { type: 'boolean', default: false },
       'challenge-window': { type: 'string' },
+      'explorer-port': { type: 'string' },
       'rpc-url': { type: 'string' },
       'node-urls': { type: 'string' },
       'model-host-url': { type: 'string' },
@@ -48,8 +53,12 @@ async function main(): Promise<number> {
     return 0
   }
   const reporter = createTerminalReporter()
+  // The explorer's front end is bundled while the network starts, so the demo does not wait for it.
+  const explorerAssets = loadExplorerAssets()
+  explorerAssets.catch(() => {})
   const aborted = new AbortController()
   let devnet: Devnet | undefined
+  let explorer: RunningExplorer | undefined
   let starting: Promise<unknown> | undefined
   let stopping = false
   let stoppingAt = 0
@@ -65,7 +74,7 @@ async function main(): Promise<number> {
     reporter.line('')
     reporter.line(`${signal}: stopping the nodes, the model host and anvil…`)
     aborted.abort()
-    const stopped = devnet ? devnet.stop() : (starting ?? Promise.resolve()).catch(() => {})
+    const stopped = devnet ? Promise.all([explorer?.stop(), devnet.stop()]) : (starting ?? Promise.resolve()).catch(() => {})
     void stopped.then(() => {
       reporter.ok('stopped cleanly')
       process.exit(signal === 'SIGINT' ? 130 : 143)
@@ -96,20 +105,37 @@ async function main(): Promise<number> {
   if (Object.values(devnet.models).some((m) => m.manifest.setup?.insecure))
     reporter.warn('Groth16 keys come from a single-party dev powers of tau: INSECURE, for local use only (see README.md, "Security model")')
   reporter.ok(`network ready ${formatSeconds(devnet.timings.nodesReadyMs)} after start`)
+  if (!nodeUrls) {
+    explorer = await startDevnetExplorer(devnet, values['explorer-port'] === undefined ? 8090 : Number(values['explorer-port']), explorerAssets).catch((error: unknown) => {
+      reporter.warn(`the explorer did not start: ${error instanceof BaseError ? error.shortMessage : String(error)}`)
+      return undefined
+    })
+    if (explorer) reporter.ok(`explorer at ${explorer.url} (requests, proofs, models, operators; watch the demo there)`)
+  }
   if (nodeUrls) {
     reporter.ok(`node configs in ${join(devnet.dataDir, 'compose')}; serving the manifests at ${devnet.modelHost.url} until stopped`)
     return new Promise<number>(() => {})
   }
   try {
-    return await demoAndServe(devnet, reporter, values)
+    return await demoAndServe(devnet, reporter, values, explorer)
   } catch (error) {
     if (stopping) return new Promise<number>(() => {})
+    await explorer?.stop()
     await devnet.stop()
     throw error
   }
 }
 
-async function demoAndServe(devnet: Devnet, reporter: Reporter, values: { 'demo-only': boolean; 'no-demo': boolean }): Promise<number> {
+/** The web explorer over the devnet, on `port` or, when that is taken, on a free one. */
+async function startDevnetExplorer(devnet: Devnet, port: number, assets: Promise<ExplorerAssets>): Promise<RunningExplorer> {
+  const parameters = { rpcUrl: devnet.rpcUrl, deployment: devnet.deployment, nodeUrls: devnet.nodes.map((n) => n.url), port, assets }
+  return startExplorer(parameters).catch((error: unknown) => {
+    if (error instanceof ExplorerListenError) return startExplorer({ ...parameters, port: 0 })
+    throw error
+  })
+}
+
+async function demoAndServe(devnet: Devnet, reporter: Reporter, values: { 'demo-only': boolean; 'no-demo': boolean }, explorer: RunningExplorer | undefined): Promise<number> {
   let ok = true
   if (!values['no-demo']) {
     const report = await runDemo(devnet, { reporter })
@@ -129,6 +155,7 @@ async function demoAndServe(devnet: Devnet, reporter: Reporter, values: { 'demo-
   }
 
   if (values['demo-only']) {
+    await explorer?.stop()
     await devnet.stop()
     return ok ? 0 : 1
   }
@@ -139,6 +166,7 @@ async function demoAndServe(devnet: Devnet, reporter: Reporter, values: { 'demo-
     [
       ['what', 'where'],
       ['RPC (anvil)', `${devnet.rpcUrl}  chain id ${devnet.anvil.chainId}`],
+      ...(explorer ? [['explorer', `${explorer.url}  requests, proofs (verify in the browser), models, operators`]] : []),
       ...devnet.nodes.map((n) => [n.name, `${n.url}  operator ${n.operator}  config ${home(n.configFile)}  log ${home(n.logFile)}`]),
       ['InferenceOracle', devnet.deployment.contracts.inferenceOracle],
       ['ModelRegistry', devnet.deployment.contracts.modelRegistry],
