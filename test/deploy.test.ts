@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { createPublicClient, http } from 'viem'
+import { createPublicClient, getContractAddress, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { REPO_ROOT } from '../oracle/src/testing/harness.js'
@@ -59,6 +59,33 @@ test('a wrong keystore password, a missing password and a malformed amount are r
   expect((await deploy(['--rpc-url', anvil.rpcUrl, '--keystore', keystore, '--min-stake', '1e18'], { VERIDICT_KEYSTORE_PASSWORD: 'correct horse' })).stderr).toMatch(/--min-stake 1e18 is not a whole number/)
   expect(await createPublicClient({ transport: http(anvil.rpcUrl) }).getTransactionCount({ address: deployer.address })).toBe(before)
 })
+
+test('--dry-run deploys to a local fork instead: the same addresses and the gas and its cost are printed; nothing reaches the chain', async () => {
+  const out = join(dir, 'dry.json')
+  const client = createPublicClient({ transport: http(anvil.rpcUrl) })
+  const before = await client.getTransactionCount({ address: deployer.address })
+  const { code, stdout, stderr } = await deploy(['--rpc-url', anvil.rpcUrl, '--keystore', join(dir, 'deployer'), '--out', out, '--dry-run'], { VERIDICT_KEYSTORE_PASSWORD: 'correct horse' })
+  expect(stderr).toBe('')
+  expect(code).toBe(0)
+  expect(stdout).toContain(`Dry run: deploying to a local fork of chain ${SEPOLIA} from ${deployer.address}`)
+  expect(stdout).toContain(`  inferenceOracle: ${getContractAddress({ from: deployer.address, nonce: BigInt(before + 3) })}`)
+  expect(stdout).toMatch(/^\d+ gas in 4 transactions: at most [\d.]+ ETH at today's fee cap of [\d.]+ gwei per gas\.$/m)
+  expect(stdout).toContain('Nothing was sent and no file written.')
+  expect(await client.getTransactionCount({ address: deployer.address })).toBe(before)
+  expect(existsSync(out)).toBe(false)
+}, 300_000)
+
+test('deploy:local takes another port (--rpc-url) and uses anvil\'s default account on a local chain', async () => {
+  const local = await startAnvil()
+  try {
+    const out = join(dir, 'local.json')
+    const { stdout } = await run('npm', ['run', '--silent', 'deploy:local', '--', '--rpc-url', local.rpcUrl, '--out', out], { cwd: REPO_ROOT, timeout: 300_000 })
+    expect(stdout).toContain("(anvil's first default account (local chain))")
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ chainId: 31337 })
+  } finally {
+    await local.stop()
+  }
+}, 300_000)
 
 test('deploys from the keystore and writes the deployment the node and the SDK read', async () => {
   const out = join(dir, 'sepolia.json')

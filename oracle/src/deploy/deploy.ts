@@ -20,6 +20,8 @@ import {
   createPublicClient,
   createWalletClient,
   getAddress,
+  formatEther,
+  formatGwei,
   getContractAddress,
   http,
   parseEther,
@@ -28,6 +30,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 
 import { BaseError } from '@veridict/sdk'
 import { loadOperatorKey, parsePrivateKey } from '../config/keystore.js'
+import { startAnvil } from '../devnet/anvil.js'
 import { readArtifacts } from './artifacts.js'
 
 /** anvil's first default account: the deployer when no key is given. */
@@ -68,6 +71,8 @@ export type DeployVeridictParameters = {
   traceMovePeriod?: bigint | undefined
   /** Writes the deployment as JSON to this path when set. */
   out?: string | undefined
+  /** Called with each deployment transaction once mined (what `--dry-run` prices). */
+  onTransaction?: ((transaction: { contract: string; hash: Hex; gasUsed: bigint }) => void) | undefined
 }
 
 export type Deployment = {
@@ -158,8 +163,13 @@ export async function deployVeridict(parameters: DeployVeridictParameters): Prom
     chain: null,
     nonce: nonce + 1,
   })
-  const registryReceipt = await publicClient.waitForTransactionReceipt({ hash: registryHash })
-  const stakingReceipt = await publicClient.waitForTransactionReceipt({ hash: stakingHash })
+  const mined = async (contract: string, hash: Hex) => {
+    const receipt = await publicClient.waitForTransactionReceipt({ hash })
+    parameters.onTransaction?.({ contract, hash, gasUsed: receipt.gasUsed })
+    return receipt
+  }
+  const registryReceipt = await mined('ModelRegistry', registryHash)
+  const stakingReceipt = await mined('OperatorStaking', stakingHash)
   const modelRegistry = contractAddressOf('ModelRegistry', registryReceipt)
   const operatorStaking = contractAddressOf('OperatorStaking', stakingReceipt)
   const disputesHash = await walletClient.deployContract({
@@ -169,7 +179,7 @@ export async function deployVeridict(parameters: DeployVeridictParameters): Prom
     chain: null,
     nonce: nonce + 2,
   })
-  const traceDisputes = contractAddressOf('TraceDisputes', await publicClient.waitForTransactionReceipt({ hash: disputesHash }))
+  const traceDisputes = contractAddressOf('TraceDisputes', await mined('TraceDisputes', disputesHash))
   const oracleHash = await walletClient.deployContract({
     abi: artifacts.oracle.abi,
     bytecode: artifacts.oracle.bytecode,
@@ -177,10 +187,7 @@ export async function deployVeridict(parameters: DeployVeridictParameters): Prom
     chain: null,
     nonce: nonce + 3,
   })
-  const inferenceOracle = contractAddressOf(
-    'InferenceOracle',
-    await publicClient.waitForTransactionReceipt({ hash: oracleHash }),
-  )
+  const inferenceOracle = contractAddressOf('InferenceOracle', await mined('InferenceOracle', oracleHash))
   if (inferenceOracle.toLowerCase() !== predictedOracle.toLowerCase()) {
     throw new DeploymentError(`InferenceOracle landed at ${inferenceOracle}, not at ${predictedOracle}.`, {
       details: 'Another transaction from the deployer key went out during the deployment; deploy again.',
@@ -217,7 +224,8 @@ function contractAddressOf(
 const USAGE = `Deploys Veridict (ModelRegistry, OperatorStaking, TraceDisputes, InferenceOracle) and writes the
 deployment JSON that nodes (deployment) and the SDK (createVeridictClient) read.
 
-  npm run deploy -- --rpc-url URL [--keystore FILE] [--out FILE] [parameters]
+  npm run deploy -- --rpc-url URL [--keystore FILE] [--out FILE] [--dry-run] [parameters]
+  npm run deploy:local [-- --rpc-url http://127.0.0.1:PORT]   (a local anvil; default port 8545)
 
 The deployer key: --keystore FILE (an encrypted JSON keystore, as \`cast wallet import\` or geth write;
 its password in VERIDICT_KEYSTORE_PASSWORD), else VERIDICT_DEPLOYER_KEY (hex). Only on a local anvil
@@ -226,6 +234,9 @@ its password in VERIDICT_KEYSTORE_PASSWORD), else VERIDICT_DEPLOYER_KEY (hex). O
   --rpc-url URL              the chain's JSON-RPC endpoint (default http://127.0.0.1:8545)
   --out FILE                 where to write the deployment JSON (default deployments/local.json)
   --keystore FILE            encrypted keystore of the deployer
+  --dry-run                  deploy to a fork of the chain (a local anvil --fork-url) instead: prints
+                             the addresses, the gas and its cost at today's fees and whether the
+                             deployer can pay; sends nothing to the chain and writes no file
   --min-stake WEI            minimum operator stake (default 1 ETH)
   --unbonding-period S       seconds an unstake takes (default 7 days)
   --challenge-window S       seconds an attested result can be disputed (default 1 day)
@@ -259,6 +270,7 @@ async function main(): Promise<void> {
       'rpc-url': { type: 'string', default: 'http://127.0.0.1:8545' },
       out: { type: 'string', default: 'deployments/local.json' },
       keystore: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
       'min-stake': { type: 'string' },
       'unbonding-period': { type: 'string' },
       'challenge-window': { type: 'string' },
@@ -286,9 +298,14 @@ async function main(): Promise<void> {
       throw new DeploymentError(`No chain answers at ${values['rpc-url']}.`, { details: 'Check --rpc-url.', cause })
     })
   const { key, source } = deployerKey(values.keystore, process.env, chainId)
-  console.log(`Deploying to chain ${chainId} from ${privateKeyToAccount(key).address} (${source})...`)
-  const deployment = await deployVeridict({
-    rpcUrl: values['rpc-url'],
+  const deployer = privateKeyToAccount(key).address
+  const dryRun = values['dry-run']
+  // A dry run deploys for real, to a local fork of the chain: the same nonces, addresses, code and gas.
+  const fork = dryRun ? await startAnvil({ chainId, args: ['--fork-url', values['rpc-url']] }) : undefined
+  const transactions: { contract: string; gasUsed: bigint }[] = []
+  console.log(`${dryRun ? 'Dry run: deploying to a local fork of' : 'Deploying to'} chain ${chainId} from ${deployer} (${source})...`)
+  const deployed = deployVeridict({
+    rpcUrl: fork?.rpcUrl ?? values['rpc-url'],
     privateKey: key,
     minStake: integer('min-stake'),
     unbondingPeriod: integer('unbonding-period'),
@@ -298,11 +315,25 @@ async function main(): Promise<void> {
     treasury: values.treasury as Address | undefined,
     traceBond: integer('trace-bond'),
     traceMovePeriod: integer('trace-move-period'),
-    out: values.out,
+    out: dryRun ? undefined : values.out,
+    onTransaction: (t) => transactions.push(t),
   })
-  console.log(`Veridict deployed on chain ${deployment.chainId} at block ${deployment.deploymentBlock}:`)
+  const deployment = await deployed.finally(() => fork?.stop())
+  console.log(`Veridict ${dryRun ? 'would be deployed' : 'deployed'} on chain ${deployment.chainId}${dryRun ? '' : ` at block ${deployment.deploymentBlock}`}:`)
   for (const [name, address] of Object.entries(deployment.contracts)) console.log(`  ${name}: ${address}`)
-  console.log(`written to ${values.out}`)
+  if (!dryRun) {
+    console.log(`written to ${values.out}`)
+    return
+  }
+  const client = createPublicClient({ transport: http(values['rpc-url']) })
+  const [fees, balance] = await Promise.all([client.estimateFeesPerGas(), client.getBalance({ address: deployer })])
+  const gas = transactions.reduce((sum, t) => sum + t.gasUsed, 0n)
+  const cost = gas * fees.maxFeePerGas
+  console.log('Gas:')
+  for (const t of transactions) console.log(`  ${t.contract}: ${t.gasUsed}`)
+  console.log(`${gas} gas in ${transactions.length} transactions: at most ${formatEther(cost)} ETH at today's fee cap of ${formatGwei(fees.maxFeePerGas)} gwei per gas.`)
+  console.log(`The deployer holds ${formatEther(balance)} ETH. Nothing was sent and no file written.`)
+  if (balance < cost) throw new DeploymentError(`The deployer ${deployer} holds ${formatEther(balance)} ETH, less than the ${formatEther(cost)} ETH the deployment may cost.`, { details: 'Fund the deployer key before deploying.' })
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
