@@ -105,6 +105,11 @@ describe('startup checks', () => {
     expect(((await health.json()) as { problems: string[] }).problems).toEqual([expect.stringMatching(/is not registered in OperatorStaking/)])
   })
 
+  test('an RPC of another chain than chainId: the node refuses to serve and names both', async () => {
+    const node = await start({ chainId: 1 }, 2)
+    await expect(node.node.startup).rejects.toThrowError(/the RPC serves chain 31337, but chainId is 1: check rpcUrl and chainId/)
+  })
+
   test('a key without ETH is refused, even for ZK only; `veridict node start` exits 1 with the reason', async () => {
     const key = generatePrivateKey()
     const child = spawn(process.execPath, [veridict, 'node', 'start', '--config', configFile({ modes: ['zk'] })], { cwd: REPO_ROOT, env: { ...process.env, VERIDICT_OPERATOR_KEY: key }, stdio: ['ignore', 'ignore', 'pipe'] })

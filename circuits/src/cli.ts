@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
+import { randomSalt, SCALAR_FIELD_ORDER } from '@veridict/sdk/private'
 import { parseBeneficiary } from './circuit/publicSignals.js'
 import { compileModel } from './compile/compileModel.js'
 import { BaseError } from './errors/base.js'
@@ -20,10 +21,10 @@ import { setupModel } from './setup/setupModel.js'
 const USAGE = `veridict model compiler
 
   veridict compile MODEL.onnx --out DIR [--name NAME] [--scale S] [--input-scale S] [--input-bits B]
-                   [--max-bits B] [--calibration FILE.json] [--tolerance T] [--output NAME] [--no-circuit] [--setup]
+                   [--max-bits B] [--calibration FILE.json] [--tolerance T] [--output NAME] [--no-circuit] [--private-input] [--setup]
                    [--scheme S] [--ptau FILE]
   veridict setup DIR [--scheme groth16|plonk] [--ptau FILE] [--entropy TEXT]
-  veridict prove DIR --input VALUES --beneficiary ADDRESS [--out PROOF.json]
+  veridict prove DIR --input VALUES --beneficiary ADDRESS [--salt N] [--out PROOF.json]
   veridict verify DIR --proof PROOF.json
   veridict run DIR --input VALUES
 
@@ -52,7 +53,10 @@ about 50k more gas to verify).
 --ptau is identified by its content (blake2b-512), never by its name: a Perpetual Powers of Tau final
 file is trusted by its published hash, any other file is checked with snarkjs powersoftau verify.
 Without --ptau, a cached single-party dev powers of tau is used: INSECURE, for development only.
---entropy is mixed with system randomness; without it, 32 random bytes. It is never stored.`
+--entropy is mixed with system randomness; without it, 32 random bytes. It is never stored.
+--private-input: the input words are private signals and the proof shows their Poseidon commitment with a
+salt instead (docs/privacy.md); prove such a model with --salt (a field element; without it a random one is
+drawn and printed with the commitment: keep it with the request).`
 
 type Io = { out: (line: string) => void; err: (line: string) => void }
 
@@ -73,6 +77,8 @@ export async function runCompilerCli(argv: string[], io: Io = { out: console.log
       output: { type: 'string' },
       calibration: { type: 'string' },
       'no-circuit': { type: 'boolean' },
+      'private-input': { type: 'boolean' },
+      salt: { type: 'string' },
       setup: { type: 'boolean' },
       ptau: { type: 'string' },
       scheme: { type: 'string' },
@@ -97,6 +103,11 @@ export async function runCompilerCli(argv: string[], io: Io = { out: console.log
     return value
   }
   const progress = progressPrinter(io)
+  const parseSalt = (value: string): bigint => {
+    if (!/^(0x[0-9a-fA-F]+|\d+)$/.test(value) || BigInt(value) <= 0n || BigInt(value) >= SCALAR_FIELD_ORDER)
+      throw new InvalidCompileOptionError({ option: '--salt', value, expected: 'a field element from 1 to the BN254 scalar field order minus 1 (decimal or 0x hex)' })
+    return BigInt(value)
+  }
 
   switch (command) {
     case 'compile': {
@@ -112,6 +123,7 @@ export async function runCompilerCli(argv: string[], io: Io = { out: console.log
         output: values.output,
         calibration: values.calibration ? await readCalibration(values.calibration) : undefined,
         circuit: !values['no-circuit'],
+        privateInput: values['private-input'] === true,
         onProgress: progress,
       })
       io.out(`compiled ${manifest.name}: ${manifest.circuit ? `${manifest.circuit.constraints} constraints` : 'no circuit (attested only)'}, scale 2^${manifest.quantization.scale}, input ${manifest.input.bits} bits at 2^${manifest.input.scale}, calibration agreement ${formatShare(manifest.calibration.top1Agreement)}`)
@@ -189,10 +201,13 @@ export async function runCompilerCli(argv: string[], io: Io = { out: console.log
       const dir = need(target, 'DIR')
       const input = await readValues(need(values.input, '--input'))
       const beneficiary = parseBeneficiary(need(values.beneficiary, '--beneficiary'))
-      const result = await prove({ dir, input: { values: input }, beneficiary })
+      const { manifest } = await loadCompiledModel(dir)
+      const salt = manifest.input.private ? (values.salt === undefined ? randomSalt() : parseSalt(values.salt)) : values.salt === undefined ? undefined : parseSalt(values.salt)
+      const result = await prove({ dir, input: { values: input }, beneficiary, salt })
       const proofJson = {
         proof: result.proof,
         publicSignals: result.publicSignals,
+        ...(result.commitment === undefined ? {} : { commitment: result.commitment.toString(), salt: String(salt) }),
         inputWords: result.inputWords.map(String),
         outputWords: result.outputWords.map(String),
         beneficiary: result.beneficiary,

@@ -4,6 +4,7 @@ pragma circom 2.1.6;
 include "Unpack.circom";
 include "Pack.circom";
 include "Beneficiary.circom";
+include "InputCommitment.circom";
 include "Linear.circom";
 include "Rescale.circom";
 include "Sign.circom";

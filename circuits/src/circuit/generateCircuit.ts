@@ -11,6 +11,11 @@ export type GenerateCircuitParameters = {
   linearChunkWeights?: number | undefined
   /** Pool unrounded accumulators and rescale each window's maximum (poolBeforeRescale); default true. */
   poolBeforeRescale?: boolean | undefined
+  /**
+   * The input words are private signals, and the one public signal for the input is their
+   * commitment with a private salt (InputCommitment; protocol.md, "Private inputs").
+   */
+  privateInput?: boolean | undefined
 }
 
 /**
@@ -34,19 +39,33 @@ export const LINEAR_CHUNK_WEIGHTS = 100_000
  * whose width is the widest of theirs. A stage reading just the previous tensor emits what it did
  * when models were chains, so a chain model's text is unchanged (generateCircuit.test.ts).
  */
-export function generateCircuit({ model, templateName, linearChunkWeights = LINEAR_CHUNK_WEIGHTS, poolBeforeRescale: poolFirst = true }: GenerateCircuitParameters): string {
+export function generateCircuit({ model, templateName, linearChunkWeights = LINEAR_CHUNK_WEIGHTS, poolBeforeRescale: poolFirst = true, privateInput = false }: GenerateCircuitParameters): string {
   const inCount = model.inputShape.reduce((a, b) => a * b, 1)
   const outCount = model.outputShape.reduce((a, b) => a * b, 1)
   const lines: string[] = []
   const emit = (line = '') => lines.push(line === '' ? '' : `    ${line}`)
 
-  emit(`signal input inWords[${wordCount(inCount, model.inputBits)}];`)
+  const inWords = wordCount(inCount, model.inputBits)
+  // Public inputs first, in the order of the public signals (circom numbers them by declaration).
+  if (privateInput) emit('signal input inCommitment;')
+  else emit(`signal input inWords[${inWords}];`)
   emit(`signal input outWords[${wordCount(outCount, model.outputBits)}];`)
   emit('signal input beneficiary;')
+  if (privateInput) {
+    emit(`signal input inWords[${inWords}];`)
+    emit('signal input salt;')
+  }
   emit()
   emit('component bindBeneficiary = Beneficiary();')
   emit('bindBeneficiary.beneficiary <== beneficiary;')
   emit()
+  if (privateInput) {
+    emit(`component commitInput = InputCommitment(${inWords});`)
+    emit('commitInput.words <== inWords;')
+    emit('commitInput.salt <== salt;')
+    emit('commitInput.commitment === inCommitment;')
+    emit()
+  }
   emit(`component unpack = Unpack(${inCount}, ${model.inputBits});`)
   emit('unpack.words <== inWords;')
   // tensors[t] is tensor t; a tensor's sign bits, once computed by a Sign check, are kept for its other consumers.
@@ -135,7 +154,7 @@ export function generateCircuit({ model, templateName, linearChunkWeights = LINE
     ...lines,
     '}',
     '',
-    `component main {public [inWords, outWords, beneficiary]} = ${templateName}();`,
+    `component main {public [${privateInput ? 'inCommitment' : 'inWords'}, outWords, beneficiary]} = ${templateName}();`,
     '',
   ].join('\n')
 }

@@ -1,8 +1,11 @@
 import { getAddress, isAddress, type Address } from 'viem'
+import { commitInput } from '@veridict/sdk/private'
 import { InvalidBeneficiaryError } from '../errors/artifacts.js'
 
 /** Signal name and manifest layout entry of the address a proof credits, the last public signal. */
 export const BENEFICIARY_SIGNAL = 'beneficiary'
+/** Signal name and manifest layout entry of a private-input proof's first public signal: the input's commitment. */
+export const INPUT_COMMITMENT_SIGNAL = 'inCommitment'
 
 export type PublicSignalsParameters = {
   inputWords: readonly bigint[]
@@ -13,6 +16,9 @@ export type PublicSignalsParameters = {
 
 /** The witness input of a generated model circuit: its public signals by name, as decimal strings. */
 export type CircuitInput = { inWords: string[]; outWords: string[]; beneficiary: string }
+
+/** The witness input of a private-input circuit: the commitment, outputs and beneficiary public; the words and the salt private. */
+export type PrivateCircuitInput = CircuitInput & { inCommitment: string; salt: string }
 
 /**
  * The public signals of a model's proof, in the order the circuit declares them: input words,
@@ -25,6 +31,17 @@ export function publicSignals({ inputWords, outputWords, beneficiary }: PublicSi
 /** The same signals named as the generated circuit's inputs, for its witness calculator. */
 export function circuitInput({ inputWords, outputWords, beneficiary }: PublicSignalsParameters): CircuitInput {
   return { inWords: inputWords.map(String), outWords: outputWords.map(String), beneficiary: beneficiaryField(beneficiary).toString() }
+}
+
+/**
+ * A private-input circuit's witness input and public signals: the input's commitment (computed
+ * here from the words and the salt, as the SDK's commitInput does), the output words, the
+ * beneficiary; the words and the salt stay private.
+ */
+export async function privateCircuitInput({ inputWords, outputWords, beneficiary, salt }: PublicSignalsParameters & { salt: bigint }): Promise<{ input: PrivateCircuitInput; publicSignals: bigint[]; commitment: bigint }> {
+  const commitment = await commitInput({ inputWords, salt })
+  const input = { ...circuitInput({ inputWords, outputWords, beneficiary }), inCommitment: commitment.toString(), salt: salt.toString() }
+  return { input, publicSignals: [commitment, ...outputWords, beneficiaryField(beneficiary)], commitment }
 }
 
 /** The address as the field element the circuit takes. */

@@ -3,8 +3,8 @@ import { basename, join, resolve } from 'node:path'
 import { keccak256 } from 'viem'
 import { compileCircom } from '../circuit/compileCircom.js'
 import { generateCircuit } from '../circuit/generateCircuit.js'
-import { BENEFICIARY_SIGNAL } from '../circuit/publicSignals.js'
-import { ModelFileError } from '../errors/compile.js'
+import { BENEFICIARY_SIGNAL, INPUT_COMMITMENT_SIGNAL } from '../circuit/publicSignals.js'
+import { ModelFileError, PrivateInputWithoutCircuitError } from '../errors/compile.js'
 import { lowerGraph } from '../ir/lower.js'
 import {
   definitionHashOf,
@@ -35,6 +35,11 @@ export type CompileModelParameters = QuantizeOptions & {
   output?: string | undefined
   /** false: quantize and write the manifest only, for a model served in ATTESTED mode (too large for a circuit). */
   circuit?: boolean | undefined
+  /**
+   * The input words become private signals and the proof shows their Poseidon commitment with a
+   * salt instead (docs/privacy.md): the chain never sees the input. Needs a circuit.
+   */
+  privateInput?: boolean | undefined
   onProgress?: ((progress: CompileProgress) => void) | undefined
 }
 
@@ -62,7 +67,8 @@ export async function compileModel(parameters: CompileModelParameters): Promise<
   progress({ step: 'parameters', message: `committing to the weights of ${model.stages.length} stages (the root a trace dispute opens)` })
   const committed = { root: parametersCommitment(model).parametersRoot, stages: model.stages.length }
   const classOutput = model.stages[model.stages.length - 1]?.kind === 'argMax'
-  const input = { ...(graph.input.type ? { type: graph.input.type } : {}), ...tensorLayout(model.inputShape, model.inputScale, model.inputBits) }
+  if (parameters.privateInput && parameters.circuit === false) throw new PrivateInputWithoutCircuitError()
+  const input = { ...(graph.input.type ? { type: graph.input.type } : {}), ...tensorLayout(model.inputShape, model.inputScale, model.inputBits), ...(parameters.privateInput ? { private: true as const } : {}) }
   const output = tensorLayout(model.outputShape, model.outputScale, model.outputBits)
   const manifest: ModelManifest = {
     format: MANIFEST_FORMAT,
@@ -73,7 +79,9 @@ export async function compileModel(parameters: CompileModelParameters): Promise<
     parameters: committed,
     input,
     output: { ...output, kind: classOutput ? 'class-index' : 'values' },
-    publicSignals: { count: input.words + output.words + 1, layout: [`inWords[0..${input.words})`, `outWords[0..${output.words})`, BENEFICIARY_SIGNAL] },
+    publicSignals: parameters.privateInput
+      ? { count: 1 + output.words + 1, layout: [INPUT_COMMITMENT_SIGNAL, `outWords[0..${output.words})`, BENEFICIARY_SIGNAL] }
+      : { count: input.words + output.words + 1, layout: [`inWords[0..${input.words})`, `outWords[0..${output.words})`, BENEFICIARY_SIGNAL] },
     stages: stageSummaries(model),
     notes: ir.notes,
     calibration: report,
@@ -86,13 +94,13 @@ export async function compileModel(parameters: CompileModelParameters): Promise<
   if (parameters.circuit !== false) {
     const templateName = `${pascalCase(name)}Model`
     progress({ step: 'generate', message: `generating circom for ${model.stages.length} stages` })
-    await writeFile(join(dir, 'model.circom'), generateCircuit({ model, templateName }))
+    await writeFile(join(dir, 'model.circom'), generateCircuit({ model, templateName, privateInput: parameters.privateInput }))
     progress({ step: 'circom', message: 'compiling with circom (r1cs, wasm)' })
     await rm(join(dir, 'model_js'), { recursive: true, force: true })
     // --O1: linear constraints stay sparse; --O2 substitutes them into dense combinations that made
     // groth16 setup 30x and proving 2x slower for the 784-56-10 MLP.
     const compiled = await compileCircom({ file: join(dir, 'model.circom'), outDir: dir, optimization: 1 })
-    const check = await selfCheck({ model, wasm: compiled.wasm, r1cs: compiled.r1cs, calibration: parameters.calibration })
+    const check = await selfCheck({ model, wasm: compiled.wasm, r1cs: compiled.r1cs, calibration: parameters.calibration, privateInput: parameters.privateInput })
     progress({ step: 'selfcheck', message: selfCheckSummary(check) })
     const r1csBytes = await readFile(compiled.r1cs)
     manifest.circuit = {

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import { dirname, resolve } from 'node:path'
 import type { Address } from 'viem'
 import { packValues, unpackValues, wordCount } from '@veridict/sdk'
-import { circuitInput } from '../circuit/publicSignals.js'
+import { circuitInput, privateCircuitInput } from '../circuit/publicSignals.js'
 import { readR1cs } from '../circuit/r1cs.js'
 import { CircuitSelfCheckError, type SelfCheckFailure } from '../errors/compile.js'
 import { createRandom } from '../models/random.js'
@@ -14,6 +14,8 @@ import { quantizeInput, runReference } from '../reference/runReference.js'
 export const SELF_CHECK_CALIBRATION_LIMIT = 32
 /** Any address: the check compares output words only, and the beneficiary takes no part in them. */
 export const SELF_CHECK_BENEFICIARY: Address = '0x0000000000000000000000000000000000000001'
+/** The salt of a private-input circuit's self-check witnesses (any field element will do). */
+const SELF_CHECK_SALT = 1n
 /** Seeded mixes of minimum, maximum and zero among the extreme inputs. */
 const RANDOM_MIXES = 4
 const MIX_SEED = 0x5e1f
@@ -27,6 +29,8 @@ export type SelfCheckParameters = {
   /** Float inputs as given for calibration; the first {@link SELF_CHECK_CALIBRATION_LIMIT} that fit the input range are checked. */
   calibration?: readonly ArrayLike<number>[] | undefined
   calibrationLimit?: number | undefined
+  /** The circuit takes a private input (generateCircuit's privateInput): witnesses get a commitment and a salt. */
+  privateInput?: boolean | undefined
 }
 
 export type SelfCheckReturnType = {
@@ -53,7 +57,7 @@ type WitnessCalculator = {
  * failure is a compiler bug (CircuitSelfCheckError) naming the input and, when the circuit
  * computed a different output, the first differing value on both sides.
  */
-export async function selfCheck({ model, wasm, r1cs, calibration = [], calibrationLimit = SELF_CHECK_CALIBRATION_LIMIT }: SelfCheckParameters): Promise<SelfCheckReturnType> {
+export async function selfCheck({ model, wasm, r1cs, calibration = [], calibrationLimit = SELF_CHECK_CALIBRATION_LIMIT, privateInput = false }: SelfCheckParameters): Promise<SelfCheckReturnType> {
   const started = performance.now()
   const lo = -(1n << BigInt(model.inputBits - 1))
   const hi = (1n << BigInt(model.inputBits - 1)) - 1n
@@ -72,11 +76,11 @@ export async function selfCheck({ model, wasm, r1cs, calibration = [], calibrati
     const reference = runReference(model, sample.input)
     try {
       const signals = { inputWords: packValues(sample.input, model.inputBits), outputWords: packValues(reference, model.outputBits), beneficiary: SELF_CHECK_BENEFICIARY }
-      await calculator.calculateWitness(circuitInput(signals), true)
+      await calculator.calculateWitness(privateInput ? (await privateCircuitInput({ ...signals, salt: SELF_CHECK_SALT })).input : circuitInput(signals), true)
     } catch (cause) {
       const message = cause instanceof Error ? cause.message : String(cause)
       const failure = /template Pack_\d+/.test(message)
-        ? await firstDifference(calculator, model, reference, sample.input, r1cs)
+        ? await firstDifference(calculator, model, reference, privateInput ? 1 : wordCount(sample.input.length, model.inputBits), r1cs)
         : { reason: `the witness calculator failed: ${message.split('\n').filter(Boolean).join('; ')}` }
       throw new CircuitSelfCheckError({ sample: sample.label, failure, cause })
     }
@@ -124,7 +128,8 @@ async function loadWitnessCalculator(wasm: string): Promise<WitnessCalculator> {
  * in the witness calculator's memory hold the circuit's values. Each output word is solved from a
  * linear constraint that holds it (Pack's, or one it was substituted into), then unpacked.
  */
-async function firstDifference(calculator: WitnessCalculator, model: QuantizedModel, reference: readonly bigint[], input: readonly bigint[], r1csPath: string): Promise<SelfCheckFailure> {
+/** `inputSignals`: the public signals before the output words (the input words, or a private input's one commitment). */
+async function firstDifference(calculator: WitnessCalculator, model: QuantizedModel, reference: readonly bigint[], inputSignals: number, r1csPath: string): Promise<SelfCheckFailure> {
   const system = await readR1cs(r1csPath)
   const p = system.prime
   const { exports } = calculator.instance
@@ -134,8 +139,7 @@ async function firstDifference(calculator: WitnessCalculator, model: QuantizedMo
     for (let j = calculator.n32 - 1; j >= 0; j--) v = (v << 32n) | BigInt(exports.readSharedRWMemory(j) >>> 0)
     return v
   }
-  const inWords = wordCount(input.length, model.inputBits)
-  const firstOutWire = 1 + system.nPublicOutputs + inWords
+  const firstOutWire = 1 + system.nPublicOutputs + inputSignals
   const words: bigint[] = []
   for (let j = 0; j < wordCount(reference.length, model.outputBits); j++) {
     const target = firstOutWire + j

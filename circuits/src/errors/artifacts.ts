@@ -47,3 +47,14 @@ export class ModelWithoutBeneficiaryError extends BaseError {
     })
   }
 }
+
+/** A salt for a model with a public input, or none for a private-input one. */
+export class SaltMismatchError extends BaseError {
+  override name = 'SaltMismatchError'
+  constructor({ dir, privateInput }: { dir: string; privateInput: boolean }) {
+    super(
+      privateInput ? `The model in ${dir} takes a private input: proving needs the salt its commitment was made with.` : `The model in ${dir} takes a public input: a salt has no place in its proof.`,
+      { details: privateInput ? 'Pass the salt of the request (randomSalt() from @veridict/sdk/private drew it; it never goes on-chain).' : 'Drop the salt, or compile the model with --private-input.' },
+    )
+  }
+}

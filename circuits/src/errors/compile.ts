@@ -138,3 +138,11 @@ export class CircuitSelfCheckError extends BaseError {
     this.failure = failure
   }
 }
+
+/** --private-input asks for a circuit (the commitment is proved); --no-circuit has none. */
+export class PrivateInputWithoutCircuitError extends BaseError {
+  override name = 'PrivateInputWithoutCircuitError'
+  constructor() {
+    super('A private input needs a circuit: the proof is what shows the committed input gives the output.', { details: 'Drop --no-circuit (private requests are served in ZK mode only), or drop --private-input.' })
+  }
+}

@@ -21,6 +21,11 @@ export type TensorLayout = {
   bits: number
   valuesPerWord: number
   words: number
+  /**
+   * The input is private (compiled with --private-input): its words are private signals, and the
+   * proof shows their Poseidon commitment with a salt instead (InputCommitment; docs/privacy.md).
+   */
+  private?: true | undefined
 }
 
 /** The powers-of-tau file a setup used, identified by its content (setup/identifyPtau.ts). */

@@ -2,8 +2,8 @@ import { join } from 'node:path'
 import type { Groth16Proof, PlonkProof, PublicSignals } from 'snarkjs'
 import type { Address } from 'viem'
 import { packValues, unpackValues } from '@veridict/sdk'
-import { BENEFICIARY_SIGNAL, circuitInput, parseBeneficiary, publicSignals } from '../circuit/publicSignals.js'
-import { ModelNotSetUpError, ModelWithoutBeneficiaryError, ProofError } from '../errors/artifacts.js'
+import { BENEFICIARY_SIGNAL, circuitInput, parseBeneficiary, privateCircuitInput, publicSignals } from '../circuit/publicSignals.js'
+import { ModelNotSetUpError, ModelWithoutBeneficiaryError, ProofError, SaltMismatchError } from '../errors/artifacts.js'
 import { quantizeInput, runReference } from '../reference/runReference.js'
 import { loadCompiledModel } from './loadCompiledModel.js'
 import { ProverPool } from './proverPool.js'
@@ -21,13 +21,20 @@ export type ProveParameters = {
   beneficiary: Address
   /** Runs the proof in this pool; without one, a single worker thread is started and stopped for this proof. */
   pool?: ProverPool | undefined
+  /**
+   * A private-input model's salt (the SDK's randomSalt()): the proof shows the commitment of the
+   * input words with it (commitInput) instead of the words. Required for such a model, refused for others.
+   */
+  salt?: bigint | undefined
 }
 
 export type ProveReturnType = {
   /** A Groth16 or PLONK proof, as the model was set up (its `protocol` says which). */
   proof: Groth16Proof | PlonkProof
-  /** Input words, output words, then the beneficiary (as a decimal field element). */
+  /** Input words (a private-input model: their commitment), output words, then the beneficiary (as a decimal field element). */
   publicSignals: PublicSignals
+  /** A private-input model's input commitment: what the request carries and the proof shows. */
+  commitment?: bigint | undefined
   inputWords: bigint[]
   outputWords: bigint[]
   /** The address the proof is bound to, checksummed. */
@@ -38,12 +45,14 @@ export type ProveReturnType = {
 }
 
 /** Computes the canonical output with the reference executor and proves it, bound to `beneficiary`, in a prover process. */
-export async function prove({ dir, input, beneficiary, pool }: ProveParameters): Promise<ProveReturnType> {
+export async function prove({ dir, input, beneficiary, pool, salt }: ProveParameters): Promise<ProveReturnType> {
   const address = parseBeneficiary(beneficiary)
   const { dir: abs, manifest, model } = await loadCompiledModel(dir)
   if (manifest.publicSignals.layout.at(-1) !== BENEFICIARY_SIGNAL)
     throw new ModelWithoutBeneficiaryError({ dir: abs, compiler: manifest.compiler.version, layout: manifest.publicSignals.layout })
   if (!manifest.artifacts.zkey || !manifest.artifacts.wasm || !manifest.setup) throw new ModelNotSetUpError({ dir: abs })
+  const privateInput = manifest.input.private === true
+  if (privateInput !== (salt !== undefined)) throw new SaltMismatchError({ dir: abs, privateInput })
   const quantized =
     'values' in input
       ? quantizeInput(model, input.values)
@@ -54,19 +63,20 @@ export async function prove({ dir, input, beneficiary, pool }: ProveParameters):
   const inputWords = packValues(quantized, model.inputBits)
   const outputWords = packValues(output, model.outputBits)
   const signals = { inputWords, outputWords, beneficiary: address }
+  const committed = salt === undefined ? undefined : await privateCircuitInput({ ...signals, salt })
   const job = {
     protocol: manifest.setup.protocol,
-    input: circuitInput(signals),
+    input: committed?.input ?? circuitInput(signals),
     wasm: join(abs, manifest.artifacts.wasm),
     zkey: join(abs, manifest.artifacts.zkey),
   }
   const owned = pool ? undefined : new ProverPool({ concurrency: 1 })
   try {
     const result = await (pool ?? owned!).prove(job)
-    const expected = publicSignals(signals).map(String)
+    const expected = (committed?.publicSignals ?? publicSignals(signals)).map(String)
     if (result.publicSignals.join() !== expected.join())
-      throw new ProofError({ reason: `the proof's public signals [${result.publicSignals.join(', ')}] differ from the packed words and beneficiary [${expected.join(', ')}]` })
-    return { ...result, inputWords, outputWords, beneficiary: address, output }
+      throw new ProofError({ reason: `the proof's public signals [${result.publicSignals.join(', ')}] differ from the ${committed ? 'input commitment' : 'packed words'}, output words and beneficiary [${expected.join(', ')}]` })
+    return { ...result, inputWords, outputWords, beneficiary: address, output, commitment: committed?.commitment }
   } finally {
     await owned?.close()
   }

@@ -30,8 +30,8 @@ describe('API keys', () => {
 })
 
 describe('rate limit', () => {
-  test('allows a burst of the per-minute limit per client, then 429 with Retry-After; each key has its own bucket', async () => {
-    const hono = app(rateLimit(3))
+  test('allows a burst of the per-minute limit per client, then 429 with Retry-After; each issued key has its own bucket', async () => {
+    const hono = app(rateLimit(3, { byKey: true }))
     const statuses = []
     for (let i = 0; i < 4; i++) statuses.push((await call(hono, { 'x-api-key': 'client-a' })).status)
     expect(statuses).toEqual([200, 200, 200, 429])
@@ -39,6 +39,13 @@ describe('rate limit', () => {
     expect(limited.headers.get('retry-after')).toBe('20')
     expect(await limited.json()).toEqual({ error: { code: 'rate_limited', message: 'Too many calls: this node allows 3 POST /v1/inference a minute per client; try again in 20 s.' } })
     expect((await call(hono, { 'x-api-key': 'client-b' })).status).toBe(200)
+  })
+
+  test('on a node without keys, a made-up key buys no fresh bucket: the client is its address', async () => {
+    const hono = app(rateLimit(2))
+    const statuses = []
+    for (let i = 0; i < 4; i++) statuses.push((await call(hono, { 'x-api-key': `made-up-${i}` })).status)
+    expect(statuses).toEqual([200, 200, 429, 429])
   })
 
   test('0 turns it off', async () => {

@@ -38,11 +38,13 @@ export function requireApiKey(keys: readonly string[]): MiddlewareHandler {
 }
 
 /**
- * At most `perMinute` calls a minute per client (its API key, else its IP address), as a token
- * bucket: a burst of up to `perMinute`, refilled evenly. Over the limit: 429 with Retry-After.
- * Idle clients' buckets are dropped, so memory stays bounded by the clients of the last minute.
+ * At most `perMinute` calls a minute per client, as a token bucket: a burst of up to `perMinute`,
+ * refilled evenly. Over the limit: 429 with Retry-After. A client is its API key when the node has
+ * keys (`byKey`: requireApiKey has checked it), else its IP address: a key the node never issued
+ * must not buy a fresh bucket. Idle clients' buckets are dropped, so memory stays bounded by the
+ * clients of the last minute.
  */
-export function rateLimit(perMinute: number): MiddlewareHandler {
+export function rateLimit(perMinute: number, { byKey = false }: { byKey?: boolean } = {}): MiddlewareHandler {
   const buckets = new Map<string, { tokens: number; at: number }>()
   const perMs = perMinute / 60_000
   let sweptAt = Date.now()
@@ -53,7 +55,7 @@ export function rateLimit(perMinute: number): MiddlewareHandler {
       for (const [client, bucket] of buckets) if (bucket.tokens + (now - bucket.at) * perMs >= perMinute) buckets.delete(client)
       sweptAt = now
     }
-    const key = presentedKey(c)
+    const key = byKey ? presentedKey(c) : undefined
     const client = key ? `key:${digest(key).toString('hex')}` : `ip:${clientAddress(c)}`
     const bucket = buckets.get(client) ?? { tokens: perMinute, at: now }
     bucket.tokens = Math.min(perMinute, bucket.tokens + (now - bucket.at) * perMs)

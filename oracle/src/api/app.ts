@@ -57,7 +57,7 @@ function withErrors(node: OracleNode, mount: (app: Hono) => void): Hono {
  */
 export function createApp(node: OracleNode): Hono {
   return withErrors(node, (app) => {
-    app.use('/v1/inference', requireApiKey(node.config.apiKeys), rateLimit(node.config.rateLimitPerMinute))
+    app.use('/v1/inference', requireApiKey(node.config.apiKeys), rateLimit(node.config.rateLimitPerMinute, { byKey: node.config.apiKeys.length > 0 }))
     app.route('/', healthApp(node))
     app.route('/', metricsApp(node))
     app.route('/', openapiApp())

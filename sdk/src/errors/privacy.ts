@@ -1,0 +1,17 @@
+import { BaseError } from './base.js'
+
+/** A salt or committed value outside the BN254 scalar field the commitment is computed in. */
+export class InvalidSaltError extends BaseError {
+  override name = 'InvalidSaltError'
+  constructor({ salt }: { salt: bigint }) {
+    super(`The salt ${salt} is not a field element.`, { details: 'A salt is a whole number from 1 to the BN254 scalar field order minus 1; randomSalt() draws one.' })
+  }
+}
+
+/** Private inputs need circomlibjs (an optional peer dependency of the SDK), which is not installed. */
+export class PrivacyDependencyError extends BaseError {
+  override name = 'PrivacyDependencyError'
+  constructor({ cause }: { cause?: unknown } = {}) {
+    super('Private inputs need circomlibjs (Poseidon), which is not installed.', { details: 'npm install circomlibjs (an optional peer dependency of @veridict/sdk).', cause })
+  }
+}

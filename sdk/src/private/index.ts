@@ -1,0 +1,6 @@
+/**
+ * `@veridict/sdk/private`: private inputs (docs/privacy.md). The commitment is Poseidon over the
+ * BN254 field, computed with circomlibjs (an optional peer dependency), so it lives apart from the
+ * plain entry point.
+ */
+export { commitInput, randomSalt, COMMITMENT_WORDS_PER_LINK, SCALAR_FIELD_ORDER, type CommitInputParameters } from './commitInput.js'
