@@ -66,7 +66,9 @@ describe('explorer on the devnet', () => {
       rmSync(SCREENSHOTS, { recursive: true, force: true })
       mkdirSync(SCREENSHOTS, { recursive: true })
     }
-  }, 300_000)
+    // In a fresh clone the devnet compiles and sets up the digits and Iris models first (or waits for
+    // another test file that is doing it): minutes on a loaded 2-core machine.
+  }, 900_000)
 
   afterAll(async () => {
     await browser?.close()
