@@ -6,7 +6,7 @@
 export { BaseError, type BaseErrorParameters } from './base.js'
 export { InvalidBitWidthError, ValueOutOfRangeError, WordCountMismatchError, WordOutOfRangeError } from './encoding.js'
 export { InputOutOfRangeError, InputShapeMismatchError } from './input.js'
-export { InvalidSaltError, PrivacyDependencyError } from './privacy.js'
+export { DecryptionError, InvalidEncryptionKeyError, InvalidSaltError, PrivacyDependencyError } from './privacy.js'
 export { ManifestMismatchError, ManifestNotFoundError, ModelNotFoundError, ModelNotRequestableError, UntrustedSetupError } from './model.js'
 export {
   InputHashMismatchError,

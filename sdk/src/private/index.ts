@@ -4,3 +4,12 @@
  * plain entry point.
  */
 export { commitInput, randomSalt, COMMITMENT_WORDS_PER_LINK, SCALAR_FIELD_ORDER, type CommitInputParameters } from './commitInput.js'
+export {
+  decryptInput,
+  encryptInputFor,
+  encryptionPublicKeyOf,
+  generateEncryptionKey,
+  type EncryptedInput,
+  type EncryptionKeyPair,
+  type EncryptionPublicKey,
+} from './encryptInput.js'
