@@ -52,7 +52,7 @@ export { veridictActions, type VeridictActions, type VeridictActionsParameters }
 
 export { LITTLE_ENDIAN, packValues, packedWordBytes, unpackValues, unpackValuesToNumbers, valuesPerWord, wordCount, WORD_PAYLOAD_BITS } from './encoding/pack.js'
 export { hashWords } from './encoding/hashWords.js'
-export { encodeGroth16Proof, toSolidityGroth16Proof } from './encoding/encodeGroth16Proof.js'
+export { decodeGroth16Proof, encodeGroth16Proof, toSolidityGroth16Proof } from './encoding/encodeGroth16Proof.js'
 export { encodeProof, type AnyProof } from './encoding/encodeProof.js'
 export { decodeGroth16VerificationKey, encodeGroth16VerificationKey, type Groth16VerificationKey } from './encoding/groth16VerificationKey.js'
 export { decodeVerificationKey, encodeVerificationKey, verificationKeyHash, type VerificationKey } from './encoding/verificationKey.js'

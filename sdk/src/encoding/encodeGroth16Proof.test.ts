@@ -1,6 +1,6 @@
 import { decodeAbiParameters } from 'viem'
 import { describe, expect, test } from 'vitest'
-import { encodeGroth16Proof, toSolidityGroth16Proof } from './encodeGroth16Proof.js'
+import { decodeGroth16Proof, encodeGroth16Proof, toSolidityGroth16Proof } from './encodeGroth16Proof.js'
 
 const proof = {
   pi_a: ['1', '2', '1'],
@@ -15,6 +15,10 @@ const proof = {
 }
 
 describe('encodeGroth16Proof', () => {
+  test('decodeGroth16Proof gives back the snarkjs proof the bytes were encoded from', () => {
+    expect(decodeGroth16Proof(encodeGroth16Proof(proof))).toEqual({ ...proof, protocol: 'groth16', curve: 'bn128' })
+  })
+
   test("swaps pi_b's pairs as snarkjs's soliditycalldata does", () => {
     expect(toSolidityGroth16Proof(proof)).toEqual({ a: [1n, 2n], b: [[4n, 3n], [6n, 5n]], c: [7n, 8n] })
   })

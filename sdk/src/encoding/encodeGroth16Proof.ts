@@ -1,4 +1,4 @@
-import { encodeAbiParameters, type Hex } from 'viem'
+import { decodeAbiParameters, encodeAbiParameters, type Hex } from 'viem'
 import type { Groth16Proof, SolidityGroth16Proof } from '../types.js'
 
 /**
@@ -36,5 +36,29 @@ export function toSolidityGroth16Proof(proof: Groth16Proof): SolidityGroth16Proo
       [n(b1[1]), n(b1[0])],
     ],
     c: [n(proof.pi_c[0]), n(proof.pi_c[1])],
+  }
+}
+
+/**
+ * The oracle's Groth16 `proof` bytes back in snarkjs's form (each pair of pi_b's coordinates
+ * swapped back): what snarkjs's groth16.verify takes.
+ *
+ * @example
+ * import { decodeGroth16Proof } from '@veridict/sdk'
+ *
+ * const proof = decodeGroth16Proof(result.fulfilment.proof)
+ */
+export function decodeGroth16Proof(bytes: Hex): Groth16Proof {
+  const [a, b, c] = decodeAbiParameters([{ type: 'uint256[2]' }, { type: 'uint256[2][2]' }, { type: 'uint256[2]' }], bytes)
+  return {
+    pi_a: [a[0].toString(), a[1].toString(), '1'],
+    pi_b: [
+      [b[0][1].toString(), b[0][0].toString()],
+      [b[1][1].toString(), b[1][0].toString()],
+      ['1', '0'],
+    ],
+    pi_c: [c[0].toString(), c[1].toString(), '1'],
+    protocol: 'groth16',
+    curve: 'bn128',
   }
 }

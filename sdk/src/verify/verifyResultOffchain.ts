@@ -1,13 +1,13 @@
-import { decodeAbiParameters, type Hex } from 'viem'
+import type { Hex } from 'viem'
 import * as snarkjs from 'snarkjs'
 import type { VeridictResult } from '../actions/getResult.js'
 import { getVerificationKey } from '../actions/getVerificationKey.js'
 import { verifyAttestation } from '../actions/verifyAttestation.js'
 import type { VeridictClient } from '../client/createVeridictClient.js'
+import { decodeGroth16Proof } from '../encoding/encodeGroth16Proof.js'
 import { decodePlonkProof } from '../encoding/plonk.js'
 import type { VerificationKey } from '../encoding/verificationKey.js'
 import { NothingToVerifyError } from '../errors/verify.js'
-import type { Groth16Proof } from '../types.js'
 
 export type VerifyResultOffchainParameters = {
   /** A result from getResult, waitForResult or watchResults. */
@@ -63,7 +63,7 @@ export async function verifyResultOffchain(client: VeridictClient, { result, vke
     valid = await usingCurve(() =>
       key.protocol === 'plonk'
         ? snarkjs.plonk.verify(key as never, signals, decodePlonkProof(fulfilment.proof!) as never, silentLogger)
-        : snarkjs.groth16.verify(key as never, signals, fromProofBytes(fulfilment.proof!) as never, silentLogger),
+        : snarkjs.groth16.verify(key as never, signals, decodeGroth16Proof(fulfilment.proof!) as never, silentLogger),
     )
   } catch (error) {
     return { kind: 'proof', valid: false, reason: `the proof bytes are not a ${key.protocol} proof: ${(error as Error).message.split('\n')[0]}` }
@@ -90,21 +90,5 @@ async function usingCurve<T>(verify: () => Promise<T>): Promise<T> {
     return await verify()
   } finally {
     if (--verifying === 0 && ownCurve) await holder.curve_bn128?.terminate()
-  }
-}
-
-/** The oracle's proof bytes back in snarkjs's form (pi_b's pairs swapped back). */
-function fromProofBytes(bytes: Hex): Groth16Proof {
-  const [a, b, c] = decodeAbiParameters([{ type: 'uint256[2]' }, { type: 'uint256[2][2]' }, { type: 'uint256[2]' }], bytes)
-  return {
-    pi_a: [a[0].toString(), a[1].toString(), '1'],
-    pi_b: [
-      [b[0][1].toString(), b[0][0].toString()],
-      [b[1][1].toString(), b[1][0].toString()],
-      ['1', '0'],
-    ],
-    pi_c: [c[0].toString(), c[1].toString(), '1'],
-    protocol: 'groth16',
-    curve: 'bn128',
   }
 }

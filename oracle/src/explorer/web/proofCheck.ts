@@ -1,5 +1,5 @@
-import { decodeAbiParameters, type Hex } from 'viem'
-import { decodePlonkProof, decodeVerificationKey } from '@veridict/sdk'
+import type { Hex } from 'viem'
+import { decodeGroth16Proof, decodePlonkProof, decodeVerificationKey } from '@veridict/sdk'
 
 /** What a proof is checked against: the key's on-chain bytes and the words it binds. */
 export type ProofCheckInput = {
@@ -35,7 +35,7 @@ export async function checkProof(snarkjs: Snarkjs, input: ProofCheckInput): Prom
     valid =
       input.proofSystem === 'plonk'
         ? await snarkjs.plonk.verify(vkey, publicSignals, decodePlonkProof(input.proof), silentLogger)
-        : await snarkjs.groth16.verify(vkey, publicSignals, groth16ProofFromBytes(input.proof), silentLogger)
+        : await snarkjs.groth16.verify(vkey, publicSignals, decodeGroth16Proof(input.proof), silentLogger)
   } catch (error) {
     return { valid: false, reason: `the proof bytes are not a ${input.proofSystem} proof: ${(error as Error).message.split('\n')[0]}`, publicSignals }
   }
@@ -43,19 +43,3 @@ export async function checkProof(snarkjs: Snarkjs, input: ProofCheckInput): Prom
 }
 
 const silentLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
-
-/** The oracle's Groth16 proof bytes (Solidity order) back in snarkjs's form: pi_b's pairs swapped back. */
-export function groth16ProofFromBytes(bytes: Hex) {
-  const [a, b, c] = decodeAbiParameters([{ type: 'uint256[2]' }, { type: 'uint256[2][2]' }, { type: 'uint256[2]' }], bytes)
-  return {
-    pi_a: [a[0].toString(), a[1].toString(), '1'],
-    pi_b: [
-      [b[0][1].toString(), b[0][0].toString()],
-      [b[1][1].toString(), b[1][0].toString()],
-      ['1', '0'],
-    ],
-    pi_c: [c[0].toString(), c[1].toString(), '1'],
-    protocol: 'groth16',
-    curve: 'bn128',
-  }
-}
