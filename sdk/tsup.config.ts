@@ -3,7 +3,7 @@ import { defineConfig } from 'tsup'
 // ESM and CommonJS bundles with their typings, one per entry point; code shared between entry
 // points goes in shared chunks, so `instanceof BaseError` holds whichever entry threw.
 export default defineConfig({
-  entry: { index: 'src/index.ts', errors: 'src/errors/index.ts', prover: 'src/prover/index.ts', verify: 'src/verify/index.ts', private: 'src/private/index.ts' },
+  entry: { index: 'src/index.ts', errors: 'src/errors/index.ts', prover: 'src/prover/index.ts', verify: 'src/verify/index.ts' },
   format: ['esm', 'cjs'],
   // Declarations without a second type check (the repository's typecheck does that): much faster.
   dts: { compilerOptions: { noCheck: true } },

@@ -2,7 +2,6 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
-import { randomSalt, SCALAR_FIELD_ORDER } from '@veridict/sdk/private'
 import { parseBeneficiary } from './circuit/publicSignals.js'
 import { compileModel } from './compile/compileModel.js'
 import { BaseError } from './errors/base.js'
@@ -103,7 +102,8 @@ export async function runCompilerCli(argv: string[], io: Io = { out: console.log
     return value
   }
   const progress = progressPrinter(io)
-  const parseSalt = (value: string): bigint => {
+  const parseSalt = async (value: string): Promise<bigint> => {
+    const { SCALAR_FIELD_ORDER } = await import('@veridict/sdk/private')
     if (!/^(0x[0-9a-fA-F]+|\d+)$/.test(value) || BigInt(value) <= 0n || BigInt(value) >= SCALAR_FIELD_ORDER)
       throw new InvalidCompileOptionError({ option: '--salt', value, expected: 'a field element from 1 to the BN254 scalar field order minus 1 (decimal or 0x hex)' })
     return BigInt(value)
@@ -202,7 +202,7 @@ export async function runCompilerCli(argv: string[], io: Io = { out: console.log
       const input = await readValues(need(values.input, '--input'))
       const beneficiary = parseBeneficiary(need(values.beneficiary, '--beneficiary'))
       const { manifest } = await loadCompiledModel(dir)
-      const salt = manifest.input.private ? (values.salt === undefined ? randomSalt() : parseSalt(values.salt)) : values.salt === undefined ? undefined : parseSalt(values.salt)
+      const salt = values.salt !== undefined ? await parseSalt(values.salt) : manifest.input.private ? (await import('@veridict/sdk/private')).randomSalt() : undefined
       const result = await prove({ dir, input: { values: input }, beneficiary, salt })
       const proofJson = {
         proof: result.proof,

@@ -1,5 +1,4 @@
 import { getAddress, isAddress, type Address } from 'viem'
-import { commitInput } from '@veridict/sdk/private'
 import { InvalidBeneficiaryError } from '../errors/artifacts.js'
 
 /** Signal name and manifest layout entry of the address a proof credits, the last public signal. */
@@ -39,6 +38,8 @@ export function circuitInput({ inputWords, outputWords, beneficiary }: PublicSig
  * beneficiary; the words and the salt stay private.
  */
 export async function privateCircuitInput({ inputWords, outputWords, beneficiary, salt }: PublicSignalsParameters & { salt: bigint }): Promise<{ input: PrivateCircuitInput; publicSignals: bigint[]; commitment: bigint }> {
+  // Loaded only for a private-input model: the SDK's private entry (circomlibjs) is workspace-only for now.
+  const { commitInput } = await import('@veridict/sdk/private')
   const commitment = await commitInput({ inputWords, salt })
   const input = { ...circuitInput({ inputWords, outputWords, beneficiary }), inCommitment: commitment.toString(), salt: salt.toString() }
   return { input, publicSignals: [commitment, ...outputWords, beneficiaryField(beneficiary)], commitment }

@@ -1,5 +1,5 @@
 /**
- * `@veridict/sdk/private`: private inputs (docs/privacy.md). The commitment is Poseidon over the
+ * `@veridict/sdk/private` (built as dist/privacy.*: tsup's declaration bundler cannot read a folder named "private"): private inputs (docs/privacy.md). The commitment is Poseidon over the
  * BN254 field, computed with circomlibjs (an optional peer dependency), so it lives apart from the
  * plain entry point.
  */
