@@ -1,5 +1,5 @@
 import { formatEther, type Address, type PublicClient } from 'viem'
-import type { Mode } from '../config/schema.js'
+import { maxFeePerGasOf, type Mode } from '../config/schema.js'
 import { preflight } from '../node/preflight.js'
 import { readOperatorState } from './operatorState.js'
 
@@ -11,7 +11,7 @@ export type OperatorStatusParameters = { oracle: Address; operator: Address; mod
  */
 export async function operatorStatus(client: PublicClient, { oracle, operator, modes, maxGasPriceGwei }: OperatorStatusParameters) {
   const state = await readOperatorState(client, { oracle, operator })
-  const checks = preflight({ state, modes, maxFeePerGas: maxGasPriceGwei === undefined ? undefined : BigInt(Math.round(maxGasPriceGwei * 1e9)), models: [] })
+  const checks = preflight({ state, modes, maxFeePerGas: maxFeePerGasOf(maxGasPriceGwei), models: [] })
   const eth = (wei: bigint) => formatEther(wei)
   return {
     operator,

@@ -91,5 +91,8 @@ export const nodeConfigSchema = z
   .strict()
   .refine((c) => c.oracle !== undefined || c.deployment !== undefined, { message: 'set either `oracle` (address) or `deployment` (path to the deploy JSON)', path: ['oracle'] })
 
+/** maxGasPriceGwei as the wei per gas the node pays at most (undefined: no cap). */
+export const maxFeePerGasOf = (maxGasPriceGwei: number | undefined): bigint | undefined => (maxGasPriceGwei === undefined ? undefined : BigInt(Math.round(maxGasPriceGwei * 1e9)))
+
 export type NodeConfigInput = z.input<typeof nodeConfigSchema>
 export type NodeConfig = z.output<typeof nodeConfigSchema>

@@ -26,6 +26,7 @@ import { RequestStatus } from '../chain/requestStatus.js'
 import { TxManager, type SendReturnType } from '../chain/txManager.js'
 import type { NodeFaults } from './faults.js'
 import type { ResolvedConfig } from '../config/loadConfig.js'
+import { maxFeePerGasOf } from '../config/schema.js'
 import { AttestationNotReadyError, NodeNotReadyError, PreflightError, InvalidAttestationError, InvalidInputError, ModelNotRegisteredError, NotProvableError, RequestNotFoundError, TransactionError, UnknownModelError } from '../errors/node.js'
 import { hashWords, loadServedModels, type ServedModel } from '../inference/servedModel.js'
 import { NodeMetrics } from '../metrics/metrics.js'
@@ -236,7 +237,7 @@ export class OracleNode {
     const transport = rpcTransport({ urls: endpoints, onResponse: ({ endpoint, ok }) => this.metrics.rpcCalls.inc({ endpoint: redactRpcUrl(endpoints[endpoint] ?? ''), result: ok ? 'ok' : 'error' }) })
     this.publicClient = createPublicClient({ chain: this.chain, transport, pollingInterval: 100 })
     this.domain = { chainId: p.config.chainId, oracle: p.config.oracle }
-    this.txs = new TxManager({ publicClient: this.publicClient, account: this.account, chain: this.chain, headroomPercent: p.config.gasHeadroomPercent, stuckAfterMs: p.config.txStuckAfterMs, maxFeePerGas: p.config.maxGasPriceGwei === undefined ? undefined : BigInt(Math.round(p.config.maxGasPriceGwei * 1e9)), feeBumpPercent: p.config.feeBumpPercent, pollIntervalMs: p.config.pollIntervalMs, logger: p.logger, metrics: this.metrics })
+    this.txs = new TxManager({ publicClient: this.publicClient, account: this.account, chain: this.chain, headroomPercent: p.config.gasHeadroomPercent, stuckAfterMs: p.config.txStuckAfterMs, maxFeePerGas: maxFeePerGasOf(p.config.maxGasPriceGwei), feeBumpPercent: p.config.feeBumpPercent, pollIntervalMs: p.config.pollIntervalMs, logger: p.logger, metrics: this.metrics })
     this.pool = new ProverPool({ concurrency: p.config.proverConcurrency })
     this.peers = new PeerClient(p.config.peers, p.logger, (body) => signPeerRequest({ account: this.account, domain: this.domain, body }))
     this.follower = new ChainFollower({
