@@ -74,7 +74,7 @@ describe('Groth16 proofs of a compiled model', () => {
         parameters: manifest.parameters,
         proofSystem: 'groth16',
         verificationKeyHash: setup.verificationKeyHash,
-        input: { values: manifest.input.count, bits: manifest.input.bits },
+        input: { values: manifest.input.count, bits: manifest.input.bits, private: false },
         output: { values: manifest.output.count, bits: manifest.output.bits },
         setup: setup.record,
       }),

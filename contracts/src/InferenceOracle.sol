@@ -6,6 +6,7 @@ import {IInferenceOracle} from "./interfaces/IInferenceOracle.sol";
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 import {IOperatorStaking} from "./interfaces/IOperatorStaking.sol";
 import {IProofVerifier} from "./interfaces/IProofVerifier.sol";
+import {Bn254} from "./libraries/Bn254.sol";
 import {WordPacking} from "./libraries/WordPacking.sol";
 import {ITraceDisputes} from "./interfaces/ITraceDisputes.sol";
 
@@ -147,6 +148,7 @@ contract InferenceOracle is IInferenceOracle {
             if (options.quorum != 0) revert InvalidQuorum(options.mode, options.quorum);
             if (valueAtRisk != 0) revert InvalidValueAtRisk(valueAtRisk, fee);
         } else {
+            if (terms.privateInput) revert PrivateInputRequiresZk(modelId);
             if (options.quorum == 0 || options.quorum > MAX_SIGNERS) {
                 revert InvalidQuorum(options.mode, options.quorum);
             }
@@ -158,7 +160,8 @@ contract InferenceOracle is IInferenceOracle {
         if (options.deadline <= block.timestamp || options.deadline > type(uint32).max) {
             revert InvalidDeadline(options.deadline);
         }
-        _checkInputWords(inputWords, terms.inputValues, terms.inputBits);
+        if (terms.privateInput) _checkInputCommitment(inputWords);
+        else _checkInputWords(inputWords, terms.inputValues, terms.inputBits);
 
         requestId = nextRequestId++;
         Request memory request = Request({
@@ -688,6 +691,12 @@ contract InferenceOracle is IInferenceOracle {
         }
     }
 
+    /// @dev A private request's input is one commitment: a field element, or no proof could ever match it.
+    function _checkInputCommitment(uint256[] calldata words) private pure {
+        if (words.length != 1) revert InputWordCountMismatch(1, words.length);
+        if (words[0] >= Bn254.R) revert InputCommitmentOutOfField(words[0]);
+    }
+
     function _checkOutputWords(uint256[] calldata words, uint256 values, uint256 bits) private pure {
         uint256 expected = WordPacking.wordCount(values, bits);
         if (words.length != expected) revert OutputWordCountMismatch(expected, words.length);
@@ -697,8 +706,9 @@ contract InferenceOracle is IInferenceOracle {
         }
     }
 
-    /// @dev Public signals are the input words, the output words, then the beneficiary; the input
-    ///      words must be the ones the request committed to. The registry pins the verifier and the
+    /// @dev Public signals are the input words (a private request's one word is its input
+    ///      commitment), the output words, then the beneficiary; the input words must be the ones
+    ///      the request committed to. The registry pins the verifier and the
     ///      key; the check gets at most verificationGasLimit, so a malformed proof (which makes a
     ///      precompile fail and burn the gas it was given) cannot burn the caller's whole limit.
     function _verifyProof(

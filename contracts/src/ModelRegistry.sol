@@ -19,7 +19,7 @@ contract ModelRegistry is IModelRegistry {
     uint256 public constant MAX_FEE = type(uint80).max;
     uint256 public constant MAX_WORDS = type(uint16).max;
     bytes32 public constant DEFINITION_TYPEHASH = keccak256(
-        "VeridictModel(bytes32 onnxHash,bytes32 quantizationHash,bytes32 parametersRoot,uint32 stageCount,uint8 proofSystem,bytes32 verificationKeyHash,uint32 inputValues,uint8 inputBits,uint32 outputValues,uint8 outputBits,bytes32 ptauHash,uint16 contributions,bool insecure)"
+        "VeridictModel(bytes32 onnxHash,bytes32 quantizationHash,bytes32 parametersRoot,uint32 stageCount,uint8 proofSystem,bytes32 verificationKeyHash,uint32 inputValues,uint8 inputBits,bool privateInput,uint32 outputValues,uint8 outputBits,bytes32 ptauHash,uint16 contributions,bool insecure)"
     );
 
     /// @dev Creation code prefix that returns everything after it as the runtime code:
@@ -219,6 +219,7 @@ contract ModelRegistry is IModelRegistry {
                 ),
                 abi.encode(
                     definition.inputBits,
+                    definition.privateInput,
                     definition.outputValues,
                     definition.outputBits,
                     definition.setup.ptauHash,
@@ -271,7 +272,8 @@ contract ModelRegistry is IModelRegistry {
             outputValues: definition.outputValues,
             outputBits: definition.outputBits,
             status: ModelStatus.Active,
-            hasVerifier: key != address(0)
+            hasVerifier: key != address(0),
+            privateInput: definition.privateInput
         });
         model.verificationKey = key;
         model.proofSystem = definition.proofSystem;
@@ -304,12 +306,14 @@ contract ModelRegistry is IModelRegistry {
         );
     }
 
-    /// @dev A proof system needs a key that its verifier reads, with one public signal per input and
-    ///      output word plus the beneficiary, and a setup record; a model without one needs neither.
+    /// @dev A proof system needs a key that its verifier reads, with one public signal per input word
+    ///      (one commitment for a private input), per output word, plus the beneficiary, and a setup
+    ///      record; a model without one needs neither and cannot take a private input.
     function _checkProofSystem(ModelDefinition calldata definition, bytes calldata verificationKey) private view {
         ProofSystem proofSystem = definition.proofSystem;
         SetupRecord calldata setup = definition.setup;
         if (proofSystem == ProofSystem.None) {
+            if (definition.privateInput) revert PrivateInputWithoutProofSystem();
             if (verificationKey.length != 0) revert VerificationKeyNotExpected(proofSystem, verificationKey.length);
             if (setup.ptauHash != bytes32(0) || setup.contributions != 0 || setup.insecure) {
                 revert InvalidSetupRecord(proofSystem, setup.ptauHash, setup.contributions);
@@ -325,9 +329,10 @@ contract ModelRegistry is IModelRegistry {
         if (setup.ptauHash == bytes32(0) || !contributionsValid) {
             revert InvalidSetupRecord(proofSystem, setup.ptauHash, setup.contributions);
         }
-        // The input words, the output words and the beneficiary the proof pays.
-        uint256 expected = WordPacking.wordCount(definition.inputValues, definition.inputBits)
-            + WordPacking.wordCount(definition.outputValues, definition.outputBits) + 1;
+        // The input words (or their commitment), the output words and the beneficiary the proof pays.
+        uint256 inputSignals =
+            definition.privateInput ? 1 : WordPacking.wordCount(definition.inputValues, definition.inputBits);
+        uint256 expected = inputSignals + WordPacking.wordCount(definition.outputValues, definition.outputBits) + 1;
         uint256 keyCount = IProofVerifier(verifier).publicSignalCount(verificationKey);
         if (keyCount != expected) revert PublicSignalCountMismatch(expected, keyCount);
     }

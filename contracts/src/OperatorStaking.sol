@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {IOperatorStaking} from "./interfaces/IOperatorStaking.sol";
+import {BabyJubjub} from "./libraries/BabyJubjub.sol";
 
 /// @title OperatorStaking
 /// @notice ETH stakes, locks and earned fees of attesting operators. The contract's balance is
@@ -22,6 +23,7 @@ contract OperatorStaking is IOperatorStaking {
     uint256 public totalStaked;
     uint256 public totalWeight;
     uint256 public totalLocked;
+    mapping(address account => uint256[2] point) private _encryptionKeys;
 
     modifier onlyOracle() {
         if (msg.sender != ORACLE) revert CallerNotOracle(msg.sender);
@@ -75,6 +77,14 @@ contract OperatorStaking is IOperatorStaking {
         totalStaked += msg.value;
         totalWeight = totalWeight - _weight(before) + _weight(stake);
         emit StakeAdded(msg.sender, msg.value, stake);
+    }
+
+    /// @inheritdoc IOperatorStaking
+    function setEncryptionKey(uint256 x, uint256 y) external {
+        _unslashedOperator(msg.sender);
+        if (!BabyJubjub.isPublicKey(x, y)) revert InvalidEncryptionKey(x, y);
+        _encryptionKeys[msg.sender] = [x, y];
+        emit EncryptionKeySet(msg.sender, x, y);
     }
 
     /// @notice Moves `amount` of free active stake into unbonding; the unbonding clock restarts for all of it.
@@ -189,6 +199,12 @@ contract OperatorStaking is IOperatorStaking {
     function getOperator(address account) external view returns (Operator memory operator) {
         uint32 index = indexOf[account];
         if (index != 0) operator = _operators[index];
+    }
+
+    /// @inheritdoc IOperatorStaking
+    function encryptionKeyOf(address account) external view returns (uint256 x, uint256 y) {
+        uint256[2] storage point = _encryptionKeys[account];
+        return (point[0], point[1]);
     }
 
     /// @notice Whether `account`'s signature counts now: registered, not slashed, stake >= MIN_STAKE.

@@ -297,3 +297,36 @@ contract GasFinalizeBatchTest is VeridictTest {
         assertLe(address(staking).code.length, 24_576, "OperatorStaking");
     }
 }
+
+/// @dev Private mode's fulfilment against public mode's (issue 16's target: at most 10% more), each
+///      from the same cold state: a public and a private request of the square model, its
+///      beneficiary already paid once (as in GasTest).
+contract GasPrivateFulfilTest is VeridictTest {
+    IInferenceOracle.Request internal publicRequest;
+    IInferenceOracle.Request internal privateRequest;
+
+    function setUp() public override {
+        super.setUp();
+        _registerPrivateSquare();
+        IInferenceOracle.Request memory paid = _requestSquare(IInferenceOracle.Mode.ZK, 0);
+        oracle.fulfillWithProof(paid, _none(), squareInput, squareOutput, SQUARE_PROOF_BENEFICIARY, squareProof);
+        publicRequest = _requestSquare(IInferenceOracle.Mode.ZK, 0);
+        privateRequest = _request(privateSquareModel, squareCommitment, _options(IInferenceOracle.Mode.ZK, 0), FEE);
+    }
+
+    function test_GasFulfillPrivateWithinTenPercentOfPublic() public {
+        uint256 state = vm.snapshotState();
+        vm.prank(fulfiller);
+        oracle.fulfillWithProof(publicRequest, _none(), squareInput, squareOutput, SQUARE_PROOF_BENEFICIARY, squareProof);
+        uint256 publicGas = vm.lastCallGas().gasTotalUsed;
+        vm.revertToState(state);
+        vm.prank(fulfiller);
+        oracle.fulfillWithProof(
+            privateRequest, _none(), squareCommitment, privateSquareOutput, SQUARE_PROOF_BENEFICIARY, privateSquareProof
+        );
+        uint256 privateGas = vm.lastCallGas().gasTotalUsed;
+        emit log_named_uint("fulfillWithProof, public input (1 in, 1 out)", publicGas);
+        emit log_named_uint("fulfillWithProof, private input (commitment, 1 out)", privateGas);
+        assertLe(privateGas * 100, publicGas * 110);
+    }
+}

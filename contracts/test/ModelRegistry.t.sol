@@ -32,6 +32,7 @@ contract ModelRegistryTest is Test {
             proofSystem: IModelRegistry.ProofSystem.Groth16,
             inputValues: 1,
             inputBits: 16,
+            privateInput: false,
             outputValues: 1,
             outputBits: 32,
             setup: IModelRegistry.SetupRecord({ptauHash: HERMEZ_14, contributions: 3, insecure: false})
@@ -111,7 +112,7 @@ contract ModelRegistryTest is Test {
     function test_DefinitionHashMatchesTheSdkVector() public view {
         assertEq(
             registry.computeDefinitionHash(_definition(), key),
-            0xd8d33574080d44df102e4a46334afc587409db9f8ded2378c5b11666f1a7ded3
+            0xebe011e931a690b56d338e939d6c13df326e033450f4ecab8fb83c569178826c
         );
     }
 
@@ -127,7 +128,7 @@ contract ModelRegistryTest is Test {
     function testFuzz_AnyChangeToTheArtifactsGivesANewDefinition(uint8 field, uint256 salt) public view {
         IModelRegistry.ModelDefinition memory changed = _definition();
         bytes memory changedKey = key;
-        field = uint8(bound(field, 0, 12));
+        field = uint8(bound(field, 0, 13));
         if (field == 0) changed.onnxHash = keccak256(abi.encode(salt));
         else if (field == 1) changed.quantizationHash = keccak256(abi.encode(salt));
         else if (field == 2) changed.proofSystem = IModelRegistry.ProofSystem.Plonk;
@@ -140,6 +141,7 @@ contract ModelRegistryTest is Test {
         else if (field == 9) changed.setup.contributions = uint16(bound(salt, 4, type(uint16).max));
         else if (field == 10) changed.parametersRoot = keccak256(abi.encode(salt, "parameters"));
         else if (field == 11) changed.stageCount = uint32(bound(salt, 3, type(uint32).max));
+        else if (field == 12) changed.privateInput = true;
         else changed.setup.insecure = true;
         assertNotEq(registry.computeDefinitionHash(changed, changedKey), registry.computeDefinitionHash(_definition(), key));
     }

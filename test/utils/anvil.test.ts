@@ -46,7 +46,7 @@ const definition: ModelDefinition = {
   parameters: { root: keccak256(encodePacked(['string'], ['veridict.anvil.square-plus-three.parameters'])), stages: 2 },
   proofSystem: 'groth16',
   verificationKeyHash: keccak256(fixture.verificationKey),
-  input: { values: 1, bits: 16 },
+  input: { values: 1, bits: 16, private: false },
   output: { values: 1, bits: 32 },
   setup: { ptauHash: keccak256(encodePacked(['string'], ['fixture ptau'])), contributions: 1, insecure: true },
 }
@@ -122,6 +122,7 @@ describe('anvil helper and deployVeridict', () => {
           proofSystem: PROOF_SYSTEM_IDS.groth16,
           inputValues: 1,
           inputBits: 16,
+          privateInput: false,
           outputValues: 1,
           outputBits: 32,
           setup: definition.setup,

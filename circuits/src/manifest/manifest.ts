@@ -8,7 +8,7 @@ import type { QuantizationSettings, QuantizedModel } from '../quantize/model.js'
 import { stageModule } from '../stages/index.js'
 import type { StageSummary } from '../stages/types.js'
 
-export const MANIFEST_FORMAT = 'veridict-manifest/3'
+export const MANIFEST_FORMAT = 'veridict-manifest/4'
 export const ROUNDING_RULE = 'round half up after every product: y = floor((acc + 2^(shift-1)) / 2^shift)'
 
 export type TensorLayout = {
@@ -110,7 +110,7 @@ export type DefinitionParts = {
   onnxHash: Hex
   quantizationHash: Hex
   parameters: ModelParameters
-  input: Pick<TensorLayout, 'count' | 'bits'>
+  input: Pick<TensorLayout, 'count' | 'bits' | 'private'>
   output: Pick<TensorLayout, 'count' | 'bits'>
   /** A Groth16 or PLONK setup; without one, the model has no proof system (attested only). */
   setup?: Pick<SetupProvenance, 'protocol' | 'verificationKeyHash' | 'record'> | undefined
@@ -124,7 +124,7 @@ export function modelDefinition({ onnxHash, quantizationHash, parameters, input,
     parameters,
     proofSystem: setup?.protocol ?? 'none',
     verificationKeyHash: setup?.verificationKeyHash ?? zeroHash,
-    input: { values: input.count, bits: input.bits },
+    input: { values: input.count, bits: input.bits, private: input.private === true },
     output: { values: output.count, bits: output.bits },
     setup: setup?.record ?? EMPTY_SETUP_RECORD,
   }
@@ -179,7 +179,7 @@ export async function readManifest(dir: string): Promise<ModelManifest> {
   if (typeof format === 'string' && format.startsWith('veridict-manifest/'))
     throw new ManifestError({
       path,
-      reason: `its format is ${format}, written by another compiler version; this one reads ${MANIFEST_FORMAT} (a model's definition now binds its parameter commitment). Re-run veridict compile for this model, then veridict setup (or a ceremony) to make new keys`,
+      reason: `its format is ${format}, written by another compiler version; this one reads ${MANIFEST_FORMAT} (a model's definition now also says whether its input is private). Re-run veridict compile for this model, then veridict setup (or a ceremony) to make new keys`,
     })
   throw new ManifestError({ path, reason: `its format is ${JSON.stringify(format)}, not a veridict manifest (expected ${MANIFEST_FORMAT})` })
 }

@@ -41,7 +41,7 @@ export async function readModelDefinition(dir: string): Promise<ReadModelDefinit
     parameters: manifest.parameters,
     proofSystem: proved ? manifest.setup!.protocol : 'none',
     verificationKeyHash: proved ? keccak256(verificationKey) : `0x${'0'.repeat(64)}`,
-    input: { values: manifest.input.count, bits: manifest.input.bits },
+    input: { values: manifest.input.count, bits: manifest.input.bits, private: manifest.input.private === true },
     output: { values: manifest.output.count, bits: manifest.output.bits },
     setup: proved ? manifest.setup!.record : EMPTY_SETUP_RECORD,
   }

@@ -172,6 +172,10 @@ interface IInferenceOracle {
     error InputWordCountMismatch(uint256 expected, uint256 received);
     error OutputWordCountMismatch(uint256 expected, uint256 received);
     error InputWordOutOfRange(uint256 index, uint256 word, uint256 bits);
+    /// @notice A private-input model is served with proofs only: no committee can check an input it never sees.
+    error PrivateInputRequiresZk(bytes32 modelId);
+    /// @notice A private request's one input word, the input commitment, must be a field element of the proof system.
+    error InputCommitmentOutOfField(uint256 commitment);
     error OutputWordOutOfRange(uint256 index, uint256 word, uint256 bits);
 
     error RequestNotFound(uint256 requestId);
@@ -299,7 +303,9 @@ interface IInferenceOracle {
     event Withdrawn(address indexed account, address indexed to, uint256 amount);
 
     /// @notice Asks for `modelId`'s output on `inputWords`, paying msg.value: at least the model's
-    ///         fee plus callbackGasLimit * callbackGasPrice.
+    ///         fee plus callbackGasLimit * callbackGasPrice. For a private-input model `inputWords`
+    ///         is one word, the Poseidon commitment of the input and a salt (docs/privacy.md), and
+    ///         the mode must be ZK: the input itself never reaches the chain.
     function requestInference(bytes32 modelId, uint256[] calldata inputWords, RequestOptions calldata options)
         external
         payable

@@ -41,6 +41,9 @@ interface IModelRegistry {
     /// @param stageCount The integer model's number of stages (at least 1): the leaves under parametersRoot.
     /// @param inputBits Bit width b of each input value (2..248); floor(248 / b) values per word,
     ///        at most MAX_WORDS words per tensor. Likewise outputBits.
+    /// @param privateInput The circuit keeps the input words private and shows one Poseidon
+    ///        commitment of them (with a salt) as its first public signal instead: requests carry
+    ///        that commitment as their only input word and are served with proofs only.
     struct ModelDefinition {
         bytes32 onnxHash;
         bytes32 quantizationHash;
@@ -49,6 +52,7 @@ interface IModelRegistry {
         ProofSystem proofSystem;
         uint32 inputValues;
         uint8 inputBits;
+        bool privateInput;
         uint32 outputValues;
         uint8 outputBits;
         SetupRecord setup;
@@ -65,6 +69,7 @@ interface IModelRegistry {
         uint8 outputBits;
         ModelStatus status;
         bool hasVerifier;
+        bool privateInput;
     }
 
     /// @notice A registered model.
@@ -106,6 +111,8 @@ interface IModelRegistry {
     error PublicSignalCountMismatch(uint256 expected, uint256 keyCount);
     error InvalidSetupRecord(ProofSystem proofSystem, bytes32 ptauHash, uint16 contributions);
     error KeyStorageFailed(bytes32 keyHash);
+    /// @notice A private-input model needs a circuit: only a proof can show a result for an input no one sees.
+    error PrivateInputWithoutProofSystem();
 
     event ModelRegistered(
         bytes32 indexed modelId,

@@ -51,6 +51,8 @@ interface IOperatorStaking {
     error SignerNotActive(address signer);
     /// @notice `signer`'s free stake (stake minus what its pending signatures lock) cannot back `amount`.
     error InsufficientFreeStake(address signer, uint256 free, uint256 amount);
+    /// @notice (x, y) is not a Baby Jubjub public key: off the curve, unreduced or the identity.
+    error InvalidEncryptionKey(uint256 x, uint256 y);
 
     event OperatorRegistered(address indexed account, uint32 indexed index, uint256 stake);
     event StakeAdded(address indexed account, uint256 amount, uint256 stake);
@@ -61,6 +63,8 @@ interface IOperatorStaking {
     /// @notice An attestation fee share credited to the operator at `index` (OperatorRegistered names
     ///         its account; withdrawn with withdrawRewards). By index: settling reads nothing more.
     event RewardsCredited(uint32 indexed index, uint256 amount);
+    /// @notice `account` published the Baby Jubjub public key users encrypt private inputs to.
+    event EncryptionKeySet(address indexed account, uint256 x, uint256 y);
 
     /// @notice Registers the caller as an operator with `msg.value` (at least MIN_STAKE) as stake.
     function register() external payable;
@@ -76,6 +80,11 @@ interface IOperatorStaking {
 
     /// @notice Sends the caller's earned fees to it.
     function withdrawRewards() external;
+
+    /// @notice Publishes (x, y), a Baby Jubjub public key, as the key users encrypt private inputs
+    ///         to for the caller (docs/privacy.md); replaces any earlier key. Only a registered,
+    ///         unslashed operator may publish one.
+    function setEncryptionKey(uint256 x, uint256 y) external;
 
     /// @notice Locks `amount` of each signer's free stake. Reverts SignerNotActive or
     ///         InsufficientFreeStake. Returns, per signer, index | stake << 32 | raisedAt << 120, what
@@ -131,6 +140,9 @@ interface IOperatorStaking {
 
     /// @notice The operator record of `account` (zero fields if none).
     function getOperator(address account) external view returns (Operator memory operator);
+
+    /// @notice The encryption key `account` published, (0, 0) if none.
+    function encryptionKeyOf(address account) external view returns (uint256 x, uint256 y);
 
     /// @notice Whether `account`'s signature counts now: registered, not slashed, stake >= MIN_STAKE.
     function isActive(address account) external view returns (bool);

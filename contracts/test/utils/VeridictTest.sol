@@ -26,6 +26,8 @@ abstract contract VeridictTest is Test {
     uint256 internal constant TRACE_MOVE_PERIOD = 1 hours;
     uint256 internal constant OPERATOR_COUNT = 6;
     string internal constant FIXTURE = "contracts/test/fixtures/square/fixture.json";
+    /// @dev The same model with its input private: the proof shows a Poseidon commitment of `in` and a salt.
+    string internal constant PRIVATE_FIXTURE = "contracts/test/fixtures/square/private/fixture.json";
 
     /// @dev The fixture's phase 1: a single-party ptau (test only), stated as insecure.
     bytes32 internal constant SQUARE_PTAU = keccak256("veridict.test.square-ptau");
@@ -56,6 +58,14 @@ abstract contract VeridictTest is Test {
     bytes internal squareKey;
     uint256[] internal largeInput;
     uint256[] internal largeOutput;
+
+    /// @dev Registered by _registerPrivateSquare only: the private square model, its request's one
+    ///      input word (the commitment), its output and a proof bound to SQUARE_PROOF_BENEFICIARY.
+    bytes32 internal privateSquareModel;
+    uint256[] internal squareCommitment;
+    uint256[] internal privateSquareOutput;
+    bytes internal privateSquareProof;
+    bytes internal privateSquareKey;
 
     function setUp() public virtual {
         registry = new ModelRegistry();
@@ -100,6 +110,7 @@ abstract contract VeridictTest is Test {
             proofSystem: IModelRegistry.ProofSystem.Groth16,
             inputValues: 1,
             inputBits: 16,
+            privateInput: false,
             outputValues: 1,
             outputBits: 32,
             setup: IModelRegistry.SetupRecord({ptauHash: SQUARE_PTAU, contributions: 1, insecure: true})
@@ -137,6 +148,7 @@ abstract contract VeridictTest is Test {
             proofSystem: IModelRegistry.ProofSystem.None,
             inputValues: inputValues,
             inputBits: inputBits,
+            privateInput: false,
             outputValues: outputValues,
             outputBits: outputBits,
             setup: IModelRegistry.SetupRecord({ptauHash: bytes32(0), contributions: 0, insecure: false})
@@ -145,14 +157,37 @@ abstract contract VeridictTest is Test {
 
     function _loadFixture() internal {
         string memory json = vm.readFile(FIXTURE);
+        squareInput = vm.parseJsonUintArray(json, ".inputWords");
+        squareOutput = vm.parseJsonUintArray(json, ".outputWords");
+        squareProof = _proofOf(json);
+        squareKey = vm.parseJsonBytes(json, ".verificationKey");
+    }
+
+    /// @dev Registers the private-input square model as modelOwner and loads its proof.
+    function _registerPrivateSquare() internal {
+        string memory json = vm.readFile(PRIVATE_FIXTURE);
+        squareCommitment = vm.parseJsonUintArray(json, ".inputWords");
+        privateSquareOutput = vm.parseJsonUintArray(json, ".outputWords");
+        privateSquareProof = _proofOf(json);
+        privateSquareKey = vm.parseJsonBytes(json, ".verificationKey");
+        vm.prank(modelOwner);
+        privateSquareModel =
+            registry.registerModel(_privateSquareDefinition(), privateSquareKey, FEE, "ipfs://square-private");
+    }
+
+    function _privateSquareDefinition() internal pure returns (IModelRegistry.ModelDefinition memory definition) {
+        definition = _squareDefinition();
+        definition.onnxHash = keccak256("veridict.test.square-plus-three-private.onnx");
+        definition.privateInput = true;
+    }
+
+    /// @dev A Groth16 fixture's proof as the verifier takes it.
+    function _proofOf(string memory json) private pure returns (bytes memory) {
         uint256[] memory a = vm.parseJsonUintArray(json, ".a");
         uint256[] memory b0 = vm.parseJsonUintArray(json, ".b[0]");
         uint256[] memory b1 = vm.parseJsonUintArray(json, ".b[1]");
         uint256[] memory c = vm.parseJsonUintArray(json, ".c");
-        squareInput = vm.parseJsonUintArray(json, ".inputWords");
-        squareOutput = vm.parseJsonUintArray(json, ".outputWords");
-        squareProof = abi.encode([a[0], a[1]], [[b0[0], b0[1]], [b1[0], b1[1]]], [c[0], c[1]]);
-        squareKey = vm.parseJsonBytes(json, ".verificationKey");
+        return abi.encode([a[0], a[1]], [[b0[0], b0[1]], [b1[0], b1[1]]], [c[0], c[1]]);
     }
 
     function _sortOperators() private {

@@ -54,6 +54,7 @@ export async function registerModel({ publicClient, walletClient, account, chain
       proofSystem: PROOF_SYSTEM_IDS[definition.proofSystem],
       inputValues: definition.input.values,
       inputBits: definition.input.bits,
+      privateInput: definition.input.private,
       outputValues: definition.output.values,
       outputBits: definition.output.bits,
       setup: definition.setup,

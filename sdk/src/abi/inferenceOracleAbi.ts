@@ -2908,6 +2908,17 @@ export const inferenceOracleAbi = [
   },
   {
     "type": "error",
+    "name": "InputCommitmentOutOfField",
+    "inputs": [
+      {
+        "name": "commitment",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "InputHashMismatch",
     "inputs": [
       {
@@ -3278,6 +3289,17 @@ export const inferenceOracleAbi = [
         "name": "max",
         "type": "uint256",
         "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "PrivateInputRequiresZk",
+    "inputs": [
+      {
+        "name": "modelId",
+        "type": "bytes32",
+        "internalType": "bytes32"
       }
     ]
   },

@@ -110,6 +110,11 @@ export const modelRegistryAbi = [
             "internalType": "uint8"
           },
           {
+            "name": "privateInput",
+            "type": "bool",
+            "internalType": "bool"
+          },
+          {
             "name": "outputValues",
             "type": "uint32",
             "internalType": "uint32"
@@ -253,6 +258,11 @@ export const modelRegistryAbi = [
               },
               {
                 "name": "hasVerifier",
+                "type": "bool",
+                "internalType": "bool"
+              },
+              {
+                "name": "privateInput",
                 "type": "bool",
                 "internalType": "bool"
               }
@@ -410,6 +420,11 @@ export const modelRegistryAbi = [
             "name": "hasVerifier",
             "type": "bool",
             "internalType": "bool"
+          },
+          {
+            "name": "privateInput",
+            "type": "bool",
+            "internalType": "bool"
           }
         ]
       },
@@ -479,6 +494,11 @@ export const modelRegistryAbi = [
           },
           {
             "name": "hasVerifier",
+            "type": "bool",
+            "internalType": "bool"
+          },
+          {
+            "name": "privateInput",
             "type": "bool",
             "internalType": "bool"
           }
@@ -636,6 +656,11 @@ export const modelRegistryAbi = [
             "internalType": "uint8"
           },
           {
+            "name": "privateInput",
+            "type": "bool",
+            "internalType": "bool"
+          },
+          {
             "name": "outputValues",
             "type": "uint32",
             "internalType": "uint32"
@@ -742,6 +767,11 @@ export const modelRegistryAbi = [
             "name": "inputBits",
             "type": "uint8",
             "internalType": "uint8"
+          },
+          {
+            "name": "privateInput",
+            "type": "bool",
+            "internalType": "bool"
           },
           {
             "name": "outputValues",
@@ -1021,6 +1051,11 @@ export const modelRegistryAbi = [
             "internalType": "uint8"
           },
           {
+            "name": "privateInput",
+            "type": "bool",
+            "internalType": "bool"
+          },
+          {
             "name": "outputValues",
             "type": "uint32",
             "internalType": "uint32"
@@ -1271,6 +1306,11 @@ export const modelRegistryAbi = [
         "internalType": "address"
       }
     ]
+  },
+  {
+    "type": "error",
+    "name": "PrivateInputWithoutProofSystem",
+    "inputs": []
   },
   {
     "type": "error",

@@ -35,8 +35,16 @@ export type VeridictModel = {
   quantizationHash: Hex
   /** Where the setup came from (ptau, phase-2 contributions, insecure); undefined without a proof system. */
   setup: ModelSetup | undefined
-  /** The modes a request can ask for: a model without a verifier is served attested only. */
+  /**
+   * The modes a request can ask for: a model without a verifier is served attested only, a
+   * private-input model with proofs only.
+   */
   modes: readonly InferenceMode[]
+  /**
+   * The circuit keeps the input private: a request carries one Poseidon commitment of the input
+   * and a salt instead of its words (requestPrivateInference), and is served with proofs only.
+   */
+  privateInput: boolean
   /**
    * What a result of this model rests on, in words. With a proof system: a proof (final at once),
    * or an attestation that any proof of another output overturns and slashes. Without one: an
@@ -103,8 +111,11 @@ export async function getModel(client: VeridictClient, { modelId, manifest }: Ge
     onnxHash: stored.onnxHash,
     quantizationHash: stored.quantizationHash,
     setup: proofSystem === 'none' ? undefined : describeSetup(proofSystem, { ...stored.setup, listedCeremony: stored.listedCeremony }),
-    modes: terms.hasVerifier ? ['zk', 'attested'] : ['attested'],
-    security: terms.hasVerifier
+    modes: terms.privateInput ? ['zk'] : terms.hasVerifier ? ['zk', 'attested'] : ['attested'],
+    privateInput: terms.privateInput,
+    security: terms.privateInput
+      ? `proofs checked on-chain (${proofSystem}) against a commitment of the input: the input never reaches the chain`
+      : terms.hasVerifier
       ? `proofs checked on-chain (${proofSystem}); attestations overturned and slashed by any proof of another output within the challenge window`
       : 'attested only, by committees: a result rests on an honest majority of a stake-weighted committee drawn after the request (no proof can dispute it yet; equivocation still slashes); a larger quorum makes a captured committee less likely',
     input: registeredLayout(terms.inputValues, terms.inputBits),

@@ -14,14 +14,14 @@ const square: ModelDefinition = {
   parameters: { root: keccak256(stringToBytes('square.parameters')), stages: 2 },
   proofSystem: 'groth16',
   verificationKeyHash: keccak256(fixture.verificationKey),
-  input: { values: 1, bits: 16 },
+  input: { values: 1, bits: 16, private: false },
   output: { values: 1, bits: 32 },
   setup: { ptauHash: '0xeeefbcf7c3803b523c94112023c7ff89558f9b8e0cf5d6cdcba3ade60f168af4', contributions: 3, insecure: false },
 }
 
 describe('model definition', () => {
   test('hashes to the vector ModelRegistry.computeDefinitionHash gives (asserted in ModelRegistry.t.sol)', () => {
-    expect(computeDefinitionHash(square)).toBe('0xd8d33574080d44df102e4a46334afc587409db9f8ded2378c5b11666f1a7ded3')
+    expect(computeDefinitionHash(square)).toBe('0xebe011e931a690b56d338e939d6c13df326e033450f4ecab8fb83c569178826c')
   })
 
   test('any change to a field gives a new hash; the owner gives a new id', () => {
@@ -31,8 +31,9 @@ describe('model definition', () => {
       { quantizationHash: keccak256('0x01') },
       { proofSystem: 'plonk' },
       { verificationKeyHash: keccak256('0x01') },
-      { input: { values: 2, bits: 16 } },
-      { input: { values: 1, bits: 15 } },
+      { input: { values: 2, bits: 16, private: false } },
+      { input: { values: 1, bits: 15, private: false } },
+      { input: { values: 1, bits: 16, private: true } },
       { output: { values: 2, bits: 32 } },
       { output: { values: 1, bits: 31 } },
       { setup: { ...square.setup, ptauHash: keccak256('0x01') } },

@@ -33,21 +33,26 @@ export type ModelDefinition = {
   proofSystem: ProofSystem
   /** keccak256 of the verification key's on-chain encoding; zero for proof system `none`. */
   verificationKeyHash: Hex
-  input: { values: number; bits: number }
+  /**
+   * The input's packing; `private`: the circuit keeps the input words private and shows one
+   * Poseidon commitment of them (with a salt) instead (docs/privacy.md), so requests carry only
+   * that commitment and are served with proofs only.
+   */
+  input: { values: number; bits: number; private: boolean }
   output: { values: number; bits: number }
   setup: SetupRecord
 }
 
 /** The EIP-712-style type string whose keccak256 heads a definition's encoding (ModelRegistry.DEFINITION_TYPEHASH). */
 export const MODEL_DEFINITION_TYPE =
-  'VeridictModel(bytes32 onnxHash,bytes32 quantizationHash,bytes32 parametersRoot,uint32 stageCount,uint8 proofSystem,bytes32 verificationKeyHash,uint32 inputValues,uint8 inputBits,uint32 outputValues,uint8 outputBits,bytes32 ptauHash,uint16 contributions,bool insecure)'
+  'VeridictModel(bytes32 onnxHash,bytes32 quantizationHash,bytes32 parametersRoot,uint32 stageCount,uint8 proofSystem,bytes32 verificationKeyHash,uint32 inputValues,uint8 inputBits,bool privateInput,uint32 outputValues,uint8 outputBits,bytes32 ptauHash,uint16 contributions,bool insecure)'
 
 export const MODEL_DEFINITION_TYPEHASH: Hex = keccak256(stringToBytes(MODEL_DEFINITION_TYPE))
 
 /**
  * The definition hash of a model, as ModelRegistry computes it: keccak256(abi.encode(TYPEHASH,
  * onnxHash, quantizationHash, parametersRoot, stageCount, proofSystem, verificationKeyHash, inputValues, inputBits,
- * outputValues, outputBits, ptauHash, contributions, insecure)). Same artifacts, same hash.
+ * privateInput, outputValues, outputBits, ptauHash, contributions, insecure)). Same artifacts, same hash.
  *
  * @example
  * import { computeDefinitionHash } from '@veridict/sdk'
@@ -67,6 +72,7 @@ export function computeDefinitionHash(definition: ModelDefinition): Hex {
         { type: 'bytes32' },
         { type: 'uint32' },
         { type: 'uint8' },
+        { type: 'bool' },
         { type: 'uint32' },
         { type: 'uint8' },
         { type: 'bytes32' },
@@ -83,6 +89,7 @@ export function computeDefinitionHash(definition: ModelDefinition): Hex {
         definition.verificationKeyHash,
         definition.input.values,
         definition.input.bits,
+        definition.input.private,
         definition.output.values,
         definition.output.bits,
         definition.setup.ptauHash,
