@@ -19,6 +19,8 @@ export type EnsureCompiledModelParameters = QuantizeOptions & {
   ptau?: string | undefined
   /** The proof system to set up (default groth16). */
   scheme?: 'groth16' | 'plonk' | undefined
+  /** The input is a private signal, shown as its Poseidon commitment with a salt (compileModel's privateInput). */
+  privateInput?: boolean | undefined
   onProgress?: ((progress: CompileProgress | SetupProgress) => void) | undefined
 }
 

@@ -63,8 +63,17 @@ export type RequestInferenceParameters = {
   /** Sender; default: the wallet client's account. */
   account?: Account | Address | undefined
 } & (
-  | { /** Packed input words (encodeInput). */ inputWords: readonly bigint[]; values?: undefined }
-  | { /** Real-valued input; quantized and packed with the model's manifest (loaded from its metadata URI). */ values: NumberTensor; inputWords?: undefined }
+  | { /** Packed input words (encodeInput). */ inputWords: readonly bigint[]; values?: undefined; inputCommitment?: undefined }
+  | { /** Real-valued input; quantized and packed with the model's manifest (loaded from its metadata URI). */ values: NumberTensor; inputWords?: undefined; inputCommitment?: undefined }
+  | {
+      /**
+       * A private-input model's request: the commitment of the input and a salt (commitInput), its
+       * only input word. requestPrivateInference (`@veridict/sdk/private`) computes it.
+       */
+      inputCommitment: bigint
+      inputWords?: undefined
+      values?: undefined
+    }
 )
 
 export type RequestInferenceReturnType = {
@@ -99,17 +108,30 @@ export async function requestInference(client: VeridictClient, parameters: Reque
   const model = await getModel(client, { modelId, manifest: parameters.values !== undefined })
   if (model.status !== 'active') throw new ModelNotRequestableError({ modelId, reason: 'it is deprecated (its owner may have registered a newer version)' })
   const mode = parameters.mode ?? model.modes[0]!
-  if (!model.modes.includes(mode)) throw new ModelNotRequestableError({ modelId, reason: 'it has no verifier, so it is served in attested mode only' })
+  if (!model.modes.includes(mode))
+    throw new ModelNotRequestableError({ modelId, reason: model.privateInput ? 'its input is private, so it is served with proofs only (mode zk)' : 'it has no verifier, so it is served in attested mode only' })
   const quorum = parameters.quorum ?? (mode === 'zk' ? 0 : 1)
   const value = parameters.value ?? model.fee
   if (value < model.fee) throw new InsufficientFeeError({ paid: value, fee: model.fee })
-  const inputWords = parameters.values !== undefined ? encodeInput({ manifest: model.manifest!, values: parameters.values }).words : [...parameters.inputWords]
-  if (inputWords.length !== model.input.words)
-    throw new InputShapeMismatchError({
-      expected: [model.input.words],
-      received: [inputWords.length],
-      reason: `The model takes ${model.input.values} values of ${model.input.bits} bits packed into ${model.input.words} words; encode the input with encodeInput.`,
+  // A private-input model's request carries one word, the input's commitment: never its words.
+  if (model.privateInput !== (parameters.inputCommitment !== undefined))
+    throw new ModelNotRequestableError({
+      modelId,
+      reason: model.privateInput
+        ? 'its input is private: requestPrivateInference (@veridict/sdk/private) sends only a commitment of it, never the input'
+        : 'its circuit takes the input in public, so an input commitment cannot serve it; pass the input',
     })
+  let inputWords: bigint[]
+  if (parameters.inputCommitment !== undefined) inputWords = [parameters.inputCommitment]
+  else {
+    inputWords = parameters.values !== undefined ? encodeInput({ manifest: model.manifest!, values: parameters.values }).words : [...parameters.inputWords]
+    if (inputWords.length !== model.input.words)
+      throw new InputShapeMismatchError({
+        expected: [model.input.words],
+        received: [inputWords.length],
+        reason: `The model takes ${model.input.values} values of ${model.input.bits} bits packed into ${model.input.words} words; encode the input with encodeInput.`,
+      })
+  }
   const callbackGasLimit = callback ? (parameters.callbackGasLimit ?? DEFAULT_CALLBACK_GAS_LIMIT) : 0
   const callbackGasPrice = callback ? (parameters.callbackGasPrice ?? (await getGasPrice(client.publicClient))) : 0n
   const callbackPrepayment = BigInt(callbackGasLimit) * callbackGasPrice

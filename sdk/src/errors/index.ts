@@ -6,7 +6,16 @@
 export { BaseError, type BaseErrorParameters } from './base.js'
 export { InvalidBitWidthError, ValueOutOfRangeError, WordCountMismatchError, WordOutOfRangeError } from './encoding.js'
 export { InputOutOfRangeError, InputShapeMismatchError } from './input.js'
-export { DecryptionError, InvalidEncryptionKeyError, InvalidSaltError, PrivacyDependencyError } from './privacy.js'
+export {
+  CommitmentMismatchError,
+  DecryptionError,
+  DelegationRefusedError,
+  EncryptionKeyNotFoundError,
+  InvalidEncryptionKeyError,
+  InvalidSaltError,
+  PrivacyDependencyError,
+  PrivateInputRequiredError,
+} from './privacy.js'
 export { ManifestMismatchError, ManifestNotFoundError, ModelNotFoundError, ModelNotRequestableError, UntrustedSetupError } from './model.js'
 export {
   InputHashMismatchError,

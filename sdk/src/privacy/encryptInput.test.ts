@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { DecryptionError, InvalidEncryptionKeyError } from '../errors/privacy.js'
+import { SCALAR_FIELD_ORDER } from './commitInput.js'
 import { decryptInput, encryptInputFor, encryptionPublicKeyOf, generateEncryptionKey } from './encryptInput.js'
 
 const inputWords = [1n, 2n ** 247n + 5n, 0n, 123456789n]
@@ -26,7 +27,11 @@ describe('encryptInputFor / decryptInput', () => {
     await expect(decryptInput({ secretKey: operator.secretKey, encrypted: tampered })).rejects.toThrowError(/does not decrypt with this key/)
   })
 
-  test('refuses a public key off the curve', async () => {
+  test('refuses a public key off the curve, of small order or unreduced', async () => {
     await expect(encryptInputFor({ publicKey: { x: 1n, y: 2n }, inputWords, salt })).rejects.toThrowError(InvalidEncryptionKeyError)
+    // (0, -1) is on the curve with order 2: the shared point would be one of two, anyone's guess.
+    await expect(encryptInputFor({ publicKey: { x: 0n, y: SCALAR_FIELD_ORDER - 1n }, inputWords, salt })).rejects.toThrowError(InvalidEncryptionKeyError)
+    const { publicKey } = await generateEncryptionKey()
+    await expect(encryptInputFor({ publicKey: { x: publicKey.x + SCALAR_FIELD_ORDER, y: publicKey.y }, inputWords, salt })).rejects.toThrowError(InvalidEncryptionKeyError)
   })
 })

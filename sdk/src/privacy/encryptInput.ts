@@ -1,5 +1,6 @@
 import type { BabyJub } from 'circomlibjs'
 import { DecryptionError, InvalidEncryptionKeyError, PrivacyDependencyError } from '../errors/privacy.js'
+import { SCALAR_FIELD_ORDER } from './commitInput.js'
 
 /** A Baby Jubjub point (twisted Edwards form, circomlib's curve): an operator's public encryption key. */
 export type EncryptionPublicKey = { x: bigint; y: bigint }
@@ -52,10 +53,15 @@ function randomScalar(limit: bigint): bigint {
 const toPoint = (babyJub: BabyJub, { x, y }: EncryptionPublicKey) => [babyJub.F.e(x), babyJub.F.e(y)] as const
 const fromPoint = (babyJub: BabyJub, point: readonly [Uint8Array, Uint8Array]): EncryptionPublicKey => ({ x: babyJub.F.toObject(point[0]), y: babyJub.F.toObject(point[1]) })
 
-/** Multiplies a checked public key by a scalar: the ECDH shared point, as the cipher's key. */
+/**
+ * Multiplies a checked public key by a scalar: the ECDH shared point, as the cipher's key. The key
+ * must lie in the prime-order subgroup (the registry only checks that it is on the curve): a point
+ * of small order would make the shared point one of at most 8, which anyone could try.
+ */
 function shared(babyJub: BabyJub, publicKey: EncryptionPublicKey, scalar: bigint): [bigint, bigint] {
   const point = toPoint(babyJub, publicKey)
-  if (!babyJub.inCurve(point) || (publicKey.x === 0n && publicKey.y === 1n)) throw new InvalidEncryptionKeyError(publicKey)
+  const reduced = publicKey.x < SCALAR_FIELD_ORDER && publicKey.y < SCALAR_FIELD_ORDER
+  if (!reduced || !babyJub.inSubgroup(point) || (publicKey.x === 0n && publicKey.y === 1n)) throw new InvalidEncryptionKeyError(publicKey)
   const { x, y } = fromPoint(babyJub, babyJub.mulPointEscalar(point, scalar))
   return [x, y]
 }

@@ -14,3 +14,16 @@ export {
   type EncryptionKeyPair,
   type EncryptionPublicKey,
 } from './encryptInput.js'
+export {
+  requestPrivateInference,
+  type PrivateInput,
+  type RequestPrivateInferenceParameters,
+  type RequestPrivateInferenceReturnType,
+} from './requestPrivateInference.js'
+export { getEncryptionKey, type GetEncryptionKeyParameters } from './getEncryptionKey.js'
+export {
+  delegatePrivateInput,
+  encryptedInputBody,
+  type DelegatePrivateInputParameters,
+  type DelegatePrivateInputReturnType,
+} from './delegatePrivateInput.js'

@@ -7,6 +7,8 @@ import { encodeProof } from '../encoding/encodeProof.js'
 import type { PlonkProof } from '../encoding/plonk.js'
 import { BeneficiaryNotFoundError } from '../errors/client.js'
 import { ManifestMismatchError } from '../errors/model.js'
+import { CommitmentMismatchError, PrivateInputRequiredError } from '../errors/privacy.js'
+import { commitInput } from '../privacy/commitInput.js'
 import type { Groth16Proof } from '../types.js'
 
 export type ProveLocallyParameters = {
@@ -20,10 +22,16 @@ export type ProveLocallyParameters = {
   beneficiary?: Address | undefined
   /** Prove in this pool of worker threads (default: one worker for this proof). */
   pool?: ProverPool | undefined
+  /**
+   * A private-input model's input: the words and the salt the request's commitment hides
+   * (requestPrivateInference's `privateInput`). Required for such a model: the chain has only the commitment.
+   */
+  privateInput?: { inputWords: readonly bigint[]; salt: bigint } | undefined
 }
 
 export type ProveLocallyReturnType = {
   requestId: bigint
+  /** The request's input words as fulfillWithProof takes them: a private request's one word is its commitment. */
   inputWords: bigint[]
   outputWords: bigint[]
   /** The canonical quantized output values. */
@@ -39,10 +47,12 @@ export type ProveLocallyReturnType = {
 }
 
 /**
- * Proves a request on this machine: reads its input words from the chain, computes the model's
- * canonical output with the reference executor and proves it with the model's zkey. Pass the
- * result to fulfillWithProof (a request no operator serves) or disputeWithProof (a wrong
- * attestation). Throws ManifestMismatchError when the folder holds another model.
+ * Proves a request on this machine: reads its input words from the chain (a private request's
+ * come from `privateInput`, checked against its commitment), computes the model's canonical output
+ * with the reference executor and proves it with the model's zkey. Pass the result to
+ * fulfillWithProof (a request no operator serves) or disputeWithProof (a wrong attestation).
+ * Throws ManifestMismatchError when the folder holds another model, PrivateInputRequiredError /
+ * CommitmentMismatchError for a private request without its input or with another one.
  *
  * @example
  * import { fulfillWithProof, getResult } from '@veridict/sdk'
@@ -52,17 +62,26 @@ export type ProveLocallyReturnType = {
  * await fulfillWithProof(veridict, { requestId, ...proved })
  * const result = await getResult(veridict, { requestId }) // final, fulfilled by you
  */
-export async function proveLocally(client: VeridictClient, { requestId, dir, pool, beneficiary: chosen }: ProveLocallyParameters): Promise<ProveLocallyReturnType> {
+export async function proveLocally(client: VeridictClient, { requestId, dir, pool, beneficiary: chosen, privateInput }: ProveLocallyParameters): Promise<ProveLocallyReturnType> {
   const beneficiary = chosen ?? client.walletClient?.account?.address
   if (!beneficiary) throw new BeneficiaryNotFoundError({ action: 'proveLocally' })
   const [request, manifest] = await Promise.all([getRequest(client, { requestId }), readManifest(dir)])
   const model = await getModel(client, { modelId: request.modelId })
   if (manifest.definitionHash?.toLowerCase() !== model.definitionHash.toLowerCase())
     throw new ManifestMismatchError({ modelId: request.modelId, reason: `${dir} holds the model defined by ${manifest.definitionHash ?? '(not set up)'}, the registry's definition is ${model.definitionHash}` })
-  const proved = await prove({ dir, input: { words: request.inputWords }, beneficiary, pool })
+  let proved
+  if (manifest.input.private === true) {
+    if (!privateInput) throw new PrivateInputRequiredError({ requestId })
+    const [expected] = request.inputWords
+    const received = await commitInput({ inputWords: privateInput.inputWords, salt: privateInput.salt })
+    if (received !== expected) throw new CommitmentMismatchError({ requestId, expected: expected ?? 0n, received })
+    proved = await prove({ dir, input: { words: privateInput.inputWords }, salt: privateInput.salt, beneficiary, pool })
+  } else {
+    proved = await prove({ dir, input: { words: request.inputWords }, beneficiary, pool })
+  }
   return {
     requestId,
-    inputWords: proved.inputWords,
+    inputWords: [...request.inputWords],
     outputWords: proved.outputWords,
     output: proved.output,
     proof: proved.proof,

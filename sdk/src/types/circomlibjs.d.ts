@@ -11,6 +11,7 @@ declare module 'circomlibjs' {
     subOrder: bigint
     mulPointEscalar(point: readonly [FieldElement, FieldElement], scalar: bigint): [FieldElement, FieldElement]
     inCurve(point: readonly [FieldElement, FieldElement]): boolean
+    inSubgroup(point: readonly [FieldElement, FieldElement]): boolean
   }
   export function buildBabyjub(): Promise<BabyJub>
 }
