@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { operatorStakingAbi } from '../sdk/src/abi/operatorStakingAbi.js'
+import { operatorStakingAbi } from '@veridict/sdk'
 import { RequestStatus } from '../oracle/src/chain/requestStatus.js'
 import type { RunningNode } from '../oracle/src/node/startNode.js'
 import { eventsOf, freePort, nodeConfig, startTestChain, startTestNode, statusOf, waitFor, type TestChain } from '../oracle/src/testing/harness.js'

@@ -2,8 +2,7 @@ import { createPublicClient, http, keccak256, parseEther, stringToHex, toHex } f
 import { waitForTransactionReceipt, writeContract } from 'viem/actions'
 import { foundry, mainnet } from 'viem/chains'
 import { afterAll, assert, beforeAll, describe, expect, test } from 'vitest'
-import { loadCompiledModel } from '../circuits/src/prove/loadCompiledModel.js'
-import { runReference } from '../circuits/src/reference/runReference.js'
+import { loadCompiledModel, runReference } from '@veridict/circuits'
 import {
   AccountNotFoundError,
   attestationBatchTypes,
@@ -18,10 +17,10 @@ import {
   getModel,
   getRequest,
   getResult,
+  inferenceOracleAbi,
   InputOutOfRangeError,
   InputShapeMismatchError,
   InsufficientFeeError,
-  inferenceOracleAbi,
   listModels,
   ManifestMismatchError,
   ManifestNotFoundError,
@@ -31,18 +30,18 @@ import {
   quote,
   refundExpired,
   RequestExpiredError,
+  requestInference,
   RequestNotFoundError,
   RequestNotRefundableError,
-  requestInference,
   ResultNotFinalError,
+  type VeridictClient,
+  type VeridictManifest,
   verifyAttestation,
   waitForResult,
   watchResults,
-  type VeridictClient,
-  type VeridictManifest,
-} from '../sdk/src/index.js'
-import { proveLocally } from '../sdk/src/prover/index.js'
-import { verifyResultOffchain } from '../sdk/src/verify/index.js'
+} from '@veridict/sdk'
+import { proveLocally } from '@veridict/sdk/prover'
+import { verifyResultOffchain } from '@veridict/sdk/verify'
 import { CHALLENGE_WINDOW, MODEL_FEE, setupFixture, type Fixture } from './utils/sdkFixture.js'
 
 describe('@veridict/sdk actions on anvil with the real contracts and the digits model', () => {

@@ -1,25 +1,25 @@
 import { parseEventLogs } from 'viem'
 import { readContract, simulateContract, waitForTransactionReceipt, writeContract } from 'viem/actions'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { digitConsumerAbi } from '../sdk/src/abi/digitConsumerAbi.js'
 import {
+  digitConsumerAbi,
   encodeInput,
   fulfillWithProof,
   getResult,
-  InvalidProofError,
   inferenceOracleAbi,
+  InvalidProofError,
   RequestExpiredError,
-  RequestNotPendingError,
   requestInference,
+  RequestNotPendingError,
   ResultNotFinalError,
+  type VeridictClient,
+  type VeridictManifest,
   waitForResult,
   WaitForResultTimeoutError,
   withdraw,
-  type VeridictClient,
-  type VeridictManifest,
-} from '../sdk/src/index.js'
-import { proveLocally } from '../sdk/src/prover/index.js'
-import { verifyResultOffchain } from '../sdk/src/verify/index.js'
+} from '@veridict/sdk'
+import { proveLocally } from '@veridict/sdk/prover'
+import { verifyResultOffchain } from '@veridict/sdk/verify'
 import { MODEL_FEE, setupFixture, type Fixture } from './utils/sdkFixture.js'
 
 describe('@veridict/sdk/prover: a request no operator serves, proved locally and fulfilled', () => {

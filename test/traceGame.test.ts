@@ -3,17 +3,32 @@ import { join } from 'node:path'
 import { createWalletClient, getAddress, http, parseEventLogs, type TransactionReceipt } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { continueTrace, ensureCompiledModel, GAME_PHASES, gameSide, loadCompiledModel, quantizeInput, runTrace, stepArgs, type GameSide } from '../circuits/src/index.js'
+import {
+  continueTrace,
+  ensureCompiledModel,
+  GAME_PHASES,
+  gameSide,
+  type GameSide,
+  loadCompiledModel,
+  quantizeInput,
+  runTrace,
+  stepArgs,
+} from '@veridict/circuits'
 import { signAttestationBatch } from '../oracle/src/attest/attestation.js'
 import { REPO_ROOT, startTestChain, type TestChain } from '../oracle/src/testing/harness.js'
 import { challengeAndPlay } from '../oracle/src/testing/playGame.js'
-import { inferenceOracleAbi } from '../sdk/src/abi/inferenceOracleAbi.js'
-import { operatorStakingAbi } from '../sdk/src/abi/operatorStakingAbi.js'
-import { traceDisputesAbi } from '../sdk/src/abi/traceDisputesAbi.js'
-import { createVeridictClient, getDispute, watchDisputes, type VeridictDispute } from '@veridict/sdk'
-import { hashWords } from '../sdk/src/encoding/hashWords.js'
-import { packValues } from '../sdk/src/encoding/pack.js'
-import { requestOptions } from '../sdk/src/utils/requestState.js'
+import {
+  createVeridictClient,
+  getDispute,
+  hashWords,
+  inferenceOracleAbi,
+  operatorStakingAbi,
+  packValues,
+  requestOptions,
+  traceDisputesAbi,
+  type VeridictDispute,
+  watchDisputes,
+} from '@veridict/sdk'
 import { anvilPrivateKeys } from '../oracle/src/devnet/anvil.js'
 
 /**

@@ -18,13 +18,22 @@ import { foundry } from 'viem/chains'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 
 import { type Deployment, deployVeridict } from '../../oracle/src/deploy/deploy.js'
-import { attestationBatchTypes, eip712DomainName, eip712DomainVersion } from '../../sdk/src/abi/eip712.js'
-import { inferenceOracleAbi } from '../../sdk/src/abi/inferenceOracleAbi.js'
-import { committeeRoundAt, committeeSeed, holdsSeat } from '../../sdk/src/utils/committee.js'
-import { requestOptions } from '../../sdk/src/utils/requestState.js'
-import { modelRegistryAbi } from '../../sdk/src/abi/modelRegistryAbi.js'
-import { operatorStakingAbi } from '../../sdk/src/abi/operatorStakingAbi.js'
-import { computeDefinitionHash, computeModelId, PROOF_SYSTEM_IDS, type ModelDefinition } from '../../sdk/src/encoding/modelDefinition.js'
+import {
+  attestationBatchTypes,
+  committeeRoundAt,
+  committeeSeed,
+  computeDefinitionHash,
+  computeModelId,
+  eip712DomainName,
+  eip712DomainVersion,
+  holdsSeat,
+  inferenceOracleAbi,
+  type ModelDefinition,
+  modelRegistryAbi,
+  operatorStakingAbi,
+  PROOF_SYSTEM_IDS,
+  requestOptions,
+} from '@veridict/sdk'
 import { type Anvil, anvilPrivateKeys, startAnvil } from '../../oracle/src/devnet/anvil.js'
 
 const fixture = JSON.parse(
