@@ -20,7 +20,9 @@ export async function getRequestDetail(explorer: Explorer, { requestId }: GetReq
   // Without the manifest the words still unpack by the registry's layout, as plain integers.
   const inputLayout = manifest?.input ?? { count: model.input.values, bits: model.input.bits, scale: 0, shape: [model.input.values] }
   const outputLayout = manifest?.output ?? { ...model.output, count: model.output.values, scale: 0, shape: [model.output.values], kind: 'values' as const }
-  const inputQuantized = unpackValues(request.inputWords, inputLayout.count, inputLayout.bits)
+  // A private-input model's request carries one word, the input's commitment: nothing to decode.
+  const privateInput = model.privateInput
+  const inputQuantized = privateInput ? [] : unpackValues(request.inputWords, inputLayout.count, inputLayout.bits)
 
   let result: VeridictResult | undefined
   if (request.status === 'attested' || request.status === 'fulfilled' || request.status === 'finalized')
@@ -71,6 +73,8 @@ export async function getRequestDetail(explorer: Explorer, { requestId }: GetReq
     slashed: summary?.slashed ?? 0n,
     model: modelView(entry, explorer.models),
     input: {
+      private: privateInput,
+      commitment: privateInput ? request.inputWords[0] : undefined,
       words: request.inputWords,
       quantized: inputQuantized,
       values: inputQuantized.map((q) => Number(q) / 2 ** inputLayout.scale),

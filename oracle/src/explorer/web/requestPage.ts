@@ -54,6 +54,13 @@ function render(d: RequestPage): Child[] {
 
 function inputSection(d: RequestPage): HTMLElement {
   const { input } = d
+  if (input.private)
+    return section(
+      'Input',
+      h('p', { id: 'private-input' }, h('strong', {}, 'Private.'), ' The input never reached the chain: the request carries only a Poseidon commitment of it and a secret salt, and the proof shows that the output is the model\'s output on the committed input.'),
+      facts([['commitment', h('code', { id: 'input-commitment', class: 'words' }, input.commitment ?? '')]]),
+      h('p', { class: 'muted' }, `${input.shape.reduce((a, b) => a * b, 1)} values, shape [${input.shape.join(', ')}], known only to the requester (and to an operator it chose to prove it)`),
+    )
   const side = imageSide(input.shape)
   return section(
     'Input',
@@ -94,7 +101,7 @@ function proofSection(d: RequestPage): HTMLElement {
       ['paid to', shortHex(f.fulfiller)],
       ['transaction', [shortHex(f.transactionHash), ' · block ', f.blockNumber]],
       ['verifier', shortHex(d.model.binds.verifier)],
-      ['public signals', `${d.input.words.length} input words, ${d.output?.words.length ?? 0} output words, the beneficiary`],
+      ['public signals', `${d.input.private ? 'the input commitment' : `${d.input.words.length} input words`}, ${d.output?.words.length ?? 0} output words, the beneficiary`],
     ]),
     points ? h('details', {}, h('summary', {}, 'proof points (a, b, c)'), h('pre', { class: 'words' }, `a = [${points.a.join(', ')}]\nb = [${points.b.map((p) => `[${p.join(', ')}]`).join(', ')}]\nc = [${points.c.join(', ')}]`)) : null,
     h(
@@ -104,7 +111,7 @@ function proofSection(d: RequestPage): HTMLElement {
       h('label', { class: 'tamper' }, tamper, ' change one output value first (to watch a tampered result fail)'),
       outcome,
       d.verification?.unavailable ? h('p', { class: 'warn' }, `Cannot check here: ${d.verification.unavailable}.`) : null,
-      h('p', { class: 'muted small' }, 'Checks the Groth16 proof with snarkjs in this page, against the verification key the registry stores for this model, with public signals rebuilt from the request\'s input words, the result\'s output words and the beneficiary.'),
+      h('p', { class: 'muted small' }, 'Checks the Groth16 proof with snarkjs in this page, against the verification key the registry stores for this model, with public signals rebuilt from the request\'s input words (or input commitment), the result\'s output words and the beneficiary.'),
     ),
   )
 }
