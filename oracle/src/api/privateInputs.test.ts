@@ -79,6 +79,20 @@ describe('POST /v1/private-inputs', () => {
     expect(health.warnings.join('\n')).not.toMatch(/registered operator/)
   })
 
+  test('an operator that is not registered cannot publish its key: /health warns that delegated private requests need one', async () => {
+    const { config, operatorKey } = loadConfig({ env: { VERIDICT_OPERATOR_KEY: anvilPrivateKeys[2]! }, flags: { ...nodeConfig(chain, { httpPort: 0 }), modes: ['zk'] } })
+    const unregistered = await OracleNode.create({ config, operatorKey, logger: createLogger('silent') })
+    try {
+      await unregistered.start()
+      const health = await waitFor(() => unregistered.health().warnings.length > 0 && unregistered.health(), { what: 'the warning' })
+      expect(health.warnings).toEqual([expect.stringMatching(/^delegated private requests need a registered operator: users look up the key .* in OperatorStaking \(encryptionKeyOf\)/)])
+      expect(health.encryptionKey).toBeDefined()
+      expect(await chain.client.getTransactionCount({ address: unregistered.address })).toBe(0)
+    } finally {
+      await unregistered.stop()
+    }
+  })
+
   test("refuses a bad body, an unknown request, a public model's request, another key's ciphertext and another input, changing nothing", async () => {
     const words = wordsOf(input)
     const salt = randomSalt()
