@@ -167,6 +167,33 @@ describe('POST /v1/private-inputs', () => {
     for (const secret of [salt, ...words]) expect(bytes).not.toContain(String(secret))
   })
 
+  test('after a restart, a private job resumes from its stored ciphertext (decrypted again) and is fulfilled', async () => {
+    // Another operator's node (anvil account 3; ZK needs no registration), stopped right after it took the input.
+    const { config, operatorKey } = loadConfig({ env: { VERIDICT_OPERATOR_KEY: anvilPrivateKeys[3]! }, flags: { ...nodeConfig(chain, { httpPort: 0 }), modes: ['zk'] } })
+    let other = await OracleNode.create({ config, operatorKey, logger: createLogger('silent') })
+    try {
+      await other.start()
+      await waitFor(() => other.health().ok, { what: 'the second node' })
+      const words = wordsOf(chain.testInputs[2]!)
+      const salt = randomSalt()
+      const requestId = await chain.request({ words: [await commitInput({ inputWords: words, salt })], mode: 'zk', modelId: privateModelId })
+      await waitFor(() => other.store.getJob(requestId), { what: 'the job on the second node' })
+      const { x, y } = other.health().encryptionKey!
+      await other.receivePrivateInput(requestId, await encryptInputFor({ publicKey: { x: BigInt(x), y: BigInt(y) }, inputWords: words, salt }))
+      // Stopped before its next pass: the job has not stepped since the input came.
+      await other.stop()
+      other = await OracleNode.create({ config, operatorKey, logger: createLogger('silent') })
+      expect(other.store.getJob(requestId)).toMatchObject({ state: 'pending', encryptedInput: expect.objectContaining({ length: 2 }) })
+      await other.start()
+      await waitFor(() => other.store.getJob(requestId)?.state === 'done', { what: 'the resumed private request to be fulfilled', timeoutMs: 120_000 })
+      const [fulfilled] = await eventsOf(chain, 'ResultFulfilled', requestId)
+      expect(fulfilled!.args.outputWords).toEqual((await privateModel.inferWords(words)).outputWords)
+      expect(fulfilled!.args.fulfiller).toBe(other.address)
+    } finally {
+      await other.stop()
+    }
+  })
+
   test('refuses an input for a request past its deadline', async () => {
     const words = wordsOf(input)
     const salt = randomSalt()
