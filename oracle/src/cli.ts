@@ -139,11 +139,11 @@ async function main(): Promise<void> {
     flags.modelsDir ??= '.'
     flags.dataDir ??= '.'
   }
-  const { config, operatorKey } = loadConfig({ file: values.config, flags })
+  const { config, operatorKey, encryptionKey } = loadConfig({ file: values.config, flags })
   const logger = createLogger(config.logLevel)
 
   if (group === 'node' && command === 'start') {
-    const running = await startNode({ config, operatorKey, logger })
+    const running = await startNode({ config, operatorKey, encryptionKey, logger })
     let signals = 0
     const shutdown = (signal: string) => {
       if (signals++ > 0) {

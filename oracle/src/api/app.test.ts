@@ -119,7 +119,7 @@ describe('HTTP API', () => {
     expect(models.models).toEqual([expect.objectContaining({ name: 'iris', provable: true, modelIds: [chain.modelId], proofSystem: 'groth16', insecureSetup: true })])
     const openapi = (await (await app.request('/openapi.json')).json()) as { openapi: string; paths: Record<string, unknown> }
     expect(openapi.openapi).toBe('3.1.0')
-    expect(Object.keys(openapi.paths)).toEqual(['/health', '/metrics', '/v1/models', '/v1/inference', '/v1/requests/{id}', '/v1/attestations'])
+    expect(Object.keys(openapi.paths)).toEqual(['/health', '/metrics', '/v1/models', '/v1/inference', '/v1/requests/{id}', '/v1/private-inputs', '/v1/attestations'])
     const metrics = await (await app.request('/metrics')).text()
     expect(metrics).toContain('veridict_jobs{state="pending"} 0')
     expect(metrics).toMatch(/veridict_inference_seconds_count\{model="iris"\} \d+/)

@@ -11,6 +11,7 @@ import { inferenceApp } from './inference.js'
 import { metricsApp } from './metrics.js'
 import { modelsApp } from './models.js'
 import { openapiApp } from './openapi.js'
+import { privateInputsApp } from './privateInputs.js'
 import { requestsApp } from './requests.js'
 
 const statusOf: Record<string, [ContentfulStatusCode, string]> = {
@@ -21,6 +22,10 @@ const statusOf: Record<string, [ContentfulStatusCode, string]> = {
   RequestNotFoundError: [404, 'request_not_found'],
   NotProvableError: [422, 'not_provable'],
   ModelNotRegisteredError: [409, 'model_not_registered'],
+  NotPrivateInputError: [409, 'not_private'],
+  RequestClosedError: [409, 'request_closed'],
+  NotForThisOperatorError: [422, 'not_for_this_operator'],
+  CommitmentMismatchError: [422, 'commitment_mismatch'],
   NodeNotReadyError: [503, 'not_ready'],
 }
 
@@ -53,17 +58,19 @@ function withErrors(node: OracleNode, mount: (app: Hono) => void): Hono {
 
 /**
  * The node's public API: one sub-app per feature. Asking for an inference (which can ask for a
- * proof) needs an API key when the node has any, and is rate limited per client; reads are open.
+ * proof) and sending a private input (which the node decrypts and checks) need an API key when the
+ * node has any, and are rate limited per client; reads are open.
  */
 export function createApp(node: OracleNode): Hono {
   return withErrors(node, (app) => {
-    app.use('/v1/inference', requireApiKey(node.config.apiKeys), rateLimit(node.config.rateLimitPerMinute, { byKey: node.config.apiKeys.length > 0 }))
+    for (const path of ['/v1/inference', '/v1/private-inputs']) app.use(path, requireApiKey(node.config.apiKeys), rateLimit(node.config.rateLimitPerMinute, { byKey: node.config.apiKeys.length > 0 }))
     app.route('/', healthApp(node))
     app.route('/', metricsApp(node))
     app.route('/', openapiApp())
     app.route('/v1/models', modelsApp(node))
     app.route('/v1/inference', inferenceApp(node))
     app.route('/v1/requests', requestsApp(node))
+    app.route('/v1/private-inputs', privateInputsApp(node))
   })
 }
 

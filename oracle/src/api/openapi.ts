@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
-import { attestationBody, inferenceBody } from './schemas.js'
+import { attestationBody, inferenceBody, privateInputBody } from './schemas.js'
 import { batchBody } from './attestations.js'
 
 const error = { type: 'object', properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } }, required: ['code', 'message'] } } }
@@ -20,6 +20,7 @@ export const openapiDocument = () => ({
     schemas: {
       Error: error,
       InferenceRequest: z.toJSONSchema(inferenceBody, { io: 'input' }),
+      PrivateInput: z.toJSONSchema(privateInputBody, { io: 'input' }),
       PeerAttestation: z.toJSONSchema(attestationBody, { io: 'input' }),
       PeerAttestationBatch: z.toJSONSchema(batchBody, { io: 'input' }),
     },
@@ -48,6 +49,23 @@ export const openapiDocument = () => ({
         summary: "An on-chain request's job: state, output, signatures and history",
         parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d+$' } }],
         responses: { 200: json({ type: 'object' }), 400: errorResponse('Invalid id'), 404: errorResponse('Unknown request') },
+      },
+    },
+    '/v1/private-inputs': {
+      post: {
+        summary:
+          "A private request's input words and salt, encrypted to this node's key (GET /health: encryptionKey; OperatorStaking.encryptionKeyOf). The node decrypts them, checks them against the request's on-chain commitment, stores only the ciphertext and serves the request. Sent again while the request waits: accepted again.",
+        requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/PrivateInput' } } } },
+        responses: {
+          202: json({ type: 'object', properties: { requestId: { type: 'string' }, state: { type: 'string' } }, required: ['requestId', 'state'] }, 'Accepted: the request is served'),
+          400: errorResponse('Invalid body'),
+          401: errorResponse('The node requires an API key (Authorization: Bearer <key>)'),
+          404: errorResponse('Request not seen yet (try again in a few seconds) or not for a model this node serves'),
+          409: errorResponse('The request is not for a private-input model (not_private), or it is closed or already served (request_closed)'),
+          413: errorResponse('Body too large'),
+          422: errorResponse("Not encrypted to this node's key (not_for_this_operator), or not the input the request committed to (commitment_mismatch)"),
+          429: errorResponse('Rate limited (Retry-After says when to try again)'),
+        },
       },
     },
     '/v1/attestations': {

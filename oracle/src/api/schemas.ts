@@ -44,4 +44,34 @@ export const attestationBody = z
   })
   .strict()
 
+/** A field element of BN254 as a decimal string (Baby Jubjub coordinates, Poseidon ciphertext). */
+const fieldElement = uint.refine((v) => BigInt(v) < 21888242871839275222246405745257275088548364400416034343698204186575808495617n, 'must be below the BN254 scalar field order')
+
+/**
+ * The most input words a private input may have: its plaintext is the salt and the words. 4,096
+ * words hold 98,304 8-bit values; a larger private input would exceed the default body limit anyway.
+ */
+export const MAX_PRIVATE_INPUT_WORDS = 4096
+
+export const privateInputBody = z
+  .object({
+    requestId: uint.describe('The on-chain request (InferenceRequested) whose input this is.'),
+    encrypted: z
+      .object({
+        ephemeralKey: z.object({ x: fieldElement, y: fieldElement }).strict().describe("The sender's one-time Baby Jubjub public key."),
+        nonce: uint.refine((v) => BigInt(v) < 2n ** 128n, 'must be below 2^128'),
+        ciphertext: z.array(fieldElement).min(4).max(MAX_PRIVATE_INPUT_WORDS + 4).describe('Poseidon ciphertext of [salt, ...inputWords], authentication tag included.'),
+        length: z
+          .number()
+          .int()
+          .min(2)
+          .max(MAX_PRIVATE_INPUT_WORDS + 1)
+          .describe('Plaintext length: 1 + the number of input words.'),
+      })
+      .strict()
+      .refine((e) => e.ciphertext.length === Math.ceil(e.length / 3) * 3 + 1, 'ciphertext must have 3 x ceil(length / 3) + 1 elements (Poseidon encryption of `length` elements)')
+      .describe("encryptInputFor's result, bigints as decimal strings, encrypted to this node's key (GET /health: encryptionKey)."),
+  })
+  .strict()
+
 export const requestIdParam = z.object({ id: z.string().regex(/^\d{1,78}$/, 'the request id must be a decimal integer') })

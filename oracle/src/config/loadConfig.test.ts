@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
+import { BABYJUB_SUBGROUP_ORDER, deriveEncryptionKey } from './encryptionKey.js'
 import { decryptKeystore } from './keystore.js'
 import { loadConfig } from './loadConfig.js'
 
@@ -41,6 +42,45 @@ describe('loadConfig', () => {
 
   test('rejects a malformed key without printing it', () => {
     expect(() => loadConfig({ env: { VERIDICT_OPERATOR_KEY: '0xdeadbeef' }, flags: base })).toThrowError(/not 32 bytes of hex \(it has 8 characters/)
+  })
+})
+
+describe('encryptionKey', () => {
+  const secret = 0x2a5f_0000_1111_2222_3333_4444_5555_6666_7777n
+
+  test('is read from VERIDICT_ENCRYPTION_KEY (decimal or 0x hex) and kept out of the config', () => {
+    for (const text of [String(secret), `0x${secret.toString(16)}`]) {
+      const { config, encryptionKey } = loadConfig({ env: { VERIDICT_OPERATOR_KEY: key, VERIDICT_ENCRYPTION_KEY: text }, flags: base })
+      expect(encryptionKey).toBe(secret)
+      expect(config).not.toHaveProperty('encryptionKey')
+      expect(JSON.stringify(config, (_, v) => (typeof v === 'bigint' ? String(v) : v))).not.toContain(String(secret))
+    }
+    expect(loadConfig({ env: { VERIDICT_OPERATOR_KEY: key }, flags: base }).encryptionKey).toBeUndefined()
+  })
+
+  test('refuses a value that is not a Baby Jubjub secret scalar, naming the problem without printing the value', () => {
+    const attempt = (value: string) => () => loadConfig({ env: { VERIDICT_OPERATOR_KEY: key, VERIDICT_ENCRYPTION_KEY: value }, flags: base })
+    expect(attempt('12345abc')).toThrowErrorMatchingInlineSnapshot(`
+      [EncryptionKeyError: Invalid encryptionKey: it is not a decimal or 0x-hex whole number (8 characters; the value is not shown).
+
+      Details: Set VERIDICT_ENCRYPTION_KEY to a whole number from 1 to the Baby Jubjub subgroup order minus 1 (decimal or 0x hex; generateEncryptionKey() from @veridict/sdk/private makes one), or leave it unset: the node then derives its key from the operator key.]
+    `)
+    expect(attempt('0')).toThrowError(/Invalid encryptionKey: it is 0\./)
+    const tooLarge = String(BABYJUB_SUBGROUP_ORDER + 99n)
+    expect(attempt(tooLarge)).toThrowError(/not below the Baby Jubjub subgroup order/)
+    expect(attempt(tooLarge)).not.toThrowError(tooLarge)
+    expect(() => loadConfig({ env: { VERIDICT_OPERATOR_KEY: key }, flags: { ...base, encryptionKey: 12345 } })).toThrowError(/encryptionKey: must be a string/)
+  })
+
+  test('defaults to a key derived from the operator key: the same for the same key, another for another, never 0, below the subgroup order', async () => {
+    const { buildBabyjub } = await import('circomlibjs')
+    expect(BABYJUB_SUBGROUP_ORDER).toBe((await buildBabyjub()).subOrder)
+    const derived = deriveEncryptionKey(key)
+    expect(deriveEncryptionKey(key)).toBe(derived)
+    expect(deriveEncryptionKey(`0x${'11'.repeat(32)}`)).not.toBe(derived)
+    expect(derived > 0n && derived < BABYJUB_SUBGROUP_ORDER).toBe(true)
+    // Not the signing key's bytes themselves.
+    expect(derived).not.toBe(BigInt(key) % BABYJUB_SUBGROUP_ORDER)
   })
 })
 

@@ -3,6 +3,7 @@ import { dirname, isAbsolute, resolve } from 'node:path'
 import { getAddress, type Address, type Hex } from 'viem'
 import type { z } from 'zod'
 import { ConfigError } from '../errors/config.js'
+import { parseEncryptionKey } from './encryptionKey.js'
 import { loadOperatorKey } from './keystore.js'
 import { nodeConfigSchema, type NodeConfig } from './schema.js'
 
@@ -15,7 +16,7 @@ export type LoadConfigParameters = {
   flags?: Record<string, unknown> | undefined
 }
 
-export type ResolvedConfig = Omit<NodeConfig, 'oracle' | 'startBlock' | 'peerHttpPort'> & {
+export type ResolvedConfig = Omit<NodeConfig, 'oracle' | 'startBlock' | 'peerHttpPort' | 'encryptionKey'> & {
   /** httpPort + 1 unless set (0 stays 0: a free port). */
   peerHttpPort: number
   oracle: Address
@@ -28,6 +29,8 @@ export type LoadConfigReturnType = {
   config: ResolvedConfig
   /** Kept apart from `config` so that logging the config never prints it. */
   operatorKey: Hex
+  /** The configured encryption secret key (undefined: the node derives one from the operator key); kept apart from `config` too. */
+  encryptionKey: bigint | undefined
 }
 
 const listKeys = new Set(['modes', 'peers', 'rpcFallbackUrls', 'apiKeys'])
@@ -66,7 +69,7 @@ export function loadConfig({ file, env = process.env, flags = {} }: LoadConfigPa
   const merged = { ...fromFile, ...envToConfig(env), ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) }
   const parsed = nodeConfigSchema.safeParse(merged)
   if (!parsed.success) throw new ConfigError({ source: file ?? 'environment and flags', problems: formatIssues(parsed.error) })
-  const config = parsed.data
+  const { encryptionKey, ...config } = parsed.data
   const path = (p: string) => (isAbsolute(p) ? p : resolve(base, p))
 
   let oracle = config.oracle
@@ -103,5 +106,6 @@ export function loadConfig({ file, env = process.env, flags = {} }: LoadConfigPa
       peerHttpPort: config.peerHttpPort ?? (config.httpPort === 0 ? 0 : config.httpPort + 1),
     },
     operatorKey,
+    encryptionKey: encryptionKey === undefined ? undefined : parseEncryptionKey(encryptionKey),
   }
 }

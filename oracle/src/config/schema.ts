@@ -22,6 +22,12 @@ export const nodeConfigSchema = z
     /** Block to start from when the data folder is empty (defaults to the deployment block, else 0). */
     startBlock: z.coerce.number().int().nonnegative().optional(),
     keystore: z.object({ path: z.string(), passwordEnv: z.string().default('VERIDICT_KEYSTORE_PASSWORD') }).optional(),
+    /**
+     * The node's Baby Jubjub secret key for private inputs (decimal or 0x hex, 1 to the subgroup
+     * order minus 1), published with setEncryptionKey. Default: derived from the operator key. Set
+     * it with VERIDICT_ENCRYPTION_KEY rather than in a file; it is kept out of the resolved config.
+     */
+    encryptionKey: z.string({ message: 'must be a string: a decimal or 0x-hex whole number' }).optional(),
     /** Folder of compiled model folders (each with a manifest.json). */
     modelsDir: z.string(),
     modes: z.array(z.enum(modes)).min(1).default(['zk', 'attested']),

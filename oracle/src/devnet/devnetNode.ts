@@ -59,9 +59,9 @@ export class DevnetNode {
   /** Starts the node from its config file; its JSON logs go to `logFile`. */
   async start(): Promise<void> {
     if (this.running) return
-    const { config, operatorKey } = loadConfig({ file: this.configFile, env: { VERIDICT_OPERATOR_KEY: this.operatorKey } })
+    const { config, operatorKey, encryptionKey } = loadConfig({ file: this.configFile, env: { VERIDICT_OPERATOR_KEY: this.operatorKey } })
     const logger = pino({ level: config.logLevel, base: { service: 'veridict-node', node: this.name } }, pino.destination({ dest: this.logFile, append: true, mkdir: true, sync: true }))
-    this.running = await startNode({ config, operatorKey, logger, faults: this.faults })
+    this.running = await startNode({ config, operatorKey, encryptionKey, logger, faults: this.faults })
   }
 
   async stop(): Promise<void> {

@@ -24,3 +24,13 @@ export class OperatorKeyError extends BaseError {
     })
   }
 }
+
+/** The configured encryption key (encryptionKey, VERIDICT_ENCRYPTION_KEY) is not a Baby Jubjub secret scalar. */
+export class EncryptionKeyError extends BaseError {
+  override name = 'EncryptionKeyError'
+  constructor({ reason }: { reason: string }) {
+    super(`Invalid encryptionKey: ${reason}.`, {
+      details: 'Set VERIDICT_ENCRYPTION_KEY to a whole number from 1 to the Baby Jubjub subgroup order minus 1 (decimal or 0x hex; generateEncryptionKey() from @veridict/sdk/private makes one), or leave it unset: the node then derives its key from the operator key.',
+    })
+  }
+}

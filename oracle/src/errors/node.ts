@@ -55,7 +55,7 @@ export class AttestationNotReadyError extends BaseError {
 export class RequestNotFoundError extends BaseError {
   override name = 'RequestNotFoundError'
   constructor({ requestId }: { requestId: bigint }) {
-    super(`Request ${requestId} is unknown to this node.`, { details: 'The node may not have seen it yet (confirmations), or it is for a model or mode this node does not serve.' })
+    super(`Request ${requestId} is unknown to this node.`, { details: 'The node may not have seen it yet (its block, plus confirmations): try again in a few seconds. Or it is for a model or mode this node does not serve.' })
   }
 }
 
@@ -147,5 +147,40 @@ export class ListenError extends BaseError {
   override name = 'ListenError'
   constructor({ host, port, cause }: { host: string; port: number; cause?: unknown }) {
     super(`Cannot listen on ${host}:${port}: the port is in use.`, { details: 'Stop what uses it, or choose other ports (httpPort for the public API, peerHttpPort for the peer API; --http-port, --peer-http-port).', cause })
+  }
+}
+
+/** An encrypted input sent for a request whose model takes a public input. */
+export class NotPrivateInputError extends BaseError {
+  override name = 'NotPrivateInputError'
+  constructor({ requestId, model }: { requestId: bigint; model: string }) {
+    super(`Request ${requestId} is for model ${JSON.stringify(model)}, whose input is public: there is nothing to decrypt.`, { details: 'Only requests for a model compiled with --private-input take an encrypted input; its input words are in the request itself.' })
+  }
+}
+
+/** An encrypted input sent for a request that is over here (delivered, refunded, past its deadline) or already has its input. */
+export class RequestClosedError extends BaseError {
+  override name = 'RequestClosedError'
+  constructor({ requestId, reason }: { requestId: bigint; reason: string }) {
+    super(`Request ${requestId} takes no input any more: ${reason}.`, { details: 'GET /v1/requests/{id} shows its state; a new request needs a new input.' })
+  }
+}
+
+/** An encrypted input that does not decrypt with this node's key. */
+export class NotForThisOperatorError extends BaseError {
+  override name = 'NotForThisOperatorError'
+  constructor({ requestId, cause }: { requestId: bigint; cause?: unknown }) {
+    super(`The encrypted input for request ${requestId} does not decrypt with this node's key: it was encrypted for another key or changed on the way.`, {
+      details: "Encrypt to this node's key: GET /health (encryptionKey), the operator's encryptionKeyOf in OperatorStaking.",
+      cause,
+    })
+  }
+}
+
+/** A decrypted input that is not the one the request committed to on-chain. */
+export class CommitmentMismatchError extends BaseError {
+  override name = 'CommitmentMismatchError'
+  constructor({ requestId, reason }: { requestId: bigint; reason: string }) {
+    super(`The decrypted input of request ${requestId} is not the input it committed to on-chain: ${reason}.`, { details: 'Encrypt the same input words and salt whose commitInput() the request carries.' })
   }
 }

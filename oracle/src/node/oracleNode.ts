@@ -15,29 +15,55 @@ import {
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { continueTrace, ProverPool, prove, tensorBits, traceCommitment, type TraceCommitment } from '@veridict/circuits'
-import { encodeProof, packValues, inferenceOracleAbi, operatorStakingAbi, committeeRoundAt, committeeSeed, holdsSeat, NO_ATTESTATION, type AttestationRecord } from '@veridict/sdk'
+import { encodeProof, packValues, inferenceOracleAbi, operatorStakingAbi, committeeRoundAt, committeeSeed, holdsSeat, NO_ATTESTATION, DecryptionError, InvalidEncryptionKeyError, type AttestationRecord } from '@veridict/sdk'
+import { commitInput, decryptInput, encryptionPublicKeyOf, type EncryptedInput, type EncryptionPublicKey } from '@veridict/sdk/private'
 import { attestationStructHash, recoverBatchHashesSigner, recoverBatchSigner, signAttestation, signBatchHashes, type Attestation, type AttestationDomain } from '../attest/attestation.js'
 import { PeerClient, type PeerAttestation } from '../attest/peerClient.js'
 import { signPeerRequest } from '../attest/peerAuth.js'
 import { ChainFollower, modelRegisteredEvent } from '../chain/chainFollower.js'
 import { readOperatorState, type OperatorState } from '../chain/operatorState.js'
+import { publishEncryptionKey } from '../chain/publishEncryptionKey.js'
 import { redactRpcUrl, rpcTransport } from '../chain/rpcTransport.js'
 import { RequestStatus } from '../chain/requestStatus.js'
 import { TxManager, type SendReturnType } from '../chain/txManager.js'
 import type { NodeFaults } from './faults.js'
 import type { ResolvedConfig } from '../config/loadConfig.js'
+import { deriveEncryptionKey } from '../config/encryptionKey.js'
 import { maxFeePerGasOf } from '../config/schema.js'
-import { AttestationNotReadyError, NodeNotReadyError, PreflightError, InvalidAttestationError, InvalidInputError, ModelNotRegisteredError, NotProvableError, RequestNotFoundError, TransactionError, UnknownModelError } from '../errors/node.js'
+import {
+  AttestationNotReadyError,
+  CommitmentMismatchError,
+  NodeNotReadyError,
+  NotForThisOperatorError,
+  NotPrivateInputError,
+  PreflightError,
+  InvalidAttestationError,
+  InvalidInputError,
+  ModelNotRegisteredError,
+  NotProvableError,
+  RequestClosedError,
+  RequestNotFoundError,
+  TransactionError,
+  UnknownModelError,
+} from '../errors/node.js'
+import { RequestValidationError } from '../errors/http.js'
 import { hashWords, loadServedModels, type ServedModel } from '../inference/servedModel.js'
 import { NodeMetrics } from '../metrics/metrics.js'
 import { GamePlayer } from '../dispute/gamePlayer.js'
-import { JobStore, type Job } from '../store/jobStore.js'
+import { finalStates, JobStore, type Job, type JobState } from '../store/jobStore.js'
 import { TraceFiles } from '../store/traceFiles.js'
 import { applyLogs } from './applyLogs.js'
 import { ModelListings, type ModelRegisteredArgs } from './modelListings.js'
 import { preflight } from './preflight.js'
 
-export type OracleNodeParameters = { config: ResolvedConfig; operatorKey: Hex; logger: Logger; faults?: NodeFaults | undefined }
+export type OracleNodeParameters = {
+  config: ResolvedConfig
+  operatorKey: Hex
+  /** The Baby Jubjub secret key private inputs are encrypted to; default: derived from the operator key (deriveEncryptionKey). */
+  encryptionKey?: bigint | undefined
+  logger: Logger
+  faults?: NodeFaults | undefined
+}
 
 export type OffchainInferenceParameters = {
   model: string
@@ -115,6 +141,11 @@ const ATTEST_GAS_BASE = 150_000n
 /** How long urgent steps may hold other jobs back (see onTheClock). */
 const ON_THE_CLOCK_MS = 1_000
 const RESYNC_MS = 10_000
+/**
+ * How often a private job still without its encrypted input looks at its deadline. The input's
+ * arrival (POST /v1/private-inputs) wakes the job at once; this only notices a deadline passing.
+ */
+const PRIVATE_INPUT_RECHECK_MS = 60_000
 /** The oracle's ABI with the staking contract's errors, which its calls bubble up (InsufficientFreeStake, SignerNotActive). */
 const ORACLE_CALL_ABI = [...inferenceOracleAbi, ...operatorStakingAbi.filter((item) => item.type === 'error')]
 /** States in which a job has a step to run. */
@@ -144,6 +175,11 @@ export class OracleNode {
   readonly registry: Address
   /** Which registered model ids name a local model (by definition hash). */
   readonly listings: ModelListings
+  /**
+   * The key users encrypt private inputs to, when the node serves a private-input model: the secret
+   * stays in memory, the public key is published in OperatorStaking and shown in /health.
+   */
+  private readonly encryption: { secretKey: bigint; publicKey: EncryptionPublicKey } | undefined
   staking: Address | undefined
   /** The registrations were read and the follower runs: requests can be matched to models. */
   private listingsReady = false
@@ -218,8 +254,9 @@ export class OracleNode {
   private scheduled = false
   private stopping = false
 
-  private constructor(p: OracleNodeParameters & { models: ServedModel[]; registry: Address }) {
+  private constructor(p: OracleNodeParameters & { models: ServedModel[]; registry: Address; encryption: { secretKey: bigint; publicKey: EncryptionPublicKey } | undefined }) {
     this.config = p.config
+    this.encryption = p.encryption
     this.faults = p.faults ?? {}
     this.startup = new Promise<void>((resolve, reject) => (this.settleStartup = (error) => (error ? reject(error) : resolve())))
     // Whoever starts the node decides what a failed start means (the CLI exits); never an unhandled rejection.
@@ -288,7 +325,14 @@ export class OracleNode {
         throw new TransactionError({ action: 'reading the registry address', reason: `the oracle ${p.config.oracle} did not answer REGISTRY() at ${p.config.rpcUrl}: start with a reachable RPC, or give \`deployment\` (its file names the registry)`, cause })
       }
     }
-    return new OracleNode({ ...p, models, registry })
+    // Only a node serving a private-input model takes encrypted inputs (and loads Baby Jubjub).
+    let encryption: { secretKey: bigint; publicKey: EncryptionPublicKey } | undefined
+    if (models.some((m) => m.manifest.input.private)) {
+      const secretKey = p.encryptionKey ?? deriveEncryptionKey(p.operatorKey)
+      encryption = { secretKey, publicKey: await encryptionPublicKeyOf(secretKey) }
+      p.logger.info({ publicKey: { x: String(encryption.publicKey.x), y: String(encryption.publicKey.y) }, derived: p.encryptionKey === undefined }, 'private inputs: users encrypt them to this public key')
+    }
+    return new OracleNode({ ...p, models, registry, encryption })
   }
 
   get address(): Address {
@@ -367,6 +411,7 @@ export class OracleNode {
         this.gameTimer = setInterval(() => this.tickGames(), this.config.pollIntervalMs)
         this.follower.start()
         this.settleStartup()
+        if (this.servesPrivateInputs) void this.publishEncryptionKey()
         this.wake()
         return
       } catch (error) {
@@ -381,6 +426,34 @@ export class OracleNode {
     this.fatal = new PreflightError({ operator: this.address, problems })
     this.logger.fatal({ problems }, 'the node cannot serve: see the problems')
     this.settleStartup(this.fatal)
+  }
+
+  /** The node takes encrypted inputs: it has a private-input model it can prove, and serves ZK mode (private requests are ZK-only). */
+  private get servesPrivateInputs(): boolean {
+    return this.encryption !== undefined && this.config.modes.includes('zk') && this.models.some((m) => m.manifest.input.private && m.provable)
+  }
+
+  /**
+   * Publishes the node's encryption key in OperatorStaking (once: a key already there is not sent
+   * again), retrying while the RPC or the transaction fails. An unregistered operator cannot
+   * publish one: users delegating a private request could not find its key, which /health says.
+   */
+  private async publishEncryptionKey(): Promise<void> {
+    const { publicKey } = this.encryption!
+    for (let attempt = 0; !this.stopping; attempt++) {
+      try {
+        const result = await publishEncryptionKey({ publicClient: this.publicClient, txs: this.txs, staking: this.staking!, operator: this.address, publicKey })
+        if (result.status === 'unregistered') {
+          const warning = 'delegated private requests need a registered operator: users look up the key to encrypt their input to in OperatorStaking (encryptionKeyOf), which takes a key from registered operators only; register (veridict operator register --stake <eth>) and restart the node to publish it'
+          this.warnings = [...this.warnings, warning]
+          this.logger.warn(warning)
+        } else this.logger.info({ result: result.status, ...(result.status === 'published' ? { txHash: result.txHash } : {}) }, 'encryption key published in OperatorStaking')
+        return
+      } catch (error) {
+        this.logger.warn({ err: (error as Error).message.split('\n')[0], attempt }, 'publishing the encryption key failed, will retry')
+        await sleep(Math.min(60_000, 1_000 * 2 ** attempt))
+      }
+    }
   }
 
   /** Reads the operator's balance, stake, locks and earnings (for the startup checks, /health and /metrics). */
@@ -552,7 +625,7 @@ export class OracleNode {
     const model = this.model(job)
     switch (job.state) {
       case 'pending':
-        return this.infer(job, model)
+        return model.manifest.input.private ? this.inferPrivate(job, model) : this.infer(job, model)
       case 'inferred':
         if (job.action === 'fulfill' || job.action === 'dispute') return this.proveJob(job, model)
         if (job.action === 'attest') return this.tryQuorum(job, model)
@@ -611,6 +684,48 @@ export class OracleNode {
     const next = this.store.transition(job.requestId, 'inferred', { from: ['pending'], patch: { outputWords, outputHash, traceRoot } })
     // Signed at once unless batching (tryQuorum then signs its batch, or it alone).
     if (next?.action === 'attest' && !this.config.batchAttestations) await this.signAndShare(next)
+  }
+
+  /**
+   * A private request (its input words are one commitment): waits for its user's encrypted input
+   * (POST /v1/private-inputs wakes it; without one it only checks its deadline, every
+   * PRIVATE_INPUT_RECHECK_MS, and is cancelled past it), then runs the model on the decrypted words.
+   */
+  private async inferPrivate(job: Job, model: ServedModel): Promise<void> {
+    if (!job.encryptedInput) {
+      if (this.chainNow() > job.deadline) {
+        this.store.transition(job.requestId, 'cancelled', { from: ['pending'], note: 'deadline passed without its encrypted input (POST /v1/private-inputs)' })
+        return
+      }
+      return this.later(job.requestId, PRIVATE_INPUT_RECHECK_MS)
+    }
+    const input = await this.openPrivateInput(job, job.encryptedInput)
+    if (!input) return
+    const result = await model.inferWords(input.inputWords)
+    this.metrics.inferenceSeconds.observe(result.seconds.inference, { model: model.name })
+    this.store.transition(job.requestId, 'inferred', { from: ['pending'], patch: { outputWords: result.outputWords, outputHash: result.outputHash } })
+  }
+
+  /**
+   * A private job's input words and salt, decrypted in memory only: never stored, logged or sent.
+   * A stored input that no longer decrypts (the node's key changed since it came) is dropped and the
+   * job waits for its user to send it again, to the new key (undefined).
+   */
+  private async openPrivateInput(job: Job, encrypted: EncryptedInput): Promise<{ inputWords: bigint[]; salt: bigint } | undefined> {
+    try {
+      return await decryptInput({ secretKey: this.encryption!.secretKey, encrypted })
+    } catch (error) {
+      if (!(error instanceof DecryptionError)) throw error
+      this.store.transition(job.requestId, 'pending', { from: ['pending', 'inferred'], patch: { encryptedInput: undefined }, note: "the stored encrypted input does not decrypt with this node's key (the key changed): waiting for it again" })
+      this.logger.warn({ requestId: job.requestId }, "a stored private input does not decrypt with this node's key (was the key changed?): waiting for its user to send it again")
+      this.later(job.requestId, PRIVATE_INPUT_RECHECK_MS)
+      return undefined
+    }
+  }
+
+  /** Unix seconds as the chain sees them (the head block's timestamp), else this machine's clock. */
+  private chainNow(): number {
+    return this.follower.headTimestamp !== undefined ? Number(this.follower.headTimestamp) : Date.now() / 1000
   }
 
   /**
@@ -1018,9 +1133,13 @@ export class OracleNode {
       this.store.transition(job.requestId, 'done', { from: ['inferred'], note: `on-chain status ${status}: nothing left to do` })
       return
     }
+    // A private request's proof takes the decrypted words and salt (private signals); its public
+    // signals show the commitment the request carries (job.inputWords), which fulfilment passes.
+    const opened = model.manifest.input.private ? await this.openPrivateInput(job, job.encryptedInput!) : undefined
+    if (model.manifest.input.private && !opened) return
     if (!this.store.transition(job.requestId, 'proving', { from: ['inferred'] })) return
     // The proof binds this operator as its beneficiary: a copy of the transaction still pays it.
-    const result = await prove({ dir: model.dir, input: { words: job.inputWords }, beneficiary: this.address, pool: this.pool })
+    const result = await prove({ dir: model.dir, input: { words: opened?.inputWords ?? job.inputWords }, salt: opened?.salt, beneficiary: this.address, pool: this.pool })
     this.metrics.proveSeconds.observe(result.seconds, { model: model.name })
     this.store.transition(job.requestId, 'proved', { from: ['proving'], patch: { proof: encodeProof(result.proof), outputWords: result.outputWords, outputHash: hashWords(result.outputWords) }, note: `proved in ${result.seconds.toFixed(2)} s` })
     this.logger.info({ requestId: job.requestId, model: model.name, seconds: result.seconds }, 'proof ready')
@@ -1191,6 +1310,47 @@ export class OracleNode {
   }
 
   /**
+   * A private request's input, encrypted to this node's key by its user (POST /v1/private-inputs).
+   * It is decrypted here and checked against the request's on-chain commitment (the word count of
+   * the model's input, then commitInput of the words and salt), and only then stored, as the
+   * ciphertext it came as; the job is woken. A second one for the same request is accepted while
+   * the job waits (it decrypts to the same input: the commitment binds it) and refused once the
+   * job has moved on.
+   */
+  async receivePrivateInput(requestId: bigint, encrypted: EncryptedInput): Promise<{ requestId: bigint; state: JobState }> {
+    const job = this.store.getJob(requestId)
+    const model = job && this.listings.get(job.modelId)
+    if (!job || !model) throw new RequestNotFoundError({ requestId })
+    if (!model.manifest.input.private || !this.encryption) throw new NotPrivateInputError({ requestId, model: model.name })
+    if (finalStates.includes(job.state)) throw new RequestClosedError({ requestId, reason: `it is ${job.state} on this node` })
+    if (this.chainNow() > job.deadline) throw new RequestClosedError({ requestId, reason: `its deadline (${new Date(job.deadline * 1000).toISOString()}) has passed` })
+    if (job.encryptedInput && job.state !== 'pending') throw new RequestClosedError({ requestId, reason: `this node already has its input and is serving it (state ${job.state})` })
+    let opened: { inputWords: bigint[]; salt: bigint }
+    try {
+      opened = await decryptInput({ secretKey: this.encryption.secretKey, encrypted })
+    } catch (error) {
+      if (error instanceof DecryptionError) throw new NotForThisOperatorError({ requestId, cause: error })
+      if (error instanceof InvalidEncryptionKeyError) throw new RequestValidationError({ problems: ['encrypted.ephemeralKey: not a point of Baby Jubjub'] })
+      throw error
+    }
+    const { words } = model.manifest.input
+    if (opened.inputWords.length !== words) throw new CommitmentMismatchError({ requestId, reason: `it has ${opened.inputWords.length} input words, model ${model.name} takes ${words}` })
+    // Decrypted values are field elements; a zero salt is no salt (commitInput refuses it).
+    if (opened.salt === 0n || (await commitInput(opened)) !== job.inputWords[0]) throw new CommitmentMismatchError({ requestId, reason: 'the Poseidon commitment of its words and salt is not the one the request carries' })
+    if (job.encryptedInput) return { requestId, state: job.state }
+    const stored = this.store.transition(requestId, 'pending', { from: ['pending'], patch: { encryptedInput: encrypted }, note: 'encrypted input received' })
+    if (!stored) {
+      // Moved on meanwhile: served with the same input another POST brought, or closed.
+      const now = this.store.getJob(requestId)
+      if (now?.encryptedInput && !finalStates.includes(now.state)) return { requestId, state: now.state }
+      throw new RequestClosedError({ requestId, reason: `it is ${now?.state ?? 'gone'} on this node` })
+    }
+    this.logger.info({ requestId, model: model.name }, 'encrypted private input received')
+    this.schedule(requestId)
+    return { requestId, state: stored.state }
+  }
+
+  /**
    * A peer's signature over an attested request's output. Everything cheap is checked here (the
    * output hash, the request's model and input, an active signer); the ECDSA recovery (about 1.5 ms)
    * is left to the node that uses the signature in a quorum, so a cluster of n nodes recovers k - 1
@@ -1348,7 +1508,8 @@ export class OracleNode {
     const job = this.store.getJob(requestId)
     if (!job) throw new RequestNotFoundError({ requestId })
     const model = this.listings.get(job.modelId)
-    const floatOutput = job.outputWords && model ? await model.floatOutputOf(job.inputWords) : undefined
+    // A private request's input words are its commitment: there is no input to run the float model on.
+    const floatOutput = job.outputWords && model && !model.manifest.input.private ? await model.floatOutputOf(job.inputWords) : undefined
     return { job, floatOutput, history: this.store.history(requestId), signatures: this.store.signatures(requestId) }
   }
 
@@ -1380,6 +1541,8 @@ export class OracleNode {
         oracleBalanceWei: wei(state.oracleBalance),
         minStakeWei: wei(state.minStake),
       },
+      /** The key users encrypt private inputs to (Baby Jubjub, decimal strings), when the node serves a private-input model. */
+      encryptionKey: this.encryption && { x: String(this.encryption.publicKey.x), y: String(this.encryption.publicKey.y) },
       problems: this.fatal?.problems ?? [],
       warnings: this.warnings,
       chain,

@@ -20,8 +20,8 @@ async function listen(fetch: (request: Request) => Response | Promise<Response>,
 }
 
 /** Creates and starts a node and its HTTP server; `faults` only for tests and the devnet's demo liar. */
-export async function startNode({ config, operatorKey, logger, faults }: { config: ResolvedConfig; operatorKey: Hex; logger: Logger; faults?: NodeFaults | undefined }): Promise<RunningNode> {
-  const node = await OracleNode.create({ config, operatorKey, logger, faults })
+export async function startNode({ config, operatorKey, encryptionKey, logger, faults }: { config: ResolvedConfig; operatorKey: Hex; encryptionKey?: bigint | undefined; logger: Logger; faults?: NodeFaults | undefined }): Promise<RunningNode> {
+  const node = await OracleNode.create({ config, operatorKey, encryptionKey, logger, faults })
   const { server, url } = await listen(createApp(node).fetch, config.httpPort, config.httpHost)
   let peer: { server: ServerType; url: string }
   try {

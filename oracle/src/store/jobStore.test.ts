@@ -1,8 +1,9 @@
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import Database from 'better-sqlite3'
+import { encryptInputFor, generateEncryptionKey, randomSalt } from '@veridict/sdk/private'
 import { JobStore, type NewJob } from './jobStore.js'
 
 const job = (requestId: bigint): NewJob => ({
@@ -132,5 +133,29 @@ describe('JobStore', () => {
     store.transition(9n, 'submitted')
     expect(at(100n)).toEqual({ before: 1, total: 2 })
     store.close()
+  })
+
+  test('keeps a private input as its ciphertext only: neither the words nor the salt are anywhere in the database files', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'veridict-store-private-'))
+    const store = new JobStore({ dataDir: dir })
+    const inputWords = [0x1234_5678_9abc_def0_1234_5678n, 987_654_321_987_654_321n]
+    const salt = randomSalt()
+    const { publicKey } = await generateEncryptionKey()
+    const encrypted = await encryptInputFor({ publicKey, inputWords, salt })
+    store.insertJob({ ...job(5n), inputWords: [4242n] })
+    expect(store.getJob(5n)?.encryptedInput).toBeUndefined()
+    expect(store.transition(5n, 'pending', { from: ['pending'], patch: { encryptedInput: encrypted }, note: 'encrypted input received' })?.encryptedInput).toEqual(encrypted)
+    store.close()
+    const reopened = new JobStore({ dataDir: dir })
+    expect(reopened.getJob(5n)?.encryptedInput).toEqual(encrypted)
+    // Every file SQLite wrote (the database, its WAL and shared memory), as bytes: the ciphertext is there, the plaintext is not.
+    const bytes = readdirSync(dir).map((file) => readFileSync(join(dir, file)).toString('latin1')).join('\n')
+    expect(bytes).toContain(String(encrypted.ciphertext[0]))
+    for (const secret of [salt, ...inputWords]) {
+      expect(bytes).not.toContain(String(secret))
+      expect(bytes.toLowerCase()).not.toContain(secret.toString(16))
+      expect(bytes).not.toContain(Buffer.from(secret.toString(16).padStart(64, '0'), 'hex').toString('latin1'))
+    }
+    reopened.close()
   })
 })

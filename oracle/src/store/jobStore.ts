@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Address, Hex } from 'viem'
 import type { RequestCommitment } from '@veridict/sdk'
+import type { EncryptedInput } from '@veridict/sdk/private'
 
 /**
  * pending: seen on-chain, not computed yet. inferred: canonical output known (and, for attested
@@ -50,6 +51,12 @@ export type Job = {
   attestedOutputWords: bigint[] | undefined
   challengeEnd: number | undefined
   txHash: Hex | undefined
+  /**
+   * A private request's input as its user sent it: encrypted for this node's key (POST
+   * /v1/private-inputs). Only the ciphertext is stored; the words and salt exist in memory while
+   * the job is computed and proved.
+   */
+  encryptedInput: EncryptedInput | undefined
   attempts: number
   error: string | undefined
   createdAt: number
@@ -59,7 +66,7 @@ export type Job = {
 export type NewJob = Pick<Job, 'requestId' | 'modelId' | 'mode' | 'quorum' | 'requester' | 'fee' | 'deadline' | 'inputWords' | 'blockNumber' | 'blockHash' | 'commitment' | 'action'>
 
 export type JobPatch = Partial<
-  Pick<Job, 'action' | 'commitment' | 'deadline' | 'outputWords' | 'outputHash' | 'traceRoot' | 'proof' | 'attestedOutputHash' | 'attestedTraceRoot' | 'attestedPacked' | 'attestedOutputWords' | 'challengeEnd' | 'txHash' | 'error' | 'blockNumber' | 'blockHash' | 'attempts'>
+  Pick<Job, 'action' | 'commitment' | 'deadline' | 'outputWords' | 'outputHash' | 'traceRoot' | 'proof' | 'attestedOutputHash' | 'attestedTraceRoot' | 'attestedPacked' | 'attestedOutputWords' | 'challengeEnd' | 'txHash' | 'encryptedInput' | 'error' | 'blockNumber' | 'blockHash' | 'attempts'>
 >
 
 /** A signature over a batch of attestations: `batchId` is keccak256 of their EIP-712 struct hashes, in order. */
@@ -183,6 +190,7 @@ const addedColumns: [string, string][] = [
   ['attested_output_words', 'TEXT'],
   ['trace_root', 'TEXT'],
   ['attested_trace_root', 'TEXT'],
+  ['encrypted_input', 'TEXT'],
 ]
 
 /** The Request struct's fields that are uint64 or wider (bigint in viem); the rest are numbers, booleans or hex. */
@@ -197,6 +205,16 @@ export function decodeCommitment(text: string): RequestCommitment {
   const raw = JSON.parse(text) as Record<string, unknown>
   for (const field of bigintFields) raw[field] = BigInt((raw[field] as string | undefined) ?? 0)
   return raw as RequestCommitment
+}
+
+/** An encrypted input as JSON with decimal strings (the ciphertext only: nothing in it is readable without the node's key). */
+export function encodeEncryptedInput(e: EncryptedInput): string {
+  return JSON.stringify({ ephemeralKey: { x: String(e.ephemeralKey.x), y: String(e.ephemeralKey.y) }, nonce: String(e.nonce), ciphertext: e.ciphertext.map(String), length: e.length })
+}
+
+export function decodeEncryptedInput(text: string): EncryptedInput {
+  const raw = JSON.parse(text) as { ephemeralKey: { x: string; y: string }; nonce: string; ciphertext: string[]; length: number }
+  return { ephemeralKey: { x: BigInt(raw.ephemeralKey.x), y: BigInt(raw.ephemeralKey.y) }, nonce: BigInt(raw.nonce), ciphertext: raw.ciphertext.map(BigInt), length: raw.length }
 }
 
 const words = (w: bigint[] | undefined) => (w === undefined ? null : JSON.stringify(w.map(String)))
@@ -228,6 +246,7 @@ function toJob(row: Row): Job {
     attestedOutputWords: parseWords(row.attested_output_words),
     challengeEnd: optional<number>(row.challenge_end),
     txHash: optional<Hex>(row.tx_hash),
+    encryptedInput: typeof row.encrypted_input === 'string' ? decodeEncryptedInput(row.encrypted_input) : undefined,
     attempts: row.attempts as number,
     error: optional<string>(row.error),
     createdAt: row.created_at as number,
@@ -270,6 +289,7 @@ const columns: Record<keyof JobPatch, [string, (v: never) => unknown]> = {
   attestedOutputWords: ['attested_output_words', words],
   challengeEnd: ['challenge_end', (v: number | undefined) => v ?? null],
   txHash: ['tx_hash', (v: string | undefined) => v ?? null],
+  encryptedInput: ['encrypted_input', (v: EncryptedInput | undefined) => (v === undefined ? null : encodeEncryptedInput(v))],
   error: ['error', (v: string | undefined) => v ?? null],
   blockNumber: ['block_number', (v: bigint) => Number(v)],
   blockHash: ['block_hash', (v: string) => v],
