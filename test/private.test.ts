@@ -18,13 +18,17 @@ import {
   PrivateInputRequiredError,
   operatorStakingAbi,
   requestInference,
+  unpackValues,
+  waitForResult,
   type VeridictClient,
   type VeridictManifest,
 } from '@veridict/sdk'
 import { delegatePrivateInput, generateEncryptionKey, getEncryptionKey, requestPrivateInference } from '@veridict/sdk/private'
 import { proveLocally } from '@veridict/sdk/prover'
+import { cp } from 'node:fs/promises'
 import { anvilPrivateKeys, freePort } from '../oracle/src/devnet/anvil.js'
-import { REPO_ROOT, startTestChain, type TestChain } from '../oracle/src/testing/harness.js'
+import type { RunningNode } from '../oracle/src/node/startNode.js'
+import { nodeConfig, nodePorts, REPO_ROOT, startTestChain, startTestNode, waitFor, type TestChain } from '../oracle/src/testing/harness.js'
 
 /**
  * Private inputs on a real chain (issue 16): Iris compiled with a private input, registered next to
@@ -37,6 +41,7 @@ describe('private inference on anvil', () => {
   let manifest: ModelManifest
   let privateModelId: Hex
   let user: VeridictClient
+  let node: RunningNode | undefined
 
   beforeAll(async () => {
     chain = await startTestChain()
@@ -50,6 +55,7 @@ describe('private inference on anvil', () => {
   })
 
   afterAll(async () => {
+    await node?.stop()
     await chain?.stop()
   })
 
@@ -96,6 +102,28 @@ describe('private inference on anvil', () => {
     expect(proved.output).toEqual(await publicOutput(input))
     const carried = await everythingOnChainSince(chain.client, fromBlock)
     // The scan sees the flow: the commitment is in the request and the proof's public signals.
+    expect(carried).toContain(toHex(commitment, { size: 32 }).slice(2))
+    for (const secret of [...privateInput.inputWords.filter((w) => w !== 0n), privateInput.salt]) expect(carried).not.toContain(toHex(secret, { size: 32 }).slice(2))
+  })
+
+  test('delegated: encrypted to a staked operator, its node proves and fulfils; the input is nowhere on-chain', async () => {
+    await cp(privateDir, join(chain.modelsDir, 'iris-private'), { recursive: true })
+    const operator = await chain.registerOperator(1)
+    const [ports] = await nodePorts(1)
+    node = await startTestNode(nodeConfig(chain, { httpPort: ports!.httpPort, peerHttpPort: ports!.peerHttpPort, modes: ['zk'] }), 1)
+    await waitFor(() => getEncryptionKey(user, { operator }).then(() => true, () => false), { what: 'the node to publish its encryption key' })
+
+    const input = chain.testInputs[4]!
+    const fromBlock = await chain.client.getBlockNumber()
+    const { requestId, privateInput, commitment } = await requestPrivateInference(user, { modelId: privateModelId, inputWords: wordsOf(input) })
+    const delegated = await delegatePrivateInput(user, { requestId, privateInput, operator, nodeUrl: node.url })
+    expect(delegated.operator).toBe(operator)
+    const result = await waitForResult(user, { requestId, timeout: 60_000 })
+    expect(result).toMatchObject({ status: 'fulfilled', finality: 'final', mode: 'zk' })
+    expect(result.fulfilment).toMatchObject({ kind: 'proof', fulfiller: operator })
+    expect(unpackValues(result.outputWords, manifest.output.count, manifest.output.bits)).toEqual(await publicOutput(input))
+
+    const carried = await everythingOnChainSince(chain.client, fromBlock)
     expect(carried).toContain(toHex(commitment, { size: 32 }).slice(2))
     for (const secret of [...privateInput.inputWords.filter((w) => w !== 0n), privateInput.salt]) expect(carried).not.toContain(toHex(secret, { size: 32 }).slice(2))
   })

@@ -34,7 +34,7 @@ describe('POST /v1/private-inputs', () => {
   beforeAll(async () => {
     chain = await startTestChain()
     const testset = JSON.parse(await readFile(join(REPO_ROOT, 'circuits/models/iris.testset.json'), 'utf8')) as { calibration: { inputs: number[][] } }
-    const compiled = await ensureCompiledModel({ onnx: join(REPO_ROOT, 'circuits/models/iris.onnx'), name: 'iris-private', calibration: testset.calibration.inputs, privateInput: true } as Parameters<typeof ensureCompiledModel>[0])
+    const compiled = await ensureCompiledModel({ onnx: join(REPO_ROOT, 'circuits/models/iris.onnx'), name: 'iris-private', calibration: testset.calibration.inputs, privateInput: true })
     const dir = join(chain.modelsDir, 'iris-private')
     await cp(compiled.dir, dir, { recursive: true })
     ;({ modelId: privateModelId } = await chain.registerModel(dir, 0))
