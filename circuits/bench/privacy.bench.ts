@@ -57,3 +57,5 @@ for (const name of positionals.length > 0 ? positionals : ['iris']) {
     console.log(`| ${name} | ${mode} | ${manifest.circuit!.constraints.toLocaleString('en')} | ${manifest.circuit!.wires.toLocaleString('en')} | ${compile.toFixed(1)} | ${setup.toFixed(1)} | ${median(warm).toFixed(2)} | ${first!.toFixed(2)} |`)
   }
 }
+// snarkjs leaves its curve worker threads running: end the process when the table is done.
+process.exit(0)

@@ -3,22 +3,24 @@ import { join } from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { packValues } from '@veridict/sdk'
 import { compileCircom } from './circuit/compileCircom.js'
-import { generateCircuit } from './circuit/generateCircuit.js'
+import { generateCircuit, poolBeforeRescale } from './circuit/generateCircuit.js'
 import { REPO_ROOT } from './circuit/paths.js'
 import { circuitInput, privateCircuitInput } from './circuit/publicSignals.js'
 import { calculateWitness, failingConstraints, readR1cs, readSymbols, type R1cs } from './circuit/r1cs.js'
 import { commitWeights, privateWeightValues, weightCircuitInput } from './circuit/weightCommitment.js'
+import { runCompilerCli } from './cli.js'
 import { compileModel } from './compile/compileModel.js'
 import { WeightSaltError } from './errors/artifacts.js'
 import { PrivateWeightsWithoutCircuitError } from './errors/compile.js'
 import type { ModelManifest } from './manifest/manifest.js'
+import { buildModel } from './onnx/buildModel.js'
 import { loadCompiledModel } from './prove/loadCompiledModel.js'
 import { prove } from './prove/prove.js'
 import { verify } from './prove/verify.js'
 import type { QuantizedLinear, QuantizedModel } from './quantize/model.js'
 import { quantizeInput, runReference } from './reference/runReference.js'
 import { setupModel } from './setup/setupModel.js'
-import { TEST_BENEFICIARY, testDir } from './testing/opHarness.js'
+import { prepareOpCase, randomArray, seededRandom, TEST_BENEFICIARY, testDir } from './testing/opHarness.js'
 
 /**
  * The bundled Iris model (4-16-3) compiled twice with the same quantization: its weights as
@@ -173,25 +175,77 @@ describe('a model compiled with --private-weights', () => {
     }
   })
 
-  test('composes with --private-input: the public signals are the input commitment, the outputs and the beneficiary; the weights stay private too', async () => {
+  test('composes with --private-input, from the command line: the public signals are the input commitment, the outputs and the beneficiary; the weights stay private too', async () => {
     // Compiled (and self-checked) only: its setup would add a minute for the same key generation as above.
     const dir = await testDir('iris-private-both')
     const { scale, inputScale, inputBits, maxBits } = publicManifest.quantization
-    const both = (await compileModel({ onnx: IRIS, outDir: dir, scale, inputScale, inputBits, maxBits, calibration: testset.calibration.inputs, privateInput: true, privateWeights: true, weightSalt: WEIGHT_SALT })).manifest
+    const out: string[] = []
+    const options = ['--scale', scale, '--input-scale', inputScale, '--input-bits', inputBits, '--max-bits', maxBits].map(String)
+    const args = ['compile', IRIS, '--out', dir, ...options, '--calibration', join(REPO_ROOT, 'circuits', 'models', 'iris.testset.json'), '--private-input', '--private-weights']
+    expect(await runCompilerCli(args, { out: (line) => out.push(line), err: () => {} })).toBe(0)
+    const both = (await loadCompiledModel(dir)).manifest
     expect(both.input.private).toBe(true)
-    expect(both.weights).toEqual(manifest.weights)
     expect(both.publicSignals.layout).toEqual(['inCommitment', `outWords[0..${both.output.words})`, 'beneficiary'])
+    // A fresh salt, drawn at compile and kept in the folder: another commitment to the same weights.
+    const salt = BigInt((JSON.parse(await readFile(join(dir, 'weightSalt.json'), 'utf8')) as { salt: string }).salt)
+    expect(salt).not.toBe(WEIGHT_SALT)
+    expect(both.weights).toEqual({ private: true, commitment: (await commitWeights({ model, salt })).toString() })
+    expect(both.weights!.commitment).not.toBe(manifest.weights!.commitment)
+    expect(out).toContain(`private weights: commitment ${both.weights!.commitment}; keep model.onnx, quantized.json and weightSalt.json private (proving needs them)`)
     const q = quantizeInput(model, testset.inputs[3]!)
     const signals = { inputWords: packValues(q, model.inputBits), outputWords: packValues(runReference(model, q), model.outputBits), beneficiary: TEST_BENEFICIARY }
     const { input, publicSignals } = await privateCircuitInput({ ...signals, salt: INPUT_SALT })
     const wasmBoth = join(dir, 'model_js', 'model.wasm')
-    const witness = await calculateWitness(wasmBoth, { ...input, ...weightCircuitInput({ model, salt: WEIGHT_SALT }) })
+    const witness = await calculateWitness(wasmBoth, { ...input, ...weightCircuitInput({ model, salt }) })
     expect(failingConstraints(await readR1cs(join(dir, 'model.r1cs')), witness)).toEqual([])
     expect(witness.slice(1, 1 + publicSignals.length)).toEqual(publicSignals)
-    await expect(calculateWitness(wasmBoth, { ...input, ...weightCircuitInput({ model: withChangedWeight(5), salt: WEIGHT_SALT }) })).rejects.toThrow('Witness calculation failed')
+    await expect(calculateWitness(wasmBoth, { ...input, ...weightCircuitInput({ model: withChangedWeight(5), salt }) })).rejects.toThrow('Witness calculation failed')
   }, 300_000)
 
   test('needs a circuit', async () => {
     await expect(compileModel({ onnx: IRIS, outDir: await testDir('iris-private-weights-nocircuit'), privateWeights: true, circuit: false, scale: 6 })).rejects.toThrowError(PrivateWeightsWithoutCircuitError)
   })
+})
+
+describe('private weights in a CNN: a convolution pooled before its rescale, linear stages split into chunks', () => {
+  test('the circuit computes the reference output from the committed weights, and no other', async () => {
+    const rand = seededRandom(16)
+    const bytes = buildModel({
+      inputs: [{ name: 'x', shape: [1, 1, 4, 4] }],
+      outputs: [{ name: 'y', shape: [1, 2] }],
+      initializers: [
+        { name: 'W', dims: [2, 1, 3, 3], data: randomArray(rand, 18) },
+        { name: 'B', dims: [2], data: randomArray(rand, 2, -0.2, 0.2) },
+        { name: 'G', dims: [2, 2], data: randomArray(rand, 4) },
+      ],
+      nodes: [
+        { op: 'Conv', inputs: ['x', 'W', 'B'], outputs: ['c'], attributes: { kernel_shape: [3, 3] } },
+        { op: 'Relu', inputs: ['c'], outputs: ['r'] },
+        { op: 'MaxPool', inputs: ['r'], outputs: ['p'], attributes: { kernel_shape: [2, 2], strides: [2, 2] } },
+        { op: 'Flatten', inputs: ['p'], outputs: ['f'] },
+        { op: 'Gemm', inputs: ['f', 'G'], outputs: ['y'], attributes: { transB: 1 } },
+      ],
+    })
+    const { model } = await prepareOpCase(bytes, { scale: 8, inputScale: 6, inputBits: 8, maxBits: 64 })
+    expect(poolBeforeRescale(model).has(0)).toBe(true)
+    // A convolution is a sparse linear map: each output position has its own row of kernel taps and
+    // its own bias, and the commitment covers every entry: 2 channels x 4 positions x (9 taps and a
+    // bias), then the Gemm's 4 weights and 2 biases.
+    expect(privateWeightValues(model)).toHaveLength(2 * 4 * (9 + 1) + 4 + 2)
+    const commitment = await commitWeights({ model, salt: WEIGHT_SALT })
+    const dir = await testDir('cnn-private-weights')
+    const circom = generateCircuit({ model, templateName: 'CnnPrivateWeights', linearChunkWeights: 10, privateWeights: { commitment } })
+    expect(circom).toContain('component s0Linear1 = PrivateLinear(')
+    await writeFile(join(dir, 'model.circom'), circom)
+    const circuit = await compileCircom({ file: join(dir, 'model.circom'), outDir: dir, optimization: 1 })
+    const system = await readR1cs(circuit.r1cs)
+    for (const values of [new Float32Array(16).fill(1.99), new Float32Array(16).fill(-2), randomArray(rand, 16, -2, 2), randomArray(rand, 16, -2, 2)]) {
+      const q = quantizeInput(model, values)
+      const signals = { inputWords: packValues(q, model.inputBits), outputWords: packValues(runReference(model, q), model.outputBits), beneficiary: TEST_BENEFICIARY }
+      const weights = weightCircuitInput({ model, salt: WEIGHT_SALT })
+      expect(failingConstraints(system, await calculateWitness(circuit.wasm, { ...circuitInput(signals), ...weights }))).toEqual([])
+      const forged = { ...weights, weights: weights.weights.map((w, k) => (k === 30 ? String(BigInt(w) + 1n) : w)) }
+      await expect(calculateWitness(circuit.wasm, { ...circuitInput(signals), ...forged })).rejects.toThrow('Witness calculation failed')
+    }
+  }, 120_000)
 })

@@ -121,6 +121,7 @@ export const linearStage: StageModule<'linear'> = {
     if (privateWeights) {
       // The weights and biases are committed signals; the declared widths (bits, and the rescales'
       // range checks) are the ones quantize computed from their values, which the commitment pins.
+      // Those widths are compiled into the circuit, so they leak bounds on the weights (|acc| per row).
       emitPrivateLinear(emit, name, current, stage.rows.offsets, stage.rows.indices, privateWeights, linearChunkWeights)
       if (poolFirst) {
         deferRescale({ shift: stage.shift, bits: stage.bits })
