@@ -111,7 +111,8 @@ describe('a model compiled with --private-weights', () => {
     const changed = withChangedWeight(5)
     expect(runReference(changed, quantizeInput(model, testset.inputs[0]!))).not.toEqual(runReference(model, quantizeInput(model, testset.inputs[0]!)))
     const honest = honestInput(0)
-    const bias = model.stages[0]!.kind === 'linear' ? model.stages[0].weights.length : 0
+    // The first stage's weights come first in the commitment, then its biases.
+    const bias = (model.stages[0] as QuantizedLinear).weights.length
     const cases = [
       { ...honest, weights: honest.weights.map((w, k) => (k === 5 ? String(BigInt(w) + 1n) : w)) },
       { ...honest, weights: honest.weights.map((w, k) => (k === bias ? String(BigInt(w) + 1n) : w)) },
