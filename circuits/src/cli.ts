@@ -20,7 +20,7 @@ import { setupModel } from './setup/setupModel.js'
 const USAGE = `veridict model compiler
 
   veridict compile MODEL.onnx --out DIR [--name NAME] [--scale S] [--input-scale S] [--input-bits B]
-                   [--max-bits B] [--calibration FILE.json] [--tolerance T] [--output NAME] [--no-circuit] [--private-input] [--setup]
+                   [--max-bits B] [--calibration FILE.json] [--tolerance T] [--output NAME] [--no-circuit] [--private-input] [--private-weights] [--setup]
                    [--scheme S] [--ptau FILE]
   veridict setup DIR [--scheme groth16|plonk] [--ptau FILE] [--entropy TEXT]
   veridict prove DIR --input VALUES --beneficiary ADDRESS [--salt N] [--out PROOF.json]
@@ -55,7 +55,10 @@ Without --ptau, a cached single-party dev powers of tau is used: INSECURE, for d
 --entropy is mixed with system randomness; without it, 32 random bytes. It is never stored.
 --private-input: the input words are private signals and the proof shows their Poseidon commitment with a
 salt instead (docs/privacy.md); prove such a model with --salt (a field element; without it a random one is
-drawn and printed with the commitment: keep it with the request).`
+drawn and printed with the commitment: keep it with the request).
+--private-weights: the weights and biases are private signals of the circuit, pinned to their salted Poseidon
+commitment, a constant of the circuit (so of its keys); model.onnx, quantized.json and weightSalt.json stay
+with the owner, and only whoever holds them can prove (docs/private-weights.md).`
 
 type Io = { out: (line: string) => void; err: (line: string) => void }
 
@@ -77,6 +80,7 @@ export async function runCompilerCli(argv: string[], io: Io = { out: console.log
       calibration: { type: 'string' },
       'no-circuit': { type: 'boolean' },
       'private-input': { type: 'boolean' },
+      'private-weights': { type: 'boolean' },
       salt: { type: 'string' },
       setup: { type: 'boolean' },
       ptau: { type: 'string' },
@@ -124,6 +128,7 @@ export async function runCompilerCli(argv: string[], io: Io = { out: console.log
         calibration: values.calibration ? await readCalibration(values.calibration) : undefined,
         circuit: !values['no-circuit'],
         privateInput: values['private-input'] === true,
+        privateWeights: values['private-weights'] === true,
         onProgress: progress,
       })
       io.out(`compiled ${manifest.name}: ${manifest.circuit ? `${manifest.circuit.constraints} constraints` : 'no circuit (attested only)'}, scale 2^${manifest.quantization.scale}, input ${manifest.input.bits} bits at 2^${manifest.input.scale}, calibration agreement ${formatShare(manifest.calibration.top1Agreement)}`)
@@ -131,6 +136,7 @@ export async function runCompilerCli(argv: string[], io: Io = { out: console.log
       const { maxAbsError, meanAbsError, outputRange, meanAbsOutput } = manifest.calibration
       if (maxAbsError !== undefined && meanAbsError !== undefined)
         io.out(`error against float on the calibration samples: max ${maxAbsError.toPrecision(3)} (${formatShare(outputRange ? maxAbsError / outputRange : undefined)} of the output range), mean ${meanAbsError.toPrecision(3)} (${formatShare(meanAbsOutput ? meanAbsError / meanAbsOutput : undefined)} of the mean |output|)`)
+      if (manifest.weights?.private) io.out(`private weights: commitment ${manifest.weights.commitment}; keep ${manifest.artifacts.onnx}, ${manifest.artifacts.quantized} and ${manifest.artifacts.weightSalt ?? 'weightSalt.json'} private (proving needs them)`)
       if (values.setup && manifest.circuit) printSetup(io, (await setupModel({ dir, scheme: scheme(values.scheme), ptau: values.ptau, entropy: values.entropy, onProgress: progress })).manifest)
       io.out(`artifacts in ${dir}`)
       return 0

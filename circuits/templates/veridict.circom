@@ -6,6 +6,7 @@ include "Pack.circom";
 include "Beneficiary.circom";
 include "InputCommitment.circom";
 include "Linear.circom";
+include "PrivateLinear.circom";
 include "Rescale.circom";
 include "Sign.circom";
 include "Relu.circom";

@@ -43,7 +43,17 @@ export type CircuitContext = {
    */
   poolFirst: boolean
   deferRescale: (rescale: { shift: number; bits: number }) => void
+  /**
+   * Set for a model compiled with --private-weights (generateCircuit's privateWeights): the main
+   * template's committed parameter array. A stage with parameters (StageModule.privateParameters)
+   * reads them as signals instead of constants: `take(n)` hands it the next n entries, in the order
+   * privateParameters lists them, and returns the index of the first (weightCommitment.ts).
+   */
+  privateWeights?: PrivateWeightSignals | undefined
 }
+
+/** The main template's `weights` signal array, handed out in stage order (CircuitContext.privateWeights). */
+export type PrivateWeightSignals = { signal: string; take: (count: number) => number }
 
 export const list = (values: ArrayLike<number | bigint>) => `[${Array.from(values as ArrayLike<number>, String).join(',')}]`
 

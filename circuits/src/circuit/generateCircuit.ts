@@ -2,7 +2,8 @@ import { wordCount } from '@veridict/sdk'
 import { stageInputs } from '../ir/stages.js'
 import type { QuantizedModel } from '../quantize/model.js'
 import { stageModule } from '../stages/index.js'
-import { ALL_NON_NEGATIVE, emitRescales, list, type CircuitTensor, type Emit, type SignBits } from './emit.js'
+import { ALL_NON_NEGATIVE, emitRescales, list, type CircuitTensor, type Emit, type PrivateWeightSignals, type SignBits } from './emit.js'
+import { privateWeightValues, WEIGHT_SALT_SIGNAL, WEIGHTS_SIGNAL } from './weightCommitment.js'
 
 export type GenerateCircuitParameters = {
   model: QuantizedModel
@@ -16,6 +17,13 @@ export type GenerateCircuitParameters = {
    * commitment with a private salt (InputCommitment; protocol.md, "Private inputs").
    */
   privateInput?: boolean | undefined
+  /**
+   * The trained parameters (privateWeightValues) are private signals `weights`, with the owner's
+   * private `weightSalt`; their Poseidon commitment (commitWeights) is compiled in as this constant
+   * and the circuit constrains its InputCommitment chain to equal it. No public signal changes:
+   * the verification key, which the registry binds into the model id, binds the commitment.
+   */
+  privateWeights?: { commitment: bigint } | undefined
 }
 
 /**
@@ -39,7 +47,7 @@ export const LINEAR_CHUNK_WEIGHTS = 100_000
  * whose width is the widest of theirs. A stage reading just the previous tensor emits what it did
  * when models were chains, so a chain model's text is unchanged (generateCircuit.test.ts).
  */
-export function generateCircuit({ model, templateName, linearChunkWeights = LINEAR_CHUNK_WEIGHTS, poolBeforeRescale: poolFirst = true, privateInput = false }: GenerateCircuitParameters): string {
+export function generateCircuit({ model, templateName, linearChunkWeights = LINEAR_CHUNK_WEIGHTS, poolBeforeRescale: poolFirst = true, privateInput = false, privateWeights }: GenerateCircuitParameters): string {
   const inCount = model.inputShape.reduce((a, b) => a * b, 1)
   const outCount = model.outputShape.reduce((a, b) => a * b, 1)
   const lines: string[] = []
@@ -65,6 +73,30 @@ export function generateCircuit({ model, templateName, linearChunkWeights = LINE
     emit('commitInput.salt <== salt;')
     emit('commitInput.commitment === inCommitment;')
     emit()
+  }
+  let weightSignals: (PrivateWeightSignals & { taken: () => number }) | undefined
+  const parameterCount = privateWeights ? privateWeightValues(model).length : 0
+  if (privateWeights) {
+    if (parameterCount === 0) throw new Error('generateCircuit: privateWeights on a model with no trained parameters (no linear stage)')
+    // Reuses the private input's Poseidon chain (salt, then 15 elements a link, zero padded): the
+    // count is fixed by the architecture, so the padding is unambiguous, and a circuit whose
+    // parameters differ from the committed ones in any element needs a Poseidon collision.
+    emit(`signal input ${WEIGHTS_SIGNAL}[${parameterCount}];`)
+    emit(`signal input ${WEIGHT_SALT_SIGNAL};`)
+    emit(`component commitWeights = InputCommitment(${parameterCount});`)
+    emit(`commitWeights.words <== ${WEIGHTS_SIGNAL};`)
+    emit(`commitWeights.salt <== ${WEIGHT_SALT_SIGNAL};`)
+    emit(`commitWeights.commitment === ${privateWeights.commitment};`)
+    emit()
+    let next = 0
+    weightSignals = {
+      signal: WEIGHTS_SIGNAL,
+      take: (count) => {
+        next += count
+        return next - count
+      },
+      taken: () => next,
+    }
   }
   emit(`component unpack = Unpack(${inCount}, ${model.inputBits});`)
   emit('unpack.words <== inWords;')
@@ -135,9 +167,13 @@ export function generateCircuit({ model, templateName, linearChunkWeights = LINE
       linearChunkWeights,
       poolFirst: pooledFirst.has(s),
       deferRescale: ({ shift, bits }) => pending.set(s + 1, { shift, bits, relu: false }),
+      privateWeights: weightSignals,
     })
     tensors.push(out)
   })
+
+  if (weightSignals && weightSignals.taken() !== parameterCount)
+    throw new Error(`generateCircuit: the stages read ${weightSignals.taken()} committed parameters, the commitment covers ${parameterCount}`)
 
   emit()
   emit(`component pack = Pack(${outCount}, ${model.outputBits});`)

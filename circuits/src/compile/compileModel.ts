@@ -4,7 +4,8 @@ import { keccak256 } from 'viem'
 import { compileCircom } from '../circuit/compileCircom.js'
 import { generateCircuit } from '../circuit/generateCircuit.js'
 import { BENEFICIARY_SIGNAL, INPUT_COMMITMENT_SIGNAL } from '../circuit/publicSignals.js'
-import { ModelFileError, PrivateInputWithoutCircuitError } from '../errors/compile.js'
+import { commitWeights, privateWeightValues } from '../circuit/weightCommitment.js'
+import { ModelFileError, ModelWithoutWeightsError, PrivateInputWithoutCircuitError, PrivateWeightsWithoutCircuitError } from '../errors/compile.js'
 import { lowerGraph } from '../ir/lower.js'
 import {
   definitionHashOf,
@@ -16,6 +17,7 @@ import {
   writeJsonAtomic,
   type ModelManifest,
 } from '../manifest/manifest.js'
+import { WEIGHT_SALT_FILE, writeWeightSalt } from '../manifest/weightSalt.js'
 import { loadModel } from '../onnx/loadModel.js'
 import { chooseQuantization, type QuantizeOptions } from '../quantize/calibrate.js'
 import { quantizedModelToJson } from '../quantize/serialize.js'
@@ -40,6 +42,15 @@ export type CompileModelParameters = QuantizeOptions & {
    * salt instead (docs/privacy.md): the chain never sees the input. Needs a circuit.
    */
   privateInput?: boolean | undefined
+  /**
+   * The trained weights and biases become private signals of the circuit, constrained to their
+   * salted Poseidon commitment, a constant of the circuit (generateCircuit's privateWeights): the
+   * circuit, its keys and the manifest no longer hold the weights, and only whoever holds the
+   * model's private artifacts (model.onnx, quantized.json, weightSalt.json) can prove. Needs a circuit.
+   */
+  privateWeights?: boolean | undefined
+  /** The salt of the weight commitment (a field element, 1 to p - 1); default a fresh random one. */
+  weightSalt?: bigint | undefined
   onProgress?: ((progress: CompileProgress) => void) | undefined
 }
 
@@ -68,6 +79,11 @@ export async function compileModel(parameters: CompileModelParameters): Promise<
   const committed = { root: parametersCommitment(model).parametersRoot, stages: model.stages.length }
   const classOutput = model.stages[model.stages.length - 1]?.kind === 'argMax'
   if (parameters.privateInput && parameters.circuit === false) throw new PrivateInputWithoutCircuitError()
+  if (parameters.privateWeights && parameters.circuit === false) throw new PrivateWeightsWithoutCircuitError()
+  if (parameters.privateWeights && privateWeightValues(model).length === 0) throw new ModelWithoutWeightsError({ stages: model.stages.map((s) => s.kind) })
+  const weightSalt = parameters.privateWeights ? (parameters.weightSalt ?? (await import('@veridict/sdk/private')).randomSalt()) : undefined
+  const weightCommitment = weightSalt === undefined ? undefined : await commitWeights({ model, salt: weightSalt })
+  if (weightSalt !== undefined && weightCommitment !== undefined) await writeWeightSalt(dir, { salt: weightSalt, commitment: weightCommitment })
   const input = { ...(graph.input.type ? { type: graph.input.type } : {}), ...tensorLayout(model.inputShape, model.inputScale, model.inputBits), ...(parameters.privateInput ? { private: true as const } : {}) }
   const output = tensorLayout(model.outputShape, model.outputScale, model.outputBits)
   const manifest: ModelManifest = {
@@ -77,6 +93,7 @@ export async function compileModel(parameters: CompileModelParameters): Promise<
     onnx: { file: 'model.onnx', keccak256: keccak256(bytes), bytes: bytes.length, opset: graph.opset, producer: graph.producer, ops: ir.ops, output: graph.output.name },
     quantization: { ...settings, keccak256: quantizationHash(settings), chosenBy, rounding: ROUNDING_RULE },
     parameters: committed,
+    ...(weightCommitment === undefined ? {} : { weights: { private: true as const, commitment: weightCommitment.toString() } }),
     input,
     output: { ...output, kind: classOutput ? 'class-index' : 'values' },
     publicSignals: parameters.privateInput
@@ -87,20 +104,20 @@ export async function compileModel(parameters: CompileModelParameters): Promise<
     calibration: report,
     circuit: undefined,
     setup: undefined,
-    artifacts: { onnx: 'model.onnx', quantized: 'quantized.json' },
+    artifacts: { onnx: 'model.onnx', quantized: 'quantized.json', ...(weightCommitment === undefined ? {} : { weightSalt: WEIGHT_SALT_FILE }) },
     compiler: { version: COMPILER_VERSION, seconds: { compile: 0 } },
   }
 
   if (parameters.circuit !== false) {
     const templateName = `${pascalCase(name)}Model`
     progress({ step: 'generate', message: `generating circom for ${model.stages.length} stages` })
-    await writeFile(join(dir, 'model.circom'), generateCircuit({ model, templateName, privateInput: parameters.privateInput }))
+    await writeFile(join(dir, 'model.circom'), generateCircuit({ model, templateName, privateInput: parameters.privateInput, privateWeights: weightCommitment === undefined ? undefined : { commitment: weightCommitment } }))
     progress({ step: 'circom', message: 'compiling with circom (r1cs, wasm)' })
     await rm(join(dir, 'model_js'), { recursive: true, force: true })
     // --O1: linear constraints stay sparse; --O2 substitutes them into dense combinations that made
     // groth16 setup 30x and proving 2x slower for the 784-56-10 MLP.
     const compiled = await compileCircom({ file: join(dir, 'model.circom'), outDir: dir, optimization: 1 })
-    const check = await selfCheck({ model, wasm: compiled.wasm, r1cs: compiled.r1cs, calibration: parameters.calibration, privateInput: parameters.privateInput })
+    const check = await selfCheck({ model, wasm: compiled.wasm, r1cs: compiled.r1cs, calibration: parameters.calibration, privateInput: parameters.privateInput, weightSalt })
     progress({ step: 'selfcheck', message: selfCheckSummary(check) })
     const r1csBytes = await readFile(compiled.r1cs)
     manifest.circuit = {

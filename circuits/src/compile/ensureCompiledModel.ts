@@ -16,6 +16,8 @@ export type EnsureCompiledModelParameters = QuantizeOptions & {
   cacheDir?: string | undefined
   /** false: attested-only (no circuit, no keys). */
   circuit?: boolean | undefined
+  /** compileModel's privateWeights: the weights are committed private signals; the cached folder keeps them and their salt. */
+  privateWeights?: boolean | undefined
   ptau?: string | undefined
   /** The proof system to set up (default groth16). */
   scheme?: 'groth16' | 'plonk' | undefined

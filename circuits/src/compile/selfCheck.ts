@@ -5,6 +5,7 @@ import type { Address } from 'viem'
 import { packValues, unpackValues, wordCount } from '@veridict/sdk'
 import { circuitInput, privateCircuitInput } from '../circuit/publicSignals.js'
 import { readR1cs } from '../circuit/r1cs.js'
+import { weightCircuitInput } from '../circuit/weightCommitment.js'
 import { CircuitSelfCheckError, type SelfCheckFailure } from '../errors/compile.js'
 import { createRandom } from '../models/random.js'
 import type { QuantizedModel } from '../quantize/model.js'
@@ -31,6 +32,8 @@ export type SelfCheckParameters = {
   calibrationLimit?: number | undefined
   /** The circuit takes a private input (generateCircuit's privateInput): witnesses get a commitment and a salt. */
   privateInput?: boolean | undefined
+  /** The circuit takes the model's weights as private signals (generateCircuit's privateWeights): witnesses get them and this salt. */
+  weightSalt?: bigint | undefined
 }
 
 export type SelfCheckReturnType = {
@@ -57,7 +60,7 @@ type WitnessCalculator = {
  * failure is a compiler bug (CircuitSelfCheckError) naming the input and, when the circuit
  * computed a different output, the first differing value on both sides.
  */
-export async function selfCheck({ model, wasm, r1cs, calibration = [], calibrationLimit = SELF_CHECK_CALIBRATION_LIMIT, privateInput = false }: SelfCheckParameters): Promise<SelfCheckReturnType> {
+export async function selfCheck({ model, wasm, r1cs, calibration = [], calibrationLimit = SELF_CHECK_CALIBRATION_LIMIT, privateInput = false, weightSalt }: SelfCheckParameters): Promise<SelfCheckReturnType> {
   const started = performance.now()
   const lo = -(1n << BigInt(model.inputBits - 1))
   const hi = (1n << BigInt(model.inputBits - 1)) - 1n
@@ -72,11 +75,12 @@ export async function selfCheck({ model, wasm, r1cs, calibration = [], calibrati
   samples.push(...extremeInputs(model, lo, hi))
 
   const calculator = await loadWitnessCalculator(wasm)
+  const weights = weightSalt === undefined ? {} : weightCircuitInput({ model, salt: weightSalt })
   for (const sample of samples) {
     const reference = runReference(model, sample.input)
     try {
       const signals = { inputWords: packValues(sample.input, model.inputBits), outputWords: packValues(reference, model.outputBits), beneficiary: SELF_CHECK_BENEFICIARY }
-      await calculator.calculateWitness(privateInput ? (await privateCircuitInput({ ...signals, salt: SELF_CHECK_SALT })).input : circuitInput(signals), true)
+      await calculator.calculateWitness({ ...(privateInput ? (await privateCircuitInput({ ...signals, salt: SELF_CHECK_SALT })).input : circuitInput(signals)), ...weights }, true)
     } catch (cause) {
       const message = cause instanceof Error ? cause.message : String(cause)
       const failure = /template Pack_\d+/.test(message)

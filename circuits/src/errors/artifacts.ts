@@ -58,3 +58,15 @@ export class SaltMismatchError extends BaseError {
     )
   }
 }
+
+export class WeightSaltError extends BaseError {
+  override name = 'WeightSaltError'
+  constructor({ dir, reason, cause }: { dir: string; reason: string; cause?: unknown }) {
+    super(`The model in ${dir} has private weights, and ${reason}.`, {
+      details:
+        'Only whoever holds the weights can prove a private-weights model: its folder must keep quantized.json and weightSalt.json as veridict compile --private-weights wrote them. ' +
+        'Copy them from the model owner\'s folder, or compile the model again (a new salt: a new circuit and keys, registered as a new model).',
+      cause,
+    })
+  }
+}

@@ -140,6 +140,20 @@ export class CircuitSelfCheckError extends BaseError {
 }
 
 /** --private-input asks for a circuit (the commitment is proved); --no-circuit has none. */
+export class PrivateWeightsWithoutCircuitError extends BaseError {
+  override name = 'PrivateWeightsWithoutCircuitError'
+  constructor() {
+    super('Private weights need a circuit: the proof is what shows the committed weights give the output.', { details: 'Drop --no-circuit (an attested model is re-run by attesters, who would need the weights), or drop --private-weights.' })
+  }
+}
+
+export class ModelWithoutWeightsError extends BaseError {
+  override name = 'ModelWithoutWeightsError'
+  constructor({ stages }: { stages: readonly string[] }) {
+    super(`The model has no trained weights to keep private: its stages (${stages.join(', ')}) have no linear stage.`, { details: 'Drop --private-weights: its circuit already holds nothing secret beyond the architecture.' })
+  }
+}
+
 export class PrivateInputWithoutCircuitError extends BaseError {
   override name = 'PrivateInputWithoutCircuitError'
   constructor() {

@@ -84,6 +84,14 @@ export type ModelManifest = {
    * trace dispute's one step opens weights against the root.
    */
   parameters: ModelParameters
+  /**
+   * Present for a model compiled with --private-weights: its trained parameters are private signals
+   * of the circuit, and `commitment` (decimal) is their salted Poseidon commitment, the constant the
+   * circuit constrains them to (weightCommitment.ts), so the verification key binds it. The salt is
+   * in `artifacts.weightSalt`, one of the model's private artifacts (weightSalt.ts). Absent: the
+   * weights are constants of the circuit.
+   */
+  weights?: { private: true; commitment: string } | undefined
   input: TensorLayout
   output: TensorLayout & { kind: 'class-index' | 'values' }
   publicSignals: { count: number; layout: string[] }
@@ -92,7 +100,7 @@ export type ModelManifest = {
   calibration: AgreementReport
   circuit: { templateName: string; constraints: number; wires: number; publicInputs: number; keccak256: Hex } | undefined
   setup: SetupProvenance | undefined
-  artifacts: { onnx: string; quantized: string; circom?: string; r1cs?: string; wasm?: string; sym?: string; zkey?: string; vkey?: string; verifier?: string }
+  artifacts: { onnx: string; quantized: string; weightSalt?: string; circom?: string; r1cs?: string; wasm?: string; sym?: string; zkey?: string; vkey?: string; verifier?: string }
   compiler: { version: string; seconds: { compile: number; setup?: number } }
 }
 

@@ -3,7 +3,9 @@ import type { Groth16Proof, PlonkProof, PublicSignals } from 'snarkjs'
 import type { Address } from 'viem'
 import { packValues, unpackValues } from '@veridict/sdk'
 import { BENEFICIARY_SIGNAL, circuitInput, parseBeneficiary, privateCircuitInput, publicSignals } from '../circuit/publicSignals.js'
+import { weightCircuitInput } from '../circuit/weightCommitment.js'
 import { ModelNotSetUpError, ModelWithoutBeneficiaryError, ProofError, SaltMismatchError } from '../errors/artifacts.js'
+import { readWeightSalt } from '../manifest/weightSalt.js'
 import { quantizeInput, runReference } from '../reference/runReference.js'
 import { loadCompiledModel } from './loadCompiledModel.js'
 import { ProverPool } from './proverPool.js'
@@ -44,7 +46,11 @@ export type ProveReturnType = {
   seconds: number
 }
 
-/** Computes the canonical output with the reference executor and proves it, bound to `beneficiary`, in a prover process. */
+/**
+ * Computes the canonical output with the reference executor and proves it, bound to `beneficiary`,
+ * in a prover process. A private-weights model's weights and salt are read from its folder
+ * (quantized.json, weightSalt.json: only whoever holds them can prove) and fed as private signals.
+ */
 export async function prove({ dir, input, beneficiary, pool, salt }: ProveParameters): Promise<ProveReturnType> {
   const address = parseBeneficiary(beneficiary)
   const { dir: abs, manifest, model } = await loadCompiledModel(dir)
@@ -64,9 +70,10 @@ export async function prove({ dir, input, beneficiary, pool, salt }: ProveParame
   const outputWords = packValues(output, model.outputBits)
   const signals = { inputWords, outputWords, beneficiary: address }
   const committed = salt === undefined ? undefined : await privateCircuitInput({ ...signals, salt })
+  const weights = manifest.weights?.private ? weightCircuitInput({ model, salt: await readWeightSalt({ dir: abs, manifest, model }) }) : {}
   const job = {
     protocol: manifest.setup.protocol,
-    input: committed?.input ?? circuitInput(signals),
+    input: { ...(committed?.input ?? circuitInput(signals)), ...weights },
     wasm: join(abs, manifest.artifacts.wasm),
     zkey: join(abs, manifest.artifacts.zkey),
   }

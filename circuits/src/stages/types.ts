@@ -56,6 +56,12 @@ export interface StageModule<K extends StageKind> {
    * tensor has none), 'passed' (carried through a concatenation when every part has them), 'none'.
    */
   readonly signBits: 'required' | 'passed' | 'none'
+  /**
+   * The stage's trained parameters that --private-weights turns into committed private signals, in
+   * the order its circuit takes them from CircuitContext.privateWeights (absent: it has none, and
+   * its circuit is the same in both modes). weightCommitment.ts commits to their concatenation.
+   */
+  privateParameters?(stage: QuantizedStageOf<K>): bigint[]
   /** The circom lines of the stage (circuit/generateCircuit.ts); returns its output tensor. */
   circuit(stage: QuantizedStageOf<K>, context: CircuitContext): CircuitTensor
   /** Header scalars and rows of the trace dispute's parameter commitment (trace/commitments.ts). */

@@ -4,7 +4,7 @@ import { rowsFromJson, rowsToJson } from '../../quantize/sparseRowsJson.js'
 import { EXACT_LIMIT, MAX_DENSE_ENTRIES } from '../../reference/integerGraphContext.js'
 import type { QuantizedLinear } from '../../quantize/model.js'
 import type { StageModule } from '../types.js'
-import { emitLinearChunks } from './linearChunks.js'
+import { emitLinearChunks, emitPrivateLinear } from './linearChunks.js'
 import { roundPrefixSums } from './prefixSums.js'
 
 /**
@@ -115,7 +115,23 @@ export const linearStage: StageModule<'linear'> = {
 
   signBits: 'none',
 
-  circuit(stage, { emit, name, size, current, newTensor, linearChunkWeights, poolFirst, deferRescale }) {
+  privateParameters: (stage) => [...stage.weights, ...stage.bias],
+
+  circuit(stage, { emit, name, size, current, newTensor, linearChunkWeights, poolFirst, deferRescale, privateWeights }) {
+    if (privateWeights) {
+      // The weights and biases are committed signals; the declared widths (bits, and the rescales'
+      // range checks) are the ones quantize computed from their values, which the commitment pins.
+      // Those widths are compiled into the circuit, so they leak bounds on the weights (|acc| per row).
+      emitPrivateLinear(emit, name, current, stage.rows.offsets, stage.rows.indices, privateWeights, linearChunkWeights)
+      if (poolFirst) {
+        deferRescale({ shift: stage.shift, bits: stage.bits })
+        emit('// (rounded after the maxPool that reads these accumulators)')
+        return { values: `${name}Acc`, nonNeg: undefined, size, bits: stage.bits + stage.shift + 1 }
+      }
+      const out = newTensor(name, size, true, stage.bits)
+      emitRescales(emit, name, `${name}Acc[i]`, size, stage.shift, stage.bits)
+      return out
+    }
     const nnz = stage.rows.indices.length
     if (poolFirst) {
       // Unrounded: out = round(acc / 2^shift) fits `bits`, so acc lies in bits + shift + 1 signed bits.
