@@ -2,7 +2,7 @@
  * What privacy costs: for each bundled model named (default iris), constraints, setup and prove
  * time with public weights and input, a private input (--private-input) and private weights
  * (--private-weights), all at the quantization calibration picks for public weights.
- * Run: npm run bench:privacy [-- iris digits] [--proofs N]
+ * Run: npm run bench:private-circuits [-- iris digits] [--proofs N]
  */
 import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
