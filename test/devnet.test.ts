@@ -118,6 +118,16 @@ describe('devnet: the npm start scenario, headless', () => {
   test('the network is whole again afterwards: the three nodes answer on their HTTP API', async () => {
     expect(devnet.nodes.every((n) => n.isRunning)).toBe(true)
     const responses = await Promise.all(devnet.nodes.map((n) => fetch(`${n.url}/v1/models`).then((r) => r.json() as Promise<{ models: { name: string }[] }>)))
-    for (const body of responses) expect(body.models.map((m) => m.name).sort()).toEqual(['digits', 'iris'])
+    for (const body of responses) expect(body.models.map((m) => m.name).sort()).toEqual(['digits', 'digits_private', 'iris'])
+  })
+
+  test('private: the request carried the commitment alone, the delegated operator proved the reference output', async () => {
+    const { requestId, commitment, operator, input } = report.private
+    const [requested] = await devnet.publicClient.getContractEvents({ address: oracle(), abi: inferenceOracleAbi, eventName: 'InferenceRequested', args: { requestId }, fromBlock: devnet.deployment.deploymentBlock, strict: true })
+    expect(requested!.args.inputWords).toEqual([commitment])
+    const [fulfilled] = await events('ResultFulfilled', requestId)
+    expect(fulfilled!.args.fulfiller).toBe(operator)
+    expect(fulfilled!.args.outputWords).toEqual(await referenceOutputWords(devnet.models.digits_private.dir, input))
+    expect(report.private.inputOnChain).toBe(false)
   })
 })

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url'
 import { parseEther, type Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { getResult, requestInference, waitForResult } from '@veridict/sdk'
+import { delegatePrivateInput, getEncryptionKey, requestPrivateInference } from '@veridict/sdk/private'
 import type { Browser, Page } from 'puppeteer-core'
 import { registerModel } from '../oracle/src/chain/registerModel.js'
 import { DEVNET_ACCOUNTS, startDevnet, type Devnet } from '../oracle/src/devnet/startDevnet.js'
@@ -135,6 +136,27 @@ describe('explorer on the devnet', () => {
       await page.waitForSelector('#verify-outcome[data-result="invalid"]', { timeout: 60_000 })
       expect(await text(page, '#verify-outcome')).toContain('invalid')
       await shoot(page, '3-request-zk-tampered')
+      expect((page as Page & { errors?: string[] }).errors).toEqual([])
+      await page.close()
+    })
+
+    test('a private request: the page shows its commitment and no image, and "verify in this browser" says valid', async () => {
+      const user = devnet.sdk(DEVNET_ACCOUNTS.user)
+      const model = devnet.models.digits_private
+      const prover = devnet.nodes[0]!
+      await waitFor(() => getEncryptionKey(user, { operator: prover.operator }).then(() => true, () => false), { what: 'the node to publish its encryption key' })
+      const { requestId, privateInput, commitment } = await requestPrivateInference(user, { modelId: model.modelId, values: model.testset.inputs[1]! })
+      await delegatePrivateInput(user, { requestId, privateInput, operator: prover.operator, nodeUrl: prover.url })
+      await waitForResult(user, { requestId, timeout: 90_000 })
+      const page = await open(`/requests/${requestId}`)
+      await page.waitForSelector('#verify-button')
+      expect(await text(page, '#input-commitment')).toBe(String(commitment))
+      expect(await text(page, '#private-input')).toContain('never reached the chain')
+      expect(await page.$('canvas.input-image')).toBeNull()
+      await page.click('#verify-button')
+      await page.waitForSelector('#verify-outcome[data-result="valid"], #verify-outcome[data-result="invalid"], #verify-outcome[data-result="error"]', { timeout: 60_000 })
+      expect(await text(page, '#verify-outcome')).toMatch(/^valid · the proof verifies/)
+      await shoot(page, '3b-request-private')
       expect((page as Page & { errors?: string[] }).errors).toEqual([])
       await page.close()
     })

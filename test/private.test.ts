@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { createWalletClient, http, type Hex, toHex, type PublicClient } from 'viem'
+import { createWalletClient, http, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { ensureCompiledModel, loadCompiledModel, runReference, type ModelManifest } from '@veridict/circuits'
@@ -23,10 +23,11 @@ import {
   type VeridictClient,
   type VeridictManifest,
 } from '@veridict/sdk'
-import { delegatePrivateInput, generateEncryptionKey, getEncryptionKey, requestPrivateInference } from '@veridict/sdk/private'
+import { delegatePrivateInput, generateEncryptionKey, getEncryptionKey, requestPrivateInference, type PrivateInput } from '@veridict/sdk/private'
 import { proveLocally } from '@veridict/sdk/prover'
 import { cp } from 'node:fs/promises'
 import { anvilPrivateKeys, freePort } from '../oracle/src/devnet/anvil.js'
+import { carriesWord, chainTrafficSince } from '../oracle/src/devnet/chainTraffic.js'
 import type { RunningNode } from '../oracle/src/node/startNode.js'
 import { nodeConfig, nodePorts, REPO_ROOT, startTestChain, startTestNode, waitFor, type TestChain } from '../oracle/src/testing/harness.js'
 
@@ -60,6 +61,16 @@ describe('private inference on anvil', () => {
   })
 
   const wordsOf = (input: number[]) => encodeInput({ manifest: manifest as unknown as VeridictManifest, values: input }).words
+
+  /**
+   * Every transaction since `fromBlock` and its logs: the commitment is there (in the request and
+   * the proof's public signals: the scan sees the flow), no input word and not the salt.
+   */
+  async function expectOnlyTheCommitmentSince(fromBlock: bigint, commitment: bigint, { inputWords, salt }: PrivateInput): Promise<void> {
+    const carried = await chainTrafficSince(chain.client, fromBlock)
+    expect(carriesWord(carried, commitment)).toBe(true)
+    for (const secret of [...inputWords.filter((w) => w !== 0n), salt]) expect(carriesWord(carried, secret), `the flow carries ${secret}`).toBe(false)
+  }
 
   /** The canonical output of the public Iris (same quantized model) on `input`. */
   async function publicOutput(input: number[]): Promise<bigint[]> {
@@ -100,10 +111,7 @@ describe('private inference on anvil', () => {
     const result = await getResult(user, { requestId })
     expect(result).toMatchObject({ status: 'fulfilled', finality: 'final', mode: 'zk', outputWords: proved.outputWords })
     expect(proved.output).toEqual(await publicOutput(input))
-    const carried = await everythingOnChainSince(chain.client, fromBlock)
-    // The scan sees the flow: the commitment is in the request and the proof's public signals.
-    expect(carried).toContain(toHex(commitment, { size: 32 }).slice(2))
-    for (const secret of [...privateInput.inputWords.filter((w) => w !== 0n), privateInput.salt]) expect(carried).not.toContain(toHex(secret, { size: 32 }).slice(2))
+    await expectOnlyTheCommitmentSince(fromBlock, commitment, privateInput)
   })
 
   test('delegated: encrypted to a staked operator, its node proves and fulfils; the input is nowhere on-chain', async () => {
@@ -123,9 +131,7 @@ describe('private inference on anvil', () => {
     expect(result.fulfilment).toMatchObject({ kind: 'proof', fulfiller: operator })
     expect(unpackValues(result.outputWords, manifest.output.count, manifest.output.bits)).toEqual(await publicOutput(input))
 
-    const carried = await everythingOnChainSince(chain.client, fromBlock)
-    expect(carried).toContain(toHex(commitment, { size: 32 }).slice(2))
-    for (const secret of [...privateInput.inputWords.filter((w) => w !== 0n), privateInput.salt]) expect(carried).not.toContain(toHex(secret, { size: 32 }).slice(2))
+    await expectOnlyTheCommitmentSince(fromBlock, commitment, privateInput)
   })
 
   test('an operator that never answers: the user proves the request before its deadline', async () => {
@@ -153,17 +159,3 @@ describe('private inference on anvil', () => {
     expect(await getResult(user, { requestId })).toMatchObject({ status: 'fulfilled', finality: 'final' })
   })
 })
-
-/** The calldata of every transaction from `fromBlock` on, and the topics and data of its logs, as one lower-case hex text. */
-async function everythingOnChainSince(client: PublicClient, fromBlock: bigint): Promise<string> {
-  const latest = await client.getBlockNumber()
-  const parts: string[] = []
-  for (let n = fromBlock; n <= latest; n++) {
-    const block = await client.getBlock({ blockNumber: n, includeTransactions: true })
-    for (const tx of block.transactions) {
-      const receipt = await client.getTransactionReceipt({ hash: tx.hash })
-      parts.push(tx.input, ...receipt.logs.flatMap((log) => [log.data, ...log.topics]))
-    }
-  }
-  return parts.join('').toLowerCase()
-}

@@ -139,7 +139,7 @@ export class CircuitSelfCheckError extends BaseError {
   }
 }
 
-/** --private-input asks for a circuit (the commitment is proved); --no-circuit has none. */
+/** --private-weights asks for a circuit (the committed weights are proved); --no-circuit has none. */
 export class PrivateWeightsWithoutCircuitError extends BaseError {
   override name = 'PrivateWeightsWithoutCircuitError'
   constructor() {

@@ -138,7 +138,7 @@ async function startDevnetExplorer(devnet: Devnet, port: number, assets: Promise
 async function demoAndServe(devnet: Devnet, reporter: Reporter, values: { 'demo-only': boolean; 'no-demo': boolean }, explorer: RunningExplorer | undefined): Promise<number> {
   let ok = true
   if (!values['no-demo']) {
-    const report = await runDemo(devnet, { reporter })
+    const report = await runDemo(devnet, { reporter, explorerUrl: explorer?.url })
     ok = report.ok
     reporter.section('Summary')
     const passed = report.checks.filter((c) => c.ok).length
@@ -149,6 +149,7 @@ async function demoAndServe(devnet: Devnet, reporter: Reporter, values: { 'demo-
       ['attested (Iris)', `attested in ${formatSeconds(report.attested.attestedMs)}, final in ${formatSeconds(report.attested.latencyMs)}, ${(report.attested.submitGas + report.attested.finalizeGas).toLocaleString('en-US')} gas`],
       ['escape hatch', `proved locally in ${report.escapeHatch.proveSeconds.toFixed(2)} s, fulfilled by the requester (${report.escapeHatch.fulfillGas.toLocaleString('en-US')} gas)`],
       ['fraud', `liar slashed ${Number(report.fraud.slashed) / 1e18} ETH, proven output final ${formatSeconds(report.fraud.latencyMs)} after the request`],
+      ['private (digits)', `image encrypted to ${report.private.operator.slice(0, 10)}…, final in ${formatSeconds(report.private.latencyMs)}, fulfilment ${report.private.fulfillGas.toLocaleString('en-US')} gas, input on-chain: ${report.private.inputOnChain ? 'YES' : 'no'}`],
     ])
     if (ok) reporter.ok('every check passed')
     else reporter.fail('some checks failed (see above)')

@@ -1,8 +1,9 @@
 /**
  * The scripted demo, driven through the SDK as a dApp would: a DigitConsumer request proved in ZK
  * mode, an Iris request attested by a quorum of operators, a node down (the others serve), every
- * node down (the requester proves and fulfils alone), and a lying operator disputed by a
- * watchtower and slashed. Every step is checked on-chain; the report lists the checks.
+ * node down (the requester proves and fulfils alone), a lying operator disputed by a
+ * watchtower and slashed, and a digit classified privately (the image encrypted to one operator,
+ * only its commitment on-chain). Every step is checked on-chain; the report lists the checks.
  */
 import { performance } from 'node:perf_hooks'
 import { formatEther, parseEventLogs, type Address, type Hash, type Hex } from 'viem'
@@ -19,9 +20,11 @@ import {
   type VeridictManifest,
   type VeridictResult,
 } from '@veridict/sdk'
+import { delegatePrivateInput, getEncryptionKey, requestPrivateInference } from '@veridict/sdk/private'
 import { fulfillWithProof, proveLocally } from '@veridict/sdk/prover'
 import { verifyResultOffchain } from '@veridict/sdk/verify'
 import { digitConsumerAbi } from '@veridict/sdk'
+import { carriesWord, chainTrafficSince } from './chainTraffic.js'
 import { DevnetError } from './errors.js'
 import { referenceOutputWords } from './referenceOutput.js'
 import { DEVNET_ACCOUNTS, short, type Devnet, type DevnetModel } from './startDevnet.js'
@@ -47,17 +50,22 @@ export type DemoReport = {
   oneNodeDown: DemoResult & { stopped: string; servedBy: string }
   escapeHatch: DemoResult & { proveSeconds: number; fulfillTx: Hash; fulfillGas: bigint; consumerDigit: number; earned: bigint }
   fraud: DemoResult & { liar: Address; attested: VeridictResult; disputer: Address; slashed: bigint; disputeTx: Hash; disputeGas: bigint; requesterBalance: bigint }
+  private: DemoResult & { operator: Address; commitment: bigint; fulfillGas: bigint; inputOnChain: boolean }
   /** performance.now() (ms since this process started) when the first verified result was read. */
   firstVerifiedAt: number
   checks: DemoCheck[]
   ok: boolean
 }
 
-export type RunDemoParameters = { reporter?: Reporter | undefined }
+export type RunDemoParameters = {
+  reporter?: Reporter | undefined
+  /** The explorer's address, for links to the requests it shows. */
+  explorerUrl?: string | undefined
+}
 
 const DEMO_TIMEOUT_MS = 90_000
 
-export async function runDemo(devnet: Devnet, { reporter = silentReporter }: RunDemoParameters = {}): Promise<DemoReport> {
+export async function runDemo(devnet: Devnet, { reporter = silentReporter, explorerUrl }: RunDemoParameters = {}): Promise<DemoReport> {
   const checks: DemoCheck[] = []
   const check = (name: string, ok: boolean, detail?: string) => {
     checks.push({ name, ok, detail })
@@ -213,6 +221,41 @@ export async function runDemo(devnet: Devnet, { reporter = silentReporter }: Run
     () => `the network is whole again: ${devnet.nodes.map((n) => n.name).join(', ')}`,
   )
 
+  // 5. Private inference: the image never reaches the chain.
+  reporter.section('5. Private inference: a digit classified with the image never on-chain')
+  const privateModel = devnet.models.digits_private
+  const privateSample = 3
+  const image = privateModel.testset.inputs[privateSample]!
+  const prover = devnet.nodes[0]!
+  await waitFor(async () => getEncryptionKey(user, { operator: prover.operator }).then(() => true, () => false), { timeoutMs: DEMO_TIMEOUT_MS, what: `${prover.name}'s encryption key on-chain` })
+  const fromBlock = await devnet.publicClient.getBlockNumber()
+  const privSent = performance.now()
+  const privRequest = await requestPrivateInference(user, { modelId: privateModel.modelId, values: image })
+  reporter.ok(`request #${privRequest.requestId} (SDK requestPrivateInference): the image quantized and committed on this machine; the request carries only the commitment ${short(`0x${privRequest.commitment.toString(16).padStart(64, '0')}`)}`)
+  await reporter.step(
+    `encrypting the image to ${prover.name}'s key (published in OperatorStaking) and sending it to its node, off-chain`,
+    () => delegatePrivateInput(user, { requestId: privRequest.requestId, privateInput: privRequest.privateInput, operator: prover.operator, nodeUrl: prover.url }),
+    () => `${prover.name} took it: Baby Jubjub ECDH + Poseidon encryption, only its key decrypts it`,
+  )
+  const privResult = await waitForResult(user, { requestId: privRequest.requestId, timeout: DEMO_TIMEOUT_MS })
+  const privLatency = performance.now() - privSent
+  if (privResult.fulfilment.kind !== 'proof') throw new DevnetError(`Request #${privRequest.requestId} was not served by a proof.`)
+  const privFulfillGas = await gasOf(privResult.fulfilment.transactionHash)
+  const traffic = await chainTrafficSince(devnet.publicClient, fromBlock)
+  const inputOnChain = [...privRequest.privateInput.inputWords.filter((w) => w !== 0n), privRequest.privateInput.salt].some((w) => carriesWord(traffic, w))
+  showResult(reporter, privateModel, privResult, privateModel.testset.labels[privateSample]!)
+  reporter.table([
+    ['request', `#${privRequest.requestId}, tx ${short(privRequest.transactionHash)}, ${gas(privRequest.receipt.gasUsed)} gas: one input word, the Poseidon commitment of the image and a secret salt`],
+    ['verified', `Groth16 proof from ${nameOf(privResult.fulfilment.fulfiller)} that the output is the model's on the committed image, checked on-chain`],
+    ['fulfilment', `fulfillWithProof tx ${short(privResult.fulfilment.transactionHash)}, ${gas(privFulfillGas)} gas (ZK digits with the image public: ${gas(zkFulfillGas)}, callback included)`],
+    ['on-chain', `${inputOnChain ? 'an input word or the salt appears' : 'no input word and no salt'} in the calldata or logs of blocks ${fromBlock}..now; the output is public`],
+    ...(explorerUrl ? [['explorer', `${explorerUrl}/requests/${privRequest.requestId} shows the commitment only`]] : []),
+    ['latency', `${formatSeconds(privLatency)} from request to final result`],
+  ])
+  check('private result final and proved', privResult.status === 'fulfilled' && privResult.finality === 'final')
+  check('private output equals the reference executor’s', sameWords(privResult.outputWords, await referenceOutputWords(privateModel.dir, image)), `digit ${privResult.output?.class}`)
+  check('the image is in no transaction or event', !inputOnChain)
+
   return {
     zk: { ...zkRequest, input: digits.testset.inputs[digitSample]!, result: zkResult, latencyMs: zkLatency, fulfillGas: zkFulfillGas, consumerDigit: zkDigit },
     attested: { requestId: attRequest.requestId, input: iris.testset.inputs[irisSample]!, requestTx: attRequest.transactionHash, requestGas: attRequest.receipt.gasUsed, result: attResult, latencyMs: attLatency, attestedMs, submitGas, finalizeTx, finalizeGas },
@@ -232,6 +275,18 @@ export async function runDemo(devnet: Devnet, { reporter = silentReporter }: Run
       disputeTx: disputed!.transactionHash,
       disputeGas,
       requesterBalance,
+    },
+    private: {
+      requestId: privRequest.requestId,
+      input: image,
+      requestTx: privRequest.transactionHash,
+      requestGas: privRequest.receipt.gasUsed,
+      result: privResult,
+      latencyMs: privLatency,
+      operator: prover.operator,
+      commitment: privRequest.commitment,
+      fulfillGas: privFulfillGas,
+      inputOnChain,
     },
     firstVerifiedAt,
     checks,

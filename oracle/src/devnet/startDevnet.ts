@@ -1,6 +1,6 @@
 /**
  * A whole local Veridict network in one call: anvil, the contracts, the bundled digits and Iris
- * models compiled, set up, hosted and registered, a DigitConsumer, staked operators and their
+ * models (and digits again with a private input) compiled, set up, hosted and registered, a DigitConsumer, staked operators and their
  * nodes. `npm start` (main.ts) and test/devnet.test.ts both build on it.
  */
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -43,7 +43,14 @@ export const DEVNET_ACCOUNTS = { deployer: 0, operators: [1, 2, 3], liar: 4, use
 /** Blocks per committee round on the devnet (1 s blocks): a request's committee has 4 s to itself. */
 export const DEVNET_ROUND_BLOCKS = 4n
 
-export type DevnetModelName = 'digits' | 'iris'
+export type DevnetModelName = 'digits' | 'iris' | 'digits_private'
+
+/** The devnet's models: each compiled from a bundled ONNX file; digits_private keeps its input private (docs/privacy.md). */
+const DEVNET_MODELS: readonly { name: DevnetModelName; source: string; privateInput: boolean }[] = [
+  { name: 'digits', source: 'digits', privateInput: false },
+  { name: 'iris', source: 'iris', privateInput: false },
+  { name: 'digits_private', source: 'digits', privateInput: true },
+]
 
 export type DevnetModel = {
   name: DevnetModelName
@@ -159,7 +166,7 @@ export async function startDevnet(parameters: StartDevnetParameters = {}): Promi
     )
 
     const models = {} as Record<DevnetModelName, DevnetModel>
-    for (const name of ['digits', 'iris'] as const) models[name] = await prepareModel(name, join(dataDir, 'models'), reporter)
+    for (const spec of DEVNET_MODELS) models[spec.name] = await prepareModel(spec, join(dataDir, 'models'), reporter)
 
     const external = parameters.rpcUrl
     const anvil = external
@@ -356,19 +363,20 @@ async function joinAnvil(rpcUrl: string): Promise<Anvil> {
 }
 
 /** Compiles and sets up a bundled model once (cached in .cache/models) and copies it into the devnet's models folder. */
-async function prepareModel(name: DevnetModelName, modelsDir: string, reporter: Reporter): Promise<DevnetModel> {
-  const testset = JSON.parse(readFileSync(join(REPO_ROOT, 'circuits', 'models', `${name}.testset.json`), 'utf8')) as {
+async function prepareModel({ name, source, privateInput }: (typeof DEVNET_MODELS)[number], modelsDir: string, reporter: Reporter): Promise<DevnetModel> {
+  const testset = JSON.parse(readFileSync(join(REPO_ROOT, 'circuits', 'models', `${source}.testset.json`), 'utf8')) as {
     inputs: number[][]
     labels: number[]
     classLabels?: string[]
     calibration: { inputs: number[][] }
   }
   const compiled = await reporter.step(
-    `compiling ${name} to a circuit and running its Groth16 setup`,
+    `compiling ${name} to a circuit${privateInput ? ' with a private input' : ''} and running its Groth16 setup`,
     (progress) =>
       ensureCompiledModel({
-        onnx: join(REPO_ROOT, 'circuits', 'models', `${name}.onnx`),
+        onnx: join(REPO_ROOT, 'circuits', 'models', `${source}.onnx`),
         name,
+        privateInput,
         calibration: testset.calibration.inputs,
         onProgress: (p) => progress(p.message.replace(/ \(INSECURE:.*$/, ' (INSECURE dev ptau)'), 'fraction' in p ? p.fraction : undefined),
       }),
