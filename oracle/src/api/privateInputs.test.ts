@@ -194,6 +194,15 @@ describe('POST /v1/private-inputs', () => {
     }
   })
 
+  test('off-chain inference with a proof of a private-input model: the proof shows a commitment with a fresh salt, both returned', async () => {
+    const response = await app.request('/v1/inference', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: privateModel.name, input, prove: true }) })
+    expect(response.status).toBe(200)
+    const body = (await response.json()) as { proof: { publicSignals: string[]; salt: string; commitment: string } }
+    const commitment = await commitInput({ inputWords: wordsOf(input), salt: BigInt(body.proof.salt) })
+    expect(body.proof.commitment).toBe(String(commitment))
+    expect(body.proof.publicSignals[0]).toBe(String(commitment))
+  })
+
   test('refuses an input for a request past its deadline', async () => {
     const words = wordsOf(input)
     const salt = randomSalt()

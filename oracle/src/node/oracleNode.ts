@@ -16,7 +16,7 @@ import {
 import { privateKeyToAccount } from 'viem/accounts'
 import { continueTrace, ProverPool, prove, tensorBits, traceCommitment, type TraceCommitment } from '@veridict/circuits'
 import { encodeProof, packValues, inferenceOracleAbi, operatorStakingAbi, committeeRoundAt, committeeSeed, holdsSeat, NO_ATTESTATION, DecryptionError, InvalidEncryptionKeyError, type AttestationRecord } from '@veridict/sdk'
-import { commitInput, decryptInput, encryptionPublicKeyOf, type EncryptedInput, type EncryptionPublicKey } from '@veridict/sdk/private'
+import { commitInput, decryptInput, encryptionPublicKeyOf, randomSalt, type EncryptedInput, type EncryptionPublicKey } from '@veridict/sdk/private'
 import { attestationStructHash, recoverBatchHashesSigner, recoverBatchSigner, signAttestation, signBatchHashes, type Attestation, type AttestationDomain } from '../attest/attestation.js'
 import { PeerClient, type PeerAttestation } from '../attest/peerClient.js'
 import { signPeerRequest } from '../attest/peerAuth.js'
@@ -1299,12 +1299,15 @@ export class OracleNode {
     this.metrics.inferenceSeconds.observe(result.seconds.inference, { model: model.name })
     const attestation: Attestation = { requestId: 0n, modelId, inputHash: result.inputHash, outputHash: result.outputHash, traceRoot: result.traceRoot! }
     const signature = await signAttestation(this.account, this.domain, attestation)
-    let proof: { proof: Hex; publicSignals: string[]; beneficiary: Address; seconds: number } | undefined
+    let proof: { proof: Hex; publicSignals: string[]; beneficiary: Address; seconds: number; salt?: string; commitment?: string } | undefined
     if (wantProof) {
       if (!model.provable) throw new NotProvableError({ model: model.name })
-      const proved = await prove({ dir: model.dir, input: { quantized }, beneficiary, pool: this.pool })
+      // A private-input model's proof shows a commitment of the input with a fresh salt, both returned to the caller.
+      const salt = model.manifest.input.private ? randomSalt() : undefined
+      const proved = await prove({ dir: model.dir, input: { quantized }, beneficiary, pool: this.pool, salt })
       this.metrics.proveSeconds.observe(proved.seconds, { model: model.name })
       proof = { proof: encodeProof(proved.proof), publicSignals: proved.publicSignals, beneficiary: proved.beneficiary, seconds: proved.seconds }
+      if (salt !== undefined) Object.assign(proof, { salt: String(salt), commitment: String(proved.commitment) })
     }
     return { model, modelId, result, attestation, signature, proof }
   }
