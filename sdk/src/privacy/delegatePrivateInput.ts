@@ -64,6 +64,8 @@ export async function delegatePrivateInput(
   const body = JSON.stringify(encryptedInputBody(requestId, encrypted))
   const headers: Record<string, string> = { 'content-type': 'application/json', ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) }
   const giveUpAt = Date.now() + timeoutMs
+  // A node follows the chain a block or so behind: ask again soon, then less often.
+  let retryMs = 200
   for (;;) {
     let response: Response
     try {
@@ -74,7 +76,8 @@ export async function delegatePrivateInput(
     const reply = (await response.json().catch(() => ({}))) as { state?: string; error?: { code?: string; message?: string } }
     if (response.ok) return { requestId, operator, state: reply.state ?? 'accepted' }
     if (response.status === 404 && reply.error?.code === 'request_not_found' && Date.now() < giveUpAt) {
-      await new Promise((resolve) => setTimeout(resolve, 1000))
+      await new Promise((resolve) => setTimeout(resolve, retryMs))
+      retryMs = Math.min(retryMs * 2, 2000)
       continue
     }
     throw new DelegationRefusedError({ nodeUrl, status: response.status, code: reply.error?.code, message: reply.error?.message ?? response.statusText })
