@@ -5,27 +5,49 @@ import { ProofError } from '../errors/artifacts.js'
 
 /** One proof: the circuit's inputs, its wasm and its proving key, for the model's proof system. */
 export type ProofJob = { protocol: 'groth16' | 'plonk'; input: Record<string, string | string[]>; wasm: string; zkey: string }
-/** `maxRssKb`: the prover process's peak resident memory so far. */
-export type ProofResult = { proof: Groth16Proof | PlonkProof; publicSignals: PublicSignals; seconds: number; maxRssKb: number }
+/** `maxRssKb`: the prover process's peak resident memory so far; `rssKb`: its resident memory after this proof. */
+export type ProofResult = { proof: Groth16Proof | PlonkProof; publicSignals: PublicSignals; seconds: number; maxRssKb: number; rssKb: number }
+
+export type ProverPoolParameters = {
+  /** Proofs at once (default 1). */
+  concurrency?: number | undefined
+  /**
+   * A prover process whose resident memory passes this after a proof is replaced by a fresh one
+   * (default 1024 MiB): snarkjs's memory grows over repeated proofs in one process (hundreds of MiB
+   * over a few proofs of a 784-input model) and is never given back.
+   */
+  maxRssMiB?: number | undefined
+  /** A prover process is replaced after this many proofs whatever its memory (default 200). */
+  maxProofsPerProcess?: number | undefined
+}
 
 type Pending = { job: ProofJob; resolve: (r: ProofResult) => void; reject: (e: Error) => void }
-type Slot = { worker: ChildProcess; busy: Pending | undefined }
+type Slot = { worker: ChildProcess; busy: Pending | undefined; proofs: number }
 
 /**
  * A fixed set of prover processes running snarkjs: at most `concurrency` proofs at once, the rest
  * queued in order. Proving never runs on the caller's thread, and provers are started lazily and
- * reused (snarkjs keeps its curve and threads warm between proofs).
+ * reused (snarkjs keeps its curve and threads warm between proofs) until one passes its memory
+ * bound or proof count: it is then stopped and the next job starts a fresh one.
  */
 export class ProverPool {
   readonly concurrency: number
+  readonly maxRssMiB: number
+  readonly maxProofsPerProcess: number
+  /** Prover processes replaced for their memory or proof count so far. */
+  recycled = 0
   private readonly slots: Slot[] = []
   private readonly queue: Pending[] = []
   private closed = false
   private nextId = 0
 
-  constructor({ concurrency = 1 }: { concurrency?: number } = {}) {
+  constructor({ concurrency = 1, maxRssMiB = 1024, maxProofsPerProcess = 200 }: ProverPoolParameters = {}) {
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new ProofError({ reason: `prover concurrency must be a positive integer, got ${concurrency}` })
+    if (!(maxRssMiB > 0)) throw new ProofError({ reason: `the prover memory bound must be a positive number of MiB, got ${maxRssMiB}` })
+    if (!Number.isInteger(maxProofsPerProcess) || maxProofsPerProcess < 1) throw new ProofError({ reason: `proofs per prover process must be a positive integer, got ${maxProofsPerProcess}` })
     this.concurrency = concurrency
+    this.maxRssMiB = maxRssMiB
+    this.maxProofsPerProcess = maxProofsPerProcess
   }
 
   /** Jobs waiting for a free worker. */
@@ -71,12 +93,14 @@ export class ProverPool {
 
   private spawn(): Slot {
     const worker = fork(fileURLToPath(new URL('./snarkjsProver.mjs', import.meta.url)), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-    const slot: Slot = { worker, busy: undefined }
+    const slot: Slot = { worker, busy: undefined, proofs: 0 }
     worker.on('message', (message: { error?: string } & ProofResult) => {
       const pending = slot.busy
       slot.busy = undefined
+      slot.proofs++
       if (message.error !== undefined) pending?.reject(new ProofError({ reason: message.error }))
-      else pending?.resolve({ proof: message.proof, publicSignals: message.publicSignals, seconds: message.seconds, maxRssKb: message.maxRssKb })
+      else pending?.resolve({ proof: message.proof, publicSignals: message.publicSignals, seconds: message.seconds, maxRssKb: message.maxRssKb, rssKb: message.rssKb })
+      if ((message.rssKb ?? 0) > this.maxRssMiB * 1024 || slot.proofs >= this.maxProofsPerProcess) this.retire(slot)
       this.dispatch()
     })
     const lost = (reason: string) => {
@@ -91,7 +115,16 @@ export class ProverPool {
     this.slots.push(slot)
     return slot
   }
+
+  /** Takes an idle slot out of the pool and stops its process; the next job starts a fresh one. */
+  private retire(slot: Slot): void {
+    this.slots.splice(this.slots.indexOf(slot), 1)
+    this.recycled++
+    stopProcess(slot.worker).catch(noop)
+  }
 }
+
+function noop(): void {}
 
 function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
