@@ -32,7 +32,7 @@ export { readZkey, type ReadZkeyReturnType, type ZkeyContribution } from './setu
 export { ensureDevPtau, writeDevPtau, DEV_PTAU_WARNING } from './setup/devPtau.js'
 export { prove, type ProveParameters, type ProveReturnType } from './prove/prove.js'
 export { verify, type VerifyParameters } from './prove/verify.js'
-export { ProverPool, type ProofJob, type ProofResult } from './prove/proverPool.js'
+export { ProverPool, type ProofJob, type ProofResult, type ProverPoolParameters } from './prove/proverPool.js'
 export { loadCompiledModel, type CompiledModel } from './prove/loadCompiledModel.js'
 export { runReference, quantizeInput, dequantizeOutput } from './reference/runReference.js'
 export * from './trace/index.js'
