@@ -44,6 +44,9 @@ export type ProveReturnType = {
   /** The canonical (quantized) output values. */
   output: bigint[]
   seconds: number
+  /** The prover process's resident memory after this proof, and its peak so far (KiB). */
+  rssKb: number
+  maxRssKb: number
 }
 
 /**

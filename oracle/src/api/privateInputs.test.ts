@@ -201,6 +201,9 @@ describe('POST /v1/private-inputs', () => {
     const commitment = await commitInput({ inputWords: wordsOf(input), salt: BigInt(body.proof.salt) })
     expect(body.proof.commitment).toBe(String(commitment))
     expect(body.proof.publicSignals[0]).toBe(String(commitment))
+    // The prover's memory after its last proof is on /metrics (a process past proverMaxRssMiB is replaced).
+    const rss = /^veridict_prover_rss_bytes (\d+)$/m.exec(await (await app.request('/metrics')).text())
+    expect(Number(rss?.[1])).toBeGreaterThan(50 * 2 ** 20)
   })
 
   test('refuses an input for a request past its deadline', async () => {

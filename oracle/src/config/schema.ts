@@ -34,6 +34,8 @@ export const nodeConfigSchema = z
     /** Requests paying less than this (wei) are ignored. */
     minFee: bigintLike.default(0n),
     proverConcurrency: z.coerce.number().int().min(1).max(64).default(1),
+    /** A prover process whose resident memory passes this many MiB after a proof is replaced by a fresh one. */
+    proverMaxRssMiB: z.coerce.number().int().min(64).default(1024),
     confirmations: z.coerce.number().int().min(0).max(1000).default(1),
     pollIntervalMs: z.coerce.number().int().min(10).default(1000),
     /** Blocks per eth_getLogs call. */

@@ -103,6 +103,8 @@ export class NodeMetrics {
   readonly traceChallenges = new Counter('veridict_trace_challenges_total', 'Attested results this node challenged with its own trace (a trace game, docs/disputes.md).')
   readonly gameMoves = new Counter('veridict_trace_game_moves_total', 'Trace game moves this node sent, by move, side and result (mined, already: another party made it first).')
   readonly gamesEnded = new Counter('veridict_trace_games_total', 'Trace games this node played to the end, by its side and result (won, lost).')
+  readonly proverRss = new Gauge('veridict_prover_rss_bytes', 'Resident memory of the prover process after its last proof (a process past proverMaxRssMiB is replaced).')
+  readonly proverRecycled = new Counter('veridict_prover_recycled_total', 'Prover processes replaced for their memory or proof count.')
   readonly tracesKept = new Gauge('veridict_traces_kept_bytes', 'Bytes of traces the node keeps until their results are final.')
   readonly equivocations = new Counter('veridict_equivocations_reported_total', 'Operators this node reported for signing two outputs for one request.')
   readonly attestationsReceived = new Counter('veridict_peer_attestations_total', 'Attestation signatures received from peers, by result.')
@@ -136,7 +138,7 @@ export class NodeMetrics {
   }
 
   render(): string {
-    const all = [this.buildInfo, ...this.operator, this.jobs, this.inferenceSeconds, this.proveSeconds, this.attestOnClockSeconds, this.gasSpentWei, this.gasUsed, this.transactions, this.disputes, this.traceChallenges, this.gameMoves, this.gamesEnded, this.tracesKept, this.equivocations, this.attestationsReceived, this.lastBlock, this.headBlock, this.rpcUp, this.rpcCalls]
+    const all = [this.buildInfo, ...this.operator, this.jobs, this.inferenceSeconds, this.proveSeconds, this.proverRss, this.proverRecycled, this.attestOnClockSeconds, this.gasSpentWei, this.gasUsed, this.transactions, this.disputes, this.traceChallenges, this.gameMoves, this.gamesEnded, this.tracesKept, this.equivocations, this.attestationsReceived, this.lastBlock, this.headBlock, this.rpcUp, this.rpcCalls]
     return `${all.map((m) => m.render()).join('\n')}\n`
   }
 }

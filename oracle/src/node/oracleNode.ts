@@ -275,7 +275,7 @@ export class OracleNode {
     this.publicClient = createPublicClient({ chain: this.chain, transport, pollingInterval: 100 })
     this.domain = { chainId: p.config.chainId, oracle: p.config.oracle }
     this.txs = new TxManager({ publicClient: this.publicClient, account: this.account, chain: this.chain, headroomPercent: p.config.gasHeadroomPercent, stuckAfterMs: p.config.txStuckAfterMs, maxFeePerGas: maxFeePerGasOf(p.config.maxGasPriceGwei), feeBumpPercent: p.config.feeBumpPercent, pollIntervalMs: p.config.pollIntervalMs, logger: p.logger, metrics: this.metrics })
-    this.pool = new ProverPool({ concurrency: p.config.proverConcurrency })
+    this.pool = new ProverPool({ concurrency: p.config.proverConcurrency, maxRssMiB: p.config.proverMaxRssMiB })
     this.peers = new PeerClient(p.config.peers, p.logger, (body) => signPeerRequest({ account: this.account, domain: this.domain, body }))
     this.follower = new ChainFollower({
       client: this.publicClient,
@@ -1140,9 +1140,17 @@ export class OracleNode {
     if (!this.store.transition(job.requestId, 'proving', { from: ['inferred'] })) return
     // The proof binds this operator as its beneficiary: a copy of the transaction still pays it.
     const result = await prove({ dir: model.dir, input: { words: opened?.inputWords ?? job.inputWords }, salt: opened?.salt, beneficiary: this.address, pool: this.pool })
-    this.metrics.proveSeconds.observe(result.seconds, { model: model.name })
+    this.noteProof(result, model)
     this.store.transition(job.requestId, 'proved', { from: ['proving'], patch: { proof: encodeProof(result.proof), outputWords: result.outputWords, outputHash: hashWords(result.outputWords) }, note: `proved in ${result.seconds.toFixed(2)} s` })
     this.logger.info({ requestId: job.requestId, model: model.name, seconds: result.seconds }, 'proof ready')
+  }
+
+  /** A proof's time, the prover's memory after it, and the prover processes replaced since the last one. */
+  private noteProof(result: { seconds: number; rssKb: number }, model: ServedModel): void {
+    this.metrics.proveSeconds.observe(result.seconds, { model: model.name })
+    this.metrics.proverRss.set(result.rssKb * 1024)
+    const recycled = this.pool.recycled - Number(this.metrics.proverRecycled.get())
+    if (recycled > 0) this.metrics.proverRecycled.inc({}, recycled)
   }
 
   private async submitProof(job: Job): Promise<void> {
@@ -1305,7 +1313,7 @@ export class OracleNode {
       // A private-input model's proof shows a commitment of the input with a fresh salt, both returned to the caller.
       const salt = model.manifest.input.private ? randomSalt() : undefined
       const proved = await prove({ dir: model.dir, input: { quantized }, beneficiary, pool: this.pool, salt })
-      this.metrics.proveSeconds.observe(proved.seconds, { model: model.name })
+      this.noteProof(proved, model)
       proof = { proof: encodeProof(proved.proof), publicSignals: proved.publicSignals, beneficiary: proved.beneficiary, seconds: proved.seconds }
       if (salt !== undefined) Object.assign(proof, { salt: String(salt), commitment: String(proved.commitment) })
     }
