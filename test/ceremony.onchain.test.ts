@@ -6,12 +6,9 @@ import { beaconCeremony, contributeCeremony, contributeZkey, exportCeremony, fin
 import { createVeridictClient, fulfillWithProof, getModel, requestInference, waitForResult } from '@veridict/sdk'
 import { proveLocally } from '@veridict/sdk/prover'
 import { verifyResultOffchain } from '@veridict/sdk/verify'
-import type { RunningNode } from '../oracle/src/node/startNode.js'
-import { RequestStatus } from '../oracle/src/chain/requestStatus.js'
-import { freePort, nodeConfig, startTestChain, startTestNode, statusOf, waitFor, type TestChain } from '../oracle/src/testing/harness.js'
+import { anvilPrivateKeys, freePort, nodeConfig, RequestStatus, startTestChain, startTestNode, statusOf, waitFor, type RunningNode, type TestChain } from '@veridict/oracle/testing'
 import { createWalletClient, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { anvilPrivateKeys } from '../oracle/src/devnet/anvil.js'
 
 /**
  * Setups beyond the one-command dev path, proved on a real chain: a multi-party Groth16 phase 2

@@ -26,10 +26,20 @@ import {
 import { delegatePrivateInput, generateEncryptionKey, getEncryptionKey, requestPrivateInference, type PrivateInput } from '@veridict/sdk/private'
 import { proveLocally } from '@veridict/sdk/prover'
 import { cp } from 'node:fs/promises'
-import { anvilPrivateKeys, freePort } from '../oracle/src/devnet/anvil.js'
-import { carriesWord, chainTrafficSince } from '../oracle/src/devnet/chainTraffic.js'
-import type { RunningNode } from '../oracle/src/node/startNode.js'
-import { nodeConfig, nodePorts, REPO_ROOT, startTestChain, startTestNode, waitFor, type TestChain } from '../oracle/src/testing/harness.js'
+import {
+  anvilPrivateKeys,
+  carriesWord,
+  chainTrafficSince,
+  freePort,
+  nodeConfig,
+  nodePorts,
+  REPO_ROOT,
+  startTestChain,
+  startTestNode,
+  waitFor,
+  type RunningNode,
+  type TestChain,
+} from '@veridict/oracle/testing'
 
 /**
  * Private inputs on a real chain (issue 16): Iris compiled with a private input, registered next to
