@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises'
+import { readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { expect, test } from 'vitest'
 import { REPO_ROOT } from '../circuit/paths.js'
@@ -18,4 +18,21 @@ test('builds a model once and serves it from the cache, even to concurrent calle
   expect(await readdir(cacheDir)).toEqual([a.dir.split('/').pop()])
   const other = await ensureCompiledModel({ ...parameters, scale: 7 })
   expect(other.dir).not.toBe(a.dir)
+})
+
+test('a flag at its default names the same folder; a lock left by a dead builder is taken over', async () => {
+  const cacheDir = await testDir('model-cache-lock')
+  const parameters = { onnx: join(REPO_ROOT, 'circuits', 'models', 'iris.onnx'), name: 'iris', cacheDir, scale: 6, inputScale: 5, inputBits: 10, circuit: false }
+  const first = await ensureCompiledModel({ ...parameters, privateInput: false, privateWeights: undefined })
+  const same = await ensureCompiledModel(parameters)
+  expect(same.dir).toBe(first.dir)
+  expect(same.cached).toBe(true)
+  // A build killed mid-way leaves its lock: a pid that no longer runs (beyond Linux's pid_max).
+  const other = { ...parameters, scale: 7 }
+  const { dir } = await ensureCompiledModel({ ...other, cacheDir: await testDir('model-cache-probe') })
+  const lock = join(cacheDir, `${dir.split('/').pop()}.lock`)
+  await writeFile(lock, '4194305')
+  const built = await ensureCompiledModel(other)
+  expect(built.cached).toBe(false)
+  expect(await readdir(cacheDir)).not.toContain(lock.split('/').pop())
 })

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { keccak256, stringToBytes } from 'viem'
+import { acquireBuildLock } from '../circuit/buildLock.js'
 import { cacheRoot } from '../circuit/paths.js'
 import { MANIFEST_FORMAT, readManifest, type ModelManifest } from '../manifest/manifest.js'
 import type { QuantizeOptions } from '../quantize/calibrate.js'
@@ -39,12 +40,16 @@ export async function ensureCompiledModel(parameters: EnsureCompiledModelParamet
   const { onnx, name, cacheDir = join(cacheRoot(), 'models'), onProgress, ptau, scheme = 'groth16', calibration, ...options } = parameters
   const bytes = await readFile(onnx)
   const key = keccak256(
-    stringToBytes(JSON.stringify({ onnx: keccak256(bytes), options, calibration: calibration ? keccak256(stringToBytes(JSON.stringify(calibration.map((s) => Array.from(s))))) : null, ptau: ptau ?? null, COMPILER_VERSION, MANIFEST_FORMAT, ...(scheme === 'groth16' ? {} : { scheme }) })),
+    stringToBytes(JSON.stringify({ onnx: keccak256(bytes), options: withoutDefaults(options), calibration: calibration ? keccak256(stringToBytes(JSON.stringify(calibration.map((s) => Array.from(s))))) : null, ptau: ptau ?? null, COMPILER_VERSION, MANIFEST_FORMAT, ...(scheme === 'groth16' ? {} : { scheme }) })),
   ).slice(2, 14)
   const dir = join(cacheDir, `${sanitizeName(name)}-${key}`)
   if (await isComplete(dir)) return { dir, manifest: await readManifest(dir), cached: true }
 
   await mkdir(cacheDir, { recursive: true })
+  // One build per folder across processes (test files, nodes, the demo): whoever holds the lock
+  // builds; the others wait for its folder, and build it themselves only if its builder died.
+  const release = await acquireBuildLock(`${dir}.lock`, () => isComplete(dir))
+  if (!release) return { dir, manifest: await readManifest(dir), cached: true }
   const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
   try {
     await compileModel({ ...options, onnx, name, outDir: tmp, calibration, onProgress })
@@ -57,8 +62,15 @@ export async function ensureCompiledModel(parameters: EnsureCompiledModelParamet
     }
   } finally {
     await rm(tmp, { recursive: true, force: true })
+    await release()
   }
   return { dir, manifest: await readManifest(dir), cached: false }
+}
+
+/** The options as they bear on the build: a flag left at its default names the same folder as one not given. */
+function withoutDefaults(options: Record<string, unknown>): Record<string, unknown> {
+  const defaults: Record<string, unknown> = { circuit: true, privateInput: false, privateWeights: false }
+  return Object.fromEntries(Object.entries(options).filter(([name, value]) => value !== undefined && defaults[name] !== value))
 }
 
 async function isComplete(dir: string): Promise<boolean> {

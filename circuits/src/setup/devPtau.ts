@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path'
 
 import { buildBn128, type Curve } from 'ffjavascript'
 
+import { acquireBuildLock } from '../circuit/buildLock.js'
 import { cacheRoot } from '../circuit/paths.js'
 import { BaseError } from '../errors/base.js'
 import { DEV_PTAU_MAX_POWER, DEV_PTAU_MIN_POWER, InvalidPtauPowerError, PtauWriteError } from '../errors/setup.js'
@@ -266,6 +267,18 @@ export async function ensureDevPtau(parameters: EnsureDevPtauParameters): Promis
     }
   }
   const path = join(cacheDir, devPtauFileName(power))
-  await writeDevPtau({ power, path, onProgress: parameters.onProgress, threads: parameters.threads })
+  await mkdir(cacheDir, { recursive: true })
+  const exists = () => stat(path).then((s) => s.isFile(), () => false)
+  // Another process writing the same file: wait for it rather than compute it twice.
+  const release = await acquireBuildLock(`${path}.lock`, exists)
+  if (!release) {
+    warnInsecure()
+    return { path, power, cached: true, insecure: true, warning: DEV_PTAU_WARNING }
+  }
+  try {
+    await writeDevPtau({ power, path, onProgress: parameters.onProgress, threads: parameters.threads })
+  } finally {
+    await release()
+  }
   return { path, power, cached: false, insecure: true, warning: DEV_PTAU_WARNING }
 }
