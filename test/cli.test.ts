@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { REPO_ROOT, freePort, nodeConfig, startTestChain, waitFor, type TestChain } from '../oracle/src/testing/harness.js'
-import { anvilPrivateKeys } from '../oracle/src/devnet/anvil.js'
+import { anvilPrivateKeys, freePort, nodeConfig, REPO_ROOT, startTestChain, type TestChain, waitFor } from '@veridict/oracle/testing'
 import { alive, descendants } from './utils/processes.js'
 
 /** The `veridict` command as installed: oracle/bin/veridict.mjs, one node process. */

@@ -3,8 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { freePort, freePortPair, REPO_ROOT, waitFor } from '../oracle/src/testing/harness.js'
-import { anvilPrivateKeys, startAnvil, type Anvil } from '../oracle/src/devnet/anvil.js'
+import { type Anvil, anvilPrivateKeys, freePort, freePortPair, REPO_ROOT, startAnvil, waitFor } from '@veridict/oracle/testing'
 import { exited, killGroup } from './utils/processes.js'
 
 /**

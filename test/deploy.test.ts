@@ -6,8 +6,7 @@ import { promisify } from 'node:util'
 import { createPublicClient, getContractAddress, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { REPO_ROOT } from '../oracle/src/testing/harness.js'
-import { anvilPrivateKeys, startAnvil, type Anvil } from '../oracle/src/devnet/anvil.js'
+import { type Anvil, anvilPrivateKeys, REPO_ROOT, startAnvil } from '@veridict/oracle/testing'
 
 /**
  * `npm run deploy` against a chain that is not a local anvil (an anvil run with Sepolia's chain id),

@@ -2,10 +2,7 @@ import { rmSync } from 'node:fs'
 import type { Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { digitConsumerAbi, hashWords, inferenceOracleAbi, operatorStakingAbi } from '@veridict/sdk'
-import { RequestStatus } from '../oracle/src/chain/requestStatus.js'
-import { referenceOutputWords } from '../oracle/src/devnet/referenceOutput.js'
-import { runDemo, type DemoReport } from '../oracle/src/devnet/runDemo.js'
-import { DEVNET_ACCOUNTS, startDevnet, type Devnet } from '../oracle/src/devnet/startDevnet.js'
+import { type DemoReport, type Devnet, DEVNET_ACCOUNTS, referenceOutputWords, RequestStatus, runDemo, startDevnet } from '@veridict/oracle/testing'
 
 /** `npm start -- --demo-only` without the terminal: the same network and scenario, every result checked on-chain here. */
 describe('devnet: the npm start scenario, headless', () => {

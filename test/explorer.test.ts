@@ -14,11 +14,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { getResult, requestInference, waitForResult } from '@veridict/sdk'
 import { delegatePrivateInput, getEncryptionKey, requestPrivateInference } from '@veridict/sdk/private'
 import type { Browser, Page } from 'puppeteer-core'
-import { registerModel } from '../oracle/src/chain/registerModel.js'
-import { DEVNET_ACCOUNTS, startDevnet, type Devnet } from '../oracle/src/devnet/startDevnet.js'
-import { waitFor } from '../oracle/src/devnet/waitFor.js'
-import { createExplorer } from '../oracle/src/explorer/createExplorer.js'
-import { startExplorer, type RunningExplorer } from '../oracle/src/explorer/startExplorer.js'
+import { createExplorer, type Devnet, DEVNET_ACCOUNTS, registerModel, type RunningExplorer, startDevnet, startExplorer, waitFor } from '@veridict/oracle/testing'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const hasChromium = existsSync(CHROMIUM)

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { parseEther } from 'viem'
-import { RequestStatus } from '../oracle/src/chain/requestStatus.js'
-import type { RunningNode } from '../oracle/src/node/startNode.js'
-import { nodeConfig, nodePorts, startTestChain, startTestNode, statusOf, waitFor, type TestChain } from '../oracle/src/testing/harness.js'
+import { nodeConfig, nodePorts, RequestStatus, type RunningNode, startTestChain, startTestNode, statusOf, type TestChain, waitFor } from '@veridict/oracle/testing'
 
 // Two nodes that cut a block's requests into different batches (one refuses the cheapest request):
 // neither batch can reach a quorum, and each node sees the other's batch over the same requests,

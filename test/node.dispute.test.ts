@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { operatorStakingAbi } from '@veridict/sdk'
-import { RequestStatus } from '../oracle/src/chain/requestStatus.js'
-import type { RunningNode } from '../oracle/src/node/startNode.js'
-import { eventsOf, freePort, nodeConfig, startTestChain, startTestNode, statusOf, waitFor, type TestChain } from '../oracle/src/testing/harness.js'
+import { eventsOf, freePort, nodeConfig, RequestStatus, type RunningNode, startTestChain, startTestNode, statusOf, type TestChain, waitFor } from '@veridict/oracle/testing'
 
 describe('watchtower', () => {
   let chain: TestChain

@@ -2,11 +2,7 @@ import { keccak256, toHex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { hashWords, inferenceOracleAbi, operatorStakingAbi } from '@veridict/sdk'
-import { signAttestationBatch, type Attestation } from '../oracle/src/attest/attestation.js'
-import { signPeerRequest } from '../oracle/src/attest/peerAuth.js'
-import type { RunningNode } from '../oracle/src/node/startNode.js'
-import { freePort, nodeConfig, startTestChain, startTestNode, waitFor, type TestChain } from '../oracle/src/testing/harness.js'
-import { anvilPrivateKeys } from '../oracle/src/devnet/anvil.js'
+import { anvilPrivateKeys, type Attestation, freePort, nodeConfig, type RunningNode, signAttestationBatch, signPeerRequest, startTestChain, startTestNode, type TestChain, waitFor } from '@veridict/oracle/testing'
 
 let chain: TestChain
 let node: RunningNode

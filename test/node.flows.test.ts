@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { toFunctionSelector } from 'viem'
 import { inferenceOracleAbi } from '@veridict/sdk'
-import { RequestStatus } from '../oracle/src/chain/requestStatus.js'
-import type { RunningNode } from '../oracle/src/node/startNode.js'
-import { eventsOf, nodeConfig, nodePorts, startTestChain, startTestNode, statusOf, waitFor, type TestChain } from '../oracle/src/testing/harness.js'
+import { eventsOf, nodeConfig, nodePorts, RequestStatus, type RunningNode, startTestChain, startTestNode, statusOf, type TestChain, waitFor } from '@veridict/oracle/testing'
 
 describe('oracle nodes on anvil', () => {
   let chain: TestChain

@@ -5,12 +5,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { generatePrivateKey } from 'viem/accounts'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
-import { RequestStatus } from '../oracle/src/chain/requestStatus.js'
-import { anvilPrivateKeys } from '../oracle/src/devnet/anvil.js'
-import type { NodeConfigInput } from '../oracle/src/config/schema.js'
-import type { RunningNode } from '../oracle/src/node/startNode.js'
-import { REPO_ROOT, eventsOf, freePort, nodeConfig, startTestChain, startTestNode, statusOf, waitFor, type TestChain } from '../oracle/src/testing/harness.js'
-import { TcpProxy } from '../oracle/src/testing/tcpProxy.js'
+import { anvilPrivateKeys, eventsOf, freePort, nodeConfig, type NodeConfigInput, REPO_ROOT, RequestStatus, type RunningNode, startTestChain, startTestNode, statusOf, TcpProxy, type TestChain, waitFor } from '@veridict/oracle/testing'
 import { exited } from './utils/processes.js'
 
 /**

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import type { RunningNode } from '../oracle/src/node/startNode.js'
-import { freePort, nodeConfig, startTestChain, startTestNode, waitFor, type TestChain } from '../oracle/src/testing/harness.js'
+import { freePort, nodeConfig, type RunningNode, startTestChain, startTestNode, type TestChain, waitFor } from '@veridict/oracle/testing'
 
 let chain: TestChain
 let node: RunningNode

@@ -3,11 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { RequestStatus } from '../oracle/src/chain/requestStatus.js'
-import type { RunningNode } from '../oracle/src/node/startNode.js'
-import { REPO_ROOT, eventsOf, freePort, nodeConfig, startTestChain, startTestNode, statusOf, waitFor, type TestChain } from '../oracle/src/testing/harness.js'
-import { TcpProxy } from '../oracle/src/testing/tcpProxy.js'
-import { anvilPrivateKeys } from '../oracle/src/devnet/anvil.js'
+import { anvilPrivateKeys, eventsOf, freePort, nodeConfig, REPO_ROOT, RequestStatus, type RunningNode, startTestChain, startTestNode, statusOf, TcpProxy, type TestChain, waitFor } from '@veridict/oracle/testing'
 import { exited, killGroup } from './utils/processes.js'
 
 describe('resilience', () => {

@@ -7,11 +7,8 @@ import { getAddress, type Address } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { ensureCompiledModel, loadCompiledModel, quantizeInput } from '@veridict/circuits'
-import { operatorStakingAbi, packValues, traceDisputesAbi } from '@veridict/sdk'
-import { RequestStatus } from '../oracle/src/chain/requestStatus.js'
-import type { RunningNode } from '../oracle/src/node/startNode.js'
-import { REPO_ROOT, eventsOf, freePort, nodeConfig, startTestChain, startTestNode, statusOf, waitFor, type TestChain } from '../oracle/src/testing/harness.js'
-import { anvilPrivateKeys } from '../oracle/src/devnet/anvil.js'
+import { inferenceOracleAbi, operatorStakingAbi, packValues, traceDisputesAbi } from '@veridict/sdk'
+import { anvilPrivateKeys, eventsOf, freePort, nodeConfig, REPO_ROOT, RequestStatus, type RunningNode, startTestChain, startTestNode, statusOf, type TestChain, waitFor } from '@veridict/oracle/testing'
 import { exited, killGroup } from './utils/processes.js'
 
 /**
@@ -118,7 +115,7 @@ describe('trace games between nodes', () => {
     expect(slashed.slashed).toBe(true)
     // Overturned and open again; the challenger's bond is back for it to withdraw, with a bounty from the slash.
     expect(await statusOf(chain, requestId)).toBe(RequestStatus.Requested)
-    const [overturned] = await chain.client.getContractEvents({ address: chain.deployment.contracts.inferenceOracle, abi: (await import('../sdk/src/abi/inferenceOracleAbi.js')).inferenceOracleAbi, eventName: 'AttestationOverturnedByTrace', args: { requestId }, fromBlock: 0n, strict: true })
+    const [overturned] = await chain.client.getContractEvents({ address: chain.deployment.contracts.inferenceOracle, abi: inferenceOracleAbi, eventName: 'AttestationOverturnedByTrace', args: { requestId }, fromBlock: 0n, strict: true })
     expect(overturned!.args.request.deadline).toBeGreaterThanOrEqual(started!.args.deadline)
     expect(await bondsOf(started!.args.challenger)).toBe(await chain.client.readContract({ address: games(), abi: traceDisputesAbi, functionName: 'BOND' }))
 

@@ -4,10 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { readModelDefinition, setupModel } from '@veridict/circuits'
 import { modelRegistryAbi } from '@veridict/sdk'
-import { RequestStatus } from '../oracle/src/chain/requestStatus.js'
-import { InsecureSetupError } from '../oracle/src/errors/node.js'
-import type { RunningNode } from '../oracle/src/node/startNode.js'
-import { freePort, nodeConfig, startTestChain, startTestNode, statusOf, waitFor, type TestChain } from '../oracle/src/testing/harness.js'
+import { freePort, InsecureSetupError, nodeConfig, RequestStatus, type RunningNode, startTestChain, startTestNode, statusOf, type TestChain, waitFor } from '@veridict/oracle/testing'
 
 /**
  * The trust chain end to end on anvil: the registry's id names the key, a node serves an id only

@@ -3,7 +3,7 @@ import { lstatSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect, test } from 'vitest'
-import { REPO_ROOT } from '../oracle/src/testing/harness.js'
+import { REPO_ROOT } from '@veridict/oracle/testing'
 
 /**
  * @veridict/contracts as a consumer gets it: packed to a tarball, installed into a fresh project

@@ -4,9 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { referenceOutputWords } from '../oracle/src/devnet/referenceOutput.js'
-import { REPO_ROOT, freePort, nodeConfig, startTestChain, waitFor, type TestChain } from '../oracle/src/testing/harness.js'
-import { anvilPrivateKeys } from '../oracle/src/devnet/anvil.js'
+import { anvilPrivateKeys, freePort, nodeConfig, referenceOutputWords, REPO_ROOT, startTestChain, type TestChain, waitFor } from '@veridict/oracle/testing'
 import { alive, descendants } from './utils/processes.js'
 
 /**

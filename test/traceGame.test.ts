@@ -14,9 +14,7 @@ import {
   runTrace,
   stepArgs,
 } from '@veridict/circuits'
-import { signAttestationBatch } from '../oracle/src/attest/attestation.js'
-import { REPO_ROOT, startTestChain, type TestChain } from '../oracle/src/testing/harness.js'
-import { challengeAndPlay } from '../oracle/src/testing/playGame.js'
+import { anvilPrivateKeys, challengeAndPlay, REPO_ROOT, signAttestationBatch, startTestChain, type TestChain } from '@veridict/oracle/testing'
 import {
   createVeridictClient,
   getDispute,
@@ -29,7 +27,6 @@ import {
   type VeridictDispute,
   watchDisputes,
 } from '@veridict/sdk'
-import { anvilPrivateKeys } from '../oracle/src/devnet/anvil.js'
 
 /**
  * A trace game on anvil with the real contracts, played with the TypeScript moves a node will use:

@@ -17,7 +17,8 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 
-import { type Deployment, deployVeridict } from '../../oracle/src/deploy/deploy.js'
+import { type Deployment, deployVeridict } from '@veridict/oracle/deploy'
+import { type Anvil, anvilPrivateKeys, startAnvil } from '@veridict/oracle/testing'
 import {
   attestationBatchTypes,
   committeeRoundAt,
@@ -34,7 +35,6 @@ import {
   PROOF_SYSTEM_IDS,
   requestOptions,
 } from '@veridict/sdk'
-import { type Anvil, anvilPrivateKeys, startAnvil } from '../../oracle/src/devnet/anvil.js'
 
 const fixture = JSON.parse(
   readFileSync(new URL('../../contracts/test/fixtures/square/fixture.json', import.meta.url), 'utf8'),

@@ -17,13 +17,10 @@ import {
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
-import { readArtifacts } from '../../oracle/src/deploy/artifacts.js'
-import { deployVeridict, type Deployment } from '../../oracle/src/deploy/deploy.js'
+import { type Deployment, deployVeridict, readArtifacts } from '@veridict/oracle/deploy'
+import { type Anvil, anvilPrivateKeys, registerModel, startAnvil, startModelHost } from '@veridict/oracle/testing'
 import { ensureCompiledModel, type ModelManifest } from '@veridict/circuits'
-import { registerModel } from '../../oracle/src/chain/registerModel.js'
-import { startModelHost } from '../../oracle/src/devnet/modelHost.js'
 import { BaseError, createVeridictClient, operatorStakingAbi, type VeridictClient } from '@veridict/sdk'
-import { anvilPrivateKeys, startAnvil, type Anvil } from '../../oracle/src/devnet/anvil.js'
 
 export const MODEL_FEE = parseEther('0.01')
 export const CHALLENGE_WINDOW = 600n
