@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { anvilPrivateKeys, freePort, nodeConfig, REPO_ROOT, startTestChain, type TestChain, waitFor } from '@veridict/oracle/testing'
-import { alive, descendants } from './utils/processes.js'
+import { alive, anvilPrivateKeys, descendants, freePort, nodeConfig, REPO_ROOT, startTestChain, type TestChain, waitFor } from '@veridict/oracle/testing'
 
 /** The `veridict` command as installed: oracle/bin/veridict.mjs, one node process. */
 const BIN = join(REPO_ROOT, 'oracle/bin/veridict.mjs')

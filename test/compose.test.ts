@@ -3,8 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { type Anvil, anvilPrivateKeys, freePort, freePortPair, REPO_ROOT, startAnvil, waitFor } from '@veridict/oracle/testing'
-import { exited, killGroup } from './utils/processes.js'
+import { type Anvil, anvilPrivateKeys, exited, freePort, freePortPair, killGroup, REPO_ROOT, startAnvil, waitFor } from '@veridict/oracle/testing'
 
 /**
  * compose.yaml's network without docker (it cannot run here): its setup service's command against an

@@ -5,8 +5,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { generatePrivateKey } from 'viem/accounts'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
-import { anvilPrivateKeys, eventsOf, freePort, nodeConfig, type NodeConfigInput, REPO_ROOT, RequestStatus, type RunningNode, startTestChain, startTestNode, statusOf, TcpProxy, type TestChain, waitFor } from '@veridict/oracle/testing'
-import { exited } from './utils/processes.js'
+import { anvilPrivateKeys, eventsOf, exited, freePort, nodeConfig, type NodeConfigInput, REPO_ROOT, RequestStatus, type RunningNode, startTestChain, startTestNode, statusOf, TcpProxy, type TestChain, waitFor } from '@veridict/oracle/testing'
 
 /**
  * A node as an operator runs it for real, against its own anvil: websocket and fallback RPCs, a gas

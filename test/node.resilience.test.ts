@@ -3,8 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { anvilPrivateKeys, eventsOf, freePort, nodeConfig, REPO_ROOT, RequestStatus, type RunningNode, startTestChain, startTestNode, statusOf, TcpProxy, type TestChain, waitFor } from '@veridict/oracle/testing'
-import { exited, killGroup } from './utils/processes.js'
+import { anvilPrivateKeys, eventsOf, exited, freePort, killGroup, nodeConfig, REPO_ROOT, RequestStatus, type RunningNode, startTestChain, startTestNode, statusOf, TcpProxy, type TestChain, waitFor } from '@veridict/oracle/testing'
 
 describe('resilience', () => {
   let chain: TestChain

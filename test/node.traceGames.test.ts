@@ -8,8 +8,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { ensureCompiledModel, loadCompiledModel, quantizeInput } from '@veridict/circuits'
 import { inferenceOracleAbi, operatorStakingAbi, packValues, traceDisputesAbi } from '@veridict/sdk'
-import { anvilPrivateKeys, eventsOf, freePort, nodeConfig, REPO_ROOT, RequestStatus, type RunningNode, startTestChain, startTestNode, statusOf, type TestChain, waitFor } from '@veridict/oracle/testing'
-import { exited, killGroup } from './utils/processes.js'
+import { anvilPrivateKeys, eventsOf, exited, freePort, killGroup, nodeConfig, REPO_ROOT, RequestStatus, type RunningNode, startTestChain, startTestNode, statusOf, type TestChain, waitFor } from '@veridict/oracle/testing'
 
 /**
  * Trace games played by running nodes (docs/disputes.md) on anvil with the real contracts, over

@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { anvilPrivateKeys, freePort, nodeConfig, referenceOutputWords, REPO_ROOT, startTestChain, type TestChain, waitFor } from '@veridict/oracle/testing'
-import { alive, descendants } from './utils/processes.js'
+import { alive, anvilPrivateKeys, descendants, freePort, nodeConfig, referenceOutputWords, REPO_ROOT, startTestChain, type TestChain, waitFor } from '@veridict/oracle/testing'
 
 /**
  * What a user installs: every workspace package packed to a tarball (npm runs its prepack build),

@@ -14,6 +14,10 @@ export const anvilPrivateKeys = [
   '0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6',
   '0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a',
   '0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba',
+  '0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e',
+  '0x4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356',
+  '0xdbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97',
+  '0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6',
 ] as const satisfies readonly Hex[]
 
 export type StartAnvilParameters = {
@@ -31,6 +35,8 @@ export type Anvil = {
   rpcUrl: string
   port: number
   chainId: number
+  /** The anvil process (undefined for a chain this process did not start). */
+  pid?: number | undefined
   /** Stops the anvil process and waits for it to exit. */
   stop: () => Promise<void>
 }
@@ -56,7 +62,7 @@ export async function startAnvil(parameters: StartAnvilParameters = {}): Promise
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     if (child.exitCode !== null) break
-    if (await answers(rpcUrl)) return { rpcUrl, port, chainId, stop }
+    if (await answers(rpcUrl)) return { rpcUrl, port, chainId, pid: child.pid, stop }
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
   await stop()

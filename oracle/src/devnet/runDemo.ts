@@ -294,14 +294,18 @@ export async function runDemo(devnet: Devnet, { reporter = silentReporter, explo
   }
 }
 
-type SentRequest = { requestId: bigint; requestTx: Hash; requestGas: bigint; sentAt: number }
+export type SentRequest = { requestId: bigint; requestTx: Hash; requestGas: bigint; sentAt: number }
 
-/** What the dApp does: encode the image with the SDK and call DigitConsumer.classify, paying the fee. */
-async function classifyDigit(devnet: Devnet, image: number[]): Promise<SentRequest> {
+/**
+ * What the dApp does: encode the image with the SDK and call DigitConsumer.classify from anvil
+ * account `account` (default the demo's user), paying the fee and the callback's gas: a ZK request
+ * whose result the consumer's callback acts on.
+ */
+export async function classifyDigit(devnet: Devnet, image: number[], { account = DEVNET_ACCOUNTS.user, ttlSeconds = 3600 }: { account?: number; ttlSeconds?: number } = {}): Promise<SentRequest> {
   const { digits } = devnet.models
   const { words } = encodeInput({ manifest: digits.manifest as VeridictManifest, values: image })
   const sentAt = performance.now()
-  const wallet = devnet.wallet(DEVNET_ACCOUNTS.user)
+  const wallet = devnet.wallet(account)
   const [block, gasPrice, callbackGasLimit] = await Promise.all([
     devnet.publicClient.getBlock(),
     devnet.publicClient.getGasPrice(),
@@ -313,7 +317,7 @@ async function classifyDigit(devnet: Devnet, image: number[]): Promise<SentReque
     address: devnet.consumer,
     abi: digitConsumerAbi,
     functionName: 'classify',
-    args: [words, block.timestamp + 3600n, gasPrice],
+    args: [words, block.timestamp + BigInt(ttlSeconds), gasPrice],
     value: digits.fee + BigInt(callbackGasLimit) * gasPrice,
   })
   const requestTx = await wallet.writeContract(request)

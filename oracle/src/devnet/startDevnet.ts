@@ -94,6 +94,11 @@ export type StartDevnetParameters = {
    * chain) and no node is started here.
    */
   nodeUrls?: readonly string[] | undefined
+  /**
+   * false: the honest nodes' configs are made (`nodes[i].config`) but no node is started here: the
+   * soak runs them as processes of their own (oracle/src/soak). Default true.
+   */
+  startNodes?: boolean | undefined
   /** Where the model host listens, and the URL the metadata URIs use (default: a free port on 127.0.0.1). */
   modelHost?: { host: string; port: number; publicUrl: string } | undefined
 }
@@ -314,7 +319,7 @@ export async function startDevnet(parameters: StartDevnetParameters = {}): Promi
       faults: { dishonest: true },
     })
     cleanups.push(() => Promise.all([...nodes, liar].map((n) => n.stop())).then(() => {}))
-    if (!parameters.nodeUrls)
+    if (!parameters.nodeUrls && parameters.startNodes !== false)
       await reporter.step(
         'starting three oracle nodes',
         () => Promise.all(nodes.map((n) => n.start())),

@@ -6,6 +6,7 @@
  */
 export { eventsOf, freePort, freePortPair, nodeConfig, nodePorts, REPO_ROOT, startTestChain, startTestNode, statusOf, waitFor, type TestChain } from './harness.js'
 export { challengeAndPlay } from './playGame.js'
+export { alive, descendants, exited, killGroup } from './processes.js'
 export { TcpProxy } from './tcpProxy.js'
 export { anvilPrivateKeys, startAnvil, type Anvil } from '../devnet/anvil.js'
 export { carriesWord, chainTrafficSince } from '../devnet/chainTraffic.js'
