@@ -8,6 +8,7 @@ export { eventsOf, freePort, freePortPair, nodeConfig, nodePorts, REPO_ROOT, sta
 export { challengeAndPlay } from './playGame.js'
 export { TcpProxy } from './tcpProxy.js'
 export { anvilPrivateKeys, startAnvil, type Anvil } from '../devnet/anvil.js'
+export { DevnetNode } from '../devnet/devnetNode.js'
 export { carriesWord, chainTrafficSince } from '../devnet/chainTraffic.js'
 export { startModelHost } from '../devnet/modelHost.js'
 export { referenceOutputWords } from '../devnet/referenceOutput.js'
