@@ -5,9 +5,9 @@ import { LogFileError } from '../errors/config.js'
 export type RotatingLogFileParameters = {
   /** The file written; the rotated ones are `<path>.1` (the newest) to `<path>.<files>`. */
   path: string
-  /** A line that would take the file past this many bytes goes to a new file (a longer line gets a file of its own). */
+  /** A line that would take the file past this many bytes (at least 1) goes to a new file (a longer line gets a file of its own). */
   maxBytes: number
-  /** Rotated files kept; the oldest beyond them is deleted (0: the full file is deleted). */
+  /** Rotated files kept (0 or more); the oldest beyond them is deleted (0: the full file is deleted). */
   files: number
 }
 
@@ -35,8 +35,6 @@ export class RotatingLogFile {
 
   /** Opens (creating its folder) or reopens `path` for appending; throws LogFileError when it cannot. */
   constructor({ path, maxBytes, files }: RotatingLogFileParameters) {
-    if (!Number.isInteger(maxBytes) || maxBytes < 1) throw new RangeError(`maxBytes must be a whole number of bytes, at least 1 (got ${maxBytes})`)
-    if (!Number.isInteger(files) || files < 0) throw new RangeError(`files must be a whole number, at least 0 (got ${files})`)
     this.path = path
     this.maxBytes = maxBytes
     this.files = files
@@ -58,10 +56,11 @@ export class RotatingLogFile {
     try {
       if (this.fd === undefined) this.open()
       if (this.size > 0 && this.size + length > this.maxBytes) this.rotate()
-      this.append(line, length)
-      this.failing = false
+      const written = this.append(line, length)
+      if (written < length) this.fallBack(line, `it took ${written} of the line's ${length} bytes, then none`)
+      else this.failing = false
     } catch (error) {
-      this.fallBack(line, error)
+      this.fallBack(line, (error as Error).message)
     }
     return true
   }
@@ -86,19 +85,21 @@ export class RotatingLogFile {
     this.fd = fd
   }
 
-  private append(line: string, length: number): void {
+  /** Writes the line; returns how many of its bytes the file took (fewer than `length` only if a write took none). */
+  private append(line: string, length: number): number {
     const fd = this.fd!
     let written = writeSync(fd, line)
     this.size += written
-    if (written === length) return
-    // A short write (seen on a nearly full disk): write the rest of the line's bytes.
+    if (written === length) return written
+    // A short write (a nearly full disk): write the rest of the line's bytes.
     const bytes = Buffer.from(line)
     while (written < length) {
       const n = writeSync(fd, bytes, written)
-      if (n === 0) throw new Error(`wrote ${written} of the line's ${length} bytes, then nothing`)
+      if (n === 0) break
       written += n
       this.size += n
     }
+    return written
   }
 
   /** `path` -> `.1` -> ... -> `.<files>`, the one past it deleted, then a new, empty `path`. */
@@ -112,10 +113,10 @@ export class RotatingLogFile {
     this.open()
   }
 
-  private fallBack(line: string, error: unknown): void {
+  private fallBack(line: string, reason: string): void {
     if (!this.failing) {
       this.failing = true
-      process.stderr.write(`${JSON.stringify({ level: 50, time: Date.now(), msg: `cannot write the log file ${this.path} (${(error as Error).message}): its lines go to stderr until it can be written again` })}\n`)
+      process.stderr.write(`${JSON.stringify({ level: 50, time: Date.now(), msg: `cannot write the log file ${this.path} (${reason}): its lines go to stderr until it can be written again` })}\n`)
     }
     process.stderr.write(line)
   }
