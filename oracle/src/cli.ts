@@ -29,6 +29,8 @@ VERIDICT_DEPLOYMENT, VERIDICT_MODELS_DIR, VERIDICT_DATA_DIR, ...) and these flag
   --rate-limit-per-minute <n> (POST /v1/inference per client; API keys: VERIDICT_API_KEYS=key,key)
   --execution-provider auto|cuda|cpu --gpu-device <n> --max-gas-price-gwei <gwei> --fee-bump-percent <n>
   --peers url,url (the other operators' peer APIs) --poll-interval-ms --log-level
+  --log-file <path> (JSON logs there instead of stderr) --log-max-mib <n> (rotated at this size, default 64)
+  --log-files <n> (rotated files kept, default 5)
 The operator key comes from VERIDICT_OPERATOR_KEY or an encrypted keystore (keystore.path in the file,
 password in VERIDICT_KEYSTORE_PASSWORD); it is never logged.`
 
@@ -57,6 +59,9 @@ const flagOptions = {
   peers: { type: 'string' },
   'poll-interval-ms': { type: 'string' },
   'log-level': { type: 'string' },
+  'log-file': { type: 'string' },
+  'log-max-mib': { type: 'string' },
+  'log-files': { type: 'string' },
   stake: { type: 'string' },
   amount: { type: 'string' },
   rewards: { type: 'boolean' },
@@ -69,7 +74,8 @@ const flagOptions = {
 } as const
 
 
-const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
+// --log-max-mib -> logMaxMiB: the unit keeps its spelling.
+const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()).replace(/Mib$/, 'MiB')
 const configFlags = [
   'rpc-url',
   'chain-id',
@@ -91,6 +97,9 @@ const configFlags = [
   'fee-bump-percent',
   'poll-interval-ms',
   'log-level',
+  'log-file',
+  'log-max-mib',
+  'log-files',
 ]
 
 const COMPILER_COMMANDS = new Set(['compile', 'setup', 'ceremony', 'prove', 'verify', 'run'])
@@ -118,7 +127,7 @@ async function main(): Promise<void> {
   }
   const known: Record<string, string[]> = { node: ['start'], operator: ['status', 'register', 'stake', 'unstake', 'withdraw'], model: ['register'] }
   if (!known[group]?.includes(command ?? '')) throw new BaseError(`Unknown command "${positionals.join(' ')}".`, { details: 'veridict --help lists the commands.' })
-  const [{ createPublicClient, createWalletClient, defineChain, parseEther }, { privateKeyToAccount }, { inferenceOracleAbi, describeSetup }, { runOperatorAction }, { registerModel }, { loadConfig }, { createLogger }, { startNode }, { rpcTransport }, { operatorStatus }] = await Promise.all([
+  const [{ createPublicClient, createWalletClient, defineChain, parseEther }, { privateKeyToAccount }, { inferenceOracleAbi, describeSetup }, { runOperatorAction }, { registerModel }, { loadConfig }, { createLogger, logDestination }, { startNode }, { rpcTransport }, { operatorStatus }] = await Promise.all([
     import('viem'),
     import('viem/accounts'),
     import('@veridict/sdk'),
@@ -140,9 +149,11 @@ async function main(): Promise<void> {
     flags.dataDir ??= '.'
   }
   const { config, operatorKey, encryptionKey } = loadConfig({ file: values.config, flags })
-  const logger = createLogger(config.logLevel)
 
   if (group === 'node' && command === 'start') {
+    // A file destination writes each line synchronously: the process.exit calls below lose no line.
+    const logger = createLogger(config.logLevel, {}, logDestination(config))
+    if (config.logFile !== undefined) console.error(`veridict node: logging to ${config.logFile} (rotated at ${config.logMaxMiB} MiB, ${config.logFiles} rotated files kept)`)
     const running = await startNode({ config, operatorKey, encryptionKey, logger })
     let signals = 0
     const shutdown = (signal: string) => {

@@ -45,6 +45,51 @@ describe('loadConfig', () => {
   })
 })
 
+describe('log settings', () => {
+  test('default to stderr, 64 MiB and 5 files; come from VERIDICT_LOG_FILE, VERIDICT_LOG_MAX_MIB and VERIDICT_LOG_FILES; a relative logFile is the config file\'s', () => {
+    expect(loadConfig({ env: { VERIDICT_OPERATOR_KEY: key }, flags: base }).config).toMatchObject({ logFile: undefined, logMaxMiB: 64, logFiles: 5 })
+    const fromEnv = loadConfig({ env: { VERIDICT_OPERATOR_KEY: key, VERIDICT_LOG_FILE: '/var/log/veridict/node.log', VERIDICT_LOG_MAX_MIB: '16', VERIDICT_LOG_FILES: '0' }, flags: base }).config
+    expect(fromEnv).toMatchObject({ logFile: '/var/log/veridict/node.log', logMaxMiB: 16, logFiles: 0 })
+    const dir = mkdtempSync(join(tmpdir(), 'veridict-config-'))
+    const file = join(dir, 'node.json')
+    writeFileSync(file, JSON.stringify({ ...base, logFile: 'logs/node.log', logMaxMiB: 8, logFiles: 2 }))
+    expect(loadConfig({ file, env: { VERIDICT_OPERATOR_KEY: key } }).config).toMatchObject({ logFile: join(dir, 'logs/node.log'), logMaxMiB: 8, logFiles: 2 })
+  })
+
+  test('a MiB setting\'s variable spells the unit as one word', () => {
+    expect(loadConfig({ env: { VERIDICT_OPERATOR_KEY: key, VERIDICT_PROVER_MAX_RSS_MIB: '2048' }, flags: base }).config.proverMaxRssMiB).toBe(2048)
+  })
+
+  test('refuses a size or a count that is not a whole number in range, showing the value given', () => {
+    expect(() => loadConfig({ env: { VERIDICT_OPERATOR_KEY: key, VERIDICT_LOG_MAX_MIB: '0.5', VERIDICT_LOG_FILES: 'five' }, flags: base })).toThrowErrorMatchingInlineSnapshot(`
+      [ConfigError: Invalid node configuration (environment and flags).
+
+      - logMaxMiB: must be a whole number of MiB from 1 to 1048576 (got "0.5")
+      - logFiles: must be a whole number from 0 to 100 (got "five")
+
+      Details: Fix the values above in the config file, the VERIDICT_* environment variables or the command-line flags.]
+    `)
+    expect(() => loadConfig({ env: { VERIDICT_OPERATOR_KEY: key }, flags: { ...base, logFile: '', logMaxMiB: 0, logFiles: 101 } })).toThrowErrorMatchingInlineSnapshot(`
+      [ConfigError: Invalid node configuration (environment and flags).
+
+      - logFile: must be a file path, not empty, or unset to log to stderr
+      - logMaxMiB: must be a whole number of MiB from 1 to 1048576 (got 0)
+      - logFiles: must be a whole number from 0 to 100 (got 101)
+
+      Details: Fix the values above in the config file, the VERIDICT_* environment variables or the command-line flags.]
+    `)
+    expect(() => loadConfig({ env: { VERIDICT_OPERATOR_KEY: key }, flags: { ...base, logFile: 7, logMaxMiB: true, logFiles: -1 } })).toThrowErrorMatchingInlineSnapshot(`
+      [ConfigError: Invalid node configuration (environment and flags).
+
+      - logFile: must be a file path (a string), or unset to log to stderr
+      - logMaxMiB: must be a whole number of MiB from 1 to 1048576 (got true)
+      - logFiles: must be a whole number from 0 to 100 (got -1)
+
+      Details: Fix the values above in the config file, the VERIDICT_* environment variables or the command-line flags.]
+    `)
+  })
+})
+
 describe('encryptionKey', () => {
   const secret = 0x2a5f_0000_1111_2222_3333_4444_5555_6666_7777n
 

@@ -36,11 +36,14 @@ export type LoadConfigReturnType = {
 const listKeys = new Set(['modes', 'peers', 'rpcFallbackUrls', 'apiKeys'])
 const booleanKeys = new Set(['watchtower', 'finalize'])
 
-/** VERIDICT_RPC_URL -> rpcUrl, for every key of the schema. */
+/** The variable a key is read from: rpcUrl -> VERIDICT_RPC_URL, logMaxMiB -> VERIDICT_LOG_MAX_MIB (the unit is one word). */
+const envNameOf = (key: string): string => `VERIDICT_${key.replace(/MiB/g, 'Mib').replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`
+
+/** The VERIDICT_* variables, for every key of the schema. */
 function envToConfig(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const key of Object.keys(nodeConfigSchema.shape)) {
-    const name = `VERIDICT_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`
+    const name = envNameOf(key)
     const value = env[name]
     if (value === undefined || value === '') continue
     if (listKeys.has(key)) out[key] = value.split(',').map((s) => s.trim()).filter(Boolean)
@@ -100,6 +103,7 @@ export function loadConfig({ file, env = process.env, flags = {} }: LoadConfigPa
       modelsDir: path(config.modelsDir),
       dataDir: path(config.dataDir),
       deployment: config.deployment ? path(config.deployment) : undefined,
+      logFile: config.logFile === undefined ? undefined : path(config.logFile),
       oracle: getAddress(oracle!),
       registry: registry === undefined ? undefined : getAddress(registry),
       startBlock: startBlock ?? 0n,

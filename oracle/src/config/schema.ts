@@ -4,6 +4,20 @@ const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed 2
 const rpcUrl = z.url({ protocol: /^(https?|wss?)$/, message: 'must be an http(s) or ws(s) URL of an Ethereum JSON-RPC endpoint' })
 const bigintLike = z.union([z.string().regex(/^\d+$/, 'must be a whole number of wei'), z.number().int().nonnegative(), z.bigint()]).transform((v) => BigInt(v))
 
+/**
+ * A whole number from `min` to `max`, given as a number or as its digits (the environment and the
+ * flags give strings); its message shows the value given, which z.coerce would lose.
+ */
+const wholeNumber = (min: number, max: number, what: string) => {
+  const message = (input: unknown) => `must be ${what} from ${min} to ${max} (got ${JSON.stringify(input, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v))})`
+  return z.union([z.number(), z.string()], { error: (issue) => message(issue.input) }).transform((input, context) => {
+    const value = typeof input === 'string' && /^\s*\d+\s*$/.test(input) ? Number(input) : input
+    if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return value
+    context.addIssue({ code: 'custom', message: message(input) })
+    return z.NEVER
+  })
+}
+
 export const modes = ['zk', 'attested'] as const
 export type Mode = (typeof modes)[number]
 
@@ -95,6 +109,12 @@ export const nodeConfigSchema = z
     /** How much a stuck transaction's fees rise when it is sent again (a replacement needs at least 10%). */
     feeBumpPercent: z.coerce.number().int().min(10).max(300).default(25),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** The file the node's JSON logs are appended to, rotated by size (logMaxMiB, logFiles). Default: stderr, for a supervisor (systemd, docker) to keep. */
+    logFile: z.string({ error: 'must be a file path (a string), or unset to log to stderr' }).min(1, 'must be a file path, not empty, or unset to log to stderr').optional(),
+    /** A log line that would take logFile past this many MiB starts a new file; the full one becomes `<logFile>.1`. */
+    logMaxMiB: wholeNumber(1, 1_048_576, 'a whole number of MiB').default(64),
+    /** Rotated log files kept (`<logFile>.1` to `.<logFiles>`); the oldest beyond them is deleted. At most (logFiles + 1) x logMaxMiB on disk. */
+    logFiles: wholeNumber(0, 100, 'a whole number').default(5),
   })
   .strict()
   .refine((c) => c.oracle !== undefined || c.deployment !== undefined, { message: 'set either `oracle` (address) or `deployment` (path to the deploy JSON)', path: ['oracle'] })

@@ -1,10 +1,11 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { pino } from 'pino'
 import type { Address, Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import type { NodeConfigInput } from '../config/schema.js'
 import { loadConfig } from '../config/loadConfig.js'
+import type { RotatingLogFile } from '../log/rotatingLogFile.js'
+import { createLogger, openLogFile } from '../logger.js'
 import type { NodeFaults } from '../node/faults.js'
 import { startNode, type RunningNode } from '../node/startNode.js'
 
@@ -14,7 +15,7 @@ export type DevnetNodeParameters = {
   operatorKey: Hex
   /** The node's settings; written to `<dataDir>/<name>.json`, the file `veridict node start --config` would read. */
   config: NodeConfigInput & { httpPort: number; peerHttpPort: number; dataDir: string }
-  /** Folder for the config file and the node's JSON log. */
+  /** Folder for the config file and the node's JSON log (rotated by size as a node's logFile, with its defaults). */
   runDir: string
   /** The demo liar's faults (not in its config file: `veridict node start` cannot set them). */
   faults?: NodeFaults | undefined
@@ -33,6 +34,8 @@ export class DevnetNode {
   private readonly operatorKey: Hex
   private readonly faults: NodeFaults | undefined
   private running: RunningNode | undefined
+  /** Kept across restarts: one writer, counting the file's bytes, for the life of this object. */
+  private log: RotatingLogFile | undefined
 
   constructor({ name, operatorKey, config, runDir, faults }: DevnetNodeParameters) {
     this.name = name
@@ -56,17 +59,20 @@ export class DevnetNode {
     return this.running?.node
   }
 
-  /** Starts the node from its config file; its JSON logs go to `logFile`. */
+  /** Starts the node from its config file; its JSON logs go to `logFile` (`.1`, `.2`, ... once rotated). */
   async start(): Promise<void> {
     if (this.running) return
     const { config, operatorKey, encryptionKey } = loadConfig({ file: this.configFile, env: { VERIDICT_OPERATOR_KEY: this.operatorKey } })
-    const logger = pino({ level: config.logLevel, base: { service: 'veridict-node', node: this.name } }, pino.destination({ dest: this.logFile, append: true, mkdir: true, sync: true }))
+    this.log ??= openLogFile(this.logFile, config)
+    const logger = createLogger(config.logLevel, { node: this.name }, this.log)
     this.running = await startNode({ config, operatorKey, encryptionKey, logger, faults: this.faults })
   }
 
+  /** Stops the node and closes its log file (a line logged after that opens it again). */
   async stop(): Promise<void> {
     const running = this.running
     this.running = undefined
     await running?.stop()
+    this.log?.close()
   }
 }

@@ -34,3 +34,14 @@ export class EncryptionKeyError extends BaseError {
     })
   }
 }
+
+/** The node's log file (logFile, VERIDICT_LOG_FILE, --log-file) cannot be created or opened for appending. */
+export class LogFileError extends BaseError {
+  override name = 'LogFileError'
+  constructor({ path, cause }: { path: string; cause: unknown }) {
+    super(`Cannot open the log file ${path}: ${(cause as Error).message}.`, {
+      cause,
+      details: "Point logFile at a file in a folder the node's user can create and write, or leave logFile unset to log to stderr.",
+    })
+  }
+}

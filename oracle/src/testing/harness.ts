@@ -11,7 +11,7 @@ import { anvilPrivateKeys, freePort, freePortPair, startAnvil, type Anvil } from
 import { registerModel, type RegisterModelReturnType } from '../chain/registerModel.js'
 import type { NodeConfigInput } from '../config/schema.js'
 import { loadConfig } from '../config/loadConfig.js'
-import { createLogger } from '../logger.js'
+import { createLogger, logDestination } from '../logger.js'
 import type { NodeFaults } from '../node/faults.js'
 import { startNode, type RunningNode } from '../node/startNode.js'
 import { waitFor } from '../devnet/waitFor.js'
@@ -165,10 +165,10 @@ export function nodeConfig(chain: TestChain, overrides: Partial<NodeConfigInput>
   }
 }
 
-/** Starts a node in this process with anvil account `keyIndex` as its operator key (and `faults`, to test the defences). */
+/** Starts a node in this process with anvil account `keyIndex` as its operator key (and `faults`, to test the defences); it logs as `veridict node start` would (`logFile`, else stderr). */
 export async function startTestNode(config: NodeConfigInput, keyIndex: number, faults?: NodeFaults): Promise<RunningNode> {
   const loaded = loadConfig({ env: { VERIDICT_OPERATOR_KEY: anvilPrivateKeys[keyIndex]! }, flags: config as Record<string, unknown> })
-  return startNode({ ...loaded, logger: createLogger(loaded.config.logLevel, { node: keyIndex }), faults })
+  return startNode({ ...loaded, logger: createLogger(loaded.config.logLevel, { node: keyIndex }, logDestination(loaded.config)), faults })
 }
 
 /** The request's status on-chain (IInferenceOracle.Status). */
