@@ -4,6 +4,18 @@ const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed 2
 const rpcUrl = z.url({ protocol: /^(https?|wss?)$/, message: 'must be an http(s) or ws(s) URL of an Ethereum JSON-RPC endpoint' })
 const bigintLike = z.union([z.string().regex(/^\d+$/, 'must be a whole number of wei'), z.number().int().nonnegative(), z.bigint()]).transform((v) => BigInt(v))
 
+/**
+ * Hours a final job is kept (jobRetentionHours): a whole number, 0 for forever. A string (from
+ * VERIDICT_JOB_RETENTION_HOURS) must be digits only, so "7d" or "1.5" is refused, not misread.
+ */
+const retentionMessage = (value: unknown) => `must be a whole number of hours (168 keeps final jobs a week), or 0 to keep them forever; got ${JSON.stringify(value)}`
+const retentionHours = z.union([z.number(), z.string()], { error: (issue) => retentionMessage(issue.input) }).transform((value, ctx) => {
+  const hours = typeof value === 'number' ? value : /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN
+  if (Number.isSafeInteger(hours) && hours >= 0) return hours
+  ctx.addIssue({ code: 'custom', message: retentionMessage(value) })
+  return z.NEVER
+})
+
 export const modes = ['zk', 'attested'] as const
 export type Mode = (typeof modes)[number]
 
@@ -41,6 +53,13 @@ export const nodeConfigSchema = z
     /** Blocks per eth_getLogs call. */
     logBatchBlocks: z.coerce.number().int().min(1).default(2000),
     dataDir: z.string(),
+    /**
+     * Hours a final job (done, failed, cancelled) is kept after its last change, with its history,
+     * signatures, traces and ended games; then the node deletes it (hourly, and at start), so the
+     * database stops growing. 0 keeps every job forever. Unfinished jobs, and jobs with an open
+     * trace game, are always kept.
+     */
+    jobRetentionHours: retentionHours.default(168),
     /** The public API (inference, requests, models, health, metrics). */
     httpHost: z.string().default('127.0.0.1'),
     httpPort: z.coerce.number().int().min(0).max(65535).default(8545 + 1000),
