@@ -152,8 +152,8 @@ const ORACLE_CALL_ABI = [...inferenceOracleAbi, ...operatorStakingAbi.filter((it
 const ACTIONABLE: readonly Job['state'][] = ['pending', 'inferred', 'proved', 'attested']
 /** How often final jobs past jobRetentionHours are pruned (and once at start). */
 const PRUNE_INTERVAL_MS = 60 * 60 * 1000
-/** Final jobs pruned per transaction; the event loop is free between two. */
-const PRUNE_BATCH = 1_000
+/** Final jobs pruned per transaction (tens of milliseconds); the event loop is free between two. */
+const PRUNE_BATCH = 500
 /** Bound on the in-memory caches (wait times, checked signatures); past it they start over (costing only re-checks). */
 const MAX_TRACKED = 200_000
 

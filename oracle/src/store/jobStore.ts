@@ -328,10 +328,11 @@ const JOB_CACHE_SIZE = 50_000
 /** The kv key of the highest request block among pruned jobs. */
 const PRUNED_THROUGH_KEY = 'prunedThroughBlock'
 /**
- * Jobs pruned per transaction when the caller gives no limit: about 65 ms of a busy 2-core machine
- * (a job with its events and signatures), short enough to run between a node's other work.
+ * Jobs pruned per transaction when the caller gives no limit: 500 attested jobs with their
+ * history, two signatures and a trace take 25-100 ms on this 2-core machine (idle to
+ * oversubscribed), short enough to run between a node's other work.
  */
-const PRUNE_LIMIT = 1_000
+const PRUNE_LIMIT = 500
 /**
  * What the WAL is cut back to after a checkpoint. SQLite checkpoints it at 1,000 pages (4 MiB), so
  * it stays under this unless one transaction wrote more.
