@@ -273,11 +273,7 @@ export class OracleNode {
     this.listings = new ModelListings(p.models, p.logger)
     this.store = new JobStore({ dataDir: p.config.dataDir })
     this.traces = new TraceFiles(p.config.dataDir)
-    this.metrics = new NodeMetrics(
-      () => this.store.countByState(),
-      () => this.operatorState,
-      () => (this.store.db.open ? this.store.fileBytes() : undefined),
-    )
+    this.metrics = new NodeMetrics(() => this.store.countByState(), () => this.operatorState, () => (this.store.db.open ? this.store.fileBytes() : undefined))
     this.account = privateKeyToAccount(p.operatorKey)
     this.chain = defineChain({ id: p.config.chainId, name: `chain ${p.config.chainId}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [p.config.rpcUrl] } } })
     const endpoints = [p.config.rpcUrl, ...p.config.rpcFallbackUrls]
