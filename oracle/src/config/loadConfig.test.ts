@@ -40,6 +40,29 @@ describe('loadConfig', () => {
     expect(loadConfig({ env: { VERIDICT_OPERATOR_KEY: key, VERIDICT_DISHONEST: 'true' }, flags: base }).config).not.toHaveProperty('dishonest')
   })
 
+  test('jobRetentionHours: 168 by default, whole hours from the file or VERIDICT_JOB_RETENTION_HOURS, 0 for forever', () => {
+    const retention = (env: Record<string, string>, flags: Record<string, unknown> = {}) => loadConfig({ env: { VERIDICT_OPERATOR_KEY: key, ...env }, flags: { ...base, ...flags } }).config.jobRetentionHours
+    expect(retention({})).toBe(168)
+    expect(retention({ VERIDICT_JOB_RETENTION_HOURS: '24' })).toBe(24)
+    expect(retention({ VERIDICT_JOB_RETENTION_HOURS: '0' })).toBe(0)
+    expect(retention({}, { jobRetentionHours: 720 })).toBe(720)
+  })
+
+  test('jobRetentionHours: refuses anything but a whole number of hours, naming the value', () => {
+    const attempt = (value: unknown) => () => loadConfig({ env: { VERIDICT_OPERATOR_KEY: key }, flags: { ...base, jobRetentionHours: value } })
+    expect(() => loadConfig({ env: { VERIDICT_OPERATOR_KEY: key, VERIDICT_JOB_RETENTION_HOURS: '7d' }, flags: base })).toThrowErrorMatchingInlineSnapshot(`
+      [ConfigError: Invalid node configuration (environment and flags).
+
+      - jobRetentionHours: must be a whole number of hours (168 keeps final jobs a week, 0 keeps them forever) from 0 to 876000 (got "7d")
+
+      Details: Fix the values above in the config file, the VERIDICT_* environment variables or the command-line flags.]
+    `)
+    expect(attempt(-1)).toThrowError('jobRetentionHours: must be a whole number of hours (168 keeps final jobs a week, 0 keeps them forever) from 0 to 876000 (got -1)')
+    expect(attempt(1.5)).toThrowError(/jobRetentionHours: .* \(got 1\.5\)$/m)
+    expect(attempt('1.5')).toThrowError(/jobRetentionHours: .* \(got "1\.5"\)$/m)
+    expect(attempt(true)).toThrowError(/jobRetentionHours: .* \(got true\)$/m)
+  })
+
   test('rejects a malformed key without printing it', () => {
     expect(() => loadConfig({ env: { VERIDICT_OPERATOR_KEY: '0xdeadbeef' }, flags: base })).toThrowError(/not 32 bytes of hex \(it has 8 characters/)
   })

@@ -55,6 +55,13 @@ export const nodeConfigSchema = z
     /** Blocks per eth_getLogs call. */
     logBatchBlocks: z.coerce.number().int().min(1).default(2000),
     dataDir: z.string(),
+    /**
+     * Hours a final job (done, failed, cancelled) is kept after its last change, with its history,
+     * signatures, traces and ended games; then the node deletes it (hourly, and at start), so the
+     * database stops growing. 0 keeps every job forever. Unfinished jobs, and jobs with an open
+     * trace game, are always kept.
+     */
+    jobRetentionHours: wholeNumber(0, 876_000, 'a whole number of hours (168 keeps final jobs a week, 0 keeps them forever)').default(168),
     /** The public API (inference, requests, models, health, metrics). */
     httpHost: z.string().default('127.0.0.1'),
     httpPort: z.coerce.number().int().min(0).max(65535).default(8545 + 1000),

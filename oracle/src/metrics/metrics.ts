@@ -106,6 +106,8 @@ export class NodeMetrics {
   readonly proverRss = new Gauge('veridict_prover_rss_bytes', 'Resident memory of the prover process after its last proof (a process past proverMaxRssMiB is replaced).')
   readonly proverRecycled = new Counter('veridict_prover_recycled_total', 'Prover processes replaced for their memory or proof count.')
   readonly tracesKept = new Gauge('veridict_traces_kept_bytes', 'Bytes of traces the node keeps until their results are final.')
+  readonly jobsPruned = new Counter('veridict_jobs_pruned_total', 'Final jobs deleted past jobRetentionHours, with their history, signatures, traces and ended games.')
+  readonly jobStoreBytes: Gauge
   readonly equivocations = new Counter('veridict_equivocations_reported_total', 'Operators this node reported for signing two outputs for one request.')
   readonly attestationsReceived = new Counter('veridict_peer_attestations_total', 'Attestation signatures received from peers, by result.')
   readonly lastBlock = new Gauge('veridict_last_processed_block', 'Last block whose logs the node processed.')
@@ -117,8 +119,12 @@ export class NodeMetrics {
   readonly operator: Gauge[]
   readonly buildInfo = new Gauge('veridict_build_info', 'Always 1; the labels say which node runs: its version and Node.js version.', () => [{ labels: { version, node: process.version }, value: 1 }])
 
-  constructor(jobsByState: () => Record<string, number>, operatorState: () => OperatorState | undefined = () => undefined) {
+  constructor(jobsByState: () => Record<string, number>, operatorState: () => OperatorState | undefined = () => undefined, jobStoreBytes: () => number | undefined = () => undefined) {
     this.jobs = new Gauge('veridict_jobs', 'Jobs by state.', () => Object.entries(jobsByState()).map(([state, value]) => ({ labels: { state }, value })))
+    this.jobStoreBytes = new Gauge('veridict_jobstore_bytes', "Bytes of the node's SQLite database on disk (file and write-ahead log); flat once final jobs are pruned (jobRetentionHours), since SQLite reuses the freed pages.", () => {
+      const bytes = jobStoreBytes()
+      return bytes === undefined ? [] : [{ labels: {}, value: bytes }]
+    })
     const fromState = (name: string, help: string, read: (s: OperatorState) => bigint | boolean) =>
       new Gauge(name, help, () => {
         const state = operatorState()
@@ -138,7 +144,7 @@ export class NodeMetrics {
   }
 
   render(): string {
-    const all = [this.buildInfo, ...this.operator, this.jobs, this.inferenceSeconds, this.proveSeconds, this.proverRss, this.proverRecycled, this.attestOnClockSeconds, this.gasSpentWei, this.gasUsed, this.transactions, this.disputes, this.traceChallenges, this.gameMoves, this.gamesEnded, this.tracesKept, this.equivocations, this.attestationsReceived, this.lastBlock, this.headBlock, this.rpcUp, this.rpcCalls]
+    const all = [this.buildInfo, ...this.operator, this.jobs, this.jobStoreBytes, this.jobsPruned, this.inferenceSeconds, this.proveSeconds, this.proverRss, this.proverRecycled, this.attestOnClockSeconds, this.gasSpentWei, this.gasUsed, this.transactions, this.disputes, this.traceChallenges, this.gameMoves, this.gamesEnded, this.tracesKept, this.equivocations, this.attestationsReceived, this.lastBlock, this.headBlock, this.rpcUp, this.rpcCalls]
     return `${all.map((m) => m.render()).join('\n')}\n`
   }
 }

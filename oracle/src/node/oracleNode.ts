@@ -50,7 +50,7 @@ import { RequestValidationError } from '../errors/http.js'
 import { hashWords, loadServedModels, type ServedModel } from '../inference/servedModel.js'
 import { NodeMetrics } from '../metrics/metrics.js'
 import { GamePlayer } from '../dispute/gamePlayer.js'
-import { finalStates, JobStore, type Job, type JobState } from '../store/jobStore.js'
+import { finalStates, JobStore, type Job, type JobState, type PruneFinalReturnType } from '../store/jobStore.js'
 import { TraceFiles } from '../store/traceFiles.js'
 import { applyLogs } from './applyLogs.js'
 import { ModelListings, type ModelRegisteredArgs } from './modelListings.js'
@@ -150,6 +150,10 @@ const PRIVATE_INPUT_RECHECK_MS = 60_000
 const ORACLE_CALL_ABI = [...inferenceOracleAbi, ...operatorStakingAbi.filter((item) => item.type === 'error')]
 /** States in which a job has a step to run. */
 const ACTIONABLE: readonly Job['state'][] = ['pending', 'inferred', 'proved', 'attested']
+/** How often final jobs past jobRetentionHours are pruned (and once at start). */
+const PRUNE_INTERVAL_MS = 60 * 60 * 1000
+/** Final jobs pruned per transaction (tens of milliseconds); the event loop is free between two. */
+const PRUNE_BATCH = 500
 /** Bound on the in-memory caches (wait times, checked signatures); past it they start over (costing only re-checks). */
 const MAX_TRACKED = 200_000
 
@@ -251,6 +255,8 @@ export class OracleNode {
   private readonly traceWrites = new Set<Promise<void>>()
   private gameTimer: NodeJS.Timeout | undefined
   private lastTraceRelease = 0
+  private pruneTimer: NodeJS.Timeout | undefined
+  private pruning = false
   private scheduled = false
   private stopping = false
 
@@ -267,7 +273,7 @@ export class OracleNode {
     this.listings = new ModelListings(p.models, p.logger)
     this.store = new JobStore({ dataDir: p.config.dataDir })
     this.traces = new TraceFiles(p.config.dataDir)
-    this.metrics = new NodeMetrics(() => this.store.countByState(), () => this.operatorState)
+    this.metrics = new NodeMetrics(() => this.store.countByState(), () => this.operatorState, () => (this.store.db.open ? this.store.fileBytes() : undefined))
     this.account = privateKeyToAccount(p.operatorKey)
     this.chain = defineChain({ id: p.config.chainId, name: `chain ${p.config.chainId}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [p.config.rpcUrl] } } })
     const endpoints = [p.config.rpcUrl, ...p.config.rpcFallbackUrls]
@@ -357,6 +363,8 @@ export class OracleNode {
   /** Recovers interrupted jobs, then (once the RPC answers) reads the registrations and starts following the chain. */
   async start(): Promise<void> {
     this.recover()
+    void this.pruneJobs()
+    this.pruneTimer = setInterval(() => void this.pruneJobs(), PRUNE_INTERVAL_MS)
     // Segments whose traces are all released (or a crash's leftovers) go.
     const removed = await this.traces.removeUnused(this.store.traceFiles())
     if (removed) this.logger.info({ removed }, 'removed trace segments no kept trace lies in')
@@ -494,6 +502,7 @@ export class OracleNode {
     this.stopping = true
     clearInterval(this.timer)
     clearInterval(this.gameTimer)
+    clearInterval(this.pruneTimer)
     clearTimeout(this.finalizeTimer)
     // Finalizations not sent yet are left for after a restart (the jobs stay attested).
     for (const item of this.finalizeQueue.splice(0)) item.resolve(undefined)
@@ -521,6 +530,38 @@ export class OracleNode {
     const released = this.store.releaseTraces()
     this.metrics.tracesKept.set(this.store.tracesBytes())
     if (released) this.traces.removeUnused(this.store.traceFiles()).catch((error: unknown) => this.logger.warn({ err: (error as Error).message }, 'removing released trace segments failed'))
+  }
+
+  /**
+   * Deletes the final jobs whose last change is more than jobRetentionHours old, and what only they
+   * use (JobStore.pruneFinal), PRUNE_BATCH jobs per transaction with the event loop free between
+   * two, then the trace segments left without a trace. Says what went. Nothing with 0 hours.
+   */
+  private async pruneJobs(): Promise<void> {
+    const hours = this.config.jobRetentionHours
+    if (!hours || this.pruning) return
+    this.pruning = true
+    const total: PruneFinalReturnType = { jobs: 0, events: 0, signatures: 0, batchSignatures: 0, traces: 0, games: 0 }
+    try {
+      const olderThan = Date.now() - hours * 3_600_000
+      for (;;) {
+        if (this.stopping || !this.store.db.open) break
+        const pruned = this.store.pruneFinal({ olderThan, limit: PRUNE_BATCH })
+        for (const key of Object.keys(total) as (keyof PruneFinalReturnType)[]) total[key] += pruned[key]
+        if (pruned.jobs) this.metrics.jobsPruned.inc({}, pruned.jobs)
+        if (pruned.jobs < PRUNE_BATCH) break
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+      if (total.traces && this.store.db.open) {
+        this.metrics.tracesKept.set(this.store.tracesBytes())
+        await this.traces.removeUnused(this.store.traceFiles())
+      }
+      if (Object.values(total).some(Boolean)) this.logger.info({ ...total, retentionHours: hours, prunedThroughBlock: this.store.prunedThroughBlock }, 'pruned final jobs past their retention')
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message, pruned: total }, 'pruning final jobs failed; will try again in an hour')
+    } finally {
+      this.pruning = false
+    }
   }
 
   /** Schedules a pass over the actionable jobs. */

@@ -1,10 +1,12 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Address, Hex } from 'viem'
 import { describe, expect, test } from 'vitest'
 import Database from 'better-sqlite3'
 import { encryptInputFor, generateEncryptionKey, randomSalt } from '@veridict/sdk/private'
-import { JobStore, type NewJob } from './jobStore.js'
+import { JobStore, WAL_LIMIT_BYTES, type JobState, type NewJob } from './jobStore.js'
 
 const job = (requestId: bigint): NewJob => ({
   requestId,
@@ -157,5 +159,156 @@ describe('JobStore', () => {
       expect(bytes).not.toContain(Buffer.from(secret.toString(16).padStart(64, '0'), 'hex').toString('latin1'))
     }
     reopened.close()
+  })
+})
+
+describe('JobStore.pruneFinal', () => {
+  const hex = (byte: number, bytes = 32) => `0x${byte.toString(16).padStart(2, '0').repeat(bytes)}` as Hex
+  const peer = hex(0x66, 20) as Address
+  /** A job requested in `block` and moved through `states` (its last change is now). */
+  const add = (store: JobStore, requestId: bigint, block: bigint, states: JobState[]) => {
+    store.insertJob({ ...job(requestId), blockNumber: block })
+    for (const state of states) store.transition(requestId, state, { from: [store.getJob(requestId)!.state] })
+  }
+  /** Everything a job of an attested request leaves behind: a peer's signature, a kept trace, a challenge mark. */
+  const leaveRows = (store: JobStore, requestId: bigint) => {
+    store.addSignature({ requestId, signer: peer, outputHash: hex(0x44), traceRoot: hex(0x45), outputWords: [5n], signature: '0x01' })
+    store.addTrace({ requestId, traceRoot: hex(0x45), outputHash: hex(0x44), file: 'segment.traces', offset: 0, bytes: 100 })
+    store.setValue(`challenge:${requestId}:${hex(0x45)}:${hex(0x44)}`, 'done')
+  }
+  const game = (gameId: bigint, requestId: bigint) => ({ gameId, requestId, challenger: peer, challengerTrace: hex(0x46), challengerOutputHash: hex(0x47), request: job(requestId).commitment, attested: { outputHash: hex(0x44), traceRoot: hex(0x45), packed: 1n }, startedBlock: 9n })
+  const batch = (requestIds: bigint[]) => ({ batchId: hex(Number(requestIds[0])), signer: peer, requestIds, outputHashes: requestIds.map(() => hex(0x44)), traceRoots: requestIds.map(() => hex(0x45)), signature: '0x02' as Hex })
+
+  test('deletes exactly the final jobs last changed before the cutoff, with the rows only they use; keeps unfinished, recent and disputed ones', async () => {
+    const store = new JobStore({ dataDir: mkdtempSync(join(tmpdir(), 'veridict-prune-')) })
+    // Before the cutoff: three final jobs (done with a game over, failed, cancelled), two unfinished, one final with a game still open.
+    add(store, 1n, 10n, ['inferred', 'submitted', 'attested', 'done'])
+    add(store, 2n, 11n, ['failed'])
+    add(store, 3n, 12n, ['cancelled'])
+    add(store, 5n, 13n, ['inferred', 'submitted', 'attested'])
+    add(store, 6n, 14n, [])
+    add(store, 7n, 9n, ['inferred', 'submitted', 'attested', 'done'])
+    add(store, 4n, 15n, ['inferred'])
+    for (const id of [1n, 4n, 5n, 7n]) leaveRows(store, id)
+    store.addGame(game(100n, 1n))
+    store.endGame(100n, false, 'challenger timed out')
+    store.addGame(game(101n, 7n))
+    store.addBatchSignature(batch([1n, 2n]))
+    store.addBatchSignature(batch([3n, 4n]))
+    // A peer's signature for a request this node holds no job for.
+    store.addSignature({ requestId: 99n, signer: peer, outputHash: hex(0x44), traceRoot: hex(0x45), outputWords: [5n], signature: '0x03' })
+    store.setCursor(20n, hex(0x55))
+    expect(store.getJob(1n)?.state).toBe('done')
+    await sleep(5)
+    const cutoff = Date.now()
+    await sleep(5)
+    // After the cutoff: job 4 becomes final (its last change is recent), and another orphan signature comes.
+    store.transition(4n, 'done')
+    store.addSignature({ requestId: 98n, signer: peer, outputHash: hex(0x44), traceRoot: hex(0x45), outputWords: [5n], signature: '0x04' })
+
+    expect(store.pruneFinal({ olderThan: cutoff })).toEqual({ jobs: 3, events: 5 + 2 + 2, signatures: 2, batchSignatures: 1, traces: 1, games: 1 })
+    for (const id of [1n, 2n, 3n]) {
+      expect(store.getJob(id)).toBeUndefined()
+      expect(store.history(id)).toEqual([])
+    }
+    expect(store.signatures(1n)).toEqual([])
+    expect(store.getTrace(1n, hex(0x45))).toBeUndefined()
+    expect(store.getGame(100n)).toBeUndefined()
+    expect(store.getValue(`challenge:1:${hex(0x45)}:${hex(0x44)}`)).toBeUndefined()
+    expect(store.batchSignatures(hex(1))).toEqual([])
+    expect(store.signatures(99n)).toEqual([])
+    // Kept: unfinished jobs, a job final since the cutoff, a final job whose game is open, and what they use.
+    expect([4n, 5n, 6n, 7n].map((id) => store.getJob(id)?.state)).toEqual(['done', 'attested', 'pending', 'done'])
+    for (const id of [4n, 5n, 7n]) {
+      expect(store.signatures(id)).toHaveLength(1)
+      expect(store.getTrace(id, hex(0x45))).toBeDefined()
+      expect(store.getValue(`challenge:${id}:${hex(0x45)}:${hex(0x44)}`)).toBe('done')
+    }
+    expect(store.history(7n).map((h) => h.to)).toEqual(['pending', 'inferred', 'submitted', 'attested', 'done'])
+    expect(store.openGames(7n)).toHaveLength(1)
+    expect(store.batchSignatures(hex(3))).toHaveLength(1)
+    expect(store.signatures(98n)).toHaveLength(1)
+    expect(store.getCursor()?.blockNumber).toBe(20n)
+    expect(store.countByState()).toMatchObject({ done: 2, failed: 0, cancelled: 0, attested: 1, pending: 1 })
+    // Nothing left to prune before the same cutoff.
+    expect(store.pruneFinal({ olderThan: cutoff })).toEqual({ jobs: 0, events: 0, signatures: 0, batchSignatures: 0, traces: 0, games: 0 })
+    // Once its game is over, the disputed job goes too.
+    store.endGame(101n, true, 'attesters lost')
+    expect(store.pruneFinal({ olderThan: cutoff })).toMatchObject({ jobs: 1, games: 1, traces: 1 })
+    store.close()
+  })
+
+  test('prunes the oldest first, at most `limit` per call', async () => {
+    const store = new JobStore({ dataDir: mkdtempSync(join(tmpdir(), 'veridict-prune-limit-')) })
+    for (const id of [3n, 1n, 2n]) {
+      add(store, id, 10n + id, ['done'])
+      await sleep(2)
+    }
+    expect(store.pruneFinal({ olderThan: Date.now() + 1, limit: 2 }).jobs).toBe(2)
+    expect([1n, 2n, 3n].map((id) => store.getJob(id)?.state)).toEqual([undefined, 'done', undefined])
+    expect(store.pruneFinal({ olderThan: Date.now() + 1, limit: 2 }).jobs).toBe(1)
+    store.close()
+  })
+
+  test('the file stops growing over repeated insert and prune cycles (without pruning it grows every cycle)', () => {
+    /**
+     * Cycles of 300 attested jobs, each with its history, two peers' signatures and a share of a
+     * batch signature, all final. After each: the database's size (its pages, free ones included:
+     * what the file holds once the WAL is checkpointed into it) and the bytes on disk (file + WAL).
+     */
+    const run = (prune: boolean) => {
+      const store = new JobStore({ dataDir: mkdtempSync(join(tmpdir(), 'veridict-prune-size-')) })
+      const sizes: { database: number; onDisk: number }[] = []
+      let id = 1n
+      for (let cycle = 0; cycle < 10; cycle++) {
+        store.atomically(() => {
+          for (let i = 0; i < 300; i++, id++) {
+            store.insertJob({ ...job(id), mode: 'attested', quorum: 2, action: 'attest', blockNumber: id })
+            store.transition(id, 'inferred', { patch: { outputWords: [7n, 8n], outputHash: hex(0x44), traceRoot: hex(0x45) } })
+            for (const signer of [0x61, 0x62]) store.addSignature({ requestId: id, signer: hex(signer, 20) as Address, outputHash: hex(0x44), traceRoot: hex(0x45), outputWords: [7n, 8n], signature: `0x${'ab'.repeat(65)}` })
+            if (id % 30n === 0n) store.addBatchSignature({ ...batch(Array.from({ length: 30 }, (_, k) => id - 29n + BigInt(k))), batchId: `0x${id.toString(16).padStart(64, '0')}` })
+            store.transition(id, 'submitted', { patch: { txHash: hex(0x77) } })
+            store.transition(id, 'attested', { patch: { attestedOutputHash: hex(0x44), attestedTraceRoot: hex(0x45), attestedPacked: 5n, attestedOutputWords: [7n, 8n], challengeEnd: 1_900_000_000 } })
+            store.transition(id, 'done', { note: 'ResultFinalized in block 123' })
+          }
+        })
+        if (prune) expect(store.pruneFinal({ olderThan: Date.now() + 1 })).toMatchObject({ jobs: 300, events: 1500, signatures: 600, batchSignatures: 10 })
+        const pages = (name: string) => store.db.pragma(name, { simple: true }) as number
+        sizes.push({ database: pages('page_count') * pages('page_size'), onDisk: store.fileBytes() })
+      }
+      store.close()
+      return sizes
+    }
+    const pruned = run(true)
+    const kept = run(false)
+    // Pruned: the next cycle's rows take the freed pages, so the database is as large after the
+    // tenth cycle as after the second; on disk, the WAL adds at most its limit.
+    expect(Math.max(...pruned.slice(1).map((s) => s.database))).toBeLessThanOrEqual(pruned[1]!.database * 1.02)
+    for (const s of pruned) expect(s.onDisk).toBeLessThanOrEqual(s.database + WAL_LIMIT_BYTES)
+    // Not pruned: every cycle adds its rows.
+    for (let cycle = 1; cycle < kept.length; cycle++) expect(kept[cycle]!.database).toBeGreaterThan(kept[cycle - 1]!.database)
+    expect(kept.at(-1)!.database).toBeGreaterThan(5 * pruned.at(-1)!.database)
+  })
+
+  test('a pruned request seen again (a replay from an older cursor) is not taken again, after a reopen too', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'veridict-prune-replay-'))
+    let store = new JobStore({ dataDir })
+    add(store, 1n, 10n, ['done'])
+    add(store, 2n, 12n, ['done'])
+    add(store, 3n, 11n, ['inferred'])
+    expect(store.prunedThroughBlock).toBeUndefined()
+    store.pruneFinal({ olderThan: Date.now() + 1 })
+    expect(store.prunedThroughBlock).toBe(12n)
+    store.close()
+    store = new JobStore({ dataDir })
+    expect(store.prunedThroughBlock).toBe(12n)
+    expect(store.insertJob({ ...job(1n), blockNumber: 10n })).toBe(false)
+    expect(store.insertJob({ ...job(2n), blockNumber: 12n })).toBe(false)
+    expect(store.getJob(1n)).toBeUndefined()
+    expect(store.getJob(2n)).toBeUndefined()
+    // The unfinished job below the mark is untouched; a request after the mark is taken.
+    expect(store.getJob(3n)?.state).toBe('inferred')
+    expect(store.insertJob({ ...job(4n), blockNumber: 13n })).toBe(true)
+    store.close()
   })
 })

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3'
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Address, Hex } from 'viem'
 import type { RequestCommitment } from '@veridict/sdk'
@@ -96,6 +96,16 @@ export type StoredGame = {
 
 export type StoredSignature = { requestId: bigint; signer: Address; outputHash: Hex; traceRoot: Hex; outputWords: bigint[]; signature: Hex }
 
+export type PruneFinalParameters = {
+  /** Unix milliseconds: final jobs whose last change is before this go. */
+  olderThan: number
+  /** The most jobs pruned by this call (one transaction); call again while it prunes this many. */
+  limit?: number | undefined
+}
+
+/** Rows deleted by one pruneFinal call, by table. */
+export type PruneFinalReturnType = { jobs: number; events: number; signatures: number; batchSignatures: number; traces: number; games: number }
+
 type Row = Record<string, string | number | null>
 
 const schema = `
@@ -181,6 +191,18 @@ CREATE TABLE IF NOT EXISTS games (
   updated_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS games_request ON games (request_id);
+`
+
+/**
+ * What pruneFinal looks rows up by (created after migrate(), on the current tables): final jobs by
+ * their last change (a partial index, so steps between unfinished states never touch it), a job's
+ * events, and peers' signatures by when they came. An older database gets them on open.
+ */
+const pruneIndexes = `
+CREATE INDEX IF NOT EXISTS jobs_final ON jobs (updated_at) WHERE state IN ('done','failed','cancelled');
+CREATE INDEX IF NOT EXISTS job_events_request ON job_events (request_id);
+CREATE INDEX IF NOT EXISTS signatures_received ON signatures (received_at);
+CREATE INDEX IF NOT EXISTS batch_signatures_received ON batch_signatures (received_at);
 `
 
 /** Columns added after version 1 of the schema, with their types (added to an older database on open). */
@@ -303,6 +325,19 @@ const columns: Record<keyof JobPatch, [string, (v: never) => unknown]> = {
  */
 /** How many decoded jobs JobStore keeps (a few minutes of requests at hundreds a second). */
 const JOB_CACHE_SIZE = 50_000
+/** The kv key of the highest request block among pruned jobs. */
+const PRUNED_THROUGH_KEY = 'prunedThroughBlock'
+/**
+ * Jobs pruned per transaction when the caller gives no limit: 500 attested jobs with their
+ * history, two signatures and a trace take 25-100 ms on this 2-core machine (idle to
+ * oversubscribed), short enough to run between a node's other work.
+ */
+const PRUNE_LIMIT = 500
+/**
+ * What the WAL is cut back to after a checkpoint. SQLite checkpoints it at 1,000 pages (4 MiB), so
+ * it stays under this unless one transaction wrote more.
+ */
+export const WAL_LIMIT_BYTES = 8 * 1024 * 1024
 
 export class JobStore {
   readonly db: Database.Database
@@ -314,15 +349,25 @@ export class JobStore {
    * a rolled-back transaction empties the cache.
    */
   private readonly cache = new Map<string, Job>()
+  /** The database file (its WAL is this path with `-wal`). */
+  readonly path: string
+  /** The highest request block of a pruned job (pruneFinal), if any was pruned: no request at or below it is taken again. */
+  private prunedThrough: bigint | undefined
 
   constructor({ dataDir, file = 'node.sqlite' }: { dataDir: string; file?: string }) {
     mkdirSync(dataDir, { recursive: true })
-    this.db = new Database(join(dataDir, file))
+    this.path = join(dataDir, file)
+    this.db = new Database(this.path)
     this.db.pragma('journal_mode = WAL')
     this.db.pragma('synchronous = NORMAL')
     this.db.pragma('busy_timeout = 5000')
+    // A large transaction (a backfill's batch of logs) grows the WAL; once checkpointed it is cut back to this.
+    this.db.pragma(`journal_size_limit = ${WAL_LIMIT_BYTES}`)
     this.db.exec(schema)
     this.migrate()
+    this.db.exec(pruneIndexes)
+    const pruned = this.getValue(PRUNED_THROUGH_KEY)
+    this.prunedThrough = pruned === undefined ? undefined : BigInt(pruned)
   }
 
   /**
@@ -356,8 +401,14 @@ export class JobStore {
     if (this.db.open) this.db.close()
   }
 
-  /** Adds a job for a newly seen request; false if the request is already known. */
+  /**
+   * Adds a job for a newly seen request; false if the request is already known, or if its block is
+   * at or below that of a pruned job (prunedThroughBlock). The follower reads blocks in order, so
+   * every request there was seen before: its job was pruned (it is final), or the node did not
+   * serve it. A replay from an older cursor therefore never brings a pruned request back to act on.
+   */
   insertJob(job: NewJob): boolean {
+    if (this.prunedThrough !== undefined && job.blockNumber <= this.prunedThrough) return false
     const now = Date.now()
     return this.db.transaction(() => {
       const result = this
@@ -558,6 +609,61 @@ export class JobStore {
       `DELETE FROM traces WHERE NOT EXISTS (SELECT 1 FROM jobs j WHERE j.request_id = traces.request_id AND j.state NOT IN ('done','failed','cancelled'))
          AND NOT EXISTS (SELECT 1 FROM games g WHERE g.request_id = traces.request_id AND g.status = 'open')`,
     ).run().changes
+  }
+
+  /**
+   * Deletes up to `limit` final jobs (done, failed, cancelled) whose last change is before
+   * `olderThan`, oldest first, with everything kept for them: their state history, signatures,
+   * traces, ended games and challenge marks; also peers' signatures and batch signatures older than
+   * the cutoff that no remaining job is named in (a peer's signature for a request this node does
+   * not serve, a batch whose members are all gone). A job with an open game on its request is kept
+   * (the game's moves read it, and its trace), and so is every unfinished job. One transaction;
+   * the highest request block pruned is remembered (insertJob). The file does not shrink: SQLite
+   * reuses the freed pages, so a node that prunes stops growing.
+   */
+  pruneFinal({ olderThan, limit = PRUNE_LIMIT }: PruneFinalParameters): PruneFinalReturnType {
+    const { counts, highest } = this.guarded(() => {
+      const counts: PruneFinalReturnType = { jobs: 0, events: 0, signatures: 0, batchSignatures: 0, traces: 0, games: 0 }
+      // INDEXED BY: without statistics the planner would go through jobs_state, reading every final job.
+      const doomed = this.prepare(
+        `SELECT request_id, block_number FROM jobs INDEXED BY jobs_final WHERE state IN ('done','failed','cancelled') AND updated_at < ?
+           AND NOT EXISTS (SELECT 1 FROM games g WHERE g.request_id = jobs.request_id AND g.status = 'open')
+         ORDER BY updated_at LIMIT ?`,
+      ).all(olderThan, limit) as { request_id: string; block_number: number }[]
+      let highest = this.prunedThrough
+      // By request: every table below is indexed on it (job_events_request, the primary keys, games_request).
+      for (const { request_id: id, block_number: block } of doomed) {
+        counts.events += this.prepare('DELETE FROM job_events WHERE request_id = ?').run(id).changes
+        counts.signatures += this.prepare('DELETE FROM signatures WHERE request_id = ?').run(id).changes
+        counts.traces += this.prepare('DELETE FROM traces WHERE request_id = ?').run(id).changes
+        counts.games += this.prepare(`DELETE FROM games WHERE request_id = ? AND status = 'over'`).run(id).changes
+        // GamePlayer.challenge's marks for the request: `challenge:<id>:<trace root>:<output hash>`.
+        this.prepare('DELETE FROM kv WHERE key >= ? AND key < ?').run(`challenge:${id}:`, `challenge:${id};`)
+        counts.jobs += this.prepare('DELETE FROM jobs WHERE request_id = ?').run(id).changes
+        this.cache.delete(id)
+        if (highest === undefined || BigInt(block) > highest) highest = BigInt(block)
+      }
+      counts.signatures += this.prepare('DELETE FROM signatures WHERE received_at < ? AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.request_id = signatures.request_id)').run(olderThan).changes
+      counts.batchSignatures += this.prepare(
+        `DELETE FROM batch_signatures WHERE received_at < ?
+           AND NOT EXISTS (SELECT 1 FROM json_each(batch_signatures.request_ids) r JOIN jobs j ON j.request_id = r.value)`,
+      ).run(olderThan).changes
+      if (highest !== undefined && highest !== this.prunedThrough) this.setValue(PRUNED_THROUGH_KEY, String(highest))
+      return { counts, highest }
+    })
+    this.prunedThrough = highest
+    return counts
+  }
+
+  /** The highest request block among pruned jobs (undefined until a job is pruned). */
+  get prunedThroughBlock(): bigint | undefined {
+    return this.prunedThrough
+  }
+
+  /** Bytes the store takes on disk: the database file and its write-ahead log. */
+  fileBytes(): number {
+    const wal = `${this.path}-wal`
+    return statSync(this.path).size + (existsSync(wal) ? statSync(wal).size : 0)
   }
 
   /** Records a game (once: a game id seen again changes nothing). */

@@ -1,7 +1,7 @@
 /**
  * `@veridict/oracle/testing`: what the repository's cross-package tests use to run the protocol
- * (a deployed anvil chain, nodes in this process, the devnet and its explorer, a flow's on-chain
- * traffic, faults on the wire). Only in the repository (the `@veridict/source` condition); not
+ * (a deployed anvil chain, nodes in this process and their job store, the devnet and its explorer, a
+ * flow's on-chain traffic, faults on the wire). Only in the repository (the `@veridict/source` condition); not
  * published.
  */
 export { eventsOf, freePort, freePortPair, nodeConfig, nodePorts, REPO_ROOT, startTestChain, startTestNode, statusOf, waitFor, type TestChain } from './harness.js'
@@ -24,3 +24,4 @@ export { InsecureSetupError } from '../errors/node.js'
 export { createExplorer } from '../explorer/createExplorer.js'
 export { startExplorer, type RunningExplorer } from '../explorer/startExplorer.js'
 export type { RunningNode } from '../node/startNode.js'
+export { JobStore } from '../store/jobStore.js'
