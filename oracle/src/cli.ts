@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import { BaseError } from './errors/base.js'
 import { version } from './version.js'
+import { isStorageFull } from './store/storageFull.js'
 
 // Only what --help and --version need is loaded up front: viem, the node and the compiler are
 // imported by the command that uses them, so `veridict --help` answers in about half a second.
@@ -228,6 +229,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof BaseError ? error.message : error)
+  if (isStorageFull(error)) console.error(`The node's data folder cannot take a write (${(error as Error).message}): free space on its disk (or raise its quota) and start the node again. Its stored jobs are intact.`)
+  else console.error(error instanceof BaseError ? error.message : error)
   process.exit(1)
 })

@@ -13,6 +13,7 @@ import { modelsApp } from './models.js'
 import { openapiApp } from './openapi.js'
 import { privateInputsApp } from './privateInputs.js'
 import { requestsApp } from './requests.js'
+import { isStorageFull } from '../store/storageFull.js'
 
 const statusOf: Record<string, [ContentfulStatusCode, string]> = {
   RequestValidationError: [400, 'invalid_request'],
@@ -50,6 +51,10 @@ function withErrors(node: OracleNode, mount: (app: Hono) => void): Hono {
     }
     const mapped = error instanceof BaseError ? statusOf[error.name] : undefined
     if (mapped) return c.json({ error: { code: mapped[1], message: (error as BaseError).shortMessage + ((error as BaseError).details ? ` ${(error as BaseError).details}` : '') } }, mapped[0])
+    if (isStorageFull(error)) {
+      node.noteStorageFull(error)
+      return c.json({ error: { code: 'storage_full', message: "The node's data folder is full: nothing was stored. Try again later." } }, 503)
+    }
     node.logger.error({ err: error.message, path: c.req.path }, 'internal error in the HTTP API')
     return c.json({ error: { code: 'internal', message: 'Internal error; see the node logs.' } }, 500)
   })

@@ -3,6 +3,7 @@ import type { Address, Hex, PublicClient } from 'viem'
 import { inferenceOracleAbi, modelRegistryAbi, traceDisputesAbi } from '@veridict/sdk'
 import type { NodeMetrics } from '../metrics/metrics.js'
 import type { JobStore } from '../store/jobStore.js'
+import { isStorageFull } from '../store/storageFull.js'
 
 const oracleEvents = inferenceOracleAbi.filter(
   (item) =>
@@ -41,6 +42,8 @@ export type ChainFollowerParameters = {
   onReorgedOut: (requestId: bigint) => void
   /** Called when the head block changes, before that poll's logs are read. */
   onHead?: ((head: bigint, hash: Hex) => void) | undefined
+  /** The store refused a batch for want of room (a full data folder): the cursor did not move, the batch is read again. */
+  onStorageFull?: ((error: unknown) => void) | undefined
   logger: Logger
   metrics: NodeMetrics
 }
@@ -159,6 +162,12 @@ export class ChainFollower {
         metrics.rpcUp.set(1)
         await sleep(pollIntervalMs, this.abort.signal)
       } catch (error) {
+        if (isStorageFull(error)) {
+          // Not the RPC: the store could not take the batch (its transaction rolled back, the cursor with it).
+          this.p.onStorageFull?.(error)
+          await sleep(Math.max(pollIntervalMs, 2_000), this.abort.signal).catch(() => {})
+          continue
+        }
         this.failures++
         metrics.rpcUp.set(0)
         const wait = Math.min(10_000, pollIntervalMs * 2 ** Math.min(this.failures, 8))

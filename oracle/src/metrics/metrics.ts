@@ -106,6 +106,8 @@ export class NodeMetrics {
   readonly proverRss = new Gauge('veridict_prover_rss_bytes', 'Resident memory of the prover process after its last proof (a process past proverMaxRssMiB is replaced).')
   readonly proverRecycled = new Counter('veridict_prover_recycled_total', 'Prover processes replaced for their memory or proof count.')
   readonly tracesKept = new Gauge('veridict_traces_kept_bytes', 'Bytes of traces the node keeps until their results are final.')
+  readonly storageFull = new Gauge('veridict_storage_full', '1 while the data folder cannot take a write (a full disk: jobs wait, nothing is lost), else 0.')
+  readonly storageFullEvents = new Counter('veridict_storage_full_total', 'Writes the data folder refused for want of room (each one retried later).')
   readonly jobsPruned = new Counter('veridict_jobs_pruned_total', 'Final jobs deleted past jobRetentionHours, with their history, signatures, traces and ended games.')
   readonly jobStoreBytes: Gauge
   readonly equivocations = new Counter('veridict_equivocations_reported_total', 'Operators this node reported for signing two outputs for one request.')
@@ -144,7 +146,7 @@ export class NodeMetrics {
   }
 
   render(): string {
-    const all = [this.buildInfo, ...this.operator, this.jobs, this.jobStoreBytes, this.jobsPruned, this.inferenceSeconds, this.proveSeconds, this.proverRss, this.proverRecycled, this.attestOnClockSeconds, this.gasSpentWei, this.gasUsed, this.transactions, this.disputes, this.traceChallenges, this.gameMoves, this.gamesEnded, this.tracesKept, this.equivocations, this.attestationsReceived, this.lastBlock, this.headBlock, this.rpcUp, this.rpcCalls]
+    const all = [this.buildInfo, ...this.operator, this.jobs, this.jobStoreBytes, this.storageFull, this.storageFullEvents, this.jobsPruned, this.inferenceSeconds, this.proveSeconds, this.proverRss, this.proverRecycled, this.attestOnClockSeconds, this.gasSpentWei, this.gasUsed, this.transactions, this.disputes, this.traceChallenges, this.gameMoves, this.gamesEnded, this.tracesKept, this.equivocations, this.attestationsReceived, this.lastBlock, this.headBlock, this.rpcUp, this.rpcCalls]
     return `${all.map((m) => m.render()).join('\n')}\n`
   }
 }

@@ -51,6 +51,7 @@ import { hashWords, loadServedModels, type ServedModel } from '../inference/serv
 import { NodeMetrics } from '../metrics/metrics.js'
 import { GamePlayer } from '../dispute/gamePlayer.js'
 import { finalStates, JobStore, type Job, type JobState, type PruneFinalReturnType } from '../store/jobStore.js'
+import { isStorageFull } from '../store/storageFull.js'
 import { TraceFiles } from '../store/traceFiles.js'
 import { applyLogs } from './applyLogs.js'
 import { ModelListings, type ModelRegisteredArgs } from './modelListings.js'
@@ -140,6 +141,8 @@ const SWEEP_MS = 50
 const ATTEST_GAS_BASE = 150_000n
 /** How long urgent steps may hold other jobs back (see onTheClock). */
 const ON_THE_CLOCK_MS = 1_000
+/** How often a node whose data folder is full tries a write again. */
+const STORAGE_PROBE_MS = 2_000
 const RESYNC_MS = 10_000
 /**
  * How often a private job still without its encrypted input looks at its deadline. The input's
@@ -215,6 +218,8 @@ export class OracleNode {
   /** Jobs told to wait (later()), with the time they become ready. */
   private readonly waiting = new Map<bigint, number>()
   private lastSweep = 0
+  /** Set while the data folder cannot take a write (a full disk): jobs wait, and a probe write every STORAGE_PROBE_MS finds when it has room. */
+  private storageFault: { message: string; since: number; lastProbe: number } | undefined
   private lastCapacityWarning = 0
   /** Attestations ready to finalize, sent together by flushFinalizations. */
   private readonly finalizeQueue: { job: Job; challengeEnd: number; resolve: (result: SendReturnType | undefined) => void; reject: (error: unknown) => void }[] = []
@@ -297,6 +302,7 @@ export class OracleNode {
         for (const log of logs) if (typeof log.args.requestId === 'bigint') this.schedule(log.args.requestId)
       },
       onReorgedOut: (requestId) => this.store.transition(requestId, 'cancelled', { note: 'request reorged out' }),
+      onStorageFull: (error) => this.noteStorageFull(error),
       onHead: (head, hash) => {
         this.headSeenAt = Date.now()
         if (Date.now() - this.operatorStateAt > OPERATOR_REFRESH_MS)
@@ -369,7 +375,7 @@ export class OracleNode {
     const removed = await this.traces.removeUnused(this.store.traceFiles())
     if (removed) this.logger.info({ removed }, 'removed trace segments no kept trace lies in')
     void this.connect()
-    this.timer = setInterval(() => this.wake(), SWEEP_MS)
+    this.timer = setInterval(this.guarded('the job sweep', () => this.wake()), SWEEP_MS)
     this.logger.info({ operator: this.address, oracle: this.config.oracle, modes: this.config.modes, models: this.models.map((m) => m.name), watchtower: this.config.watchtower }, 'node started')
     this.wake()
   }
@@ -416,7 +422,7 @@ export class OracleNode {
           logger: this.logger,
           metrics: this.metrics,
         })
-        this.gameTimer = setInterval(() => this.tickGames(), this.config.pollIntervalMs)
+        this.gameTimer = setInterval(this.guarded('the trace games tick', () => this.tickGames()), this.config.pollIntervalMs)
         this.follower.start()
         this.settleStartup()
         if (this.servesPrivateInputs) void this.publishEncryptionKey()
@@ -568,10 +574,13 @@ export class OracleNode {
   wake(): void {
     if (this.scheduled || this.stopping) return
     this.scheduled = true
-    setTimeout(() => {
-      this.scheduled = false
-      this.pump()
-    }, PUMP_COALESCE_MS)
+    setTimeout(
+      this.guarded('starting job steps', () => {
+        this.scheduled = false
+        this.pump()
+      }),
+      PUMP_COALESCE_MS,
+    )
   }
 
   /** Makes a job ready for a step now (a new request, an event about it, a signature for it). */
@@ -591,6 +600,8 @@ export class OracleNode {
     // Until the registrations are read, no job can be matched to its model (after a restart too).
     if (this.stopping || !this.store.db.open || !this.listingsReady) return
     const now = Date.now()
+    // A full data folder: no step could store its outcome, so none starts until a write goes through again.
+    if (this.storageFault && !this.storageHasRoom(now)) return
     if (now - this.lastResync >= RESYNC_MS) {
       this.lastResync = now
       for (const requestId of this.store.listJobIds(ACTIONABLE, 1_000_000)) if (!this.waiting.has(requestId)) this.ready.add(requestId)
@@ -632,6 +643,73 @@ export class OracleNode {
 
   private stepFailed(job: Job, error: unknown): void {
     if (this.stopping || !this.store.db.open) return
+    try {
+      this.retryLater(job, error)
+    } catch (secondary) {
+      // Recording the failure failed too: the job keeps its stored state and is tried again.
+      if (!isStorageFull(secondary)) this.logger.error({ requestId: job.requestId, err: (secondary as Error).message }, 'recording a failed job step failed')
+      else this.noteStorageFull(secondary)
+      this.later(job.requestId, STORAGE_PROBE_MS)
+    }
+  }
+
+  /**
+   * The data folder refused a write (SQLite rolled the transaction back: the store still holds the
+   * state before it). Jobs wait, /health says so, and the first write that goes through again ends it.
+   */
+  noteStorageFull(error: unknown): void {
+    this.metrics.storageFullEvents.inc()
+    if (this.storageFault) return
+    const message = (error as Error).message.split('\n')[0]!
+    this.storageFault = { message, since: Date.now(), lastProbe: Date.now() }
+    this.metrics.storageFull.set(1)
+    this.logger.error({ dataDir: this.config.dataDir, err: message }, 'the data folder cannot take a write (full?): jobs wait until it has room; nothing stored is lost')
+  }
+
+  /**
+   * A timer's callback that never throws out of the node: a full data folder is noted (jobs wait
+   * for room), any other error logged with `what`; the next tick tries again.
+   */
+  private guarded(what: string, run: () => void | Promise<void>): () => void {
+    const failed = (error: unknown) => {
+      if (isStorageFull(error)) this.noteStorageFull(error)
+      else this.logger.error({ err: (error as Error).message.split('\n')[0] }, `${what} failed; trying again at the next tick`)
+    }
+    return () => {
+      try {
+        const result = run()
+        if (result) result.catch(failed)
+      } catch (error) {
+        failed(error)
+      }
+    }
+  }
+
+  /** Tries a small write at most every STORAGE_PROBE_MS while the data folder is full; true once one goes through. */
+  private storageHasRoom(now: number): boolean {
+    const fault = this.storageFault
+    if (!fault) return true
+    if (now - fault.lastProbe < STORAGE_PROBE_MS) return false
+    fault.lastProbe = now
+    try {
+      this.store.setValue('storage-probe', String(now))
+    } catch (error) {
+      if (isStorageFull(error)) return false
+      throw error
+    }
+    this.storageFault = undefined
+    this.metrics.storageFull.set(0)
+    this.logger.info({ dataDir: this.config.dataDir, fullForMs: now - fault.since }, 'the data folder takes writes again: jobs go on')
+    return true
+  }
+
+  private retryLater(job: Job, error: unknown): void {
+    if (isStorageFull(error)) {
+      // Not the job's fault: no attempt is counted, and nothing can be written now anyway.
+      this.noteStorageFull(error)
+      this.later(job.requestId, STORAGE_PROBE_MS)
+      return
+    }
     const attempts = job.attempts + 1
     const message = (error as Error).message.split('\n')[0]!
     if (attempts >= 12) {
@@ -1270,14 +1348,14 @@ export class OracleNode {
   private finalizeSoon(job: Job, challengeEnd: number): Promise<SendReturnType | undefined> {
     return new Promise((resolve, reject) => {
       this.finalizeQueue.push({ job, challengeEnd, resolve, reject })
-      this.finalizeTimer ??= setTimeout(() => void this.flushFinalizations(), FINALIZE_COALESCE_MS)
+      this.finalizeTimer ??= setTimeout(this.guarded('finalizing', () => this.flushFinalizations()), FINALIZE_COALESCE_MS)
     })
   }
 
   private async flushFinalizations(): Promise<void> {
     this.finalizeTimer = undefined
     const items = this.finalizeQueue.splice(0, MAX_BATCH)
-    if (this.finalizeQueue.length) this.finalizeTimer = setTimeout(() => void this.flushFinalizations(), FINALIZE_COALESCE_MS)
+    if (this.finalizeQueue.length) this.finalizeTimer = setTimeout(this.guarded('finalizing', () => this.flushFinalizations()), FINALIZE_COALESCE_MS)
     const windowOpen = (error: unknown) => /ChallengeWindowOpen/.test(String((error as Error).message))
     const alone = (item: (typeof items)[number]) =>
       this.txs
@@ -1566,7 +1644,7 @@ export class OracleNode {
   }
 
   health() {
-    let database = true
+    let database = !this.storageFault
     try {
       this.store.db.prepare('SELECT 1').get()
     } catch {
@@ -1598,7 +1676,7 @@ export class OracleNode {
       problems: this.fatal?.problems ?? [],
       warnings: this.warnings,
       chain,
-      database: { ok: database },
+      database: { ok: database, ...(this.storageFault && { full: true, error: this.storageFault.message, since: new Date(this.storageFault.since).toISOString() }) },
       models: this.models.map((m) => ({ name: m.name, definitionHash: m.definitionHash, modelIds: this.listings.idsOf(m), provable: m.provable, provider: m.provider })),
       refusedRegistrations: this.listings.refused,
     }

@@ -168,6 +168,8 @@ export async function runSoak(parameters: SoakParameters): Promise<SoakReport> {
     const peerProxies = new Map<string, TcpProxy>()
     for (const [i] of honest.entries()) for (const [j, to] of honest.entries()) if (i !== j) peerProxies.set(`${i}-${j}`, await proxy(to.config.peerHttpPort))
 
+    // Each node logs to a file of its own in the run's folder (not the data folder a full disk hits), rotated at 4 MiB.
+    const logSettings = (name: string) => ({ logFile: join(runDir, `${name}.log`), logMaxMiB: 4, logFiles: 2, logLevel: 'info' as const })
     const kinds = parameters.faultKinds
     const wantsDisk = chaos && (kinds === undefined || kinds.includes('diskFull'))
     let diskSkipped: string | undefined
@@ -188,6 +190,7 @@ export async function runSoak(parameters: SoakParameters): Promise<SoakReport> {
             peers: honest.map((_, j) => peerProxies.get(`${i}-${j}`)?.url).filter((u): u is string => u !== undefined),
             dataDir: i === 0 && quota?.isMounted ? quota.dir : join(runDir, `${node.name}-data`),
             proverMaxRssMiB: parameters.proverMaxRssMiB,
+            ...logSettings(node.name),
           },
         }),
       )
@@ -200,7 +203,7 @@ export async function runSoak(parameters: SoakParameters): Promise<SoakReport> {
         name: 'watchtower',
         operatorKey: anvilPrivateKeys[WATCHTOWER_ACCOUNT]!,
         runDir,
-        config: { ...honest[0]!.config, rpcUrl: watchtowerRpc.url, httpPort, peerHttpPort, peers: [], modes: ['zk'], watchtower: true, dataDir: join(runDir, 'watchtower-data'), proverMaxRssMiB: parameters.proverMaxRssMiB },
+        config: { ...honest[0]!.config, rpcUrl: watchtowerRpc.url, httpPort, peerHttpPort, peers: [], modes: ['zk'], watchtower: true, dataDir: join(runDir, 'watchtower-data'), proverMaxRssMiB: parameters.proverMaxRssMiB, ...logSettings('watchtower') },
       }),
     )
     // A node that exits by itself is started again after a second, as systemd's Restart=always would.
