@@ -48,6 +48,19 @@ describe('ProverPool: prover processes are replaced past their proof count or me
     expect(roomy.recycled).toBe(0)
   })
 
+  test('20 proofs in one prover process: its resident memory stays bounded (flat after warm-up), no replacement needed', async () => {
+    const pool = new ProverPool()
+    pools.push(pool)
+    const results = await proveAll(pool, 20)
+    expect(pool.recycled).toBe(0)
+    const rssMiB = results.map((r) => r.rssKb / 1024)
+    console.log(`prover RSS after each of 20 Iris proofs (MiB): ${rssMiB.map((m) => m.toFixed(0)).join(' ')}`)
+    // Warm after five proofs; from there to the twentieth it may wander (the collector) but not climb.
+    const warm = Math.max(...rssMiB.slice(2, 5))
+    expect(Math.max(...rssMiB.slice(5))).toBeLessThan(warm * 1.5)
+    expect(Math.max(...rssMiB)).toBeLessThan(1024)
+  }, 300_000)
+
   test('refuses bad bounds', () => {
     expect(() => new ProverPool({ maxRssMiB: 0 })).toThrow(/memory bound must be a positive number of MiB, got 0/)
     expect(() => new ProverPool({ maxProofsPerProcess: 1.5 })).toThrow(/proofs per prover process must be a positive integer, got 1.5/)
