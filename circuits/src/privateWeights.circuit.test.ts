@@ -10,6 +10,7 @@ import { calculateWitness, failingConstraints, readR1cs, readSymbols, type R1cs 
 import { commitWeights, privateWeightValues, weightCircuitInput } from './circuit/weightCommitment.js'
 import { runCompilerCli } from './cli.js'
 import { compileModel } from './compile/compileModel.js'
+import { ensureCompiledModel } from './compile/ensureCompiledModel.js'
 import { WeightSaltError } from './errors/artifacts.js'
 import { PrivateWeightsWithoutCircuitError } from './errors/compile.js'
 import type { ModelManifest } from './manifest/manifest.js'
@@ -46,8 +47,8 @@ describe('a model compiled with --private-weights', () => {
 
   beforeAll(async () => {
     testset = JSON.parse(await readFile(join(REPO_ROOT, 'circuits', 'models', 'iris.testset.json'), 'utf8')) as Testset
-    publicDir = await testDir('iris-public-weights')
-    publicManifest = (await compileModel({ onnx: IRIS, outDir: publicDir, calibration: testset.calibration.inputs })).manifest
+    // The public-weights Iris as every other test builds it (cached, shared across test files).
+    ;({ dir: publicDir, manifest: publicManifest } = await ensureCompiledModel({ onnx: IRIS, name: 'iris', calibration: testset.calibration.inputs }))
     const { scale, inputScale, inputBits, maxBits } = publicManifest.quantization
     privateDir = await testDir('iris-private-weights')
     manifest = (await compileModel({ onnx: IRIS, outDir: privateDir, calibration: testset.calibration.inputs, scale, inputScale, inputBits, maxBits, privateWeights: true, weightSalt: WEIGHT_SALT })).manifest
@@ -62,10 +63,10 @@ describe('a model compiled with --private-weights', () => {
     const signals = { inputWords: packValues(q, model.inputBits), outputWords: packValues(runReference(weights, q), model.outputBits), beneficiary: TEST_BENEFICIARY }
     return { ...circuitInput(signals), ...weightCircuitInput({ model: weights, salt: WEIGHT_SALT }) }
   }
-  /** The model with the first layer's weight `t` one unit larger. */
-  const withChangedWeight = (t: number): QuantizedModel => {
-    const [first, ...rest] = model.stages as [QuantizedLinear, ...QuantizedModel['stages']]
-    return { ...model, stages: [{ ...first, weights: first.weights.map((w, k) => (k === t ? w + 1n : w)) }, ...rest] }
+  /** The model (Iris by default) with the first layer's weight `t` one unit larger. */
+  const withChangedWeight = (t: number, of: QuantizedModel = model): QuantizedModel => {
+    const [first, ...rest] = of.stages as [QuantizedLinear, ...QuantizedModel['stages']]
+    return { ...of, stages: [{ ...first, weights: first.weights.map((w, k) => (k === t ? w + 1n : w)) }, ...rest] }
   }
   const wire = (name: string) => {
     const id = symbols.get(name)
@@ -151,24 +152,33 @@ describe('a model compiled with --private-weights', () => {
     }
   })
 
+  /**
+   * A 3-2 linear model (8 parameters, one Poseidon link), written once: Iris's 131 would take a
+   * minute of key generation for the same code paths (npm run bench:private-circuits measures Iris).
+   */
+  let tinyOnnx: Promise<string> | undefined
+  const tiny = () =>
+    (tinyOnnx ??= (async () => {
+      const rand = seededRandom(7)
+      const onnx = join(await testDir('tiny-private-weights-onnx'), 'tiny.onnx')
+      await writeFile(
+        onnx,
+        buildModel({
+          inputs: [{ name: 'x', shape: [1, 3] }],
+          outputs: [{ name: 'y', shape: [1, 2] }],
+          initializers: [
+            { name: 'W', dims: [2, 3], data: randomArray(rand, 6) },
+            { name: 'B', dims: [2], data: randomArray(rand, 2, -0.2, 0.2) },
+          ],
+          nodes: [{ op: 'Gemm', inputs: ['x', 'W', 'B'], outputs: ['y'], attributes: { transB: 1 } }],
+        }),
+      )
+      return onnx
+    })())
+  const quantization = { scale: 8, inputScale: 6, inputBits: 8, maxBits: 64 }
+
   test("sets up, proves (the weights read from the folder) and verifies; its outputs and public signals are the public-weights circuit's", async () => {
-    // A 3-2 linear model (8 parameters, one Poseidon link): Iris's 131 would take a minute of key
-    // generation for the same code path (npm run bench:private-circuits measures Iris).
-    const rand = seededRandom(7)
-    const onnx = join(await testDir('tiny-private-weights-onnx'), 'tiny.onnx')
-    await writeFile(
-      onnx,
-      buildModel({
-        inputs: [{ name: 'x', shape: [1, 3] }],
-        outputs: [{ name: 'y', shape: [1, 2] }],
-        initializers: [
-          { name: 'W', dims: [2, 3], data: randomArray(rand, 6) },
-          { name: 'B', dims: [2], data: randomArray(rand, 2, -0.2, 0.2) },
-        ],
-        nodes: [{ op: 'Gemm', inputs: ['x', 'W', 'B'], outputs: ['y'], attributes: { transB: 1 } }],
-      }),
-    )
-    const quantization = { scale: 8, inputScale: 6, inputBits: 8, maxBits: 64 }
+    const onnx = await tiny()
     const [tinyPublic, tinyPrivate] = [await testDir('tiny-public-weights'), await testDir('tiny-private-weights')]
     await compileModel({ onnx, outDir: tinyPublic, ...quantization })
     await compileModel({ onnx, outDir: tinyPrivate, ...quantization, privateWeights: true, weightSalt: WEIGHT_SALT })
@@ -193,30 +203,29 @@ describe('a model compiled with --private-weights', () => {
   }, 300_000)
 
   test('composes with --private-input, from the command line: the public signals are the input commitment, the outputs and the beneficiary; the weights stay private too', async () => {
-    // Compiled (and self-checked) only: its setup would add a minute for the same key generation as above.
-    const dir = await testDir('iris-private-both')
-    const { scale, inputScale, inputBits, maxBits } = publicManifest.quantization
+    // Compiled (and self-checked) only: the setup above covers key generation.
+    const dir = await testDir('tiny-private-both')
     const out: string[] = []
-    const options = ['--scale', scale, '--input-scale', inputScale, '--input-bits', inputBits, '--max-bits', maxBits].map(String)
-    const args = ['compile', IRIS, '--out', dir, ...options, '--calibration', join(REPO_ROOT, 'circuits', 'models', 'iris.testset.json'), '--private-input', '--private-weights']
+    const options = ['--scale', quantization.scale, '--input-scale', quantization.inputScale, '--input-bits', quantization.inputBits, '--max-bits', quantization.maxBits].map(String)
+    const args = ['compile', await tiny(), '--out', dir, ...options, '--private-input', '--private-weights']
     expect(await runCompilerCli(args, { out: (line) => out.push(line), err: () => {} })).toBe(0)
-    const both = (await loadCompiledModel(dir)).manifest
+    const { manifest: both, model: bothModel } = await loadCompiledModel(dir)
     expect(both.input.private).toBe(true)
     expect(both.publicSignals.layout).toEqual(['inCommitment', `outWords[0..${both.output.words})`, 'beneficiary'])
     // A fresh salt, drawn at compile and kept in the folder: another commitment to the same weights.
     const salt = BigInt((JSON.parse(await readFile(join(dir, 'weightSalt.json'), 'utf8')) as { salt: string }).salt)
     expect(salt).not.toBe(WEIGHT_SALT)
-    expect(both.weights).toEqual({ private: true, commitment: (await commitWeights({ model, salt })).toString() })
-    expect(both.weights!.commitment).not.toBe(manifest.weights!.commitment)
+    expect(both.weights).toEqual({ private: true, commitment: (await commitWeights({ model: bothModel, salt })).toString() })
+    expect(both.weights!.commitment).not.toBe((await commitWeights({ model: bothModel, salt: WEIGHT_SALT })).toString())
     expect(out).toContain(`private weights: commitment ${both.weights!.commitment}; keep model.onnx, quantized.json and weightSalt.json private (proving needs them)`)
-    const q = quantizeInput(model, testset.inputs[3]!)
-    const signals = { inputWords: packValues(q, model.inputBits), outputWords: packValues(runReference(model, q), model.outputBits), beneficiary: TEST_BENEFICIARY }
+    const q = quantizeInput(bothModel, [0.5, -1.25, 1.75])
+    const signals = { inputWords: packValues(q, bothModel.inputBits), outputWords: packValues(runReference(bothModel, q), bothModel.outputBits), beneficiary: TEST_BENEFICIARY }
     const { input, publicSignals } = await privateCircuitInput({ ...signals, salt: INPUT_SALT })
     const wasmBoth = join(dir, 'model_js', 'model.wasm')
-    const witness = await calculateWitness(wasmBoth, { ...input, ...weightCircuitInput({ model, salt }) })
+    const witness = await calculateWitness(wasmBoth, { ...input, ...weightCircuitInput({ model: bothModel, salt }) })
     expect(failingConstraints(await readR1cs(join(dir, 'model.r1cs')), witness)).toEqual([])
     expect(witness.slice(1, 1 + publicSignals.length)).toEqual(publicSignals)
-    await expect(calculateWitness(wasmBoth, { ...input, ...weightCircuitInput({ model: withChangedWeight(5), salt }) })).rejects.toThrow('Witness calculation failed')
+    await expect(calculateWitness(wasmBoth, { ...input, ...weightCircuitInput({ model: withChangedWeight(5, bothModel), salt }) })).rejects.toThrow('Witness calculation failed')
   }, 300_000)
 
   test('needs a circuit', async () => {

@@ -55,9 +55,9 @@ export function filesBytes(dir: string, filter: (name: string) => boolean = () =
   return bytes
 }
 
-/** CPU use between two samples, in percent of one core. */
+/** CPU use between two samples, in percent of one core; 0 for samples under a second apart (/proc counts in 10 ms ticks). */
 export function cpuPercent(before: number, after: number, elapsedMs: number): number {
-  return elapsedMs > 0 ? ((after - before) / (elapsedMs / 1000)) * 100 : 0
+  return elapsedMs >= 1_000 ? ((after - before) / (elapsedMs / 1000)) * 100 : 0
 }
 
 /** The q-quantile (0..1) of `values` (nearest rank); undefined when empty. */

@@ -539,6 +539,12 @@ export async function auditSoak(devnet: Devnet, tracked: Map<bigint, { id: bigin
   const accounts = new Set<Address>([...anvilPrivateKeys.map((k) => privateKeyToAccount(k).address), devnet.consumer])
   const logs = await client.getLogs({ address: [oracle, staking], fromBlock: 0n, toBlock: 'latest' })
   const oracleEvents = parseEventLogs({ abi: inferenceOracleAbi, logs })
+  // A request on-chain the load never heard back about (its send threw after the transaction went out) counts too.
+  const untracked = oracleEvents.filter((e) => e.eventName === 'InferenceRequested' && !tracked.has(e.args.requestId)).map((e) => (e.args as { requestId: bigint }).requestId)
+  for (const id of untracked) {
+    const [status] = await client.readContract({ address: oracle, abi: inferenceOracleAbi, functionName: 'getRequestState', args: [id] })
+    if (!terminal.has(Number(status))) problems.push(`request ${id} (sent, its sender never heard back) is neither final nor refunded`)
+  }
   for (const e of oracleEvents) for (const value of Object.values(e.args as Record<string, unknown>)) if (typeof value === 'string' && /^0x[0-9a-fA-F]{40}$/.test(value)) accounts.add(value as Address)
   let owedByOracle = 0n
   for (const account of accounts) owedByOracle += await client.readContract({ address: oracle, abi: inferenceOracleAbi, functionName: 'balanceOf', args: [account] })
