@@ -71,6 +71,11 @@ export class ChainFollower {
   head: bigint | undefined
   /** Timestamp of the head block: the next block's is larger (what a challenge window's end is compared with). */
   headTimestamp: bigint | undefined
+  /**
+   * Timestamp of the last block processed (the cursor's): every event up to it is applied. It lags
+   * the head by `confirmations` blocks; undefined until the first poll.
+   */
+  processedTimestamp: bigint | undefined
   private failures = 0
   /** The TraceDisputes contract (read from the oracle at connect): its games' events are followed too, once set. */
   traceDisputes: Address | undefined
@@ -106,6 +111,7 @@ export class ChainFollower {
     if (cursor && cursor.blockNumber <= head) {
       const block = cursor.blockNumber === head ? latest : await client.getBlock({ blockNumber: cursor.blockNumber })
       if (block.hash !== cursor.blockHash) cursor = await this.rewind(cursor.blockNumber)
+      else this.processedTimestamp = block.timestamp
     }
     let from = cursor ? cursor.blockNumber + 1n : this.p.startBlock
     let applied = 0
@@ -117,6 +123,7 @@ export class ChainFollower {
         if (ordered.length) this.p.onLogs(ordered)
         store.setCursor(to, toBlock.hash)
       })
+      this.processedTimestamp = toBlock.timestamp
       metrics.lastBlock.set(to)
       applied += ordered.length
       from = to + 1n
@@ -142,9 +149,11 @@ export class ChainFollower {
         store.transition(job.requestId, job.state, { from: [job.state], patch: { blockNumber: current.blockNumber, blockHash: current.blockHash }, note: 'reorg: moved to another block' })
       }
     }
+    this.processedTimestamp = undefined
     if (back === 0n) return undefined
     const block = await client.getBlock({ blockNumber: back - 1n })
     store.setCursor(back - 1n, block.hash)
+    this.processedTimestamp = block.timestamp
     return { blockNumber: back - 1n, blockHash: block.hash }
   }
 
