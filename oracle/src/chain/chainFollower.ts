@@ -138,6 +138,8 @@ export class ChainFollower {
     const depth = BigInt(Math.max(64, this.p.confirmations * 4))
     const back = cursorBlock > depth ? cursorBlock - depth : 0n
     logger.warn({ cursorBlock, rewindTo: back }, 'chain reorganised under the cursor, rewinding')
+    // What was processed is no longer the chain: nothing counts as read until the cursor is set again.
+    this.processedTimestamp = undefined
     const head = await client.getBlockNumber({ cacheTime: 0 })
     for (const job of store.jobsSinceBlock(back)) {
       const logs = await client.getLogs({ address: oracle, event: oracleEvents.find((e) => e.name === 'InferenceRequested')!, args: { requestId: job.requestId } as never, fromBlock: back, toBlock: head })
@@ -149,7 +151,6 @@ export class ChainFollower {
         store.transition(job.requestId, job.state, { from: [job.state], patch: { blockNumber: current.blockNumber, blockHash: current.blockHash }, note: 'reorg: moved to another block' })
       }
     }
-    this.processedTimestamp = undefined
     if (back === 0n) return undefined
     const block = await client.getBlock({ blockNumber: back - 1n })
     store.setCursor(back - 1n, block.hash)
