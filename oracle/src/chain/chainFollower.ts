@@ -74,6 +74,11 @@ export class ChainFollower {
   head: bigint | undefined
   /** Timestamp of the head block: the next block's is larger (what a challenge window's end is compared with). */
   headTimestamp: bigint | undefined
+  /**
+   * Timestamp of the last block processed (the cursor's): every event up to it is applied. It lags
+   * the head by `confirmations` blocks; undefined until the first poll.
+   */
+  processedTimestamp: bigint | undefined
   private failures = 0
   /** The TraceDisputes contract (read from the oracle at connect): its games' events are followed too, once set. */
   traceDisputes: Address | undefined
@@ -109,6 +114,7 @@ export class ChainFollower {
     if (cursor && cursor.blockNumber <= head) {
       const block = cursor.blockNumber === head ? latest : await client.getBlock({ blockNumber: cursor.blockNumber })
       if (block.hash !== cursor.blockHash) cursor = await this.rewind(cursor.blockNumber)
+      else this.processedTimestamp = block.timestamp
     }
     let from = cursor ? cursor.blockNumber + 1n : this.p.startBlock
     let applied = 0
@@ -120,6 +126,7 @@ export class ChainFollower {
         if (ordered.length) this.p.onLogs(ordered)
         store.setCursor(to, toBlock.hash)
       })
+      this.processedTimestamp = toBlock.timestamp
       metrics.lastBlock.set(to)
       applied += ordered.length
       from = to + 1n
@@ -134,6 +141,8 @@ export class ChainFollower {
     const depth = BigInt(Math.max(64, this.p.confirmations * 4))
     const back = cursorBlock > depth ? cursorBlock - depth : 0n
     logger.warn({ cursorBlock, rewindTo: back }, 'chain reorganised under the cursor, rewinding')
+    // What was processed is no longer the chain: nothing counts as read until the cursor is set again.
+    this.processedTimestamp = undefined
     const head = await client.getBlockNumber({ cacheTime: 0 })
     for (const job of store.jobsSinceBlock(back)) {
       const logs = await client.getLogs({ address: oracle, event: oracleEvents.find((e) => e.name === 'InferenceRequested')!, args: { requestId: job.requestId } as never, fromBlock: back, toBlock: head })
@@ -148,6 +157,7 @@ export class ChainFollower {
     if (back === 0n) return undefined
     const block = await client.getBlock({ blockNumber: back - 1n })
     store.setCursor(back - 1n, block.hash)
+    this.processedTimestamp = block.timestamp
     return { blockNumber: back - 1n, blockHash: block.hash }
   }
 

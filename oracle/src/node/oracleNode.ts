@@ -744,12 +744,17 @@ export class OracleNode {
     const model = this.model(job)
     switch (job.state) {
       case 'pending':
-        return model.manifest.input.private ? this.inferPrivate(job, model) : this.infer(job, model)
+        if (model.manifest.input.private) return this.inferPrivate(job, model)
+        // A request found expired (a backfill of old blocks) is not run for nothing.
+        if (job.mode === 'attested' && (await this.cancelExpired(job))) return
+        return this.infer(job, model)
       case 'inferred':
         if (job.action === 'fulfill' || job.action === 'dispute') return this.proveJob(job, model)
         if (job.action === 'attest') return this.tryQuorum(job, model)
-        // Watch only: nothing to do until the attestation is on-chain (the follower wakes the job).
-        return this.later(job.requestId, 60_000)
+        // Watch only (or our attestation voided): nothing to do until an attestation is on-chain (the
+        // follower wakes the job), or until its deadline passed without one.
+        if (await this.cancelExpired(job)) return
+        return this.later(job.requestId, this.expiryRecheckMs(job))
       case 'proved':
         return this.submitProof(job)
       case 'attested':
@@ -840,6 +845,44 @@ export class OracleNode {
       this.later(job.requestId, PRIVATE_INPUT_RECHECK_MS)
       return undefined
     }
+  }
+
+  /**
+   * Cancels an attested request's job that no attestation can reach any more: the oracle takes
+   * neither an attestation nor a fulfilment past the deadline, so once the follower has applied a
+   * block past it (it lags the head by `confirmations`: an attestation mined just before the
+   * deadline may not be read yet when the head passes it), every attestation there is has moved its
+   * job to attested, and a job still short of one is cancelled if the chain shows the request
+   * Requested (refundable) or Refunded. The status is read at the latest block, which needs no
+   * archive node: past the deadline the only change left to a Requested request is its refund.
+   * True when the step is over (the job cancelled, or moved on meanwhile); false while the follower
+   * is not past the deadline, or the chain says anything else (the follower brings that event). An
+   * attested job, in its challenge window or waiting for its result to be final, never comes here.
+   */
+  private async cancelExpired(job: Job, reason = 'without an attestation'): Promise<boolean> {
+    const processed = this.follower.processedTimestamp
+    if (processed === undefined || processed <= BigInt(job.deadline)) return false
+    const status = await this.requestStatus(job.requestId)
+    if (status !== RequestStatus.Requested && status !== RequestStatus.Refunded) {
+      this.logger.debug({ requestId: job.requestId, state: job.state, status }, 'past its deadline, the request is not open on-chain: waiting for the follower')
+      return false
+    }
+    const note = `deadline ${new Date(job.deadline * 1000).toISOString()} passed ${reason} (on-chain status ${status === RequestStatus.Requested ? 'Requested' : 'Refunded'})`
+    // Not in its state any more: the follower moved it meanwhile, and its next step follows at once.
+    if (this.store.transition(job.requestId, 'cancelled', { from: [job.state], note })) this.logger.info({ requestId: job.requestId, action: job.action }, 'request expired without an attestation: job cancelled')
+    return true
+  }
+
+  /**
+   * When a job waiting for an attestation looks at its deadline again: when the follower should have
+   * applied a block past it (block timestamps keep pace with the clock), at least a second and at
+   * most a minute away; a minute once it has (the chain showed something else than an open request).
+   */
+  private expiryRecheckMs(job: Job): number {
+    const processed = this.follower.processedTimestamp
+    if (processed === undefined) return 1_000
+    if (processed > BigInt(job.deadline)) return 60_000
+    return Math.min(60_000, Math.max(1_000, (job.deadline + 1 - Number(processed)) * 1000))
   }
 
   /** Unix seconds as the chain sees them (the head block's timestamp), else this machine's clock. */
@@ -991,9 +1034,11 @@ export class OracleNode {
    * on-chain after r x quorumBackupDelayMs.
    */
   private async tryQuorum(job: Job, model: ServedModel): Promise<void> {
-    if (job.deadline * 1000 < Date.now()) {
-      this.store.transition(job.requestId, 'cancelled', { from: ['inferred'], note: 'deadline passed without a quorum' })
-      return
+    // Past the deadline at the head, no submission can land; the job ends once the follower has read
+    // past it too (a peer's attestation mined in time still moves it to attested, to be watched).
+    if (this.chainNow() > job.deadline) {
+      if (await this.cancelExpired(job, 'without a quorum')) return
+      return this.later(job.requestId, this.expiryRecheckMs(job))
     }
     const attestation = this.attestationOf(job)
     const call = { address: this.config.oracle, abi: ORACLE_CALL_ABI, functionName: 'submitAttestations', alreadyDone: ['RequestNotPending'] } as const
