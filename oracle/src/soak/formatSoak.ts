@@ -51,7 +51,9 @@ export function formatReport(report: SoakReport): string {
   if (snaps.length >= 2) {
     const first = snaps[0]!
     const warm = snaps[Math.min(snaps.length - 1, Math.max(1, Math.round(snaps.length / 10)))]!
-    const middle = snaps[Math.floor(snaps.length / 2)]!
+    // At 10 minutes when the run is that long (the soak's checkpoint), else half way.
+    const tenMinutes = snaps.find((snap) => snap.elapsedMs >= 10 * 60_000 + first.elapsedMs)
+    const middle = tenMinutes && tenMinutes !== snaps.at(-1) ? tenMinutes : snaps[Math.floor(snaps.length / 2)]!
     const last = snaps.at(-1)!
     const rss = (snap: typeof first, name: string) => snap.processes.find((p) => p.name === name)?.rssMiB
     out.push(

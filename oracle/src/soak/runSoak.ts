@@ -89,7 +89,7 @@ export type SoakSnapshot = {
   latency: Record<'zk' | 'attested', { p50: number | undefined; p95: number | undefined; p99: number | undefined; count: number }>
   processes: ProcessSample[]
   nodes: NodeSample[]
-  /** Operator gas (all nodes' transactions) per final request. */
+  /** Gas of every transaction the nodes sent (from their receipts), per final request. */
   operatorGasPerFinal: number | undefined
   /** Requester gas per request sent. */
   requesterGasPerRequest: number | undefined
@@ -242,12 +242,21 @@ export async function runSoak(parameters: SoakParameters): Promise<SoakReport> {
       return loadMix[0].kind
     }
 
-    // What the chain says happened to each request, read from the oracle's events.
+    // What the chain says happened to each request, read from the oracle's events; and the gas the
+    // nodes' transactions used, read from their receipts (a node's own counters restart with it).
     let cursor = await devnet.publicClient.getBlockNumber()
+    const nodeAccounts = new Set(nodes.map((n) => n.operator.toLowerCase()))
+    const gas = { operators: 0n }
     const readEvents = async () => {
       const head = await devnet.publicClient.getBlockNumber()
       if (head <= cursor) return
       const events = await devnet.publicClient.getContractEvents({ address: devnet.deployment.contracts.inferenceOracle, abi: inferenceOracleAbi, fromBlock: cursor + 1n, toBlock: head })
+      for (let number = cursor + 1n; number <= head; number++) {
+        const block = await devnet.publicClient.getBlock({ blockNumber: number, includeTransactions: true })
+        const sent = block.transactions.filter((tx) => nodeAccounts.has(tx.from.toLowerCase()))
+        const receipts = await Promise.all(sent.map((tx) => devnet.publicClient.getTransactionReceipt({ hash: tx.hash })))
+        for (const receipt of receipts) gas.operators += receipt.gasUsed
+      }
       cursor = head
       const now = elapsed()
       for (const event of events) {
@@ -313,11 +322,9 @@ export async function runSoak(parameters: SoakParameters): Promise<SoakReport> {
         return sample
       })
       lastSampleAt = now
-      let operatorGas = 0
       const nodeSamples = await Promise.all(
         nodes.map(async (n) => {
           const metrics = await n.metrics().catch(() => new Map<string, number>())
-          operatorGas += metricSum(metrics, 'veridict_gas_used_total')
           return {
             name: n.name,
             proverRssMiB: metricSum(metrics, 'veridict_prover_rss_bytes') / 2 ** 20,
@@ -345,7 +352,7 @@ export async function runSoak(parameters: SoakParameters): Promise<SoakReport> {
         latency: { zk: latency('zk'), attested: latency('attested') },
         processes,
         nodes: nodeSamples,
-        operatorGasPerFinal: final.length ? operatorGas / final.length : undefined,
+        operatorGasPerFinal: final.length ? Number(gas.operators) / final.length : undefined,
         requesterGasPerRequest: all.length ? Number(offered.requesterGas) / all.length : undefined,
         faults: faultsRun.length,
       }
