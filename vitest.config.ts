@@ -15,9 +15,10 @@ export default defineConfig({
     hookTimeout: 600_000,
     pool: 'forks',
     // Vitest's default is one worker fewer than the cores: one on a 2-core CI machine. Most end-to-end
-    // files spend their time waiting for anvil's blocks and windows, so two files at a time on two
-    // cores take the suite from about 13 minutes to 7 (measured: 766 s and 410 s of vitest).
-    maxWorkers: Math.max(2, availableParallelism() - 1),
+    // files spend their time waiting for anvil's blocks, challenge windows and deadlines (the chaos run,
+    // the trace games, an expiring watch), so more files run than there are cores: 1 -> 2 workers took
+    // the suite from 766 s to 410 s of vitest on 2 cores, and a third keeps the cores busy while two wait.
+    maxWorkers: Math.max(3, availableParallelism() + 1),
     globalSetup: ['circuits/src/testing/testRunDir.ts'],
     reporters: ['default', 'json'],
     outputFile: { json: '.cache/vitest-report.json' },
