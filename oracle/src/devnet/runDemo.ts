@@ -294,7 +294,8 @@ export async function runDemo(devnet: Devnet, { reporter = silentReporter, explo
   }
 }
 
-export type SentRequest = { requestId: bigint; requestTx: Hash; requestGas: bigint; sentAt: number }
+/** `payment`: the fee and the callback's prepaid gas, in wei; `deadline`: when it can be refunded (unix seconds). */
+export type SentRequest = { requestId: bigint; requestTx: Hash; requestGas: bigint; sentAt: number; payment: bigint; deadline: bigint }
 
 /**
  * What the dApp does: encode the image with the SDK and call DigitConsumer.classify from anvil
@@ -312,18 +313,19 @@ export async function classifyDigit(devnet: Devnet, image: number[], { account =
     devnet.publicClient.readContract({ address: devnet.consumer, abi: digitConsumerAbi, functionName: 'CALLBACK_GAS_LIMIT' }),
   ])
   // The fee, plus the callback's gas prepaid at today's price (what it does not use comes back).
+  const [deadline, payment] = [block.timestamp + BigInt(ttlSeconds), digits.fee + BigInt(callbackGasLimit) * gasPrice]
   const { request } = await devnet.publicClient.simulateContract({
     account: wallet.account!,
     address: devnet.consumer,
     abi: digitConsumerAbi,
     functionName: 'classify',
-    args: [words, block.timestamp + BigInt(ttlSeconds), gasPrice],
-    value: digits.fee + BigInt(callbackGasLimit) * gasPrice,
+    args: [words, deadline, gasPrice],
+    value: payment,
   })
   const requestTx = await wallet.writeContract(request)
   const receipt = await devnet.publicClient.waitForTransactionReceipt({ hash: requestTx })
   const [requested] = parseEventLogs({ abi: inferenceOracleAbi, logs: receipt.logs, eventName: 'InferenceRequested' })
-  return { requestId: requested!.args.requestId, requestTx, requestGas: receipt.gasUsed, sentAt }
+  return { requestId: requested!.args.requestId, requestTx, requestGas: receipt.gasUsed, sentAt, payment, deadline }
 }
 
 function showResult(reporter: Reporter, model: DevnetModel, result: VeridictResult, expected: number): void {

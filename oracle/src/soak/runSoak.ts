@@ -130,6 +130,8 @@ type Tracked = {
   mode: 'zk' | 'attested'
   sentAt: number
   payment: bigint
+  /** Unix seconds after which it can be refunded. */
+  deadline: bigint
   answeredAt?: number
   finalAt?: number
   refundedAt?: number
@@ -229,7 +231,7 @@ export async function runSoak(parameters: SoakParameters): Promise<SoakReport> {
       queues[q] = queues[q]!.then(() => sendOne(devnet, kind, REQUESTERS[q]!, random, manifests, ttlSeconds, nodes.slice(0, honest.length)))
         .then((sent) => {
           offered.requesterGas += sent.gas
-          tracked.set(sent.id, { id: sent.id, kind, mode: sent.mode, sentAt: sent.sentAt, payment: sent.payment, finalEvents: 0 })
+          tracked.set(sent.id, { id: sent.id, kind, mode: sent.mode, sentAt: sent.sentAt, payment: sent.payment, deadline: sent.deadline, finalEvents: 0 })
         })
         .catch((error: unknown) => {
           offered.sendFailed++
@@ -281,9 +283,10 @@ export async function runSoak(parameters: SoakParameters): Promise<SoakReport> {
     const refundExpiredOnes = async () => {
       const now = (await devnet.publicClient.getBlock()).timestamp
       for (const request of tracked.values()) {
-        if (request.finalAt !== undefined || request.refundedAt !== undefined || refunding.has(request.id)) continue
+        // Only a request past its deadline, with no final event read, is looked up on-chain.
+        if (request.finalAt !== undefined || request.refundedAt !== undefined || request.deadline >= now || refunding.has(request.id)) continue
         const onChain = await getRequest(devnet.sdk(REFUNDER), { requestId: request.id })
-        if (onChain.status !== 'requested' || onChain.deadline >= now) continue
+        if (onChain.status !== 'requested') continue
         refunding.add(request.id)
         await refundExpired(devnet.sdk(REFUNDER), { requestId: request.id })
           .catch((error: unknown) => line(`refunding request ${request.id} failed: ${(error as Error).message.split('\n')[0]}`))
@@ -329,7 +332,7 @@ export async function runSoak(parameters: SoakParameters): Promise<SoakReport> {
             name: n.name,
             proverRssMiB: metricSum(metrics, 'veridict_prover_rss_bytes') / 2 ** 20,
             proverRecycled: metricSum(metrics, 'veridict_prover_recycled_total'),
-            jobStoreBytes: filesBytes(n.config.dataDir, (f) => f.startsWith('node.sqlite')),
+            jobStoreBytes: metricSum(metrics, 'veridict_jobstore_bytes'),
             logBytes: filesBytes(runDir, (f) => f.startsWith(`${n.name}.`) && !f.endsWith('.json')),
             crashes: n.crashes,
           }
@@ -441,7 +444,7 @@ export async function runSoak(parameters: SoakParameters): Promise<SoakReport> {
   }
 }
 
-type Sent = { id: bigint; mode: 'zk' | 'attested'; sentAt: number; payment: bigint; gas: bigint }
+type Sent = { id: bigint; mode: 'zk' | 'attested'; sentAt: number; payment: bigint; deadline: bigint; gas: bigint }
 
 /** Sends one request of `kind` from anvil account `account`. */
 async function sendOne(devnet: Devnet, kind: LoadKind, account: number, random: () => number, manifests: Record<DevnetModelName, VeridictManifest>, ttlSeconds: number, operatorNodes: NodeProcess[]): Promise<Sent> {
@@ -458,18 +461,17 @@ async function sendOne(devnet: Devnet, kind: LoadKind, account: number, random: 
     case 'zk-iris': {
       const name = kind === 'zk-digits' ? 'digits' : 'iris'
       const r = await requestInference(sdk, { modelId: devnet.models[name].modelId, inputWords: words(name), mode: 'zk', ttl })
-      return { id: r.requestId, mode: 'zk', sentAt, payment: r.fee + r.callbackPrepayment, gas: r.receipt.gasUsed }
+      return { id: r.requestId, mode: 'zk', sentAt, payment: r.fee + r.callbackPrepayment, deadline: r.deadline, gas: r.receipt.gasUsed }
     }
     case 'zk-digits-callback': {
       const r = await classifyDigit(devnet, sample('digits'), { account, ttlSeconds: ttl })
-      const request = await getRequest(sdk, { requestId: r.requestId })
-      return { id: r.requestId, mode: 'zk', sentAt, payment: request.fee + BigInt(request.callbackGasLimit) * request.callbackGasPrice, gas: r.requestGas }
+      return { id: r.requestId, mode: 'zk', sentAt, payment: r.payment, deadline: r.deadline, gas: r.requestGas }
     }
     case 'attested-iris':
     case 'attested-digits': {
       const name = kind === 'attested-iris' ? 'iris' : 'digits'
       const r = await requestInference(sdk, { modelId: devnet.models[name].modelId, inputWords: words(name), mode: 'attested', quorum: 2, ttl })
-      return { id: r.requestId, mode: 'attested', sentAt, payment: r.fee + r.callbackPrepayment, gas: r.receipt.gasUsed }
+      return { id: r.requestId, mode: 'attested', sentAt, payment: r.fee + r.callbackPrepayment, deadline: r.deadline, gas: r.receipt.gasUsed }
     }
     case 'private-delegated':
     case 'private-expiring': {
@@ -481,7 +483,7 @@ async function sendOne(devnet: Devnet, kind: LoadKind, account: number, random: 
         const node = up[Math.floor(random() * up.length)] ?? operatorNodes[0]!
         await delegatePrivateInput(sdk, { requestId: r.requestId, privateInput: r.privateInput, operator: node.operator, nodeUrl: node.url, timeoutMs: 15_000 }).catch(() => undefined)
       }
-      return { id: r.requestId, mode: 'zk', sentAt, payment: r.fee + r.callbackPrepayment, gas: r.receipt.gasUsed }
+      return { id: r.requestId, mode: 'zk', sentAt, payment: r.fee + r.callbackPrepayment, deadline: r.deadline, gas: r.receipt.gasUsed }
     }
   }
 }
