@@ -3,7 +3,9 @@ import { basename, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import { parseBeneficiary } from './circuit/publicSignals.js'
-import { compileModel } from './compile/compileModel.js'
+import { compileModel, estimateModel } from './compile/compileModel.js'
+import { formatEstimate } from './estimate/estimateCircuit.js'
+import { exitOnSignals } from './process/interrupt.js'
 import { BaseError } from './errors/base.js'
 import { InvalidCompileOptionError } from './errors/compile.js'
 import { prove } from './prove/prove.js'
@@ -21,7 +23,7 @@ const USAGE = `veridict model compiler
 
   veridict compile MODEL.onnx --out DIR [--name NAME] [--scale S] [--input-scale S] [--input-bits B]
                    [--max-bits B] [--calibration FILE.json] [--tolerance T] [--output NAME] [--no-circuit] [--private-input] [--private-weights] [--setup]
-                   [--scheme S] [--ptau FILE]
+                   [--scheme S] [--ptau FILE] [--max-constraints N] [--estimate]
   veridict setup DIR [--scheme groth16|plonk] [--ptau FILE] [--entropy TEXT]
   veridict prove DIR --input VALUES --beneficiary ADDRESS [--salt N] [--out PROOF.json]
   veridict verify DIR --proof PROOF.json
@@ -46,6 +48,11 @@ largest error is within --tolerance (default 0.01) of the output's range (the me
 mean output): a larger tolerance gives fewer constraints.
 --output picks the graph output to compile when there are several (by default the one float output; a
 ZipMap's output stands for the scores it wraps).
+Before circom runs, compile estimates the circuit (constraints per stage, setup and proving time and memory on
+this machine) and refuses one above the limit in seconds: by default what proves in about 10 minutes here with
+the memory at hand; --max-constraints N sets it. --estimate prints the estimate and stops. Outputs are written
+beside --out and renamed into place at the end, so --out holds a whole model or none; SIGTERM or Ctrl-C stops
+circom and the provers and removes the unfinished output.
 setup = ceremony init + one contribution by the model owner + finalize (Groth16, the default).
 --scheme plonk: a universal setup (no per-circuit secret, no phase 2; a larger ptau, slower proofs,
 about 50k more gas to verify).
@@ -60,52 +67,76 @@ drawn and printed with the commitment: keep it with the request).
 commitment, a constant of the circuit (so of its keys); model.onnx, quantized.json and weightSalt.json stay
 with the owner, and only whoever holds them can prove (docs/private-weights.md).`
 
-type Io = { out: (line: string) => void; err: (line: string) => void }
+/** `status`, on a terminal: rewrites one status line in place (long steps' progress); without it, progress is plain lines. */
+type Io = { out: (line: string) => void; err: (line: string) => void; status?: ((text: string) => void) | undefined }
+
+const consoleIo = (): Io => ({
+  out: console.log,
+  err: console.error,
+  status: process.stderr.isTTY ? (text) => process.stderr.write(`\r\u001b[K${text}`) : undefined,
+})
 
 /** Runs one compiler command; returns the process exit code. */
-export async function runCompilerCli(argv: string[], io: Io = { out: console.log, err: console.error }): Promise<number> {
+export async function runCompilerCli(argv: string[], io: Io = consoleIo()): Promise<number> {
   const [command, ...rest] = argv
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: {
-      out: { type: 'string' },
-      name: { type: 'string' },
-      scale: { type: 'string' },
-      'input-scale': { type: 'string' },
-      'input-bits': { type: 'string' },
-      'max-bits': { type: 'string' },
-      tolerance: { type: 'string' },
-      output: { type: 'string' },
-      calibration: { type: 'string' },
-      'no-circuit': { type: 'boolean' },
-      'private-input': { type: 'boolean' },
-      'private-weights': { type: 'boolean' },
-      salt: { type: 'string' },
-      setup: { type: 'boolean' },
-      ptau: { type: 'string' },
-      scheme: { type: 'string' },
-      entropy: { type: 'string' },
-      in: { type: 'string' },
-      hash: { type: 'string' },
-      iterations: { type: 'string' },
-      restart: { type: 'boolean' },
-      input: { type: 'string' },
-      proof: { type: 'string' },
-      beneficiary: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  })
+  const { values, positionals } = parseCompilerArgs(rest)
+
   if (!command || values.help || command === 'help' || command === '--help' || command === '-h') {
     io.out(USAGE)
     return command ? 0 : 1
   }
+  const progress = progressPrinter(io)
+  // A supervisor's SIGTERM or Ctrl-C stops circom and the provers and removes unfinished outputs.
+  const removeSignalHandlers = exitOnSignals((line) => io.err(line))
+  try {
+    return await runCommand(command, values, positionals, io, progress)
+  } finally {
+    removeSignalHandlers()
+  }
+}
+
+const OPTIONS = {
+  out: { type: 'string' },
+  name: { type: 'string' },
+  scale: { type: 'string' },
+  'input-scale': { type: 'string' },
+  'input-bits': { type: 'string' },
+  'max-bits': { type: 'string' },
+  tolerance: { type: 'string' },
+  output: { type: 'string' },
+  calibration: { type: 'string' },
+  'no-circuit': { type: 'boolean' },
+  'private-input': { type: 'boolean' },
+  'private-weights': { type: 'boolean' },
+  salt: { type: 'string' },
+  setup: { type: 'boolean' },
+  ptau: { type: 'string' },
+  scheme: { type: 'string' },
+  entropy: { type: 'string' },
+  in: { type: 'string' },
+  hash: { type: 'string' },
+  iterations: { type: 'string' },
+  restart: { type: 'boolean' },
+  input: { type: 'string' },
+  proof: { type: 'string' },
+  beneficiary: { type: 'string' },
+  'max-constraints': { type: 'string' },
+  estimate: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+function parseCompilerArgs(args: string[]) {
+  return parseArgs({ args, allowPositionals: true, options: OPTIONS })
+}
+
+type Values = ReturnType<typeof parseCompilerArgs>['values']
+
+async function runCommand(command: string, values: Values, positionals: string[], io: Io, progress: ReturnType<typeof progressPrinter>): Promise<number> {
   const target = positionals[0]
   const need = (value: string | undefined, what: string): string => {
     if (value === undefined) throw new InvalidCompileOptionError({ option: what, value: undefined, expected: `a value (see veridict ${command} --help)` })
     return value
   }
-  const progress = progressPrinter(io)
   const parseSalt = async (value: string): Promise<bigint> => {
     const { SCALAR_FIELD_ORDER } = await import('@veridict/sdk/private')
     if (!/^(0x[0-9a-fA-F]+|\d+)$/.test(value) || BigInt(value) <= 0n || BigInt(value) >= SCALAR_FIELD_ORDER)
@@ -115,9 +146,8 @@ export async function runCompilerCli(argv: string[], io: Io = { out: console.log
 
   switch (command) {
     case 'compile': {
-      const { manifest, dir } = await compileModel({
+      const options = {
         onnx: need(target, 'MODEL.onnx'),
-        outDir: need(values.out, '--out'),
         name: values.name,
         scale: integer(values.scale, '--scale'),
         inputScale: integer(values['input-scale'], '--input-scale'),
@@ -126,11 +156,17 @@ export async function runCompilerCli(argv: string[], io: Io = { out: console.log
         tolerance: values.tolerance === undefined ? undefined : Number(values.tolerance),
         output: values.output,
         calibration: values.calibration ? await readCalibration(values.calibration) : undefined,
-        circuit: !values['no-circuit'],
         privateInput: values['private-input'] === true,
         privateWeights: values['private-weights'] === true,
+        maxConstraints: integer(values['max-constraints'], '--max-constraints'),
         onProgress: progress,
-      })
+      }
+      if (values.estimate) {
+        const { estimate } = await estimateModel({ ...options, onProgress: undefined })
+        for (const line of formatEstimate(estimate)) io.out(line)
+        return 0
+      }
+      const { manifest, dir } = await compileModel({ ...options, outDir: need(values.out, '--out'), circuit: !values['no-circuit'] })
       io.out(`compiled ${manifest.name}: ${manifest.circuit ? `${manifest.circuit.constraints} constraints` : 'no circuit (attested only)'}, scale 2^${manifest.quantization.scale}, input ${manifest.input.bits} bits at 2^${manifest.input.scale}, calibration agreement ${formatShare(manifest.calibration.top1Agreement)}`)
       if (manifest.quantization.chosenBy.startsWith('calibration (closest')) io.out(`warning: no scale up to 2^16 (with inputs up to 16 bits) meets --tolerance ${values.tolerance ?? 0.01}: the closest was chosen`)
       const { maxAbsError, meanAbsError, outputRange, meanAbsOutput } = manifest.calibration
@@ -209,7 +245,7 @@ export async function runCompilerCli(argv: string[], io: Io = { out: console.log
       const beneficiary = parseBeneficiary(need(values.beneficiary, '--beneficiary'))
       const { manifest } = await loadCompiledModel(dir)
       const salt = values.salt !== undefined ? await parseSalt(values.salt) : manifest.input.private ? (await import('@veridict/sdk/private')).randomSalt() : undefined
-      const result = await prove({ dir, input: { values: input }, beneficiary, salt })
+      const result = await prove({ dir, input: { values: input }, beneficiary, salt, onProgress: ({ step, seconds, fraction }) => progress({ step: 'prove', message: `${step} at ${seconds.toFixed(1)} s`, fraction }) })
       const proofJson = {
         proof: result.proof,
         publicSignals: result.publicSignals,
@@ -220,7 +256,7 @@ export async function runCompilerCli(argv: string[], io: Io = { out: console.log
         output: result.output.map(String),
       }
       if (values.out) await writeFile(values.out, `${JSON.stringify(proofJson, null, 2)}\n`)
-      io.out(`output ${JSON.stringify(result.output.map(String))} for beneficiary ${result.beneficiary}; proved in ${result.seconds.toFixed(2)} s${values.out ? `; written to ${values.out}` : ''}`)
+      io.out(`output ${JSON.stringify(result.output.map(String))} for beneficiary ${result.beneficiary}; proved in ${result.seconds.toFixed(2)} s (witness ${result.witnessSeconds.toFixed(2)} s)${values.out ? `; written to ${values.out}` : ''}`)
       if (!values.out) io.out(JSON.stringify(proofJson))
       return 0
     }
@@ -243,17 +279,38 @@ export async function runCompilerCli(argv: string[], io: Io = { out: console.log
   }
 }
 
-/** Progress on stderr: every plain message, and a long step's fraction at each tenth. */
+/** Plain lines repeat a long step's progress at least this often (a log shows the step is alive). */
+const PROGRESS_LINE_EVERY_MS = 30_000
+
+/**
+ * Progress on stderr: every plain message on its own line; a long step's fraction on the status
+ * line of a terminal, else as a line at each tenth or every 30 s.
+ */
 function progressPrinter(io: Io): (progress: SetupProgress | { step: string; message: string; fraction?: number | undefined }) => void {
   let last = ''
+  let lastAt = 0
+  let status = false
+  const line = (text: string) => {
+    if (status) io.status?.('')
+    status = false
+    io.err(text)
+    lastAt = Date.now()
+  }
   return (p) => {
     if (p.fraction === undefined) {
-      io.err(`[${p.step}] ${p.message}`)
+      line(`[${p.step}] ${p.message}`)
+      last = ''
       return
     }
-    const line = `[${p.step}] ${p.message} ${Math.floor(p.fraction * 10) * 10}%`
-    if (line !== last) io.err(line)
-    last = line
+    const percent = `${Math.floor(p.fraction * 100)}%`
+    if (io.status) {
+      io.status(`[${p.step}] ${p.message} ${percent}`)
+      status = true
+      return
+    }
+    const tenth = `[${p.step}] ${p.message.replace(/[\d.]+ (s|min|h|MiB|GiB)\b.*$/, '')} ${Math.floor(p.fraction * 10) * 10}%`
+    if (tenth !== last || Date.now() - lastAt >= PROGRESS_LINE_EVERY_MS) line(`[${p.step}] ${p.message} ${percent}`)
+    last = tenth
   }
 }
 

@@ -1,4 +1,5 @@
 import { open, readFile, rm, stat } from 'node:fs/promises'
+import { isAlive } from '../process/interrupt.js'
 
 /**
  * A cross-process lock for building one cached artifact (a model folder, a dev ptau): test files,
@@ -37,14 +38,5 @@ export async function acquireBuildLock(path: string, done: () => Promise<boolean
       continue
     }
     await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS))
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }

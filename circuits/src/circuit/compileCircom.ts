@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { basename, join } from 'node:path'
 import { CircomCompileError } from '../errors/circuit.js'
+import { peakMemoryMiB, trackChild } from '../process/interrupt.js'
 import { nodeModulesWith, TEMPLATES_DIR } from './paths.js'
 
 export type CircomStats = {
@@ -20,24 +21,45 @@ export type CompileCircomParameters = {
   outDir: string
   /** circom's simplification level: 2 (default) removes every linear constraint. */
   optimization?: 0 | 1 | 2
+  /**
+   * Called every `progressEveryMs` while circom runs (circom itself says nothing until it ends):
+   * seconds elapsed and circom's peak memory so far (MiB, where /proc tells).
+   */
+  onProgress?: ((progress: { seconds: number; memoryMiB: number | undefined }) => void) | undefined
+  progressEveryMs?: number | undefined
 }
 
-export type CompileCircomReturnType = { r1cs: string; wasm: string; sym: string; stats: CircomStats; seconds: number }
+export type CompileCircomReturnType = { r1cs: string; wasm: string; sym: string; stats: CircomStats; seconds: number; /** circom's peak resident memory (MiB), where /proc tells. */ memoryMiB: number | undefined }
 
 const require = createRequire(import.meta.url)
 
 /** Runs circom (the circom2 WebAssembly build) in a child process: r1cs, wasm witness generator and symbols. */
-export async function compileCircom({ file, outDir, optimization = 2 }: CompileCircomParameters): Promise<CompileCircomReturnType> {
+export async function compileCircom({ file, outDir, optimization = 2, onProgress, progressEveryMs = 1000 }: CompileCircomParameters): Promise<CompileCircomReturnType> {
   const cli = require.resolve('circom2/cli.js')
   const args = [cli, file, '--r1cs', '--wasm', '--sym', `--O${optimization}`, '-l', TEMPLATES_DIR, '-l', nodeModulesWith('circomlib'), '-o', outDir]
   const started = performance.now()
+  let memoryMiB: number | undefined
   const { code, output } = await new Promise<{ code: number | null; output: string }>((done, fail) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    // A signal to this process stops circom too (it would otherwise compile on, orphaned).
+    trackChild(child)
     let output = ''
+    const sample = async () => {
+      if (child.pid !== undefined && child.exitCode === null) memoryMiB = (await peakMemoryMiB(child.pid)) ?? memoryMiB
+    }
+    const timer = setInterval(() => {
+      void sample().then(() => onProgress?.({ seconds: (performance.now() - started) / 1000, memoryMiB }))
+    }, progressEveryMs)
     child.stdout.on('data', (d: Buffer) => (output += d.toString()))
     child.stderr.on('data', (d: Buffer) => (output += d.toString()))
-    child.on('error', fail)
-    child.on('close', (code) => done({ code, output }))
+    child.on('error', (error) => {
+      clearInterval(timer)
+      fail(error)
+    })
+    child.on('close', (code) => {
+      clearInterval(timer)
+      done({ code, output })
+    })
   })
   // eslint-disable-next-line no-control-regex
   const plain = output.replace(/\u001b\[[0-9;]*m/g, '')
@@ -60,5 +82,6 @@ export async function compileCircom({ file, outDir, optimization = 2 }: CompileC
       labels: stat('labels'),
     },
     seconds: (performance.now() - started) / 1000,
+    memoryMiB,
   }
 }

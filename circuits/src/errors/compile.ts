@@ -160,3 +160,32 @@ export class PrivateInputWithoutCircuitError extends BaseError {
     super('A private input needs a circuit: the proof is what shows the committed input gives the output.', { details: 'Drop --no-circuit (private requests are served in ZK mode only), or drop --private-input.' })
   }
 }
+
+/** The circuit `compile` would build is beyond what this machine proves in reasonable time or memory (estimateModel). */
+export class CircuitTooLargeError extends BaseError {
+  override name = 'CircuitTooLargeError'
+  readonly constraints: number
+  readonly maxConstraints: number
+  constructor({ constraints, maxConstraints, limitSource, estimate, largest, lowerBound }: { constraints: number; maxConstraints: number; limitSource: string; estimate: string; largest: string; lowerBound: boolean }) {
+    super(
+      `The circuit would have ${lowerBound ? 'at least ' : 'about '}${constraints.toLocaleString('en-US')} constraints, above this machine's limit of ${maxConstraints.toLocaleString('en-US')} (${limitSource}); nothing was compiled.`,
+      {
+        details:
+          `${estimate}\nThe largest part: ${largest}.\n` +
+          'Ways forward: serve the model attested, without a circuit (--no-circuit: operators stake on the result and a trace dispute settles a false one); ' +
+          'a smaller input or fewer comparisons (pool or downsample before the network, average instead of max pooling); a coarser --scale or fewer --input-bits; ' +
+          'or, on a machine that can take it, a larger --max-constraints.',
+      },
+    )
+    this.constraints = constraints
+    this.maxConstraints = maxConstraints
+  }
+}
+
+/** compile writes a model folder whole and replaces it whole, so it refuses a folder holding anything else. */
+export class OutputFolderInUseError extends BaseError {
+  override name = 'OutputFolderInUseError'
+  constructor({ dir, reason }: { dir: string; reason: string }) {
+    super(`Cannot compile into ${dir}: ${reason}.`, { details: 'compile writes a model folder whole and replaces it whole; pass --out a new or empty folder, or the folder of an earlier compile.' })
+  }
+}

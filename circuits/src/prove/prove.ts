@@ -8,7 +8,8 @@ import { ModelNotSetUpError, ModelWithoutBeneficiaryError, ProofError, SaltMisma
 import { readWeightSalt } from '../manifest/weightSalt.js'
 import { quantizeInput, runReference } from '../reference/runReference.js'
 import { loadCompiledModel } from './loadCompiledModel.js'
-import { ProverPool } from './proverPool.js'
+import { manifestCircuitSize, recordCost } from '../estimate/machineProfile.js'
+import { ProverPool, type ProofProgress } from './proverPool.js'
 
 export type ProveParameters = {
   /** Folder of a compiled and set-up model. */
@@ -28,6 +29,8 @@ export type ProveParameters = {
    * input words with it (commitInput) instead of the words. Required for such a model, refused for others.
    */
   salt?: bigint | undefined
+  /** The step the proof is on (the witness, then snarkjs's steps) and the seconds since it started. */
+  onProgress?: ((progress: ProofProgress) => void) | undefined
 }
 
 export type ProveReturnType = {
@@ -44,6 +47,8 @@ export type ProveReturnType = {
   /** The canonical (quantized) output values. */
   output: bigint[]
   seconds: number
+  /** Of which the witness. */
+  witnessSeconds: number
   /** The prover process's resident memory after this proof, and its peak so far (KiB). */
   rssKb: number
   maxRssKb: number
@@ -54,7 +59,7 @@ export type ProveReturnType = {
  * in a prover process. A private-weights model's weights and salt are read from its folder
  * (quantized.json, weightSalt.json: only whoever holds them can prove) and fed as private signals.
  */
-export async function prove({ dir, input, beneficiary, pool, salt }: ProveParameters): Promise<ProveReturnType> {
+export async function prove({ dir, input, beneficiary, pool, salt, onProgress }: ProveParameters): Promise<ProveReturnType> {
   const address = parseBeneficiary(beneficiary)
   const { dir: abs, manifest, model } = await loadCompiledModel(dir)
   if (manifest.publicSignals.layout.at(-1) !== BENEFICIARY_SIGNAL)
@@ -82,7 +87,10 @@ export async function prove({ dir, input, beneficiary, pool, salt }: ProveParame
   }
   const owned = pool ? undefined : new ProverPool({ concurrency: 1 })
   try {
-    const result = await (pool ?? owned!).prove(job)
+    const result = await (pool ?? owned!).prove(job, { onProgress })
+    // The machine profile learns this proof's cost (compile --estimate scales by it).
+    const size = manifest.setup.protocol === 'groth16' ? manifestCircuitSize(manifest) : undefined
+    if (size) await recordCost({ step: 'prove', ...size, seconds: result.seconds, memoryMiB: result.maxRssKb / 1024 })
     const expected = (committed?.publicSignals ?? publicSignals(signals)).map(String)
     if (result.publicSignals.join() !== expected.join())
       throw new ProofError({ reason: `the proof's public signals [${result.publicSignals.join(', ')}] differ from the ${committed ? 'input commitment' : 'packed words'}, output words and beneficiary [${expected.join(', ')}]` })

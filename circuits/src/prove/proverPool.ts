@@ -2,11 +2,49 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { Groth16Proof, PlonkProof, PublicSignals } from 'snarkjs'
 import { ProofError } from '../errors/artifacts.js'
+import { trackChild } from '../process/interrupt.js'
 
 /** One proof: the circuit's inputs, its wasm and its proving key, for the model's proof system. */
 export type ProofJob = { protocol: 'groth16' | 'plonk'; input: Record<string, string | string[]>; wasm: string; zkey: string }
-/** `maxRssKb`: the prover process's peak resident memory so far; `rssKb`: its resident memory after this proof. */
-export type ProofResult = { proof: Groth16Proof | PlonkProof; publicSignals: PublicSignals; seconds: number; maxRssKb: number; rssKb: number }
+/**
+ * `seconds`: the witness and the proof; `witnessSeconds`: the witness alone. `maxRssKb`: the prover
+ * process's peak resident memory so far; `rssKb`: its resident memory after this proof.
+ */
+export type ProofResult = { proof: Groth16Proof | PlonkProof; publicSignals: PublicSignals; seconds: number; witnessSeconds: number; maxRssKb: number; rssKb: number }
+/**
+ * The step a proof is on ('witness', then snarkjs's: 'Reading Wtns', 'multiexp H', ...), the seconds
+ * since it started, and for a Groth16 step the share of a proof's time usually done when it starts.
+ */
+export type ProofProgress = { step: string; seconds: number; fraction?: number | undefined }
+
+/**
+ * Where each Groth16 step starts, as a share of the proof (snarkjs 0.7, timed on LeNet-5's 2^18
+ * domain: the witness and key reading about 10%, the six FFTs about 40%, the multi-exponentiations
+ * of A, B and C about 15%, that of H about 35%).
+ */
+const GROTH16_STEPS: Record<string, number> = {
+  witness: 0,
+  'Reading Wtns': 0.05,
+  'Reading Coeffs': 0.07,
+  'Building ABC': 0.09,
+  IFFT_A: 0.12,
+  FFT_A: 0.18,
+  IFFT_B: 0.24,
+  FFT_B: 0.3,
+  IFFT_C: 0.36,
+  FFT_C: 0.42,
+  'Join ABC': 0.48,
+  'Reading A Points': 0.5,
+  'multiexp A': 0.5,
+  'Reading B1 Points': 0.54,
+  'multiexp B1': 0.54,
+  'Reading B2 Points': 0.57,
+  'multiexp B2': 0.57,
+  'Reading C Points': 0.62,
+  'multiexp C': 0.62,
+  'Reading H Points': 0.65,
+  'multiexp H': 0.65,
+}
 
 export type ProverPoolParameters = {
   /** Proofs at once (default 1). */
@@ -21,7 +59,7 @@ export type ProverPoolParameters = {
   maxProofsPerProcess?: number | undefined
 }
 
-type Pending = { job: ProofJob; resolve: (r: ProofResult) => void; reject: (e: Error) => void }
+type Pending = { job: ProofJob; resolve: (r: ProofResult) => void; reject: (e: Error) => void; onProgress: ((progress: ProofProgress) => void) | undefined }
 type Slot = { worker: ChildProcess; busy: Pending | undefined; proofs: number }
 
 /**
@@ -60,10 +98,10 @@ export class ProverPool {
     return this.slots.filter((s) => s.busy).length
   }
 
-  prove(job: ProofJob): Promise<ProofResult> {
+  prove(job: ProofJob, { onProgress }: { onProgress?: ((progress: ProofProgress) => void) | undefined } = {}): Promise<ProofResult> {
     if (this.closed) return Promise.reject(new ProofError({ reason: 'the prover pool is closed' }))
     return new Promise((resolve, reject) => {
-      this.queue.push({ job, resolve, reject })
+      this.queue.push({ job, resolve, reject, onProgress })
       this.dispatch()
     })
   }
@@ -92,14 +130,22 @@ export class ProverPool {
   }
 
   private spawn(): Slot {
-    const worker = fork(fileURLToPath(new URL('./snarkjsProver.mjs', import.meta.url)), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    // --liftoff-only: V8's baseline WebAssembly compiler only (snarkjsProver.mjs says why).
+    const worker = fork(fileURLToPath(new URL('./snarkjsProver.mjs', import.meta.url)), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, '--liftoff-only'] })
+    // A signal to a command that proves (veridict prove) stops its prover too.
+    trackChild(worker)
     const slot: Slot = { worker, busy: undefined, proofs: 0 }
-    worker.on('message', (message: { error?: string } & ProofResult) => {
+    worker.on('message', (message: { error?: string; progress?: string } & ProofResult) => {
+      if (message.progress !== undefined) {
+        const fraction = slot.busy?.job.protocol === 'groth16' ? GROTH16_STEPS[message.progress] : undefined
+        slot.busy?.onProgress?.({ step: message.progress, seconds: message.seconds, fraction })
+        return
+      }
       const pending = slot.busy
       slot.busy = undefined
       slot.proofs++
       if (message.error !== undefined) pending?.reject(new ProofError({ reason: message.error }))
-      else pending?.resolve({ proof: message.proof, publicSignals: message.publicSignals, seconds: message.seconds, maxRssKb: message.maxRssKb, rssKb: message.rssKb })
+      else pending?.resolve({ proof: message.proof, publicSignals: message.publicSignals, seconds: message.seconds, witnessSeconds: message.witnessSeconds, maxRssKb: message.maxRssKb, rssKb: message.rssKb })
       if ((message.rssKb ?? 0) > this.maxRssMiB * 1024 || slot.proofs >= this.maxProofsPerProcess) this.retire(slot)
       this.dispatch()
     })

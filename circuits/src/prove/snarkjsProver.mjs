@@ -2,16 +2,36 @@
 // multi-exponentiations), so proving never blocks the caller's event loop and a crash here cannot
 // take the caller down. It runs in a child process rather than a worker thread because
 // ffjavascript's web-worker shim cannot start inside a worker thread.
+//
+// ProverPool starts it with V8's --liftoff-only: circom's witness programs are WebAssembly with
+// very large functions (a layer's weights are constants in its code), which V8's optimizing
+// compiler (TurboFan) took over a second and about 110 MiB to compile for the 784-56-10 MLP on
+// every proof, in a process that kept each copy (resident memory growing by that much a proof).
+// The baseline compiler alone computes the same witness in a few milliseconds more.
+//
 // Messages in: { id, protocol ('groth16' | 'plonk'), input, wasm, zkey };
-// out: { id, proof, publicSignals, seconds, maxRssKb, rssKb } or { id, error }.
+// out: { id, progress, seconds } while it works (the step snarkjs is on), then
+// { id, proof, publicSignals, seconds, witnessSeconds, maxRssKb, rssKb } or { id, error }.
 import * as snarkjs from 'snarkjs'
 
 process.on('message', async ({ id, protocol, input, wasm, zkey }) => {
   const started = performance.now()
+  let last
+  const step = (name) => {
+    if (name === last) return
+    last = name
+    process.send({ id, progress: name, seconds: (performance.now() - started) / 1000 })
+  }
+  // snarkjs's debug lines name the step first ("multiexp H: ...", "Reading C Points").
+  const logger = { debug: (message) => step(String(message).split(':')[0].trim()), info() {}, warn() {}, error() {} }
   try {
     if (protocol !== 'groth16' && protocol !== 'plonk') throw new Error(`unknown proof system ${JSON.stringify(protocol)}`)
-    const { proof, publicSignals } = await snarkjs[protocol].fullProve(input, wasm, zkey)
-    process.send({ id, proof, publicSignals, seconds: (performance.now() - started) / 1000, maxRssKb: process.resourceUsage().maxRSS, rssKb: Math.round(process.memoryUsage().rss / 1024) })
+    step('witness')
+    const witness = { type: 'mem' }
+    await snarkjs.wtns.calculate(input, wasm, witness)
+    const witnessSeconds = (performance.now() - started) / 1000
+    const { proof, publicSignals } = await snarkjs[protocol].prove(zkey, witness, logger)
+    process.send({ id, proof, publicSignals, seconds: (performance.now() - started) / 1000, witnessSeconds, maxRssKb: process.resourceUsage().maxRSS, rssKb: Math.round(process.memoryUsage().rss / 1024) })
   } catch (error) {
     process.send({ id, error: error instanceof Error ? error.message : String(error) })
   }

@@ -33,6 +33,12 @@ export type QuantizeOptions = Partial<QuantizationSettings> & {
    * calibration sample needs it.
    */
   integerInput?: boolean | undefined
+  /**
+   * Called with the first model quantized, before any calibration sample is run (the costly part):
+   * the coarsest candidate, so the smallest circuit calibration can choose. compile refuses a
+   * hopeless circuit here, in seconds, rather than after calibrating it.
+   */
+  beforeCalibration?: ((model: QuantizedModel) => void) | undefined
 }
 
 export type ChooseQuantizationReturnType = {
@@ -159,6 +165,7 @@ export function chooseQuantization(uncalibrated: ModelIR, options: QuantizeOptio
   if (options.scale !== undefined || samples.length === 0) {
     const settings = settingsFor(options.scale ?? 8)
     const model = quantizeIR(ir, settings)
+    options.beforeCalibration?.(model)
     return { model, settings, report: measureAgreement(ir, model, samples), chosenBy: options.scale !== undefined ? 'options' : 'default (no calibration data)' }
   }
 
@@ -180,6 +187,7 @@ export function chooseQuantization(uncalibrated: ModelIR, options: QuantizeOptio
         }
         throw error
       }
+      if (!best && !lastError && scale === SCALE_CANDIDATES[0] && wider === 0) options.beforeCalibration?.(model)
       const report = measureAgreement(ir, model, samples)
       const candidate = { model, settings, report, chosenBy: 'calibration' as const }
       if (withinTolerance(report, tolerance)) return candidate

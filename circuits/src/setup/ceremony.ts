@@ -42,13 +42,12 @@ import { hashFile, identifyPtau, type IdentifyPtauReturnType, type KnownPtauFile
 import { snarkjsLogger, type SetupProgress } from './progress.js'
 import { readZkey, type ReadZkeyReturnType, type ZkeyContribution } from './readZkey.js'
 
+import { requiredPtauPower } from '../estimate/estimateConstraints.js'
+import { removeOnInterrupt } from '../process/interrupt.js'
+
 type Progress = { onProgress?: ((progress: SetupProgress) => void) | undefined }
 
-/** Smallest ptau power that snarkjs's groth16 setup accepts for a circuit (see snarkjs zkey_new). */
-export function requiredPtauPower(constraints: number, publicInputs: number): number {
-  return Math.max(1, Math.ceil(Math.log2(constraints + publicInputs + 1)))
-}
-
+export { requiredPtauPower } from '../estimate/estimateConstraints.js'
 export type InitCeremonyParameters = Progress & {
   /** The folder compileModel wrote. */
   dir: string
@@ -422,15 +421,16 @@ function contributionName(name: string | undefined): string {
   return trimmed
 }
 
-/** Writes a file through a temporary name and a rename, so a crash or a refusal never leaves a partial file under the final name. */
 /** Writes through `${path}.<pid>.tmp` and a rename, so a crash never leaves half a file under `path`. */
 export async function writeTemporary<T>(path: string, write: (tmp: string) => Promise<T>): Promise<T> {
   const tmp = `${path}.${process.pid}.tmp`
+  const forget = removeOnInterrupt(tmp)
   try {
     const result = await write(tmp)
     await rename(tmp, path)
     return result
   } finally {
     await rm(tmp, { force: true })
+    forget()
   }
 }
