@@ -105,8 +105,10 @@ describe('a model compiled with --private-input', () => {
   test('Iris: compiles (self-checked), sets up, proves with a salt and verifies; the proof shows the commitment, never the input', async () => {
     const testset = JSON.parse(await readFile(join(REPO_ROOT, 'circuits', 'models', 'iris.testset.json'), 'utf8')) as { inputs: number[][]; calibration: { inputs: number[][] } }
     const dir = await testDir('iris-private')
-    const { manifest } = await compileModel({ onnx: join(REPO_ROOT, 'circuits', 'models', 'iris.onnx'), outDir: dir, calibration: testset.calibration.inputs, privateInput: true })
+    const { manifest, estimate } = await compileModel({ onnx: join(REPO_ROOT, 'circuits', 'models', 'iris.onnx'), outDir: dir, calibration: testset.calibration.inputs, privateInput: true })
     expect(manifest.input.private).toBe(true)
+    // The estimate (the input commitment's 2,092 constraints per link of 15 words) is circom's count.
+    expect(estimate!.constraints).toBe(manifest.circuit!.constraints)
     expect(manifest.publicSignals).toEqual({ count: 1 + manifest.output.words + 1, layout: ['inCommitment', `outWords[0..${manifest.output.words})`, 'beneficiary'] })
     await setupModel({ dir })
     const proved = await prove({ dir, input: { values: testset.inputs[0]! }, beneficiary: TEST_BENEFICIARY, salt: SALT })

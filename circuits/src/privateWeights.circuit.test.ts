@@ -51,7 +51,10 @@ describe('a model compiled with --private-weights', () => {
     ;({ dir: publicDir, manifest: publicManifest } = await ensureCompiledModel({ onnx: IRIS, name: 'iris', calibration: testset.calibration.inputs }))
     const { scale, inputScale, inputBits, maxBits } = publicManifest.quantization
     privateDir = await testDir('iris-private-weights')
-    manifest = (await compileModel({ onnx: IRIS, outDir: privateDir, calibration: testset.calibration.inputs, scale, inputScale, inputBits, maxBits, privateWeights: true, weightSalt: WEIGHT_SALT })).manifest
+    const compiled = await compileModel({ onnx: IRIS, outDir: privateDir, calibration: testset.calibration.inputs, scale, inputScale, inputBits, maxBits, privateWeights: true, weightSalt: WEIGHT_SALT })
+    manifest = compiled.manifest
+    // The estimate (one product per weight, 2,092 constraints per link of 15 committed parameters) is circom's count.
+    expect(compiled.estimate!.constraints).toBe(manifest.circuit!.constraints)
     model = (await loadCompiledModel(privateDir)).model
     ;[r1cs, symbols] = await Promise.all([readR1cs(join(privateDir, 'model.r1cs')), readSymbols(join(privateDir, 'model.sym'))])
   }, 300_000)

@@ -11,7 +11,7 @@ import { requiredPtauPower } from './estimateConstraints.js'
  * machine (2 cores, docs/compiler-limits.md), then scaled by what this machine's own runs measured:
  * every compile, setup and proof records its size, time and memory in the cache
  * (`machine-profile.json`), and each estimate is multiplied by the median of measured / predicted
- * over this machine's runs of that step.
+ * over this machine's runs of that step on circuits of comparable size.
  */
 
 /** A step whose cost is modelled. */
@@ -101,12 +101,19 @@ export function referenceCost(step: CostStep, size: CircuitSize, cores = availab
   return { ...cost, seconds: PARALLEL[step] ? (cost.seconds * REFERENCE_CORES) / Math.max(1, cores) : cost.seconds }
 }
 
-/** The estimate for a circuit of this size: the reference costs, scaled by this machine's measured runs. */
+/** Runs this many times smaller or larger (in constraints) than the circuit estimated do not scale it: fixed costs dominate small runs. */
+const COMPARABLE_RATIO = 16
+
+/**
+ * The estimate for a circuit of this size: the reference costs, each step scaled by this machine's
+ * runs of circuits of comparable size (within a factor of 16 in constraints; none: the reference).
+ */
 export function estimateResources(size: CircuitSize, records: readonly CostRecord[] = [], cores = availableParallelism()): ResourceEstimate {
   const calibration = {} as ResourceEstimate['calibration']
   const costs = {} as Record<CostStep, StepCost>
+  const comparable = (r: CostRecord) => Math.abs(Math.log2(Math.max(1, r.constraints) / Math.max(1, size.constraints))) <= Math.log2(COMPARABLE_RATIO)
   for (const step of ['circom', 'setup', 'prove'] as const) {
-    const runs = records.filter((r) => r.step === step)
+    const runs = records.filter((r) => r.step === step && comparable(r))
     const timeFactor = median(runs.map((r) => r.seconds / referenceCost(step, r, r.cores).seconds))
     const memoryFactor = median(runs.map((r) => r.memoryMiB / referenceCost(step, r, r.cores).memoryMiB))
     const reference = referenceCost(step, size, cores)

@@ -59,6 +59,9 @@ export type ProverPoolParameters = {
   maxProofsPerProcess?: number | undefined
 }
 
+/** V8's WebAssembly tiering budget in prover processes (default 1,800,000): snarkjsProver.mjs. */
+export const WASM_TIERING_BUDGET = 50_000_000
+
 type Pending = { job: ProofJob; resolve: (r: ProofResult) => void; reject: (e: Error) => void; onProgress: ((progress: ProofProgress) => void) | undefined }
 type Slot = { worker: ChildProcess; busy: Pending | undefined; proofs: number }
 
@@ -130,8 +133,9 @@ export class ProverPool {
   }
 
   private spawn(): Slot {
-    // --liftoff-only: V8's baseline WebAssembly compiler only (snarkjsProver.mjs says why).
-    const worker = fork(fileURLToPath(new URL('./snarkjsProver.mjs', import.meta.url)), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, '--liftoff-only'] })
+    // A larger WebAssembly tiering budget keeps circom's huge witness functions off V8's optimizing
+    // compiler (snarkjsProver.mjs says why).
+    const worker = fork(fileURLToPath(new URL('./snarkjsProver.mjs', import.meta.url)), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, `--wasm-tiering-budget=${WASM_TIERING_BUDGET}`] })
     // A signal to a command that proves (veridict prove) stops its prover too.
     trackChild(worker)
     const slot: Slot = { worker, busy: undefined, proofs: 0 }

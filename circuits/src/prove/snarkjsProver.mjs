@@ -3,11 +3,13 @@
 // take the caller down. It runs in a child process rather than a worker thread because
 // ffjavascript's web-worker shim cannot start inside a worker thread.
 //
-// ProverPool starts it with V8's --liftoff-only: circom's witness programs are WebAssembly with
-// very large functions (a layer's weights are constants in its code), which V8's optimizing
-// compiler (TurboFan) took over a second and about 110 MiB to compile for the 784-56-10 MLP on
-// every proof, in a process that kept each copy (resident memory growing by that much a proof).
-// The baseline compiler alone computes the same witness in a few milliseconds more.
+// ProverPool starts it with V8's --wasm-tiering-budget raised from 1.8 to 50 million: circom's
+// witness programs are WebAssembly with very large functions (a layer's weights are constants in its
+// code), which V8 otherwise re-optimized (TurboFan) on every proof: about a second and 110 MiB more
+// resident memory a proof for the 784-56-10 MLP (323, 418, 530, 652 MiB over 4 proofs). Run once a
+// proof, they now stay on the baseline compiler (a witness in 0.04-0.14 s), while snarkjs's curve
+// arithmetic, run millions of times, is optimized within its first multi-exponentiation as before.
+// --liftoff-only would also fix the witness but made the multi-exponentiations 1.6x slower.
 //
 // Messages in: { id, protocol ('groth16' | 'plonk'), input, wasm, zkey };
 // out: { id, progress, seconds } while it works (the step snarkjs is on), then
