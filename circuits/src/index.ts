@@ -1,4 +1,7 @@
-export { compileModel, type CompileModelParameters, type CompileModelReturnType, type CompileProgress } from './compile/compileModel.js'
+export { compileModel, estimateModel, type CompileModelParameters, type CompileModelReturnType, type CompileProgress, type EstimateModelParameters, type EstimateModelReturnType } from './compile/compileModel.js'
+export { estimateCircuit, formatEstimate, type CircuitEstimate, type EstimateCircuitParameters } from './estimate/estimateCircuit.js'
+export { estimateConstraints, type ConstraintEstimate, type ConstraintPart } from './estimate/estimateConstraints.js'
+export { calibrationFor, circuitLimit, estimateResources, machineProfilePath, memoryAtHandMiB, readCostRecords, type CircuitLimit, type CircuitSize, type CostRecord, type ResourceEstimate } from './estimate/machineProfile.js'
 export { ensureCompiledModel, type EnsureCompiledModelParameters, type EnsureCompiledModelReturnType } from './compile/ensureCompiledModel.js'
 export { setupModel, requiredPtauPower, type SetupModelParameters, type SetupModelReturnType, type SetupProgress } from './setup/setupModel.js'
 export {
@@ -32,7 +35,8 @@ export { readZkey, type ReadZkeyReturnType, type ZkeyContribution } from './setu
 export { ensureDevPtau, writeDevPtau, DEV_PTAU_WARNING } from './setup/devPtau.js'
 export { prove, type ProveParameters, type ProveReturnType } from './prove/prove.js'
 export { verify, type VerifyParameters } from './prove/verify.js'
-export { ProverPool, type ProofJob, type ProofResult, type ProverPoolParameters } from './prove/proverPool.js'
+export { ProverPool, WASM_TIERING_BUDGET, type ProofJob, type ProofProgress, type ProofResult, type ProverPoolParameters } from './prove/proverPool.js'
+export { exitOnSignals, removeOnInterrupt, trackChild } from './process/interrupt.js'
 export { loadCompiledModel, type CompiledModel } from './prove/loadCompiledModel.js'
 export { runReference, quantizeInput, dequantizeOutput } from './reference/runReference.js'
 export * from './trace/index.js'

@@ -215,7 +215,7 @@ async function writeModel({ parameters, work: dir, bytes, name, graph, ir, model
       onProgress: ({ seconds, memoryMiB }) =>
         progress({ step: 'circom', message: `circom ${duration(seconds)} of about ${duration(expected.seconds)}${memoryMiB === undefined ? '' : `, ${memory(memoryMiB)}`}`, fraction: Math.min(0.99, seconds / Math.max(expected.seconds, 1)) }),
     })
-    if (compiled.memoryMiB !== undefined) await recordCost({ step: 'circom', constraints: estimate.constraints, domainPower: estimate.domainPower, weights: estimate.weights, seconds: compiled.seconds, memoryMiB: compiled.memoryMiB })
+    if (compiled.memoryMiB !== undefined) await recordCost({ step: 'circom', constraints: estimate.constraints, domainPower: estimate.domainPower, weights: estimate.weights, poseidon: parameters.privateInput === true || parameters.privateWeights === true, seconds: compiled.seconds, memoryMiB: compiled.memoryMiB })
     const check = await selfCheck({ model, wasm: compiled.wasm, r1cs: compiled.r1cs, calibration: parameters.calibration, privateInput: parameters.privateInput, weightSalt })
     progress({ step: 'selfcheck', message: selfCheckSummary(check) })
     const r1csBytes = await readFile(compiled.r1cs)

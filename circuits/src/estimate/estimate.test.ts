@@ -13,7 +13,7 @@ import { parametersCommitment } from '../trace/commitments.js'
 import { CONSTRAINTS_FILE, type ConstraintRecord } from './constraintRecords.js'
 import { estimateCircuit } from './estimateCircuit.js'
 import { estimateConstraints } from './estimateConstraints.js'
-import { circuitLimit, estimateResources, referenceCost, type CostRecord } from './machineProfile.js'
+import { calibrationFor, circuitLimit, estimateResources, referenceCost, type CostRecord } from './machineProfile.js'
 
 const MODELS = join(REPO_ROOT, 'circuits', 'models')
 const records = JSON.parse(readFileSync(CONSTRAINTS_FILE, 'utf8')) as Record<string, ConstraintRecord>
@@ -112,20 +112,20 @@ describe('the cost model', () => {
 
   test("this machine's runs scale the estimate by the median of measured over predicted", () => {
     const reference = referenceCost('prove', size, 2)
-    const runs: CostRecord[] = [3, 2, 100].map((factor) => ({ step: 'prove', ...size, seconds: reference.seconds * factor, memoryMiB: reference.memoryMiB, cores: 2, at: '2026-12-03T00:00:00Z' }))
-    const estimate = estimateResources(size, runs, 2)
+    const runs: CostRecord[] = [3, 2, 100].map((factor) => ({ step: 'prove', ...size, poseidon: false, seconds: reference.seconds * factor, memoryMiB: reference.memoryMiB, cores: 2, at: '2026-12-03T00:00:00Z' }))
+    const estimate = estimateResources(size, calibrationFor(size, runs), 2)
     expect(estimate.calibration.prove).toEqual({ runs: 3, timeFactor: 3, memoryFactor: 1 })
     expect(estimate.prove.seconds).toBeCloseTo(reference.seconds * 3, 6)
     // Steps without runs keep the reference, and so do circuits far from the runs' sizes (fixed costs dominate small runs).
     expect(estimate.setup.seconds).toBeCloseTo(referenceCost('setup', size, 2).seconds, 6)
     const huge = { constraints: 32_000_000, domainPower: 25, weights: 0 }
-    expect(estimateResources(huge, runs, 2).prove.seconds).toBeCloseTo(referenceCost('prove', huge, 2).seconds, 6)
+    expect(estimateResources(huge, calibrationFor(huge, runs), 2).prove.seconds).toBeCloseTo(referenceCost('prove', huge, 2).seconds, 6)
   })
 
   test('the default limit: what proves in about 10 minutes, or what fits in memory, whichever is smaller', () => {
     const roomy = circuitLimit({ weights: 0, memoryMiB: 1_000_000, cores: 2 })
     expect(roomy.source).toBe('prove time')
-    const proveAt = (constraints: number) => estimateResources({ constraints, domainPower: Math.ceil(Math.log2(constraints + 1)), weights: 0 }, [], 2).prove.seconds
+    const proveAt = (constraints: number) => estimateResources({ constraints, domainPower: Math.ceil(Math.log2(constraints + 1)), weights: 0 }, undefined, 2).prove.seconds
     expect(proveAt(roomy.maxConstraints)).toBeLessThanOrEqual(600)
     expect(proveAt(roomy.maxConstraints + 1)).toBeGreaterThan(600)
     const fast = circuitLimit({ weights: 0, memoryMiB: 1_000_000, cores: 64 })
@@ -133,7 +133,7 @@ describe('the cost model', () => {
     const small = circuitLimit({ weights: 0, memoryMiB: 512, cores: 2 })
     expect(small.source).toBe('memory')
     expect(small.maxConstraints).toBeLessThan(roomy.maxConstraints)
-    const atLimit = estimateResources({ constraints: small.maxConstraints, domainPower: Math.ceil(Math.log2(small.maxConstraints + 1)), weights: 0 }, [], 2)
+    const atLimit = estimateResources({ constraints: small.maxConstraints, domainPower: Math.ceil(Math.log2(small.maxConstraints + 1)), weights: 0 }, undefined, 2)
     expect(Math.max(atLimit.circom.memoryMiB, atLimit.setup.memoryMiB, atLimit.prove.memoryMiB)).toBeLessThanOrEqual(512)
     expect(circuitLimit({ weights: 0, maxConstraints: 1234 })).toMatchObject({ maxConstraints: 1234, source: 'option' })
   })
@@ -145,6 +145,18 @@ describe('the cost model', () => {
     expect(estimate.fits).toBe(false)
     expect(estimateCircuit({ model }).fits).toBe(true)
     expect(estimate.weights).toBe(196 * 32 + 32 * 10)
+  })
+
+  test("one calibration for the estimate and the limit: runs near this size that took 40x the reference's memory make circom's 4 GiB the bound", () => {
+    const ir = lowerGraph(loadModel(readFileSync(join(MODELS, 'digits.onnx'))))
+    const model = quantizeIR(ir, { scale: 8, inputScale: 8, inputBits: 9, maxBits: 64 })
+    const plain = estimateCircuit({ model })
+    const size = { constraints: plain.constraints, domainPower: plain.domainPower, weights: plain.weights }
+    const heavy: CostRecord[] = [{ step: 'circom', ...size, poseidon: false, seconds: 1, memoryMiB: 40 * referenceCost('circom', size).memoryMiB, cores: 2, at: '2026-12-03T00:00:00Z' }]
+    const estimate = estimateCircuit({ model, records: heavy })
+    expect(estimate.resources.circom.memoryMiB).toBeGreaterThan(4096)
+    expect(estimate.fits).toBe(false)
+    expect(estimate.limit.maxConstraints).toBeLessThan(estimate.constraints)
   })
 })
 

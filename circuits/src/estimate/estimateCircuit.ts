@@ -1,6 +1,6 @@
 import type { QuantizedModel } from '../quantize/model.js'
 import { estimateConstraints, type ConstraintEstimate } from './estimateConstraints.js'
-import { circuitLimit, estimateResources, type CircuitLimit, type CircuitSize, type CostRecord, type ResourceEstimate } from './machineProfile.js'
+import { calibrationFor, circuitLimit, estimateResources, type CircuitLimit, type CircuitSize, type CostRecord, type ResourceEstimate } from './machineProfile.js'
 
 /** What a model's circuit will be and cost here, before any of it is generated (compile --estimate). */
 export type CircuitEstimate = ConstraintEstimate & {
@@ -26,9 +26,12 @@ export type EstimateCircuitParameters = {
 export function estimateCircuit({ model, privateInput, privateWeights, maxConstraints, records: measured = [] }: EstimateCircuitParameters): CircuitEstimate {
   const constraints = estimateConstraints({ model, privateInput, privateWeights })
   const weights = constantWeights(model)
-  const size: CircuitSize = { constraints: constraints.constraints, domainPower: constraints.domainPower, weights }
-  const limit = circuitLimit({ weights, records: measured, maxConstraints })
-  return { ...constraints, weights, resources: estimateResources(size, measured), limit, fits: constraints.constraints <= limit.maxConstraints }
+  const poseidon = privateInput === true || privateWeights === true
+  const size: CircuitSize = { constraints: constraints.constraints, domainPower: constraints.domainPower, weights, poseidon }
+  // One calibration, from this machine's runs near this circuit's size, for the estimate and the limit alike.
+  const calibration = calibrationFor(size, measured)
+  const limit = circuitLimit({ weights, poseidon, calibration, maxConstraints })
+  return { ...constraints, weights, resources: estimateResources(size, calibration), limit, fits: constraints.constraints <= limit.maxConstraints }
 }
 
 function constantWeights(model: QuantizedModel): number {

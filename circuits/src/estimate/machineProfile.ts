@@ -11,14 +11,18 @@ import { requiredPtauPower } from './estimateConstraints.js'
  * machine (2 cores, docs/compiler-limits.md), then scaled by what this machine's own runs measured:
  * every compile, setup and proof records its size, time and memory in the cache
  * (`machine-profile.json`), and each estimate is multiplied by the median of measured / predicted
- * over this machine's runs of that step on circuits of comparable size.
+ * over this machine's runs of that step on circuits within a factor of 4 of its size.
  */
 
 /** A step whose cost is modelled. */
 export type CostStep = 'circom' | 'setup' | 'prove'
 
-/** What a step's cost depends on: the constraints, the Groth16 domain, and the weights compiled in as constants. */
-export type CircuitSize = { constraints: number; domainPower: number; weights: number }
+/**
+ * What a step's cost depends on: the constraints, the Groth16 domain, the weights compiled in as
+ * constants, and whether the circuit holds a Poseidon commitment (a private input or private weights).
+ */
+export type CircuitSize = { constraints: number; domainPower: number; weights: number; poseidon?: boolean | undefined }
+/** A record always says whether the circuit held a Poseidon commitment (records before it was kept are ignored). */
 
 export type StepCost = { seconds: number; memoryMiB: number }
 export type ResourceEstimate = Record<CostStep, StepCost> & {
@@ -28,7 +32,7 @@ export type ResourceEstimate = Record<CostStep, StepCost> & {
 }
 
 /** One measured run (machine-profile.json). */
-export type CostRecord = CircuitSize & { step: CostStep; seconds: number; memoryMiB: number; cores: number; at: string }
+export type CostRecord = CircuitSize & { poseidon: boolean; step: CostStep; seconds: number; memoryMiB: number; cores: number; at: string }
 
 export const MACHINE_PROFILE_FORMAT = 'veridict-machine-profile/1'
 /** Records kept per step (the newest). */
@@ -49,7 +53,9 @@ export const CIRCOM_MEMORY_LIMIT_MIB = 4096
  *   63,066: 139 s; lenet5-avg's 56,614: 79 s); memory 200 MiB + 4 KiB per domain element.
  * - circom --O1 (circuits/models/constraints.json's models, 536 to 186,956 constraints): 0.15 ms per
  *   constraint and 0.35 ms per weight (LeNet-5: 162 s), memory 80 MiB + 0.45 KiB per constraint + 5 KiB
- *   per weight (LeNet-5: 1.9 GiB; a weight is a template parameter circom keeps in every form).
+ *   per weight (LeNet-5: 1.9 GiB; a weight is a template parameter circom keeps in every form), and
+ *   for a Poseidon commitment (private input or weights) 18 s and 380 MiB more, its round constants
+ *   (digits: 3.3 s and 137 MiB public, 21.6 s and 513 MiB with a private input).
  */
 const REFERENCE: Record<CostStep, (size: CircuitSize) => StepCost> = {
   prove: ({ domainPower, weights }) => {
@@ -57,7 +63,10 @@ const REFERENCE: Record<CostStep, (size: CircuitSize) => StepCost> = {
     return { seconds: 0.3 + 2.5e-6 * domain * domainPower, memoryMiB: 150 + (2.5 * domain + 3 * weights) / 1024 }
   },
   setup: ({ constraints, domainPower }) => ({ seconds: 2 + 1.5e-3 * constraints, memoryMiB: 200 + (4 * 2 ** domainPower) / 1024 }),
-  circom: ({ constraints, weights }) => ({ seconds: 1 + 1.5e-4 * constraints + 3.5e-4 * weights, memoryMiB: 80 + (0.45 * constraints + 5 * weights) / 1024 }),
+  circom: ({ constraints, weights, poseidon }) => ({
+    seconds: 1 + 1.5e-4 * constraints + 3.5e-4 * weights + (poseidon ? 18 : 0),
+    memoryMiB: 80 + (0.45 * constraints + 5 * weights) / 1024 + (poseidon ? 380 : 0),
+  }),
 }
 
 /** Steps whose time divides over the cores (snarkjs's multi-exponentiations and FFTs run on every core). */
@@ -102,23 +111,41 @@ export function referenceCost(step: CostStep, size: CircuitSize, cores = availab
 }
 
 /** Runs this many times smaller or larger (in constraints) than the circuit estimated do not scale it: fixed costs dominate small runs. */
-const COMPARABLE_RATIO = 16
+const COMPARABLE_RATIO = 4
+
+export type Calibration = ResourceEstimate['calibration']
+
+/** No runs: the reference machine's costs as they are. */
+export const REFERENCE_CALIBRATION: Calibration = {
+  circom: { runs: 0, timeFactor: 1, memoryFactor: 1 },
+  setup: { runs: 0, timeFactor: 1, memoryFactor: 1 },
+  prove: { runs: 0, timeFactor: 1, memoryFactor: 1 },
+}
 
 /**
- * The estimate for a circuit of this size: the reference costs, each step scaled by this machine's
- * runs of circuits of comparable size (within a factor of 16 in constraints; none: the reference).
+ * How this machine compares with the reference for circuits of this size: per step, the median of
+ * measured / predicted over its runs of circuits within a factor of 4 in constraints (none: 1).
  */
-export function estimateResources(size: CircuitSize, records: readonly CostRecord[] = [], cores = availableParallelism()): ResourceEstimate {
-  const calibration = {} as ResourceEstimate['calibration']
-  const costs = {} as Record<CostStep, StepCost>
+export function calibrationFor(size: CircuitSize, records: readonly CostRecord[] = []): Calibration {
   const comparable = (r: CostRecord) => Math.abs(Math.log2(Math.max(1, r.constraints) / Math.max(1, size.constraints))) <= Math.log2(COMPARABLE_RATIO)
+  const calibration = {} as Calibration
   for (const step of ['circom', 'setup', 'prove'] as const) {
     const runs = records.filter((r) => r.step === step && comparable(r))
-    const timeFactor = median(runs.map((r) => r.seconds / referenceCost(step, r, r.cores).seconds))
-    const memoryFactor = median(runs.map((r) => r.memoryMiB / referenceCost(step, r, r.cores).memoryMiB))
+    calibration[step] = {
+      runs: runs.length,
+      timeFactor: median(runs.map((r) => r.seconds / referenceCost(step, r, r.cores).seconds)),
+      memoryFactor: median(runs.map((r) => r.memoryMiB / referenceCost(step, r, r.cores).memoryMiB)),
+    }
+  }
+  return calibration
+}
+
+/** The reference costs of a circuit of this size on `cores` cores, scaled by `calibration` (this machine's runs). */
+export function estimateResources(size: CircuitSize, calibration: Calibration = REFERENCE_CALIBRATION, cores = availableParallelism()): ResourceEstimate {
+  const costs = {} as Record<CostStep, StepCost>
+  for (const step of ['circom', 'setup', 'prove'] as const) {
     const reference = referenceCost(step, size, cores)
-    calibration[step] = { runs: runs.length, timeFactor, memoryFactor }
-    costs[step] = { seconds: reference.seconds * timeFactor, memoryMiB: reference.memoryMiB * memoryFactor }
+    costs[step] = { seconds: reference.seconds * calibration[step].timeFactor, memoryMiB: reference.memoryMiB * calibration[step].memoryFactor }
   }
   return { ...costs, calibration, cores }
 }
@@ -146,13 +173,14 @@ export const DEFAULT_PROVE_SECONDS = 600
 /**
  * The largest circuit worth compiling here: one that proves in about DEFAULT_PROVE_SECONDS on this
  * machine and whose circom compile, setup and proof each fit the memory at hand (circom also under
- * its 4 GiB), for a model with `weights` constant weights. `maxConstraints` (the --max-constraints
- * option) replaces it.
+ * its 4 GiB), for a model with `weights` constant weights, with one calibration for every size (so
+ * the limit and the model's own estimate agree). `maxConstraints` (the --max-constraints option)
+ * replaces it.
  */
-export function circuitLimit({ weights, records = [], maxConstraints, memoryMiB = memoryAtHandMiB(), cores = availableParallelism() }: { weights: number; records?: readonly CostRecord[]; maxConstraints?: number | undefined; memoryMiB?: number; cores?: number }): CircuitLimit {
+export function circuitLimit({ weights, poseidon, calibration = REFERENCE_CALIBRATION, maxConstraints, memoryMiB = memoryAtHandMiB(), cores = availableParallelism() }: { weights: number; poseidon?: boolean | undefined; calibration?: Calibration; maxConstraints?: number | undefined; memoryMiB?: number; cores?: number }): CircuitLimit {
   if (maxConstraints !== undefined) return { maxConstraints, source: 'option', proveSeconds: DEFAULT_PROVE_SECONDS, memoryMiB }
   const fits = (constraints: number, check: 'time' | 'memory'): boolean => {
-    const cost = estimateResources(sizeOf(constraints, weights), records, cores)
+    const cost = estimateResources({ ...sizeOf(constraints, weights), poseidon }, calibration, cores)
     if (check === 'time') return cost.prove.seconds <= DEFAULT_PROVE_SECONDS
     return cost.circom.memoryMiB <= Math.min(memoryMiB, CIRCOM_MEMORY_LIMIT_MIB) && cost.setup.memoryMiB <= memoryMiB && cost.prove.memoryMiB <= memoryMiB
   }
@@ -164,10 +192,11 @@ export function circuitLimit({ weights, records = [], maxConstraints, memoryMiB 
 }
 
 /** A compiled model's circuit size, from its manifest. */
-export function manifestCircuitSize(manifest: ModelManifest): CircuitSize | undefined {
+export function manifestCircuitSize(manifest: ModelManifest): (CircuitSize & { poseidon: boolean }) | undefined {
   if (!manifest.circuit) return undefined
   const { constraints, publicInputs } = manifest.circuit
-  return { constraints, domainPower: requiredPtauPower(constraints, publicInputs), weights: manifest.stages.reduce((n, s) => n + (s.weights ?? 0), 0) }
+  const poseidon = manifest.input.private === true || manifest.weights?.private === true
+  return { constraints, domainPower: requiredPtauPower(constraints, publicInputs), weights: manifest.stages.reduce((n, s) => n + (s.weights ?? 0), 0), poseidon }
 }
 
 /** A circuit of `constraints` constraints (public signals aside) and `weights` constant weights. */
@@ -197,6 +226,7 @@ function median(values: number[]): number {
 function validRecord(r: CostRecord): boolean {
   return (
     (r.step === 'circom' || r.step === 'setup' || r.step === 'prove') &&
-    [r.constraints, r.domainPower, r.weights, r.seconds, r.memoryMiB, r.cores].every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0)
+    [r.constraints, r.domainPower, r.weights, r.seconds, r.memoryMiB, r.cores].every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0) &&
+    typeof r.poseidon === 'boolean'
   )
 }
