@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { expect, test } from 'vitest'
 import { descendants, REPO_ROOT, waitFor } from '@veridict/oracle/testing'
 
-// A supervisor's SIGTERM (or a timeout's, or Ctrl-C) to `veridict compile` mid-way: nothing of the
+// A supervisor's SIGTERM (or a timeout's, or Ctrl-C's SIGINT) to `veridict compile` mid-way: nothing of the
 // compile keeps running (circom ran on, orphaned, for half an hour before), and the output folder
 // holds a whole model or none.
 
@@ -41,24 +41,27 @@ async function interrupt(args: string[], line: RegExp, signal: NodeJS.Signals, s
   }
 }
 
-test('SIGTERM while circom compiles: circom stops with the CLI, and no model folder or partial output is left', async () => {
+test.each([
+  ['SIGTERM', 143],
+  ['SIGINT', 130],
+] as const)('%s while circom compiles: circom stops with the CLI, and no model folder or partial output is left', async (signal, exitCode) => {
   const base = mkdtempSync(join(tmpdir(), 'veridict-signal-circom-'))
   const out = join(base, 'digits')
-  const { code, log, below, left } = await interrupt([join(MODELS, 'digits.onnx'), '--out', out, '--calibration', join(MODELS, 'digits.testset.json')], /\[circom\] compiling with circom/, 'SIGTERM', 500)
+  const { code, log, below, left } = await interrupt([join(MODELS, 'digits.onnx'), '--out', out, '--calibration', join(MODELS, 'digits.testset.json')], /\[circom\] compiling with circom/, signal, 500)
   expect(below.length, `circom should have been running under the CLI: ${log}`).toBeGreaterThan(0)
-  expect(code).toBe(143)
-  expect(log).toMatch(/SIGTERM: stopped 1 child process, removed the unfinished .*\.digits\.partial-/)
+  expect(code).toBe(exitCode)
+  expect(log).toMatch(new RegExp(`${signal}: stopped 1 child process, removed the unfinished .*\\.digits\\.partial-`))
   expect(left).toEqual([])
   // Neither the model folder nor the folder it was being written in.
   expect(readdirSync(base)).toEqual([])
 }, 360_000)
 
-test('Ctrl-C (SIGINT) during setup: the folder stays a whole compiled model, without a half-made ceremony or key', async () => {
+test('SIGTERM during setup: the folder stays a whole compiled model, without a half-made ceremony or key', async () => {
   const base = mkdtempSync(join(tmpdir(), 'veridict-signal-setup-'))
   const out = join(base, 'iris')
-  const { code, log, left } = await interrupt([join(MODELS, 'iris.onnx'), '--out', out, '--calibration', join(MODELS, 'iris.testset.json'), '--setup'], /\[(zkey|contribute)\]/, 'SIGINT', 50)
-  expect(code).toBe(130)
-  expect(log).toMatch(/SIGINT: .*removed the unfinished .*ceremony/)
+  const { code, log, left } = await interrupt([join(MODELS, 'iris.onnx'), '--out', out, '--calibration', join(MODELS, 'iris.testset.json'), '--setup'], /\[(zkey|contribute)\]/, 'SIGTERM', 50)
+  expect(code).toBe(143)
+  expect(log).toMatch(/SIGTERM: .*removed the unfinished .*ceremony/)
   expect(left).toEqual([])
   expect(readdirSync(base)).toEqual(['iris'])
   const files = readdirSync(out).sort()

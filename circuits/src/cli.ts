@@ -8,16 +8,12 @@ import { formatEstimate } from './estimate/estimateCircuit.js'
 import { exitOnSignals } from './process/interrupt.js'
 import { BaseError } from './errors/base.js'
 import { InvalidCompileOptionError } from './errors/compile.js'
-import { prove } from './prove/prove.js'
-import { verify } from './prove/verify.js'
 import { loadCompiledModel } from './prove/loadCompiledModel.js'
 import { dequantizeOutput, quantizeInput, runReference } from './reference/runReference.js'
 import type { ModelManifest } from './manifest/manifest.js'
-import { beaconCeremony, contributeCeremony, contributeZkey, exportCeremony, finalizeCeremony, importContribution, initCeremony, verifyCeremony } from './setup/ceremony.js'
 import type { IdentifyPtauReturnType } from './setup/identifyPtau.js'
 import type { SetupProgress } from './setup/progress.js'
 import type { ZkeyContribution } from './setup/readZkey.js'
-import { setupModel } from './setup/setupModel.js'
 
 const USAGE = `veridict model compiler
 
@@ -173,15 +169,17 @@ async function runCommand(command: string, values: Values, positionals: string[]
       if (maxAbsError !== undefined && meanAbsError !== undefined)
         io.out(`error against float on the calibration samples: max ${maxAbsError.toPrecision(3)} (${formatShare(outputRange ? maxAbsError / outputRange : undefined)} of the output range), mean ${meanAbsError.toPrecision(3)} (${formatShare(meanAbsOutput ? meanAbsError / meanAbsOutput : undefined)} of the mean |output|)`)
       if (manifest.weights?.private) io.out(`private weights: commitment ${manifest.weights.commitment}; keep ${manifest.artifacts.onnx}, ${manifest.artifacts.quantized} and ${manifest.artifacts.weightSalt ?? 'weightSalt.json'} private (proving needs them)`)
-      if (values.setup && manifest.circuit) printSetup(io, (await setupModel({ dir, scheme: scheme(values.scheme), ptau: values.ptau, entropy: values.entropy, onProgress: progress })).manifest)
+      if (values.setup && manifest.circuit) printSetup(io, (await (await import('./setup/setupModel.js')).setupModel({ dir, scheme: scheme(values.scheme), ptau: values.ptau, entropy: values.entropy, onProgress: progress })).manifest)
       io.out(`artifacts in ${dir}`)
       return 0
     }
     case 'setup': {
-      printSetup(io, (await setupModel({ dir: need(target, 'DIR'), scheme: scheme(values.scheme), ptau: values.ptau, entropy: values.entropy, onProgress: progress })).manifest)
+      printSetup(io, (await (await import('./setup/setupModel.js')).setupModel({ dir: need(target, 'DIR'), scheme: scheme(values.scheme), ptau: values.ptau, entropy: values.entropy, onProgress: progress })).manifest)
       return 0
     }
     case 'ceremony': {
+      // snarkjs (half a second to load) only for the commands that set up, prove or verify.
+      const { beaconCeremony, contributeCeremony, contributeZkey, exportCeremony, finalizeCeremony, importContribution, initCeremony, verifyCeremony } = await import('./setup/ceremony.js')
       const [action, dir] = positionals
       switch (action) {
         case 'init': {
@@ -240,6 +238,7 @@ async function runCommand(command: string, values: Values, positionals: string[]
       }
     }
     case 'prove': {
+      const { prove } = await import('./prove/prove.js')
       const dir = need(target, 'DIR')
       const input = await readValues(need(values.input, '--input'))
       const beneficiary = parseBeneficiary(need(values.beneficiary, '--beneficiary'))
@@ -261,6 +260,7 @@ async function runCommand(command: string, values: Values, positionals: string[]
       return 0
     }
     case 'verify': {
+      const { verify } = await import('./prove/verify.js')
       const proofJson = JSON.parse(await readFile(need(values.proof, '--proof'), 'utf8')) as Parameters<typeof verify>[0]
       const ok = await verify({ dir: need(target, 'DIR'), proof: proofJson.proof, publicSignals: proofJson.publicSignals })
       io.out(ok ? 'valid proof' : 'INVALID proof')
