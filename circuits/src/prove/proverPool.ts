@@ -57,6 +57,8 @@ export type ProverPoolParameters = {
   maxRssMiB?: number | undefined
   /** A prover process is replaced after this many proofs whatever its memory (default 200). */
   maxProofsPerProcess?: number | undefined
+  /** V8's WebAssembly tiering budget in the prover processes (default WASM_TIERING_BUDGET; V8's own is 1,800,000). */
+  wasmTieringBudget?: number | undefined
 }
 
 /** V8's WebAssembly tiering budget in prover processes (default 1,800,000): snarkjsProver.mjs. */
@@ -75,6 +77,7 @@ export class ProverPool {
   readonly concurrency: number
   readonly maxRssMiB: number
   readonly maxProofsPerProcess: number
+  readonly wasmTieringBudget: number
   /** Prover processes replaced for their memory or proof count so far. */
   recycled = 0
   private readonly slots: Slot[] = []
@@ -82,13 +85,15 @@ export class ProverPool {
   private closed = false
   private nextId = 0
 
-  constructor({ concurrency = 1, maxRssMiB = 1024, maxProofsPerProcess = 200 }: ProverPoolParameters = {}) {
+  constructor({ concurrency = 1, maxRssMiB = 1024, maxProofsPerProcess = 200, wasmTieringBudget = WASM_TIERING_BUDGET }: ProverPoolParameters = {}) {
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new ProofError({ reason: `prover concurrency must be a positive integer, got ${concurrency}` })
     if (!(maxRssMiB > 0)) throw new ProofError({ reason: `the prover memory bound must be a positive number of MiB, got ${maxRssMiB}` })
     if (!Number.isInteger(maxProofsPerProcess) || maxProofsPerProcess < 1) throw new ProofError({ reason: `proofs per prover process must be a positive integer, got ${maxProofsPerProcess}` })
     this.concurrency = concurrency
     this.maxRssMiB = maxRssMiB
     this.maxProofsPerProcess = maxProofsPerProcess
+    if (!Number.isInteger(wasmTieringBudget) || wasmTieringBudget < 1) throw new ProofError({ reason: `the WebAssembly tiering budget must be a positive integer, got ${wasmTieringBudget}` })
+    this.wasmTieringBudget = wasmTieringBudget
   }
 
   /** Jobs waiting for a free worker. */
@@ -135,7 +140,7 @@ export class ProverPool {
   private spawn(): Slot {
     // A larger WebAssembly tiering budget keeps circom's huge witness functions off V8's optimizing
     // compiler (snarkjsProver.mjs says why).
-    const worker = fork(fileURLToPath(new URL('./snarkjsProver.mjs', import.meta.url)), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, `--wasm-tiering-budget=${WASM_TIERING_BUDGET}`] })
+    const worker = fork(fileURLToPath(new URL('./snarkjsProver.mjs', import.meta.url)), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, `--wasm-tiering-budget=${this.wasmTieringBudget}`] })
     // A signal to a command that proves (veridict prove) stops its prover too.
     trackChild(worker)
     const slot: Slot = { worker, busy: undefined, proofs: 0 }
