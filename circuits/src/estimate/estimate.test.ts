@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { REPO_ROOT } from '../circuit/paths.js'
+import { runCompilerCli } from '../cli.js'
 import { compileModel } from '../compile/compileModel.js'
 import { CircuitTooLargeError } from '../errors/compile.js'
 import { lowerGraph } from '../ir/lower.js'
@@ -60,6 +61,18 @@ function hugeMaxPoolModel(): Uint8Array {
     ],
   })
 }
+
+test('veridict compile --estimate prints the estimate and writes nothing', async () => {
+  const out: string[] = []
+  const err: string[] = []
+  const dir = await testDir('estimate-cli')
+  const code = await runCompilerCli(['compile', join(MODELS, 'iris.onnx'), '--estimate', '--scale', '7', '--input-scale', '6', '--input-bits', '10', '--out', join(dir, 'model')], { out: (line) => out.push(line), err: (line) => err.push(line) })
+  expect(code).toBe(0)
+  expect(out[0]).toBe('circuit: about 689 constraints (Groth16 domain 2^10, a ptau of power 10 or more), 3 public signals, 112 constant weights')
+  expect(out.join('\n')).toMatch(/stage 0 linear .*\n.*expected here \(\d+ cores; .*\n  circom compile .*; Groth16 setup .*; one proof .*\nlimit: [\d,]+ constraints \(.*\): within it$/s)
+  expect(err).toEqual([])
+  expect(readdirNames(dir)).toEqual([])
+})
 
 describe('a hopeless circuit', () => {
   test('a 1000x1000-input MaxPool model is refused before any circuit is generated, with its estimate; with --no-circuit it compiles', async () => {
