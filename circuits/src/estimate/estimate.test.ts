@@ -44,6 +44,7 @@ test('compile reports the estimate with the circuit, and circom agrees (credit-l
   const { manifest, estimate } = await compileModel({ onnx: join(MODELS, 'credit-logreg.onnx'), outDir: join(await testDir('estimate-credit-logreg'), 'model'), calibration: testset.calibration.inputs })
   expect(estimate!.constraints).toBe(manifest.circuit!.constraints)
   expect(estimate!.publicSignals).toBe(manifest.publicSignals.count)
+  expect(Math.abs(estimate!.wires / manifest.circuit!.wires - 1)).toBeLessThanOrEqual(0.05)
 }, 300_000)
 
 /** PyTorch's MaxPool2d(2) on a 1000x1000 grey image, then a linear layer to 2 scores: 32 million constraints. */
@@ -68,7 +69,7 @@ test('veridict compile --estimate prints the estimate and writes nothing', async
   const dir = await testDir('estimate-cli')
   const code = await runCompilerCli(['compile', join(MODELS, 'iris.onnx'), '--estimate', '--scale', '7', '--input-scale', '6', '--input-bits', '10', '--out', join(dir, 'model')], { out: (line) => out.push(line), err: (line) => err.push(line) })
   expect(code).toBe(0)
-  expect(out[0]).toBe('circuit: about 689 constraints (Groth16 domain 2^10, a ptau of power 10 or more), 3 public signals, 112 constant weights')
+  expect(out[0]).toBe('circuit: about 689 constraints (Groth16 domain 2^10, a ptau of power 10 or more), 3 public signals, about 668 wires, 112 constant weights')
   expect(out.join('\n')).toMatch(/stage 0 linear .*\n.*expected here \(\d+ cores; .*\n  circom compile .*; Groth16 setup .*; one proof .*\nlimit: [\d,]+ constraints \(.*\): within it$/s)
   expect(err).toEqual([])
   expect(readdirNames(dir)).toEqual([])

@@ -46,7 +46,7 @@ export function formatEstimate(estimate: CircuitEstimate): string[] {
   const shown = parts.slice(0, 6)
   const calibrated = (['circom', 'setup', 'prove'] as const).map((s) => r.calibration[s].runs)
   const lines = [
-    `circuit: about ${fmt(total)} constraints (Groth16 domain 2^${estimate.domainPower}, a ptau of power ${estimate.domainPower} or more), ${fmt(estimate.publicSignals)} public signals, ${fmt(estimate.weights)} constant weights`,
+    `circuit: about ${fmt(total)} constraints (Groth16 domain 2^${estimate.domainPower}, a ptau of power ${estimate.domainPower} or more), ${fmt(estimate.publicSignals)} public signals, about ${fmt(estimate.wires)} wires, ${fmt(estimate.weights)} constant weights`,
     ...shown.map((p) => `  ${share(p.constraints, total).padStart(6)}  ${fmt(p.constraints).padStart(12)}  ${describePart(p)}`),
     ...(parts.length > shown.length ? [`  ${share(parts.slice(shown.length).reduce((n, p) => n + p.constraints, 0), total).padStart(6)}  ${fmt(parts.slice(shown.length).reduce((n, p) => n + p.constraints, 0)).padStart(12)}  ${parts.length - shown.length} more parts`] : []),
     `expected here (${r.cores} cores; ${calibrated.some((n) => n > 0) ? `scaled by this machine's runs: circom ${calibrated[0]}, setup ${calibrated[1]}, prove ${calibrated[2]}` : 'reference machine, not yet scaled by runs on this one'}):`,
