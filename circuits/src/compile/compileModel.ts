@@ -113,7 +113,9 @@ async function prepareModel(parameters: Omit<CompileModelParameters, 'outDir'>, 
   const calibrating = parameters.scale === undefined && (parameters.calibration?.length ?? 0) > 0
 
   progress({ step: 'quantize', message: parameters.scale === undefined ? `calibrating the scale on ${parameters.calibration?.length ?? 0} samples` : `quantizing at scale 2^${parameters.scale}` })
-  const chosen = chooseQuantization(ir, { ...parameters, integerInput: graph.input.type !== undefined, beforeCalibration: (model) => void estimate(model, calibrating) })
+  // Calibrating: refuse on the coarsest candidate before any sample runs (without calibration the one model quantized is checked below).
+  const beforeCalibration = calibrating ? (model: QuantizedModel) => void estimate(model, true) : undefined
+  const chosen = chooseQuantization(ir, { ...parameters, integerInput: graph.input.type !== undefined, beforeCalibration })
   const chosenEstimate = estimate(chosen.model, false)
   if (circuit) {
     const { resources: r } = chosenEstimate

@@ -1,5 +1,5 @@
 import type { QuantizedModel } from '../quantize/model.js'
-import { estimateConstraints, type ConstraintEstimate } from './estimateConstraints.js'
+import { constantWeights, estimateConstraints, type ConstraintEstimate } from './estimateConstraints.js'
 import { calibrationFor, circuitLimit, estimateResources, type CircuitLimit, type CircuitSize, type CostRecord, type ResourceEstimate } from './machineProfile.js'
 
 /** What a model's circuit will be and cost here, before any of it is generated (compile --estimate). */
@@ -34,21 +34,18 @@ export function estimateCircuit({ model, privateInput, privateWeights, maxConstr
   return { ...constraints, weights, resources: estimateResources(size, calibration), limit, fits: constraints.constraints <= limit.maxConstraints }
 }
 
-function constantWeights(model: QuantizedModel): number {
-  return model.stages.reduce((n, stage) => n + (stage.kind === 'linear' ? stage.weights.length : 0), 0)
-}
-
 /** The estimate as the CLI prints it: the total, the costliest parts, the costs and the limit. */
 export function formatEstimate(estimate: CircuitEstimate): string[] {
   const { resources: r, limit } = estimate
   const total = estimate.constraints
   const parts = [...estimate.parts].sort((a, b) => b.constraints - a.constraints).filter((p) => p.constraints > 0)
   const shown = parts.slice(0, 6)
+  const rest = parts.slice(shown.length).reduce((n, p) => n + p.constraints, 0)
   const calibrated = (['circom', 'setup', 'prove'] as const).map((s) => r.calibration[s].runs)
   const lines = [
     `circuit: about ${fmt(total)} constraints (Groth16 domain 2^${estimate.domainPower}, a ptau of power ${estimate.domainPower} or more), ${fmt(estimate.publicSignals)} public signals, about ${fmt(estimate.wires)} wires, ${fmt(estimate.weights)} constant weights`,
     ...shown.map((p) => `  ${share(p.constraints, total).padStart(6)}  ${fmt(p.constraints).padStart(12)}  ${describePart(p)}`),
-    ...(parts.length > shown.length ? [`  ${share(parts.slice(shown.length).reduce((n, p) => n + p.constraints, 0), total).padStart(6)}  ${fmt(parts.slice(shown.length).reduce((n, p) => n + p.constraints, 0)).padStart(12)}  ${parts.length - shown.length} more parts`] : []),
+    ...(rest > 0 ? [`  ${share(rest, total).padStart(6)}  ${fmt(rest).padStart(12)}  ${parts.length - shown.length} more parts`] : []),
     `expected here (${r.cores} cores; ${calibrated.some((n) => n > 0) ? `scaled by this machine's runs: circom ${calibrated[0]}, setup ${calibrated[1]}, prove ${calibrated[2]}` : 'reference machine, not yet scaled by runs on this one'}):`,
     `  circom compile ${duration(r.circom.seconds)}, ${memory(r.circom.memoryMiB)}; Groth16 setup ${duration(r.setup.seconds)}, ${memory(r.setup.memoryMiB)}; one proof ${duration(r.prove.seconds)}, ${memory(r.prove.memoryMiB)}`,
     `limit: ${fmt(limit.maxConstraints)} constraints (${describeLimit(limit)}): ${estimate.fits ? 'within it' : 'ABOVE it: compile refuses this circuit'}`,

@@ -114,8 +114,7 @@ export function estimateConstraints({ model, privateInput = false, privateWeight
   if (privateWeights) {
     const parameters = privateWeightValues(model).length
     // Each weight is a signal, so each product weight · input is a constraint; biases are added free.
-    const weights = model.stages.reduce((n, stage) => n + (stage.kind === 'linear' ? stage.weights.length : 0), 0)
-    parts.push({ part: 'weight commitment', kind: 'weight commitment', constraints: commitmentConstraints(parameters) + weights })
+    parts.push({ part: 'weight commitment', kind: 'weight commitment', constraints: commitmentConstraints(parameters) + constantWeights(model) })
   }
 
   const constraints = parts.reduce((n, p) => n + p.constraints, 0)
@@ -179,6 +178,11 @@ function stageConstraints(
       return { constraints: constraints + size * (bits + stage.bits + 2 * wBits + 8), sign: 'all' }
     }
   }
+}
+
+/** The linear stages' non-zero weights: constants of the circuit's code (or, with private weights, one product each). */
+export function constantWeights(model: QuantizedModel): number {
+  return model.stages.reduce((n, stage) => n + (stage.kind === 'linear' ? stage.weights.length : 0), 0)
 }
 
 /** The InputCommitment chain over `elements` field elements: one Poseidon(16) link per 15. */

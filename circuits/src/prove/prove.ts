@@ -88,8 +88,9 @@ export async function prove({ dir, input, beneficiary, pool, salt, onProgress }:
   const owned = pool ? undefined : new ProverPool({ concurrency: 1 })
   try {
     const result = await (pool ?? owned!).prove(job, { onProgress })
-    // The machine profile learns this proof's cost (compile --estimate scales by it).
-    const size = manifest.setup.protocol === 'groth16' ? manifestCircuitSize(manifest) : undefined
+    // A one-shot proof (no pool: the CLI) teaches the machine profile its cost (compile --estimate
+    // scales by it); a node's pool proves on its hot path and writes nothing.
+    const size = owned && manifest.setup.protocol === 'groth16' ? manifestCircuitSize(manifest) : undefined
     if (size) await recordCost({ step: 'prove', ...size, seconds: result.seconds, memoryMiB: result.maxRssKb / 1024 })
     const expected = (committed?.publicSignals ?? publicSignals(signals)).map(String)
     if (result.publicSignals.join() !== expected.join())
