@@ -9,7 +9,7 @@ import { requiredPtauPower } from './estimateConstraints.js'
  * What a circuit will cost on this machine: circom's compile, the Groth16 setup and one proof, in
  * seconds and peak resident memory. A model of snarkjs and circom fitted to runs on the reference
  * machine (2 cores, docs/compiler-limits.md), then scaled by what this machine's own runs measured:
- * every compile, setup and proof records its size, time and memory in the cache
+ * every compile, setup and one-shot proof (no pool: `veridict prove`) records its size, time and memory in the cache
  * (`machine-profile.json`), and each estimate is multiplied by the median of measured / predicted
  * over this machine's runs of that step on circuits within a factor of 4 of its size.
  */
