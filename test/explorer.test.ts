@@ -333,14 +333,15 @@ describe('explorer on the devnet', () => {
       try {
         const owner = devnet.wallet(DEVNET_ACCOUNTS.user)
         const { modelId } = await registerModel({ publicClient: devnet.publicClient, walletClient: owner, account: owner.account!, chain: devnet.chain, registry: devnet.deployment.contracts.modelRegistry, dir: devnet.models.iris.dir, fee: 1n, metadataURI: `http://127.0.0.1:${port}/manifest.json`, allowInsecureSetup: true })
-        const explorer = await createExplorer({ rpcUrl: devnet.rpcUrl, deployment: devnet.deployment, manifestTimeoutMs: 500 })
+        // The host never answers, so the list can only come back through the timeout (no wall-clock
+        // assertion: the digits manifest beside it must still load on a loaded CI machine, and 500 ms
+        // was too short for that once).
+        const explorer = await createExplorer({ rpcUrl: devnet.rpcUrl, deployment: devnet.deployment, manifestTimeoutMs: 3_000 })
         try {
-          const started = Date.now()
           const entries = await explorer.models.list()
-          expect(Date.now() - started).toBeLessThan(5_000)
           const slow = entries.find((e) => e.model.modelId === modelId)!
           expect(slow.manifest).toBeUndefined()
-          expect(slow.manifestError).toContain('did not answer within 500 ms')
+          expect(slow.manifestError).toContain('did not answer within 3000 ms')
           expect(entries.find((e) => e.model.modelId === devnet.models.digits.modelId)!.manifest?.name).toBe('digits')
         } finally {
           explorer.close()
