@@ -4,6 +4,7 @@ import { createRequire } from 'node:module'
 import { basename, join } from 'node:path'
 import { CircomCompileError } from '../errors/circuit.js'
 import { peakMemoryMiB, trackChild } from '../process/interrupt.js'
+import { wasmTieringFlag } from '../process/wasmTiering.js'
 import { nodeModulesWith, TEMPLATES_DIR } from './paths.js'
 
 export type CircomStats = {
@@ -36,7 +37,8 @@ const require = createRequire(import.meta.url)
 /** Runs circom (the circom2 WebAssembly build) in a child process: r1cs, wasm witness generator and symbols. */
 export async function compileCircom({ file, outDir, optimization = 2, onProgress, progressEveryMs = 1000 }: CompileCircomParameters): Promise<CompileCircomReturnType> {
   const cli = require.resolve('circom2/cli.js')
-  const args = [cli, file, '--r1cs', '--wasm', '--sym', `--O${optimization}`, '-l', TEMPLATES_DIR, '-l', nodeModulesWith('circomlib'), '-o', outDir]
+  // V8's tiering budget raised (process/wasmTiering.ts): 1.1-1.6x less wall time, up to half the CPU.
+  const args = [wasmTieringFlag(), cli, file, '--r1cs', '--wasm', '--sym', `--O${optimization}`, '-l', TEMPLATES_DIR, '-l', nodeModulesWith('circomlib'), '-o', outDir]
   const started = performance.now()
   let memoryMiB: number | undefined
   const { code, output } = await new Promise<{ code: number | null; output: string }>((done, fail) => {

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url'
 import type { Groth16Proof, PlonkProof, PublicSignals } from 'snarkjs'
 import { ProofError } from '../errors/artifacts.js'
 import { trackChild } from '../process/interrupt.js'
+import { WASM_TIERING_BUDGET, wasmTieringFlag } from '../process/wasmTiering.js'
 
 /** One proof: the circuit's inputs, its wasm and its proving key, for the model's proof system. */
 export type ProofJob = { protocol: 'groth16' | 'plonk'; input: Record<string, string | string[]>; wasm: string; zkey: string }
@@ -61,8 +62,7 @@ export type ProverPoolParameters = {
   wasmTieringBudget?: number | undefined
 }
 
-/** V8's WebAssembly tiering budget in prover processes (default 1,800,000): snarkjsProver.mjs. */
-export const WASM_TIERING_BUDGET = 50_000_000
+export { WASM_TIERING_BUDGET }
 
 type Pending = { job: ProofJob; resolve: (r: ProofResult) => void; reject: (e: Error) => void; onProgress: ((progress: ProofProgress) => void) | undefined }
 type Slot = { worker: ChildProcess; busy: Pending | undefined; proofs: number }
@@ -140,7 +140,7 @@ export class ProverPool {
   private spawn(): Slot {
     // A larger WebAssembly tiering budget keeps circom's huge witness functions off V8's optimizing
     // compiler (snarkjsProver.mjs says why).
-    const worker = fork(fileURLToPath(new URL('./snarkjsProver.mjs', import.meta.url)), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, `--wasm-tiering-budget=${this.wasmTieringBudget}`] })
+    const worker = fork(fileURLToPath(new URL('./snarkjsProver.mjs', import.meta.url)), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, wasmTieringFlag(this.wasmTieringBudget)] })
     // A signal to a command that proves (veridict prove) stops its prover too.
     trackChild(worker)
     const slot: Slot = { worker, busy: undefined, proofs: 0 }
