@@ -157,16 +157,19 @@ describe('trace games between nodes', () => {
     await falseChallenger.stop()
     const [started] = await gamesOn(requestId)
     const { gameId } = started!.args
-    // The defender answers what it can, then the challenger's turn runs out.
+    // The defender answers what it can (a reveal, or in Locate the tensor, then the next round's
+    // reveal: a transaction each, on a busy machine too), then the challenger's turn runs out. Wait
+    // until only the challenger can move: a bisection round (Trace 1, Tensor 3) the defender has
+    // revealed first in, or Input / Step (4, 5), where the burden is the challenger's.
     await waitFor(async () => {
       const game = await chain.client.readContract({ address: games(), abi: traceDisputesAbi, functionName: 'getGame', args: [gameId] })
-      return game.revealedBy === 1 || game.phase === 6
-    }, { what: 'the defender to reveal its side', timeoutMs: 30_000 })
+      return game.phase === 1 || game.phase === 3 ? game.revealedBy === 1 : game.phase === 4 || game.phase === 5
+    }, { what: "the game to wait on the challenger's move", timeoutMs: 90_000 })
     expect(await resolved(gameId)).toBeUndefined()
     const movePeriod = await chain.client.readContract({ address: games(), abi: traceDisputesAbi, functionName: 'MOVE_PERIOD' })
     await warp(movePeriod + 1n)
     await waitFor(async () => (await resolved(gameId)) !== undefined, { what: 'the timeout', timeoutMs: 30_000 })
     expect((await resolved(gameId))!.args).toMatchObject({ attestersLost: false, reason: 'timeout' })
     await waitFor(() => honest.node.store.getGame(gameId)?.status === 'over', { what: 'the defender to see the game end' })
-  }, 120_000)
+  }, 240_000)
 })
