@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { createPublicClient, custom, defineChain, http, parseAbi, type PublicClient } from 'viem'
+import { createPublicClient, custom, defineChain, http, parseAbi, toFunctionSelector, type PublicClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { anvilPrivateKeys, startAnvil, type Anvil } from '../devnet/anvil.js'
 import { TransactionError } from '../errors/node.js'
@@ -114,5 +114,31 @@ describe('TxManager on anvil', () => {
     expect(await gasOf(estimated)).not.toBe(60_000n)
     // One estimate in all (viem estimates with eth_fillTransaction where the node has it): the second send's.
     expect(methods.filter((m) => m === 'eth_estimateGas' || m === 'eth_fillTransaction')).toHaveLength(1)
+  })
+
+  test('a transaction that reverts on-chain says why: out of gas (used of its limit), or the error the contract names', async () => {
+    // Contracts a node's transaction can meet: one that burns all the gas it gets (JUMPDEST PUSH1 0
+    // JUMP), and one that reverts with Taken(7) (its 4-byte selector and the word 7).
+    const burner = '0x000000000000000000000000000000000000b0a1'
+    const taken = '0x000000000000000000000000000000000000b0a2'
+    const selector = toFunctionSelector('Taken(uint256)').slice(2)
+    await rpc('anvil_setCode', [burner, '0x5b600056'])
+    await rpc('anvil_setCode', [taken, `0x63${selector}60e01b600052600760045260246000fd`])
+    const takenAbi = parseAbi(['function ping(uint256 n)', 'error Taken(uint256 id)'])
+    const metrics = new NodeMetrics(() => ({}))
+    const txs = new TxManager({ publicClient: client, account, chain: client.chain!, headroomPercent: 125, stuckAfterMs: 30_000, pollIntervalMs: 50, logger: createLogger('silent'), metrics })
+    // The gas limit given skips the simulation, as a send on the clock does: both are mined and revert.
+    const outOfGas = await txs.send({ ...ping(1), address: burner, gas: 50_000n }).catch((error: unknown) => error)
+    expect(outOfGas).toBeInstanceOf(TransactionError)
+    expect((outOfGas as Error).message).toMatch(/reverted: it ran out of gas \(used 50,000 of its 50,000 limit\)/)
+    const named = await txs.send({ kind: 'ping', address: taken, abi: takenAbi, functionName: 'ping', args: [1n], gas: 50_000n }).catch((error: unknown) => error)
+    expect((named as Error).message).toMatch(/reverted with Taken/)
+    // Named among alreadyDone, the same revert is a result someone else delivered, not a failure.
+    const already = await txs.send({ kind: 'ping', address: taken, abi: takenAbi, functionName: 'ping', args: [1n], gas: 50_000n, alreadyDone: ['Taken'] })
+    txs.close()
+    expect(already).toEqual({ status: 'already', errorName: 'Taken' })
+    const text = metrics.render()
+    expect(text).toMatch(/veridict_transactions_total\{kind="ping",result="reverted"\} 2/)
+    expect(text).toMatch(/veridict_transactions_total\{kind="ping",result="already"\} 1/)
   })
 })

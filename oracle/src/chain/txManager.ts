@@ -221,18 +221,30 @@ export class TxManager {
       logger.debug({ kind: c.kind, hash: receipt.transactionHash, gasUsed: receipt.gasUsed, block: receipt.blockNumber }, 'transaction mined')
       return { status: 'mined', receipt }
     }
-    // Reverted on-chain although the simulation passed: someone got there between the two.
+    // Reverted on-chain although the simulation passed (or none ran: a gas limit given): someone got
+    // there between the two, the state moved under it, or the limit was too low. Simulated again
+    // now, the call names the error it meets, if any.
+    let name: string | undefined
     try {
       await this.p.publicClient.estimateContractGas({ ...c.call } as never)
     } catch (error) {
-      const name = revertErrorName(error)
+      name = revertErrorName(error)
       if (name && c.alreadyDone.includes(name)) {
         metrics.transactions.inc({ kind: c.kind, result: 'already' })
         return { status: 'already', errorName: name }
       }
     }
     metrics.transactions.inc({ kind: c.kind, result: 'reverted' })
-    throw new TransactionError({ action: `${c.kind} (${c.functionName})`, reason: `transaction ${receipt.transactionHash} reverted` })
+    const limit = (await this.p.publicClient.getTransaction({ hash: receipt.transactionHash }).catch(() => undefined))?.gas
+    const gas = (value: bigint | undefined) => value?.toLocaleString('en-US') ?? 'an unknown'
+    const why =
+      limit !== undefined && receipt.gasUsed >= limit
+        ? `: it ran out of gas (used ${gas(receipt.gasUsed)} of its ${gas(limit)} limit)`
+        : name
+          ? ` with ${name}`
+          : `, and the same call passes a simulation now: the chain's state changed between (gas used ${gas(receipt.gasUsed)} of its ${gas(limit)} limit)`
+    logger.warn({ kind: c.kind, hash: receipt.transactionHash, block: receipt.blockNumber, gasUsed: receipt.gasUsed, gasLimit: limit, error: name }, `transaction reverted${why}`)
+    throw new TransactionError({ action: `${c.kind} (${c.functionName})`, reason: `transaction ${receipt.transactionHash} reverted${why}` })
   }
 
   /** Simulation and gas estimate in one call; as of `notBefore` when given and the RPC takes block overrides. */
