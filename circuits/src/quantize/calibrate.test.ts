@@ -5,7 +5,8 @@ import { lowerGraph } from '../ir/lower.js'
 import { buildModel } from '../onnx/buildModel.js'
 import { loadModel } from '../onnx/loadModel.js'
 import { seededRandom } from '../testing/opHarness.js'
-import { chooseQuantization, withinTolerance } from './calibrate.js'
+import { chooseQuantization, measureAgreement, withinTolerance } from './calibrate.js'
+import { quantizeIR } from './quantize.js'
 
 // A padded 3x3 Conv2d with random weights on 8x8 inputs in [0, 1] (the kind of model that came out
 // 9% off its range when only the mean error was judged).
@@ -59,6 +60,21 @@ describe('the calibrated scale meets the accuracy asked for', () => {
     const report = { samples: 1, top1Agreement: 1, meanAbsError: 0.001, maxAbsError: 0.5, meanAbsOutput: 1, outputRange: 10 }
     expect(withinTolerance(report, 0.01)).toBe(false)
     expect(withinTolerance({ ...report, maxAbsError: 0.09 }, 0.01)).toBe(true)
+  })
+
+  test('calibration stops measuring a scale at its first failing sample, and chooses what measuring every sample of every scale chooses', () => {
+    for (const tolerance of [0.05, 0.01, 0.002]) {
+      const chosen = chooseQuantization(ir, { calibration, tolerance })
+      // The definition: the smallest scale whose full report is within the tolerance.
+      const coarser = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16].filter((scale) => scale < chosen.settings.scale)
+      for (const scale of coarser) expect(withinTolerance(measureAgreement(ir, quantizeIR(ir, { ...chosen.settings, scale, inputScale: Math.min(scale, chosen.settings.inputScale) }), calibration), tolerance), `scale ${scale}`).toBe(false)
+      expect(chosen.report).toEqual(measureAgreement(ir, chosen.model, calibration))
+      expect(withinTolerance(chosen.report, tolerance)).toBe(true)
+    }
+    // No scale within 1e-6: every candidate is measured in full, and the closest kept.
+    const closest = chooseQuantization(ir, { calibration, tolerance: 1e-6 })
+    expect(closest.chosenBy).toBe('calibration (closest: no scale meets the tolerance)')
+    expect(closest.report).toEqual(measureAgreement(ir, closest.model, calibration))
   })
 
   test('a tolerance outside (0, 1) is refused, naming the option', () => {

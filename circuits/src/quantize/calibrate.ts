@@ -60,49 +60,79 @@ export const DEFAULT_TOLERANCE = 0.01
 /** Default input widths grow (up to 16 bits) until inputs keep this many fractional bits. */
 const MIN_INPUT_FRACTION_BITS = 6
 
-/** Compares the quantized model with the float IR on sample inputs. */
-export function measureAgreement(ir: ModelIR, model: QuantizedModel, samples: readonly ArrayLike<number>[]): AgreementReport {
+/** The float IR's outputs on the calibration samples: the same for every candidate quantization. */
+type FloatOutputs = { outputs: ReturnType<typeof evaluateFloat>[]; classOutput: boolean; classes: number; meanAbsOutput: number | undefined; outputRange: number | undefined }
+
+function floatOutputs(ir: ModelIR, model: QuantizedModel, samples: readonly ArrayLike<number>[]): FloatOutputs {
+  const outputs = samples.map((sample) => evaluateFloat(ir, sample))
   const classOutput = model.stages[model.stages.length - 1]?.kind === 'argMax'
-  const classes = ir.outputShape[ir.outputShape.length - 1] ?? 1
-  let agree = 0
-  let rows = 0
-  let absError = 0
-  let maxError = 0
   let absOutput = 0
   let values = 0
   let low = Infinity
   let high = -Infinity
-  for (const sample of samples) {
-    const f = evaluateFloat(ir, sample)
-    const q = dequantizeOutput(model, runReference(model, quantizeInput(model, sample)))
+  if (!classOutput)
+    for (const f of outputs)
+      for (let i = 0; i < f.length; i++) {
+        absOutput += Math.abs(f[i]!)
+        low = Math.min(low, f[i]!)
+        high = Math.max(high, f[i]!)
+        values++
+      }
+  return { outputs, classOutput, classes: ir.outputShape[ir.outputShape.length - 1] ?? 1, meanAbsOutput: values > 0 ? absOutput / values : undefined, outputRange: values > 0 ? high - low : undefined }
+}
+
+/**
+ * Compares the quantized model's outputs (the reference executor's) with the float ones. With a
+ * `tolerance`, stops at the first sample that makes withinTolerance false whatever the samples
+ * after it (a class that differs, an error above the range's share, errors already summing past the
+ * mean's share) and returns undefined: calibration rejects a coarse scale without running every sample.
+ */
+function compareOutputs(model: QuantizedModel, samples: readonly ArrayLike<number>[], float: FloatOutputs, tolerance?: number): AgreementReport | undefined {
+  const { classOutput, classes, meanAbsOutput, outputRange } = float
+  const total = float.outputs.reduce((n, f) => n + f.length, 0)
+  const maxError = tolerance !== undefined && outputRange ? tolerance * outputRange : Infinity
+  // As withinTolerance reads the final report: the sums only grow, so once past, past for good.
+  const meanLimit = tolerance !== undefined && meanAbsOutput ? tolerance * meanAbsOutput : Infinity
+  let agree = 0
+  let rows = 0
+  let absError = 0
+  let largest = 0
+  for (let n = 0; n < samples.length; n++) {
+    const f = float.outputs[n]!
+    const q = dequantizeOutput(model, runReference(model, quantizeInput(model, samples[n]!)))
+    const rowsBefore = agree
     if (classOutput) {
       f.forEach((v, i) => (agree += v === q[i] ? 1 : 0))
       rows += f.length
+      if (tolerance !== undefined && agree - rowsBefore !== f.length) return undefined
       continue
     }
     for (let i = 0; i < f.length; i++) {
       const e = Math.abs(q[i]! - f[i]!)
       absError += e
-      maxError = Math.max(maxError, e)
-      absOutput += Math.abs(f[i]!)
-      low = Math.min(low, f[i]!)
-      high = Math.max(high, f[i]!)
-      values++
+      largest = Math.max(largest, e)
     }
     if (classes > 1)
       for (let start = 0; start < f.length; start += classes) {
         agree += argmax(f, start, classes) === argmax(q, start, classes) ? 1 : 0
         rows++
       }
+    if (tolerance !== undefined && (agree !== rows || largest > maxError || absError / total > meanLimit)) return undefined
   }
+  const values = classOutput ? 0 : total
   return {
     samples: samples.length,
     top1Agreement: rows > 0 ? agree / rows : undefined,
     meanAbsError: values > 0 ? absError / values : undefined,
-    maxAbsError: values > 0 ? maxError : undefined,
-    meanAbsOutput: values > 0 ? absOutput / values : undefined,
-    outputRange: values > 0 ? high - low : undefined,
+    maxAbsError: values > 0 ? largest : undefined,
+    meanAbsOutput: values > 0 ? meanAbsOutput : undefined,
+    outputRange: values > 0 ? outputRange : undefined,
   }
+}
+
+/** Compares the quantized model with the float IR on sample inputs. */
+export function measureAgreement(ir: ModelIR, model: QuantizedModel, samples: readonly ArrayLike<number>[]): AgreementReport {
+  return compareOutputs(model, samples, floatOutputs(ir, model, samples))!
 }
 
 /** Whether a report meets `tolerance`: every class as float, max error within tolerance·range, mean error within tolerance·mean |output|. */
@@ -171,6 +201,9 @@ export function chooseQuantization(uncalibrated: ModelIR, options: QuantizeOptio
 
   let best: ChooseQuantizationReturnType | undefined
   let lastError: BitWidthExceededError | PiecewiseSegmentsExceededError | undefined
+  /** The candidates tried, for the closest one when none meets the tolerance. */
+  const tried: { model: QuantizedModel; settings: QuantizationSettings }[] = []
+  let float: FloatOutputs | undefined
   // Inputs at the default width first; wider inputs only when no scale meets the tolerance with them
   // (the input's rounding then bounds the error whatever the scale).
   for (const wider of options.inputBits === undefined && options.inputScale === undefined && !options.integerInput ? INPUT_WIDENINGS : [0]) {
@@ -187,12 +220,18 @@ export function chooseQuantization(uncalibrated: ModelIR, options: QuantizeOptio
         }
         throw error
       }
-      if (!best && !lastError && scale === SCALE_CANDIDATES[0] && wider === 0) options.beforeCalibration?.(model)
-      const report = measureAgreement(ir, model, samples)
-      const candidate = { model, settings, report, chosenBy: 'calibration' as const }
-      if (withinTolerance(report, tolerance)) return candidate
-      if (!best || better(report, best.report)) best = candidate
+      if (tried.length === 0 && !lastError && scale === SCALE_CANDIDATES[0] && wider === 0) options.beforeCalibration?.(model)
+      float ??= floatOutputs(ir, model, samples)
+      // Run with the tolerance: a candidate that cannot meet it is rejected at its first failing sample.
+      const report = compareOutputs(model, samples, float, tolerance)
+      if (report && withinTolerance(report, tolerance)) return { model, settings, report, chosenBy: 'calibration' }
+      tried.push({ model, settings })
     }
+  }
+  // None meets the tolerance: every candidate measured on every sample, the closest kept.
+  for (const { model, settings } of tried) {
+    const report = compareOutputs(model, samples, float!)!
+    if (!best || better(report, best.report)) best = { model, settings, report, chosenBy: 'calibration' }
   }
   if (!best) throw lastError!
   return { ...best, chosenBy: 'calibration (closest: no scale meets the tolerance)' }
