@@ -100,11 +100,11 @@ function compareOutputs(model: QuantizedModel, samples: readonly ArrayLike<numbe
   for (let n = 0; n < samples.length; n++) {
     const f = float.outputs[n]!
     const q = dequantizeOutput(model, runReference(model, quantizeInput(model, samples[n]!)))
-    const rowsBefore = agree
+    const agreedBefore = agree
     if (classOutput) {
       f.forEach((v, i) => (agree += v === q[i] ? 1 : 0))
       rows += f.length
-      if (tolerance !== undefined && agree - rowsBefore !== f.length) return undefined
+      if (tolerance !== undefined && agree - agreedBefore !== f.length) return undefined
       continue
     }
     for (let i = 0; i < f.length; i++) {
@@ -201,8 +201,8 @@ export function chooseQuantization(uncalibrated: ModelIR, options: QuantizeOptio
 
   let best: ChooseQuantizationReturnType | undefined
   let lastError: BitWidthExceededError | PiecewiseSegmentsExceededError | undefined
-  /** The candidates tried, for the closest one when none meets the tolerance. */
-  const tried: { model: QuantizedModel; settings: QuantizationSettings }[] = []
+  /** The settings tried (not their models: up to 52 of them), for the closest when none meets the tolerance. */
+  const tried: QuantizationSettings[] = []
   let float: FloatOutputs | undefined
   // Inputs at the default width first; wider inputs only when no scale meets the tolerance with them
   // (the input's rounding then bounds the error whatever the scale).
@@ -225,11 +225,12 @@ export function chooseQuantization(uncalibrated: ModelIR, options: QuantizeOptio
       // Run with the tolerance: a candidate that cannot meet it is rejected at its first failing sample.
       const report = compareOutputs(model, samples, float, tolerance)
       if (report && withinTolerance(report, tolerance)) return { model, settings, report, chosenBy: 'calibration' }
-      tried.push({ model, settings })
+      tried.push(settings)
     }
   }
-  // None meets the tolerance: every candidate measured on every sample, the closest kept.
-  for (const { model, settings } of tried) {
+  // None meets the tolerance: every candidate quantized again and measured on every sample, the closest kept.
+  for (const settings of tried) {
+    const model = quantizeIR(ir, settings)
     const report = compareOutputs(model, samples, float!)!
     if (!best || better(report, best.report)) best = { model, settings, report, chosenBy: 'calibration' }
   }
