@@ -10,7 +10,9 @@ describe('devnet: the npm start scenario, headless', () => {
   let report: DemoReport
 
   beforeAll(async () => {
-    devnet = await startDevnet({ tempDir: true })
+    // A 30 s challenge window, not the demo's 12 s: the watchtower is started only after the lie and
+    // must start, prove and dispute inside the window, which a loaded 2-core CI machine once missed.
+    devnet = await startDevnet({ tempDir: true, challengeWindow: 30n })
     report = await runDemo(devnet)
   }, 300_000)
 
