@@ -54,8 +54,9 @@ describe('explorer on the devnet', () => {
   }
 
   beforeAll(async () => {
-    // The demo's 12 s challenge window: the watchtower's dispute must land inside it, on a busy machine too.
-    devnet = await startDevnet({ tempDir: true, logLevel: 'warn' })
+    // A 30 s challenge window, not the demo's 12 s: the watchtower, started only after the lie, must
+    // start, prove and dispute inside it, which a loaded 2-core CI machine missed at 12 s.
+    devnet = await startDevnet({ tempDir: true, logLevel: 'warn', challengeWindow: 30n })
     running = await startExplorer({ rpcUrl: devnet.rpcUrl, deployment: devnet.deployment, nodeUrls: devnet.nodes.map((n) => n.url), port: 0, healthIntervalMs: 1_000 })
     if (hasChromium) {
       const { default: puppeteer } = await import('puppeteer-core')
@@ -247,7 +248,7 @@ describe('explorer on the devnet', () => {
       expect(status).toBe(200)
       expect(body.chainId).toBe(devnet.anvil.chainId)
       expect(body.contracts.oracle).toBe(devnet.deployment.contracts.inferenceOracle)
-      expect(body.challengeWindow).toBe('12')
+      expect(body.challengeWindow).toBe('30')
     })
 
     test('GET /api/requests lists both requests with their mode, fee, latency and who served them; filters by status, mode and model', async () => {
