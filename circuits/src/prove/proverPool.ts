@@ -62,8 +62,6 @@ export type ProverPoolParameters = {
   wasmTieringBudget?: number | undefined
 }
 
-export { WASM_TIERING_BUDGET }
-
 type Pending = { job: ProofJob; resolve: (r: ProofResult) => void; reject: (e: Error) => void; onProgress: ((progress: ProofProgress) => void) | undefined }
 type Slot = { worker: ChildProcess; busy: Pending | undefined; proofs: number }
 

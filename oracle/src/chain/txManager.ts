@@ -161,12 +161,12 @@ export class TxManager {
     })
     for (let attempt = 0; ; attempt++) {
       const receipt = (await this.receipts.wait(hashes, this.p.stuckAfterMs)) ?? (await this.lookUp(hashes))
-      if (receipt) return this.settle(receipt, { kind, functionName, call, alreadyDone, notBefore, data })
+      if (receipt) return this.settle(receipt, { kind, functionName, call, alreadyDone, notBefore, data, gasLimit: gas })
       const mined = await publicClient.getTransactionCount({ address: account.address, blockTag: 'latest' })
       if (mined > nonce) {
         // Mined meanwhile, or the nonce went to a transaction we did not send.
         const late = await this.lookUp(hashes)
-        if (late) return this.settle(late, { kind, functionName, call, alreadyDone, notBefore, data })
+        if (late) return this.settle(late, { kind, functionName, call, alreadyDone, notBefore, data, gasLimit: gas })
         metrics.transactions.inc({ kind, result: 'replaced' })
         throw new TransactionError({ action: `${kind} (${functionName})`, reason: `nonce ${nonce} was used by another transaction (${hashes.join(', ')} not mined)` })
       }
@@ -209,10 +209,10 @@ export class TxManager {
     const receipt = (await this.lookUp([hash])) ?? (await this.receipts.wait([hash], this.p.stuckAfterMs))
     if (!receipt) return undefined
     const call: Call = { address, abi, functionName, args, value, account: this.p.account }
-    return this.settle(receipt, { kind, functionName, call, alreadyDone, notBefore, data: encodeFunctionData({ abi, functionName, args } as never) })
+    return this.settle(receipt, { kind, functionName, call, alreadyDone, notBefore, data: encodeFunctionData({ abi, functionName, args } as never), gasLimit: known.gas })
   }
 
-  private async settle(receipt: TransactionReceipt, c: { kind: string; functionName: string; call: Call; alreadyDone: readonly string[]; notBefore: bigint | undefined; data: Hex }): Promise<SendReturnType> {
+  private async settle(receipt: TransactionReceipt, c: { kind: string; functionName: string; call: Call; alreadyDone: readonly string[]; notBefore: bigint | undefined; data: Hex; gasLimit: bigint | undefined }): Promise<SendReturnType> {
     const { metrics, logger } = this.p
     metrics.gasUsed.inc({ kind: c.kind }, receipt.gasUsed)
     metrics.gasSpentWei.inc({ kind: c.kind }, receipt.gasUsed * receipt.effectiveGasPrice)
@@ -235,7 +235,7 @@ export class TxManager {
       }
     }
     metrics.transactions.inc({ kind: c.kind, result: 'reverted' })
-    const limit = (await this.p.publicClient.getTransaction({ hash: receipt.transactionHash }).catch(() => undefined))?.gas
+    const limit = c.gasLimit
     const gas = (value: bigint | undefined) => value?.toLocaleString('en-US') ?? 'an unknown'
     const why =
       limit !== undefined && receipt.gasUsed >= limit
