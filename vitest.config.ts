@@ -34,6 +34,10 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 600_000,
     pool: 'forks',
+    // Files share their worker process and its modules (no test file mocks a module or changes the
+    // environment): a worker evaluates the workspace's sources, snarkjs and viem once instead of once
+    // per file, about 1 s of CPU saved per file (25 small files: 90 -> 65 s of CPU).
+    isolate: false,
     // Vitest's default is one worker fewer than the cores: one on a 2-core CI machine. Most end-to-end
     // files spend their time waiting for anvil's blocks, challenge windows and deadlines (the chaos run,
     // the trace games, an expiring watch), so more files run than there are cores: 1 -> 2 workers took
