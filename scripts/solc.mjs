@@ -36,7 +36,7 @@ function findImports(path) {
 // The test-only compile jobs that foundry.toml's compilation restrictions tell apart by optimizer
 // runs and that only test behaviour: compiled without the optimizer (the same semantics, less than
 // half the compile time). Keep in step with foundry.toml.
-const UNOPTIMIZED_TEST_JOBS = new Set([499, 498, 496])
+const UNOPTIMIZED_TEST_JOBS = new Set([499, 498, 496, 495])
 const request = JSON.parse(readFileSync(0, 'utf8'))
 if (UNOPTIMIZED_TEST_JOBS.has(request.settings?.optimizer?.runs)) request.settings.optimizer.enabled = false
 const input = JSON.stringify(request)

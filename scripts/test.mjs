@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // `npm test`: the typecheck, vitest and forge test, the first and the last alongside vitest. Most
-// end-to-end test files spend their time waiting for anvil's blocks and challenge windows, so
-// compiling the contracts (solc-js, about two minutes from a clean clone) and typechecking meanwhile
-// shortens the whole run. vitest's output streams; the typecheck's and forge's are printed whole
-// when vitest ends, each with its own summary line. Fails if any of the three fails.
+// end-to-end test files spend their time waiting for anvil's blocks, challenge windows and deadlines,
+// so compiling the contracts (solc-js, about two minutes from a clean clone) and typechecking meanwhile
+// shortens the whole run. The contracts the devnet deploys are built first, under the build lock the
+// test files' devnets take (oracle/src/deploy/artifacts.ts): forge test then finds them in forge's
+// cache instead of compiling them a second time beside a test file's build. vitest's output streams;
+// the typecheck's and forge's are printed whole when vitest ends, each with its own summary line.
+// Fails if any of them fails.
 import { spawn } from 'node:child_process'
 
 /** Runs a command; `stream` passes its output through as it comes, else it is kept for the end. */
@@ -15,7 +18,10 @@ function run(name, command, args, { stream = false } = {}) {
 }
 
 const bin = (name) => new URL(`../node_modules/.bin/${name}`, import.meta.url).pathname
-const background = [run('typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']), run('forge test', process.execPath, [new URL('./forgeTest.mjs', import.meta.url).pathname])]
+// buildContractsIfMissing: what a test file's devnet calls (the same lock, the same forge build).
+const contracts = run('contracts build', process.execPath, ['--conditions=@veridict/source', '--import', 'tsx', '--input-type=module', '-e', "await (await import('./oracle/src/devnet/buildContracts.ts')).buildContractsIfMissing()"])
+const forge = contracts.then((built) => (built.code === 0 ? run('forge test', process.execPath, [new URL('./forgeTest.mjs', import.meta.url).pathname]) : built))
+const background = [run('typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']), forge]
 const vitest = await run('vitest', bin('vitest'), ['run'], { stream: true })
 const results = [vitest]
 for (const done of background) {
