@@ -100,11 +100,10 @@ function compareOutputs(model: QuantizedModel, samples: readonly ArrayLike<numbe
   for (let n = 0; n < samples.length; n++) {
     const f = float.outputs[n]!
     const q = dequantizeOutput(model, runReference(model, quantizeInput(model, samples[n]!)))
-    const agreedBefore = agree
     if (classOutput) {
       f.forEach((v, i) => (agree += v === q[i] ? 1 : 0))
       rows += f.length
-      if (tolerance !== undefined && agree - agreedBefore !== f.length) return undefined
+      if (tolerance !== undefined && agree !== rows) return undefined
       continue
     }
     for (let i = 0; i < f.length; i++) {
@@ -125,8 +124,9 @@ function compareOutputs(model: QuantizedModel, samples: readonly ArrayLike<numbe
     top1Agreement: rows > 0 ? agree / rows : undefined,
     meanAbsError: values > 0 ? absError / values : undefined,
     maxAbsError: values > 0 ? largest : undefined,
-    meanAbsOutput: values > 0 ? meanAbsOutput : undefined,
-    outputRange: values > 0 ? outputRange : undefined,
+    // Undefined from floatOutputs for a class output or an empty sample set, as above.
+    meanAbsOutput,
+    outputRange,
   }
 }
 
